@@ -1,0 +1,125 @@
+"""Sending native requests: pooled default clients, injected transports, httpx errors → ours.
+
+One ``httpx.Client`` per endpoint origin is created on first use and reused by every later call
+(async clients additionally per event loop, since a connection cannot move between loops). An
+injected ``transport=`` is called directly, with no client and nothing cached per call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import weakref
+from typing import Any
+
+import httpx
+
+from .errors import APIConnectionError, APITimeoutError
+from .providers._base import HttpRequest
+
+__all__ = ["DEFAULT_TIMEOUT", "asend", "close_clients", "send", "to_httpx_request"]
+
+DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
+_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=40, keepalive_expiry=30.0)
+
+_lock = threading.Lock()
+_sync_clients: dict[str, httpx.Client] = {}
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.AsyncClient]] = (
+    weakref.WeakKeyDictionary()
+)
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return scheme + "://" + rest.split("/", 1)[0]
+
+
+def timeout_of(value: float | httpx.Timeout | None) -> httpx.Timeout:
+    if value is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(value, httpx.Timeout):
+        return value
+    return httpx.Timeout(float(value))
+
+
+def to_httpx_request(req: HttpRequest, timeout: httpx.Timeout) -> httpx.Request:
+    content = None if req.json is None else _dumps(req.json).encode("utf-8")
+    request = httpx.Request(req.method, req.url, headers=req.headers, content=content)
+    request.extensions = {"timeout": timeout.as_dict()}
+    return request
+
+
+def _sync_client(url: str) -> httpx.Client:
+    key = _origin(url)
+    client = _sync_clients.get(key)
+    if client is None:
+        with _lock:
+            client = _sync_clients.get(key)
+            if client is None:
+                client = _sync_clients[key] = httpx.Client(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
+    return client
+
+
+def _async_client(url: str) -> httpx.AsyncClient:
+    loop = asyncio.get_running_loop()
+    key = _origin(url)
+    with _lock:
+        per_loop = _async_clients.setdefault(loop, {})
+        client = per_loop.get(key)
+        if client is None:
+            client = per_loop[key] = httpx.AsyncClient(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
+    return client
+
+
+def send(request: httpx.Request, *, transport: Any = None, stream: bool) -> httpx.Response:
+    """Send synchronously; the response body is read unless ``stream``."""
+    try:
+        if transport is None:
+            return _sync_client(str(request.url)).send(request, stream=stream)
+        if not isinstance(transport, httpx.BaseTransport):
+            raise TypeError("completion() needs a sync httpx transport; use acompletion() for an async one")
+        response = transport.handle_request(request)
+        response.request = request
+        if not stream:
+            try:
+                response.read()
+            finally:
+                response.close()
+        return response
+    except httpx.TimeoutException as exc:
+        raise APITimeoutError(f"request timed out: {type(exc).__name__}") from None
+    except httpx.TransportError as exc:
+        raise APIConnectionError(f"could not reach {request.url.host}: {type(exc).__name__}: {exc}") from None
+
+
+async def asend(request: httpx.Request, *, transport: Any = None, stream: bool) -> httpx.Response:
+    """Send asynchronously; the response body is read unless ``stream``."""
+    try:
+        if transport is None:
+            return await _async_client(str(request.url)).send(request, stream=stream)
+        if not isinstance(transport, httpx.AsyncBaseTransport):
+            raise TypeError("acompletion() needs an async httpx transport (httpx.AsyncBaseTransport)")
+        response = await transport.handle_async_request(request)
+        response.request = request
+        if not stream:
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+        return response
+    except httpx.TimeoutException as exc:
+        raise APITimeoutError(f"request timed out: {type(exc).__name__}") from None
+    except httpx.TransportError as exc:
+        raise APIConnectionError(f"could not reach {request.url.host}: {type(exc).__name__}: {exc}") from None
+
+
+def close_clients() -> None:
+    """Close the pooled sync clients (async ones close with their event loop)."""
+    with _lock:
+        clients = list(_sync_clients.values())
+        _sync_clients.clear()
+    for client in clients:
+        client.close()

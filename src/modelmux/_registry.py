@@ -1,0 +1,108 @@
+"""Model strings → providers.
+
+``provider/model`` always works; bare ids resolve through the model catalog (``data/models.json``).
+Providers are imported on first use, so ``import modelmux`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, cast
+
+from .errors import BadRequestError
+from .providers._base import ModelInfo, Provider
+
+__all__ = ["PROVIDERS", "Resolved", "catalog", "get_provider", "model_info", "resolve"]
+
+#: Provider name → ``module:attribute``. A new provider is one row here.
+PROVIDERS: dict[str, str] = {
+    "openai": "modelmux.providers.openai:provider",
+    "anthropic": "modelmux.providers.anthropic:provider",
+    "gemini": "modelmux.providers.gemini:provider",
+    "mock": "modelmux.providers.mock:provider",
+    # OpenAI-compatible vendors: rows of providers/compatible.py.
+    "groq": "modelmux.providers.compatible:groq",
+    "mistral": "modelmux.providers.compatible:mistral",
+    "deepseek": "modelmux.providers.compatible:deepseek",
+    "openrouter": "modelmux.providers.compatible:openrouter",
+    "together_ai": "modelmux.providers.compatible:together_ai",
+    "fireworks_ai": "modelmux.providers.compatible:fireworks_ai",
+    "xai": "modelmux.providers.compatible:xai",
+    "ollama": "modelmux.providers.compatible:ollama",
+    "hosted_vllm": "modelmux.providers.compatible:hosted_vllm",
+}
+
+#: Common spellings of provider names.
+ALIASES: dict[str, str] = {"google": "gemini", "google_ai": "gemini", "claude": "anthropic", "together": "together_ai"}
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    provider_name: str
+    model: str
+    info: ModelInfo | None
+
+
+@functools.lru_cache(maxsize=None)
+def get_provider(name: str) -> Provider:
+    """The provider object registered under ``name`` (imported on first use)."""
+    module_name, _, attr = PROVIDERS[name].partition(":")
+    return cast(Provider, getattr(importlib.import_module(module_name), attr))
+
+
+@functools.lru_cache(maxsize=1)
+def _catalog_doc() -> dict[str, Any]:
+    text = resources.files("modelmux").joinpath("data/models.json").read_text("utf-8")
+    return cast(dict[str, Any], json.loads(text))
+
+
+@functools.lru_cache(maxsize=1)
+def catalog() -> dict[str, ModelInfo]:
+    """Every catalogued model, by bare id."""
+    return {
+        name: ModelInfo(
+            provider=row["provider"],
+            model=name,
+            context_window=row.get("context_window"),
+            max_output_tokens=row.get("max_output_tokens"),
+            capabilities=frozenset(row.get("capabilities", ())),
+        )
+        for name, row in _catalog_doc()["models"].items()
+    }
+
+
+def model_info(provider: str, model: str) -> ModelInfo | None:
+    info = catalog().get(model)
+    return info if info is not None and info.provider == provider else None
+
+
+@functools.lru_cache(maxsize=1024)
+def resolve(model: str) -> Resolved:
+    """Parse a model string once: ``provider/model`` or a catalogued bare id."""
+    if not isinstance(model, str) or not model.strip():
+        raise BadRequestError("model must be a non-empty string such as 'openai/gpt-4o'", param="model")
+    head, sep, rest = model.partition("/")
+    name = ALIASES.get(head, head)
+    if sep and name in PROVIDERS:
+        if not rest:
+            raise BadRequestError(f"model {model!r} names a provider but no model; write '{name}/<model>'", param="model")
+        return Resolved(name, rest, model_info(name, rest))
+    info = catalog().get(model)
+    if info is not None:
+        return Resolved(info.provider, model, info)
+    raise BadRequestError(_unknown_model_message(model), param="model", code="model_not_found")
+
+
+def _unknown_model_message(model: str) -> str:
+    hints: dict[str, str] = _catalog_doc().get("prefix_hints", {})
+    guess = next((p for prefix, p in hints.items() if model.startswith(prefix)), None)
+    msg = f"Unknown model {model!r}. Write it as 'provider/model'"
+    if guess:
+        msg += f", e.g. '{guess}/{model}'"
+    else:
+        msg += ", e.g. 'openai/gpt-4o' or 'anthropic/claude-sonnet-4-20250514'"
+    return msg + f". Providers: {', '.join(sorted(PROVIDERS))}. `modelmux models` lists the known bare ids."

@@ -1,0 +1,224 @@
+"""Stream wrappers (bytes → SSE events → provider translator → chunks) and chunks → full response."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from types import TracebackType
+from typing import Any
+
+import httpx
+import pydantic
+
+from ._sse import SSEDecoder
+from .errors import APIConnectionError, APIError, APITimeoutError, UpstreamError
+from .providers._base import StreamTranslator
+from .types import ChatCompletion, ChatCompletionChunk
+
+__all__ = ["AsyncChatStream", "ChatStream", "stream_chunk_builder"]
+
+_GARBAGE = (ValueError, KeyError, TypeError, IndexError, pydantic.ValidationError)
+
+
+def _translate(translator: StreamTranslator, decoder: SSEDecoder, raw: bytes) -> list[ChatCompletionChunk]:
+    out: list[ChatCompletionChunk] = []
+    for event, data in decoder.feed(raw):
+        out += translator.feed(event, data)
+    return out
+
+
+def _finish(translator: StreamTranslator, decoder: SSEDecoder) -> list[ChatCompletionChunk]:
+    out: list[ChatCompletionChunk] = []
+    for event, data in decoder.flush():
+        out += translator.feed(event, data)
+    return out + translator.finish()
+
+
+def _wrap(exc: BaseException, scrub: Callable[[APIError], APIError]) -> APIError:
+    if isinstance(exc, APIError):
+        return scrub(exc)
+    if isinstance(exc, httpx.TimeoutException):
+        return scrub(APITimeoutError(f"stream timed out: {type(exc).__name__}"))
+    if isinstance(exc, httpx.TransportError):
+        return scrub(APIConnectionError(f"stream broke: {type(exc).__name__}: {exc}"))
+    return scrub(UpstreamError(f"the provider sent a malformed stream event: {type(exc).__name__}: {exc}"))
+
+
+class ChatStream:
+    """An iterator of :class:`ChatCompletionChunk`. Close it (or use ``with``) to stop early;
+    the HTTP response is closed when the stream ends, fails or is closed."""
+
+    def __init__(
+        self,
+        response: httpx.Response | None,
+        translator: StreamTranslator,
+        scrub: Callable[[APIError], APIError],
+        chunks: Iterable[ChatCompletionChunk] | None = None,
+    ) -> None:
+        self.response = response
+        self._iter = self._run(translator, scrub) if chunks is None else iter(chunks)
+
+    def _run(self, translator: StreamTranslator, scrub: Callable[[APIError], APIError]) -> Iterator[ChatCompletionChunk]:
+        assert self.response is not None
+        decoder = SSEDecoder()
+        try:
+            for raw in self.response.iter_bytes():
+                yield from _translate(translator, decoder, raw)
+            yield from _finish(translator, decoder)
+        except (APIError, httpx.TransportError, *_GARBAGE) as exc:
+            raise _wrap(exc, scrub) from None
+        finally:
+            self.response.close()
+
+    def __iter__(self) -> Iterator[ChatCompletionChunk]:
+        return self
+
+    def __next__(self) -> ChatCompletionChunk:
+        return next(self._iter)
+
+    def close(self) -> None:
+        close = getattr(self._iter, "close", None)
+        if close is not None:
+            close()
+        if self.response is not None:
+            self.response.close()
+
+    def __enter__(self) -> ChatStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncChatStream:
+    """The async twin of :class:`ChatStream`; ``await stream.aclose()`` or ``async with`` to stop early."""
+
+    def __init__(
+        self,
+        response: httpx.Response | None,
+        translator: StreamTranslator,
+        scrub: Callable[[APIError], APIError],
+        chunks: AsyncIterator[ChatCompletionChunk] | None = None,
+    ) -> None:
+        self.response = response
+        self._iter = self._run(translator, scrub) if chunks is None else chunks
+
+    async def _run(
+        self, translator: StreamTranslator, scrub: Callable[[APIError], APIError]
+    ) -> AsyncIterator[ChatCompletionChunk]:
+        assert self.response is not None
+        decoder = SSEDecoder()
+        try:
+            async for raw in self.response.aiter_bytes():
+                for chunk in _translate(translator, decoder, raw):
+                    yield chunk
+            for chunk in _finish(translator, decoder):
+                yield chunk
+        except (APIError, httpx.TransportError, *_GARBAGE) as exc:
+            raise _wrap(exc, scrub) from None
+        finally:
+            await self.response.aclose()
+
+    def __aiter__(self) -> AsyncChatStream:
+        return self
+
+    async def __anext__(self) -> ChatCompletionChunk:
+        return await self._iter.__anext__()
+
+    async def aclose(self) -> None:
+        aclose = getattr(self._iter, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        if self.response is not None:
+            await self.response.aclose()
+
+    async def __aenter__(self) -> AsyncChatStream:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+def stream_chunk_builder(chunks: Iterable[ChatCompletionChunk | dict[str, Any]]) -> ChatCompletion:
+    """Rebuild the full :class:`ChatCompletion` a stream of chunks describes."""
+    first: dict[str, Any] | None = None
+    usage: Any = None
+    choices: dict[int, dict[str, Any]] = {}
+    for item in chunks:
+        chunk = item.model_dump(exclude_none=True) if isinstance(item, ChatCompletionChunk) else item
+        if first is None:
+            first = chunk
+        if chunk.get("usage"):
+            usage = chunk["usage"]
+        for c in chunk.get("choices") or ():
+            acc = choices.setdefault(
+                c.get("index", 0), {"content": [], "reasoning": [], "refusal": [], "tools": {}, "finish": None, "extra": {}}
+            )
+            delta = c.get("delta") or {}
+            if delta.get("content"):
+                acc["content"].append(delta["content"])
+            if delta.get("reasoning_content"):
+                acc["reasoning"].append(delta["reasoning_content"])
+            if delta.get("refusal"):
+                acc["refusal"].append(delta["refusal"])
+            for tc in delta.get("tool_calls") or ():
+                slot = acc["tools"].setdefault(tc.get("index", 0), {"id": None, "name": "", "args": []})
+                if tc.get("id"):
+                    slot["id"] = tc["id"]
+                fn = tc.get("function") or {}
+                if fn.get("name"):
+                    slot["name"] = fn["name"]
+                if fn.get("arguments"):
+                    slot["args"].append(fn["arguments"])
+            for key, value in delta.items():
+                if key not in {"role", "content", "reasoning_content", "refusal", "tool_calls"}:
+                    _merge_extra(acc["extra"], key, value)
+            if c.get("finish_reason"):
+                acc["finish"] = c["finish_reason"]
+            if c.get("native_finish_reason"):
+                acc["native"] = c["native_finish_reason"]
+    if first is None:
+        raise ValueError("stream_chunk_builder() needs at least one chunk")
+    out_choices = []
+    for index in sorted(choices):
+        acc = choices[index]
+        message: dict[str, Any] = {"role": "assistant", "content": "".join(acc["content"]) or None}
+        if acc["refusal"]:
+            message["refusal"] = "".join(acc["refusal"])
+        if acc["reasoning"]:
+            message["reasoning_content"] = "".join(acc["reasoning"])
+        if acc["tools"]:
+            message["tool_calls"] = [
+                {"id": t["id"] or f"call_{i}", "type": "function", "function": {"name": t["name"], "arguments": "".join(t["args"])}}
+                for i, t in sorted(acc["tools"].items())
+            ]
+        message.update(acc["extra"])
+        choice: dict[str, Any] = {"index": index, "message": message, "finish_reason": acc["finish"], "logprobs": None}
+        if "native" in acc:
+            choice["native_finish_reason"] = acc["native"]
+        out_choices.append(choice)
+    result: dict[str, Any] = {
+        "id": first.get("id", ""),
+        "object": "chat.completion",
+        "created": first.get("created", 0),
+        "model": first.get("model", ""),
+        "choices": out_choices,
+        "usage": usage,
+    }
+    if first.get("system_fingerprint"):
+        result["system_fingerprint"] = first["system_fingerprint"]
+    return ChatCompletion.model_validate(result)
+
+
+def _merge_extra(extra: dict[str, Any], key: str, value: Any) -> None:
+    """Provider extras on deltas (e.g. ``thinking_blocks``): lists concatenate, strings join, else last wins."""
+    if isinstance(value, list):
+        extra.setdefault(key, []).extend(value)
+    elif isinstance(value, str) and isinstance(extra.get(key), str):
+        extra[key] += value
+    else:
+        extra[key] = value
+
+

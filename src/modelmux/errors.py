@@ -1,0 +1,250 @@
+"""The exception tree, mirroring the OpenAI platform's error table.
+
+::
+
+    ModelmuxError
+     ├── APIError                         (provider, model, status_code, type, message, request_id)
+     │    ├── APIConnectionError           could not reach the provider
+     │    │    └── APITimeoutError         no answer in time
+     │    └── APIStatusError               the provider answered with an error status
+     │         ├── BadRequestError         400 invalid_request_error
+     │         │    ├── ContextWindowExceededError
+     │         │    ├── ContentPolicyViolationError
+     │         │    └── UnsupportedParamsError   raised before any request is sent
+     │         ├── AuthenticationError     401 authentication_error
+     │         ├── PermissionDeniedError   403 permission_error
+     │         ├── NotFoundError           404 not_found_error
+     │         ├── RateLimitError          429 rate_limit_error (retry_after seconds)
+     │         ├── InternalServerError     500 server_error
+     │         ├── UpstreamError           502 upstream_error: the provider failed or answered garbage
+     │         └── ServiceUnavailableError 503 / 529 overloaded
+     └── (warnings) ModelmuxWarning → DroppedParamWarning
+
+Messages never contain credentials: every message passes through :func:`redact`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ContentPolicyViolationError",
+    "ContextWindowExceededError",
+    "DroppedParamWarning",
+    "InternalServerError",
+    "ModelmuxError",
+    "ModelmuxWarning",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServiceUnavailableError",
+    "UnsupportedParamsError",
+    "UpstreamError",
+    "error_class_for_status",
+    "redact",
+]
+
+# Key shapes of the providers we speak to, plus any Bearer token and ``key=`` query value.
+_SECRET_PATTERNS = re.compile(
+    r"(sk-ant-[A-Za-z0-9_\-]{8,}|sk-[A-Za-z0-9_\-]{16,}|AIza[0-9A-Za-z_\-]{20,}"
+    r"|(?i:bearer)\s+[A-Za-z0-9._\-~+/]{8,}=*|(?<=[?&]key=)[^&\s\"']+)"
+)
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Remove API keys (known ``secrets`` and anything key-shaped) from ``text``."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[REDACTED]")
+    return _SECRET_PATTERNS.sub("[REDACTED]", text)
+
+
+class ModelmuxWarning(UserWarning):
+    """Base class of the warnings modelmux emits."""
+
+
+class DroppedParamWarning(ModelmuxWarning):
+    """A parameter the provider cannot express was dropped because ``drop_params=True``."""
+
+
+class ModelmuxError(Exception):
+    """Base of every exception modelmux raises."""
+
+
+class APIError(ModelmuxError):
+    """An error talking to a provider, with the OpenAI error ``type``."""
+
+    status_code: int | None = None
+    type: ClassVar[str] = "api_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        model: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        body: Any = None,
+        native_type: str | None = None,
+    ) -> None:
+        self.message = redact(message)
+        self.provider = provider
+        self.model = model
+        if status_code is not None:
+            self.status_code = status_code
+        self.request_id = request_id
+        self.code = code
+        self.param = param
+        self.body = body
+        self.native_type = native_type
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        where = "/".join(p for p in (self.provider, self.model) if p)
+        head = f"{type(self).__name__}"
+        if self.status_code is not None:
+            head += f" ({self.status_code})"
+        if where:
+            head += f" from {where}"
+        tail = f" [request_id={self.request_id}]" if self.request_id else ""
+        return f"{head}: {self.message}{tail}"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(message={self.message!r}, provider={self.provider!r}, "
+            f"model={self.model!r}, status_code={self.status_code!r}, request_id={self.request_id!r})"
+        )
+
+    def to_openai_error(self) -> dict[str, Any]:
+        """The body OpenAI would send for this error: ``{"error": {message, type, param, code}}``."""
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+
+class APIConnectionError(APIError):
+    type = "api_connection_error"
+
+
+class APITimeoutError(APIConnectionError):
+    type = "timeout"
+
+
+class APIStatusError(APIError):
+    status_code: int | None = 500
+
+
+class BadRequestError(APIStatusError):
+    status_code = 400
+    type = "invalid_request_error"
+
+
+class ContextWindowExceededError(BadRequestError):
+    pass
+
+
+class ContentPolicyViolationError(BadRequestError):
+    pass
+
+
+class UnsupportedParamsError(BadRequestError):
+    """The provider cannot express a parameter; pass ``drop_params=True`` to drop it with a warning."""
+
+
+class AuthenticationError(APIStatusError):
+    status_code = 401
+    type = "authentication_error"
+
+
+class PermissionDeniedError(APIStatusError):
+    status_code = 403
+    type = "permission_error"
+
+
+class NotFoundError(APIStatusError):
+    status_code = 404
+    type = "not_found_error"
+
+
+class RateLimitError(APIStatusError):
+    status_code = 429
+    type = "rate_limit_error"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class InternalServerError(APIStatusError):
+    status_code = 500
+    type = "server_error"
+
+
+class UpstreamError(APIStatusError):
+    status_code = 502
+    type = "upstream_error"
+
+
+class ServiceUnavailableError(APIStatusError):
+    status_code = 503
+    type = "service_unavailable"
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    413: BadRequestError,
+    422: BadRequestError,
+    429: RateLimitError,
+    500: InternalServerError,
+    502: UpstreamError,
+    503: ServiceUnavailableError,
+    504: APIStatusError,
+    529: ServiceUnavailableError,
+}
+
+
+def error_class_for_status(status: int) -> type[APIStatusError]:
+    """The class for an HTTP status; unknown 4xx are bad requests, unknown 5xx upstream errors."""
+    cls = _BY_STATUS.get(status)
+    if cls is not None:
+        return cls
+    if 400 <= status < 500:
+        return BadRequestError
+    return UpstreamError
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait, from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
+    value = headers.get("retry-after-ms")
+    if value:
+        try:
+            return float(value) / 1000.0
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+    from datetime import datetime, timezone
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())

@@ -1,0 +1,180 @@
+"""The provider contract.
+
+A provider turns an OpenAI-format chat request into its native HTTP request and turns the native
+answer (JSON body, SSE events, error body) back into OpenAI-format objects. Everything here is
+pure: no network, no environment reads, no module-level mutable state. ``modelmux._api`` does the
+I/O and hands the provider a :class:`CallContext` with everything resolved.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from ..errors import APIError, DroppedParamWarning, UnsupportedParamsError, error_class_for_status
+from ..types import ChatCompletion, ChatCompletionChunk
+
+logger = logging.getLogger("modelmux")
+
+#: The OpenAI request fields modelmux understands (besides ``model``/``messages``/``stream``).
+OPENAI_PARAMS = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "max_completion_tokens",
+        "stop",
+        "n",
+        "seed",
+        "user",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "response_format",
+        "reasoning_effort",
+        "stream_options",
+        "presence_penalty",
+        "frequency_penalty",
+        "logprobs",
+        "top_logprobs",
+        "logit_bias",
+        "metadata",
+        "service_tier",
+        "store",
+        "modalities",
+        "prediction",
+        "audio",
+        "web_search_options",
+        "verbosity",
+        "prompt_cache_key",
+        "safety_identifier",
+        "functions",
+        "function_call",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """What the catalog knows of a model."""
+
+    provider: str
+    model: str
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    capabilities: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class CallContext:
+    """Everything resolved for one call; handed to the provider's pure functions."""
+
+    provider: str
+    model: str  # the provider's own model id, without the ``provider/`` prefix
+    api_base: str
+    api_key: str | None = field(default=None, repr=False)
+    stream: bool = False
+    include_usage: bool = False
+    drop_params: bool = False
+    extra_headers: Mapping[str, str] = field(default_factory=dict)
+    extra_body: dict[str, Any] = field(default_factory=dict)
+    info: ModelInfo | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def unsupported(self, param: str, detail: str = "") -> None:
+        """Report that ``param`` cannot be expressed for this provider.
+
+        Raises :class:`UnsupportedParamsError` unless the caller passed ``drop_params=True``;
+        then the parameter is dropped (the caller must skip it) and a warning is recorded,
+        emitted with :func:`warnings.warn` and logged.
+        """
+        msg = f"{self.provider} does not support parameter {param!r}"
+        if detail:
+            msg += f" ({detail})"
+        if not self.drop_params:
+            raise UnsupportedParamsError(
+                msg + "; pass drop_params=True to drop it with a warning",
+                provider=self.provider,
+                model=self.model,
+                param=param,
+                code="unsupported_parameter",
+            )
+        msg += "; dropped because drop_params=True"
+        self.warnings.append(msg)
+        warnings.warn(msg, DroppedParamWarning, stacklevel=4)
+        logger.warning(msg)
+
+
+@dataclass(slots=True)
+class HttpRequest:
+    """A native request, before it becomes bytes."""
+
+    method: str
+    url: str
+    headers: dict[str, str] = field(repr=False)
+    json: Any = field(default=None, repr=False)
+
+
+class StreamTranslator(Protocol):
+    """Per-stream state: native events in, OpenAI chunks out."""
+
+    def feed(self, event: str, data: str) -> list[ChatCompletionChunk]:
+        """Translate one SSE event (its ``event:`` name, possibly empty, and ``data:``)."""
+        ...
+
+    def finish(self) -> list[ChatCompletionChunk]:
+        """Called once when the byte stream ends; returns any chunks still owed."""
+        ...
+
+
+class Provider(Protocol):
+    """What every provider module exposes (as module attributes or an object's)."""
+
+    name: str
+    default_api_base: str
+    api_key_env: tuple[str, ...]
+    #: OpenAI params this provider can express at all; others raise or are dropped.
+    supported_params: frozenset[str]
+
+    def build_chat_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest: ...
+
+    def parse_chat_response(self, body: bytes, ctx: CallContext) -> ChatCompletion: ...
+
+    def chat_stream_translator(self, ctx: CallContext) -> StreamTranslator: ...
+
+    def map_error(self, status: int, headers: Mapping[str, str], body: bytes, ctx: CallContext) -> APIError: ...
+
+
+class BaseProvider:
+    """Defaults shared by the HTTP providers; subclasses fill in the dialect."""
+
+    name: ClassVar[str] = ""
+    default_api_base: ClassVar[str] = ""
+    api_key_env: ClassVar[tuple[str, ...]] = ()
+    api_base_env: ClassVar[tuple[str, ...]] = ()
+    supported_params: ClassVar[frozenset[str]] = frozenset()
+    requires_api_key: ClassVar[bool] = True
+
+    def map_error(self, status: int, headers: Mapping[str, str], body: bytes, ctx: CallContext) -> APIError:
+        """Fallback: the status picks the class, the body's text is the message."""
+        text = body.decode("utf-8", "replace").strip() or f"HTTP {status}"
+        cls = error_class_for_status(status)
+        return cls(
+            text[:2000],
+            provider=ctx.provider,
+            model=ctx.model,
+            status_code=status,
+            request_id=request_id_from(headers),
+        )
+
+
+def request_id_from(headers: Mapping[str, str]) -> str | None:
+    """The provider's request id, from the usual headers."""
+    for name in ("x-request-id", "request-id", "x-goog-request-id", "cf-ray"):
+        value = headers.get(name)
+        if value:
+            return value
+    return None

@@ -1,0 +1,121 @@
+"""Constructors for OpenAI-format results, shared by the providers that translate.
+
+They build the plain dict and validate once (pydantic-core does the work), which is faster than
+composing nested model instances and keeps the providers' code short.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from ..types import ChatCompletion, ChatCompletionChunk
+
+
+def make_usage(
+    prompt_tokens: int | None,
+    completion_tokens: int | None,
+    *,
+    cached_tokens: int | None = None,
+    reasoning_tokens: int | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """An OpenAI ``usage`` dict; ``completion_tokens`` includes reasoning tokens, as OpenAI counts."""
+    prompt = prompt_tokens or 0
+    completion = completion_tokens or 0
+    usage: dict[str, Any] = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": {"cached_tokens": cached_tokens or 0},
+        "completion_tokens_details": {"reasoning_tokens": reasoning_tokens or 0},
+    }
+    usage.update(extra)
+    return usage
+
+
+def make_tool_call(call_id: str, name: str, arguments: Any) -> dict[str, Any]:
+    """A tool call; ``arguments`` already a JSON string is kept byte for byte."""
+    if not isinstance(arguments, str):
+        arguments = json.dumps(arguments, ensure_ascii=False)
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def make_completion(
+    *,
+    id: str,
+    model: str,
+    content: str | None,
+    finish_reason: str | None,
+    native_finish_reason: str | None = None,
+    tool_calls: list[dict[str, Any]] | None = None,
+    reasoning_content: str | None = None,
+    usage: dict[str, Any] | None = None,
+    created: int | None = None,
+    message_extra: dict[str, Any] | None = None,
+) -> ChatCompletion:
+    """One-choice ``ChatCompletion``, the shape every translated provider returns."""
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    if reasoning_content:
+        message["reasoning_content"] = reasoning_content
+    if message_extra:
+        message.update(message_extra)
+    choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}
+    if native_finish_reason is not None:
+        choice["native_finish_reason"] = native_finish_reason
+    return ChatCompletion.model_validate(
+        {
+            "id": id,
+            "object": "chat.completion",
+            "created": created if created is not None else int(time.time()),
+            "model": model,
+            "choices": [choice],
+            "usage": usage,
+        }
+    )
+
+
+class ChunkFactory:
+    """Stamps chunks of one stream with its id, creation time and model."""
+
+    __slots__ = ("created", "id", "model")
+
+    def __init__(self, id: str, model: str, created: int | None = None) -> None:
+        self.id = id
+        self.model = model
+        self.created = created if created is not None else int(time.time())
+
+    def delta(
+        self,
+        delta: dict[str, Any],
+        finish_reason: str | None = None,
+        native_finish_reason: str | None = None,
+    ) -> ChatCompletionChunk:
+        choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
+        if native_finish_reason is not None:
+            choice["native_finish_reason"] = native_finish_reason
+        return ChatCompletionChunk.model_validate(
+            {
+                "id": self.id,
+                "object": "chat.completion.chunk",
+                "created": self.created,
+                "model": self.model,
+                "choices": [choice],
+            }
+        )
+
+    def usage(self, usage: dict[str, Any]) -> ChatCompletionChunk:
+        """The final ``choices: []`` chunk OpenAI sends when ``stream_options.include_usage`` is set."""
+        return ChatCompletionChunk.model_validate(
+            {
+                "id": self.id,
+                "object": "chat.completion.chunk",
+                "created": self.created,
+                "model": self.model,
+                "choices": [],
+                "usage": usage,
+            }
+        )

@@ -1,0 +1,83 @@
+"""OpenAI ``POST /chat/completions``: requests go out nearly as given; answers already have our shape."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ...types import ChatCompletion
+from ...errors import APIError
+from .._base import OPENAI_PARAMS, BaseProvider, CallContext, HttpRequest
+from .errors import map_openai_error
+from .stream import OpenAIStreamTranslator
+
+#: Assistant-message fields modelmux adds on output that OpenAI-format servers reject on input.
+_OUTPUT_ONLY_FIELDS = ("reasoning_content", "thinking_blocks")
+
+
+def join_url(api_base: str, path: str) -> str:
+    """``api_base`` + ``path``; a bare host gets ``/v1``, a base already ending in ``path`` is kept."""
+    base = api_base.rstrip("/")
+    if base.endswith(path):
+        return base
+    scheme, _, rest = base.partition("://")
+    if "/" not in rest:
+        base += "/v1"
+    return base + path
+
+
+def _clean_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not any(m.get("role") == "assistant" and any(k in m for k in _OUTPUT_ONLY_FIELDS) for m in messages):
+        return messages
+    return [
+        {k: v for k, v in m.items() if k not in _OUTPUT_ONLY_FIELDS} if m.get("role") == "assistant" else m
+        for m in messages
+    ]
+
+
+class OpenAIProvider(BaseProvider):
+    """OpenAI itself; an OpenAI-compatible vendor is an instance with another name, base and key variable."""
+
+    supported_params: ClassVar[frozenset[str]] = OPENAI_PARAMS
+
+    def __init__(
+        self,
+        name: str = "openai",
+        default_api_base: str = "https://api.openai.com/v1",
+        api_key_env: tuple[str, ...] = ("OPENAI_API_KEY",),
+        api_base_env: tuple[str, ...] = ("OPENAI_BASE_URL", "OPENAI_API_BASE"),
+        *,
+        requires_api_key: bool = True,
+        max_tokens_as_max_completion_tokens: bool = True,
+    ) -> None:
+        self.name = name  # type: ignore[misc]
+        self.default_api_base = default_api_base  # type: ignore[misc]
+        self.api_key_env = api_key_env  # type: ignore[misc]
+        self.api_base_env = api_base_env  # type: ignore[misc]
+        self.requires_api_key = requires_api_key  # type: ignore[misc]
+        # OpenAI deprecated max_tokens (reasoning models reject it); many compatible servers only know it.
+        self.max_tokens_as_max_completion_tokens = max_tokens_as_max_completion_tokens
+
+    def build_chat_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
+        body: dict[str, Any] = {"model": ctx.model}
+        body.update(params)
+        body["messages"] = _clean_messages(params["messages"])
+        if self.max_tokens_as_max_completion_tokens and "max_tokens" in body and "max_completion_tokens" not in body:
+            body["max_completion_tokens"] = body.pop("max_tokens")
+        if ctx.stream:
+            body["stream"] = True
+        body.update(ctx.extra_body)
+        headers = {"content-type": "application/json", "accept": "application/json"}
+        if ctx.api_key:
+            headers["authorization"] = f"Bearer {ctx.api_key}"
+        headers.update(ctx.extra_headers)
+        return HttpRequest("POST", join_url(ctx.api_base, "/chat/completions"), headers, body)
+
+    def parse_chat_response(self, body: bytes, ctx: CallContext) -> ChatCompletion:
+        return ChatCompletion.model_validate_json(body)
+
+    def chat_stream_translator(self, ctx: CallContext) -> OpenAIStreamTranslator:
+        return OpenAIStreamTranslator(self, ctx)
+
+    def map_error(self, status: int, headers: Mapping[str, str], body: bytes, ctx: CallContext) -> APIError:
+        return map_openai_error(status, headers, body, ctx)
