@@ -51,7 +51,9 @@ def _normalize_messages(messages: Any) -> list[dict[str, Any]]:
         if isinstance(m, pydantic.BaseModel):
             m = m.model_dump(exclude_none=True)
         if not isinstance(m, Mapping):
-            raise BadRequestError(f"messages[{i}] must be an object with a 'role', not {type(m).__name__}", param="messages")
+            raise BadRequestError(
+                f"messages[{i}] must be an object with a 'role', not {type(m).__name__}", param="messages"
+            )
         role = m.get("role")
         if role not in _ROLES:
             raise BadRequestError(
@@ -89,9 +91,13 @@ def _validate(params: dict[str, Any], stream: bool) -> None:
         for i, tool in enumerate(tools):
             fn = tool.get("function") if isinstance(tool, Mapping) else None
             if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str) or not fn["name"]:
-                raise BadRequestError(f"tools[{i}] must be {{'type': 'function', 'function': {{'name': ...}}}}", param="tools")
+                raise BadRequestError(
+                    f"tools[{i}] must be {{'type': 'function', 'function': {{'name': ...}}}}", param="tools"
+                )
     stop = params.get("stop")
-    if stop is not None and not (isinstance(stop, str) or (isinstance(stop, list) and all(isinstance(s, str) for s in stop))):
+    if stop is not None and not (
+        isinstance(stop, str) or (isinstance(stop, list) and all(isinstance(s, str) for s in stop))
+    ):
         raise BadRequestError("stop must be a string or a list of strings", param="stop")
 
 
@@ -192,7 +198,9 @@ def _error(call: _Call, response: httpx.Response) -> APIError:
 # The parameters are spelled out (not **kwargs) so editors and type checkers show them,
 # with OpenAI's and LiteLLM's names and meanings.
 @overload
-def completion(model: str, messages: Iterable[Any], *, stream: Literal[False] = False, **kwargs: Any) -> ChatCompletion: ...
+def completion(
+    model: str, messages: Iterable[Any], *, stream: Literal[False] = False, **kwargs: Any
+) -> ChatCompletion: ...
 @overload
 def completion(model: str, messages: Iterable[Any], *, stream: Literal[True], **kwargs: Any) -> ChatStream: ...
 def completion(
@@ -239,11 +247,26 @@ def completion(
     """
     options = dict(provider_options)
     options.update(
-        temperature=temperature, top_p=top_p, max_tokens=max_tokens, max_completion_tokens=max_completion_tokens,
-        stop=stop, n=n, seed=seed, user=user, tools=tools, tool_choice=tool_choice,
-        parallel_tool_calls=parallel_tool_calls, response_format=response_format, reasoning_effort=reasoning_effort,
-        stream_options=stream_options, api_key=api_key, api_base=api_base, timeout=timeout,
-        extra_headers=extra_headers, drop_params=drop_params, transport=transport,
+        temperature=temperature,
+        top_p=top_p,
+        max_tokens=max_tokens,
+        max_completion_tokens=max_completion_tokens,
+        stop=stop,
+        n=n,
+        seed=seed,
+        user=user,
+        tools=tools,
+        tool_choice=tool_choice,
+        parallel_tool_calls=parallel_tool_calls,
+        response_format=response_format,
+        reasoning_effort=reasoning_effort,
+        stream_options=stream_options,
+        api_key=api_key,
+        api_base=api_base,
+        timeout=timeout,
+        extra_headers=extra_headers,
+        drop_params=drop_params,
+        transport=transport,
     )
     call = _prepare(model, messages, stream, options)
     if call.local:
@@ -274,7 +297,9 @@ async def acompletion(
     model: str, messages: Iterable[Any], *, stream: Literal[False] = False, **kwargs: Any
 ) -> ChatCompletion: ...
 @overload
-async def acompletion(model: str, messages: Iterable[Any], *, stream: Literal[True], **kwargs: Any) -> AsyncChatStream: ...
+async def acompletion(
+    model: str, messages: Iterable[Any], *, stream: Literal[True], **kwargs: Any
+) -> AsyncChatStream: ...
 async def acompletion(
     model: str,
     messages: Iterable[Any],
@@ -305,11 +330,26 @@ async def acompletion(
     """The async twin of :func:`completion` (truly async: no thread pool). Same arguments."""
     options = dict(provider_options)
     options.update(
-        temperature=temperature, top_p=top_p, max_tokens=max_tokens, max_completion_tokens=max_completion_tokens,
-        stop=stop, n=n, seed=seed, user=user, tools=tools, tool_choice=tool_choice,
-        parallel_tool_calls=parallel_tool_calls, response_format=response_format, reasoning_effort=reasoning_effort,
-        stream_options=stream_options, api_key=api_key, api_base=api_base, timeout=timeout,
-        extra_headers=extra_headers, drop_params=drop_params, transport=transport,
+        temperature=temperature,
+        top_p=top_p,
+        max_tokens=max_tokens,
+        max_completion_tokens=max_completion_tokens,
+        stop=stop,
+        n=n,
+        seed=seed,
+        user=user,
+        tools=tools,
+        tool_choice=tool_choice,
+        parallel_tool_calls=parallel_tool_calls,
+        response_format=response_format,
+        reasoning_effort=reasoning_effort,
+        stream_options=stream_options,
+        api_key=api_key,
+        api_base=api_base,
+        timeout=timeout,
+        extra_headers=extra_headers,
+        drop_params=drop_params,
+        transport=transport,
     )
     call = _prepare(model, messages, stream, options)
     if call.local:

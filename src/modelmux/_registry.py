@@ -47,7 +47,7 @@ class Resolved:
     info: ModelInfo | None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def get_provider(name: str) -> Provider:
     """The provider object registered under ``name`` (imported on first use)."""
     module_name, _, attr = PROVIDERS[name].partition(":")
@@ -89,7 +89,9 @@ def resolve(model: str) -> Resolved:
     name = ALIASES.get(head, head)
     if sep and name in PROVIDERS:
         if not rest:
-            raise BadRequestError(f"model {model!r} names a provider but no model; write '{name}/<model>'", param="model")
+            raise BadRequestError(
+                f"model {model!r} names a provider but no model; write '{name}/<model>'", param="model"
+            )
         return Resolved(name, rest, model_info(name, rest))
     info = catalog().get(model)
     if info is not None:

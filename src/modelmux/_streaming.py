@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
@@ -58,7 +57,9 @@ class ChatStream:
         self.response = response
         self._iter = self._run(translator, scrub) if chunks is None else iter(chunks)
 
-    def _run(self, translator: StreamTranslator, scrub: Callable[[APIError], APIError]) -> Iterator[ChatCompletionChunk]:
+    def _run(
+        self, translator: StreamTranslator, scrub: Callable[[APIError], APIError]
+    ) -> Iterator[ChatCompletionChunk]:
         assert self.response is not None
         decoder = SSEDecoder()
         try:
@@ -154,7 +155,8 @@ def stream_chunk_builder(chunks: Iterable[ChatCompletionChunk | dict[str, Any]])
             usage = chunk["usage"]
         for c in chunk.get("choices") or ():
             acc = choices.setdefault(
-                c.get("index", 0), {"content": [], "reasoning": [], "refusal": [], "tools": {}, "finish": None, "extra": {}}
+                c.get("index", 0),
+                {"content": [], "reasoning": [], "refusal": [], "tools": {}, "finish": None, "extra": {}},
             )
             delta = c.get("delta") or {}
             if delta.get("content"):
@@ -191,7 +193,11 @@ def stream_chunk_builder(chunks: Iterable[ChatCompletionChunk | dict[str, Any]])
             message["reasoning_content"] = "".join(acc["reasoning"])
         if acc["tools"]:
             message["tool_calls"] = [
-                {"id": t["id"] or f"call_{i}", "type": "function", "function": {"name": t["name"], "arguments": "".join(t["args"])}}
+                {
+                    "id": t["id"] or f"call_{i}",
+                    "type": "function",
+                    "function": {"name": t["name"], "arguments": "".join(t["args"])},
+                }
                 for i, t in sorted(acc["tools"].items())
             ]
         message.update(acc["extra"])
@@ -220,5 +226,3 @@ def _merge_extra(extra: dict[str, Any], key: str, value: Any) -> None:
         extra[key] += value
     else:
         extra[key] = value
-
-

@@ -93,7 +93,8 @@ def _models(args: argparse.Namespace) -> int:
         return 0
     for i in rows:
         caps = ",".join(sorted(i.capabilities))
-        print(f"{i.provider + '/' + i.model:<45} ctx={i.context_window or '-':<8} out={i.max_output_tokens or '-':<7} {caps}")
+        name = f"{i.provider}/{i.model}"
+        print(f"{name:<45} ctx={i.context_window or '-':<8} out={i.max_output_tokens or '-':<7} {caps}")
     return 0
 
 

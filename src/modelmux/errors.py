@@ -240,8 +240,8 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
         return float(value)
     except ValueError:
         pass
-    from email.utils import parsedate_to_datetime
     from datetime import datetime, timezone
+    from email.utils import parsedate_to_datetime
 
     try:
         when = parsedate_to_datetime(value)

@@ -31,7 +31,8 @@ _O200K_PATTERN = "|".join(
     ]
 )
 _CL100K_PATTERN = (
-    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
+    r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
 )
 _ENCODINGS: dict[str, tuple[str, str, dict[str, int]]] = {
     "o200k_base": (
@@ -56,7 +57,7 @@ _CL100K_PREFIXES = ("gpt-4-", "gpt-3.5", "text-embedding-", "davinci", "babbage"
 _lock = threading.Lock()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(name: str) -> tiktoken.Encoding:
     import tiktoken
     from tiktoken.load import load_tiktoken_bpe

@@ -38,7 +38,9 @@ def test_models_lists_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_console_script_runs() -> None:
-    out = subprocess.run([sys.executable, "-m", "modelmux.cli", "chat", "-m", "mock/echo", "x y"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "modelmux.cli", "chat", "-m", "mock/echo", "x y"], capture_output=True, text=True
+    )
     assert out.returncode == 0 and out.stdout == "x y\n"
 
 

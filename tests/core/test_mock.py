@@ -41,20 +41,35 @@ def test_mock_tool_calls_stream_and_not() -> None:
     tc = out.choices[0].message.tool_calls
     assert tc and tc[0].function.name == "get_weather" and json.loads(tc[0].function.arguments) == {"city": "Paris"}
     assert out.choices[0].finish_reason == "tool_calls"
-    streamed = modelmux.stream_chunk_builder(list(modelmux.completion("mock/x", MSG, mock_tool_calls=calls, stream=True)))
+    streamed = modelmux.stream_chunk_builder(
+        list(modelmux.completion("mock/x", MSG, mock_tool_calls=calls, stream=True))
+    )
     assert streamed.choices[0].message.tool_calls == tc
 
 
 def test_forced_tool_choice_gets_a_schema_shaped_call() -> None:
-    tools = [{"type": "function", "function": {"name": "f", "parameters": {
-        "type": "object", "properties": {"n": {"type": "integer"}, "tags": {"type": "array", "items": {"type": "string"}}}}}}]
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "f",
+                "parameters": {
+                    "type": "object",
+                    "properties": {"n": {"type": "integer"}, "tags": {"type": "array", "items": {"type": "string"}}},
+                },
+            },
+        }
+    ]
     out = modelmux.completion("mock/x", MSG, tools=tools, tool_choice="required")
     call = out.choices[0].message.tool_calls[0]  # type: ignore[index]
     assert json.loads(call.function.arguments) == {"n": 1, "tags": ["mock"]}
 
 
 def test_json_schema_mode_answers_json() -> None:
-    fmt = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object", "properties": {"ok": {"type": "boolean"}}}}}
+    fmt = {
+        "type": "json_schema",
+        "json_schema": {"name": "x", "schema": {"type": "object", "properties": {"ok": {"type": "boolean"}}}},
+    }
     out = modelmux.completion("mock/x", MSG, response_format=fmt)
     assert json.loads(out.choices[0].message.content or "") == {"ok": True}
 

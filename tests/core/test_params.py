@@ -60,7 +60,9 @@ def test_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def ok(request: httpx.Request) -> httpx.Response:
         seen.append(request.headers["authorization"])
-        return httpx.Response(200, json={"id": "1", "object": "chat.completion", "created": 1, "model": "m", "choices": []})
+        return httpx.Response(
+            200, json={"id": "1", "object": "chat.completion", "created": 1, "model": "m", "choices": []}
+        )
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env-key")
     modelmux.completion("openai/gpt-4o", MSG, transport=httpx.MockTransport(ok))
@@ -77,10 +79,19 @@ def test_unsupported_param_raises_then_drops_with_a_warning(caplog: pytest.LogCa
 
     def ok(request: httpx.Request) -> httpx.Response:
         sent.append(request.content)
-        return httpx.Response(200, json={
-            "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
-            "content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn", "stop_sequence": None,
-            "usage": {"input_tokens": 1, "output_tokens": 1}})
+        return httpx.Response(
+            200,
+            json={
+                "id": "msg_1",
+                "type": "message",
+                "role": "assistant",
+                "model": "claude-sonnet-4-5",
+                "content": [{"type": "text", "text": "hi"}],
+                "stop_reason": "end_turn",
+                "stop_sequence": None,
+                "usage": {"input_tokens": 1, "output_tokens": 1},
+            },
+        )
 
     with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING, "modelmux"):
         warnings.simplefilter("always")

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from modelmux._sse import SSEDecoder
 
 STREAM = (
-    b"event: message_start\r\ndata: {\"a\": 1}\r\n\r\n"
+    b'event: message_start\r\ndata: {"a": 1}\r\n\r\n'
     b": keep-alive comment\n\n"
     b"data: line one\ndata:line two\r\r"
     b"id: 7\nretry: 100\nevent: ping\ndata: {}\n\n"

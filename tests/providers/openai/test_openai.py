@@ -22,7 +22,9 @@ def completion_json(**message: Any) -> dict[str, Any]:
         "object": "chat.completion",
         "created": 1,
         "model": "gpt-4o-2024-08-06",
-        "choices": [{"index": 0, "message": {"role": "assistant", **message}, "finish_reason": "stop", "logprobs": None}],
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", **message}, "finish_reason": "stop", "logprobs": None}
+        ],
         "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7, "new_field": 1},
     }
 
@@ -115,12 +117,20 @@ STREAM = sse(
     chunk({"role": "assistant", "content": ""}),
     chunk({"content": "Hel"}),
     chunk({"content": "lo"}),
-    chunk({"tool_calls": [{"index": 0, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": ""}}]}),
+    chunk(
+        {"tool_calls": [{"index": 0, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": ""}}]}
+    ),
     chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"a"'}}]}),
     chunk({"tool_calls": [{"index": 0, "function": {"arguments": ": 1}"}}]}),
     chunk({}, "tool_calls"),
-    {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [],
-     "usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}},
+    {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m",
+        "choices": [],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7},
+    },
 )
 
 
@@ -162,7 +172,9 @@ def test_async_completion_and_stream() -> None:
         t = httpx.MockTransport(Recorder(httpx.Response(200, json=completion_json(content="hey"))))
         one = await modelmux.acompletion("openai/gpt-4o", [{"role": "user", "content": "x"}], api_key=KEY, transport=t)
         t2 = httpx.MockTransport(Recorder(httpx.Response(200, content=STREAM)))
-        s = await modelmux.acompletion("openai/gpt-4o", [{"role": "user", "content": "x"}], api_key=KEY, transport=t2, stream=True)
+        s = await modelmux.acompletion(
+            "openai/gpt-4o", [{"role": "user", "content": "x"}], api_key=KEY, transport=t2, stream=True
+        )
         return one, [c async for c in s]
 
     one, chunks = asyncio.run(main())
@@ -174,10 +186,22 @@ def test_async_completion_and_stream() -> None:
     ("status", "body", "cls"),
     [
         (400, {"error": {"message": "bad", "type": "invalid_request_error", "code": None}}, modelmux.BadRequestError),
-        (400, {"error": {"message": "too long", "code": "context_length_exceeded"}}, modelmux.ContextWindowExceededError),
-        (401, {"error": {"message": f"Incorrect API key provided: {KEY}", "code": "invalid_api_key"}}, modelmux.AuthenticationError),
+        (
+            400,
+            {"error": {"message": "too long", "code": "context_length_exceeded"}},
+            modelmux.ContextWindowExceededError,
+        ),
+        (
+            401,
+            {"error": {"message": f"Incorrect API key provided: {KEY}", "code": "invalid_api_key"}},
+            modelmux.AuthenticationError,
+        ),
         (403, {"error": {"message": "no"}}, modelmux.PermissionDeniedError),
-        (404, {"error": {"message": "The model `x` does not exist", "code": "model_not_found"}}, modelmux.NotFoundError),
+        (
+            404,
+            {"error": {"message": "The model `x` does not exist", "code": "model_not_found"}},
+            modelmux.NotFoundError,
+        ),
         (429, {"error": {"message": "slow", "code": "rate_limit_exceeded"}}, modelmux.RateLimitError),
         (500, {"error": {"message": "oops"}}, modelmux.InternalServerError),
         (503, {"error": {"message": "busy"}}, modelmux.ServiceUnavailableError),
@@ -206,7 +230,10 @@ def test_stream_error_status_raises_before_iterating() -> None:
 
 
 def test_error_event_mid_stream() -> None:
-    body = sse(chunk({"content": "a"}))[:-14] + b'data: {"error": {"message": "server had an error", "type": "server_error"}}\n\n'
+    body = (
+        sse(chunk({"content": "a"}))[:-14]
+        + b'data: {"error": {"message": "server had an error", "type": "server_error"}}\n\n'
+    )
     stream = call(Recorder(httpx.Response(200, content=body)), stream=True)
     with pytest.raises(modelmux.InternalServerError, match="server had an error"):
         list(stream)
@@ -226,6 +253,10 @@ def test_connection_errors_are_mapped() -> None:
         raise httpx.ReadTimeout("slow")
 
     with pytest.raises(modelmux.APIConnectionError):
-        modelmux.completion("openai/gpt-4o", [{"role": "user", "content": "x"}], api_key=KEY, transport=httpx.MockTransport(refuse))
+        modelmux.completion(
+            "openai/gpt-4o", [{"role": "user", "content": "x"}], api_key=KEY, transport=httpx.MockTransport(refuse)
+        )
     with pytest.raises(modelmux.APITimeoutError):
-        modelmux.completion("openai/gpt-4o", [{"role": "user", "content": "x"}], api_key=KEY, transport=httpx.MockTransport(slow))
+        modelmux.completion(
+            "openai/gpt-4o", [{"role": "user", "content": "x"}], api_key=KEY, transport=httpx.MockTransport(slow)
+        )

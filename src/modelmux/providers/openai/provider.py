@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ...types import ChatCompletion
 from ...errors import APIError
+from ...types import ChatCompletion
 from .._base import OPENAI_PARAMS, BaseProvider, CallContext, HttpRequest
 from .errors import map_openai_error
 from .stream import OpenAIStreamTranslator
@@ -20,7 +20,7 @@ def join_url(api_base: str, path: str) -> str:
     base = api_base.rstrip("/")
     if base.endswith(path):
         return base
-    scheme, _, rest = base.partition("://")
+    _, _, rest = base.partition("://")
     if "/" not in rest:
         base += "/v1"
     return base + path

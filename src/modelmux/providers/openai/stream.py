@@ -30,7 +30,8 @@ class OpenAIStreamTranslator:
             obj = json.loads(data)
             if isinstance(obj, dict) and "error" in obj:
                 err = obj["error"] if isinstance(obj["error"], dict) else {}
-                status = err.get("code") if isinstance(err.get("code"), int) else 500
+                code = err.get("code")
+                status = code if isinstance(code, int) else 500
                 raise self.provider.map_error(status, {}, data.encode(), self.ctx) from None
             raise
 

@@ -1,0 +1,153 @@
+"""OpenAI request params → the Anthropic Messages API body (https://platform.claude.com/docs/en/api/messages).
+
+Scalars handled here:
+
+* ``max_tokens`` is required by Anthropic: ``max_completion_tokens``, else ``max_tokens``, else the
+  catalog's output limit for the model, else :data:`DEFAULT_MAX_TOKENS`.
+* ``temperature`` (Anthropic range 0–1; above 1 cannot be expressed), ``top_p``; both must be unset or
+  temperature 1 / top_p ≥ 0.95 with extended thinking; Claude 4.1–4.6 refuse both together; Claude 4.7+
+  refuses sampling parameters at all. Values that cannot be sent go through ``ctx.unsupported``.
+* ``stop`` → ``stop_sequences``; whitespace-only sequences are refused by Anthropic.
+* ``n``: only 1 (Anthropic returns one answer per request).
+* ``safety_identifier`` (or the older ``user``) → ``metadata.user_id``, the same abuse-tracing purpose.
+* ``stream_options`` needs nothing here: ``ctx.include_usage`` drives the usage chunk.
+* ``ctx.extra_body`` (provider options such as ``top_k``) is merged last, one level deep for objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._base import CallContext
+from .convert_messages import convert_messages
+from .convert_reasoning import ThinkingPlan, convert_reasoning_effort, fit_max_tokens
+from .convert_response_format import convert_response_format, json_tool_choice
+from .convert_tools import convert_tool_choice, convert_tools
+from .errors import bad_request
+from .profile import ModelProfile, profile_for
+
+__all__ = ["DEFAULT_MAX_TOKENS", "build_chat_body"]
+
+DEFAULT_MAX_TOKENS = 4096
+_FORCED = frozenset({"any", "tool"})
+
+
+def build_chat_body(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+    profile = profile_for(ctx.model)
+    system, messages = convert_messages(params.get("messages"))
+    body: dict[str, Any] = {"model": ctx.model, "messages": messages}
+    if system:
+        body["system"] = system
+    n = params.get("n")
+    if n is not None and n != 1:
+        ctx.unsupported("n", "Anthropic returns a single choice per request; only n=1 is possible")
+    stop = _stop_sequences(params.get("stop"), ctx)
+    if stop:
+        body["stop_sequences"] = stop
+    user = params.get("safety_identifier") or params.get("user")
+    if user:
+        body["metadata"] = {"user_id": str(user)}
+
+    tools = convert_tools(params["tools"], profile, ctx) if params.get("tools") else []
+    choice = convert_tool_choice(params.get("tool_choice"), params.get("parallel_tool_calls")) if tools else None
+    output_config: dict[str, Any] = {}
+    plan = convert_response_format(params.get("response_format"), profile.native_json_schema)
+    if plan is not None and plan.output_format is not None:
+        output_config["format"] = plan.output_format
+    if plan is not None and plan.tool is not None:
+        choice = json_tool_choice(choice, bool(tools))
+        tools = [*tools, plan.tool]
+    if tools:
+        body["tools"] = tools
+    if choice is not None:
+        body["tool_choice"] = choice
+
+    max_tokens = _max_tokens(params, ctx)
+    thinking = convert_reasoning_effort(params.get("reasoning_effort"), profile, ctx)
+    if thinking is not None and thinking.active and choice is not None and choice["type"] in _FORCED:
+        ctx.unsupported(
+            "reasoning_effort",
+            "extended thinking cannot be combined with forced tool use (tool_choice 'required' or a named "
+            "function, or a response_format enforced through a tool on this model)",
+        )
+        thinking = None
+    if thinking is not None:
+        body["thinking"] = thinking.thinking
+        if thinking.effort is not None:
+            output_config["effort"] = thinking.effort
+        max_tokens = fit_max_tokens(max_tokens, thinking, ctx)
+    body["max_tokens"] = max_tokens
+    if output_config:
+        body["output_config"] = output_config
+    _sampling(body, params, profile, thinking, ctx)
+    if ctx.stream:
+        body["stream"] = True
+    for key, value in ctx.extra_body.items():
+        current = body.get(key)
+        body[key] = {**current, **value} if isinstance(current, dict) and isinstance(value, dict) else value
+    return body
+
+
+def _max_tokens(params: dict[str, Any], ctx: CallContext) -> int:
+    value = params.get("max_completion_tokens")
+    if value is None:
+        value = params.get("max_tokens")
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise bad_request(f"max_tokens must be a positive integer, got {value!r}", "max_tokens")
+        return value
+    if ctx.info is not None and ctx.info.max_output_tokens:
+        return ctx.info.max_output_tokens
+    return DEFAULT_MAX_TOKENS
+
+
+def _stop_sequences(stop: Any, ctx: CallContext) -> list[str]:
+    if stop is None:
+        return []
+    sequences = [stop] if isinstance(stop, str) else stop
+    if not isinstance(sequences, list) or not all(isinstance(s, str) for s in sequences):
+        raise bad_request("stop must be a string or a list of strings", "stop")
+    kept = [s for s in sequences if s.strip()]
+    if len(kept) != len(sequences):
+        ctx.unsupported("stop", "Anthropic rejects empty or whitespace-only stop sequences")
+    return kept
+
+
+def _sampling(
+    body: dict[str, Any], params: dict[str, Any], profile: ModelProfile, thinking: ThinkingPlan | None, ctx: CallContext
+) -> None:
+    thinking_on = thinking is not None and thinking.active
+    temperature = params.get("temperature")
+    if temperature is not None:
+        problem = _temperature_problem(temperature, profile, thinking_on, ctx.model)
+        if problem:
+            ctx.unsupported("temperature", problem)
+        else:
+            body["temperature"] = temperature
+    top_p = params.get("top_p")
+    if top_p is not None:
+        problem = _top_p_problem(top_p, profile, thinking_on, "temperature" in body, ctx.model)
+        if problem:
+            ctx.unsupported("top_p", problem)
+        else:
+            body["top_p"] = top_p
+
+
+def _temperature_problem(value: float, profile: ModelProfile, thinking_on: bool, model: str) -> str | None:
+    if not profile.sampling_params:
+        return f"{model} does not accept sampling parameters"
+    if value > 1:
+        return f"Anthropic's temperature range is 0 to 1, got {value}"
+    if thinking_on and value != 1:
+        return "temperature must be 1 (or unset) when extended thinking is enabled"
+    return None
+
+
+def _top_p_problem(value: float, profile: ModelProfile, thinking_on: bool, with_temperature: bool, model: str) -> str | None:
+    if not profile.sampling_params:
+        return f"{model} does not accept sampling parameters"
+    if thinking_on and value < 0.95:
+        return "top_p must be between 0.95 and 1 when extended thinking is enabled"
+    if with_temperature and profile.exclusive_temperature_top_p:
+        return f"{model} accepts temperature or top_p, not both"
+    return None

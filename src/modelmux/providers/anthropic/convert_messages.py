@@ -1,0 +1,189 @@
+"""OpenAI ``messages`` → Anthropic ``system`` + ``messages``.
+
+Rules (https://platform.claude.com/docs/en/api/messages):
+
+* ``system`` and ``developer`` messages, wherever they appear, become the top-level ``system`` text blocks,
+  in order (``cache_control`` on parts is kept).
+* ``user`` content → text / image / document blocks (see :mod:`.convert_content`).
+* ``assistant`` → its ``thinking_blocks`` first (as returned by modelmux, signatures included, so extended
+  thinking round-trips), then text, then one ``tool_use`` block per tool call (``input`` = the parsed JSON
+  of ``arguments``). ``reasoning_content`` alone is not sent: Anthropic only accepts thinking blocks that
+  carry the signature it issued.
+* ``tool`` → a ``tool_result`` block (``tool_use_id`` = ``tool_call_id``) in a user turn. Consecutive
+  messages of the same Anthropic role are merged into one turn, so consecutive tool results and a following
+  user message become ONE user turn, with the ``tool_result`` blocks first as Anthropic requires.
+* ``name`` fields are dropped; empty text is skipped; a message-level ``cache_control`` is put on the
+  message's last block.
+* A final assistant turn (prefill) loses its trailing whitespace, which Anthropic rejects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from .convert_content import convert_parts
+from .errors import bad_request
+
+__all__ = ["convert_messages"]
+
+_TOOL_RESULT_PARTS = frozenset({"text", "image_url"})
+_SYSTEM_PARTS = frozenset({"text"})
+_ASSISTANT_PARTS = frozenset({"text", "refusal"})
+
+
+def convert_messages(messages: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Returns ``(system blocks, messages)`` in Anthropic's shape."""
+    if not isinstance(messages, list) or not messages:
+        raise bad_request("messages must be a non-empty list", "messages")
+    system: list[dict[str, Any]] = []
+    turns: list[dict[str, Any]] = []
+    for i, message in enumerate(messages):
+        where = f"messages[{i}]"
+        if not isinstance(message, Mapping):
+            raise bad_request(f"{where} must be an object", "messages")
+        role = message.get("role")
+        if role in ("system", "developer"):
+            blocks = convert_parts(message.get("content"), where, allow=_SYSTEM_PARTS)
+            system.extend(_with_message_cache_control(blocks, message))
+            continue
+        if role == "user":
+            native_role, blocks = "user", convert_parts(message.get("content"), where)
+        elif role == "assistant":
+            native_role, blocks = "assistant", _assistant_blocks(message, where)
+        elif role == "tool":
+            native_role, blocks = "user", [_tool_result(message, where)]
+        elif role == "function":
+            raise bad_request(
+                f"{where}: legacy 'function' messages are not supported; use tools and 'tool' messages",
+                "messages",
+            )
+        else:
+            raise bad_request(
+                f"{where}: unknown role {role!r} (expected system, developer, user, assistant or tool)",
+                "messages",
+            )
+        _append(turns, native_role, _with_message_cache_control(blocks, message))
+    _strip_prefill(turns)
+    if not turns:
+        raise bad_request("at least one user or assistant message with content is required", "messages")
+    return system, turns
+
+
+def _with_message_cache_control(blocks: list[dict[str, Any]], message: Mapping[str, Any]) -> list[dict[str, Any]]:
+    cache_control = message.get("cache_control")
+    if cache_control and blocks:
+        blocks[-1]["cache_control"] = cache_control
+    return blocks
+
+
+def _append(turns: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]]) -> None:
+    if not blocks:
+        return
+    if turns and turns[-1]["role"] == role:
+        content = turns[-1]["content"] + blocks
+        if role == "user":  # tool_result blocks must open the user turn
+            content = [b for b in content if b["type"] == "tool_result"] + [
+                b for b in content if b["type"] != "tool_result"
+            ]
+        turns[-1]["content"] = content
+    else:
+        turns.append({"role": role, "content": blocks})
+
+
+def _assistant_blocks(message: Mapping[str, Any], where: str) -> list[dict[str, Any]]:
+    blocks = _thinking_blocks(message.get("thinking_blocks"), where)
+    content = message.get("content")
+    if isinstance(content, list):  # refusal parts are the assistant's text too
+        content = [
+            {"type": "text", "text": p.get("refusal", "")} if isinstance(p, Mapping) and p.get("type") == "refusal" else p
+            for p in content
+        ]
+    blocks += convert_parts(content, where, allow=_ASSISTANT_PARTS)
+    tool_calls = message.get("tool_calls") or []
+    if not isinstance(tool_calls, list):
+        raise bad_request(f"{where}.tool_calls must be a list", "messages")
+    for j, call in enumerate(tool_calls):
+        blocks.append(_tool_use(call, f"{where}.tool_calls[{j}]"))
+    return blocks
+
+
+def _thinking_blocks(value: Any, where: str) -> list[dict[str, Any]]:
+    if not value:
+        return []
+    if not isinstance(value, list):
+        raise bad_request(f"{where}.thinking_blocks must be a list", "messages")
+    blocks: list[dict[str, Any]] = []
+    for j, block in enumerate(value):
+        kind = block.get("type") if isinstance(block, Mapping) else None
+        if kind == "thinking" and isinstance(block.get("signature"), str):
+            blocks.append({"type": "thinking", "thinking": block.get("thinking") or "", "signature": block["signature"]})
+        elif kind == "redacted_thinking" and isinstance(block.get("data"), str):
+            blocks.append({"type": "redacted_thinking", "data": block["data"]})
+        else:
+            raise bad_request(
+                f"{where}.thinking_blocks[{j}] must be a thinking block with a signature or a redacted_thinking "
+                "block, as returned in message.thinking_blocks",
+                "messages",
+            )
+    return blocks
+
+
+def _tool_use(call: Any, where: str) -> dict[str, Any]:
+    if not isinstance(call, Mapping) or not isinstance(call.get("function"), Mapping):
+        raise bad_request(f"{where} must be an object with a 'function'", "messages")
+    function = call["function"]
+    call_id, name = call.get("id"), function.get("name")
+    if not isinstance(call_id, str) or not call_id or not isinstance(name, str) or not name:
+        raise bad_request(f"{where} needs a non-empty 'id' and 'function.name'", "messages")
+    arguments = function.get("arguments")
+    if arguments is None or (isinstance(arguments, str) and not arguments.strip()):
+        tool_input: Any = {}
+    elif isinstance(arguments, str):
+        try:
+            tool_input = json.loads(arguments)
+        except ValueError as exc:
+            raise bad_request(
+                f"{where} (id {call_id!r}, function {name!r}): arguments are not valid JSON: {exc}", "messages"
+            ) from None
+    else:
+        tool_input = arguments
+    if not isinstance(tool_input, dict):
+        raise bad_request(
+            f"{where} (id {call_id!r}, function {name!r}): arguments must be a JSON object, "
+            f"got {type(tool_input).__name__}",
+            "messages",
+        )
+    return {"type": "tool_use", "id": call_id, "name": name, "input": tool_input}
+
+
+def _tool_result(message: Mapping[str, Any], where: str) -> dict[str, Any]:
+    call_id = message.get("tool_call_id")
+    if not isinstance(call_id, str) or not call_id:
+        raise bad_request(f"{where}: tool messages need a non-empty 'tool_call_id'", "messages")
+    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": call_id}
+    content = message.get("content")
+    if isinstance(content, str):
+        if content:
+            block["content"] = content
+    else:
+        blocks = convert_parts(content, where, allow=_TOOL_RESULT_PARTS)
+        if blocks:
+            block["content"] = blocks
+    return block
+
+
+def _strip_prefill(turns: list[dict[str, Any]]) -> None:
+    """Anthropic rejects a final assistant turn ending in whitespace."""
+    if not turns or turns[-1]["role"] != "assistant":
+        return
+    content = turns[-1]["content"]
+    while content and content[-1]["type"] == "text":
+        text = content[-1]["text"].rstrip()
+        if text:
+            content[-1]["text"] = text
+            return
+        content.pop()
+    if not content:
+        turns.pop()

@@ -1,0 +1,98 @@
+"""OpenAI ``tools`` / ``tool_choice`` / ``parallel_tool_calls`` → Anthropic ``tools`` / ``tool_choice``.
+
+https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use
+
+* A function tool becomes ``{name, description, input_schema}``; a missing ``parameters`` is the empty
+  object schema. ``strict: true`` is sent as Anthropic's strict tool use on models with structured outputs;
+  elsewhere it is dropped with a warning. ``cache_control`` on a tool is kept.
+* Native Anthropic tool definitions (server tools such as ``{"type": "web_search_20250305", ...}``) are
+  passed through unchanged, as an escape hatch; their results are not translated.
+* ``tool_choice``: auto → ``{type: auto}``, required → ``{type: any}``, none → ``{type: none}``, a named
+  function → ``{type: tool, name}``.
+* ``parallel_tool_calls=False`` → ``disable_parallel_tool_use: true`` on the tool choice (``auto`` when
+  none was given); it has no meaning with ``none``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .._base import CallContext
+from .errors import bad_request
+from .profile import ModelProfile
+from .warn import warn
+
+__all__ = ["convert_tool_choice", "convert_tools"]
+
+# Versioned native tool types, e.g. "web_search_20250305", "bash_20250124", "code_execution_20250825".
+_NATIVE_TOOL_TYPE = re.compile(r"^[a-z_]+_\d{8}$")
+_EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+
+
+def convert_tools(tools: Any, profile: ModelProfile, ctx: CallContext) -> list[dict[str, Any]]:
+    if not isinstance(tools, list):
+        raise bad_request("tools must be a list", "tools")
+    converted: list[dict[str, Any]] = []
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, Mapping):
+            raise bad_request(f"tools[{i}] must be an object", "tools")
+        kind = tool.get("type")
+        if isinstance(kind, str) and _NATIVE_TOOL_TYPE.match(kind):
+            converted.append(dict(tool))
+            continue
+        function = tool.get("function")
+        if kind != "function" or not isinstance(function, Mapping):
+            raise bad_request(f"tools[{i}]: only function tools are supported, got type {kind!r}", "tools")
+        converted.append(_function_tool(function, tool, i, profile, ctx))
+    return converted
+
+
+def _function_tool(
+    function: Mapping[str, Any], tool: Mapping[str, Any], i: int, profile: ModelProfile, ctx: CallContext
+) -> dict[str, Any]:
+    name = function.get("name")
+    if not isinstance(name, str) or not name:
+        raise bad_request(f"tools[{i}].function.name must be a non-empty string", "tools")
+    schema = function.get("parameters")
+    if schema is None:
+        schema = _EMPTY_SCHEMA
+    elif not isinstance(schema, Mapping):
+        raise bad_request(f"tools[{i}].function.parameters must be a JSON schema object", "tools")
+    native: dict[str, Any] = {"name": name, "input_schema": dict(schema)}
+    description = function.get("description")
+    if description:
+        native["description"] = description
+    if function.get("strict") is True:
+        if profile.native_json_schema:
+            native["strict"] = True
+        else:
+            warn(ctx, f"tool {name!r}: strict schema adherence needs a model with structured outputs; not enforced")
+    if tool.get("cache_control"):
+        native["cache_control"] = tool["cache_control"]
+    return native
+
+
+def convert_tool_choice(tool_choice: Any, parallel_tool_calls: Any) -> dict[str, Any] | None:
+    """The native ``tool_choice``, or ``None`` to leave Anthropic's default (auto, parallel allowed)."""
+    if tool_choice is None or tool_choice == "auto":
+        choice: dict[str, Any] | None = {"type": "auto"} if parallel_tool_calls is False else None
+    elif tool_choice == "required":
+        choice = {"type": "any"}
+    elif tool_choice == "none":
+        return {"type": "none"}
+    elif isinstance(tool_choice, Mapping) and tool_choice.get("type") == "function":
+        function = tool_choice.get("function")
+        name = function.get("name") if isinstance(function, Mapping) else None
+        if not isinstance(name, str) or not name:
+            raise bad_request("tool_choice.function.name must be a non-empty string", "tool_choice")
+        choice = {"type": "tool", "name": name}
+    else:
+        raise bad_request(
+            f"tool_choice must be 'auto', 'required', 'none' or a named function, got {tool_choice!r}",
+            "tool_choice",
+        )
+    if choice is not None and parallel_tool_calls is False:
+        choice["disable_parallel_tool_use"] = True
+    return choice

@@ -1,0 +1,34 @@
+"""Anthropic ``usage`` → OpenAI ``usage``.
+
+Anthropic's ``input_tokens`` excludes cached tokens, so the prompt is input + cache writes + cache reads;
+``cached_tokens`` are the cache reads (what OpenAI reports as cached). ``output_tokens`` already includes
+thinking; ``output_tokens_details.thinking_tokens``, when present, becomes ``reasoning_tokens``.
+The cache counts are also kept as ``cache_creation_input_tokens`` / ``cache_read_input_tokens`` so cost
+can be computed (writes are billed above the input price).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .._shapes import make_usage
+
+__all__ = ["convert_usage"]
+
+
+def convert_usage(usage: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not usage:
+        return None
+    created = usage.get("cache_creation_input_tokens") or 0
+    read = usage.get("cache_read_input_tokens") or 0
+    details = usage.get("output_tokens_details")
+    thinking = details.get("thinking_tokens") if isinstance(details, Mapping) else None
+    return make_usage(
+        (usage.get("input_tokens") or 0) + created + read,
+        usage.get("output_tokens") or 0,
+        cached_tokens=read,
+        reasoning_tokens=thinking,
+        cache_creation_input_tokens=created,
+        cache_read_input_tokens=read,
+    )

@@ -1,0 +1,79 @@
+"""An Anthropic ``Message`` (non-streamed answer) → OpenAI ``ChatCompletion``.
+
+https://platform.claude.com/docs/en/api/messages — content blocks:
+
+* ``text`` → joined into ``message.content`` (``None`` when there is none);
+* ``tool_use`` → ``tool_calls`` (id kept, ``arguments`` = ``json.dumps(input)``); the synthetic JSON tool
+  of :mod:`.convert_response_format` becomes content text instead;
+* ``thinking`` → ``message.reasoning_content`` (blocks joined by a blank line), and with
+  ``redacted_thinking`` also ``message.thinking_blocks``: the native blocks with their signatures, to send
+  back on the assistant message so thinking continues across tool calls;
+* server tool blocks (``server_tool_use``, ``web_search_tool_result``, …) and unknown blocks are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ...types import ChatCompletion
+from .._base import CallContext
+from .._shapes import make_completion, make_tool_call
+from .convert_response_format import JSON_TOOL_NAME
+from .convert_usage import convert_usage
+from .errors import map_error_payload
+from .map_stop_reason import map_stop_reason
+
+__all__ = ["THINKING_SEPARATOR", "dump_input", "parse_chat_response", "parse_message"]
+
+THINKING_SEPARATOR = "\n\n"
+
+
+def dump_input(value: Any) -> str:
+    """Tool input as JSON text; the separators match what Anthropic streams as ``partial_json``."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def parse_chat_response(body: bytes, ctx: CallContext) -> ChatCompletion:
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise ValueError("Anthropic answer is not a JSON object")
+    if data.get("type") == "error":
+        raise map_error_payload(data, ctx)
+    return parse_message(data, ctx)
+
+
+def parse_message(data: dict[str, Any], ctx: CallContext) -> ChatCompletion:
+    texts: list[str] = []
+    reasoning: list[str] = []
+    thinking_blocks: list[dict[str, Any]] = []
+    tool_calls: list[dict[str, Any]] = []
+    for block in data["content"]:
+        kind = block.get("type")
+        if kind == "text":
+            texts.append(block["text"])
+        elif kind == "tool_use":
+            if block["name"] == JSON_TOOL_NAME:
+                texts.append(dump_input(block.get("input") or {}))
+            else:
+                tool_calls.append(make_tool_call(block["id"], block["name"], dump_input(block.get("input") or {})))
+        elif kind == "thinking":
+            if block.get("thinking"):
+                reasoning.append(block["thinking"])
+            thinking_blocks.append(
+                {"type": "thinking", "thinking": block.get("thinking") or "", "signature": block.get("signature") or ""}
+            )
+        elif kind == "redacted_thinking":
+            thinking_blocks.append({"type": "redacted_thinking", "data": block["data"]})
+    stop_reason = data.get("stop_reason")
+    return make_completion(
+        id=data["id"],
+        model=data.get("model") or ctx.model,
+        content="".join(texts) or None,
+        finish_reason=map_stop_reason(stop_reason, bool(tool_calls)),
+        native_finish_reason=stop_reason,
+        tool_calls=tool_calls,
+        reasoning_content=THINKING_SEPARATOR.join(reasoning) or None,
+        usage=convert_usage(data.get("usage")),
+        message_extra={"thinking_blocks": thinking_blocks} if thinking_blocks else None,
+    )
