@@ -8,6 +8,7 @@ injected ``transport=`` is called directly, with no client and nothing cached pe
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import threading
 import weakref
@@ -59,6 +60,8 @@ def _sync_client(url: str) -> httpx.Client:
         with _lock:
             client = _sync_clients.get(key)
             if client is None:
+                if not _sync_clients:
+                    atexit.register(close_clients)
                 client = _sync_clients[key] = httpx.Client(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
     return client
 

@@ -12,6 +12,7 @@
      │         │    ├── ContentPolicyViolationError
      │         │    └── UnsupportedParamsError   raised before any request is sent
      │         ├── AuthenticationError     401 authentication_error
+     │         │    └── InvalidAPIKeyError  a bad key answered with 400 (also a BadRequestError)
      │         ├── PermissionDeniedError   403 permission_error
      │         ├── NotFoundError           404 not_found_error
      │         ├── RateLimitError          429 rate_limit_error (retry_after seconds)
@@ -40,6 +41,7 @@ __all__ = [
     "ContextWindowExceededError",
     "DroppedParamWarning",
     "InternalServerError",
+    "InvalidAPIKeyError",
     "ModelmuxError",
     "ModelmuxWarning",
     "NotFoundError",
@@ -162,6 +164,13 @@ class UnsupportedParamsError(BadRequestError):
 
 class AuthenticationError(APIStatusError):
     status_code = 401
+    type = "authentication_error"
+
+
+class InvalidAPIKeyError(AuthenticationError, BadRequestError):
+    """A provider that answers a bad key with 400 (Gemini's ``API_KEY_INVALID``): both an
+    authentication error and, by its status, a bad request."""
+
     type = "authentication_error"
 
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 
-from ..errors import APIError, error_class_for_status
+from ..errors import error_class_for_status
 from ..types import ChatCompletion, ChatCompletionChunk
 from ._base import OPENAI_PARAMS, BaseProvider, CallContext, HttpRequest
 from ._shapes import ChunkFactory, make_completion, make_tool_call, make_usage
@@ -156,8 +156,8 @@ class MockProvider(BaseProvider):
     def parse_chat_response(self, body: bytes, ctx: CallContext) -> ChatCompletion:
         raise NotImplementedError("the mock provider answers locally")
 
-    def map_error(self, status: int, headers: Any, body: bytes, ctx: CallContext) -> APIError:
-        return super().map_error(status, headers, body, ctx)
+    def chat_stream_translator(self, ctx: CallContext) -> Any:
+        raise NotImplementedError("the mock provider answers locally")
 
 
 provider = MockProvider()

@@ -68,9 +68,7 @@ def build_body(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
         tools = convert_tools(params["tools"], ctx)
         if tools:
             body["tools"] = tools
-            tool_config = convert_tool_choice(
-                params.get("tool_choice"), params.get("parallel_tool_calls"), ctx
-            )
+            tool_config = convert_tool_choice(params.get("tool_choice"), params.get("parallel_tool_calls"), ctx)
             if tool_config is not None:
                 body["toolConfig"] = tool_config
     config = convert_generation_config(params, ctx)

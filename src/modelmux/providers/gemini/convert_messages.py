@@ -74,9 +74,7 @@ def convert_messages(messages: list[dict[str, Any]]) -> tuple[dict[str, Any] | N
             response = _function_response(name, None, _joined_text(message.get("content"), i))
             turns.append(("user", [response]))
         else:
-            raise BadRequestError(
-                f"messages[{i}] has unsupported role {role!r}", provider="gemini", param="messages"
-            )
+            raise BadRequestError(f"messages[{i}] has unsupported role {role!r}", provider="gemini", param="messages")
 
     contents: list[dict[str, Any]] = []
     for role, parts in turns:
@@ -97,9 +95,7 @@ def convert_messages(messages: list[dict[str, Any]]) -> tuple[dict[str, Any] | N
     return system, contents
 
 
-def _assistant_parts(
-    message: dict[str, Any], index: int, names_by_id: dict[str, str]
-) -> list[dict[str, Any]]:
+def _assistant_parts(message: dict[str, Any], index: int, names_by_id: dict[str, str]) -> list[dict[str, Any]]:
     parts: list[dict[str, Any]] = [{"text": t} for t in _texts(message.get("content"), index) if t]
     for call in message.get("tool_calls") or ():
         fn = call.get("function") or {}

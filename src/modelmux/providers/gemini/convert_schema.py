@@ -61,9 +61,7 @@ def convert_schema(schema: Any, *, property_ordering: bool = False) -> dict[str,
         BadRequestError: unresolvable or recursive ``$ref``, or a schema that is not an object.
     """
     if not isinstance(schema, dict):
-        raise BadRequestError(
-            f"a JSON Schema must be an object, got {type(schema).__name__}", provider="gemini"
-        )
+        raise BadRequestError(f"a JSON Schema must be an object, got {type(schema).__name__}", provider="gemini")
     defs: dict[str, Any] = {}
     for key in ("definitions", "$defs"):
         if isinstance(schema.get(key), dict):
@@ -132,9 +130,7 @@ class _Converter:
             )
         target = self.defs.get(ref)
         if not isinstance(target, dict):
-            raise BadRequestError(
-                f"JSON Schema reference {ref!r} not found in $defs/definitions", provider="gemini"
-            )
+            raise BadRequestError(f"JSON Schema reference {ref!r} not found in $defs/definitions", provider="gemini")
         # Siblings of ``$ref`` (e.g. a description) refine the target.
         merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
         return merged, (*refs, ref)

@@ -42,9 +42,7 @@ def convert_tools(tools: list[dict[str, Any]], ctx: CallContext) -> list[dict[st
     return [{"functionDeclarations": declarations}] if declarations else []
 
 
-def convert_tool_choice(
-    tool_choice: Any, parallel_tool_calls: Any, ctx: CallContext
-) -> dict[str, Any] | None:
+def convert_tool_choice(tool_choice: Any, parallel_tool_calls: Any, ctx: CallContext) -> dict[str, Any] | None:
     """Gemini ``toolConfig`` for an OpenAI ``tool_choice``; ``None`` when the default (AUTO) fits.
 
     ``parallel_tool_calls=False`` cannot be expressed (Gemini decides how many calls to make), so it goes

@@ -8,8 +8,8 @@ HTTP status and the message is Gemini's own, with the API key redacted.
 Decisions:
 
 * ``INVALID_ARGUMENT`` with reason ``API_KEY_INVALID`` ("API key not valid…", HTTP 400) is an
-  :class:`AuthenticationError` (status_code 400): what the caller must fix is the key, and
-  ``except AuthenticationError`` is where such code looks.
+  :class:`InvalidAPIKeyError` (status_code 400): both an :class:`AuthenticationError` (what the
+  caller must fix is the key) and, by its status, a :class:`BadRequestError`.
 * An invalid argument whose message says the input is too long is a :class:`ContextWindowExceededError`.
   ``RESOURCE_EXHAUSTED`` stays a :class:`RateLimitError` even when the quota is on input tokens.
 * ``DEADLINE_EXCEEDED`` (HTTP 504: Gemini gave up within its deadline) is an :class:`APITimeoutError`
@@ -32,6 +32,7 @@ from ...errors import (
     BadRequestError,
     ContextWindowExceededError,
     InternalServerError,
+    InvalidAPIKeyError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -85,9 +86,7 @@ def map_error(status: int, headers: Mapping[str, str], body: bytes, ctx: CallCon
     )
 
 
-def error_from_payload(
-    payload: dict[str, Any], status: int, headers: Mapping[str, str], ctx: CallContext
-) -> APIError:
+def error_from_payload(payload: dict[str, Any], status: int, headers: Mapping[str, str], ctx: CallContext) -> APIError:
     """The exception for an ``{"error": {...}}`` object (``status`` < 400 when it came inside a stream)."""
     error = payload["error"]
     native = str(error.get("status") or "")
@@ -100,7 +99,7 @@ def error_from_payload(
     openai_code: str | None = None
     if cls is BadRequestError:
         if _BAD_KEY.search(message) or any(d.get("reason") == "API_KEY_INVALID" for d in details):
-            cls, openai_code = AuthenticationError, "invalid_api_key"
+            cls, openai_code = InvalidAPIKeyError, "invalid_api_key"
         elif _CONTEXT_WINDOW.search(message):
             cls, openai_code = ContextWindowExceededError, "context_length_exceeded"
     kwargs: dict[str, Any] = {

@@ -50,9 +50,7 @@ def read_parts(parts: Any, response_id: str | None, first_call_index: int = 0) -
             index = first_call_index + len(out.tool_calls)
             call_id = make_tool_call_id(response_id, index, call.get("id"))
             call_id = join_tool_call_id(call_id, part.get("thoughtSignature"))
-            out.tool_calls.append(
-                make_tool_call(call_id, str(call.get("name") or ""), call.get("args") or {})
-            )
+            out.tool_calls.append(make_tool_call(call_id, str(call.get("name") or ""), call.get("args") or {}))
     out.text = "".join(texts)
     out.reasoning = "".join(thoughts)
     return out

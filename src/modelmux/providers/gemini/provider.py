@@ -74,9 +74,7 @@ class GeminiProvider(BaseProvider):
         if ctx.api_key:
             headers["x-goog-api-key"] = ctx.api_key
         headers.update(ctx.extra_headers)
-        return HttpRequest(
-            "POST", chat_url(ctx.api_base, ctx.model, ctx.stream), headers, build_body(params, ctx)
-        )
+        return HttpRequest("POST", chat_url(ctx.api_base, ctx.model, ctx.stream), headers, build_body(params, ctx))
 
     def parse_chat_response(self, body: bytes, ctx: CallContext) -> ChatCompletion:
         return parse_response(body, ctx)

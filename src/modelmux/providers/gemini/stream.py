@@ -74,9 +74,7 @@ class GeminiStreamTranslator:
         if content.reasoning:
             delta["reasoning_content"] = content.reasoning
         if content.tool_calls:
-            delta["tool_calls"] = [
-                {"index": self._calls + i, **call} for i, call in enumerate(content.tool_calls)
-            ]
+            delta["tool_calls"] = [{"index": self._calls + i, **call} for i, call in enumerate(content.tool_calls)]
             self._calls += len(content.tool_calls)
         native = candidate.get("finishReason")
         if native:

@@ -1,0 +1,705 @@
+"""Per-call overhead of modelmux (and litellm, if importable) against a raw-httpx floor.
+
+Starts ``fake_upstream.py`` in a subprocess, then times every contender in one
+process, interleaved: each round calls every active contender once, rotating
+the starting contender from round to round, so drift (CPU frequency, noisy
+neighbours, cache state) hits all contenders alike.  Warm-up rounds come first
+and are not recorded.
+
+Then measures import time and resident-memory growth of ``import X`` in fresh
+interpreters.
+
+    python benchmarks/bench_completion.py            # full run
+    python benchmarks/bench_completion.py --quick    # smoke run
+    python benchmarks/bench_completion.py --json out.json
+
+See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from fake_upstream import STREAM_EVENTS, start_in_subprocess, words
+
+# litellm otherwise tries to download its model price map at import time.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+import httpx
+
+API_KEY = "sk-bench"
+OPENAI_MODEL = "gpt-4o-mini"
+ANTHROPIC_MODEL = "claude-sonnet-4-20250514"
+ANTHROPIC_VERSION = "2023-06-01"
+ANTHROPIC_MAX_TOKENS = 4096
+SYSTEM_PROMPT = "You are a helpful assistant."
+USER_PROMPT = "Write about thirty words on benchmarking."
+MESSAGES: list[dict[str, Any]] = [
+    {"role": "system", "content": SYSTEM_PROMPT},
+    {"role": "user", "content": USER_PROMPT},
+]
+
+EXPECTED_TEXT = "".join(words(30))
+EXPECTED_STREAM_TEXT = "".join(words(STREAM_EVENTS))
+
+FLOOR = "floor (httpx)"
+MODELMUX = "modelmux"
+LITELLM = "litellm"
+
+SCENARIOS = ("openai", "openai stream", "anthropic", "anthropic stream")
+
+AIMS = {
+    "openai": 1.10,
+    "anthropic": 1.10,
+    "openai stream": 1.5,
+    "anthropic stream": 1.5,
+}
+IMPORT_AIM = 1.5
+
+Call = Callable[[], str]
+"""A contender: makes one request and returns the assistant text (for the sanity check)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _get(obj: Any, *path: str | int) -> Any:
+    """Walk ``path`` through dicts, sequences and attributes alike."""
+    for key in path:
+        obj = obj[key] if isinstance(key, int) or isinstance(obj, dict) else getattr(obj, key)
+    return obj
+
+
+def _chunk_text(chunk: Any) -> str:
+    choices = _get(chunk, "choices")
+    if not choices:
+        return ""
+    delta = _get(choices[0], "delta")
+    content = delta.get("content") if isinstance(delta, dict) else getattr(delta, "content", None)
+    return content or ""
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(q / 100.0 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+# --------------------------------------------------------------------------- contenders
+
+
+def floor_calls(url: str) -> dict[str, Call]:
+    """Raw httpx: one shared client, the request a library would send, minimal parsing."""
+    client = httpx.Client(timeout=30.0)
+    oa_url = url + "/v1/chat/completions"
+    oa_headers = {"authorization": f"Bearer {API_KEY}", "content-type": "application/json"}
+    an_url = url + "/v1/messages"
+    an_headers = {
+        "x-api-key": API_KEY,
+        "anthropic-version": ANTHROPIC_VERSION,
+        "content-type": "application/json",
+    }
+
+    def openai() -> str:
+        body = {"model": OPENAI_MODEL, "messages": MESSAGES}
+        resp = client.post(oa_url, content=json.dumps(body).encode(), headers=oa_headers)
+        resp.raise_for_status()
+        data = resp.json()
+        return str(data["choices"][0]["message"]["content"])
+
+    def openai_stream() -> str:
+        body = {"model": OPENAI_MODEL, "messages": MESSAGES, "stream": True}
+        parts: list[str] = []
+        with client.stream("POST", oa_url, content=json.dumps(body).encode(), headers=oa_headers) as resp:
+            resp.raise_for_status()
+            for line in resp.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                payload = line[5:].strip()
+                if payload == "[DONE]":
+                    break
+                parts.append(_chunk_text(json.loads(payload)))
+        return "".join(parts)
+
+    def _anthropic_body(stream: bool) -> bytes:
+        body: dict[str, Any] = {
+            "model": ANTHROPIC_MODEL,
+            "max_tokens": ANTHROPIC_MAX_TOKENS,
+            "system": SYSTEM_PROMPT,
+            "messages": [{"role": "user", "content": USER_PROMPT}],
+        }
+        if stream:
+            body["stream"] = True
+        return json.dumps(body).encode()
+
+    def anthropic() -> str:
+        resp = client.post(an_url, content=_anthropic_body(False), headers=an_headers)
+        resp.raise_for_status()
+        data = resp.json()
+        return "".join(block["text"] for block in data["content"] if block["type"] == "text")
+
+    def anthropic_stream() -> str:
+        parts: list[str] = []
+        with client.stream("POST", an_url, content=_anthropic_body(True), headers=an_headers) as resp:
+            resp.raise_for_status()
+            for line in resp.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                event = json.loads(line[5:])
+                if event["type"] == "content_block_delta":
+                    parts.append(event["delta"].get("text", ""))
+        return "".join(parts)
+
+    return {
+        "openai": openai,
+        "openai stream": openai_stream,
+        "anthropic": anthropic,
+        "anthropic stream": anthropic_stream,
+    }
+
+
+def _library_calls(completion: Callable[..., Any], url: str) -> dict[str, Call]:
+    """Calls for any litellm-style ``completion(model=..., messages=..., api_base=..., api_key=...)``."""
+    oa = {"model": f"openai/{OPENAI_MODEL}", "api_base": url + "/v1", "api_key": API_KEY}
+    an = {"model": f"anthropic/{ANTHROPIC_MODEL}", "api_base": url, "api_key": API_KEY}
+
+    def nonstream(kwargs: dict[str, Any]) -> Call:
+        def call() -> str:
+            resp = completion(messages=MESSAGES, **kwargs)
+            return str(_get(resp, "choices", 0, "message", "content"))
+
+        return call
+
+    def stream(kwargs: dict[str, Any]) -> Call:
+        def call() -> str:
+            return "".join(_chunk_text(chunk) for chunk in completion(messages=MESSAGES, stream=True, **kwargs))
+
+        return call
+
+    return {
+        "openai": nonstream(oa),
+        "openai stream": stream(oa),
+        "anthropic": nonstream(an),
+        "anthropic stream": stream(an),
+    }
+
+
+def modelmux_calls(url: str) -> tuple[dict[str, Call] | None, str]:
+    try:
+        modelmux = importlib.import_module("modelmux")
+    except ImportError as exc:
+        return None, f"not importable ({exc})"
+    completion = getattr(modelmux, "completion", None)
+    if completion is None:
+        return None, "modelmux.completion does not exist yet"
+    return _library_calls(completion, url), str(getattr(modelmux, "__version__", "?"))
+
+
+def litellm_calls(url: str) -> tuple[dict[str, Call] | None, str]:
+    try:
+        litellm = importlib.import_module("litellm")
+    except ImportError:
+        return None, "not installed"
+    # Quieter, and no usage pings to the network; everything else at its defaults.
+    setattr(litellm, "telemetry", False)  # noqa: B010
+    setattr(litellm, "suppress_debug_info", True)  # noqa: B010
+    try:
+        from importlib.metadata import version
+
+        ver = version("litellm")
+    except Exception:
+        ver = "?"
+    return _library_calls(litellm.completion, url), ver
+
+
+# --------------------------------------------------------------------------- timing
+
+
+@dataclass
+class Contender:
+    scenario: str
+    name: str
+    call: Call
+    samples_ns: list[int] = field(default_factory=list)
+    background_cpu_ns: list[int] = field(default_factory=list)
+
+
+SETTLE_POLL_S = 0.001
+SETTLE_IDLE_NS = 100_000
+SETTLE_MAX_S = 0.5
+
+
+def settle() -> None:
+    """Wait (untimed) until threads other than this one stop using CPU.
+
+    A library may leave work to background threads (litellm logs every call from a
+    worker thread).  Left running, that work competes for the GIL with whichever
+    contender comes next and inflates its figures, the floor's included.  So when
+    other threads exist, poll in 1 ms sleeps until one passes in which they used
+    under 0.1 ms of CPU.  The CPU they used is reported per contender instead.
+    """
+    if threading.active_count() == 1:
+        return
+    deadline = time.perf_counter() + SETTLE_MAX_S
+    while True:
+        p0, t0 = time.process_time_ns(), time.thread_time_ns()
+        time.sleep(SETTLE_POLL_S)
+        others = (time.process_time_ns() - p0) - (time.thread_time_ns() - t0)
+        if others < SETTLE_IDLE_NS or time.perf_counter() > deadline:
+            return
+
+
+def sanity_check(contenders: list[Contender], notes: list[str]) -> list[Contender]:
+    """Call each contender once; drop (with a note) any that fails or returns the wrong text."""
+    ok: list[Contender] = []
+    for c in contenders:
+        expected = EXPECTED_STREAM_TEXT if c.scenario.endswith("stream") else EXPECTED_TEXT
+        try:
+            got = c.call()
+        except Exception as exc:
+            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            notes.append(f"{c.name} / {c.scenario}: dropped, raised {detail}")
+            continue
+        if got != expected:
+            notes.append(
+                f"{c.name} / {c.scenario}: dropped, returned {len(got)} chars of text "
+                f"instead of {len(expected)} ({got[:60]!r}...)"
+            )
+            continue
+        ok.append(c)
+    return ok
+
+
+def run_rounds(contenders: list[Contender], rounds: int, stream_stride: int, record: bool) -> None:
+    """Round-robin: every round calls each active contender once, rotating the start."""
+    perf = time.perf_counter_ns
+    cpu, own_cpu = time.process_time_ns, time.thread_time_ns
+    n = len(contenders)
+    for i in range(rounds):
+        start = i % n
+        for c in contenders[start:] + contenders[:start]:
+            if c.scenario.endswith("stream") and i % stream_stride:
+                continue
+            p0, m0 = cpu(), own_cpu()
+            t0 = perf()
+            c.call()
+            t1 = perf()
+            settle()
+            if record:
+                c.samples_ns.append(t1 - t0)
+                c.background_cpu_ns.append(max(0, (cpu() - p0) - (own_cpu() - m0)))
+
+
+@dataclass
+class CallResult:
+    scenario: str
+    name: str
+    n: int
+    median_us: float
+    p90_us: float
+    mean_us: float
+    ratio_median: float
+    ratio_p90: float
+    background_cpu_median_us: float
+
+
+def summarize(contenders: list[Contender]) -> list[CallResult]:
+    floors: dict[str, tuple[float, float]] = {}
+    stats: list[tuple[Contender, float, float, float, float]] = []
+    for c in contenders:
+        if not c.samples_ns:
+            continue
+        values = sorted(s / 1000.0 for s in c.samples_ns)
+        med = statistics.median(values)
+        p90 = percentile(values, 90)
+        bg = statistics.median(c.background_cpu_ns) / 1000.0
+        stats.append((c, med, p90, statistics.fmean(values), bg))
+        if c.name == FLOOR:
+            floors[c.scenario] = (med, p90)
+    results = []
+    for c, med, p90, mean, bg in stats:
+        fmed, fp90 = floors.get(c.scenario, (math.nan, math.nan))
+        results.append(CallResult(c.scenario, c.name, len(c.samples_ns), med, p90, mean, med / fmed, p90 / fp90, bg))
+    order = {s: i for i, s in enumerate(SCENARIOS)}
+    names = {FLOOR: 0, MODELMUX: 1, LITELLM: 2}
+    results.sort(key=lambda r: (order[r.scenario], names.get(r.name, 9)))
+    return results
+
+
+# --------------------------------------------------------------------------- imports
+
+
+START = "python -c pass"
+BASELINE_IMPORT = "import httpx, pydantic"
+IMPORT_TARGETS: dict[str, str] = {
+    # label -> the statement run by ``python -c``
+    START: "pass",
+    BASELINE_IMPORT: "import httpx, pydantic",
+    # Context only: ``import pydantic`` is lazy and does not load BaseModel; any library
+    # that defines models pays for this one too.
+    "import httpx; from pydantic import BaseModel": "import httpx; from pydantic import BaseModel",
+    "import modelmux": "import modelmux",
+    "import litellm": "import litellm",
+}
+
+# Resident memory before and after the import, in KiB.  On Linux this reads the current
+# VmRSS: ru_maxrss would be wrong there, because a child created by fork/exec starts with
+# the parent's RSS high-water mark (here the benchmark process, far above a bare interpreter).
+_RSS_SNIPPET = """\
+import sys
+
+def rss_kib():
+    if sys.platform.startswith("linux"):
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak
+
+before = rss_kib()
+{import_line}
+after = rss_kib()
+print(before, after)
+"""
+
+
+def _child_env() -> dict[str, str]:
+    """Environment for the import-time children: bytecode caching on, in a private cache.
+
+    With ``PYTHONDONTWRITEBYTECODE`` set (as on the development machines) an editable
+    install such as modelmux's would be recompiled from source on every import, while
+    site-packages ship ``.pyc`` files: that would measure the compiler, not the import.
+    ``PYTHONPYCACHEPREFIX`` keeps the bytecode out of the source tree; the warm-up run
+    fills it for every statement alike.
+    """
+    env = os.environ.copy()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "modelmux-bench-pycache")
+    return env
+
+
+def _runs(code: str) -> bool:
+    probe = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        env=_child_env(),
+        check=False,
+    )
+    return probe.returncode == 0
+
+
+def _run_python(code: str) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=_child_env(),
+        check=False,
+    )
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{code!r} failed: {proc.stderr.strip()[-500:]}")
+    return elapsed, proc.stdout
+
+
+@dataclass
+class ImportResult:
+    target: str
+    n: int
+    wall_median_ms: float
+    import_median_ms: float
+    ratio_to_baseline: float
+    rss_before_mib: float
+    rss_after_mib: float
+    rss_delta_mib: float
+    rss_ratio_to_baseline: float
+
+
+def measure_imports(
+    repeats: int, rss_repeats: int, notes: list[str], *, include_litellm: bool = True
+) -> list[ImportResult]:
+    targets: dict[str, str] = {}
+    for name, code in IMPORT_TARGETS.items():
+        if name == "import litellm" and not include_litellm:
+            continue
+        if not _runs(code):
+            notes.append(f"{name}: skipped, not importable in this environment")
+            continue
+        targets[name] = code
+
+    # Warm-up: one run each (compiles .pyc files, fills the OS page cache).
+    for code in targets.values():
+        _run_python(code)
+
+    walls: dict[str, list[float]] = {name: [] for name in targets}
+    rss: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
+    names = list(targets)
+    for i in range(repeats):
+        start = i % len(names)
+        for name in names[start:] + names[:start]:
+            wall, _ = _run_python(targets[name])
+            walls[name].append(wall * 1000.0)
+    for _ in range(rss_repeats):
+        for name in names:
+            _, out = _run_python(_RSS_SNIPPET.format(import_line=targets[name]))
+            before_kib, after_kib = (int(v) for v in out.split())
+            rss[name].append((before_kib / 1024, after_kib / 1024))
+
+    start_ms = statistics.median(walls[START])
+    rows: dict[str, ImportResult] = {}
+    for name in names:
+        med = statistics.median(walls[name])
+        before = statistics.median(b for b, _ in rss[name])
+        after = statistics.median(a for _, a in rss[name])
+        rows[name] = ImportResult(
+            target=name,
+            n=len(walls[name]),
+            wall_median_ms=med,
+            import_median_ms=med - start_ms,
+            ratio_to_baseline=math.nan,
+            rss_before_mib=before,
+            rss_after_mib=after,
+            rss_delta_mib=statistics.median(a - b for b, a in rss[name]),
+            rss_ratio_to_baseline=math.nan,
+        )
+    base = rows.get(BASELINE_IMPORT)
+    if base is not None:
+        for row in rows.values():
+            if row.target == START:
+                continue
+            if base.import_median_ms > 0:
+                row.ratio_to_baseline = row.import_median_ms / base.import_median_ms
+            if base.rss_delta_mib > 0:
+                row.rss_ratio_to_baseline = row.rss_delta_mib / base.rss_delta_mib
+    return list(rows.values())
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _ratio(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.2f}x"
+
+
+def markdown_calls(results: Iterable[CallResult]) -> str:
+    lines = [
+        "| scenario | contender | n | median µs | p90 µs | x floor (median) | x floor (p90) | background CPU µs |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.scenario} | {r.name} | {r.n} | {r.median_us:,.0f} | {r.p90_us:,.0f} "
+            f"| {_ratio(r.ratio_median)} | {_ratio(r.ratio_p90)} "
+            f"| {r.background_cpu_median_us:,.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def markdown_imports(results: Iterable[ImportResult]) -> str:
+    lines = [
+        "| import | n | wall median ms | import ms (minus start) | x httpx+pydantic "
+        "| RSS after MiB | RSS delta MiB | x httpx+pydantic (RSS) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.target} | {r.n} | {r.wall_median_ms:,.1f} | {r.import_median_ms:,.1f} "
+            f"| {_ratio(r.ratio_to_baseline)} | {r.rss_after_mib:,.1f} | {r.rss_delta_mib:,.1f} "
+            f"| {_ratio(r.rss_ratio_to_baseline)} |"
+        )
+    return "\n".join(lines)
+
+
+def aims_report(calls: list[CallResult], imports: list[ImportResult]) -> list[dict[str, Any]]:
+    aims: list[dict[str, Any]] = []
+    for r in calls:
+        if r.name != MODELMUX:
+            continue
+        limit = AIMS[r.scenario]
+        aims.append(
+            {
+                "aim": f"modelmux {r.scenario} median within {limit:.2f}x of floor",
+                "value": r.ratio_median,
+                "limit": limit,
+                "met": r.ratio_median <= limit,
+            }
+        )
+    for imp in imports:
+        if imp.target == "import modelmux" and not math.isnan(imp.ratio_to_baseline):
+            aims.append(
+                {
+                    "aim": f"import modelmux within {IMPORT_AIM:.2f}x of import httpx, pydantic",
+                    "value": imp.ratio_to_baseline,
+                    "limit": IMPORT_AIM,
+                    "met": imp.ratio_to_baseline <= IMPORT_AIM,
+                }
+            )
+    return aims
+
+
+def _json_safe(obj: Any) -> Any:
+    """NaN (a missing ratio) becomes null, keeping the file strict JSON."""
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for dist in ("httpx", "httpcore", "h11", "pydantic", "pydantic-core", "modelmux", "litellm", "openai"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="modelmux per-call overhead benchmark")
+    parser.add_argument("--iterations", type=int, default=None, help="recorded rounds (default 1000)")
+    parser.add_argument("--warmup", type=int, default=None, help="unrecorded rounds first (default 50)")
+    parser.add_argument(
+        "--stream-stride",
+        type=int,
+        default=None,
+        help="streamed scenarios run every Nth round only (default 4); n = iterations / N",
+    )
+    parser.add_argument("--import-repeats", type=int, default=None, help="import-time runs (default 15)")
+    parser.add_argument("--quick", action="store_true", help="small counts, for a smoke run")
+    parser.add_argument("--json", metavar="PATH", help="also write all figures as JSON")
+    parser.add_argument("--no-litellm", action="store_true", help="skip litellm even if importable")
+    parser.add_argument("--no-imports", action="store_true", help="skip the import-time/RSS part")
+    parser.add_argument("--no-calls", action="store_true", help="skip the per-call part")
+    parser.add_argument("--upstream", metavar="URL", help="use a running fake_upstream instead of starting one")
+    args = parser.parse_args(argv)
+
+    quick = args.quick
+    iterations = args.iterations if args.iterations is not None else (100 if quick else 1000)
+    warmup = args.warmup if args.warmup is not None else (10 if quick else 50)
+    stride = max(1, args.stream_stride if args.stream_stride is not None else 4)
+    import_repeats = args.import_repeats if args.import_repeats is not None else (3 if quick else 15)
+    rss_repeats = 1 if quick else 3
+
+    notes: list[str] = []
+    calls: list[CallResult] = []
+    proc: subprocess.Popen[bytes] | None = None
+    meta: dict[str, Any] = {
+        "versions": _versions(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "iterations": iterations,
+        "warmup": warmup,
+        "stream_stride": stride,
+        "stream_events": STREAM_EVENTS,
+        "import_repeats": import_repeats,
+    }
+    print(f"# modelmux benchmark ({'quick' if quick else 'full'})\n")
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()))
+    print(f"platform: {meta['platform']}, {meta['cpus']} CPUs\n")
+
+    if not args.no_calls:
+        if args.upstream:
+            url = args.upstream.rstrip("/")
+        else:
+            url, proc = start_in_subprocess()
+        meta["upstream"] = url
+        try:
+            contenders: list[Contender] = [Contender(s, FLOOR, f) for s, f in floor_calls(url).items()]
+            for name, factory, enabled in (
+                (MODELMUX, modelmux_calls, True),
+                (LITELLM, litellm_calls, not args.no_litellm),
+            ):
+                if not enabled:
+                    notes.append(f"{name}: skipped (--no-{name})")
+                    continue
+                lib, info = factory(url)
+                if lib is None:
+                    notes.append(f"{name}: skipped, {info}")
+                    continue
+                contenders += [Contender(s, name, f) for s, f in lib.items()]
+            contenders = sanity_check(contenders, notes)
+            contenders.sort(key=lambda c: (SCENARIOS.index(c.scenario), c.name))
+            print(
+                f"timing {len(contenders)} contenders: {warmup} warm-up + {iterations} rounds "
+                f"(streams every {stride}th round, {STREAM_EVENTS} events each) ...",
+                flush=True,
+            )
+            t0 = time.perf_counter()
+            run_rounds(contenders, warmup, stride, record=False)
+            gc.collect()
+            run_rounds(contenders, iterations, stride, record=True)
+            meta["calls_seconds"] = round(time.perf_counter() - t0, 1)
+            calls = summarize(contenders)
+        finally:
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=10)
+        print("\n## Per call\n")
+        print(markdown_calls(calls))
+
+    imports: list[ImportResult] = []
+    if not args.no_imports:
+        print(f"\nmeasuring imports ({import_repeats} fresh interpreters each) ...", flush=True)
+        imports = measure_imports(import_repeats, rss_repeats, notes, include_litellm=not args.no_litellm)
+        print("\n## Import\n")
+        print(markdown_imports(imports))
+
+    aims = aims_report(calls, imports)
+    if aims:
+        print("\n## Aims\n")
+        for a in aims:
+            print(f"- {'met' if a['met'] else 'MISSED'}: {a['aim']} (got {a['value']:.3f}x)")
+    if notes:
+        print("\n## Notes\n")
+        for note in notes:
+            print(f"- {note}")
+
+    if args.json:
+        payload = {
+            "meta": meta,
+            "calls": [vars(r) for r in calls],
+            "imports": [vars(r) for r in imports],
+            "aims": aims,
+            "notes": notes,
+        }
+        with open(args.json, "w") as fh:
+            json.dump(_json_safe(payload), fh, indent=2)
+            fh.write("\n")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

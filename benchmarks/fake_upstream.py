@@ -1,0 +1,476 @@
+"""A fast local fake LLM upstream for benchmarks.
+
+Speaks just enough HTTP/1.1 (keep-alive, ``Content-Length`` request bodies,
+chunked responses for streams) on a bare :class:`asyncio.Protocol` to answer
+in a few tens of microseconds, so that client-side overhead dominates any
+measurement made against it.
+
+Routes (matched on the path suffix, query string ignored):
+
+* ``POST .../chat/completions`` -- OpenAI chat completions, JSON or SSE
+  (``"stream": true``), with a trailing usage chunk when
+  ``stream_options.include_usage`` is set.
+* ``POST .../messages`` -- Anthropic Messages, JSON or SSE.
+* ``GET /health`` -- ``ok``.
+
+Every response body is encoded once at start-up.  Authentication headers
+are ignored.
+
+Run standalone with ``python benchmarks/fake_upstream.py --port 8765`` or
+import :func:`start_in_subprocess`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+__all__ = ["STREAM_EVENTS", "Responses", "start_in_subprocess", "words"]
+
+STREAM_EVENTS = 200
+"""Number of content-bearing events in every streamed response."""
+
+OPENAI_MODEL = "gpt-4o-mini-2024-07-18"
+ANTHROPIC_MODEL = "claude-sonnet-4-20250514"
+CREATED = 1_730_000_000
+PROMPT_TOKENS = 25
+
+_TEXT = (
+    "the quick brown fox jumps over a lazy dog while benchmarks measure how much time "
+    "each client library spends building requests parsing responses and validating "
+    "typed objects before returning control to the caller"
+)
+_VOCAB = _TEXT.split()
+
+_READY_PREFIX = "fake upstream listening on "
+_MAX_HEADER_BYTES = 64 * 1024
+
+
+def words(n: int) -> list[str]:
+    """Deterministic ``n`` tokens: the first bare, the rest with a leading space."""
+    out = []
+    for i in range(n):
+        word = _VOCAB[i % len(_VOCAB)]
+        out.append(word if i == 0 else " " + word)
+    return out
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def _chunk(data: bytes) -> bytes:
+    """One HTTP/1.1 transfer-encoding chunk."""
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+_LAST_CHUNK = b"0\r\n\r\n"
+
+
+def _http_json(body: bytes, status: bytes = b"200 OK") -> bytes:
+    return (
+        b"HTTP/1.1 " + status + b"\r\n"
+        b"content-type: application/json\r\n"
+        b"content-length: " + str(len(body)).encode() + b"\r\n"
+        b"x-request-id: req_fake_upstream\r\n"
+        b"\r\n" + body
+    )
+
+
+def _http_sse(events: list[bytes]) -> bytes:
+    head = (
+        b"HTTP/1.1 200 OK\r\n"
+        b"content-type: text/event-stream; charset=utf-8\r\n"
+        b"cache-control: no-cache\r\n"
+        b"transfer-encoding: chunked\r\n"
+        b"x-request-id: req_fake_upstream\r\n"
+        b"\r\n"
+    )
+    return head + b"".join(_chunk(e) for e in events) + _LAST_CHUNK
+
+
+# --------------------------------------------------------------------------- OpenAI
+
+
+def _openai_completion() -> bytes:
+    content = "".join(words(30))
+    return _dumps(
+        {
+            "id": "chatcmpl-fakeupstream0001",
+            "object": "chat.completion",
+            "created": CREATED,
+            "model": OPENAI_MODEL,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {
+                        "role": "assistant",
+                        "content": content,
+                        "refusal": None,
+                        "annotations": [],
+                    },
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": PROMPT_TOKENS,
+                "completion_tokens": 30,
+                "total_tokens": PROMPT_TOKENS + 30,
+                "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                "completion_tokens_details": {
+                    "reasoning_tokens": 0,
+                    "audio_tokens": 0,
+                    "accepted_prediction_tokens": 0,
+                    "rejected_prediction_tokens": 0,
+                },
+            },
+            "service_tier": "default",
+            "system_fingerprint": "fp_fakeupstream",
+        }
+    )
+
+
+def _openai_stream_events(include_usage: bool) -> list[bytes]:
+    tokens = words(STREAM_EVENTS)
+    events: list[bytes] = []
+    for i, word in enumerate(tokens):
+        delta: dict[str, Any] = {"content": word}
+        if i == 0:
+            delta = {"role": "assistant", "content": word, "refusal": None}
+        chunk: dict[str, Any] = {
+            "id": "chatcmpl-fakeupstream0002",
+            "object": "chat.completion.chunk",
+            "created": CREATED,
+            "model": OPENAI_MODEL,
+            "service_tier": "default",
+            "system_fingerprint": "fp_fakeupstream",
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": delta,
+                    "logprobs": None,
+                    "finish_reason": "stop" if i == len(tokens) - 1 else None,
+                }
+            ],
+        }
+        if include_usage:
+            chunk["usage"] = None
+        events.append(b"data: " + _dumps(chunk) + b"\n\n")
+    if include_usage:
+        usage_chunk = {
+            "id": "chatcmpl-fakeupstream0002",
+            "object": "chat.completion.chunk",
+            "created": CREATED,
+            "model": OPENAI_MODEL,
+            "service_tier": "default",
+            "system_fingerprint": "fp_fakeupstream",
+            "choices": [],
+            "usage": {
+                "prompt_tokens": PROMPT_TOKENS,
+                "completion_tokens": STREAM_EVENTS,
+                "total_tokens": PROMPT_TOKENS + STREAM_EVENTS,
+            },
+        }
+        events.append(b"data: " + _dumps(usage_chunk) + b"\n\n")
+    events.append(b"data: [DONE]\n\n")
+    return events
+
+
+# --------------------------------------------------------------------------- Anthropic
+
+
+def _anthropic_message() -> bytes:
+    return _dumps(
+        {
+            "id": "msg_fakeupstream0001",
+            "type": "message",
+            "role": "assistant",
+            "model": ANTHROPIC_MODEL,
+            "content": [{"type": "text", "text": "".join(words(30))}],
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": {
+                "input_tokens": PROMPT_TOKENS,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+                "output_tokens": 30,
+                "service_tier": "standard",
+            },
+        }
+    )
+
+
+def _sse_event(name: str, data: dict[str, Any]) -> bytes:
+    return b"event: " + name.encode() + b"\ndata: " + _dumps(data) + b"\n\n"
+
+
+def _anthropic_stream_events() -> list[bytes]:
+    events = [
+        _sse_event(
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_fakeupstream0002",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": ANTHROPIC_MODEL,
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {
+                        "input_tokens": PROMPT_TOKENS,
+                        "cache_creation_input_tokens": 0,
+                        "cache_read_input_tokens": 0,
+                        "output_tokens": 1,
+                        "service_tier": "standard",
+                    },
+                },
+            },
+        ),
+        _sse_event(
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        ),
+    ]
+    for word in words(STREAM_EVENTS):
+        events.append(
+            _sse_event(
+                "content_block_delta",
+                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": word}},
+            )
+        )
+    events += [
+        _sse_event("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        _sse_event(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": STREAM_EVENTS},
+            },
+        ),
+        _sse_event("message_stop", {"type": "message_stop"}),
+    ]
+    return events
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class Responses:
+    """Every response the server can send, fully encoded (status line to last byte)."""
+
+    def __init__(self) -> None:
+        self.openai_json = _http_json(_openai_completion())
+        self.openai_sse = _http_sse(_openai_stream_events(include_usage=False))
+        self.openai_sse_usage = _http_sse(_openai_stream_events(include_usage=True))
+        self.anthropic_json = _http_json(_anthropic_message())
+        self.anthropic_sse = _http_sse(_anthropic_stream_events())
+        self.health = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
+        self.not_found = _http_json(
+            _dumps({"error": {"message": "not found", "type": "invalid_request_error"}}),
+            b"404 Not Found",
+        )
+        self.bad_request = _http_json(
+            _dumps({"error": {"message": "invalid JSON body", "type": "invalid_request_error"}}),
+            b"400 Bad Request",
+        )
+        self.length_required = _http_json(
+            _dumps({"error": {"message": "Content-Length required", "type": "invalid_request_error"}}),
+            b"411 Length Required",
+        )
+
+    def for_request(self, method: bytes, path: bytes, body: bytes) -> bytes:
+        q = path.find(b"?")
+        if q >= 0:
+            path = path[:q]
+        path = path.rstrip(b"/")
+        if method == b"POST":
+            if path.endswith(b"/chat/completions"):
+                stream, usage = _stream_flags(body)
+                if stream is None:
+                    return self.bad_request
+                if not stream:
+                    return self.openai_json
+                return self.openai_sse_usage if usage else self.openai_sse
+            if path.endswith(b"/messages"):
+                stream, _ = _stream_flags(body)
+                if stream is None:
+                    return self.bad_request
+                return self.anthropic_sse if stream else self.anthropic_json
+        elif method in (b"GET", b"HEAD") and path == b"/health":
+            return self.health
+        return self.not_found
+
+
+def _stream_flags(body: bytes) -> tuple[bool | None, bool]:
+    """``(stream, include_usage)`` from a request body; ``stream`` is None if it is not JSON."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None, False
+    if not isinstance(data, dict):
+        return None, False
+    stream = data.get("stream") is True
+    opts = data.get("stream_options")
+    usage = isinstance(opts, dict) and opts.get("include_usage") is True
+    return stream, usage
+
+
+# --------------------------------------------------------------------------- server
+
+
+class _HTTPProtocol(asyncio.Protocol):
+    __slots__ = ("_buf", "_responses", "_transport")
+
+    def __init__(self, responses: Responses) -> None:
+        self._responses = responses
+        self._buf = b""
+        self._transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+
+    def data_received(self, data: bytes) -> None:
+        buf = self._buf + data if self._buf else data
+        transport = self._transport
+        if transport is None:
+            return
+        out: list[bytes] = []
+        close = False
+        while True:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                if len(buf) > _MAX_HEADER_BYTES:
+                    close = True
+                    buf = b""
+                break
+            head = buf[:end]
+            lines = head.split(b"\r\n")
+            parts = lines[0].split(b" ")
+            if len(parts) != 3:
+                out.append(self._responses.bad_request)
+                close = True
+                buf = b""
+                break
+            method, path, version = parts
+            length = 0
+            keep_alive = version == b"HTTP/1.1"
+            chunked = False
+            for line in lines[1:]:
+                name, _, value = line.partition(b":")
+                lname = name.strip().lower()
+                if lname == b"content-length":
+                    length = int(value)
+                elif lname == b"connection":
+                    token = value.strip().lower()
+                    if token == b"close":
+                        keep_alive = False
+                    elif token == b"keep-alive":
+                        keep_alive = True
+                elif lname == b"transfer-encoding":
+                    chunked = b"chunked" in value.lower()
+            if chunked:
+                out.append(self._responses.length_required)
+                close = True
+                buf = b""
+                break
+            start = end + 4
+            if len(buf) < start + length:
+                break  # wait for the rest of the body
+            body = buf[start : start + length]
+            buf = buf[start + length :]
+            response = self._responses.for_request(method, path, body)
+            if method == b"HEAD":
+                response = response.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+            out.append(response)
+            if not keep_alive:
+                close = True
+                buf = b""
+                break
+            if not buf:
+                break
+        self._buf = buf
+        if out:
+            transport.write(out[0] if len(out) == 1 else b"".join(out))
+        if close:
+            transport.close()
+
+
+async def serve(host: str = "127.0.0.1", port: int = 0) -> None:
+    """Serve forever on ``host:port`` (0 picks a free port); print the URL once bound."""
+    loop = asyncio.get_running_loop()
+    responses = Responses()
+    server = await loop.create_server(lambda: _HTTPProtocol(responses), host, port, reuse_address=True, backlog=1024)
+    bound = server.sockets[0].getsockname()[1]
+    sys.stdout.write(f"{_READY_PREFIX}http://{host}:{bound}\n")
+    sys.stdout.flush()
+    async with server:
+        await server.serve_forever()
+
+
+def _wait_for_port(host: str, port: int, deadline: float) -> None:
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def start_in_subprocess(
+    port: int = 0, host: str = "127.0.0.1", timeout: float = 15.0
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start the fake upstream in a child process and wait until it accepts connections.
+
+    Returns ``(base_url, process)``; ``base_url`` has no trailing slash and no ``/v1``.
+    The caller owns the process (``proc.terminate(); proc.wait()``).
+    """
+    cmd = [sys.executable, os.path.abspath(__file__), "--host", host, "--port", str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().decode()
+        if not line.startswith(_READY_PREFIX):
+            raise RuntimeError(f"fake upstream failed to start (exit code {proc.poll()}): {line!r}")
+        url = line[len(_READY_PREFIX) :].strip()
+        _wait_for_port(host, int(url.rsplit(":", 1)[1]), deadline)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return url, proc
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 (default) picks a free port")
+    args = parser.parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args.host, args.port))
+
+
+if __name__ == "__main__":
+    main()
