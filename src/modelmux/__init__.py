@@ -6,8 +6,8 @@
 "Hello! This is modelmux's offline mock provider: no API key, no network, same OpenAI-format answer."
 """
 
-from ._api import acompletion, completion
-from ._streaming import AsyncChatStream, ChatStream, stream_chunk_builder
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     APIConnectionError,
     APIError,
@@ -29,8 +29,41 @@ from .errors import (
     UnsupportedParamsError,
     UpstreamError,
 )
-from .tokens import token_counter
-from .types import ChatCompletion, ChatCompletionChunk
+
+if TYPE_CHECKING:
+    from ._api import acompletion, completion
+    from ._streaming import AsyncChatStream, ChatStream, stream_chunk_builder
+    from .tokens import token_counter
+    from .types import ChatCompletion, ChatCompletionChunk
+
+# The rest loads on first use (PEP 562), so ``import modelmux`` costs little more than its errors:
+# pydantic model building, httpx and tiktoken are paid by the first call that needs them.
+_LAZY = {
+    "acompletion": "._api",
+    "completion": "._api",
+    "AsyncChatStream": "._streaming",
+    "ChatStream": "._streaming",
+    "stream_chunk_builder": "._streaming",
+    "token_counter": ".tokens",
+    "ChatCompletion": ".types",
+    "ChatCompletionChunk": ".types",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'modelmux' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 

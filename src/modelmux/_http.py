@@ -7,17 +7,19 @@ injected ``transport=`` is called directly, with no client and nothing cached pe
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import json
 import threading
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from .errors import APIConnectionError, APITimeoutError
 from .providers._base import HttpRequest
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["DEFAULT_TIMEOUT", "asend", "close_clients", "send", "to_httpx_request"]
 
@@ -26,7 +28,7 @@ _LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=40, keepal
 
 _lock = threading.Lock()
 _sync_clients: dict[str, httpx.Client] = {}
-_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.AsyncClient]] = (
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.AsyncClient]] = (  # noqa: E501
     weakref.WeakKeyDictionary()
 )
 
@@ -67,6 +69,8 @@ def _sync_client(url: str) -> httpx.Client:
 
 
 def _async_client(url: str) -> httpx.AsyncClient:
+    import asyncio  # only async callers pay for it
+
     loop = asyncio.get_running_loop()
     key = _origin(url)
     with _lock:
