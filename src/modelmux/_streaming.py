@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
@@ -19,18 +20,45 @@ __all__ = ["AsyncChatStream", "ChatStream", "stream_chunk_builder"]
 _GARBAGE = (ValueError, KeyError, TypeError, IndexError, pydantic.ValidationError)
 
 
-def _translate(translator: StreamTranslator, decoder: SSEDecoder, raw: bytes) -> list[ChatCompletionChunk]:
-    out: list[ChatCompletionChunk] = []
-    for event, data in decoder.feed(raw):
-        out += translator.feed(event, data)
-    return out
+class _Pipeline:
+    """bytes → events → translator. Most streams are SSE; some servers answer a stream request with one
+    JSON document instead (Gemini's ``streamGenerateContent`` without ``alt=sse`` sends a JSON array of
+    chunks; proxies may send a single object). The first non-blank byte tells which: SSE never starts
+    with ``[`` or ``{``. A JSON array's items are fed to the translator one by one, as SSE events would be."""
 
+    __slots__ = ("_decoder", "_json", "_mode", "_translator")
 
-def _finish(translator: StreamTranslator, decoder: SSEDecoder) -> list[ChatCompletionChunk]:
-    out: list[ChatCompletionChunk] = []
-    for event, data in decoder.flush():
-        out += translator.feed(event, data)
-    return out + translator.finish()
+    def __init__(self, translator: StreamTranslator) -> None:
+        self._translator = translator
+        self._decoder = SSEDecoder()
+        self._mode = ""  # "", "sse" or "json"
+        self._json = bytearray()
+
+    def feed(self, raw: bytes) -> list[ChatCompletionChunk]:
+        if self._mode == "sse":
+            out: list[ChatCompletionChunk] = []
+            for event, data in self._decoder.feed(raw):
+                out += self._translator.feed(event, data)
+            return out
+        if self._mode == "json":
+            self._json += raw
+            return []
+        head = raw.lstrip()
+        if not head:
+            return []
+        self._mode = "json" if head[:1] in (b"[", b"{") else "sse"
+        return self.feed(head)
+
+    def finish(self) -> list[ChatCompletionChunk]:
+        out: list[ChatCompletionChunk] = []
+        if self._mode == "json":
+            doc = json.loads(self._json)
+            for item in doc if isinstance(doc, list) else [doc]:
+                out += self._translator.feed("", json.dumps(item))
+        else:
+            for event, data in self._decoder.flush():
+                out += self._translator.feed(event, data)
+        return out + self._translator.finish()
 
 
 def _wrap(exc: BaseException, scrub: Callable[[APIError], APIError]) -> APIError:
@@ -61,11 +89,11 @@ class ChatStream:
         self, translator: StreamTranslator, scrub: Callable[[APIError], APIError]
     ) -> Iterator[ChatCompletionChunk]:
         assert self.response is not None
-        decoder = SSEDecoder()
+        pipeline = _Pipeline(translator)
         try:
             for raw in self.response.iter_bytes():
-                yield from _translate(translator, decoder, raw)
-            yield from _finish(translator, decoder)
+                yield from pipeline.feed(raw)
+            yield from pipeline.finish()
         except (APIError, httpx.TransportError, *_GARBAGE) as exc:
             raise _wrap(exc, scrub) from None
         finally:
@@ -108,12 +136,12 @@ class AsyncChatStream:
         self, translator: StreamTranslator, scrub: Callable[[APIError], APIError]
     ) -> AsyncIterator[ChatCompletionChunk]:
         assert self.response is not None
-        decoder = SSEDecoder()
+        pipeline = _Pipeline(translator)
         try:
             async for raw in self.response.aiter_bytes():
-                for chunk in _translate(translator, decoder, raw):
+                for chunk in pipeline.feed(raw):
                     yield chunk
-            for chunk in _finish(translator, decoder):
+            for chunk in pipeline.finish():
                 yield chunk
         except (APIError, httpx.TransportError, *_GARBAGE) as exc:
             raise _wrap(exc, scrub) from None

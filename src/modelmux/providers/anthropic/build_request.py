@@ -4,8 +4,8 @@ Scalars handled here:
 
 * ``max_tokens`` is required by Anthropic: ``max_completion_tokens``, else ``max_tokens``, else the
   catalog's output limit for the model, else :data:`DEFAULT_MAX_TOKENS`.
-* ``temperature`` (Anthropic range 0–1; above 1 cannot be expressed), ``top_p``; both must be unset or
-  temperature 1 / top_p ≥ 0.95 with extended thinking; Claude 4.1–4.6 refuse both together; Claude 4.7+
+* ``temperature`` (Anthropic range 0 to 1; above 1 cannot be expressed), ``top_p``; both must be unset or
+  temperature 1 / top_p ≥ 0.95 with extended thinking; Claude 4.1 to 4.6 refuse both together; Claude 4.7+
   refuses sampling parameters at all. Values that cannot be sent go through ``ctx.unsupported``.
 * ``stop`` → ``stop_sequences``; whitespace-only sequences are refused by Anthropic.
 * ``n``: only 1 (Anthropic returns one answer per request).
@@ -143,7 +143,9 @@ def _temperature_problem(value: float, profile: ModelProfile, thinking_on: bool,
     return None
 
 
-def _top_p_problem(value: float, profile: ModelProfile, thinking_on: bool, with_temperature: bool, model: str) -> str | None:
+def _top_p_problem(
+    value: float, profile: ModelProfile, thinking_on: bool, with_temperature: bool, model: str
+) -> str | None:
     if not profile.sampling_params:
         return f"{model} does not accept sampling parameters"
     if thinking_on and value < 0.95:

@@ -2,7 +2,8 @@
 
 Parts (https://platform.openai.com/docs/api-reference/chat/create):
 
-* ``{"type": "text", "text": ...}`` → text block; empty text is skipped (Anthropic rejects empty blocks).
+* ``{"type": "text", "text": ...}`` → text block; empty or whitespace-only text is skipped (Anthropic
+  rejects text blocks without non-whitespace text).
 * ``{"type": "image_url", "image_url": {"url": ...}}``: an http(s) URL → image with a ``url`` source; a
   ``data:`` URL → ``base64`` source with its media type (jpeg/png/gif/webp; ``application/pdf`` becomes a
   document block). ``detail`` has no Anthropic equivalent and is ignored.
@@ -45,7 +46,7 @@ def convert_parts(content: Any, where: str, *, allow: frozenset[str] | None = No
     if content is None:
         return []
     if isinstance(content, str):
-        return [text_block(content)] if content else []
+        return [text_block(content)] if content.strip() else []
     if not isinstance(content, list):
         raise bad_request(f"{where}.content must be a string or a list of content parts", "messages")
     blocks: list[dict[str, Any]] = []
@@ -72,7 +73,7 @@ def _convert_part(part: Mapping[str, Any], kind: Any, here: str) -> dict[str, An
         text = part.get("text")
         if not isinstance(text, str):
             raise bad_request(f"{here}.text must be a string", "messages")
-        return text_block(text, part) if text else None
+        return text_block(text, part) if text.strip() else None
     if kind == "image_url":
         image = part.get("image_url")
         url = image.get("url") if isinstance(image, Mapping) else image

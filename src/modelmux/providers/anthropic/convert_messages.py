@@ -12,8 +12,8 @@ Rules (https://platform.claude.com/docs/en/api/messages):
 * ``tool`` → a ``tool_result`` block (``tool_use_id`` = ``tool_call_id``) in a user turn. Consecutive
   messages of the same Anthropic role are merged into one turn, so consecutive tool results and a following
   user message become ONE user turn, with the ``tool_result`` blocks first as Anthropic requires.
-* ``name`` fields are dropped; empty text is skipped; a message-level ``cache_control`` is put on the
-  message's last block.
+* ``name`` fields are dropped; empty or whitespace-only text is skipped; a message-level
+  ``cache_control`` is put on the message's last block.
 * A final assistant turn (prefill) loses its trailing whitespace, which Anthropic rejects.
 """
 
@@ -97,7 +97,9 @@ def _assistant_blocks(message: Mapping[str, Any], where: str) -> list[dict[str, 
     content = message.get("content")
     if isinstance(content, list):  # refusal parts are the assistant's text too
         content = [
-            {"type": "text", "text": p.get("refusal", "")} if isinstance(p, Mapping) and p.get("type") == "refusal" else p
+            {"type": "text", "text": p.get("refusal", "")}
+            if isinstance(p, Mapping) and p.get("type") == "refusal"
+            else p
             for p in content
         ]
     blocks += convert_parts(content, where, allow=_ASSISTANT_PARTS)
@@ -118,7 +120,9 @@ def _thinking_blocks(value: Any, where: str) -> list[dict[str, Any]]:
     for j, block in enumerate(value):
         kind = block.get("type") if isinstance(block, Mapping) else None
         if kind == "thinking" and isinstance(block.get("signature"), str):
-            blocks.append({"type": "thinking", "thinking": block.get("thinking") or "", "signature": block["signature"]})
+            blocks.append(
+                {"type": "thinking", "thinking": block.get("thinking") or "", "signature": block["signature"]}
+            )
         elif kind == "redacted_thinking" and isinstance(block.get("data"), str):
             blocks.append({"type": "redacted_thinking", "data": block["data"]})
         else:
@@ -165,7 +169,7 @@ def _tool_result(message: Mapping[str, Any], where: str) -> dict[str, Any]:
     block: dict[str, Any] = {"type": "tool_result", "tool_use_id": call_id}
     content = message.get("content")
     if isinstance(content, str):
-        if content:
+        if content.strip():
             block["content"] = content
     else:
         blocks = convert_parts(content, where, allow=_TOOL_RESULT_PARTS)

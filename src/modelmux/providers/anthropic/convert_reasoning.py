@@ -74,7 +74,9 @@ def convert_reasoning_effort(effort: Any, profile: ModelProfile, ctx: CallContex
         return ThinkingPlan({"type": "disabled"})
     level = _ADAPTIVE_EFFORT[effort]
     if level not in profile.effort_levels:
-        ctx.unsupported("reasoning_effort", f"{ctx.model} offers effort levels {', '.join(sorted(profile.effort_levels))}")
+        ctx.unsupported(
+            "reasoning_effort", f"{ctx.model} offers effort levels {', '.join(sorted(profile.effort_levels))}"
+        )
         return None
     return ThinkingPlan({"type": "adaptive", "display": "summarized"}, effort=level)
 

@@ -8,7 +8,8 @@
   a synthetic tool named :data:`JSON_TOOL_NAME` whose ``input_schema`` is the schema (a free-form object
   for ``json_object``) is forced. The parser and the stream translator turn that tool's input back into
   ``message.content`` JSON text with finish reason ``stop``, and hide the call from ``tool_calls``. The name
-  is deliberately unusual: the parser is stateless, so any tool of that name is treated this way.
+  is deliberately unusual and reserved (caller tools may not use it): the parser is stateless, so any
+  tool call of that name is read as the structured answer.
 * ``{"type": "text"}`` needs nothing.
 
 With the caller's own tools present, the forced choice becomes ``{"type": "any"}``: the model either calls

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._base import CallContext
+from .convert_response_format import JSON_TOOL_NAME
 from .errors import bad_request
 from .profile import ModelProfile
 from .warn import warn
@@ -55,6 +56,8 @@ def _function_tool(
     name = function.get("name")
     if not isinstance(name, str) or not name:
         raise bad_request(f"tools[{i}].function.name must be a non-empty string", "tools")
+    if name == JSON_TOOL_NAME:  # its calls would be read as the structured answer
+        raise bad_request(f"tools[{i}]: the tool name {name!r} is reserved by modelmux", "tools")
     schema = function.get("parameters")
     if schema is None:
         schema = _EMPTY_SCHEMA

@@ -5,7 +5,7 @@ https://platform.claude.com/docs/en/api/messages — content blocks:
 * ``text`` → joined into ``message.content`` (``None`` when there is none);
 * ``tool_use`` → ``tool_calls`` (id kept, ``arguments`` = ``json.dumps(input)``); the synthetic JSON tool
   of :mod:`.convert_response_format` becomes content text instead;
-* ``thinking`` → ``message.reasoning_content`` (blocks joined by a blank line), and with
+* ``thinking`` → ``message.reasoning_content`` (blocks joined as they stream, without separator), and with
   ``redacted_thinking`` also ``message.thinking_blocks``: the native blocks with their signatures, to send
   back on the assistant message so thinking continues across tool calls;
 * server tool blocks (``server_tool_use``, ``web_search_tool_result``, …) and unknown blocks are skipped.
@@ -24,9 +24,7 @@ from .convert_usage import convert_usage
 from .errors import map_error_payload
 from .map_stop_reason import map_stop_reason
 
-__all__ = ["THINKING_SEPARATOR", "dump_input", "parse_chat_response", "parse_message"]
-
-THINKING_SEPARATOR = "\n\n"
+__all__ = ["dump_input", "parse_chat_response", "parse_message"]
 
 
 def dump_input(value: Any) -> str:
@@ -58,8 +56,7 @@ def parse_message(data: dict[str, Any], ctx: CallContext) -> ChatCompletion:
             else:
                 tool_calls.append(make_tool_call(block["id"], block["name"], dump_input(block.get("input") or {})))
         elif kind == "thinking":
-            if block.get("thinking"):
-                reasoning.append(block["thinking"])
+            reasoning.append(block.get("thinking") or "")
             thinking_blocks.append(
                 {"type": "thinking", "thinking": block.get("thinking") or "", "signature": block.get("signature") or ""}
             )
@@ -73,7 +70,7 @@ def parse_message(data: dict[str, Any], ctx: CallContext) -> ChatCompletion:
         finish_reason=map_stop_reason(stop_reason, bool(tool_calls)),
         native_finish_reason=stop_reason,
         tool_calls=tool_calls,
-        reasoning_content=THINKING_SEPARATOR.join(reasoning) or None,
+        reasoning_content="".join(reasoning) or None,
         usage=convert_usage(data.get("usage")),
         message_extra={"thinking_blocks": thinking_blocks} if thinking_blocks else None,
     )

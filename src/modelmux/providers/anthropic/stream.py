@@ -8,9 +8,9 @@ mid-stream (raised as the mapped exception).
 Output, matching :mod:`.parse_response` once accumulated:
 
 * ``message_start`` → a first chunk ``{"role": "assistant", "content": ""}``;
-* ``text_delta`` → ``content``; ``thinking_delta`` → ``reasoning_content`` (a blank line between thinking
-  blocks); at a thinking / redacted-thinking block's end, one delta carrying ``thinking_blocks: [block]``
-  (the native block with its signature) — accumulators should concatenate these lists;
+* ``text_delta`` → ``content``; ``thinking_delta`` → ``reasoning_content``; at the end of a thinking or
+  redacted-thinking block, one delta carrying ``thinking_blocks: [block]`` (the native block with its
+  signature; accumulators concatenate these lists);
 * ``tool_use`` → tool-call deltas with ``index`` = ordinal among visible tool calls, ``id``/``name`` on
   the first, ``arguments`` fragments after (``"{}"`` when the tool takes none); the synthetic JSON tool's
   ``partial_json`` streams as ``content`` instead;
@@ -35,7 +35,7 @@ from .convert_response_format import JSON_TOOL_NAME
 from .convert_usage import convert_usage
 from .errors import map_error_payload
 from .map_stop_reason import map_stop_reason
-from .parse_response import THINKING_SEPARATOR, dump_input
+from .parse_response import dump_input
 
 __all__ = ["AnthropicStreamTranslator"]
 
@@ -45,7 +45,7 @@ class _Block:
     kind: str  # text | tool | json | thinking | redacted | other
     tool_index: int = -1
     start_input: Any = None
-    emitted: bool = False  # any argument / JSON / thinking text sent for this block
+    emitted: bool = False  # any argument / JSON text sent for this block
     parts: list[str] = field(default_factory=list)
     signature: str = ""
     data: str = ""
@@ -59,7 +59,6 @@ class AnthropicStreamTranslator:
         self._chunks: ChunkFactory | None = None
         self._blocks: dict[int, _Block] = {}
         self._tool_count = 0
-        self._reasoning_sent = False
         self._usage: dict[str, Any] = {}
         self._finished = False
         self._done = False
@@ -126,8 +125,8 @@ class AnthropicStreamTranslator:
         if not self._finished:  # message_stop without message_delta: still close the choice
             self._finished = True
             chunks.append(self._factory().delta({}, finish_reason="stop"))
-        usage = convert_usage(self._usage)
-        if self._ctx.include_usage and usage is not None:
+        usage = convert_usage(self._usage) if self._ctx.include_usage else None
+        if usage is not None:
             chunks.append(self._factory().usage(usage))
         return chunks
 
@@ -175,8 +174,8 @@ class AnthropicStreamTranslator:
             return self._json(block, delta.get("partial_json") or "")
         if kind == "thinking_delta" and block.kind == "thinking":
             return self._thinking(block, delta.get("thinking") or "")
-        if kind == "signature_delta" and block.kind == "thinking":
-            block.signature += delta.get("signature") or ""
+        if kind == "signature_delta" and block.kind == "thinking":  # carries the whole signature, as the SDK reads it
+            block.signature = delta.get("signature") or block.signature
         return []
 
     def _stop(self, payload: dict[str, Any]) -> list[ChatCompletionChunk]:
@@ -209,8 +208,4 @@ class AnthropicStreamTranslator:
         if not text:
             return []
         block.parts.append(text)
-        if not block.emitted and self._reasoning_sent:
-            text = THINKING_SEPARATOR + text
-        block.emitted = True
-        self._reasoning_sent = True
         return [self._factory().delta({"reasoning_content": text})]

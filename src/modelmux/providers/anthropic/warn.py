@@ -17,5 +17,5 @@ def warn(ctx: CallContext, message: str) -> None:
     """Record ``message`` in ``ctx.warnings``, emit it as a :class:`ModelmuxWarning` and log it."""
     message = f"{ctx.provider}: {message}"
     ctx.warnings.append(message)
-    warnings.warn(message, ModelmuxWarning, stacklevel=5)
+    warnings.warn(message, ModelmuxWarning, stacklevel=2)
     logger.warning(message)
