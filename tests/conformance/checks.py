@@ -29,7 +29,7 @@ def assert_matches(result: modelmux.ChatCompletion, exp: Expected, *, check_ids:
     calls = [(c.function.name, args_of(c.function.arguments), c.id) for c in msg.tool_calls or []]
     assert [(n, a) for n, a, _ in calls] == [(n, a) for n, a, _ in exp.tool_calls]
     if check_ids:
-        for (_, _, got), (_, _, want) in zip(calls, exp.tool_calls):
+        for (_, _, got), (_, _, want) in zip(calls, exp.tool_calls, strict=True):
             if want is not None:
                 assert got == want
     assert len({c[2] for c in calls}) == len(calls), "tool call ids must be unique"
