@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 import modelmux
-
 from modelmux.errors import (
     APIError,
     APITimeoutError,
