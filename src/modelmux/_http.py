@@ -28,7 +28,7 @@ _LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=40, keepal
 
 _lock = threading.Lock()
 _sync_clients: dict[str, httpx.Client] = {}
-_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.AsyncClient]] = (  # noqa: E501
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.AsyncClient]] = (
     weakref.WeakKeyDictionary()
 )
 
