@@ -13,7 +13,7 @@ import pydantic
 from . import _http
 from ._registry import get_provider, resolve
 from ._streaming import AsyncChatStream, ChatStream
-from .errors import APIError, AuthenticationError, BadRequestError, UpstreamError, redact
+from .errors import APIError, AuthenticationError, BadRequestError, UpstreamError
 from .providers._base import OPENAI_PARAMS, CallContext, Provider
 from .types import ChatCompletion
 
@@ -38,8 +38,7 @@ class _Call:
         err.model = err.model or self.ctx.model
         key = self.ctx.api_key
         if key:
-            err.message = redact(err.message, (key,))
-            err.args = (err.message,)
+            err.redact_secrets(key)
         return err
 
 

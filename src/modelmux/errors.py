@@ -69,6 +69,16 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     return _SECRET_PATTERNS.sub("[REDACTED]", text)
 
 
+def _redact_deep(value: Any, secrets: tuple[str, ...]) -> Any:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {k: _redact_deep(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact_deep(v, secrets) for v in value]
+    return value
+
+
 class ModelmuxWarning(UserWarning):
     """Base class of the warnings modelmux emits."""
 
@@ -108,9 +118,16 @@ class APIError(ModelmuxError):
         self.request_id = request_id
         self.code = code
         self.param = param
-        self.body = body
+        self.body = _redact_deep(body, ())
         self.native_type = native_type
         super().__init__(self.message)
+
+    def redact_secrets(self, *secrets: str) -> None:
+        """Remove these secrets from every field that may be shown or logged (message, body, args)."""
+        self.message = redact(self.message, secrets)
+        self.args = (self.message,)
+        if self.body is not None:
+            self.body = _redact_deep(self.body, secrets)
 
     def __str__(self) -> str:
         where = "/".join(p for p in (self.provider, self.model) if p)
