@@ -54,6 +54,8 @@ class ChatCompletionMessageParam(TypedDict, total=False):
     tool_calls: list[ToolCallParam]
     tool_call_id: str
     reasoning_content: str
+    #: Native thinking blocks (with signatures) from an earlier answer, sent back to providers that need them.
+    thinking_blocks: list[dict[str, Any]]
 
 
 class FunctionDefinitionParam(TypedDict):

@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import openai.types.chat as oa
 import pytest
+from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
+from pydantic import TypeAdapter
 
 import modelmux
 from modelmux.providers.openai.provider import join_url
@@ -66,6 +68,9 @@ def test_request_is_the_openai_request() -> None:
         "user": "u",
         "top_k": 3,
     }
+    # The body is a valid request by the official SDK's own request type (unknown provider extras aside).
+    sdk_body = {k: v for k, v in rec.body.items() if k != "top_k"}
+    TypeAdapter(CompletionCreateParamsNonStreaming).validate_python(sdk_body)
     oa.ChatCompletion.model_validate(out.model_dump())
     assert out.choices[0].message.content == "hello"
     assert out.usage.new_field == 1  # unknown fields are kept
