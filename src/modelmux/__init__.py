@@ -32,21 +32,48 @@ from .errors import (
 
 if TYPE_CHECKING:
     from ._api import acompletion, completion
+    from ._embeddings import aembedding, embedding
+    from ._images import aimage_generation, image_generation
+    from ._moderations import amoderation, moderation
+    from ._registry import model_list
     from ._streaming import AsyncChatStream, ChatStream, stream_chunk_builder
+    from ._transcriptions import atranscription, transcription
     from .tokens import token_counter
-    from .types import ChatCompletion, ChatCompletionChunk
+    from .types import (
+        ChatCompletion,
+        ChatCompletionChunk,
+        EmbeddingResponse,
+        ImagesResponse,
+        ModelList,
+        ModerationResponse,
+        TranscriptionResponse,
+    )
 
 # The rest loads on first use (PEP 562), so ``import modelmux`` costs little more than its errors:
 # pydantic model building, httpx and tiktoken are paid by the first call that needs them.
 _LAZY = {
     "acompletion": "._api",
     "completion": "._api",
+    "aembedding": "._embeddings",
+    "embedding": "._embeddings",
+    "aimage_generation": "._images",
+    "image_generation": "._images",
+    "amoderation": "._moderations",
+    "moderation": "._moderations",
+    "model_list": "._registry",
     "AsyncChatStream": "._streaming",
     "ChatStream": "._streaming",
     "stream_chunk_builder": "._streaming",
+    "atranscription": "._transcriptions",
+    "transcription": "._transcriptions",
     "token_counter": ".tokens",
     "ChatCompletion": ".types",
     "ChatCompletionChunk": ".types",
+    "EmbeddingResponse": ".types",
+    "ImagesResponse": ".types",
+    "ModelList": ".types",
+    "ModerationResponse": ".types",
+    "TranscriptionResponse": ".types",
 }
 
 
@@ -81,18 +108,32 @@ __all__ = [
     "ContentPolicyViolationError",
     "ContextWindowExceededError",
     "DroppedParamWarning",
+    "EmbeddingResponse",
+    "ImagesResponse",
     "InternalServerError",
     "InvalidAPIKeyError",
+    "ModelList",
     "ModelmuxError",
     "ModelmuxWarning",
+    "ModerationResponse",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "ServiceUnavailableError",
+    "TranscriptionResponse",
     "UnsupportedParamsError",
     "UpstreamError",
     "acompletion",
+    "aembedding",
+    "aimage_generation",
+    "amoderation",
+    "atranscription",
     "completion",
+    "embedding",
+    "image_generation",
+    "model_list",
+    "moderation",
     "stream_chunk_builder",
     "token_counter",
+    "transcription",
 ]

@@ -49,8 +49,11 @@ def timeout_of(value: float | httpx.Timeout | None) -> httpx.Timeout:
 
 
 def to_httpx_request(req: HttpRequest, timeout: httpx.Timeout) -> httpx.Request:
-    content = None if req.json is None else _dumps(req.json).encode("utf-8")
-    request = httpx.Request(req.method, req.url, headers=req.headers, content=content)
+    if req.files is None:
+        content = None if req.json is None else _dumps(req.json).encode("utf-8")
+        request = httpx.Request(req.method, req.url, headers=req.headers, content=content)
+    else:  # multipart/form-data: httpx picks the boundary and sets the content-type header
+        request = httpx.Request(req.method, req.url, headers=req.headers, data=req.data, files=req.files)
     request.extensions = {"timeout": timeout.as_dict()}
     return request
 
@@ -87,7 +90,10 @@ def send(request: httpx.Request, *, transport: Any = None, stream: bool) -> http
         if transport is None:
             return _sync_client(str(request.url)).send(request, stream=stream)
         if not isinstance(transport, httpx.BaseTransport):
-            raise TypeError("completion() needs a sync httpx transport; use acompletion() for an async one")
+            raise TypeError(
+                "a sync call (completion(), embedding()…) needs a sync httpx transport; "
+                "use the async function (acompletion(), aembedding()…) for an async one"
+            )
         response = transport.handle_request(request)
         response.request = request
         if not stream:
@@ -108,7 +114,9 @@ async def asend(request: httpx.Request, *, transport: Any = None, stream: bool) 
         if transport is None:
             return await _async_client(str(request.url)).send(request, stream=stream)
         if not isinstance(transport, httpx.AsyncBaseTransport):
-            raise TypeError("acompletion() needs an async httpx transport (httpx.AsyncBaseTransport)")
+            raise TypeError(
+                "an async call (acompletion(), aembedding()…) needs an async httpx transport (httpx.AsyncBaseTransport)"
+            )
         response = await transport.handle_async_request(request)
         response.request = request
         if not stream:

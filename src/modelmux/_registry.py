@@ -15,8 +15,9 @@ from typing import Any, cast
 
 from .errors import BadRequestError
 from .providers._base import ModelInfo, Provider
+from .types import ModelList
 
-__all__ = ["PROVIDERS", "Resolved", "catalog", "get_provider", "model_info", "resolve"]
+__all__ = ["PROVIDERS", "Resolved", "catalog", "get_provider", "model_info", "model_list", "resolve"]
 
 #: Provider name → ``module:attribute``. A new provider is one row here.
 PROVIDERS: dict[str, str] = {
@@ -70,6 +71,7 @@ def catalog() -> dict[str, ModelInfo]:
             context_window=row.get("context_window"),
             max_output_tokens=row.get("max_output_tokens"),
             capabilities=frozenset(row.get("capabilities", ())),
+            mode=row.get("mode", "chat"),
         )
         for name, row in _catalog_doc()["models"].items()
     }
@@ -78,6 +80,25 @@ def catalog() -> dict[str, ModelInfo]:
 def model_info(provider: str, model: str) -> ModelInfo | None:
     info = catalog().get(model)
     return info if info is not None and info.provider == provider else None
+
+
+def model_list(*, provider: str | None = None) -> ModelList:
+    """The catalog as OpenAI's ``GET /models`` answers: ids written ``provider/model``, ``owned_by`` the provider.
+
+    The catalog records no release dates, so ``created`` is 0.
+    """
+    if provider is not None:
+        provider = ALIASES.get(provider, provider)
+        if provider not in PROVIDERS:
+            raise BadRequestError(
+                f"unknown provider {provider!r}; known: {', '.join(sorted(PROVIDERS))}", param="provider"
+            )
+    rows = [
+        {"id": f"{info.provider}/{name}", "object": "model", "created": 0, "owned_by": info.provider}
+        for name, info in catalog().items()
+        if provider is None or info.provider == provider
+    ]
+    return ModelList.model_validate({"object": "list", "data": rows})
 
 
 @functools.lru_cache(maxsize=1024)

@@ -224,7 +224,7 @@ def stream_chunk_builder(chunks: Iterable[ChatCompletionChunk | dict[str, Any]])
                 {
                     "id": t["id"] or f"call_{i}",
                     "type": "function",
-                    "function": {"name": t["name"], "arguments": "".join(t["args"])},
+                    "function": {"name": t["name"], "arguments": "".join(t["args"]) or "{}"},
                 }
                 for i, t in sorted(acc["tools"].items())
             ]

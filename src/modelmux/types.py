@@ -7,9 +7,9 @@ Outputs are pydantic models shaped exactly like OpenAI's, keeping unknown fields
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from typing_extensions import NotRequired, TypedDict
 
 __all__ = [
@@ -24,9 +24,19 @@ __all__ = [
     "ChoiceDeltaToolCallFunction",
     "ChunkChoice",
     "CompletionTokensDetails",
+    "Embedding",
+    "EmbeddingResponse",
+    "EmbeddingUsage",
     "Function",
+    "Image",
+    "ImagesResponse",
+    "Model",
+    "ModelList",
+    "Moderation",
+    "ModerationResponse",
     "PromptTokensDetails",
     "ToolCall",
+    "TranscriptionResponse",
     "Usage",
 ]
 
@@ -73,13 +83,21 @@ class ChatCompletionToolParam(TypedDict):
 # ---------------------------------------------------------------- outputs
 
 
+def _none_to(default: Any) -> BeforeValidator:
+    """Some OpenAI-compatible servers send ``null`` where OpenAI always sends a value."""
+    return BeforeValidator(lambda v: default if v is None else v)
+
+
+_Count = Annotated[int, _none_to(0)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
 class Function(_Model):
     name: str
-    arguments: str
+    arguments: Annotated[str, _none_to("{}")]
 
 
 class ToolCall(_Model):
@@ -116,18 +134,18 @@ class CompletionTokensDetails(_Model):
 
 
 class Usage(_Model):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
+    prompt_tokens: _Count = 0
+    completion_tokens: _Count = 0
+    total_tokens: _Count = 0
     prompt_tokens_details: PromptTokensDetails | None = None
     completion_tokens_details: CompletionTokensDetails | None = None
 
 
 class ChatCompletion(_Model):
-    id: str
+    id: str = ""
     object: Literal["chat.completion"] = "chat.completion"
-    created: int
-    model: str
+    created: int = 0
+    model: str = ""
     choices: list[Choice]
     usage: Usage | None = None
     system_fingerprint: str | None = None
@@ -161,10 +179,82 @@ class ChunkChoice(_Model):
 
 
 class ChatCompletionChunk(_Model):
-    id: str
+    id: str = ""
     object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
-    created: int
-    model: str
-    choices: list[ChunkChoice]
+    created: int = 0
+    model: str = ""
+    choices: list[ChunkChoice] = Field(default_factory=list)
     usage: Usage | None = None
     system_fingerprint: str | None = None
+
+
+# ---------------------------------------------------------------- embeddings, images, audio, moderations, models
+
+
+class Embedding(_Model):
+    object: Literal["embedding"] = "embedding"
+    index: int
+    #: The vector, or its little-endian float32 bytes in base64 when ``encoding_format="base64"``.
+    embedding: list[float] | str
+
+
+class EmbeddingUsage(_Model):
+    prompt_tokens: _Count = 0
+    total_tokens: _Count = 0
+
+
+class EmbeddingResponse(_Model):
+    """Shaped as OpenAI's ``CreateEmbeddingResponse``."""
+
+    object: Literal["list"] = "list"
+    data: list[Embedding]
+    model: str
+    #: Some OpenAI-compatible servers omit it or send ``null``: zeros then.
+    usage: Annotated[EmbeddingUsage, _none_to({})] = Field(default_factory=EmbeddingUsage)
+
+
+class Image(_Model):
+    b64_json: str | None = None
+    url: str | None = None
+    revised_prompt: str | None = None
+
+
+class ImagesResponse(_Model):
+    """Shaped as OpenAI's ``ImagesResponse``; ``usage``, ``size``, ``quality``… are kept when sent."""
+
+    created: int
+    data: list[Image] | None = None
+
+
+class TranscriptionResponse(_Model):
+    """OpenAI's ``Transcription``; the ``verbose_json`` fields (``language``, ``duration``, ``segments``,
+    ``words``) and ``usage`` are kept as sent, as extra fields."""
+
+    text: str
+
+
+class Moderation(_Model):
+    flagged: bool
+    categories: dict[str, bool]
+    category_scores: dict[str, float]
+    category_applied_input_types: dict[str, list[str]] | None = None
+
+
+class ModerationResponse(_Model):
+    """Shaped as OpenAI's ``ModerationCreateResponse``."""
+
+    id: str
+    model: str
+    results: list[Moderation]
+
+
+class Model(_Model):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str
+
+
+class ModelList(_Model):
+    object: Literal["list"] = "list"
+    data: list[Model]

@@ -1,9 +1,10 @@
 """The provider contract.
 
 A provider turns an OpenAI-format chat request into its native HTTP request and turns the native
-answer (JSON body, SSE events, error body) back into OpenAI-format objects. Everything here is
-pure: no network, no environment reads, no module-level mutable state. ``modelmux._api`` does the
-I/O and hands the provider a :class:`CallContext` with everything resolved.
+answer (JSON body, SSE events, error body) back into OpenAI-format objects; optionally it does the
+same for the other endpoints (embeddings, images, transcriptions, moderations: see :class:`Operation`).
+Everything here is pure: no network, no environment reads, no module-level mutable state.
+``modelmux._call`` does the I/O and hands the provider a :class:`CallContext` with everything resolved.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ class ModelInfo:
     context_window: int | None = None
     max_output_tokens: int | None = None
     capabilities: frozenset[str] = frozenset()
+    #: What the model does: ``chat``, ``embedding``, ``image_generation``, ``audio_transcription``, ``moderation``.
+    mode: str = "chat"
 
 
 @dataclass(slots=True)
@@ -110,12 +113,19 @@ class CallContext:
 
 @dataclass(slots=True)
 class HttpRequest:
-    """A native request, before it becomes bytes."""
+    """A native request, before it becomes bytes.
+
+    A JSON body goes in ``json``. A multipart form (audio uploads) goes in ``files``
+    (field → ``(filename, bytes, content type)``) and ``data`` (field → value, a list for a repeated
+    field); then the headers must not set ``content-type``, which carries the boundary.
+    """
 
     method: str
     url: str
     headers: dict[str, str] = field(repr=False)
     json: Any = field(default=None, repr=False)
+    files: dict[str, tuple[str, bytes, str]] | None = field(default=None, repr=False)
+    data: dict[str, str | list[str]] | None = field(default=None, repr=False)
 
 
 class StreamTranslator(Protocol):
@@ -146,6 +156,46 @@ class Provider(Protocol):
     def chat_stream_translator(self, ctx: CallContext) -> StreamTranslator: ...
 
     def map_error(self, status: int, headers: Mapping[str, str], body: bytes, ctx: CallContext) -> APIError: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """An endpoint besides chat, and the provider methods that implement it. All are optional:
+    a provider without them does not offer the operation (the core says so, naming both).
+
+    * ``build_<name>_request(params, ctx) -> HttpRequest`` — pure, like ``build_chat_request``;
+    * ``parse_<name>_response(body, params, ctx) -> result`` — the parse also sees the request
+      ``params`` (the answer's shape can depend on them, e.g. ``encoding_format``, ``response_format``);
+    * ``answer_<name>(params, ctx) -> result`` — instead of both, for a ``local`` provider (the mock).
+
+    ``params`` holds the OpenAI request fields the caller set (None values removed, already validated);
+    unknown keyword arguments arrive in ``ctx.extra_body``, to be merged into the native request.
+    """
+
+    name: str
+    #: How error messages name it: "provider 'x' does not support {label}".
+    label: str
+
+    @property
+    def build(self) -> str:
+        return f"build_{self.name}_request"
+
+    @property
+    def parse(self) -> str:
+        return f"parse_{self.name}_response"
+
+    @property
+    def answer(self) -> str:
+        return f"answer_{self.name}"
+
+
+EMBEDDING = Operation("embedding", "embeddings")
+IMAGE_GENERATION = Operation("image_generation", "image generation")
+TRANSCRIPTION = Operation("transcription", "audio transcription")
+MODERATION = Operation("moderation", "moderation")
+
+#: Transcription ``response_format`` values answered with plain text (a ``str``), not JSON.
+TEXT_TRANSCRIPT_FORMATS = frozenset({"text", "srt", "vtt"})
 
 
 class BaseProvider:

@@ -6,11 +6,14 @@ composing nested model instances and keeps the providers' code short.
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 import time
+from collections.abc import Sequence
 from typing import Any
 
-from ..types import ChatCompletion, ChatCompletionChunk
+from ..types import ChatCompletion, ChatCompletionChunk, EmbeddingResponse
 
 
 def make_usage(
@@ -119,3 +122,21 @@ class ChunkFactory:
                 "usage": usage,
             }
         )
+
+
+def encode_floats(values: Sequence[float]) -> str:
+    """A vector as OpenAI's ``encoding_format="base64"`` sends it: little-endian float32 bytes, base64."""
+    return base64.b64encode(struct.pack(f"<{len(values)}f", *values)).decode("ascii")
+
+
+def make_embedding_response(
+    vectors: Sequence[Sequence[float]], *, model: str, prompt_tokens: int, encoding_format: str | None = None
+) -> EmbeddingResponse:
+    """An ``EmbeddingResponse`` for vectors in input order; base64-encoded here when the caller asked for it."""
+    encode = encoding_format == "base64"
+    data = [
+        {"object": "embedding", "index": i, "embedding": encode_floats(v) if encode else list(v)}
+        for i, v in enumerate(vectors)
+    ]
+    usage = {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens}
+    return EmbeddingResponse.model_validate({"object": "list", "data": data, "model": model, "usage": usage})

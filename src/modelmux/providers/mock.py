@@ -5,6 +5,7 @@
 (instance or class); ``mock_tool_calls=[{"name": ..., "arguments": {...}}]`` answers with tool calls;
 ``mock/error-<status>`` raises the error class for that HTTP status. Streams go word by word
 (``mock_delay=`` seconds between chunks). JSON mode answers with an instance of the schema.
+Embeddings, images, transcriptions and moderations: see ``mock_operations``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,17 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 
 from ..errors import error_class_for_status
-from ..types import ChatCompletion, ChatCompletionChunk
+from ..types import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    EmbeddingResponse,
+    ImagesResponse,
+    ModerationResponse,
+    TranscriptionResponse,
+)
 from ._base import OPENAI_PARAMS, BaseProvider, CallContext, HttpRequest
 from ._shapes import ChunkFactory, make_completion, make_tool_call, make_usage
+from .mock_operations import mock_embedding, mock_images, mock_moderation, mock_transcription
 
 DEFAULT_REPLY = "Hello! This is modelmux's offline mock provider: no API key, no network, same OpenAI-format answer."
 _WORDS = re.compile(r"\s*\S+\s*")
@@ -39,20 +48,32 @@ def sample_for_schema(schema: Any, depth: int = 0) -> Any:
         return None
     if "const" in schema:
         return schema["const"]
-    if schema.get("enum"):
-        return schema["enum"][0]
+    # A malformed schema (a client's mistake) still gets an answer, never a crash: wrong-typed keywords are ignored.
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        return enum[0]
     for key in ("anyOf", "oneOf", "allOf"):
-        if schema.get(key):
-            return sample_for_schema(schema[key][0], depth + 1)
+        options = schema.get(key)
+        if isinstance(options, list) and options:
+            return sample_for_schema(options[0], depth + 1)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), None)
     if kind == "object" or "properties" in schema:
-        props = schema.get("properties") or {}
+        props = schema.get("properties")
+        if not isinstance(props, dict):
+            return {}
         return {name: sample_for_schema(sub, depth + 1) for name, sub in props.items()}
     if kind == "array":
         return [sample_for_schema(schema.get("items", {}), depth + 1)]
     return {"string": "mock", "integer": 1, "number": 1.0, "boolean": True, "null": None}.get(str(kind), "mock")
+
+
+def _raise_for_error_model(ctx: CallContext) -> None:
+    status = re.fullmatch(r"error-(\d{3})", ctx.model)
+    if status:
+        code = int(status.group(1))
+        raise error_class_for_status(code)(f"mock error {code}", status_code=code)
 
 
 def _approx_tokens(text: str) -> int:
@@ -72,10 +93,7 @@ class MockProvider(BaseProvider):
             raise option
         if isinstance(option, type) and issubclass(option, BaseException):
             raise option("mock error")
-        status = re.fullmatch(r"error-(\d{3})", ctx.model)
-        if status:
-            code = int(status.group(1))
-            raise error_class_for_status(code)(f"mock error {code}", status_code=code)
+        _raise_for_error_model(ctx)
         calls = ctx.extra_body.get("mock_tool_calls")
         if calls is None and params.get("tools") and params.get("tool_choice") not in (None, "auto", "none"):
             calls = [self._forced_call(params)]
@@ -148,6 +166,22 @@ class MockProvider(BaseProvider):
         if ctx.include_usage:
             out.append(make.usage(self._usage(params, text)))
         return out
+
+    def answer_embedding(self, params: dict[str, Any], ctx: CallContext) -> EmbeddingResponse:
+        _raise_for_error_model(ctx)
+        return mock_embedding(params, ctx.model)
+
+    def answer_image_generation(self, params: dict[str, Any], ctx: CallContext) -> ImagesResponse:
+        _raise_for_error_model(ctx)
+        return mock_images(params, ctx.model)
+
+    def answer_transcription(self, params: dict[str, Any], ctx: CallContext) -> TranscriptionResponse | str:
+        _raise_for_error_model(ctx)
+        return mock_transcription(params, ctx.model)
+
+    def answer_moderation(self, params: dict[str, Any], ctx: CallContext) -> ModerationResponse:
+        _raise_for_error_model(ctx)
+        return mock_moderation(params, ctx.model)
 
     # The HTTP half of the contract is never used: the mock answers locally.
     def build_chat_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:

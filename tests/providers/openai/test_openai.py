@@ -265,3 +265,21 @@ def test_connection_errors_are_mapped() -> None:
         modelmux.completion(
             "openai/gpt-4o", [{"role": "user", "content": "x"}], api_key=KEY, transport=httpx.MockTransport(slow)
         )
+
+
+def test_compatible_server_quirks_still_give_valid_openai_objects() -> None:
+    """Nulls and invented finish reasons from OpenAI-compatible servers are normalised."""
+    body = completion_json(
+        content=None, tool_calls=[{"id": "0", "type": "function", "function": {"name": "f", "arguments": None}}]
+    )
+    body["choices"][0]["finish_reason"] = "eos"
+    body["usage"] = {"prompt_tokens": 3, "completion_tokens": None, "total_tokens": None}
+    out = call(Recorder(httpx.Response(200, json=body)))
+    oa.ChatCompletion.model_validate(out.model_dump())
+    assert out.choices[0].finish_reason == "stop" and out.choices[0].native_finish_reason == "eos"  # type: ignore[attr-defined]
+    assert out.choices[0].message.tool_calls[0].function.arguments == "{}"  # type: ignore[index]
+    assert out.usage.completion_tokens == 0  # type: ignore[union-attr]
+
+    stream = sse(chunk({"content": "x"}), chunk({}, "max_tokens"))
+    chunks = list(call(Recorder(httpx.Response(200, content=stream)), stream=True))
+    assert chunks[-1].choices[0].finish_reason == "length"

@@ -1,4 +1,5 @@
-"""The Gemini API provider (``generateContent`` / ``streamGenerateContent?alt=sse``).
+"""The Gemini API provider (``generateContent`` / ``streamGenerateContent?alt=sse``; embeddings through
+``batchEmbedContents``, see ``embeddings``).
 
 https://ai.google.dev/api/generate-content. The key goes in the ``x-goog-api-key`` header, never in the
 URL (URLs end up in logs and error messages).
@@ -11,14 +12,15 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from ...errors import APIError
-from ...types import ChatCompletion
+from ...types import ChatCompletion, EmbeddingResponse
 from .._base import BaseProvider, CallContext, HttpRequest
 from .build_request import build_body
+from .embeddings import build_embedding_body, parse_embedding_response
 from .errors import map_error
 from .parse_response import parse_response
 from .stream import GeminiStreamTranslator
 
-__all__ = ["GeminiProvider", "chat_url", "native_model_id"]
+__all__ = ["GeminiProvider", "chat_url", "model_url", "native_model_id"]
 
 
 def native_model_id(model: str) -> str:
@@ -26,8 +28,8 @@ def native_model_id(model: str) -> str:
     return model.removeprefix("models/")
 
 
-def chat_url(api_base: str, model: str, stream: bool) -> str:
-    """``{api_base}[/v1beta]/models/{model}:generateContent`` (or ``:streamGenerateContent?alt=sse``).
+def model_url(api_base: str, model: str, method: str) -> str:
+    """``{api_base}[/v1beta]/models/{model}:{method}``.
 
     An ``api_base`` whose path already ends in ``/v1beta`` or ``/v1`` is used as is (proxies, the stable
     ``v1`` API); otherwise ``/v1beta`` is added, the version that has every feature used here.
@@ -36,8 +38,20 @@ def chat_url(api_base: str, model: str, stream: bool) -> str:
     path = urlsplit(base).path
     if not (path.endswith("/v1beta") or path.endswith("/v1")):
         base += "/v1beta"
-    method = "streamGenerateContent?alt=sse" if stream else "generateContent"
     return f"{base}/models/{native_model_id(model)}:{method}"
+
+
+def chat_url(api_base: str, model: str, stream: bool) -> str:
+    """``…/models/{model}:generateContent`` (or ``:streamGenerateContent?alt=sse``); see :func:`model_url`."""
+    return model_url(api_base, model, "streamGenerateContent?alt=sse" if stream else "generateContent")
+
+
+def _headers(ctx: CallContext) -> dict[str, str]:
+    headers = {"content-type": "application/json"}
+    if ctx.api_key:
+        headers["x-goog-api-key"] = ctx.api_key
+    headers.update(ctx.extra_headers)
+    return headers
 
 
 class GeminiProvider(BaseProvider):
@@ -70,11 +84,8 @@ class GeminiProvider(BaseProvider):
     )
 
     def build_chat_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
-        headers = {"content-type": "application/json"}
-        if ctx.api_key:
-            headers["x-goog-api-key"] = ctx.api_key
-        headers.update(ctx.extra_headers)
-        return HttpRequest("POST", chat_url(ctx.api_base, ctx.model, ctx.stream), headers, build_body(params, ctx))
+        url = chat_url(ctx.api_base, ctx.model, ctx.stream)
+        return HttpRequest("POST", url, _headers(ctx), build_body(params, ctx))
 
     def parse_chat_response(self, body: bytes, ctx: CallContext) -> ChatCompletion:
         return parse_response(body, ctx)
@@ -84,3 +95,10 @@ class GeminiProvider(BaseProvider):
 
     def map_error(self, status: int, headers: Mapping[str, str], body: bytes, ctx: CallContext) -> APIError:
         return map_error(status, headers, body, ctx)
+
+    def build_embedding_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
+        url = model_url(ctx.api_base, ctx.model, "batchEmbedContents")
+        return HttpRequest("POST", url, _headers(ctx), build_embedding_body(params, ctx))
+
+    def parse_embedding_response(self, body: bytes, params: dict[str, Any], ctx: CallContext) -> EmbeddingResponse:
+        return parse_embedding_response(body, params, ctx)

@@ -1,4 +1,5 @@
-"""OpenAI ``POST /chat/completions``: requests go out nearly as given; answers already have our shape."""
+"""OpenAI ``POST /chat/completions``, ``/embeddings``, ``/images/generations``, ``/moderations`` (and
+``/audio/transcriptions``, see ``transcriptions``): requests go out nearly as given; answers already have our shape."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ...errors import APIError
-from ...types import ChatCompletion
+from ...types import ChatCompletion, EmbeddingResponse, ImagesResponse, ModerationResponse, TranscriptionResponse
 from .._base import OPENAI_PARAMS, BaseProvider, CallContext, HttpRequest
 from .errors import map_openai_error
+from .map_finish_reason import normalize_choices
 from .stream import OpenAIStreamTranslator
+from .transcriptions import convert_transcription_form, parse_transcription_response
 
 #: Assistant-message fields modelmux adds on output that OpenAI-format servers reject on input.
 _OUTPUT_ONLY_FIELDS = ("reasoning_content", "thinking_blocks")
@@ -33,6 +36,23 @@ def _clean_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         {k: v for k, v in m.items() if k not in _OUTPUT_ONLY_FIELDS} if m.get("role") == "assistant" else m
         for m in messages
     ]
+
+
+def _headers(ctx: CallContext, headers: dict[str, str]) -> dict[str, str]:
+    if ctx.api_key:
+        headers["authorization"] = f"Bearer {ctx.api_key}"
+    headers.update(ctx.extra_headers)
+    return headers
+
+
+def json_request(ctx: CallContext, path: str, body: dict[str, Any]) -> HttpRequest:
+    """``POST {api_base}{path}`` with a JSON body, the bearer key, and the caller's headers last."""
+    headers = _headers(ctx, {"content-type": "application/json", "accept": "application/json"})
+    return HttpRequest("POST", join_url(ctx.api_base, path), headers, body)
+
+
+def _as_given(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+    return {"model": ctx.model, **params, **ctx.extra_body}
 
 
 class OpenAIProvider(BaseProvider):
@@ -67,17 +87,46 @@ class OpenAIProvider(BaseProvider):
         if ctx.stream:
             body["stream"] = True
         body.update(ctx.extra_body)
-        headers = {"content-type": "application/json", "accept": "application/json"}
-        if ctx.api_key:
-            headers["authorization"] = f"Bearer {ctx.api_key}"
-        headers.update(ctx.extra_headers)
-        return HttpRequest("POST", join_url(ctx.api_base, "/chat/completions"), headers, body)
+        return json_request(ctx, "/chat/completions", body)
 
     def parse_chat_response(self, body: bytes, ctx: CallContext) -> ChatCompletion:
-        return ChatCompletion.model_validate_json(body)
+        result = ChatCompletion.model_validate_json(body)
+        normalize_choices(result.choices)
+        if not result.model:
+            result.model = ctx.model
+        return result
 
     def chat_stream_translator(self, ctx: CallContext) -> OpenAIStreamTranslator:
         return OpenAIStreamTranslator(self, ctx)
 
     def map_error(self, status: int, headers: Mapping[str, str], body: bytes, ctx: CallContext) -> APIError:
         return map_openai_error(status, headers, body, ctx)
+
+    # The other endpoints: OpenAI's request and answer shapes are ours, so they pass through.
+    def build_embedding_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
+        return json_request(ctx, "/embeddings", _as_given(params, ctx))
+
+    def parse_embedding_response(self, body: bytes, params: dict[str, Any], ctx: CallContext) -> EmbeddingResponse:
+        return EmbeddingResponse.model_validate_json(body)
+
+    def build_image_generation_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
+        return json_request(ctx, "/images/generations", _as_given(params, ctx))
+
+    def parse_image_generation_response(self, body: bytes, params: dict[str, Any], ctx: CallContext) -> ImagesResponse:
+        return ImagesResponse.model_validate_json(body)
+
+    def build_moderation_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
+        return json_request(ctx, "/moderations", _as_given(params, ctx))
+
+    def parse_moderation_response(self, body: bytes, params: dict[str, Any], ctx: CallContext) -> ModerationResponse:
+        return ModerationResponse.model_validate_json(body)
+
+    def build_transcription_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
+        files, data = convert_transcription_form(params, ctx)
+        url = join_url(ctx.api_base, "/audio/transcriptions")
+        return HttpRequest("POST", url, _headers(ctx, {}), files=files, data=data)
+
+    def parse_transcription_response(
+        self, body: bytes, params: dict[str, Any], ctx: CallContext
+    ) -> TranscriptionResponse | str:
+        return parse_transcription_response(body, params)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-import pydantic
-
 from ...types import ChatCompletionChunk
 from .._base import CallContext
+from .map_finish_reason import normalize_choices
 
 if TYPE_CHECKING:
     from .provider import OpenAIProvider
@@ -24,16 +23,19 @@ class OpenAIStreamTranslator:
     def feed(self, event: str, data: str) -> list[ChatCompletionChunk]:
         if data == "[DONE]":
             return []
-        try:
-            return [ChatCompletionChunk.model_validate_json(data)]
-        except pydantic.ValidationError:
-            obj = json.loads(data)
-            if isinstance(obj, dict) and "error" in obj:
-                err = obj["error"] if isinstance(obj["error"], dict) else {}
-                code = err.get("code")
+        chunk = ChatCompletionChunk.model_validate_json(data)
+        if not chunk.choices:
+            extra = chunk.model_extra
+            if extra and "error" in extra:  # an error event mid-stream
+                error = extra["error"] if isinstance(extra["error"], dict) else {}
+                code = error.get("code")
                 status = code if isinstance(code, int) else 500
-                raise self.provider.map_error(status, {}, data.encode(), self.ctx) from None
-            raise
+                raise self.provider.map_error(status, {}, json.dumps(extra).encode(), self.ctx)
+        elif chunk.choices[0].finish_reason is not None:
+            normalize_choices(chunk.choices)
+        if not chunk.model:
+            chunk.model = self.ctx.model
+        return [chunk]
 
     def finish(self) -> list[ChatCompletionChunk]:
         return []

@@ -1,0 +1,111 @@
+"""``moderation()`` and ``amoderation()``: is this input harmful? OpenAI's ``ModerationCreateResponse`` out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from . import _call
+from ._registry import resolve
+from .errors import BadRequestError
+from .providers._base import MODERATION
+from .types import ModerationResponse
+
+__all__ = ["DEFAULT_MODERATION_MODEL", "amoderation", "moderation"]
+
+#: What ``moderation(input)`` uses when no model is given (OpenAI's own default since 2024).
+DEFAULT_MODERATION_MODEL = "openai/omni-moderation-latest"
+
+_SHAPES = (
+    "a non-empty string, a list of non-empty strings, or a list of parts "
+    "({'type': 'text', 'text': ...} / {'type': 'image_url', 'image_url': {'url': ...}})"
+)
+
+
+def _is_part(part: Any) -> bool:
+    if not isinstance(part, Mapping):
+        return False
+    if part.get("type") == "text":
+        return isinstance(part.get("text"), str)
+    image = part.get("image_url")
+    return part.get("type") == "image_url" and isinstance(image, Mapping) and isinstance(image.get("url"), str)
+
+
+def _check_input(value: Any) -> str | list[Any]:
+    if isinstance(value, tuple):
+        value = list(value)
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, list) and value:
+        if all(isinstance(v, str) and v for v in value):
+            return value
+        if all(_is_part(v) for v in value):
+            return [dict(v) for v in value]
+    raise BadRequestError(f"input must be {_SHAPES}", param="input")
+
+
+def _prepare(input: Any, model: str | None, options: dict[str, Any]) -> _call.Call:
+    resolved = resolve(DEFAULT_MODERATION_MODEL if model is None else model)
+    return _call.open_call(resolved, {"input": _check_input(input)}, options, operation=MODERATION)
+
+
+def moderation(
+    input: str | list[str] | list[dict[str, Any]],
+    *,
+    model: str | None = None,
+    api_key: str | None = None,
+    api_base: str | None = None,
+    timeout: float | httpx.Timeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+    drop_params: bool = False,
+    transport: httpx.BaseTransport | None = None,
+    **provider_options: Any,
+) -> ModerationResponse:
+    """Classify text (and, with omni models, images) against a content policy, in the OpenAI format.
+
+    Args:
+        input: a string, a list of strings (one result each), or a list of text/image parts (one result).
+        model: default ``"openai/omni-moderation-latest"``; ``"mock/any"`` answers offline.
+
+    Raises:
+        modelmux.errors.APIError: a subclass per failure; ``BadRequestError`` for a provider without moderation.
+    """
+    options = dict(
+        provider_options,
+        api_key=api_key,
+        api_base=api_base,
+        timeout=timeout,
+        extra_headers=extra_headers,
+        drop_params=drop_params,
+        transport=transport,
+    )
+    result: ModerationResponse = _call.execute(_prepare(input, model, options), MODERATION)
+    return result
+
+
+async def amoderation(
+    input: str | list[str] | list[dict[str, Any]],
+    *,
+    model: str | None = None,
+    api_key: str | None = None,
+    api_base: str | None = None,
+    timeout: float | httpx.Timeout | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+    drop_params: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **provider_options: Any,
+) -> ModerationResponse:
+    """The async twin of :func:`moderation`. Same arguments."""
+    options = dict(
+        provider_options,
+        api_key=api_key,
+        api_base=api_base,
+        timeout=timeout,
+        extra_headers=extra_headers,
+        drop_params=drop_params,
+        transport=transport,
+    )
+    result: ModerationResponse = await _call.aexecute(_prepare(input, model, options), MODERATION)
+    return result

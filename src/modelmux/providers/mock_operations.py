@@ -1,0 +1,178 @@
+"""The offline ``mock`` provider's answers besides chat: deterministic, no key, no network.
+
+* **Embeddings**: one unit vector per input, from a hash of the input (the same text always gets the same
+  vector); ``dimensions`` long (default 8); usage counts ~4 characters per token.
+* **Images**: ``n`` small valid 8x8 PNGs in one colour taken from a hash of the prompt (whatever the
+  ``size``); ``response_format="url"`` gives ``data:image/png;base64,...`` URLs, otherwise ``b64_json``.
+* **Transcriptions**: the fixed :data:`TRANSCRIPT` for any audio, 2.5 seconds long, in every
+  ``response_format`` (``srt``/``vtt``: a one-cue file; ``verbose_json``: one segment, and words when asked).
+* **Moderations**: an input is flagged when it contains one of the words in :data:`TRIGGERS` (whole word,
+  any case), in that word's category with score 0.9; every other score is 0.0001.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import re
+import struct
+import time
+import zlib
+from typing import Any
+
+from ..types import EmbeddingResponse, ImagesResponse, ModerationResponse, TranscriptionResponse
+from ._base import TEXT_TRANSCRIPT_FORMATS
+from ._shapes import make_embedding_response
+
+__all__ = ["TRANSCRIPT", "TRIGGERS", "mock_embedding", "mock_images", "mock_moderation", "mock_transcription"]
+
+TRANSCRIPT = "This is modelmux's offline mock transcription."
+DURATION = 2.5
+#: Word → moderation category it flags.
+TRIGGERS = {"kill": "violence", "hate": "hate", "idiot": "harassment"}
+#: OpenAI's omni-moderation categories; the image-capable ones are checked on images too.
+_CATEGORIES = (
+    "harassment",
+    "harassment/threatening",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm",
+    "self-harm/intent",
+    "self-harm/instructions",
+    "sexual",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
+)
+_IMAGE_CATEGORIES = frozenset(
+    {"self-harm", "self-harm/intent", "self-harm/instructions", "sexual", "violence", "violence/graphic"}
+)
+_TRIGGER = re.compile(r"\b(" + "|".join(TRIGGERS) + r")\b", re.IGNORECASE)
+
+
+def _digest(value: Any, size: int = 32) -> bytes:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return hashlib.shake_256(text.encode("utf-8")).digest(size)
+
+
+# ---------------------------------------------------------------- embeddings
+
+
+def _unit_vector(item: Any, dimensions: int) -> list[float]:
+    raw = struct.unpack(f"<{dimensions}I", _digest(item, 4 * dimensions))
+    values = [v / 2**31 - 1.0 for v in raw]
+    norm = math.sqrt(sum(v * v for v in values)) or 1.0
+    return [v / norm for v in values]
+
+
+def mock_embedding(params: dict[str, Any], model: str) -> EmbeddingResponse:
+    value = params["input"]
+    items = [value] if isinstance(value, str) or isinstance(value[0], int) else value
+    dimensions = params.get("dimensions") or 8
+    tokens = sum(max(1, len(i) // 4) if isinstance(i, str) else len(i) for i in items)
+    return make_embedding_response(
+        [_unit_vector(item, dimensions) for item in items],
+        model=model,
+        prompt_tokens=tokens,
+        encoding_format=params.get("encoding_format"),
+    )
+
+
+# ---------------------------------------------------------------- images
+
+
+def _png_chunk(tag: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+
+def tiny_png(rgb: bytes, side: int = 8) -> bytes:
+    """A valid ``side`` x ``side`` truecolour PNG filled with one colour."""
+    rows = b"".join(b"\x00" + rgb * side for _ in range(side))  # filter byte 0, then the pixels
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    chunks = _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(rows)) + _png_chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
+
+
+def mock_images(params: dict[str, Any], model: str) -> ImagesResponse:
+    encoded = base64.b64encode(tiny_png(_digest(params["prompt"], 3))).decode("ascii")
+    if params.get("response_format") == "url":
+        image = {"url": "data:image/png;base64," + encoded}
+    else:
+        image = {"b64_json": encoded}
+    return ImagesResponse.model_validate({"created": int(time.time()), "data": [image] * (params.get("n") or 1)})
+
+
+# ---------------------------------------------------------------- transcriptions
+
+
+def _timestamp(seconds: float, separator: str) -> str:
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}{separator}{rest % 1000:03d}"
+
+
+def _cue(separator: str) -> str:
+    return f"{_timestamp(0, separator)} --> {_timestamp(DURATION, separator)}\n{TRANSCRIPT}\n"
+
+
+def _words() -> list[dict[str, Any]]:
+    words = TRANSCRIPT.split()
+    step = DURATION / len(words)
+    return [{"word": w, "start": round(i * step, 3), "end": round((i + 1) * step, 3)} for i, w in enumerate(words)]
+
+
+def mock_transcription(params: dict[str, Any], model: str) -> TranscriptionResponse | str:
+    fmt = params.get("response_format") or "json"
+    if fmt in TEXT_TRANSCRIPT_FORMATS:
+        if fmt == "text":
+            return TRANSCRIPT
+        return "1\n" + _cue(",") if fmt == "srt" else "WEBVTT\n\n" + _cue(".")
+    usage = {"type": "duration", "seconds": math.ceil(DURATION)}
+    body: dict[str, Any] = {"text": TRANSCRIPT, "usage": usage}
+    if fmt == "verbose_json":
+        granularities = params.get("timestamp_granularities") or ["segment"]
+        body.update(task="transcribe", language=params.get("language") or "english", duration=DURATION)
+        if "segment" in granularities:
+            segment = {"id": 0, "seek": 0, "start": 0.0, "end": DURATION, "text": TRANSCRIPT, "tokens": []}
+            segment.update(temperature=0.0, avg_logprob=-0.1, compression_ratio=1.0, no_speech_prob=0.0)
+            body["segments"] = [segment]
+        if "word" in granularities:
+            body["words"] = _words()
+    elif fmt == "diarized_json":
+        segment = {"type": "transcript.text.segment", "id": "seg_0", "start": 0.0, "end": DURATION, "speaker": "A"}
+        body.update(task="transcribe", duration=DURATION, segments=[dict(segment, text=TRANSCRIPT)])
+    return TranscriptionResponse.model_validate(body)
+
+
+# ---------------------------------------------------------------- moderations
+
+
+def _verdict(texts: list[str], has_image: bool) -> dict[str, Any]:
+    hits = {TRIGGERS[m.lower()] for text in texts for m in _TRIGGER.findall(text)}
+    kinds = (["text"] if texts else []) + (["image"] if has_image else [])
+    return {
+        "flagged": bool(hits),
+        "categories": {c: c in hits for c in _CATEGORIES},
+        "category_scores": {c: 0.9 if c in hits else 0.0001 for c in _CATEGORIES},
+        "category_applied_input_types": {
+            c: kinds if c in _IMAGE_CATEGORIES else [k for k in kinds if k == "text"] for c in _CATEGORIES
+        },
+    }
+
+
+def mock_moderation(params: dict[str, Any], model: str) -> ModerationResponse:
+    value = params["input"]
+    if isinstance(value, str):
+        results = [_verdict([value], False)]
+    elif all(isinstance(v, str) for v in value):
+        results = [_verdict([v], False) for v in value]
+    else:  # one multimodal input: text parts and images judged together
+        texts = [p["text"] for p in value if p.get("type") == "text"]
+        results = [_verdict(texts, any(p.get("type") == "image_url" for p in value))]
+    response = {"id": "modr-mock-" + _digest(value, 6).hex(), "model": model, "results": results}
+    return ModerationResponse.model_validate(response)
