@@ -146,29 +146,7 @@ def completion(
     Raises:
         modelmux.errors.APIError: a subclass per failure (see ``modelmux.errors``).
     """
-    options = dict(provider_options)
-    options.update(
-        temperature=temperature,
-        top_p=top_p,
-        max_tokens=max_tokens,
-        max_completion_tokens=max_completion_tokens,
-        stop=stop,
-        n=n,
-        seed=seed,
-        user=user,
-        tools=tools,
-        tool_choice=tool_choice,
-        parallel_tool_calls=parallel_tool_calls,
-        response_format=response_format,
-        reasoning_effort=reasoning_effort,
-        stream_options=stream_options,
-        api_key=api_key,
-        api_base=api_base,
-        timeout=timeout,
-        extra_headers=extra_headers,
-        drop_params=drop_params,
-        transport=transport,
-    )
+    options = _call.gather(locals(), "model", "messages", "stream")
     call = _prepare(model, messages, stream, options)
     if call.local:
         local: Any = call.provider
@@ -222,29 +200,7 @@ async def acompletion(
     **provider_options: Any,
 ) -> ChatCompletion | AsyncChatStream:
     """The async twin of :func:`completion` (truly async: no thread pool). Same arguments."""
-    options = dict(provider_options)
-    options.update(
-        temperature=temperature,
-        top_p=top_p,
-        max_tokens=max_tokens,
-        max_completion_tokens=max_completion_tokens,
-        stop=stop,
-        n=n,
-        seed=seed,
-        user=user,
-        tools=tools,
-        tool_choice=tool_choice,
-        parallel_tool_calls=parallel_tool_calls,
-        response_format=response_format,
-        reasoning_effort=reasoning_effort,
-        stream_options=stream_options,
-        api_key=api_key,
-        api_base=api_base,
-        timeout=timeout,
-        extra_headers=extra_headers,
-        drop_params=drop_params,
-        transport=transport,
-    )
+    options = _call.gather(locals(), "model", "messages", "stream")
     call = _prepare(model, messages, stream, options)
     if call.local:
         local: Any = call.provider

@@ -74,6 +74,15 @@ def _api_base(provider: Provider, given: str | None) -> str:
     return provider.default_api_base
 
 
+def gather(arguments: dict[str, Any], *positional: str) -> dict[str, Any]:
+    """A public function's ``locals()`` (taken first thing) → its options: every named keyword argument,
+    merged over ``**provider_options``; the ``positional`` ones are left out. Spelling the signatures out
+    keeps them visible to editors and type checkers; this keeps their bodies from repeating them."""
+    options = dict(arguments.get("provider_options") or {})
+    options.update((k, v) for k, v in arguments.items() if k not in positional and k != "provider_options")
+    return options
+
+
 def open_call(
     resolved: Resolved,
     params: dict[str, Any],

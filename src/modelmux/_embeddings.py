@@ -85,15 +85,7 @@ def embedding(
     Raises:
         modelmux.errors.APIError: a subclass per failure; ``BadRequestError`` for a provider without embeddings.
     """
-    options = dict(provider_options, encoding_format=encoding_format, dimensions=dimensions, user=user)
-    options.update(
-        api_key=api_key,
-        api_base=api_base,
-        timeout=timeout,
-        extra_headers=extra_headers,
-        drop_params=drop_params,
-        transport=transport,
-    )
+    options = _call.gather(locals(), "model", "input")
     result: EmbeddingResponse = _call.execute(_prepare(model, input, options), EMBEDDING)
     return result
 
@@ -114,14 +106,6 @@ async def aembedding(
     **provider_options: Any,
 ) -> EmbeddingResponse:
     """The async twin of :func:`embedding`. Same arguments."""
-    options = dict(provider_options, encoding_format=encoding_format, dimensions=dimensions, user=user)
-    options.update(
-        api_key=api_key,
-        api_base=api_base,
-        timeout=timeout,
-        extra_headers=extra_headers,
-        drop_params=drop_params,
-        transport=transport,
-    )
+    options = _call.gather(locals(), "model", "input")
     result: EmbeddingResponse = await _call.aexecute(_prepare(model, input, options), EMBEDDING)
     return result

@@ -70,17 +70,7 @@ def image_generation(
     Raises:
         modelmux.errors.APIError: a subclass per failure; ``BadRequestError`` for a provider without images.
     """
-    options = dict(provider_options, n=n, size=size, quality=quality, style=style)
-    options.update(
-        response_format=response_format,
-        user=user,
-        api_key=api_key,
-        api_base=api_base,
-        timeout=timeout,
-        extra_headers=extra_headers,
-        drop_params=drop_params,
-        transport=transport,
-    )
+    options = _call.gather(locals(), "model", "prompt")
     result: ImagesResponse = _call.execute(_prepare(model, prompt, options), IMAGE_GENERATION)
     return result
 
@@ -104,16 +94,6 @@ async def aimage_generation(
     **provider_options: Any,
 ) -> ImagesResponse:
     """The async twin of :func:`image_generation`. Same arguments."""
-    options = dict(provider_options, n=n, size=size, quality=quality, style=style)
-    options.update(
-        response_format=response_format,
-        user=user,
-        api_key=api_key,
-        api_base=api_base,
-        timeout=timeout,
-        extra_headers=extra_headers,
-        drop_params=drop_params,
-        transport=transport,
-    )
+    options = _call.gather(locals(), "model", "prompt")
     result: ImagesResponse = await _call.aexecute(_prepare(model, prompt, options), IMAGE_GENERATION)
     return result

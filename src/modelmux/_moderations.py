@@ -72,15 +72,7 @@ def moderation(
     Raises:
         modelmux.errors.APIError: a subclass per failure; ``BadRequestError`` for a provider without moderation.
     """
-    options = dict(
-        provider_options,
-        api_key=api_key,
-        api_base=api_base,
-        timeout=timeout,
-        extra_headers=extra_headers,
-        drop_params=drop_params,
-        transport=transport,
-    )
+    options = _call.gather(locals(), "input", "model")
     result: ModerationResponse = _call.execute(_prepare(input, model, options), MODERATION)
     return result
 
@@ -98,14 +90,6 @@ async def amoderation(
     **provider_options: Any,
 ) -> ModerationResponse:
     """The async twin of :func:`moderation`. Same arguments."""
-    options = dict(
-        provider_options,
-        api_key=api_key,
-        api_base=api_base,
-        timeout=timeout,
-        extra_headers=extra_headers,
-        drop_params=drop_params,
-        transport=transport,
-    )
+    options = _call.gather(locals(), "input", "model")
     result: ModerationResponse = await _call.aexecute(_prepare(input, model, options), MODERATION)
     return result

@@ -146,17 +146,7 @@ def transcription(
     Raises:
         modelmux.errors.APIError: a subclass per failure; ``BadRequestError`` for a provider without transcription.
     """
-    options = dict(provider_options, language=language, prompt=prompt, response_format=response_format)
-    options.update(
-        temperature=temperature,
-        timestamp_granularities=timestamp_granularities,
-        api_key=api_key,
-        api_base=api_base,
-        timeout=timeout,
-        extra_headers=extra_headers,
-        drop_params=drop_params,
-        transport=transport,
-    )
+    options = _call.gather(locals(), "model", "file")
     result: TranscriptionResponse | str = _call.execute(_prepare(model, file, options), TRANSCRIPTION)
     return result
 
@@ -185,16 +175,6 @@ async def atranscription(
     **provider_options: Any,
 ) -> TranscriptionResponse | str:
     """The async twin of :func:`transcription`. Same arguments."""
-    options = dict(provider_options, language=language, prompt=prompt, response_format=response_format)
-    options.update(
-        temperature=temperature,
-        timestamp_granularities=timestamp_granularities,
-        api_key=api_key,
-        api_base=api_base,
-        timeout=timeout,
-        extra_headers=extra_headers,
-        drop_params=drop_params,
-        transport=transport,
-    )
+    options = _call.gather(locals(), "model", "file")
     result: TranscriptionResponse | str = await _call.aexecute(_prepare(model, file, options), TRANSCRIPTION)
     return result
