@@ -1,4 +1,4 @@
-"""The ``modelmux`` command: ``modelmux chat -m MODEL "prompt"`` and ``modelmux models``."""
+"""The ``modelmux`` command: ``modelmux chat -m MODEL "prompt"``, ``modelmux models`` and ``modelmux serve``."""
 
 from __future__ import annotations
 
@@ -29,6 +29,13 @@ def _parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="list the model catalog")
     models.add_argument("--provider", help="only this provider's models")
     models.add_argument("--json", action="store_true")
+
+    serve = sub.add_parser("serve", help="run the OpenAI-compatible gateway (needs the 'server' extra: uvicorn)")
+    serve.add_argument("--config", metavar="FILE", help="gateway TOML config (default: offline mock models, no keys)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     return parser
 
 
@@ -98,13 +105,25 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from .asgi.serve import run
+
+    if args.workers < 1:
+        print("modelmux: error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    return run(args.config, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
+
+
+_COMMANDS = {"chat": _chat, "models": _models, "serve": _serve}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 provider/API error, 2 usage error)."""
     from .errors import ModelmuxError
 
     args = _parser().parse_args(argv)
     try:
-        return _chat(args) if args.command == "chat" else _models(args)
+        return _COMMANDS[args.command](args)
     except ModelmuxError as exc:
         print(f"modelmux: error: {exc}", file=sys.stderr)
         return 1

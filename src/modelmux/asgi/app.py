@@ -1,0 +1,262 @@
+"""``create_app()``: the gateway as a plain ASGI 3 callable, and its routing table.
+
+One request: route (404/405) → key (401) → limits (429) → body, bounded (413) → handler, cancelled if the client
+leaves → answer. Every refusal on the way is an OpenAI-shaped JSON error; the limiter slot is released however the
+request ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .auth import Authenticator
+from .body import ClientGone, read_body
+from .config import GatewayConfig, load_config
+from .disconnect import until_disconnect
+from .errors import HTTPError, retry_after_header
+from .failures import internal_error
+from .limits import LimiterError
+from .request import Request
+from .responses import Response, error_response
+from .routes import chat, embeddings, health, images, models, moderations, transcriptions
+from .sse import EventStream
+from .types import Message, Receive, Scope, Send
+from .upstreams import Upstreams
+
+if TYPE_CHECKING:
+    from .limits import Limiter
+
+__all__ = ["Gateway", "create_app"]
+
+_log = logging.getLogger("modelmux.asgi")
+
+Handler = Callable[[Request, Upstreams], Awaitable["Response | EventStream"]]
+
+#: Request headers larger than this in total are refused (431) before anything else looks at them.
+MAX_HEADER_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    handler: Handler
+    auth: bool = True  # needs a client key, counts against its limits
+    body: bool = False  # reads the request body, then runs cancellable by a disconnect
+
+
+ROUTES: dict[str, dict[str, Endpoint]] = {
+    "/health": {"GET": Endpoint(health.health, auth=False)},
+    "/v1/models": {"GET": Endpoint(models.list_models)},
+    "/v1/chat/completions": {"POST": Endpoint(chat.create_chat_completion, body=True)},
+    "/v1/embeddings": {"POST": Endpoint(embeddings.create_embedding, body=True)},
+    "/v1/images/generations": {"POST": Endpoint(images.create_image, body=True)},
+    "/v1/audio/transcriptions": {"POST": Endpoint(transcriptions.create_transcription, body=True)},
+    "/v1/moderations": {"POST": Endpoint(moderations.create_moderation, body=True)},
+}
+#: Routes whose last segment is a parameter; model ids may contain "/" (``mock/demo``), so it takes the rest.
+PREFIX_ROUTES: tuple[tuple[str, dict[str, Endpoint]], ...] = (
+    ("/v1/models/", {"GET": Endpoint(models.retrieve_model)}),
+)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the mount point (Starlette's ``Mount`` and ``--root-path`` set ``root_path``)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
+        return path[len(root) :]
+    return path
+
+
+def _match(path: str) -> tuple[dict[str, Endpoint], str] | None:
+    methods = ROUTES.get(path)
+    if methods is not None:
+        return methods, ""
+    for prefix, prefixed in PREFIX_ROUTES:
+        if path.startswith(prefix) and len(path) > len(prefix):
+            return prefixed, path[len(prefix) :]
+    return None
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    size = 0
+    for name, value in scope["headers"]:
+        size += len(name) + len(value)
+        headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+    if size > MAX_HEADER_BYTES:
+        raise HTTPError(431, f"Request headers too large (over {MAX_HEADER_BYTES} bytes).", code="headers_too_large")
+    return headers
+
+
+def _content_length(headers: Mapping[str, str]) -> int | None:
+    value = headers.get("content-length")
+    if value is None:
+        return None
+    if not value.isdigit() or not value.isascii():
+        raise HTTPError(400, "Invalid Content-Length header.", code="invalid_content_length")
+    return int(value)
+
+
+class _Tracked:
+    """``send``, remembering whether the response has started (after that an error can only be logged)."""
+
+    __slots__ = ("_send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
+
+
+class Gateway:
+    """The ASGI app. Build it with :func:`create_app`."""
+
+    def __init__(self, config: GatewayConfig, *, limiter: Limiter, owns_limiter: bool, transport: Any = None) -> None:
+        self.config = config
+        self.limiter = limiter
+        self._owns_limiter = owns_limiter
+        self.upstreams = Upstreams(config, transport)
+        self._auth = Authenticator(config.keys, config.limits)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        elif kind == "websocket":
+            await send({"type": "websocket.close", "code": 1000})
+
+    async def aclose(self) -> None:
+        """Release what the app holds (its limiter, when the app created it)."""
+        if self._owns_limiter:
+            await self.limiter.aclose()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        tracked = _Tracked(send)
+        try:
+            await self._serve(scope, receive, tracked)
+        except ClientGone:
+            return
+        except Exception as exc:
+            error = exc if isinstance(exc, HTTPError) else internal_error(exc)
+            if not tracked.started:
+                await error_response(error).send(tracked)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = _route_path(scope)
+        matched = _match(path)
+        if matched is None:
+            raise HTTPError(404, f"Invalid URL ({scope['method']} {path[:200]}).", code="unknown_url")
+        methods, param = matched
+        endpoint = methods.get(scope["method"])
+        if endpoint is None:
+            allow = ", ".join(sorted(methods)).encode()
+            raise HTTPError(
+                405,
+                f"Method {scope['method'][:20]} not allowed for {path[:200]}; use {allow.decode()}.",
+                code="method_not_allowed",
+                headers=((b"allow", allow),),
+            )
+        headers = _headers(scope)
+        if not endpoint.auth:
+            request = Request(scope["method"], path, headers, self._auth.anonymous, path_param=param)
+            await (await endpoint.handler(request, self.upstreams)).send(send)
+            return
+        key = self._auth.authenticate(headers.get("authorization"))
+        limits = key.limits
+        try:
+            decision = await self.limiter.acquire(key.id, rpm=limits.rpm, max_concurrent=limits.max_concurrent)
+        except LimiterError:
+            # The limit store (e.g. Redis) is down: say so honestly, and let clients retry.
+            _log.exception("rate-limit store unavailable")
+            raise HTTPError(
+                503,
+                "The gateway's rate-limit store is unavailable; retry shortly.",
+                type="service_unavailable",
+                code="service_unavailable",
+                headers=retry_after_header(1.0),
+            ) from None
+        if not decision.allowed:
+            per_minute = decision.reason == "requests_per_minute"
+            raise HTTPError(
+                429,
+                "Rate limit reached: "
+                + (f"{limits.rpm} requests per minute" if per_minute else f"{limits.max_concurrent} requests at once")
+                + " for this key.",
+                code="rate_limit_exceeded" if per_minute else "concurrency_limit_exceeded",
+                headers=retry_after_header(decision.retry_after if decision.retry_after is not None else 1.0),
+            )
+        try:
+            if not endpoint.body:
+                request = Request(scope["method"], path, headers, key, path_param=param)
+                await (await endpoint.handler(request, self.upstreams)).send(send)
+                return
+            length = _content_length(headers)
+            body = await read_body(receive, limit=limits.max_body_bytes, content_length=length)
+            request = Request(scope["method"], path, headers, key, body, param)
+            await until_disconnect(receive, self._respond(endpoint.handler, request, send))
+        finally:
+            await self.limiter.release(key.id, decision.token)
+
+    async def _respond(self, handler: Handler, request: Request, send: Send) -> None:
+        try:
+            answer: Response | EventStream = await handler(request, self.upstreams)
+        except HTTPError as exc:
+            answer = error_response(exc)
+        await answer.send(send)
+
+
+def create_app(
+    config: GatewayConfig | Mapping[str, Any] | str | Path | None = None,
+    *,
+    transport: Any = None,
+    limiter: Limiter | None = None,
+) -> Gateway:
+    """The gateway as an ASGI 3 app (mountable in Starlette/FastAPI, servable by any ASGI server).
+
+    Args:
+        config: a TOML file path, a mapping shaped like it, a :class:`GatewayConfig`, or ``None`` for the offline
+            mock models with authentication off (see :func:`modelmux.asgi.config.dev_config`).
+        transport: an ``httpx.AsyncBaseTransport`` every upstream call goes through (tests, proxies); a model's
+            own ``transport`` (mapping configs only) wins over it.
+        limiter: where limit state lives; default: Redis when the config names one, else in this process.
+
+    Raises:
+        ConfigError: the configuration is invalid or names an environment variable that is not set.
+    """
+    resolved = load_config(config)
+    owns = limiter is None
+    if limiter is None:
+        limiter = _default_limiter(resolved)
+    if not resolved.auth_enabled:
+        _log.warning("modelmux gateway: no client keys configured, so every request is accepted without a key")
+    return Gateway(resolved, limiter=limiter, owns_limiter=owns, transport=transport)
+
+
+def _default_limiter(config: GatewayConfig) -> Limiter:
+    if config.redis_url:
+        from .limits import RedisLimiter
+
+        return RedisLimiter(config.redis_url, prefix=config.redis_prefix)
+    from .limits import MemoryLimiter
+
+    return MemoryLimiter()

@@ -1,0 +1,330 @@
+"""The gateway's configuration: public model names → upstreams, client keys, limits.
+
+Read once, when the app is created: upstream keys and client keys come from environment variables named in the
+file (never the secrets themselves), or a client key as its SHA-256 digest. A typo is an error, not a silent default.
+
+.. code-block:: toml
+
+    [limits]                       # defaults for every client key (these are the built-in ones)
+    rpm = 60                       # requests per minute; "unlimited" lifts it
+    max_concurrent = 10            # requests in flight; "unlimited" lifts it
+    max_body_bytes = 10_485_760    # request body
+    # redis_url_env = "MODELMUX_REDIS_URL"   # share the limits between workers and replicas
+
+    [models."gpt-4o"]              # the public name clients send as "model"
+    model = "openai/gpt-4o"        # what modelmux.completion() is called with
+    api_key_env = "OPENAI_API_KEY" # the variable holding the upstream key
+    # api_base = "https://..."  timeout = 60  drop_params = true  owned_by = "openai"
+
+    [keys.alice]                   # a client key's id: used for limits and logs, never the secret
+    key_env = "ALICE_KEY"          # the variable holding the key, or: key_sha256 = "<hex digest>"
+    models = ["gpt-4o"]            # the models this key may use (all when omitted)
+    rpm = 120
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from ..errors import ModelmuxError
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "ClientKey",
+    "ConfigError",
+    "GatewayConfig",
+    "Limits",
+    "ModelRoute",
+    "dev_config",
+    "load_config",
+    "parse_config",
+]
+
+UNLIMITED = "unlimited"
+
+
+class ConfigError(ModelmuxError, ValueError):
+    """The gateway configuration is invalid (the message names the offending entry)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Per-key limits; ``None`` means unlimited."""
+
+    rpm: int | None = 60
+    max_concurrent: int | None = 10
+    max_body_bytes: int = 10 * 1024 * 1024
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRoute:
+    """One public model name and the upstream that answers it."""
+
+    name: str
+    model: str  # "provider/model", as modelmux.completion() takes it
+    provider: str
+    api_base: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    timeout: float | None = None
+    drop_params: bool = False
+    owned_by: str = ""
+    transport: Any = field(default=None, repr=False, compare=False)  # an httpx.AsyncBaseTransport, tests and embedding
+
+
+@dataclass(frozen=True, slots=True)
+class ClientKey:
+    """A client key: its id, the SHA-256 digest of the secret, its limits and model allow-list."""
+
+    id: str
+    digest: bytes = field(repr=False)
+    limits: Limits = DEFAULT_LIMITS
+    models: frozenset[str] | None = None  # None: every configured model
+
+    def may_use(self, model: str) -> bool:
+        return self.models is None or model in self.models
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    """Everything the app needs, resolved. ``keys`` empty means authentication is off."""
+
+    models: Mapping[str, ModelRoute]
+    keys: tuple[ClientKey, ...] = ()
+    limits: Limits = DEFAULT_LIMITS
+    redis_url: str | None = field(default=None, repr=False)
+    redis_prefix: str = "modelmux"
+    secrets: tuple[str, ...] = field(default=(), repr=False)  # scrubbed from every error message
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.keys)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def load_config(
+    source: GatewayConfig | Mapping[str, Any] | str | Path | None, *, environ: Mapping[str, str] | None = None
+) -> GatewayConfig:
+    """A :class:`GatewayConfig` from a TOML file path, a mapping shaped like the file, or ``None``
+    (:func:`dev_config`)."""
+    if isinstance(source, GatewayConfig):
+        return source
+    if source is None:
+        return dev_config()
+    if isinstance(source, Mapping):
+        return parse_config(source, environ=environ)
+    path = Path(source)
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file {str(path)!r}: {exc.strerror or exc}") from None
+    return parse_config(_parse_toml(text, str(path)), environ=environ)
+
+
+def _parse_toml(text: str, where: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10: the tomli backport (a dependency there)
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    try:
+        return cast(dict[str, Any], tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+
+
+def dev_config() -> GatewayConfig:
+    """The configuration with no file: the offline mock models, no keys (so no authentication), default limits."""
+    names = ("demo", "echo", "embedding", "image", "transcription", "moderation")
+    return parse_config({"models": {f"mock/{n}": {"model": f"mock/{n}"} for n in names}}, environ={})
+
+
+def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> GatewayConfig:
+    """Validate a mapping shaped like the TOML file and resolve its environment variables (default ``os.environ``)."""
+    env = os.environ if environ is None else environ
+    _only(data, {"models", "keys", "limits"}, "the config")
+    limits_table = _table(data, "limits", "the config")
+    _only(
+        limits_table,
+        {"rpm", "max_concurrent", "max_body_bytes", "redis_url", "redis_url_env", "redis_prefix"},
+        "[limits]",
+    )
+    limits = _limits(limits_table, DEFAULT_LIMITS, "[limits]")
+    secrets: list[str] = []
+
+    models_table = _table(data, "models", "the config")
+    if not models_table:
+        raise ConfigError('the config has no [models."<name>"] table: the gateway would serve nothing')
+    models = {name: _route(name, _table(models_table, name, "[models]"), env, secrets) for name in models_table}
+
+    keys_table = _table(data, "keys", "the config")
+    keys = tuple(
+        _key(key_id, _table(keys_table, key_id, "[keys]"), limits, models, env, secrets) for key_id in keys_table
+    )
+    seen: dict[bytes, str] = {}
+    for key in keys:
+        if key.digest in seen:
+            raise ConfigError(f"[keys.{key.id}] and [keys.{seen[key.digest]}] have the same secret")
+        seen[key.digest] = key.id
+
+    redis_url = _opt_str(limits_table, "redis_url", "[limits]")
+    redis_env = _opt_str(limits_table, "redis_url_env", "[limits]")
+    if redis_url and redis_env:
+        raise ConfigError("[limits]: give redis_url or redis_url_env, not both")
+    if redis_env:
+        redis_url = _from_env(env, redis_env, "[limits] redis_url_env")
+        secrets.append(redis_url)
+    return GatewayConfig(
+        models=models,
+        keys=keys,
+        limits=limits,
+        redis_url=redis_url,
+        redis_prefix=_opt_str(limits_table, "redis_prefix", "[limits]") or "modelmux",
+        secrets=tuple(s for s in secrets if s),
+    )
+
+
+def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: list[str]) -> ModelRoute:
+    where = f"[models.{name!r}]"
+    _only(t, {"model", "api_base", "api_key_env", "timeout", "drop_params", "owned_by", "transport"}, where)
+    if not name or name != name.strip():
+        raise ConfigError(f"{where}: a model name must be non-empty, without surrounding spaces")
+    model = _opt_str(t, "model", where)
+    if not model:
+        raise ConfigError(f"{where}: 'model' is required, e.g. model = \"openai/gpt-4o\"")
+    from .._registry import get_provider, resolve
+
+    try:
+        provider_name = resolve(model).provider_name
+    except ModelmuxError as exc:
+        raise ConfigError(f"{where}: {getattr(exc, 'message', exc)}") from None
+    provider = get_provider(provider_name)
+    api_base = _opt_str(t, "api_base", where)
+    key_env = _opt_str(t, "api_key_env", where)
+    api_key: str | None = None
+    if key_env:
+        api_key = _from_env(env, key_env, f"{where} api_key_env")
+    elif not getattr(provider, "local", False):
+        # Resolved now, so a missing key stops the start-up instead of failing every request.
+        api_key = next((env[n] for n in provider.api_key_env if env.get(n)), None)
+        if api_key is None and getattr(provider, "requires_api_key", True) and api_base is None:
+            names = " or ".join(provider.api_key_env) or "a key variable"
+            raise ConfigError(f"{where}: no upstream key: set api_key_env, or set {names}")
+    if api_key:
+        secrets.append(api_key)
+    timeout = t.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise ConfigError(f"{where}: timeout must be a positive number of seconds")
+    drop_params = t.get("drop_params", False)
+    if not isinstance(drop_params, bool):
+        raise ConfigError(f"{where}: drop_params must be true or false")
+    return ModelRoute(
+        name=name,
+        model=model,
+        provider=provider_name,
+        api_base=api_base,
+        api_key=api_key,
+        timeout=None if timeout is None else float(timeout),
+        drop_params=drop_params,
+        owned_by=_opt_str(t, "owned_by", where) or provider_name,
+        transport=t.get("transport"),
+    )
+
+
+def _key(
+    key_id: str,
+    t: Mapping[str, Any],
+    defaults: Limits,
+    models: Mapping[str, ModelRoute],
+    env: Mapping[str, str],
+    secrets: list[str],
+) -> ClientKey:
+    where = f"[keys.{key_id}]"
+    _only(t, {"key_env", "key_sha256", "models", "rpm", "max_concurrent", "max_body_bytes"}, where)
+    key_env = _opt_str(t, "key_env", where)
+    hexdigest = _opt_str(t, "key_sha256", where)
+    if bool(key_env) == bool(hexdigest):
+        raise ConfigError(f"{where}: give exactly one of key_env (a variable name) or key_sha256 (a hex digest)")
+    if key_env:
+        secret = _from_env(env, key_env, f"{where} key_env")
+        secrets.append(secret)
+        digest = hashlib.sha256(secret.encode("utf-8")).digest()
+    else:
+        assert hexdigest is not None
+        try:
+            digest = bytes.fromhex(hexdigest)
+        except ValueError:
+            digest = b""
+        if len(digest) != 32:
+            raise ConfigError(f"{where}: key_sha256 must be 64 hex digits (sha256 of the key)")
+    allowed = t.get("models")
+    allow: frozenset[str] | None = None
+    if allowed is not None:
+        if not isinstance(allowed, list) or not all(isinstance(m, str) for m in allowed):
+            raise ConfigError(f"{where}: models must be a list of model names")
+        unknown = [m for m in allowed if m not in models]
+        if unknown:
+            raise ConfigError(f"{where}: models lists {', '.join(map(repr, unknown))}, not in [models]")
+        allow = frozenset(allowed)
+    return ClientKey(id=key_id, digest=digest, limits=_limits(t, defaults, where), models=allow)
+
+
+def _limits(t: Mapping[str, Any], defaults: Limits, where: str) -> Limits:
+    body = t.get("max_body_bytes", defaults.max_body_bytes)
+    if isinstance(body, bool) or not isinstance(body, int) or body < 1:
+        raise ConfigError(f"{where}: max_body_bytes must be a positive integer")
+    return Limits(
+        rpm=_limit(t, "rpm", defaults.rpm, where),
+        max_concurrent=_limit(t, "max_concurrent", defaults.max_concurrent, where),
+        max_body_bytes=body,
+    )
+
+
+def _limit(t: Mapping[str, Any], name: str, default: int | None, where: str) -> int | None:
+    if name not in t:
+        return default
+    value = t[name]
+    if value == UNLIMITED:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f'{where}: {name} must be a non-negative integer or "unlimited"')
+    return value
+
+
+# ---------------------------------------------------------------- small readers
+
+
+def _only(t: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(str(k) for k in t if k not in allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}")
+
+
+def _table(t: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
+    value = t.get(name, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: {name!r} must be a table")
+    return value
+
+
+def _opt_str(t: Mapping[str, Any], name: str, where: str) -> str | None:
+    value = t.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{where}: {name} must be a string")
+    return value or None
+
+
+def _from_env(env: Mapping[str, str], name: str, where: str) -> str:
+    value = env.get(name)
+    if not value:
+        raise ConfigError(f"{where}: the environment variable {name} is not set")
+    return value

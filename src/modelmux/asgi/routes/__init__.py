@@ -1,0 +1,1 @@
+"""One module per endpoint; each handler takes the request and the upstreams and returns an answer."""

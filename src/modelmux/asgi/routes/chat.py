@@ -1,0 +1,79 @@
+"""``POST /v1/chat/completions``: a ``chat.completion`` as JSON, or ``chat.completion.chunk`` events when streamed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..._api import acompletion
+from ...errors import APIError
+from ...providers._base import OPENAI_PARAMS
+from ..config import ModelRoute
+from ..errors import HTTPError
+from ..failures import internal_error
+from ..request import Request
+from ..responses import Response, model_response
+from ..sse import EventStream
+from ..upstreams import Upstreams
+from ..validate import json_body, required_str
+from .check_chat import check_chat
+
+__all__ = ["create_chat_completion"]
+
+_OWN = frozenset({"model", "messages", "stream"})
+
+
+def _split(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """OpenAI parameters for ``acompletion``, and the rest for the provider's body as ``extra_body``.
+
+    Nothing from the client ever becomes a keyword of its own (``api_base``, ``api_key``, ``transport``...), and
+    ``mock_*`` testing hooks are not taken from it either.
+    """
+    params: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for name, value in body.items():
+        if name in _OWN:
+            continue
+        if name in OPENAI_PARAMS:
+            params[name] = value
+        elif not name.startswith("mock_"):
+            extra[name] = value
+    return params, extra
+
+
+async def create_chat_completion(request: Request, upstreams: Upstreams) -> Response | EventStream:
+    body = json_body(request)
+    route = upstreams.route(request, required_str(body, "model"))
+    check_chat(body)
+    stream = body.get("stream") is True
+    params, extra = _split(body)
+    options = upstreams.options(route)
+    if extra:
+        options["extra_body"] = extra
+    try:
+        if not stream:
+            return model_response(await acompletion(route.model, body["messages"], **params, **options))
+        result = await acompletion(route.model, body["messages"], stream=True, **params, **options)
+    except APIError as exc:
+        raise upstreams.error(exc, route) from None
+    # The first chunk is awaited before the 200 goes out, so a failure up to then keeps its own status.
+    try:
+        first = await result.__anext__()
+    except StopAsyncIteration:
+        first = None
+    except APIError as exc:
+        await result.aclose()
+        raise upstreams.error(exc, route) from None
+    except BaseException:
+        await result.aclose()
+        raise
+
+    def on_error(exc: Exception) -> HTTPError:
+        return _stream_error(exc, route, upstreams)
+
+    return EventStream(first, result, close=result.aclose, on_error=on_error)
+
+
+def _stream_error(exc: Exception, route: ModelRoute, upstreams: Upstreams) -> HTTPError:
+    if isinstance(exc, APIError):
+        return upstreams.error(exc, route)
+    return internal_error(exc)

@@ -1,0 +1,42 @@
+"""``POST /v1/moderations``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import modelmux
+
+from ...errors import APIError
+from ..request import Request
+from ..responses import Response, model_response
+from ..upstreams import Upstreams
+from ..validate import bad_request, expect, json_body, only_fields, required_str
+
+__all__ = ["create_moderation"]
+
+
+def _check_input(value: Any) -> None:
+    """A string, an array of strings, or an array of multimodal parts (objects with a string ``type``)."""
+    if value is None:
+        raise bad_request("Missing required parameter: 'input'.", param="input", code="missing_required_parameter")
+    expect(value, ("string", "array"), "input")
+    if isinstance(value, list):
+        if not value:
+            raise bad_request("'input' must not be empty.", param="input")
+        if not all(isinstance(v, str) for v in value):
+            for i, part in enumerate(value):
+                expect(part, ("object",), f"input[{i}]", nullable=False)
+                expect(part.get("type"), ("string",), f"input[{i}].type", nullable=False)
+
+
+async def create_moderation(request: Request, upstreams: Upstreams) -> Response:
+    body = json_body(request)
+    # The platform defaults the model; a gateway serves only what it was configured with, so it is required.
+    route = upstreams.route(request, required_str(body, "model"))
+    only_fields(body, {"model", "input"})
+    _check_input(body.get("input"))
+    try:
+        result = await modelmux.amoderation(body["input"], model=route.model, **upstreams.options(route))
+    except APIError as exc:
+        raise upstreams.error(exc, route) from None
+    return model_response(result)

@@ -1,0 +1,64 @@
+"""Public model names → the upstream call: which model string, key, base URL, timeout and transport."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import APIError
+from .config import GatewayConfig, ModelRoute
+from .errors import HTTPError, from_api_error
+from .request import Request
+from .validate import bad_request
+
+__all__ = ["Upstreams"]
+
+
+class Upstreams:
+    """The configured models, and what every call to one of them is given."""
+
+    def __init__(self, config: GatewayConfig, transport: Any = None) -> None:
+        self.config = config
+        self.created = int(time.time())
+        self._options: dict[str, dict[str, Any]] = {}
+        for name, route in config.models.items():
+            options: dict[str, Any] = {}
+            if route.api_key:
+                options["api_key"] = route.api_key
+            if route.api_base:
+                options["api_base"] = route.api_base
+            if route.timeout is not None:
+                options["timeout"] = route.timeout
+            if route.drop_params:
+                options["drop_params"] = True
+            chosen = route.transport if route.transport is not None else transport
+            if chosen is not None and route.provider != "mock":
+                options["transport"] = chosen
+            self._options[name] = options
+
+    @property
+    def models(self) -> Mapping[str, ModelRoute]:
+        return self.config.models
+
+    def route(self, request: Request, name: str) -> ModelRoute:
+        """The route for a public model name: 400 when unknown, 403 when this key may not use it."""
+        route = self.config.models.get(name)
+        if route is None:
+            raise bad_request(
+                f"The model {name!r} does not exist on this gateway; GET /v1/models lists the ones you can use.",
+                param="model",
+                code="model_not_found",
+            )
+        if not request.key.may_use(name):
+            raise HTTPError(
+                403, f"This API key may not use the model {name!r}.", param="model", code="model_not_allowed"
+            )
+        return route
+
+    def options(self, route: ModelRoute) -> dict[str, Any]:
+        """Keyword arguments for the library call (a fresh dict: callers may add to it)."""
+        return dict(self._options[route.name])
+
+    def error(self, exc: APIError, route: ModelRoute) -> HTTPError:
+        return from_api_error(exc, model=route.name, secrets=self.config.secrets)
