@@ -92,7 +92,8 @@ _Count = Annotated[int, _none_to(0)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    # defer_build: each model builds its validator on first use, so models a program never uses cost nothing.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
 class Function(_Model):
