@@ -52,6 +52,13 @@ def _blocks(text: bytes) -> list[tuple[str, str]]:
         if block[:6] == b"data: " and b"\n" not in block:  # fast path: one data line
             events.append(("", block[6:].decode("utf-8", "replace")))
             continue
+        if block[:7] == b"event: ":  # fast path: "event: name" then one data line (Anthropic's shape)
+            cut = block.find(b"\n")
+            if block[cut + 1 : cut + 7] == b"data: " and block.find(b"\n", cut + 1) < 0:
+                events.append(
+                    (block[7:cut].decode("utf-8", "replace").strip(), block[cut + 7 :].decode("utf-8", "replace"))
+                )
+                continue
         event = _block(block.strip(b"\n"))
         if event is not None:
             events.append(event)
