@@ -8,6 +8,7 @@ injected ``transport=`` is called directly, with no client and nothing cached pe
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import threading
 import weakref
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_TIMEOUT", "asend", "close_clients", "send", "to_httpx_request"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
-_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=40, keepalive_expiry=30.0)
+# Keep-alive for every connection the pool may open: closing some after each burst would pay a new
+# TCP (and TLS) handshake on the next one.
+_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=200, keepalive_expiry=30.0)
 
 _lock = threading.Lock()
 _sync_clients: dict[str, httpx.Client] = {}
@@ -48,12 +51,19 @@ def timeout_of(value: float | httpx.Timeout | None) -> httpx.Timeout:
     return httpx.Timeout(float(value))
 
 
+@functools.lru_cache(maxsize=512)
+def _parsed_url(url: str) -> httpx.URL:
+    """Endpoints repeat; parsing a URL is a large share of building a request, so do it once per URL."""
+    return httpx.URL(url)
+
+
 def to_httpx_request(req: HttpRequest, timeout: httpx.Timeout) -> httpx.Request:
+    url = _parsed_url(req.url)
     if req.files is None:
         content = None if req.json is None else _dumps(req.json).encode("utf-8")
-        request = httpx.Request(req.method, req.url, headers=req.headers, content=content)
+        request = httpx.Request(req.method, url, headers=req.headers, content=content)
     else:  # multipart/form-data: httpx picks the boundary and sets the content-type header
-        request = httpx.Request(req.method, req.url, headers=req.headers, data=req.data, files=req.files)
+        request = httpx.Request(req.method, url, headers=req.headers, data=req.data, files=req.files)
     request.extensions = {"timeout": timeout.as_dict()}
     return request
 
@@ -71,16 +81,28 @@ def _sync_client(url: str) -> httpx.Client:
     return client
 
 
+#: Async clients per endpoint and event loop. httpcore's pool looks at every one of its connections each
+#: time a request starts or ends, so one pool serving many concurrent requests costs O(connections) per
+#: request; a few smaller pools keep that flat. A task always gets the same one, so sequential calls
+#: from one task reuse one connection.
+_ASYNC_SHARDS = 8
+
+
 def _async_client(url: str) -> httpx.AsyncClient:
     import asyncio  # only async callers pay for it
 
     loop = asyncio.get_running_loop()
-    key = _origin(url)
-    with _lock:
-        per_loop = _async_clients.setdefault(loop, {})
-        client = per_loop.get(key)
-        if client is None:
-            client = per_loop[key] = httpx.AsyncClient(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
+    task = asyncio.current_task()
+    shard = (id(task) >> 4) % _ASYNC_SHARDS if task is not None else 0
+    key = f"{_origin(url)}#{shard}"
+    per_loop = _async_clients.get(loop)
+    client = per_loop.get(key) if per_loop is not None else None
+    if client is None:
+        with _lock:
+            per_loop = _async_clients.setdefault(loop, {})
+            client = per_loop.get(key)
+            if client is None:
+                client = per_loop[key] = httpx.AsyncClient(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
     return client
 
 

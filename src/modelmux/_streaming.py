@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
@@ -120,7 +121,10 @@ class ChatStream:
 
 
 class AsyncChatStream:
-    """The async twin of :class:`ChatStream`; ``await stream.aclose()`` or ``async with`` to stop early."""
+    """The async twin of :class:`ChatStream`; ``await stream.aclose()`` or ``async with`` to stop early.
+
+    Chunks are translated a network read at a time; :meth:`drain` hands over the ones already translated
+    without waiting, so a relay (the gateway) can forward them in one write."""
 
     def __init__(
         self,
@@ -130,29 +134,41 @@ class AsyncChatStream:
         chunks: AsyncIterator[ChatCompletionChunk] | None = None,
     ) -> None:
         self.response = response
-        self._iter = self._run(translator, scrub) if chunks is None else chunks
+        self._pending: deque[ChatCompletionChunk] = deque()
+        self._iter = self._run(translator, scrub) if chunks is None else _one_by_one(chunks)
 
     async def _run(
         self, translator: StreamTranslator, scrub: Callable[[APIError], APIError]
-    ) -> AsyncIterator[ChatCompletionChunk]:
+    ) -> AsyncIterator[list[ChatCompletionChunk]]:
         assert self.response is not None
         pipeline = _Pipeline(translator)
         try:
             async for raw in self.response.aiter_bytes():
-                for chunk in pipeline.feed(raw):
-                    yield chunk
-            for chunk in pipeline.finish():
-                yield chunk
+                batch = pipeline.feed(raw)
+                if batch:
+                    yield batch
+            batch = pipeline.finish()
+            if batch:
+                yield batch
         except (APIError, httpx.TransportError, *_GARBAGE) as exc:
             raise _wrap(exc, scrub) from None
         finally:
             await self.response.aclose()
 
+    def drain(self) -> list[ChatCompletionChunk]:
+        """The chunks already received and translated, without waiting for more."""
+        out = list(self._pending)
+        self._pending.clear()
+        return out
+
     def __aiter__(self) -> AsyncChatStream:
         return self
 
     async def __anext__(self) -> ChatCompletionChunk:
-        return await self._iter.__anext__()
+        pending = self._pending
+        while not pending:
+            pending.extend(await self._iter.__anext__())
+        return pending.popleft()
 
     async def aclose(self) -> None:
         aclose = getattr(self._iter, "aclose", None)
@@ -168,6 +184,11 @@ class AsyncChatStream:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+async def _one_by_one(chunks: AsyncIterator[ChatCompletionChunk]) -> AsyncIterator[list[ChatCompletionChunk]]:
+    async for chunk in chunks:
+        yield [chunk]
 
 
 def stream_chunk_builder(chunks: Iterable[ChatCompletionChunk | dict[str, Any]]) -> ChatCompletion:

@@ -59,6 +59,7 @@ class EventStream:
 
     async def _pump(self, send: Send) -> bytes:
         items = self._items
+        drain = getattr(items, "drain", None)  # chunks already translated: forward them in the same write
         while True:
             try:
                 item = await items.__anext__()
@@ -67,4 +68,9 @@ class EventStream:
             except Exception as exc:  # the source failed mid-stream: tell the client in the stream
                 error = self._on_error(exc)
                 return b"data: " + error.body() + b"\n\n"
-            await send({"type": "http.response.body", "body": frame(item), "more_body": True})
+            body = frame(item)
+            if drain is not None:
+                more = drain()
+                if more:
+                    body = b"".join([body, *map(frame, more)])
+            await send({"type": "http.response.body", "body": body, "more_body": True})

@@ -283,3 +283,20 @@ def test_compatible_server_quirks_still_give_valid_openai_objects() -> None:
     stream = sse(chunk({"content": "x"}), chunk({}, "max_tokens"))
     chunks = list(call(Recorder(httpx.Response(200, content=stream)), stream=True))
     assert chunks[-1].choices[0].finish_reason == "length"
+
+
+def test_async_stream_drain_hands_over_what_one_read_translated() -> None:
+    """A relay can forward every chunk of one network read in one write (the gateway does)."""
+
+    async def run() -> tuple[int, list[Any], list[Any]]:
+        t = httpx.MockTransport(Recorder(httpx.Response(200, content=STREAM)))  # the whole stream in one read
+        stream = await modelmux.acompletion(
+            "openai/gpt-4o", [{"role": "user", "content": "x"}], api_key=KEY, transport=t, stream=True
+        )
+        first = await stream.__anext__()
+        rest = stream.drain()
+        after = [c async for c in stream]
+        return (1 if first else 0), rest, after
+
+    first, rest, after = asyncio.run(run())
+    assert first == 1 and len(rest) == 7 and after == []
