@@ -359,6 +359,8 @@ IMPORT_TARGETS: dict[str, str] = {
     # that defines models pays for this one too.
     "import httpx; from pydantic import BaseModel": "import httpx; from pydantic import BaseModel",
     "import modelmux": "import modelmux",
+    # modelmux's public names load on first use: this row is what a program that calls it pays.
+    "import modelmux; modelmux.completion": "import modelmux; modelmux.completion",
     "import litellm": "import litellm",
 }
 
@@ -548,10 +550,10 @@ def aims_report(calls: list[CallResult], imports: list[ImportResult]) -> list[di
             }
         )
     for imp in imports:
-        if imp.target == "import modelmux" and not math.isnan(imp.ratio_to_baseline):
+        if imp.target.startswith("import modelmux") and not math.isnan(imp.ratio_to_baseline):
             aims.append(
                 {
-                    "aim": f"import modelmux within {IMPORT_AIM:.2f}x of import httpx, pydantic",
+                    "aim": f"{imp.target} within {IMPORT_AIM:.2f}x of import httpx, pydantic",
                     "value": imp.ratio_to_baseline,
                     "limit": IMPORT_AIM,
                     "met": imp.ratio_to_baseline <= IMPORT_AIM,

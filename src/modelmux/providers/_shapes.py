@@ -100,7 +100,9 @@ class ChunkFactory:
         choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
         if native_finish_reason is not None:
             choice["native_finish_reason"] = native_finish_reason
-        return ChatCompletionChunk.model_validate(
+        # The validator itself, not model_validate(): this runs once per streamed chunk, and the
+        # classmethod's own argument handling is a sixth of the cost.
+        return ChatCompletionChunk.__pydantic_validator__.validate_python(  # type: ignore[no-any-return]
             {
                 "id": self.id,
                 "object": "chat.completion.chunk",

@@ -64,7 +64,7 @@ class AnthropicStreamTranslator:
         self._done = False
 
     def feed(self, event: str, data: str) -> list[ChatCompletionChunk]:
-        if not data.strip():
+        if not data or data.isspace():
             return []
         payload = json.loads(data)
         kind = payload.get("type") or event

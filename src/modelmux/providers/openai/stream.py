@@ -23,7 +23,8 @@ class OpenAIStreamTranslator:
     def feed(self, event: str, data: str) -> list[ChatCompletionChunk]:
         if data == "[DONE]":
             return []
-        chunk = ChatCompletionChunk.model_validate_json(data)
+        # The validator itself, not model_validate_json(): this runs once per chunk.
+        chunk: ChatCompletionChunk = ChatCompletionChunk.__pydantic_validator__.validate_json(data)
         if not chunk.choices:
             extra = chunk.model_extra
             if extra and "error" in extra:  # an error event mid-stream
