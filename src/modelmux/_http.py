@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import atexit
 import functools
-import json
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from pydantic_core import to_json
 
 from .errors import APIConnectionError, APITimeoutError
 from .providers._base import HttpRequest
@@ -35,7 +35,6 @@ _async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, h
     weakref.WeakKeyDictionary()
 )
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _origin(url: str) -> str:
@@ -60,7 +59,8 @@ def _parsed_url(url: str) -> httpx.URL:
 def to_httpx_request(req: HttpRequest, timeout: httpx.Timeout) -> httpx.Request:
     url = _parsed_url(req.url)
     if req.files is None:
-        content = None if req.json is None else _dumps(req.json).encode("utf-8")
+        # pydantic-core's encoder: compact UTF-8 JSON, several times faster than the json module's.
+        content = None if req.json is None else to_json(req.json)
         request = httpx.Request(req.method, url, headers=req.headers, content=content)
     else:  # multipart/form-data: httpx picks the boundary and sets the content-type header
         request = httpx.Request(req.method, url, headers=req.headers, data=req.data, files=req.files)

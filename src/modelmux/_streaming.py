@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pydantic
+from pydantic_core import from_json
 
 from ._sse import SSEDecoder
 from .errors import APIConnectionError, APIError, APITimeoutError, UpstreamError
@@ -53,7 +54,7 @@ class _Pipeline:
     def finish(self) -> list[ChatCompletionChunk]:
         out: list[ChatCompletionChunk] = []
         if self._mode == "json":
-            doc = json.loads(self._json)
+            doc = from_json(self._json)
             for item in doc if isinstance(doc, list) else [doc]:
                 out += self._translator.feed("", json.dumps(item))
         else:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic_core import from_json
+
 from ...types import ChatCompletion
 from .._base import CallContext
 from .._shapes import make_completion, make_tool_call
@@ -33,7 +35,7 @@ def dump_input(value: Any) -> str:
 
 
 def parse_chat_response(body: bytes, ctx: CallContext) -> ChatCompletion:
-    data = json.loads(body)
+    data = from_json(body)
     if not isinstance(data, dict):
         raise ValueError("Anthropic answer is not a JSON object")
     if data.get("type") == "error":

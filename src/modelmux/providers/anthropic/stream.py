@@ -23,9 +23,10 @@ A stream that ends before ``message_delta`` (a cut connection) raises :class:`Up
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic_core import from_json
 
 from ...errors import UpstreamError
 from ...types import ChatCompletionChunk
@@ -66,7 +67,7 @@ class AnthropicStreamTranslator:
     def feed(self, event: str, data: str) -> list[ChatCompletionChunk]:
         if not data or data.isspace():
             return []
-        payload = json.loads(data)
+        payload = from_json(data)
         kind = payload.get("type") or event
         if kind == "content_block_delta":
             return self._delta(payload)

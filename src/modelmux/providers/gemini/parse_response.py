@@ -9,10 +9,11 @@ candidate (``promptFeedback.blockReason``) is an empty answer with ``finish_reas
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic_core import from_json
 
 from ...types import ChatCompletion
 from .._base import CallContext
@@ -66,7 +67,7 @@ def first_candidate(response: dict[str, Any]) -> dict[str, Any] | None:
 
 def parse_response(body: bytes, ctx: CallContext) -> ChatCompletion:
     """Parse a ``generateContent`` body (or the JSON array ``streamGenerateContent`` sends without SSE)."""
-    data = json.loads(body)
+    data = from_json(body)
     if isinstance(data, list):
         data = _merge_chunks(data)
     if not isinstance(data, dict):

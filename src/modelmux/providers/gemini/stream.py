@@ -12,9 +12,10 @@ one the non-streamed parse gives (see :mod:`.tool_call_ids`), so both accumulate
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
+
+from pydantic_core import from_json
 
 from ...types import ChatCompletionChunk
 from .._base import CallContext
@@ -45,7 +46,7 @@ class GeminiStreamTranslator:
         """Translate one SSE event (Gemini sends unnamed events)."""
         if not data.strip():
             return []
-        payload = json.loads(data)
+        payload = from_json(data)
         if not isinstance(payload, dict):
             raise ValueError("a Gemini stream event must be a JSON object")
         if isinstance(payload.get("error"), dict):
