@@ -16,10 +16,9 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
+import uvicorn  # noqa: F401  (a dev dependency: the test must fail, not skip, without it)
 from gateway_fakes import UPSTREAM_KEY, LoopbackUpstream
 from gateway_helpers import ALICE, BOB, sha256
-
-pytest.importorskip("uvicorn")
 
 USER = [{"role": "user", "content": "Say something"}]
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]

@@ -306,7 +306,7 @@ def test_gemini_array_error_and_block_reason() -> None:
 
 
 def _via_anthropic_sdk(it: Interaction, server: ReplayServer) -> Expected:
-    anthropic = pytest.importorskip("anthropic")
+    import anthropic
     client = _client(server, "anthropic", lambda: anthropic.Anthropic(api_key="k", base_url=server.url, max_retries=0))
     kwargs: dict[str, Any] = {"model": "m", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
     try:
@@ -329,7 +329,7 @@ def _via_anthropic_sdk(it: Interaction, server: ReplayServer) -> Expected:
 
 
 def _via_openai_sdk(it: Interaction, server: ReplayServer) -> Expected:
-    openai = pytest.importorskip("openai")
+    import openai
     from openai.lib.streaming.chat import ChatCompletionStreamState
 
     client = _client(server, "openai", lambda: openai.OpenAI(api_key="k", base_url=server.url + "/v1", max_retries=0))
@@ -383,7 +383,7 @@ def _accumulate_gemini(responses: list[Any]) -> Expected:
 
 
 def _via_gemini_sdk(it: Interaction, server: ReplayServer) -> Expected:
-    genai = pytest.importorskip("google.genai")
+    from google import genai
     from google.genai import errors
 
     client = _client(server, "gemini", lambda: genai.Client(api_key="k", http_options={"base_url": server.url}))
