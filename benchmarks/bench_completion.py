@@ -38,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from bench_common import json_safe, versions
 from fake_upstream import STREAM_EVENTS, start_in_subprocess, words
 
 # litellm otherwise tries to download its model price map at import time.
@@ -562,29 +563,6 @@ def aims_report(calls: list[CallResult], imports: list[ImportResult]) -> list[di
     return aims
 
 
-def _json_safe(obj: Any) -> Any:
-    """NaN (a missing ratio) becomes null, keeping the file strict JSON."""
-    if isinstance(obj, float) and math.isnan(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_json_safe(v) for v in obj]
-    return obj
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for dist in ("httpx", "httpcore", "h11", "pydantic", "pydantic-core", "modelmux", "litellm", "openai"):
-        try:
-            out[dist] = version(dist)
-        except PackageNotFoundError:
-            continue
-    return out
-
-
 # --------------------------------------------------------------------------- main
 
 
@@ -618,7 +596,9 @@ def main(argv: list[str] | None = None) -> int:
     calls: list[CallResult] = []
     proc: subprocess.Popen[bytes] | None = None
     meta: dict[str, Any] = {
-        "versions": _versions(),
+        "versions": versions(
+            ("httpx", "httpcore", "h11", "pydantic", "pydantic-core", "modelmux", "litellm", "openai")
+        ),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "iterations": iterations,
@@ -697,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
             "notes": notes,
         }
         with open(args.json, "w") as fh:
-            json.dump(_json_safe(payload), fh, indent=2)
+            json.dump(json_safe(payload), fh, indent=2)
             fh.write("\n")
         print(f"\nwrote {args.json}")
     return 0

@@ -38,6 +38,7 @@ from typing import Any, TextIO
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import httpx
+from bench_common import json_safe, versions
 from fake_upstream import STREAM_EVENTS, start_in_subprocess, words
 
 HOST = "127.0.0.1"
@@ -746,29 +747,6 @@ def aims_report(rows: list[Row]) -> list[dict[str, Any]]:
     return aims
 
 
-def _json_safe(obj: Any) -> Any:
-    """NaN (a missing figure) becomes null, keeping the file strict JSON."""
-    if isinstance(obj, float) and math.isnan(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_json_safe(v) for v in obj]
-    return obj
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for dist in ("modelmux", "uvicorn", "httpx", "httpcore", "h11", "pydantic", "pydantic-core"):
-        try:
-            out[dist] = version(dist)
-        except PackageNotFoundError:
-            continue
-    return out
-
-
 def _ints(text: str) -> list[int]:
     try:
         values = [int(v) for v in text.split(",") if v.strip()]
@@ -835,7 +813,7 @@ def main(argv: list[str] | None = None) -> int:
     notes: list[str] = []
     cpus = os.cpu_count() or 1
     meta: dict[str, Any] = {
-        "versions": _versions(),
+        "versions": versions(("modelmux", "uvicorn", "httpx", "httpcore", "h11", "pydantic", "pydantic-core")),
         "platform": platform.platform(),
         "cpus": cpus,
         "seconds_per_cell": seconds,
@@ -951,7 +929,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         payload = {"meta": meta, "rows": [vars(r) for r in rows], "aims": aims, "notes": notes}
         with open(args.json, "w") as fh:
-            json.dump(_json_safe(payload), fh, indent=2, ensure_ascii=False)
+            json.dump(json_safe(payload), fh, indent=2, ensure_ascii=False)
             fh.write("\n")
         _print(out, f"wrote {args.json}")
     return 0
