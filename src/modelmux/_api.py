@@ -14,7 +14,7 @@ from ._checks import check_range, check_strings
 from ._registry import resolve
 from ._streaming import AsyncChatStream, ChatStream
 from .errors import BadRequestError
-from .providers._base import OPENAI_PARAMS
+from .providers._base import OPENAI_PARAMS, StreamDecoder
 from .types import ChatCompletion
 
 __all__ = ["acompletion", "completion"]
@@ -94,6 +94,12 @@ def _prepare(model: str, messages: Any, stream: bool, options: dict[str, Any]) -
     return call
 
 
+def _decoder(call: Call) -> StreamDecoder | None:
+    """The provider's own byte decoder when its stream is not SSE (e.g. AWS event-stream framing)."""
+    make = getattr(call.provider, "chat_stream_decoder", None)
+    return make(call.ctx) if make is not None else None
+
+
 # The parameters are spelled out (not **kwargs) so editors and type checkers show them,
 # with OpenAI's and LiteLLM's names and meanings.
 @overload
@@ -156,7 +162,7 @@ def completion(
         return result
     response = _call.send(call, call.provider.build_chat_request(call.params, call.ctx), stream=stream)
     if stream:
-        return ChatStream(response, call.provider.chat_stream_translator(call.ctx), call.scrub)
+        return ChatStream(response, call.provider.chat_stream_translator(call.ctx), call.scrub, decoder=_decoder(call))
     return _call.parse(call, response, call.provider.parse_chat_response, call.ctx)
 
 
@@ -210,5 +216,7 @@ async def acompletion(
         return result
     response = await _call.asend(call, call.provider.build_chat_request(call.params, call.ctx), stream=stream)
     if stream:
-        return AsyncChatStream(response, call.provider.chat_stream_translator(call.ctx), call.scrub)
+        return AsyncChatStream(
+            response, call.provider.chat_stream_translator(call.ctx), call.scrub, decoder=_decoder(call)
+        )
     return _call.parse(call, response, call.provider.parse_chat_response, call.ctx)

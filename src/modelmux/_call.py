@@ -18,7 +18,7 @@ import pydantic
 
 from . import _http
 from ._registry import Resolved, get_provider
-from .errors import APIError, AuthenticationError, BadRequestError, UpstreamError, redact
+from .errors import APIError, AuthenticationError, BadRequestError, UpstreamError
 from .providers._base import CallContext, HttpRequest, Operation, Provider
 
 __all__ = ["Call", "aexecute", "asend", "execute", "open_call", "parse", "send"]
@@ -42,10 +42,9 @@ class Call:
         """Stamp provider/model on an error and make sure the key is nowhere in it."""
         err.provider = err.provider or self.ctx.provider
         err.model = err.model or self.ctx.model
-        key = self.ctx.api_key
-        if key:
-            err.message = redact(err.message, (key,))
-            err.args = (err.message,)
+        secrets = [s for s in (self.ctx.api_key, *self.ctx.secrets) if s]
+        if secrets:
+            err.redact_secrets(*secrets)
         return err
 
 
@@ -109,12 +108,14 @@ def open_call(
     extra_body = dict(options.pop("extra_body", None) or {})
     if extra:
         extra_body.update(extra)
-    for key, value in options.items():
-        if value is not None:
-            extra_body[key] = value
 
     name = provider_name or resolved.provider_name
     provider = get_provider(name)
+    consumed: frozenset[str] = getattr(provider, "call_options", frozenset())
+    call_options = {k: options.pop(k) for k in [k for k in options if k in consumed]}
+    for key, value in options.items():
+        if value is not None:
+            extra_body[key] = value
     local = name != resolved.provider_name or bool(getattr(provider, "local", False))
     if operation is not None and not callable(getattr(provider, operation.answer if local else operation.build, None)):
         raise BadRequestError(
@@ -135,6 +136,7 @@ def open_call(
         extra_headers=extra_headers,
         extra_body=extra_body,
         info=resolved.info,
+        options={k: v for k, v in call_options.items() if v is not None},
     )
     return Call(provider, ctx, params, timeout, transport, local)
 

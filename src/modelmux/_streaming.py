@@ -14,7 +14,7 @@ from pydantic_core import from_json
 
 from ._sse import SSEDecoder
 from .errors import APIConnectionError, APIError, APITimeoutError, UpstreamError
-from .providers._base import StreamTranslator
+from .providers._base import StreamDecoder, StreamTranslator
 from .types import ChatCompletion, ChatCompletionChunk
 
 __all__ = ["AsyncChatStream", "ChatStream", "stream_chunk_builder"]
@@ -30,10 +30,11 @@ class _Pipeline:
 
     __slots__ = ("_decoder", "_json", "_mode", "_translator")
 
-    def __init__(self, translator: StreamTranslator) -> None:
+    def __init__(self, translator: StreamTranslator, decoder: StreamDecoder | None = None) -> None:
         self._translator = translator
-        self._decoder = SSEDecoder()
-        self._mode = ""  # "", "sse" or "json"
+        self._decoder: StreamDecoder = decoder or SSEDecoder()
+        # A provider's own decoder (a binary framing) takes every byte; else SSE or JSON, told by the first byte.
+        self._mode = "sse" if decoder is not None else ""  # "", "sse" or "json"
         self._json = bytearray()
 
     def feed(self, raw: bytes) -> list[ChatCompletionChunk]:
@@ -83,15 +84,16 @@ class ChatStream:
         translator: StreamTranslator,
         scrub: Callable[[APIError], APIError],
         chunks: Iterable[ChatCompletionChunk] | None = None,
+        decoder: StreamDecoder | None = None,
     ) -> None:
         self.response = response
-        self._iter = self._run(translator, scrub) if chunks is None else iter(chunks)
+        self._iter = self._run(translator, scrub, decoder) if chunks is None else iter(chunks)
 
     def _run(
-        self, translator: StreamTranslator, scrub: Callable[[APIError], APIError]
+        self, translator: StreamTranslator, scrub: Callable[[APIError], APIError], decoder: StreamDecoder | None
     ) -> Iterator[ChatCompletionChunk]:
         assert self.response is not None
-        pipeline = _Pipeline(translator)
+        pipeline = _Pipeline(translator, decoder)
         try:
             for raw in self.response.iter_bytes():
                 yield from pipeline.feed(raw)
@@ -133,16 +135,17 @@ class AsyncChatStream:
         translator: StreamTranslator,
         scrub: Callable[[APIError], APIError],
         chunks: AsyncIterator[ChatCompletionChunk] | None = None,
+        decoder: StreamDecoder | None = None,
     ) -> None:
         self.response = response
         self._pending: deque[ChatCompletionChunk] = deque()
-        self._iter = self._run(translator, scrub) if chunks is None else _one_by_one(chunks)
+        self._iter = self._run(translator, scrub, decoder) if chunks is None else _one_by_one(chunks)
 
     async def _run(
-        self, translator: StreamTranslator, scrub: Callable[[APIError], APIError]
+        self, translator: StreamTranslator, scrub: Callable[[APIError], APIError], decoder: StreamDecoder | None
     ) -> AsyncIterator[list[ChatCompletionChunk]]:
         assert self.response is not None
-        pipeline = _Pipeline(translator)
+        pipeline = _Pipeline(translator, decoder)
         try:
             async for raw in self.response.aiter_bytes():
                 batch = pipeline.feed(raw)

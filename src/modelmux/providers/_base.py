@@ -86,6 +86,11 @@ class CallContext:
     extra_body: dict[str, Any] = field(default_factory=dict)
     info: ModelInfo | None = None
     warnings: list[str] = field(default_factory=list)
+    #: The keyword arguments named in the provider's ``call_options`` (credentials, region, project…):
+    #: read by the provider, never sent in a body as they are.
+    options: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: Further secret values (besides ``api_key``) that the provider resolved: redacted from every error.
+    secrets: list[str] = field(default_factory=list, repr=False)
 
     def unsupported(self, param: str, detail: str = "") -> None:
         """Report that ``param`` cannot be expressed for this provider.
@@ -138,6 +143,15 @@ class StreamTranslator(Protocol):
     def finish(self) -> list[ChatCompletionChunk]:
         """Called once when the byte stream ends; returns any chunks still owed."""
         ...
+
+
+class StreamDecoder(Protocol):
+    """Bytes → ``(event, data)`` pairs, for a provider whose stream is not SSE (a provider exposing
+    ``chat_stream_decoder(ctx)`` gets its bytes decoded by it instead of the SSE decoder)."""
+
+    def feed(self, chunk: bytes) -> list[tuple[str, str]]: ...
+
+    def flush(self) -> list[tuple[str, str]]: ...
 
 
 class Provider(Protocol):
@@ -207,6 +221,9 @@ class BaseProvider:
     api_base_env: ClassVar[tuple[str, ...]] = ()
     supported_params: ClassVar[frozenset[str]] = frozenset()
     requires_api_key: ClassVar[bool] = True
+    #: Keyword arguments (beyond the OpenAI parameters) the provider consumes itself, e.g. credentials,
+    #: region or project; they arrive in ``ctx.options`` and are never sent as body fields.
+    call_options: ClassVar[frozenset[str]] = frozenset()
 
     def map_error(self, status: int, headers: Mapping[str, str], body: bytes, ctx: CallContext) -> APIError:
         """Fallback: the status picks the class, the body's text is the message."""
