@@ -151,6 +151,9 @@ def _error(call: Call, response: httpx.Response) -> APIError:
 
 def send(call: Call, native: HttpRequest, *, stream: bool = False) -> httpx.Response:
     """Send a native request; an error status raises the provider's mapped error (body read, response closed)."""
+    authorize = getattr(call.provider, "authorize_request", None)
+    if authorize is not None:
+        native = authorize(native, call.ctx)
     request = _http.to_httpx_request(native, call.timeout)
     try:
         response = _http.send(request, transport=call.transport, stream=stream)
@@ -168,6 +171,13 @@ def send(call: Call, native: HttpRequest, *, stream: bool = False) -> httpx.Resp
 
 async def asend(call: Call, native: HttpRequest, *, stream: bool = False) -> httpx.Response:
     """The async twin of :func:`send`."""
+    aauthorize = getattr(call.provider, "aauthorize_request", None)
+    if aauthorize is not None:
+        native = await aauthorize(native, call.ctx)
+    else:
+        authorize = getattr(call.provider, "authorize_request", None)
+        if authorize is not None:
+            native = authorize(native, call.ctx)
     request = _http.to_httpx_request(native, call.timeout)
     try:
         response = await _http.asend(request, transport=call.transport, stream=stream)

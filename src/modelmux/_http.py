@@ -59,7 +59,9 @@ def _parsed_url(url: str) -> httpx.URL:
 
 def to_httpx_request(req: HttpRequest, timeout: httpx.Timeout) -> httpx.Request:
     url = _parsed_url(req.url)
-    if req.files is None:
+    if req.content is not None:  # bytes the provider serialised itself (e.g. to sign them)
+        request = httpx.Request(req.method, url, headers=req.headers, content=req.content)
+    elif req.files is None:
         # pydantic-core's encoder: compact UTF-8 JSON, several times faster than the json module's.
         content = None if req.json is None else to_json(req.json)
         request = httpx.Request(req.method, url, headers=req.headers, content=content)

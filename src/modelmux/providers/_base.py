@@ -131,6 +131,8 @@ class HttpRequest:
     json: Any = field(default=None, repr=False)
     files: dict[str, tuple[str, bytes, str]] | None = field(default=None, repr=False)
     data: dict[str, str | list[str]] | None = field(default=None, repr=False)
+    #: A body the provider serialised itself (sent as is, e.g. to sign the exact bytes), instead of ``json``.
+    content: bytes | None = field(default=None, repr=False)
 
 
 class StreamTranslator(Protocol):
@@ -224,6 +226,12 @@ class BaseProvider:
     #: Keyword arguments (beyond the OpenAI parameters) the provider consumes itself, e.g. credentials,
     #: region or project; they arrive in ``ctx.options`` and are never sent as body fields.
     call_options: ClassVar[frozenset[str]] = frozenset()
+
+    # Optional, for providers whose auth is more than a static header (signing, refreshed tokens):
+    #   def authorize_request(self, request: HttpRequest, ctx: CallContext) -> HttpRequest
+    #   async def aauthorize_request(self, request: HttpRequest, ctx: CallContext) -> HttpRequest
+    # The core calls one right before sending (the async one on the async path when present, else the sync one);
+    # it may resolve credentials (an async one must not block the event loop: run blocking refreshes in a thread).
 
     def map_error(self, status: int, headers: Mapping[str, str], body: bytes, ctx: CallContext) -> APIError:
         """Fallback: the status picks the class, the body's text is the message."""
