@@ -270,3 +270,26 @@ def test_no_candidates_non_streamed_through_completion() -> None:
         modelmux.completion(
             "gemini/gemini-2.5-flash", [{"role": "user", "content": "hi"}], api_key="k", transport=transport
         )
+
+
+def test_error_wrapped_in_a_list_is_mapped(ctx: CallContext) -> None:
+    translator = provider.chat_stream_translator(ctx)
+    wrapped = [{"error": {"code": 429, "message": "Resource exhausted", "status": "RESOURCE_EXHAUSTED"}}]
+    with pytest.raises(RateLimitError):
+        translator.feed("", json.dumps(wrapped))
+
+
+def test_cached_and_thought_tokens_in_a_stream(make_ctx: MakeCtx) -> None:
+    usage = {
+        "promptTokenCount": 100,
+        "cachedContentTokenCount": 80,
+        "candidatesTokenCount": 10,
+        "thoughtsTokenCount": 30,
+        "totalTokenCount": 140,
+    }
+    chunks = stream([chunk([{"text": "x"}], "STOP", usageMetadata=usage)], make_ctx(stream=True, include_usage=True))
+    last = chunks[-1].usage
+    assert last is not None
+    assert (last.prompt_tokens, last.completion_tokens, last.total_tokens) == (100, 40, 140)
+    assert last.prompt_tokens_details is not None and last.prompt_tokens_details.cached_tokens == 80
+    assert last.completion_tokens_details is not None and last.completion_tokens_details.reasoning_tokens == 30

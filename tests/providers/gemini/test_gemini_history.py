@@ -169,3 +169,25 @@ def test_merging_many_consecutive_messages_is_linear() -> None:
 
     small, large = build(10_000), build(100_000)
     assert large < small * 50  # 10x the input; a quadratic merge would take 100x (best of 5: the machine is shared)
+
+
+def test_legacy_function_call_is_kept() -> None:
+    contents = contents_of(
+        [
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": None, "function_call": {"name": "lookup", "arguments": '{"q": 1}'}},
+            {"role": "function", "name": "lookup", "content": '{"hit": true}'},
+        ]
+    )
+    assert contents[1]["parts"] == [
+        {"functionCall": {"name": "lookup", "args": {"q": 1}}, "thoughtSignature": SKIP_SIGNATURE}
+    ]
+    assert contents[2]["parts"] == [{"functionResponse": {"name": "lookup", "response": {"hit": True}}}]
+
+
+@pytest.mark.parametrize("calls", [["not a call"], [{"id": "c", "function": "f"}]])
+def test_malformed_tool_calls_are_bad_requests(calls: list[Any]) -> None:
+    from modelmux.errors import BadRequestError
+
+    with pytest.raises(BadRequestError, match=r"messages\[1\]"):
+        convert_messages([{"role": "user", "content": "q"}, {"role": "assistant", "tool_calls": calls}])

@@ -14,6 +14,7 @@ https://ai.google.dev/gemini-api/docs/function-calling:
   a call came from another provider or was written by hand, so it gets Google's documented placeholder
   (:data:`.tool_call_ids.SKIP_SIGNATURE`); earlier turns are not validated and stay as written, and so
   do the later calls of a step (Gemini signs only the first of parallel calls).
+* An assistant's legacy ``function_call`` is a ``functionCall`` too (answered by a ``function`` message).
 * ``tool`` messages → ``functionResponse`` parts in a ``user`` turn. Gemini pairs results with calls by
   function *name*, so the name is looked up from the assistant tool call with the same id earlier in the
   history (the latest one, should a client reuse ids across turns). The call's id is also sent as the
@@ -128,7 +129,13 @@ def _assistant_parts(message: dict[str, Any], index: int, names_by_id: dict[str,
     if not parts and isinstance(refusal, str) and refusal:
         parts.append({"text": refusal})
     for call in message.get("tool_calls") or ():
-        fn = call.get("function") or {}
+        fn = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(fn, dict):
+            raise BadRequestError(
+                f"messages[{index}]: a tool call must be {{'id': ..., 'type': 'function', 'function': {{...}}}}",
+                provider="gemini",
+                param="messages",
+            )
         name = str(fn.get("name") or "")
         call_id = str(call.get("id") or "")
         function_call: dict[str, Any] = {"name": name, "args": _arguments(fn.get("arguments"), index, name)}
@@ -142,6 +149,10 @@ def _assistant_parts(message: dict[str, Any], index: int, names_by_id: dict[str,
         if signature:
             part["thoughtSignature"] = signature
         parts.append(part)
+    legacy = message.get("function_call")  # the deprecated single call: no id, paired by name
+    if isinstance(legacy, dict) and legacy.get("name"):
+        name = str(legacy["name"])
+        parts.append({"functionCall": {"name": name, "args": _arguments(legacy.get("arguments"), index, name)}})
     return parts
 
 

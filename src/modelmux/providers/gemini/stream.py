@@ -60,6 +60,8 @@ class GeminiStreamTranslator:
         if not data.strip():
             return []
         payload = from_json(data)
+        if isinstance(payload, list) and len(payload) == 1 and isinstance(payload[0], dict):
+            payload = payload[0]  # Google wraps some error bodies in a one-element list
         if not isinstance(payload, dict):
             raise ValueError("a Gemini stream event must be a JSON object")
         if isinstance(payload.get("error"), dict):
