@@ -274,3 +274,18 @@ def test_parameters_that_are_no_object_schema_are_bad_requests(parameters: Any, 
             ctx,
         )
     assert info.value.param == "tools"
+
+
+def test_exclusive_integer_bounds_become_inclusive() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "n": {"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 10},
+            "x": {"type": "number", "exclusiveMinimum": 0},
+            "m": {"type": "integer", "exclusiveMinimum": 0, "minimum": 5},
+        },
+    }
+    props = prepare_json_schema(schema)["properties"]
+    assert props["n"] == {"type": "integer", "minimum": 1, "maximum": 9}
+    assert props["x"] == {"type": "number", "exclusiveMinimum": 0}  # no exact equivalent: left as written
+    assert props["m"] == {"type": "integer", "exclusiveMinimum": 0, "minimum": 5}

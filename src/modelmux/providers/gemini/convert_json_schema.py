@@ -22,7 +22,8 @@ What is still rewritten, because Gemini rejects or silently drops it:
 * Root ``definitions`` (draft-07) become ``$defs``, the only spelling documented, and references to them
   follow. A reference that is not local (``http://…``, another file) or does not resolve is a
   :class:`BadRequestError`: Gemini cannot fetch it.
-* ``const`` (ignored by Gemini) becomes a one-value ``enum`` when the value is a string or a number.
+* ``const`` (ignored by Gemini) becomes a one-value ``enum`` when the value is a string or a number, and
+  an integer's ``exclusiveMinimum``/``exclusiveMaximum`` the equivalent ``minimum``/``maximum``.
 * ``allOf`` (not documented): inline parts are merged into the schema (properties and required unioned);
   a single ``$ref`` part becomes a one-branch ``anyOf``. Several referenced parts stay an ``allOf``.
 * ``propertyOrdering`` (Gemini's own keyword: keys come out in the declared order; Gemini 2.0 needs it)
@@ -159,6 +160,8 @@ class _Preparer:
                 out[key] = value
         if "const" in out and "enum" not in out and _enumerable(out["const"]):
             out["enum"] = [out.pop("const")]
+        if out.get("type") == "integer":
+            _inclusive_bounds(out)
         if "$ref" in out:
             out = _isolate_ref(out)
         if self.ordering and isinstance(out.get("properties"), dict) and out["properties"]:
@@ -201,6 +204,15 @@ def _fold_all_of(node: dict[str, Any]) -> dict[str, Any]:
     elif refs:
         merged["allOf"] = refs
     return merged
+
+
+def _inclusive_bounds(node: dict[str, Any]) -> None:
+    """``exclusiveMinimum: n`` on an integer is ``minimum: n + 1`` (Gemini documents only the inclusive bounds)."""
+    for exclusive, inclusive, step in (("exclusiveMinimum", "minimum", 1), ("exclusiveMaximum", "maximum", -1)):
+        value = node.get(exclusive)
+        if isinstance(value, int) and not isinstance(value, bool) and inclusive not in node:
+            del node[exclusive]
+            node[inclusive] = value + step
 
 
 def _isolate_ref(node: dict[str, Any]) -> dict[str, Any]:
