@@ -62,6 +62,7 @@ def tool_body(parameters: Any, ctx: CallContext, validate: Validate) -> dict[str
         ("gemini-flash-latest", True),
         ("gemini-1.5-pro", False),
         ("gemini-1.0-pro", False),
+        ("publishers/google/models/gemini-1.5-flash", False),
     ],
 )
 def test_json_schema_fields_for_gemini_2_and_later(model: str, native: bool) -> None:
@@ -153,6 +154,14 @@ def test_draft_07_definitions_become_defs() -> None:
     assert "definitions" not in out
     assert out["properties"]["a"] == {"$ref": "#/$defs/A"}
     assert out["$defs"]["A"]["items"] == {"$ref": "#/$defs/B"}
+    both = prepare_json_schema(
+        {
+            "properties": {"a": {"$ref": "#/$defs/A"}, "b": {"$ref": "#/definitions/B"}},
+            "$defs": {"A": {}},
+            "definitions": {"B": {}},
+        }
+    )
+    assert both["$defs"] == {"A": {}, "B": {}} and both["properties"]["b"] == {"$ref": "#/$defs/B"}
     with pytest.raises(BadRequestError, match="both definitions and"):
         prepare_json_schema({"definitions": {"A": {}}, "$defs": {"A": {}}})
 

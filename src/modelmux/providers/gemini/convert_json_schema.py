@@ -68,7 +68,7 @@ _VERSION = re.compile(r"^gemini-(\d+)")
 
 def uses_json_schema_fields(model: str) -> bool:
     """Whether ``model`` gets ``parametersJsonSchema``/``responseJsonSchema`` (all but Gemini 1.x)."""
-    match = _VERSION.match(model.removeprefix("models/"))
+    match = _VERSION.match(model.rsplit("/", 1)[-1])  # "models/…", "publishers/google/models/…"
     return not (match and int(match.group(1)) < 2)
 
 
@@ -132,6 +132,7 @@ class _Preparer:
             schema = {k: v for k, v in schema.items() if k != "definitions"}
             schema["$defs"] = {**new, **old}
             self.defs_renamed = True
+            self.root_schema = schema  # references resolve against what is sent
         out = self.walk(schema, 0)
         assert isinstance(out, dict)
         return out
@@ -236,8 +237,6 @@ def _resolve(root: dict[str, Any], ref: str) -> Any:
         key = raw.replace("~1", "/").replace("~0", "~")
         if isinstance(node, dict) and key in node:
             node = node[key]
-        elif key == "$defs" and isinstance(node, dict) and "definitions" in node:
-            node = node["definitions"]
         elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
             node = node[int(key)]
         else:
