@@ -22,8 +22,9 @@ https://ai.google.dev/gemini-api/docs/function-calling:
   A JSON-object result is sent as the response object; anything else as ``{"result": <text>}``, and so
   is an object that mentions ``"$ref"``: Gemini 3 reads ``$ref`` in a function response as a reference
   to a media part and answers 400 ("does not match to a display_name").
-* Consecutive turns of one role are merged (so parallel tool results form one turn), and empty turns
-  are dropped: Gemini rejects both a content without parts and an empty ``contents``.
+* Consecutive turns of one role are merged in place, in linear time (so parallel tool results form one
+  turn), and empty turns are dropped: Gemini rejects both a content without parts and an empty
+  ``contents``.
 """
 
 from __future__ import annotations
