@@ -17,6 +17,7 @@ from .._base import CallContext
 from .convert_message_fields import convert_content_chunks, move_reasoning
 from .errors import error_from_event
 from .map_finish_reason import normalize_choices
+from .map_service_tier import move_native_service_tier
 
 __all__ = ["parse_chat_completion"]
 
@@ -34,8 +35,10 @@ def parse_chat_completion(body: bytes, ctx: CallContext) -> ChatCompletion:
     except ValidationError:
         result = _from_dict(body, ctx)
     extra = result.__pydantic_extra__
-    if extra and isinstance(extra.get("error"), dict):
-        raise error_from_event(extra["error"], "", ctx)
+    if extra:
+        if isinstance(extra.get("error"), dict):
+            raise error_from_event(extra["error"], "", ctx)
+        move_native_service_tier(result)
     for choice in result.choices:
         if choice.message.__pydantic_extra__:
             move_reasoning(choice.message)

@@ -22,6 +22,7 @@ from .._base import CallContext
 from .convert_message_fields import convert_content_chunks, move_reasoning
 from .errors import error_from_event
 from .map_finish_reason import normalize_choices
+from .map_service_tier import move_native_service_tier
 from .tool_call_indexes import ToolCallIndexes
 
 if TYPE_CHECKING:
@@ -52,8 +53,10 @@ class OpenAIStreamTranslator:
         except ValidationError:
             chunk = self._from_dict(data)
         extra = chunk.__pydantic_extra__
-        if event == "error" or (extra and "error" in extra):
-            raise self._error(extra.get("error") if extra else None, data)
+        if extra or event == "error":
+            if event == "error" or (extra and "error" in extra):
+                raise self._error(extra.get("error") if extra else None, data)
+            move_native_service_tier(chunk)
         for choice in chunk.choices:
             delta = choice.delta
             if delta.__pydantic_extra__:
