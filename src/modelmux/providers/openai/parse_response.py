@@ -52,8 +52,9 @@ def _from_dict(body: bytes, ctx: CallContext) -> ChatCompletion:
     raw: Any = from_json(body)
     if not isinstance(raw, dict):
         raise ValueError("the answer is not a JSON object")
-    if "error" in raw and not raw.get("choices"):
-        raise error_from_event(raw["error"], body[:500].decode("utf-8", "replace"), ctx)
+    if raw.get("object") == "error" or ("error" in raw and not raw.get("choices")):
+        # vLLM answers {"object": "error", "message", "type", "code"}; routers {"error": {...}}.
+        raise error_from_event(raw.get("error", raw), body[:500].decode("utf-8", "replace"), ctx)
     for choice in raw.get("choices") or ():
         message = choice.get("message") if isinstance(choice, dict) else None
         if isinstance(message, dict):
