@@ -67,6 +67,12 @@ def test_deepseek_gets_reasoning_back_on_every_assistant_turn_of_a_tool_using_us
     assert history == AGENT_HISTORY  # the caller's messages are not mutated
 
 
+def test_deepseek_keeps_an_empty_reasoning_on_a_tool_turn() -> None:
+    history = [{"role": "user", "content": "q"}, {"role": "assistant", "tool_calls": [CALL], "reasoning_content": ""}]
+    assert assistant_turns(body_for("deepseek", {"messages": history}))[0]["reasoning_content"] == ""
+    assert "reasoning" not in assistant_turns(body_for("ollama", {"messages": history}))[0]
+
+
 def test_deepseek_keeps_reasoning_of_a_tool_turn_that_is_the_last_one() -> None:
     history = [{"role": "user", "content": "q"}, {"role": "assistant", "tool_calls": [CALL], "reasoning_content": "r"}]
     history.append({"role": "tool", "tool_call_id": "call_1", "content": "ok"})

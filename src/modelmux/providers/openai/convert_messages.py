@@ -63,7 +63,7 @@ def _assistant(message: dict[str, Any], profile: Profile, keep_reasoning: bool) 
         if refusal and not out.get("content"):
             out["content"] = refusal
     reasoning = message.get("reasoning_content")
-    if reasoning and isinstance(reasoning, str) and keep_reasoning:
+    if isinstance(reasoning, str) and keep_reasoning:
         _put_reasoning_back(out, reasoning, profile)
     return out
 
@@ -71,7 +71,10 @@ def _assistant(message: dict[str, Any], profile: Profile, keep_reasoning: bool) 
 def _put_reasoning_back(out: dict[str, Any], reasoning: str, profile: Profile) -> None:
     how = profile.reasoning_back
     if how in ("reasoning_content", "tool_turns"):
+        # Even empty: DeepSeek wants the field on a tool turn whether or not the model reasoned.
         out["reasoning_content"] = reasoning
+    elif not reasoning:
+        return
     elif how == "reasoning":
         out.setdefault("reasoning", reasoning)  # a caller's own ``reasoning`` wins
     elif how == "thinking_chunks":

@@ -1,5 +1,7 @@
 """OpenAI ``POST /chat/completions``, ``/embeddings``, ``/images/generations``, ``/moderations`` (and
-``/audio/transcriptions``, see ``transcriptions``): requests go out nearly as given; answers already have our shape."""
+``/audio/transcriptions``, see ``transcriptions``): requests go out nearly as given, reshaped only where the
+server's :class:`Profile` says (history, tools, length cap, ``stream_options``); answers already have our
+shape but for the compatible servers' quirks (``parse_response``, ``stream``)."""
 
 from __future__ import annotations
 
