@@ -76,7 +76,7 @@ def map_finish_reason(native: str) -> str | None:
     return FINISH_REASONS.get(key, DEFAULT)
 
 
-def normalize_choices(choices: list[Any], ctx: CallContext) -> None:
+def normalize_choices(choices: list[Any], ctx: CallContext | None = None) -> None:
     """Map, in place, the ``finish_reason`` of these choices (a non-OpenAI one is kept as ``native_finish_reason``).
 
     Raises:
@@ -89,7 +89,9 @@ def normalize_choices(choices: list[Any], ctx: CallContext) -> None:
         mapped = map_finish_reason(str(reason))
         if mapped is None:
             raise UpstreamError(
-                f"the provider broke off the answer (finish_reason {reason!r})", provider=ctx.provider, model=ctx.model
+                f"the provider broke off the answer (finish_reason {reason!r})",
+                provider=ctx.provider if ctx else None,
+                model=ctx.model if ctx else None,
             )
         choice.native_finish_reason = reason
         choice.finish_reason = mapped
