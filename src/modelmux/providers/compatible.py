@@ -45,7 +45,9 @@ VENDORS: dict[str, Vendor] = {
     ),
     # docs.mistral.ai/api (chat completion): max_tokens, no stream_options (unknown fields are rejected;
     # usage comes in the last chunk anyway). docs.mistral.ai "Reasoning": reasoning comes as a "thinking"
-    # chunk of a list content, and goes back the same way in the assistant's content.
+    # chunk of a list content, and goes back the same way in the assistant's content. Tool-call ids in the
+    # history must be nine letters and digits (mistral-common "Tool calling"; a 400 "Tool call id was ...
+    # but must be a-z, A-Z, 0-9, with a length of 9" otherwise).
     "mistral": Vendor(
         "https://api.mistral.ai/v1",
         ("MISTRAL_API_KEY",),
@@ -55,6 +57,7 @@ VENDORS: dict[str, Vendor] = {
             stream_options=False,
             reasoning_field="content_chunks",
             reasoning_back="thinking_chunks",
+            tool_call_ids="alnum9",
         ),
     ),
     # api-docs.deepseek.com/api/create-chat-completion: max_tokens, stream_options.include_usage.

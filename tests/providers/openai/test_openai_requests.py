@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from modelmux.providers._base import CallContext
 from modelmux.providers.compatible import VENDORS
 from modelmux.providers.openai import OPENAI, OpenAIProvider, Profile
 from modelmux.providers.openai import provider as openai_provider
+from modelmux.providers.openai.convert_messages import alnum9_id
 
 SDK_REQUEST = TypeAdapter(CompletionCreateParamsNonStreaming)
 PROVIDERS: dict[str, OpenAIProvider] = {"openai": openai_provider, **{n: getattr(compatible, n) for n in VENDORS}}
@@ -108,7 +110,7 @@ def test_vllm_keeps_reasoning_content() -> None:
 def test_mistral_gets_reasoning_back_as_thinking_chunks_before_the_text() -> None:
     turns = assistant_turns(body_for("mistral", {"messages": copy.deepcopy(AGENT_HISTORY)}))
     thinking = {"type": "thinking", "thinking": [{"type": "text", "text": "r1"}]}
-    assert turns[0]["content"] == [thinking] and turns[0]["tool_calls"] == [CALL]
+    assert turns[0]["content"] == [thinking] and turns[0]["tool_calls"] == [{**CALL, "id": alnum9_id("call_1")}]
     assert turns[1]["content"] == [
         {"type": "thinking", "thinking": [{"type": "text", "text": "r2"}]},
         {"type": "text", "text": "a1"},
@@ -157,6 +159,26 @@ def test_a_previous_answer_sent_back_as_a_model_keeps_deepseek_reasoning() -> No
     ]
     modelmux.completion("deepseek/deepseek-reasoner", history, api_key="k", transport=transport)
     assert sent[1]["messages"][1]["reasoning_content"] == "think"
+
+
+def test_mistral_gets_tool_call_ids_it_accepts() -> None:
+    """Mistral takes only nine letters and digits: other ids map alike in the call and in its result."""
+    history = [
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "tool_calls": [CALL, {**CALL, "id": "toolu_01ABC"}, {**CALL, "id": "D681PevKs"}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "1"},
+        {"role": "tool", "tool_call_id": "toolu_01ABC", "content": "2"},
+        {"role": "tool", "tool_call_id": "D681PevKs", "content": "3"},
+    ]
+    before = copy.deepcopy(history)
+    messages = body_for("mistral", {"messages": history})["messages"]
+    ids = [c["id"] for c in messages[1]["tool_calls"]]
+    assert [m["tool_call_id"] for m in messages[2:]] == ids
+    assert all(re.fullmatch(r"[A-Za-z0-9]{9}", i) for i in ids) and len(set(ids)) == 3
+    assert ids[2] == "D681PevKs" and messages[4] is history[4]  # a valid id is kept as it is
+    assert body_for("mistral", {"messages": history})["messages"] == messages  # the same on every request
+    assert history == before
+    assert body_for("openai", {"messages": history})["messages"] == before  # others take any id
 
 
 # ---------------------------------------------------------------- history: refusals

@@ -2,17 +2,19 @@
 
 Our answers carry ``reasoning_content`` (and, from Anthropic, ``thinking_blocks``); a caller sends those
 messages back as they came. Each server wants its reasoning back in its own way (``Profile.reasoning_back``)
-or not at all, and some refuse an assistant ``refusal``. Nothing else in a message is touched, the order is
-kept, and the caller's list and dicts are never mutated.
+or not at all, some refuse an assistant ``refusal``, and Mistral takes only its own shape of tool-call id.
+Nothing else in a message is touched, the order is kept, and the caller's list and dicts are never mutated.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 
 from .profile import Profile
 
-__all__ = ["convert_messages"]
+__all__ = ["alnum9_id", "convert_messages"]
 
 #: Fields modelmux adds to assistant messages on output; no OpenAI-format server takes them as they are.
 _OUTPUT_ONLY = ("reasoning_content", "thinking_blocks")
@@ -21,11 +23,18 @@ _OUTPUT_ONLY = ("reasoning_content", "thinking_blocks")
 def convert_messages(messages: list[dict[str, Any]], profile: Profile) -> list[dict[str, Any]]:
     """``messages`` as ``profile``'s server accepts them (the same list when nothing needs to change)."""
     keep = _turns_keeping_reasoning(messages) if profile.reasoning_back == "tool_turns" else None
+    alnum9 = profile.tool_call_ids == "alnum9"
     out: list[dict[str, Any]] | None = None
     for i, message in enumerate(messages):
-        if message.get("role") != "assistant":
+        role = message.get("role")
+        if role == "assistant":
+            converted = _assistant(message, profile, keep is None or i in keep)
+            if alnum9:
+                converted = _assistant_call_ids(converted, message)
+        elif role == "tool" and alnum9 and _needs_new_id(message.get("tool_call_id")):
+            converted = {**message, "tool_call_id": alnum9_id(message["tool_call_id"])}
+        else:
             continue
-        converted = _assistant(message, profile, keep is None or i in keep)
         if converted is not message:
             if out is None:
                 out = list(messages)
@@ -85,3 +94,33 @@ def _put_reasoning_back(out: dict[str, Any], reasoning: str, profile: Profile) -
         elif isinstance(content, list):
             parts.extend(content)
         out["content"] = parts
+
+
+_ALNUM9 = re.compile(r"[A-Za-z0-9]{9}")
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _needs_new_id(call_id: Any) -> bool:
+    return isinstance(call_id, str) and _ALNUM9.fullmatch(call_id) is None
+
+
+def alnum9_id(call_id: str) -> str:
+    """Nine letters and digits derived from ``call_id`` (Mistral: "Tool call id ... must be a-z, A-Z, 0-9,
+    with a length of 9"); a hash, so a call and its result map alike on every request, with no state."""
+    number = int.from_bytes(hashlib.sha256(call_id.encode("utf-8", "surrogatepass")).digest()[:8], "big")
+    chars = []
+    for _ in range(9):
+        number, digit = divmod(number, 62)
+        chars.append(_BASE62[digit])
+    return "".join(chars)
+
+
+def _assistant_call_ids(converted: dict[str, Any], original: dict[str, Any]) -> dict[str, Any]:
+    calls = converted.get("tool_calls")
+    if not isinstance(calls, list) or not any(isinstance(c, dict) and _needs_new_id(c.get("id")) for c in calls):
+        return converted
+    out = dict(converted) if converted is original else converted
+    out["tool_calls"] = [
+        {**c, "id": alnum9_id(c["id"])} if isinstance(c, dict) and _needs_new_id(c.get("id")) else c for c in calls
+    ]
+    return out

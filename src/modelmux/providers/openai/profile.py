@@ -40,6 +40,10 @@ class Profile:
     refusal: bool = True
     #: Whether ``tools`` may hold OpenAI ``custom`` (free-form / grammar) tools.
     custom_tools: bool = True
+    #: Tool-call ids the server accepts in the history: ``any`` string, or ``alnum9`` (exactly nine ASCII
+    #: letters and digits, Mistral); other ids (from another provider, or written by hand) are mapped to one
+    #: derived from them, the same for a call and its result on every request.
+    tool_call_ids: Literal["any", "alnum9"] = "any"
 
 
 #: OpenAI Chat Completions (platform.openai.com/docs/api-reference/chat/create): ``max_completion_tokens``,
