@@ -264,6 +264,15 @@ def test_vendors_report_custom_tools_unsupported(name: str) -> None:
         body_for(name, {"messages": USER, "tools": [FUNCTION, CUSTOM]})
 
 
+def test_vendors_refuse_a_custom_tool_choice() -> None:
+    choice = {"type": "custom", "custom": {"name": "sh"}}
+    with pytest.raises(UnsupportedParamsError):
+        body_for("xai", {"messages": USER, "tools": [FUNCTION], "tool_choice": choice})
+    with pytest.warns(modelmux.errors.DroppedParamWarning):
+        body = body_for("xai", {"messages": USER, "tools": [FUNCTION], "tool_choice": choice}, drop_params=True)
+    assert body["tools"] == [FUNCTION] and "tool_choice" not in body
+
+
 def test_vendors_drop_custom_tools_when_asked() -> None:
     with pytest.warns(modelmux.errors.DroppedParamWarning):
         body = body_for("groq", {"messages": USER, "tools": [FUNCTION, CUSTOM]}, drop_params=True)

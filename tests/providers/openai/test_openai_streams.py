@@ -315,6 +315,17 @@ def test_in_band_errors_map_to_the_error_tree(event: str, data: dict[str, Any], 
     assert info.value.provider == "openrouter"  # type: ignore[attr-defined]
 
 
+def test_an_error_event_that_is_not_json_is_still_that_error() -> None:
+    t = translator()
+    with pytest.raises(modelmux.InternalServerError, match="upstream exploded"):
+        t.feed("error", "upstream exploded")
+
+
+def test_empty_keep_alive_events_are_skipped() -> None:
+    chunks = feed_all(translator(), "", "  ", chunk({"content": "x"}, "stop"))
+    assert len(chunks) == 1
+
+
 def test_chunks_before_an_error_event_are_delivered_first() -> None:
     body = [
         sse(chunk({"role": "assistant", "content": "a"}), done=False),

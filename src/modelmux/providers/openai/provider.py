@@ -101,6 +101,10 @@ class OpenAIProvider(BaseProvider):
                 body.pop("tool_choice", None)
             else:
                 body["tools"] = tools
+        choice = body.get("tool_choice")
+        if not profile.custom_tools and isinstance(choice, Mapping) and choice.get("type") == "custom":
+            ctx.unsupported("tool_choice", f"{ctx.provider} has no custom tools to choose")
+            del body["tool_choice"]
         _set_max_tokens(body, profile)
         if ctx.stream:
             body["stream"] = True

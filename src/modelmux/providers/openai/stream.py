@@ -11,7 +11,7 @@ and no ``[DONE]`` came (a cut connection), as agreed for every provider.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from pydantic_core import from_json
@@ -47,15 +47,19 @@ class OpenAIStreamTranslator:
         if data == "[DONE]":
             self._done = True
             return []
+        if event == "error":
+            raise self._error_event(data)
         try:
             # The validator itself, not model_validate_json(): this runs once per chunk.
             chunk: ChatCompletionChunk = _validate_chunk.validate_json(data)
         except ValidationError:
+            if not data.strip():  # an empty keep-alive event
+                return []
             chunk = self._from_dict(data)
         extra = chunk.__pydantic_extra__
-        if extra or event == "error":
-            if event == "error" or (extra and "error" in extra):
-                raise self._error(extra.get("error") if extra else None, data)
+        if extra:
+            if "error" in extra:
+                raise error_from_event(extra["error"], data, self.ctx)
             move_native_service_tier(chunk)
         for choice in chunk.choices:
             delta = choice.delta
@@ -90,7 +94,7 @@ class OpenAIStreamTranslator:
             raise ValueError(f"a stream event is not a JSON object: {data[:80]!r}")
         if raw.get("object") == "error" or ("error" in raw and not raw.get("choices")):
             # vLLM sends {"object": "error", "message", "type", "code"}; others {"error": {...}}.
-            raise self._error(raw.get("error", raw), data)
+            raise error_from_event(raw.get("error", raw), data, self.ctx)
         for choice in raw.get("choices") or ():
             delta = choice.get("delta") if isinstance(choice, dict) else None
             if not isinstance(delta, dict):
@@ -102,5 +106,12 @@ class OpenAIStreamTranslator:
         chunk: ChatCompletionChunk = _validate_chunk.validate_python(raw)
         return chunk
 
-    def _error(self, error: Any, data: str) -> APIError:
-        return error_from_event(error, data, self.ctx)
+    def _error_event(self, data: str) -> APIError:
+        """An ``event: error``: its JSON error object, or its text as the message."""
+        try:
+            raw = from_json(data)
+        except ValueError:
+            raw = data.strip() or "the provider sent an error event"
+        if isinstance(raw, dict):
+            raw = raw.get("error", raw)
+        return error_from_event(raw, data, self.ctx)
