@@ -197,6 +197,13 @@ def test_an_error_object_in_a_200_is_that_error(body: dict[str, Any], cls: type[
     assert info.value.provider == "openrouter"  # type: ignore[attr-defined]
 
 
+def test_an_error_on_a_broken_off_choice_is_that_error() -> None:
+    body = answer({"content": "par"}, "error")
+    body["choices"][0]["error"] = {"code": 429, "message": "Provider rate limited"}
+    with pytest.raises(modelmux.RateLimitError, match="Provider rate limited"):
+        parse(body, "openrouter")
+
+
 def test_an_echoed_key_is_redacted() -> None:
     body = {"error": {"message": f"bad key {KEY}", "code": 401}}
     with pytest.raises(modelmux.AuthenticationError) as info:

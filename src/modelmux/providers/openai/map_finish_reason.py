@@ -12,6 +12,7 @@ from typing import Any
 
 from ...errors import UpstreamError
 from .._base import CallContext
+from .errors import error_from_event
 
 __all__ = ["BROKEN", "DEFAULT", "FINISH_REASONS", "OPENAI_FINISH_REASONS", "map_finish_reason", "normalize_choices"]
 
@@ -80,6 +81,7 @@ def normalize_choices(choices: list[Any], ctx: CallContext | None = None) -> Non
     """Map, in place, the ``finish_reason`` of these choices (a non-OpenAI one is kept as ``native_finish_reason``).
 
     Raises:
+        APIError: a choice ended with a :data:`BROKEN` value and its own ``error`` object (mapped).
         UpstreamError: a choice ended with a :data:`BROKEN` value.
     """
     for choice in choices:
@@ -88,6 +90,9 @@ def normalize_choices(choices: list[Any], ctx: CallContext | None = None) -> Non
             continue
         mapped = map_finish_reason(str(reason))
         if mapped is None:
+            error = (choice.__pydantic_extra__ or {}).get("error")
+            if ctx is not None and isinstance(error, dict):  # OpenRouter puts the cause on the choice
+                raise error_from_event(error, "", ctx)
             raise UpstreamError(
                 f"the provider broke off the answer (finish_reason {reason!r})",
                 provider=ctx.provider if ctx else None,
