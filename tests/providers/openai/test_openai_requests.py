@@ -119,6 +119,9 @@ def test_mistral_gets_reasoning_back_as_thinking_chunks_before_the_text() -> Non
     parts = [{"type": "text", "text": "x"}]
     listed = [{"role": "user", "content": "q"}, {"role": "assistant", "content": parts, "reasoning_content": "r"}]
     assert assistant_turns(body_for("mistral", {"messages": listed}))[0]["content"][1:] == parts
+    native = [{"type": "thinking", "thinking": [{"type": "text", "text": "r"}]}, *parts]
+    again = [{"role": "user", "content": "q"}, {"role": "assistant", "content": native, "reasoning_content": "r"}]
+    assert assistant_turns(body_for("mistral", {"messages": again}))[0]["content"] == native  # not twice
 
 
 def test_history_without_our_fields_is_sent_as_the_same_list() -> None:

@@ -88,6 +88,8 @@ def _put_reasoning_back(out: dict[str, Any], reasoning: str, profile: Profile) -
         out.setdefault("reasoning", reasoning)  # a caller's own ``reasoning`` wins
     elif how == "thinking_chunks":
         content = out.get("content")
+        if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "thinking" for p in content):
+            return  # the caller already sent the native chunks
         parts: list[Any] = [{"type": "thinking", "thinking": [{"type": "text", "text": reasoning}]}]
         if isinstance(content, str) and content:
             parts.append({"type": "text", "text": content})
