@@ -151,6 +151,19 @@ def test_index_less_calls_without_ids_are_told_apart_by_their_name() -> None:
     assert [(n, a) for _, n, a in rebuilt_calls(chunks)] == [("f", '{"a": 1}'), ("g", "{}")]
 
 
+def test_an_id_sent_after_the_first_delta_does_not_start_a_call() -> None:
+    chunks = feed_all(
+        translator("hosted_vllm"),
+        chunk({"tool_calls": [call(0, None, "f", "")]}),
+        chunk({"tool_calls": [call(0, "late_id", None, '{"a": 1}')]}),
+        chunk({"tool_calls": [call(0, "late_id", None, "")]}),
+        chunk({}, "tool_calls"),
+    )
+    ids = check_tool_deltas(chunks)
+    assert list(ids) == [0]
+    assert [(n, a) for _, n, a in rebuilt_calls(chunks)] == [("f", '{"a": 1}')]
+
+
 def test_indexes_are_per_choice() -> None:
     t = translator()
     first = {"index": 0, "delta": {"tool_calls": [call(None, "a", "f", "{}")]}, "finish_reason": None}

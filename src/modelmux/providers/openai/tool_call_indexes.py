@@ -17,7 +17,7 @@ __all__ = ["ToolCallIndexes"]
 class ToolCallIndexes:
     """Per stream choice: native (index, id) → our index."""
 
-    __slots__ = ("_by_id", "_by_native", "_last", "_next", "_used")
+    __slots__ = ("_by_id", "_by_native", "_last", "_next", "_synthetic", "_used")
 
     def __init__(self) -> None:
         self._by_id: dict[str, int] = {}
@@ -25,6 +25,8 @@ class ToolCallIndexes:
         self._used: set[int] = set()
         self._last: int | None = None
         self._next = 0
+        #: Calls whose first delta had no id: we gave them one, and an id sent later does not start a call.
+        self._synthetic: set[int] = set()
 
     def fix(self, delta: Any) -> None:
         """Set our index on this validated tool-call delta; complete the first delta of a call (id, type).
@@ -36,8 +38,11 @@ class ToolCallIndexes:
         if new:
             if delta.id is None:
                 delta.id = f"call_{index}"
+                self._synthetic.add(index)
             if delta.type is None:
                 delta.type = "custom" if _custom(delta) is not None else "function"
+        elif delta.id is not None and index in self._synthetic:
+            delta.id = None  # an id sent late for a call we already named: ours stays, as consumers saw it
 
     def _assign(self, native: int | None, call_id: str | None, starts: bool) -> tuple[int, bool]:
         if call_id is not None and call_id in self._by_id:
@@ -57,8 +62,8 @@ class ToolCallIndexes:
         return index, new
 
     def _is_new_call(self, native: int | None, call_id: str | None, starts: bool) -> bool:
-        if call_id is not None:  # an id not seen yet
-            return True
+        if call_id is not None:  # an id not seen yet: a new call, unless its call already got one from us
+            return native is None or self._by_native.get(native) not in self._synthetic
         if native is None:  # no index, no id: a named delta starts a call, others continue the latest
             return starts or self._last is None
         return native not in self._by_native
