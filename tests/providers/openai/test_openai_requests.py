@@ -340,6 +340,12 @@ def test_older_constructor_keeps_working() -> None:
     assert OpenAIProvider().profile == OPENAI
     ctx = CallContext("x", "m", "http://h/v1")
     assert old.build_chat_request({"messages": USER, "max_completion_tokens": 3}, ctx).json["max_tokens"] == 3
+    old.max_tokens_as_max_completion_tokens = True  # the older attribute still steers it
+    assert old.build_chat_request({"messages": USER, "max_tokens": 3}, ctx).json == {
+        "model": "m",
+        "messages": USER,
+        "max_completion_tokens": 3,
+    }
 
 
 def test_mistral_end_to_end_gets_max_tokens() -> None:

@@ -87,7 +87,15 @@ class OpenAIProvider(BaseProvider):
             field: MaxTokensField = "max_completion_tokens" if max_tokens_as_max_completion_tokens else "max_tokens"
             profile = OPENAI if field == OPENAI.max_tokens_field else replace(OPENAI, max_tokens_field=field)
         self.profile = profile
-        self.max_tokens_as_max_completion_tokens = profile.max_tokens_field == "max_completion_tokens"
+
+    @property
+    def max_tokens_as_max_completion_tokens(self) -> bool:
+        """The older flag, read from (and written to) ``profile.max_tokens_field``."""
+        return self.profile.max_tokens_field == "max_completion_tokens"
+
+    @max_tokens_as_max_completion_tokens.setter
+    def max_tokens_as_max_completion_tokens(self, value: bool) -> None:
+        self.profile = replace(self.profile, max_tokens_field="max_completion_tokens" if value else "max_tokens")
 
     def build_chat_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
         profile = self.profile
