@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["OpenAIStreamTranslator"]
 
-_validate_chunk = ChatCompletionChunk.__pydantic_validator__
-
 
 class OpenAIStreamTranslator:
     __slots__ = ("_done", "_finished", "_tools", "ctx", "provider")
@@ -50,8 +48,9 @@ class OpenAIStreamTranslator:
         if event == "error":
             raise self._error_event(data)
         try:
-            # The validator itself, not model_validate_json(): this runs once per chunk.
-            chunk: ChatCompletionChunk = _validate_chunk.validate_json(data)
+            # The validator itself, not model_validate_json(): this runs once per chunk. Looked up on each call:
+            # the models are built lazily (defer_build), so the attribute is a placeholder until first use.
+            chunk: ChatCompletionChunk = ChatCompletionChunk.__pydantic_validator__.validate_json(data)
         except ValidationError:
             if not data.strip():  # an empty keep-alive event
                 return []
@@ -103,7 +102,7 @@ class OpenAIStreamTranslator:
             for call in delta.get("tool_calls") or ():
                 if isinstance(call, dict) and call.get("index") is None:
                     call["index"] = -1  # none sent: ToolCallIndexes assigns one
-        chunk: ChatCompletionChunk = _validate_chunk.validate_python(raw)
+        chunk: ChatCompletionChunk = ChatCompletionChunk.__pydantic_validator__.validate_python(raw)
         return chunk
 
     def _error_event(self, data: str) -> APIError:
