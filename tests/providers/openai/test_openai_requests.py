@@ -231,6 +231,11 @@ def test_openai_custom_tools_pass_through() -> None:
     SDK_REQUEST.validate_python(body)
 
 
+def test_an_empty_tool_list_is_left_as_given() -> None:
+    body = body_for("groq", {"messages": USER, "tools": [], "tool_choice": "none"})
+    assert body["tools"] == [] and body["tool_choice"] == "none"
+
+
 def test_a_function_tool_without_type_gets_it() -> None:
     body = body_for("openai", {"messages": USER, "tools": [{"function": {"name": "f", "parameters": {}}}]})
     assert body["tools"] == [{"type": "function", "function": {"name": "f", "parameters": {}}}]

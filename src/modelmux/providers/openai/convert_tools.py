@@ -21,8 +21,8 @@ __all__ = ["convert_tools"]
 _GRAMMAR_SYNTAX = frozenset({"lark", "regex"})
 
 
-def convert_tools(tools: Any, ctx: CallContext, profile: Profile) -> list[Any] | None:
-    """The tools to send (``None`` when every one was dropped under ``drop_params``).
+def convert_tools(tools: Any, ctx: CallContext, profile: Profile) -> list[Any]:
+    """The tools to send (fewer than given only when some were dropped under ``drop_params``).
 
     A function tool written without ``"type"`` gets ``"type": "function"``; everything else goes as given.
 
@@ -48,7 +48,7 @@ def convert_tools(tools: Any, ctx: CallContext, profile: Profile) -> list[Any] |
                 ctx.unsupported("tools", f"tools[{i}] is a custom tool; {ctx.provider} takes function tools only")
         else:
             raise _bad(ctx, f"tools[{i}].type must be 'function' or 'custom', not {kind!r}")
-    return out or None
+    return out
 
 
 def _bad(ctx: CallContext, message: str) -> BadRequestError:

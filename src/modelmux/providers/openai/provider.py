@@ -104,7 +104,7 @@ class OpenAIProvider(BaseProvider):
         body["messages"] = convert_messages(params["messages"], profile)
         if "tools" in body:
             tools = convert_tools(body["tools"], ctx, profile)
-            if tools is None:  # every tool dropped (drop_params): a tool_choice would name nothing
+            if body["tools"] and not tools:  # every tool dropped (drop_params): a tool_choice would name nothing
                 del body["tools"]
                 body.pop("tool_choice", None)
             else:
