@@ -31,8 +31,8 @@ class Profile:
     #: ``max_completion_tokens`` (OpenAI; ``max_tokens`` is deprecated and refused by reasoning models) or
     #: ``max_tokens`` (servers that only know the older name); the other one is renamed to it.
     max_tokens_field: MaxTokensField = "max_completion_tokens"
-    #: Whether the request may carry ``stream_options``. When not, it is left out and the stream's usage
-    #: (which such servers send unasked) is shaped as ``include_usage`` asked.
+    #: Whether the request may carry ``stream_options``. When not, it is left out; such servers send usage
+    #: unasked (Mistral: on the last chunk), and it is passed on where it comes.
     stream_options: bool = True
     reasoning_field: ReasoningField = "reasoning_content"
     reasoning_back: ReasoningBack = "drop"
