@@ -286,6 +286,22 @@ def test_usage_in_the_last_content_chunk_is_kept() -> None:
     assert modelmux.stream_chunk_builder(chunks).usage.total_tokens == 5  # type: ignore[union-attr]
 
 
+def test_chunks_without_delta_or_with_null_choices() -> None:
+    usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+    chunks = feed_all(
+        translator("hosted_vllm"),
+        chunk({"content": "a"}),
+        {**chunk(), "choices": [{"index": 0, "message": {"role": "assistant", "content": "b"}, "finish_reason": None}]},
+        {**chunk(), "choices": [{"index": 0, "finish_reason": "stop"}]},
+        {**chunk(), "choices": None, "usage": usage},
+    )
+    for c in chunks:
+        oa.ChatCompletionChunk.model_validate(c.model_dump())
+    full = modelmux.stream_chunk_builder(chunks)
+    assert full.choices[0].message.content == "ab" and full.choices[0].finish_reason == "stop"
+    assert full.usage is not None and full.usage.total_tokens == 2
+
+
 def test_vendor_service_tier_in_chunks() -> None:
     out = feed_all(translator("groq"), chunk({"content": "x"}, "stop", service_tier="on_demand"))
     assert out[0].model_extra == {"native_service_tier": "on_demand"}

@@ -94,8 +94,14 @@ class OpenAIStreamTranslator:
         if raw.get("object") == "error" or ("error" in raw and not raw.get("choices")):
             # vLLM sends {"object": "error", "message", "type", "code"}; others {"error": {...}}.
             raise error_from_event(raw.get("error", raw), data, self.ctx)
-        for choice in raw.get("choices") or ():
-            delta = choice.get("delta") if isinstance(choice, dict) else None
+        if raw.get("choices") is None:  # ``"choices": null`` on a usage-only chunk
+            raw["choices"] = []
+        for choice in raw["choices"] if isinstance(raw["choices"], list) else ():
+            if not isinstance(choice, dict):
+                continue
+            if choice.get("delta") is None:  # a last chunk with only a finish_reason, or a whole ``message``
+                choice["delta"] = choice.pop("message", None) or {}
+            delta = choice["delta"]
             if not isinstance(delta, dict):
                 continue
             convert_content_chunks(delta)
