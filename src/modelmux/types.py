@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from typing_extensions import NotRequired, TypedDict
 
 __all__ = [
@@ -102,9 +102,20 @@ class Function(_Model):
 
 
 class ToolCall(_Model):
+    """A function call (``function``), or an OpenAI custom-tool call (``type="custom"``, with ``custom``:
+    ``{"name", "input"}`` kept as an extra field, as OpenAI's ``ChatCompletionMessageCustomToolCall``)."""
+
     id: str
-    type: Literal["function"] = "function"
-    function: Function
+    type: Literal["function", "custom"] = "function"
+    function: Function | None = None
+
+    @model_validator(mode="after")
+    def _payload_matches_type(self) -> ToolCall:
+        if self.type == "function" and self.function is None:
+            raise ValueError("a function tool call needs 'function'")
+        if self.type == "custom" and not isinstance((self.model_extra or {}).get("custom"), dict):
+            raise ValueError("a custom tool call needs 'custom': {'name', 'input'}")
+        return self
 
 
 class ChatCompletionMessage(_Model):
@@ -160,7 +171,8 @@ class ChoiceDeltaToolCallFunction(_Model):
 class ChoiceDeltaToolCall(_Model):
     index: int
     id: str | None = None
-    type: Literal["function"] | None = None
+    #: ``custom`` for an OpenAI custom-tool call (its ``custom`` fragment is kept as an extra field).
+    type: Literal["function", "custom"] | None = None
     function: ChoiceDeltaToolCallFunction | None = None
 
 
