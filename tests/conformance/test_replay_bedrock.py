@@ -12,6 +12,7 @@ service model, and errors for their class, status, message and the absence of ev
 from __future__ import annotations
 
 import asyncio
+import base64
 import dataclasses
 import json
 import sys
@@ -68,7 +69,9 @@ def as_stream(it: Interaction) -> Interaction:
     if it.content_type == EVENT_STREAM:
         body = it.response_body
     else:
-        body = b"".join(encode_event(name, payload) for name, payload in events_from_converse(json.loads(it.response_body)))
+        body = b"".join(
+            encode_event(name, payload) for name, payload in events_from_converse(json.loads(it.response_body))
+        )
     return dataclasses.replace(
         it,
         response_body=body,
@@ -162,7 +165,9 @@ def test_replay_errors(it: Interaction, stream: bool) -> None:
     assert KEY not in shown and SECRET not in shown
 
 
-@pytest.mark.parametrize("it", [c for c in OK if is_stream(c.values[0])][:3] + [c for c in OK if not is_stream(c.values[0])][:3])
+@pytest.mark.parametrize(
+    "it", [c for c in OK if is_stream(c.values[0])][:3] + [c for c in OK if not is_stream(c.values[0])][:3]
+)
 def test_replay_over_real_http_signed(it: Interaction) -> None:
     """Through a real local server with ``api_base`` and SigV4 (no API key): the signature is botocore's."""
     stream = is_stream(it)
@@ -177,7 +182,15 @@ def test_replay_over_real_http_signed(it: Interaction) -> None:
     assert received.path.startswith(f"/model/{quote(model_of(it), safe='')}/")
     stamp = received.headers["x-amz-date"]
     assert received.headers["x-amz-security-token"] == TOKEN
-    unsigned = {"authorization", "x-amz-date", "x-amz-security-token", "content-length", "accept-encoding", "connection", "user-agent"}
+    unsigned = {
+        "authorization",
+        "x-amz-date",
+        "x-amz-security-token",
+        "content-length",
+        "accept-encoding",
+        "connection",
+        "user-agent",
+    }
     headers = {k: v for k, v in received.headers.items() if k not in unsigned}
     oracle = AWSRequest("POST", base + received.path, headers=headers, data=received.body)
     moment = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ")
@@ -206,7 +219,9 @@ def test_stream_without_include_usage_has_no_usage_chunk() -> None:
     it = next(c.values[0] for c in OK if is_stream(c.values[0]))
     options = kwargs(True)
     del options["stream_options"]
-    chunks = list(modelmux.completion("bedrock/" + model_of(it), HI, transport=ReplayTransport(as_stream(it)), **options))
+    chunks = list(
+        modelmux.completion("bedrock/" + model_of(it), HI, transport=ReplayTransport(as_stream(it)), **options)
+    )
     assert all(c.choices and c.usage is None for c in chunks)
     assert chunks[-1].choices[0].finish_reason == "tool_calls"  # the first recorded stream ends in tool_use
 
@@ -218,3 +233,154 @@ def test_cut_stream_is_an_upstream_error() -> None:
     served = dataclasses.replace(as_stream(it), response_body=cut)
     with pytest.raises(modelmux.UpstreamError, match="messageStop"):
         list(modelmux.completion("bedrock/" + model_of(it), HI, transport=ReplayTransport(served), **kwargs(True)))
+
+
+# --------------------------------------------------------------------------------------------------------
+# recorded requests: the OpenAI-format call that says the same must produce the same Converse body
+# --------------------------------------------------------------------------------------------------------
+
+_BUDGET_EFFORT = {1024: "low", 2048: "medium", 4096: "high", 8192: "xhigh"}
+
+
+def _openai_part(block: dict[str, Any]) -> dict[str, Any]:
+    if "text" in block:
+        return {"type": "text", "text": block["text"]}
+    if "image" in block:
+        image = block["image"]
+        return {
+            "type": "image_url",
+            "image_url": {"url": f"data:image/{image['format']};base64,{image['source']['bytes']}"},
+        }
+    if "document" in block:
+        doc = block["document"]
+        source = doc["source"]
+        data = source.get("bytes") or base64.b64encode(source["text"].encode()).decode()
+        media = {"txt": "text/plain", "pdf": "application/pdf", "md": "text/markdown", "csv": "text/csv"}[doc["format"]]
+        return {"type": "file", "file": {"file_data": f"data:{media};base64,{data}", "filename": doc["name"]}}
+    raise AssertionError(f"no OpenAI equivalent for {list(block)}")
+
+
+def openai_call_for(body: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAI-format arguments whose Converse translation is the recorded body."""
+    messages: list[dict[str, Any]] = [{"role": "system", "content": s["text"]} for s in body.get("system") or []]
+    for turn in body["messages"]:
+        if turn["role"] == "assistant":
+            message: dict[str, Any] = {"role": "assistant", "content": None}
+            texts = [b["text"] for b in turn["content"] if "text" in b]
+            if texts:
+                message["content"] = "".join(texts)
+            calls = [b["toolUse"] for b in turn["content"] if "toolUse" in b]
+            if calls:
+                message["tool_calls"] = [
+                    {
+                        "id": c["toolUseId"],
+                        "type": "function",
+                        "function": {"name": c["name"], "arguments": json.dumps(c["input"])},
+                    }
+                    for c in calls
+                ]
+            thinking = [b["reasoningContent"]["reasoningText"] for b in turn["content"] if "reasoningContent" in b]
+            if thinking:
+                message["thinking_blocks"] = [
+                    {"type": "thinking", "thinking": t["text"], "signature": t["signature"]} for t in thinking
+                ]
+            messages.append(message)
+            continue
+        parts = []
+        for block in turn["content"]:
+            if "toolResult" in block:
+                result = block["toolResult"]
+                content = "".join(c["text"] for c in result["content"])
+                messages.append({"role": "tool", "tool_call_id": result["toolUseId"], "content": content})
+            else:
+                parts.append(_openai_part(block))
+        if parts:
+            messages.append({"role": "user", "content": parts})
+    call: dict[str, Any] = {"messages": messages}
+    config = body.get("inferenceConfig") or {}
+    for native, name in (
+        ("maxTokens", "max_tokens"),
+        ("temperature", "temperature"),
+        ("topP", "top_p"),
+        ("stopSequences", "stop"),
+    ):
+        if native in config:
+            call[name] = config[native]
+    tool_config = body.get("toolConfig")
+    if tool_config:
+        native = [t for t in tool_config["tools"] if "toolSpec" not in t]
+        if native:
+            call["toolConfig"] = {"tools": native}
+        call["tools"] = [
+            {
+                "type": "function",
+                "function": {
+                    "name": t["toolSpec"]["name"],
+                    **({"description": t["toolSpec"]["description"]} if "description" in t["toolSpec"] else {}),
+                    "parameters": t["toolSpec"]["inputSchema"]["json"],
+                },
+            }
+            for t in tool_config["tools"]
+            if "toolSpec" in t
+        ]
+        choice = tool_config.get("toolChoice")
+        if choice is not None:
+            call["tool_choice"] = (
+                "auto"
+                if "auto" in choice
+                else "required"
+                if "any" in choice
+                else {"type": "function", "function": {"name": choice["tool"]["name"]}}
+            )
+    text_format = (body.get("outputConfig") or {}).get("textFormat")
+    if text_format:
+        spec = text_format["structure"]["jsonSchema"]
+        schema = {"name": spec["name"], "schema": json.loads(spec["schema"])}
+        if "description" in spec:
+            schema["description"] = spec["description"]
+        call["response_format"] = {"type": "json_schema", "json_schema": schema}
+    extra = body.get("additionalModelRequestFields") or {}
+    if "thinking" in extra:
+        call["reasoning_effort"] = _BUDGET_EFFORT[extra["thinking"]["budget_tokens"]]
+    if "reasoningConfig" in extra:
+        call["reasoning_effort"] = extra["reasoningConfig"]["maxReasoningEffort"]
+    return call
+
+
+def normalised(body: dict[str, Any]) -> dict[str, Any]:
+    """What both sides must agree on: no empty ``system``, no ``status``/``citations`` (no OpenAI field for
+    them), documents by their text, explicit ``auto`` tool choice dropped, schemas compared as JSON."""
+    body = json.loads(json.dumps(body))
+    if not body.get("system"):
+        body.pop("system", None)
+    for turn in body["messages"]:
+        for block in turn["content"]:
+            if "toolResult" in block:
+                block["toolResult"].pop("status", None)
+            if "document" in block:
+                block["document"].pop("citations", None)
+                source = block["document"]["source"]
+                if "bytes" in source:
+                    source["text"] = base64.b64decode(source.pop("bytes")).decode()
+    tool_config = body.get("toolConfig") or {}
+    if tool_config.get("toolChoice") == {"auto": {}}:
+        del tool_config["toolChoice"]
+    text_format = (body.get("outputConfig") or {}).get("textFormat")
+    if text_format:
+        spec = text_format["structure"]["jsonSchema"]
+        spec["schema"] = json.loads(spec["schema"])
+    return body
+
+
+@pytest.mark.parametrize("it", CASES)
+def test_recorded_request_rebuilt(it: Interaction) -> None:
+    recorded = it.request_json
+    call = openai_call_for(recorded)
+    transport = ReplayTransport(as_json(it))
+    try:
+        modelmux.completion("bedrock/" + model_of(it), transport=transport, api_key=KEY, aws_region_name=REGION, **call)
+    except modelmux.APIStatusError:
+        assert it.status >= 400
+    sent = json.loads(transport.requests[0].content)
+    validate_converse_request(sent, model_of(it))
+    assert normalised(sent) == normalised(recorded)

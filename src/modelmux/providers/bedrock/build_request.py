@@ -11,7 +11,9 @@
 * ``ctx.extra_body``: a Converse request field (``guardrailConfig``, ``performanceConfig``,
   ``additionalModelRequestFields``, ``requestMetadata``, ``promptVariables``, ``serviceTier``…) is merged into
   the body (objects one level deep); any other key (``top_k``…) is a model parameter and goes into
-  ``additionalModelRequestFields``, the only place Converse accepts model-specific fields.
+  ``additionalModelRequestFields``, the only place Converse accepts model-specific fields. The ``tools`` of a
+  ``toolConfig`` option are appended to the translated ones: that is how Converse-native tools such as
+  ``{"systemTool": {"name": "nova_code_interpreter"}}`` are sent (their results are not translated).
 """
 
 from __future__ import annotations
@@ -164,6 +166,8 @@ def _merge_extra(body: dict[str, Any], extra: dict[str, Any]) -> None:
             model_fields[key] = value
             continue
         current = body.get(key)
+        if key == "toolConfig" and isinstance(current, dict) and isinstance(value, dict) and "tools" in value:
+            value = {**value, "tools": [*current.get("tools", []), *value["tools"]]}  # native tools join ours
         body[key] = {**current, **value} if isinstance(current, dict) and isinstance(value, dict) else value
     if model_fields:
         body["additionalModelRequestFields"] = {**body.get("additionalModelRequestFields", {}), **model_fields}

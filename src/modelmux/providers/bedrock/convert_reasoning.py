@@ -79,9 +79,10 @@ def convert_reasoning_effort(effort: Any, profile: BedrockProfile, ctx: CallCont
 
 
 def fit_max_tokens(max_tokens: int | None, plan: ReasoningPlan, ctx: CallContext) -> int | None:
-    """A ``maxTokens`` above the thinking budget (Claude counts thinking in it), leaving the requested room."""
-    if plan.budget is None or (max_tokens is not None and max_tokens > plan.budget):
+    """A given ``maxTokens`` raised above the thinking budget (Claude counts thinking in it), leaving the
+    requested room for the answer; an unset one stays unset (the model's default exceeds every budget here)."""
+    if plan.budget is None or max_tokens is None or max_tokens > plan.budget:
         return max_tokens
-    wanted = plan.budget + (max_tokens or 4096)
+    wanted = plan.budget + max_tokens
     limit = ctx.info.max_output_tokens if ctx.info is not None else None
     return min(wanted, limit) if limit and limit > plan.budget else wanted
