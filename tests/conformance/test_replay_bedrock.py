@@ -35,7 +35,7 @@ from .checks import assert_chunks_valid, assert_matches
 from .replay import ReplayServer, ReplayTransport
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "providers" / "bedrock"))
-from bedrock_helpers import (  # noqa: E402
+from bedrock_helpers import (
     EVENT_STREAM,
     bedrock_interactions,
     converse_from_events,
