@@ -93,7 +93,11 @@ def test_events_exceptions_and_errors_as_pairs() -> None:
     error = encode_message(
         [(":message-type", 7, "error"), (":error-code", 7, "InternalFailure"), (":error-message", 7, "boom")], b""
     )
-    body = encode_event("messageStart", {"role": "assistant"}) + encode_exception("throttlingException", {"message": "slow down"}) + error
+    body = (
+        encode_event("messageStart", {"role": "assistant"})
+        + encode_exception("throttlingException", {"message": "slow down"})
+        + error
+    )
     decoder = EventStreamDecoder()
     assert decoder.feed(body) == [
         ("messageStart", '{"role": "assistant"}'),

@@ -19,15 +19,21 @@ from modelmux.providers.bedrock.sigv4 import SigningKey, canonical_request, sign
 NOW = datetime(2026, 12, 2, 17, 4, 5, tzinfo=timezone.utc)
 
 
-def botocore_sign(method: str, url: str, headers: dict[str, str], body: bytes, key: SigningKey, now: datetime) -> dict[str, str]:
+def botocore_sign(
+    method: str, url: str, headers: dict[str, str], body: bytes, key: SigningKey, now: datetime
+) -> dict[str, str]:
     request = AWSRequest(method, url, headers=dict(headers), data=body)
     credentials = Credentials(key.access_key, key.secret_key, key.session_token)
-    with mock.patch("botocore.auth.get_current_datetime", return_value=now.astimezone(timezone.utc).replace(tzinfo=None)):
+    with mock.patch(
+        "botocore.auth.get_current_datetime", return_value=now.astimezone(timezone.utc).replace(tzinfo=None)
+    ):
         SigV4Auth(credentials, key.service, key.region).add_auth(request)
     return dict(request.headers)
 
 
-def assert_same(method: str, url: str, headers: dict[str, str], body: bytes, key: SigningKey, now: datetime = NOW) -> None:
+def assert_same(
+    method: str, url: str, headers: dict[str, str], body: bytes, key: SigningKey, now: datetime = NOW
+) -> None:
     ours = sign_headers(method, url, headers, body, key, now)
     theirs = botocore_sign(method, url, headers, body, key, now)
     assert ours["Authorization"] == theirs["Authorization"]
@@ -66,7 +72,9 @@ def test_arn_path_is_encoded_once_in_the_url_and_twice_in_the_signature() -> Non
     assert model_path(quote(model, safe=""), "converse") == path  # an already-encoded id is not encoded twice
 
 
-_TOKEN = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%:", min_size=1, max_size=12)
+_TOKEN = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%:", min_size=1, max_size=12
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -77,7 +85,9 @@ _TOKEN = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0
     segments=st.lists(st.one_of(_TOKEN, st.sampled_from([".", "..", ""])), max_size=6),
     query=st.lists(st.tuples(_TOKEN, st.text(alphabet="abcXYZ019-_.~%", max_size=8)), max_size=4),
     headers=st.dictionaries(
-        st.sampled_from(["content-type", "Accept", "X-Custom", "x-amz-meta-a", "User-Agent", "Connection", "X-Amzn-Trace-Id"]),
+        st.sampled_from(
+            ["content-type", "Accept", "X-Custom", "x-amz-meta-a", "User-Agent", "Connection", "X-Amzn-Trace-Id"]
+        ),
         st.text(alphabet="abc DEF,;=/+", min_size=1, max_size=20).filter(lambda v: v.strip()),
         max_size=5,
     ),
@@ -117,4 +127,7 @@ def test_an_old_date_header_is_replaced() -> None:
     headers = {"x-amz-date": "20000101T000000Z", "content-type": "application/json"}
     signed = sign_headers("POST", url, headers, b"{}", key, NOW)
     assert signed["X-Amz-Date"] == "20261202T170405Z"
-    assert signed["Authorization"] == botocore_sign("POST", url, {"content-type": "application/json"}, b"{}", key, NOW)["Authorization"]
+    assert (
+        signed["Authorization"]
+        == botocore_sign("POST", url, {"content-type": "application/json"}, b"{}", key, NOW)["Authorization"]
+    )
