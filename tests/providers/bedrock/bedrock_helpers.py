@@ -55,8 +55,8 @@ EVENT_STREAM = "application/vnd.amazon.eventstream"
 _SERVICE_MODEL = botocore.session.get_session().get_service_model("bedrock-runtime")
 
 
-def make_ctx(model: str = "us.amazon.nova-micro-v1:0", **kwargs: Any) -> CallContext:
-    return CallContext("bedrock", model, "", **kwargs)
+def make_ctx(model: str = "us.amazon.nova-micro-v1:0", api_base: str = "", **kwargs: Any) -> CallContext:
+    return CallContext("bedrock", model, api_base, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------------------
