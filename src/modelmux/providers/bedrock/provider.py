@@ -8,6 +8,7 @@ appended to it), else ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``, else ``https://bedro
 The body is serialised here (``HttpRequest.content``) so that :meth:`BedrockProvider.authorize_request` signs
 the exact bytes sent (SigV4, :mod:`.sigv4`), with credentials resolved right before sending
 (:mod:`.credentials`). A Bedrock API key is sent as ``Authorization: Bearer`` and nothing is signed.
+Embeddings go through InvokeModel (``…/model/{modelId}/invoke``, :mod:`.embeddings`).
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from urllib.parse import quote, unquote
 from pydantic_core import to_json
 
 from ...errors import APIError
-from ...types import ChatCompletion
+from ...types import ChatCompletion, EmbeddingResponse
 from .._base import BaseProvider, CallContext, HttpRequest
 from .build_request import build_converse_body
 from .credentials import AwsCredentials, CredentialResolver
+from .embeddings import build_embedding_body, parse_embedding_response
 from .errors import map_error
 from .eventstream import EventStreamDecoder
 from .parse_response import parse_chat_response
@@ -93,6 +95,16 @@ class BedrockProvider(BaseProvider):
         url = self.endpoint(ctx) + model_path(ctx.model, "converse-stream" if ctx.stream else "converse")
         headers = {"content-type": "application/json", "accept": EVENT_STREAM if ctx.stream else "application/json"}
         return HttpRequest("POST", url, self.headers(ctx, headers), content=to_json(body))
+
+    def build_embedding_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
+        """InvokeModel with the embedding model's native body (Titan or Cohere, see :mod:`.embeddings`)."""
+        body = build_embedding_body(params, ctx)
+        headers = {"content-type": "application/json", "accept": "application/json"}
+        url = self.endpoint(ctx) + model_path(ctx.model, "invoke")
+        return HttpRequest("POST", url, self.headers(ctx, headers), content=to_json(body))
+
+    def parse_embedding_response(self, body: bytes, params: dict[str, Any], ctx: CallContext) -> EmbeddingResponse:
+        return parse_embedding_response(body, params, ctx)
 
     def headers(self, ctx: CallContext, headers: dict[str, str]) -> dict[str, str]:
         """Bearer auth for an API key; ``ctx.extra_headers`` last, replacing a header of the same name."""
