@@ -21,6 +21,7 @@ from modelmux.errors import (
     UpstreamError,
 )
 from modelmux.providers.bedrock import provider
+from modelmux.providers.bedrock.errors import InvalidCredentialsError
 from modelmux.providers.bedrock.map_stop_reason import map_stop_reason
 
 USAGE = {
@@ -225,9 +226,10 @@ def test_error_message_in_the_stream() -> None:
             403,
             "UnrecognizedClientException",
             "The security token included in the request is invalid.",
-            AuthenticationError,
+            InvalidCredentialsError,
         ),
-        (403, None, "The security token included in the request is expired", AuthenticationError),
+        (403, None, "The security token included in the request is expired", InvalidCredentialsError),
+        (401, None, "Invalid API Key format", AuthenticationError),
         (404, "ResourceNotFoundException", "Model not found", NotFoundError),
         (429, "ThrottlingException", "Too many requests", RateLimitError),
         (424, "ModelErrorException", "The model failed", UpstreamError),
@@ -244,6 +246,14 @@ def test_http_errors(status: int, error_type: str | None, message: str, cls: typ
     assert type(err) is cls
     assert err.status_code == status and err.message == message and err.request_id == "req-1"
     assert err.native_type == error_type
+
+
+def test_bad_credentials_are_both_authentication_and_permission_errors() -> None:
+    err = provider.map_error(
+        403, {}, b'{"message": "The security token included in the request is invalid."}', make_ctx()
+    )
+    assert isinstance(err, AuthenticationError) and isinstance(err, PermissionDeniedError)
+    assert err.type == "authentication_error" and err.status_code == 403
 
 
 def test_unreadable_error_body() -> None:

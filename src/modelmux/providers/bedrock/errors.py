@@ -31,9 +31,18 @@ from ...errors import (
 )
 from .._base import CallContext
 
-__all__ = ["PROVIDER", "bad_request", "map_error", "map_exception"]
+__all__ = ["PROVIDER", "InvalidCredentialsError", "bad_request", "map_error", "map_exception"]
 
 PROVIDER = "bedrock"
+
+
+class InvalidCredentialsError(AuthenticationError, PermissionDeniedError):
+    """Bad or expired AWS credentials: AWS answers them with 403 (``UnrecognizedClientException``,
+    ``InvalidSignatureException``, ``ExpiredTokenException``…), so the error is both an authentication
+    error by its meaning and a permission error by its status."""
+
+    type = "authentication_error"
+
 
 # Native type (lower-cased, "Exception" suffix kept) → (class, the HTTP status AWS documents for it).
 # Unknown types fall back on the HTTP status.
@@ -41,11 +50,11 @@ _BY_TYPE: dict[str, tuple[type[APIStatusError], int]] = {
     "validationexception": (BadRequestError, 400),
     "serializationexception": (BadRequestError, 400),
     "accessdeniedexception": (PermissionDeniedError, 403),
-    "unrecognizedclientexception": (AuthenticationError, 403),
-    "invalidsignatureexception": (AuthenticationError, 403),
-    "incompletesignatureexception": (AuthenticationError, 403),
-    "missingauthenticationtokenexception": (AuthenticationError, 403),
-    "expiredtokenexception": (AuthenticationError, 403),
+    "unrecognizedclientexception": (InvalidCredentialsError, 403),
+    "invalidsignatureexception": (InvalidCredentialsError, 403),
+    "incompletesignatureexception": (InvalidCredentialsError, 403),
+    "missingauthenticationtokenexception": (InvalidCredentialsError, 403),
+    "expiredtokenexception": (InvalidCredentialsError, 403),
     "resourcenotfoundexception": (NotFoundError, 404),
     "modeltimeoutexception": (APIStatusError, 408),
     "throttlingexception": (RateLimitError, 429),
@@ -139,7 +148,7 @@ def _build(
         cls = error_class_for_status(native_status)
     code = None
     if cls in (BadRequestError, PermissionDeniedError) and _BAD_CREDENTIALS.search(message):
-        cls = AuthenticationError
+        cls = InvalidCredentialsError if (status or native_status) == 403 else AuthenticationError
     if cls is BadRequestError and _CONTEXT_WINDOW.search(message):
         cls, code = ContextWindowExceededError, "context_length_exceeded"
     kwargs: dict[str, Any] = {
