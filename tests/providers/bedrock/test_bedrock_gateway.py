@@ -104,3 +104,19 @@ def test_gateway_routes_bedrock_with_environment_credentials(monkeypatch: pytest
     request = upstream.requests[0]
     assert request.url.host == "bedrock-runtime.eu-central-1.amazonaws.com"
     assert "Credential=AKIDGATEWAY/" in request.headers["authorization"]
+
+
+def test_a_corrupted_frame_is_an_upstream_error() -> None:
+    body = bytearray(stream_body(ANSWER))
+    body[40] ^= 0xFF  # inside the first frame: its message CRC no longer matches
+    with pytest.raises(modelmux.UpstreamError, match="CRC"):
+        list(
+            modelmux.completion(
+                "bedrock/" + MODEL,
+                [{"role": "user", "content": "hi"}],
+                stream=True,
+                api_key="k",
+                aws_region_name="us-east-1",
+                transport=httpx.MockTransport(lambda r: httpx.Response(200, content=bytes(body))),
+            )
+        )
