@@ -334,6 +334,7 @@ def test_extra_body_goes_to_converse_fields_or_model_fields() -> None:
         ),
         ("arn:aws:bedrock:us-east-1:1:application-inference-profile/abc123", "abc123", ""),
         ("zai.glm-4.7-flash", "zai.glm-4.7-flash", "zai"),
+        ("converse/us.amazon.nova-2-lite-v1:0", "amazon.nova-2-lite-v1:0", "amazon"),  # LiteLLM's route prefix
     ],
 )
 def test_model_ids_as_users_write_them(model: str, base: str, family: str) -> None:
@@ -345,6 +346,7 @@ def test_model_ids_as_users_write_them(model: str, base: str, family: str) -> No
     ("model", "path"),
     [
         ("us.amazon.nova-micro-v1:0", "/model/us.amazon.nova-micro-v1%3A0/converse"),
+        ("converse/us.amazon.nova-micro-v1:0", "/model/us.amazon.nova-micro-v1%3A0/converse"),
         (
             "arn:aws:bedrock:us-east-1:123:inference-profile/us.x-v1:0",
             "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123%3Ainference-profile%2Fus.x-v1%3A0/converse",

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from ..anthropic.profile import ModelProfile as ClaudeProfile
 from ..anthropic.profile import profile_for as claude_profile_for
 
-__all__ = ["BedrockProfile", "base_model_id", "profile_for"]
+__all__ = ["BedrockProfile", "base_model_id", "native_model_id", "profile_for"]
 
 #: Geography prefixes of cross-region inference profiles.
 _GEO_PREFIXES = frozenset({"us", "eu", "apac", "global", "us-gov", "jp", "au", "ca", "ap"})
@@ -47,8 +47,14 @@ class BedrockProfile:
     claude: ClaudeProfile | None = None
 
 
+def native_model_id(model: str) -> str:
+    """The id Bedrock knows: a LiteLLM-style ``converse/`` route prefix is dropped (Converse is the only route)."""
+    return model.removeprefix("converse/")
+
+
 def base_model_id(model: str) -> str:
     """``us.anthropic.claude-…`` / an ARN → ``anthropic.claude-…`` (the id without routing parts)."""
+    model = native_model_id(model)
     name = model.rsplit("/", 1)[-1] if model.startswith("arn:") else model
     head, sep, rest = name.partition(".")
     return rest if sep and head in _GEO_PREFIXES and "." in rest else name

@@ -28,6 +28,7 @@ from .embeddings import build_embedding_body, parse_embedding_response
 from .errors import map_error
 from .eventstream import EventStreamDecoder
 from .parse_response import parse_chat_response
+from .profile import native_model_id
 from .sigv4 import SigningKey, sign_headers
 from .stream import BedrockStreamTranslator
 
@@ -39,7 +40,7 @@ EVENT_STREAM = "application/vnd.amazon.eventstream"
 
 def model_path(model: str, action: str) -> str:
     """``/model/{id}/{action}`` with the id as one percent-encoded segment (an already-encoded id is kept)."""
-    return f"/model/{quote(unquote(model), safe='')}/{action}"
+    return f"/model/{quote(unquote(native_model_id(model)), safe='')}/{action}"
 
 
 class BedrockProvider(BaseProvider):
