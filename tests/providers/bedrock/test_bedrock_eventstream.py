@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import struct
 import zlib
 
 import pytest
-from bedrock_helpers import EVENT_STREAM, bedrock_interactions, encode_event, encode_exception, encode_message
+from bedrock_helpers import (
+    EVENT_STREAM,
+    bedrock_interactions,
+    encode_event,
+    encode_exception,
+    encode_message,
+    make_ctx,
+)
 from botocore.eventstream import EventStreamBuffer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from modelmux.providers.bedrock import provider
 from modelmux.providers.bedrock.eventstream import EventStreamDecoder, EventStreamError
 
 RECORDED = [it.response_body for _, it in bedrock_interactions() if it.content_type == EVENT_STREAM]
@@ -145,3 +154,23 @@ def test_unknown_header_type_is_refused() -> None:
     body = prelude + headers
     with pytest.raises(EventStreamError, match="header type"):
         EventStreamDecoder().feed(body + struct.pack(">I", zlib.crc32(body)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_decoder_and_translator_give_the_same_chunks_however_the_bytes_are_split(data: st.DataObject) -> None:
+    body = data.draw(st.sampled_from(RECORDED))
+    cuts = sorted(set(data.draw(st.lists(st.integers(min_value=1, max_value=len(body) - 1), max_size=25))))
+
+    def run(pieces: list[bytes]) -> list[dict[str, object]]:
+        decoder = provider.chat_stream_decoder(make_ctx())
+        translator = provider.chat_stream_translator(make_ctx(include_usage=True))
+        chunks = []
+        for piece in pieces:
+            for event, payload in decoder.feed(piece):
+                chunks += translator.feed(event, payload)
+        chunks += translator.finish()
+        return [c.model_dump(exclude={"id", "created"}) for c in chunks]
+
+    bounds = [0, *cuts, len(body)]
+    assert run([body[a:b] for a, b in itertools.pairwise(bounds)]) == run([body])
