@@ -24,6 +24,7 @@ PROVIDERS: dict[str, str] = {
     "openai": "modelmux.providers.openai:provider",
     "anthropic": "modelmux.providers.anthropic:provider",
     "gemini": "modelmux.providers.gemini:provider",
+    "bedrock": "modelmux.providers.bedrock:provider",
     "mock": "modelmux.providers.mock:provider",
     # OpenAI-compatible vendors: rows of providers/compatible.py.
     "groq": "modelmux.providers.compatible:groq",

@@ -29,6 +29,7 @@ from .replay import ChunkedByteStream, ReplayError, ReplayServer, ReplayTranspor
 
 COPIED_CLASSES = {
     *CHAT_PROVIDER_CLASSES,
+    "bedrock-converse",
     "openai-embeddings",
     "openai-images",
     "openai-moderations",
@@ -80,7 +81,7 @@ def test_index_lists_exactly_the_copied_files() -> None:
     for row in rows:  # the directory is the provider class column
         assert row[0].strip("`").split("/")[1] == row[6]
     assert {p.parent.name for p in ALL_FILES} == COPIED_CLASSES
-    assert len(ALL_FILES) == 124
+    assert len(ALL_FILES) == 152
 
 
 def test_iter_cassettes_filters_by_class() -> None:
