@@ -25,6 +25,7 @@ PROVIDERS: dict[str, str] = {
     "anthropic": "modelmux.providers.anthropic:provider",
     "gemini": "modelmux.providers.gemini:provider",
     "mock": "modelmux.providers.mock:provider",
+    "vertex": "modelmux.providers.vertex:provider",
     # OpenAI-compatible vendors: rows of providers/compatible.py.
     "groq": "modelmux.providers.compatible:groq",
     "mistral": "modelmux.providers.compatible:mistral",
