@@ -21,6 +21,7 @@ from google.genai import types as genai
 
 import modelmux
 from modelmux.errors import APIError
+from modelmux.providers._base import CallContext
 
 from .cassette import CASSETTES_ROOT, Interaction, chat_interactions, iter_cassettes
 from .checks import assert_chunks_valid, assert_matches
@@ -216,3 +217,70 @@ def test_acompletion_with_a_token_provider(it: Interaction) -> None:
     assert sent.headers["authorization"] == "Bearer ya29.test-access-token-0123456789"
     assert "x-goog-api-key" not in sent.headers
     assert sent.url.path == expected_path(it, stream)
+
+
+# ------------------------------------------------------------ Claude on Vertex: the Anthropic dialect, rawPredict
+
+CLAUDE_CASES = [
+    pytest.param(it, id=f"{path.parent.parent.name}/{path.stem}#{it.index}")
+    for path in iter_cassettes(CASSETTES_ROOT, {"anthropic"})
+    for it in chat_interactions(path)
+    if it.provider_class == "anthropic" and isinstance(it.request_json, dict) and it.request_json.get("model")
+]
+
+
+def test_claude_corpus_is_here() -> None:
+    assert len(CLAUDE_CASES) > 40
+
+
+@pytest.mark.parametrize("it", CLAUDE_CASES)
+def test_claude_on_vertex_end_to_end(it: Interaction) -> None:
+    """Every recorded Anthropic answer, served by ``:rawPredict`` / ``:streamRawPredict``, reads as it does
+    through the Anthropic provider; the request is the Messages body without ``model``, with Vertex's version."""
+    from modelmux.providers.anthropic import provider as anthropic
+
+    exp = expected_for(it)
+    stream = it.stream_format == "sse"
+    model = it.request_json["model"]
+    transport = ReplayTransport(it)
+    token = "ya29.vertex-claude-token-0123456789"
+    if exp.is_error:
+        with pytest.raises(APIError) as info:
+            run_claude(model, stream, transport, token)
+        ctx = CallContext("vertex", model, "")
+        native = anthropic.map_error(it.status, dict(it.response_headers), it.decoded_body(), ctx)
+        assert type(info.value) is type(native)
+        assert info.value.message == native.message and info.value.provider == "vertex"
+        assert token not in str(info.value) + repr(info.value)
+    else:
+        assert_matches(run_claude(model, stream, transport, token), exp)
+    sent = transport.requests[0]
+    method = "streamRawPredict" if stream else "rawPredict"
+    assert sent.url.path == f"/v1/projects/p1/locations/us-east5/publishers/anthropic/models/{model}:{method}"
+    assert str(sent.url).startswith("https://us-east5-aiplatform.googleapis.com/")
+    assert sent.headers["authorization"] == f"Bearer {token}"
+    assert "x-api-key" not in sent.headers and "anthropic-version" not in sent.headers
+    body = json.loads(sent.content)
+    assert "model" not in body
+    assert body["anthropic_version"] == "vertex-2023-10-16"
+    direct = anthropic.build_chat_request({"messages": HI}, CallContext("anthropic", model, "", stream=stream)).json
+    assert body == {**{k: v for k, v in direct.items() if k != "model"}, "anthropic_version": "vertex-2023-10-16"}
+    assert body.get("stream", False) is stream
+
+
+def run_claude(model: str, stream: bool, transport: ReplayTransport, token: str) -> modelmux.ChatCompletion:
+    result = modelmux.completion(
+        f"vertex/{model}",
+        HI,
+        stream=stream,
+        stream_options={"include_usage": True} if stream else None,
+        transport=transport,
+        vertex_project="p1",
+        vertex_location="us-east5",
+        vertex_access_token=token,
+    )
+    if isinstance(result, modelmux.ChatCompletion):
+        return result
+    chunks = list(result)
+    assert_chunks_valid(chunks)
+    return modelmux.stream_chunk_builder(chunks)

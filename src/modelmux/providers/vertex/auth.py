@@ -12,6 +12,9 @@ Resolved per call, first match wins:
 5. otherwise Application Default Credentials through ``google.auth.default()`` (``modelmux[vertex]``):
    ``GOOGLE_APPLICATION_CREDENTIALS``, gcloud's user credentials, the metadata server… Google's own discovery.
 
+With google-auth credentials and no ``vertex_project``, the project they name (ADC's, a service-account file's
+``project_id``) is the call's project.
+
 google-auth credentials are kept (a few, by source) and refreshed only when google-auth says the token is no
 longer valid (it treats a token as invalid some minutes before it expires). A refresh is blocking I/O: the async
 path runs it in a worker thread, and answers from the cached token without one.
@@ -35,6 +38,7 @@ __all__ = ["CLOUD_PLATFORM_SCOPE", "VertexAuth"]
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 _CACHE_SIZE = 16
 _ADC = "application-default-credentials"
+_ASYNC_PROVIDER = object()
 
 
 def _no_extra() -> AuthenticationError:
@@ -50,7 +54,7 @@ class VertexAuth:
 
     def __init__(self, request_factory: Callable[[], Any] | None = None) -> None:
         self._lock = threading.Lock()
-        self._credentials: OrderedDict[Hashable, Any] = OrderedDict()
+        self._credentials: OrderedDict[Hashable, tuple[Any, str | None]] = OrderedDict()
         self._request_factory = request_factory
 
     # ------------------------------------------------------------------ the two entry points
@@ -62,8 +66,10 @@ class VertexAuth:
             return fast
         provider = ctx.options.get("vertex_token_provider")
         if provider is not None:
-            token = provider()
-            if inspect.isawaitable(token):
+            token = _ASYNC_PROVIDER if inspect.iscoroutinefunction(provider) else provider()
+            if token is _ASYNC_PROVIDER or inspect.isawaitable(token):
+                if inspect.iscoroutine(token):
+                    token.close()
                 raise AuthenticationError(
                     "vertex_token_provider is a coroutine function: call acompletion(), or pass a plain callable",
                     provider="vertex",
@@ -113,37 +119,66 @@ class VertexAuth:
             return given, given
         return id(given), given
 
-    def _cached_valid(self, ctx: CallContext) -> Any:
+    def _cached(self, ctx: CallContext) -> tuple[Any, str | None] | None:
         key, _ = self._source(ctx)
         with self._lock:
-            credentials = self._credentials.get(key)
-        if credentials is not None and getattr(credentials, "valid", False) and credentials.token:
-            return credentials
+            return self._credentials.get(key)
+
+    def _cached_valid(self, ctx: CallContext) -> Any:
+        entry = self._cached(ctx)
+        if entry is not None and getattr(entry[0], "valid", False) and entry[0].token:
+            return entry[0]
         return None
 
-    def _google_token(self, ctx: CallContext) -> str:
+    def _entry(self, ctx: CallContext, *, fresh: bool) -> tuple[Any, str | None]:
+        """The cached ``(credentials, their project)`` for this call's source; refreshed first if ``fresh``."""
         try:
             from google.auth import exceptions
         except ImportError:
             raise _no_extra() from None
         key, given = self._source(ctx)
-        with self._lock:
+        with self._lock:  # one load or refresh at a time: no stampede on an expired token
             try:
-                credentials = self._credentials.get(key)
-                if credentials is None:
-                    credentials = _load(given)
-                    self._credentials[key] = credentials
+                entry = self._credentials.get(key)
+                if entry is None:
+                    entry = _load(given)
+                    self._credentials[key] = entry
                     while len(self._credentials) > _CACHE_SIZE:
                         self._credentials.popitem(last=False)
-                if not credentials.valid or not credentials.token:
+                credentials = entry[0]
+                if fresh and (not credentials.valid or not credentials.token):
                     credentials.refresh(self._request())
-            except exceptions.GoogleAuthError as exc:
+            except (exceptions.GoogleAuthError, ValueError, OSError) as exc:
                 # google-auth's messages name files and scopes, not secrets; still scrubbed by the core.
                 raise AuthenticationError(
                     f"Vertex AI credentials failed: {type(exc).__name__}: {exc}", provider="vertex"
                 ) from None
-            token: str = credentials.token
+        return entry
+
+    def _google_token(self, ctx: CallContext) -> str:
+        token: str = self._entry(ctx, fresh=True)[0].token
         return token
+
+    # ------------------------------------------------------------------ the project, when the caller named none
+
+    def _uses_google_credentials(self, ctx: CallContext) -> bool:
+        options = ctx.options
+        return not (ctx.api_key or options.get("vertex_access_token") or options.get("vertex_token_provider"))
+
+    def project(self, ctx: CallContext) -> str | None:
+        """The project the google-auth credentials belong to (ADC or a service-account file), if any."""
+        if not self._uses_google_credentials(ctx):
+            return None
+        return self._entry(ctx, fresh=False)[1]
+
+    async def aproject(self, ctx: CallContext) -> str | None:
+        """:meth:`project` without blocking the event loop."""
+        if not self._uses_google_credentials(ctx):
+            return None
+        entry = self._cached(ctx)
+        if entry is not None:
+            return entry[1]
+        return await asyncio.to_thread(self.project, ctx)
 
     def _request(self) -> Any:
         if self._request_factory is not None:
@@ -153,28 +188,58 @@ class VertexAuth:
         return HttpxGoogleRequest()
 
 
-def _load(given: Any) -> Any:
-    """google-auth credentials for a source (see the module docstring)."""
-    import google.auth
-
-    google_auth: Any = google.auth  # partly untyped
-    scopes = [CLOUD_PLATFORM_SCOPE]
+def _load(given: Any) -> tuple[Any, str | None]:
+    """google-auth credentials for a source (see the module docstring), with the project they name."""
     if given is None:
-        credentials, _ = google.auth.default(scopes=scopes)
-        return credentials
+        import google.auth
+
+        google_auth: Any = google.auth  # partly untyped
+        credentials, project = google_auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
+    elif callable(getattr(given, "refresh", None)):
+        credentials, project = given, getattr(given, "project_id", None)
+    elif isinstance(given, (dict, str)):
+        credentials, project = _from_info(_info(given))
+    else:
+        raise AuthenticationError(
+            "vertex_credentials must be google-auth credentials, a credentials file path, its JSON text or dict",
+            provider="vertex",
+        )
+    return credentials, project if isinstance(project, str) and project else None
+
+
+def _info(given: dict[str, Any] | str) -> dict[str, Any]:
     if isinstance(given, dict):
-        credentials, _ = google_auth.load_credentials_from_dict(given, scopes=scopes)
-        return credentials
-    if isinstance(given, str):
-        text = given.strip()
-        if text.startswith("{"):
-            credentials, _ = google_auth.load_credentials_from_dict(json.loads(text), scopes=scopes)
-        else:
-            credentials, _ = google_auth.load_credentials_from_file(text, scopes=scopes)
-        return credentials
-    if callable(getattr(given, "refresh", None)):
         return given
+    text = given.strip()
+    if not text.startswith("{"):
+        with open(text, encoding="utf-8") as f:
+            text = f.read()
+    info = json.loads(text)
+    if not isinstance(info, dict):
+        raise AuthenticationError("vertex_credentials: the JSON is not a credentials object", provider="vertex")
+    return info
+
+
+def _from_info(info: dict[str, Any]) -> tuple[Any, str | None]:
+    """Only the two plain kinds are read from JSON: a service-account key and gcloud's user credentials.
+
+    google-auth deprecated loading any kind from JSON (an ``external_account`` document can make it run a
+    command or call arbitrary URLs); other kinds must come as a google-auth object built by the caller.
+    """
+    kind = info.get("type")
+    scopes = [CLOUD_PLATFORM_SCOPE]
+    if kind == "service_account":
+        from google.oauth2 import service_account
+
+        accounts: Any = service_account.Credentials
+        return accounts.from_service_account_info(info, scopes=scopes), info.get("project_id")
+    if kind == "authorized_user":
+        from google.oauth2 import credentials
+
+        users: Any = credentials.Credentials
+        return users.from_authorized_user_info(info, scopes=scopes), None  # the project is not in it
     raise AuthenticationError(
-        "vertex_credentials must be google-auth credentials, a credentials file path, its JSON text or dict",
+        f"vertex_credentials of type {kind!r} are not read from JSON (only service_account and authorized_user); "
+        "build the google-auth credentials yourself and pass the object",
         provider="vertex",
     )

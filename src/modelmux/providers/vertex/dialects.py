@@ -79,6 +79,7 @@ def map_vertex_error(status: int, headers: Mapping[str, str], body: bytes, ctx: 
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         payload = None
-    if isinstance(payload, dict) and payload.get("type") == "error":
-        return _anthropic().map_error(status, headers, body, ctx)
-    return _gemini().map_error(status, headers, body, ctx)
+    dialect = _anthropic() if isinstance(payload, dict) and payload.get("type") == "error" else _gemini()
+    err: APIError = dialect.map_error(status, headers, body, ctx)
+    err.provider = ctx.provider  # the dialect may name itself
+    return err

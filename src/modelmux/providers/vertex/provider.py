@@ -7,12 +7,14 @@ dialect's own provider.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from ...errors import APIError, BadRequestError
-from ...types import ChatCompletion, EmbeddingResponse
+from ...types import ChatCompletion, ChatCompletionChunk, EmbeddingResponse
 from .._base import BaseProvider, CallContext, HttpRequest, StreamTranslator
 from . import settings as vertex_settings
 from .auth import VertexAuth
@@ -23,6 +25,9 @@ from .map_publisher import split_model
 
 __all__ = ["VertexProvider"]
 
+#: Stands for the credentials' own project in a URL until ``authorize_request`` knows it ("_" is no project id).
+_CREDENTIALS_PROJECT = "_"
+_PROJECT_SLOT = f"/projects/{_CREDENTIALS_PROJECT}/"
 #: Header names with which a caller authenticates by themselves (``extra_headers``): then modelmux adds none.
 _CALLER_AUTH = frozenset({"authorization", "x-goog-api-key"})
 
@@ -30,6 +35,30 @@ _CALLER_AUTH = frozenset({"authorization", "x-goog-api-key"})
 def _dialect(ctx: CallContext) -> tuple[Dialect, str]:
     publisher, model = split_model(ctx.model)
     return DIALECTS[publisher], model
+
+
+class _NamedTranslator:
+    """The dialect's stream translator; errors it raises mid-stream name Vertex, not the dialect's provider."""
+
+    __slots__ = ("inner", "name")
+
+    def __init__(self, inner: StreamTranslator, name: str) -> None:
+        self.inner = inner
+        self.name = name
+
+    def feed(self, event: str, data: str) -> list[ChatCompletionChunk]:
+        try:
+            return self.inner.feed(event, data)
+        except APIError as err:
+            err.provider = self.name
+            raise
+
+    def finish(self) -> list[ChatCompletionChunk]:
+        try:
+            return self.inner.finish()
+        except APIError as err:
+            err.provider = self.name
+            raise
 
 
 class VertexProvider(BaseProvider):
@@ -61,14 +90,9 @@ class VertexProvider(BaseProvider):
 
     def _url(self, ctx: CallContext, publisher: str, model: str, method: str) -> str:
         settings = vertex_settings.resolve(ctx.options, os.environ)
-        if settings.project is None and not ctx.api_key and not ctx.api_base:
-            raise BadRequestError(
-                "no Google Cloud project for Vertex AI: pass vertex_project=... or set GOOGLE_CLOUD_PROJECT "
-                "(or VERTEXAI_PROJECT); an express-mode api_key needs none",
-                provider=self.name,
-                model=ctx.model,
-                param="vertex_project",
-            )
+        if settings.project is None and not ctx.api_key:
+            # Not express mode: the project the credentials belong to, filled in by authorize_request.
+            settings = dataclasses.replace(settings, project=_CREDENTIALS_PROJECT)
         return model_url(ctx.api_base or None, settings, publisher, model, method)
 
     def _headers(self, ctx: CallContext, dialect_headers: Mapping[str, str] = {}) -> dict[str, str]:
@@ -93,8 +117,7 @@ class VertexProvider(BaseProvider):
         return result
 
     def chat_stream_translator(self, ctx: CallContext) -> StreamTranslator:
-        translator: StreamTranslator = _dialect(ctx)[0].provider.chat_stream_translator(ctx)
-        return translator
+        return _NamedTranslator(_dialect(ctx)[0].provider.chat_stream_translator(ctx), ctx.provider)
 
     def map_error(self, status: int, headers: Mapping[str, str], body: bytes, ctx: CallContext) -> APIError:
         return map_vertex_error(status, headers, body, ctx)
@@ -112,13 +135,28 @@ class VertexProvider(BaseProvider):
     # ------------------------------------------------------------------ auth, right before sending
 
     def authorize_request(self, request: HttpRequest, ctx: CallContext) -> HttpRequest:
+        if _PROJECT_SLOT in request.url:
+            request.url = self._with_project(request.url, self.auth.project(ctx), ctx)
         if not any(k.lower() in _CALLER_AUTH for k in request.headers):
             name, value = self.auth.header(ctx)
             request.headers[name] = value
         return request
 
     async def aauthorize_request(self, request: HttpRequest, ctx: CallContext) -> HttpRequest:
+        if _PROJECT_SLOT in request.url:
+            request.url = self._with_project(request.url, await self.auth.aproject(ctx), ctx)
         if not any(k.lower() in _CALLER_AUTH for k in request.headers):
             name, value = await self.auth.aheader(ctx)
             request.headers[name] = value
         return request
+
+    def _with_project(self, url: str, project: str | None, ctx: CallContext) -> str:
+        if not project:
+            raise BadRequestError(
+                "no Google Cloud project for Vertex AI: pass vertex_project=... or set GOOGLE_CLOUD_PROJECT "
+                "(or VERTEXAI_PROJECT), or use credentials that name one; an express-mode api_key needs none",
+                provider=self.name,
+                model=ctx.model,
+                param="vertex_project",
+            )
+        return url.replace(_PROJECT_SLOT, f"/projects/{quote(project, safe='')}/", 1)
