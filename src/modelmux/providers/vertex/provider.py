@@ -67,7 +67,7 @@ class VertexProvider(BaseProvider):
     name: ClassVar[str] = "vertex"
     default_api_base: ClassVar[str] = ""  # derived from the location, see build_url.host_for
     api_key_env: ClassVar[tuple[str, ...]] = ()  # an express-mode key only when passed: ADC is the default
-    api_base_env: ClassVar[tuple[str, ...]] = ("VERTEXAI_API_BASE",)
+    api_base_env: ClassVar[tuple[str, ...]] = ()  # the host follows the location (build_url)
     requires_api_key: ClassVar[bool] = False
     call_options: ClassVar[frozenset[str]] = frozenset(
         {
