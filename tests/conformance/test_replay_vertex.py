@@ -20,6 +20,7 @@ import pytest
 from google.genai import types as genai
 
 import modelmux
+from modelmux._registry import resolve
 from modelmux.errors import APIError
 from modelmux.providers._base import CallContext
 
@@ -263,7 +264,11 @@ def test_claude_on_vertex_end_to_end(it: Interaction) -> None:
     body = json.loads(sent.content)
     assert "model" not in body
     assert body["anthropic_version"] == "vertex-2023-10-16"
-    direct = anthropic.build_chat_request({"messages": HI}, CallContext("anthropic", model, "", stream=stream)).json
+    info = resolve(f"vertex/{model}").info  # the catalog's Vertex row, if any, sets the default max_tokens
+    direct = anthropic.build_chat_request(
+        {"messages": HI}, CallContext("anthropic", model, "", stream=stream, info=info)
+    )
+    direct = direct.json
     assert body == {**{k: v for k, v in direct.items() if k != "model"}, "anthropic_version": "vertex-2023-10-16"}
     assert body.get("stream", False) is stream
 
