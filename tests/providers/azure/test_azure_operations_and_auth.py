@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import httpx
@@ -191,3 +193,43 @@ def test_tokens_never_appear_in_errors() -> None:
             transport=httpx.MockTransport(handler),
         )
     assert "opaque-entra-token-77" not in str(info.value) + repr(info.value) + str(info.value.body)
+
+
+def test_a_kept_token_is_served_while_a_fetch_holds_the_lock(azure: FakeAzure) -> None:
+    """The async path answers from the kept token without waiting on a fetch in another thread."""
+    credential = FakeCredential()
+    modelmux.completion(
+        "azure/prod-chat", HI, api_base=ENDPOINT, azure_credential=credential, transport=azure.transport
+    )
+
+    async def go() -> Any:
+        return await asyncio.wait_for(
+            modelmux.acompletion(
+                "azure/prod-chat", HI, api_base=ENDPOINT, azure_credential=credential, transport=azure.transport
+            ),
+            timeout=5,
+        )
+
+    with held_elsewhere(azure_singleton.auth._lock) as started:  # as a slow fetch in another thread would
+        assert asyncio.run(go()).choices[0].message.content == "Hello from Azure."
+        assert time.monotonic() - started < 1.5
+    assert len(credential.calls) == 1
+
+
+@contextlib.contextmanager
+def held_elsewhere(lock: Any, seconds: float = 3.0) -> Iterator[float]:
+    """``lock`` held by another thread for ``seconds``; yields the time it was taken."""
+    taken = threading.Event()
+
+    def hold() -> None:
+        with lock:
+            taken.set()
+            time.sleep(seconds)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    taken.wait()
+    try:
+        yield time.monotonic()
+    finally:
+        thread.join()

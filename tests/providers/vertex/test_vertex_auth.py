@@ -4,9 +4,12 @@ caching and refresh, refresh off the event loop, the credentials' project, and s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import json
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -361,3 +364,43 @@ def test_only_plain_credential_kinds_are_read_from_json() -> None:
 def test_missing_credentials_file_is_an_authentication_error(tmp_path: Path) -> None:
     with pytest.raises(AuthenticationError, match="credentials failed"):
         call(Upstream(), vertex_credentials=str(tmp_path / "nope.json"), vertex_project="p")
+
+
+def test_a_warm_token_is_served_while_a_refresh_holds_the_lock() -> None:
+    """The async path answers from the kept token without waiting on a refresh in another thread."""
+    creds = FakeCredentials()
+    up = Upstream()
+    call(up, vertex_credentials=creds, vertex_project="p")  # warm
+    lock = vertex_singleton.auth._lock
+
+    async def go() -> Any:
+        return await asyncio.wait_for(
+            modelmux.acompletion(
+                "vertex/gemini-2.5-flash", HI, transport=up.transport, vertex_credentials=creds, vertex_project="p"
+            ),
+            timeout=5,
+        )
+
+    with held_elsewhere(lock) as started:  # as a slow refresh in another thread would
+        result = asyncio.run(go())
+        assert time.monotonic() - started < 1.5
+    assert result.choices[0].message.content == "hello" and len(creds.refreshes) == 1
+
+
+@contextlib.contextmanager
+def held_elsewhere(lock: Any, seconds: float = 3.0) -> Iterator[float]:
+    """``lock`` held by another thread for ``seconds``; yields the time it was taken."""
+    taken = threading.Event()
+
+    def hold() -> None:
+        with lock:
+            taken.set()
+            time.sleep(seconds)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    taken.wait()
+    try:
+        yield time.monotonic()
+    finally:
+        thread.join()

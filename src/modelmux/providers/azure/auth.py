@@ -116,9 +116,9 @@ class AzureAuth:
         return (_DEFAULT, None) if given is None else (id(given), given)
 
     def _kept(self, ctx: CallContext) -> str | None:
-        key, _ = self._key(ctx)
-        with self._lock:
-            entry = self._tokens.get(key)
+        # No lock: a fetch holds it for a network round trip, and the event loop must not wait on that
+        # (a single dict read is atomic).
+        entry = self._tokens.get(self._key(ctx)[0])
         if entry is not None and entry[1] and entry[2] - _REFRESH_MARGIN_S > time.time():
             return entry[1]
         return None

@@ -23,6 +23,7 @@ path runs it in a worker thread, and answers from the cached token without one.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import inspect
 import json
 import threading
@@ -114,15 +115,15 @@ class VertexAuth:
         if given is None:
             return _ADC, None
         if isinstance(given, dict):
-            return json.dumps(given, sort_keys=True), given
+            return hashlib.sha256(json.dumps(given, sort_keys=True).encode()).hexdigest(), given
         if isinstance(given, str):
             return given, given
         return id(given), given
 
     def _cached(self, ctx: CallContext) -> tuple[Any, str | None] | None:
-        key, _ = self._source(ctx)
-        with self._lock:
-            return self._credentials.get(key)
+        # No lock: a refresh holds it for a network round trip, and the event loop must not wait on that
+        # (a single dict read is atomic).
+        return self._credentials.get(self._source(ctx)[0])
 
     def _cached_valid(self, ctx: CallContext) -> Any:
         entry = self._cached(ctx)
