@@ -289,3 +289,31 @@ def run_claude(model: str, stream: bool, transport: ReplayTransport, token: str)
     chunks = list(result)
     assert_chunks_valid(chunks)
     return modelmux.stream_chunk_builder(chunks)
+
+
+@pytest.mark.parametrize(
+    "it",
+    [c for c in CLAUDE_CASES if c.values[0].status < 400][:2] + [c for c in CLAUDE_CASES if c.values[0].is_stream][:2],
+)
+def test_claude_on_vertex_over_real_http(it: Interaction) -> None:
+    """``api_base`` given: ``…/v1/projects/{p}/locations/{l}/publishers/anthropic/models/{m}:rawPredict`` appended."""
+    model = it.request_json["model"]
+    stream = it.stream_format == "sse"
+    with ReplayServer([it]) as server:
+        result = modelmux.completion(
+            f"vertex/{model}",
+            HI,
+            stream=stream,
+            stream_options={"include_usage": True} if stream else None,
+            api_base=server.url,
+            vertex_project="p1",
+            vertex_location="europe-west1",
+            vertex_token_provider=lambda: "ya29.http-token",
+        )
+        whole = result if isinstance(result, modelmux.ChatCompletion) else modelmux.stream_chunk_builder(list(result))
+        assert_matches(whole, expected_for(it))
+        sent = server.requests[0]
+        method = "streamRawPredict" if stream else "rawPredict"
+        assert sent.url_path == f"/v1/projects/p1/locations/europe-west1/publishers/anthropic/models/{model}:{method}"
+        assert sent.headers["authorization"] == "Bearer ya29.http-token"
+        assert json.loads(sent.body)["anthropic_version"] == "vertex-2023-10-16"

@@ -174,8 +174,8 @@ def test_credentials_file_refreshes_once_then_uses_the_cached_token(
     path = tmp_path / "adc.json"
     path.write_text(json.dumps(user_credentials("https://oauth2.googleapis.com/token")))
     up = Upstream()
-    for _ in range(3):
-        call(up, vertex_credentials=str(path), vertex_project="p")
+    for given in (str(path), path, str(path)):  # a str or a Path name the same source
+        call(up, vertex_credentials=given, vertex_project="p")
     assert len(token_server.grants) == 1
     assert "grant_type=refresh_token" in token_server.grants[0]["body"]
     assert token_server.grants[0]["url"] == "https://oauth2.googleapis.com/token"

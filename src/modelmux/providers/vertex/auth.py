@@ -26,6 +26,7 @@ import asyncio
 import hashlib
 import inspect
 import json
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -112,6 +113,8 @@ class VertexAuth:
 
     def _source(self, ctx: CallContext) -> tuple[Hashable, Any]:
         given = ctx.options.get("vertex_credentials")
+        if isinstance(given, os.PathLike):
+            given = os.fspath(given)
         if given is None:
             return _ADC, None
         if isinstance(given, dict):
