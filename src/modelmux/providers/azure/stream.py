@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 
-import pydantic
-
 from ...types import ChatCompletionChunk
 from ..openai.stream import OpenAIStreamTranslator
 
@@ -22,12 +20,10 @@ class AzureStreamTranslator(OpenAIStreamTranslator):
     __slots__ = ()
 
     def feed(self, event: str, data: str) -> list[ChatCompletionChunk]:
-        try:
-            return super().feed(event, data)
-        except pydantic.ValidationError:
+        if "prompt_filter_results" in data:  # rare: once per stream at most, so the extra parse is cheap
             payload = json.loads(data)
-            if not isinstance(payload, dict) or payload.get("object") != "" or payload.get("choices"):
-                raise
-        payload["object"] = "chat.completion.chunk"
-        payload["model"] = payload.get("model") or self.ctx.model
-        return [ChatCompletionChunk.model_validate(payload)]
+            if isinstance(payload, dict) and payload.get("object") == "" and not payload.get("choices"):
+                payload["object"] = "chat.completion.chunk"
+                payload["model"] = payload.get("model") or self.ctx.model
+                return [ChatCompletionChunk.model_validate(payload)]
+        return super().feed(event, data)
