@@ -233,3 +233,16 @@ def held_elsewhere(lock: Any, seconds: float = 3.0) -> Iterator[float]:
         yield time.monotonic()
     finally:
         thread.join()
+
+
+def test_entra_options_win_over_a_key_from_the_environment(azure: FakeAzure, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "env-key-should-not-be-sent")
+    credential = FakeCredential()
+    for options in (
+        {"azure_ad_token": TOKEN},
+        {"azure_ad_token_provider": lambda: TOKEN},
+        {"azure_credential": credential},
+    ):
+        modelmux.completion("azure/prod-chat", HI, api_base=ENDPOINT, transport=azure.transport, **options)
+    assert [r.headers.get("api-key") for r in azure.requests] == [None, None, None]
+    assert {r.headers["authorization"] for r in azure.requests} == {f"Bearer {TOKEN}"}

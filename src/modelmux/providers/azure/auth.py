@@ -2,14 +2,16 @@
 
 Resolved per call, first match wins (https://learn.microsoft.com/azure/ai-foundry/openai/reference#authentication):
 
-1. an API key (``api_key=``, ``AZURE_OPENAI_API_KEY``, ``AZURE_API_KEY``) → ``api-key: <key>``;
-2. a Microsoft Entra ID token (``azure_ad_token=``, ``AZURE_OPENAI_AD_TOKEN``) → ``Authorization: Bearer``;
-3. ``azure_ad_token_provider=`` — a callable (or coroutine function) returning a token, called for every request
+1. a Microsoft Entra ID token ``azure_ad_token=`` → ``Authorization: Bearer``;
+2. ``azure_ad_token_provider=`` — a callable (or coroutine function) returning a token, called for every request
    (``azure.identity.get_bearer_token_provider`` caches by itself);
-4. ``azure_credential=`` — any azure-identity ``TokenCredential`` (``get_token(scope)``), or else
-   ``DefaultAzureCredential()`` (``modelmux[azure]``): environment, workload and managed identity, Azure CLI…
+3. ``azure_credential=`` — any azure-identity ``TokenCredential`` (``get_token(scope)``);
+4. an API key (``api_key=``, ``AZURE_OPENAI_API_KEY``, ``AZURE_API_KEY``) → ``api-key: <key>``;
+5. a token in ``AZURE_OPENAI_AD_TOKEN`` (or ``AZURE_AD_TOKEN``);
+6. ``DefaultAzureCredential()`` (``modelmux[azure]``): environment, workload and managed identity, Azure CLI…
 
-Tokens of 4. are kept until five minutes before their ``expires_on`` and fetched again then; fetching is blocking
+Entra ID options named in the call come before a key, which may only come from the environment.
+Tokens of 3. and 6. are kept until five minutes before their ``expires_on`` and fetched again then; fetching is blocking
 I/O, so the async path runs it in a worker thread and answers from the kept token without one.
 """
 
@@ -95,14 +97,16 @@ class AzureAuth:
     # ------------------------------------------------------------------ sources
 
     def _static(self, ctx: CallContext) -> tuple[str, str] | None:
+        """A token or key known without I/O; None leaves it to a token provider or credential."""
+        options = ctx.options
+        if options.get("azure_ad_token"):
+            return self._bearer(ctx, options["azure_ad_token"])
+        if options.get("azure_ad_token_provider") or options.get("azure_credential"):
+            return None  # named by the caller: they win over a key found in the environment
         if ctx.api_key:
             return ("api-key", ctx.api_key)
-        token = ctx.options.get("azure_ad_token") or next(
-            (os.environ[name] for name in AD_TOKEN_ENV if os.environ.get(name)), None
-        )
-        if token:
-            return self._bearer(ctx, token)
-        return None
+        token = next((os.environ[name] for name in AD_TOKEN_ENV if os.environ.get(name)), None)
+        return self._bearer(ctx, token) if token else None
 
     @staticmethod
     def _bearer(ctx: CallContext, token: Any) -> tuple[str, str]:
