@@ -26,6 +26,7 @@ from modelmux.errors import error_class_for_status
 from modelmux.providers.anthropic import provider
 from modelmux.providers.anthropic.convert_messages import convert_messages
 
+
 def native_param(block: dict[str, Any]) -> dict[str, Any]:
     """A response block as a request block: the SDK's ``citations: null`` on text is left out."""
     return {k: v for k, v in block.items() if not (k == "citations" and v is None)}

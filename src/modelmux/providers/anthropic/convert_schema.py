@@ -37,9 +37,7 @@ __all__ = ["MAX_DEPTH", "MAX_NODES", "object_schema", "strict_schema"]
 MAX_DEPTH = 64
 MAX_NODES = 20_000
 
-_FORMATS = frozenset(
-    {"date-time", "time", "date", "duration", "email", "hostname", "uri", "ipv4", "ipv6", "uuid"}
-)
+_FORMATS = frozenset({"date-time", "time", "date", "duration", "email", "hostname", "uri", "ipv4", "ipv6", "uuid"})
 _TYPES = frozenset({"object", "array", "string", "integer", "number", "boolean", "null"})
 _DEF_KEYS = ("$defs", "definitions")
 # Handled explicitly below; anything else left in a subschema is described.
@@ -59,7 +57,9 @@ def object_schema(schema: Any, where: str, param: str) -> dict[str, Any]:
     if kind is None:
         return {"type": "object", **schema}
     if kind != "object":
-        raise bad_request(f"{where} must describe an object (Anthropic tool inputs are objects), got type {kind!r}", param)
+        raise bad_request(
+            f"{where} must describe an object (Anthropic tool inputs are objects), got type {kind!r}", param
+        )
     return dict(schema)
 
 

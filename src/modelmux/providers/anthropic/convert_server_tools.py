@@ -72,7 +72,10 @@ _FAMILIES: dict[str, tuple[frozenset[str], dict[str, _Check], frozenset[str]]] =
     ),
     "memory": (frozenset({"memory"}), {}, frozenset()),
 }
-_COMMON: dict[str, _Check] = {"cache_control": _optional(_object), "defer_loading": _optional(lambda v: v in (True, False))}
+_COMMON: dict[str, _Check] = {
+    "cache_control": _optional(_object),
+    "defer_loading": _optional(lambda v: v in (True, False)),
+}
 
 
 def is_server_tool(tool: Mapping[str, Any]) -> bool:

@@ -36,7 +36,6 @@ from .warn import warn
 __all__ = ["convert_tool_choice", "convert_tools"]
 
 
-
 def convert_tools(tools: Any, profile: ModelProfile, ctx: CallContext) -> list[dict[str, Any]]:
     if not isinstance(tools, list):
         raise bad_request("tools must be a list", "tools")

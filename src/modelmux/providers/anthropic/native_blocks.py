@@ -24,7 +24,7 @@ from typing import Any
 from .convert_response_format import JSON_TOOL_NAME
 from .errors import bad_request
 
-__all__ = ["CONTENT_BLOCKS", "canonical_block", "dump_input", "needs_native", "native_turn"]
+__all__ = ["CONTENT_BLOCKS", "canonical_block", "dump_input", "native_turn", "needs_native"]
 
 CONTENT_BLOCKS = "content_blocks"
 

@@ -166,7 +166,7 @@ class AnthropicStreamTranslator:
             self._other_seen = True
         if kind not in _PLAIN:
             self._native = True
-        block = _Block(_KINDS.get(kind, "other"), native, start=self._length)
+        block = _Block(_KINDS.get(str(kind), "other"), native, start=self._length)
         if block.kind == "tool" and native.get("name") == JSON_TOOL_NAME:
             block.kind = "json"
         self._blocks[payload["index"]] = block
