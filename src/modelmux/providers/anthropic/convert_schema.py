@@ -55,7 +55,7 @@ def object_schema(schema: Any, where: str, param: str) -> dict[str, Any]:
         raise bad_request(f"{where} must be a JSON schema object", param)
     kind = schema.get("type")
     if kind is None:
-        return {"type": "object", **schema}
+        return {"type": "object", **{k: v for k, v in schema.items() if k != "type"}}
     if kind != "object":
         raise bad_request(
             f"{where} must describe an object (Anthropic tool inputs are objects), got type {kind!r}", param
