@@ -113,18 +113,6 @@ def test_minimal_body_and_streaming_flag() -> None:
     assert streamed["stream"] is True
 
 
-def test_every_supported_param_is_a_documented_table_row() -> None:
-    from modelmux.providers.anthropic.build_request import PARAMETERS
-
-    assert set(PARAMETERS) == set(provider.supported_params)
-    assert all(doc.startswith("https://platform.claude.com/docs/") for _, doc in PARAMETERS.values())
-
-
-def test_max_completion_tokens_wins_over_max_tokens() -> None:
-    assert build({"messages": HI, "max_tokens": 10, "max_completion_tokens": 20})["max_tokens"] == 20
-    assert build({"messages": HI, "max_completion_tokens": 7})["max_tokens"] == 7
-
-
 def test_max_tokens_sources() -> None:
     assert body(max_tokens=100)["max_tokens"] == 100
     assert body(max_tokens=100, max_completion_tokens=200)["max_tokens"] == 200
