@@ -123,7 +123,7 @@ class _Normaliser:
             out[target] = [*out.get(target, ()), *(self._schema(v, depth + 1) for v in variants)]
         types = self._types(schema.get("type"))
         if types and not ("enum" in out or "const" in out):
-            out["type"] = schema["type"] if isinstance(schema["type"], str) else list(types)
+            out["type"] = schema["type"] if isinstance(schema["type"], str) else list(schema["type"])
         for key in ("title", "description"):
             if isinstance(schema.get(key), str):
                 out[key] = schema[key]
