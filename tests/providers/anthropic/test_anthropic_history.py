@@ -223,6 +223,12 @@ def test_edited_message_with_stale_content_blocks_is_a_bad_request() -> None:
         turns_of([Q, no_calls])
     with pytest.raises(BadRequestError, match="must be a list"):
         turns_of([Q, {**message, "content_blocks": [{"no": "type"}]}])
+    with pytest.raises(BadRequestError, match="must be a list"):
+        turns_of([Q, {**message, "content_blocks": "text"}])
+    with pytest.raises(BadRequestError, match="string 'id'"):
+        turns_of([Q, {**message, "content_blocks": [{"type": "tool_use", "id": ["x"], "name": "f"}]}])
+    with pytest.raises(BadRequestError, match="string 'text'"):
+        turns_of([Q, {**message, "content_blocks": [{"type": "text", "text": None}]}])
     # Without content_blocks the edited message is sent from its OpenAI fields.
     plain = {k: v for k, v in edited.items() if k != "content_blocks"}
     assert [b["type"] for b in turns_of([Q, plain, NEXT])[1]["content"]] == ["thinking", "text", "tool_use"]

@@ -19,8 +19,9 @@ official SDKs apply before sending (``transform_schema``), written for modelmux:
   the ``description`` as JSON text (``{"minimum": 1}``), so the model still sees it: never sent where the
   API would refuse it, never silently lost.
 
-References are not expanded (the output is linear in the input). A ``$ref`` must point into the schema's
-own ``$defs``/``definitions``; recursive definitions are refused (the docs list recursive schemas as not
+References are not expanded (the output is linear in the input). A ``$ref`` is sent alone, as the SDK
+sends it (keywords beside it are dropped: the definition describes itself), and must point into the
+schema's own ``$defs``/``definitions``; recursive definitions are refused (the docs list recursive schemas as not
 supported), as are schemas deeper than :data:`MAX_DEPTH` or larger than :data:`MAX_NODES` subschemas.
 """
 
@@ -48,14 +49,18 @@ _STRUCTURAL = frozenset(
 
 
 def object_schema(schema: Any, where: str, param: str) -> dict[str, Any]:
-    """A tool ``input_schema``: ``None`` / ``{}`` / no ``type`` → ``type: object``; other root types refused."""
+    """A tool ``input_schema``: ``None`` / ``{}`` → ``{"type": "object", "properties": {}}``; no ``type`` →
+    ``type: object`` added; other root types refused."""
     if schema is None:
         return {"type": "object", "properties": {}}
     if not isinstance(schema, Mapping):
         raise bad_request(f"{where} must be a JSON schema object", param)
     kind = schema.get("type")
-    if kind is None:
-        return {"type": "object", **{k: v for k, v in schema.items() if k != "type"}}
+    if kind is None:  # {} or a schema that left out its type; an empty one gets the properties it implies
+        out = {"type": "object", **{k: v for k, v in schema.items() if k != "type"}}
+        if len(out) == 1:
+            out["properties"] = {}
+        return out
     if kind != "object":
         raise bad_request(
             f"{where} must describe an object (Anthropic tool inputs are objects), got type {kind!r}", param
@@ -112,6 +117,9 @@ class _Normaliser:
             if not isinstance(ref, str) or ref not in self.defs:
                 raise self._fail(f"$ref {ref!r} must point into the schema's own $defs or definitions")
             out["$ref"] = ref
+            # A reference stands alone, as the official SDK sends it (the definition carries its own
+            # description); siblings next to $ref are not what Anthropic's schema subset documents.
+            return out
         self._literals(schema, out, rest)
         for key in ("anyOf", "oneOf", "allOf"):
             variants = schema.get(key)
@@ -130,7 +138,7 @@ class _Normaliser:
             elif key in schema:
                 rest[key] = schema[key]
         if "object" in types or "properties" in schema:
-            if not types and not ("enum" in out or "const" in out or "$ref" in out):
+            if not types and not ("enum" in out or "const" in out):
                 out["type"] = "object"
             self._object(schema, out, rest, depth)
         elif "additionalProperties" in schema:

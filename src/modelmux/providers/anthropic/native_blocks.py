@@ -98,8 +98,11 @@ def native_turn(value: Any, content: Any, tool_uses: list[dict[str, Any]], where
                 kept.update({k: block[k] for k in ("citations", "cache_control") if block.get(k)})
                 blocks.append(kept)
         elif kind == "tool_use":
-            ids.append((block.get("id"), block.get("name")))
-            blocks.append(by_id.get(block.get("id")) or dict(block))
+            call_id = block.get("id")
+            if not isinstance(call_id, str):
+                raise bad_request(f"{where}.content_blocks: a tool_use block needs a string 'id'", "messages")
+            ids.append((call_id, block.get("name")))
+            blocks.append(by_id.get(call_id) or dict(block))
         else:
             blocks.append(dict(block))
     if "".join(texts) != _text_of(content) or ids != [(u["id"], u["name"]) for u in tool_uses]:
