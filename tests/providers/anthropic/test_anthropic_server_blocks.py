@@ -210,3 +210,25 @@ def test_in_band_error_after_chunks(error: dict[str, Any], cls: type[Exception],
         translator.feed("error", json.dumps({"type": "error", "error": error}))
     assert info.value.status_code == status  # type: ignore[attr-defined]
     assert info.value.provider == "anthropic"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        [1, 2],
+        {"type": "message_start", "message": "x"},
+        {"type": "message_delta", "delta": ["end_turn"]},
+        {"type": "message_delta", "usage": 5},
+        {"type": "content_block_start", "index": 0, "content_block": "text"},
+    ],
+)
+def test_garbage_events_are_value_errors_the_core_reports_as_upstream_errors(event: Any) -> None:
+    translator = provider.chat_stream_translator(make_ctx(stream=True))
+    with pytest.raises(ValueError):
+        translator.feed("", json.dumps(event))
+
+
+@pytest.mark.parametrize("content", [None, "text", [1], [{"type": "text", "text": "x"}, "y"]])
+def test_garbage_answers_are_value_errors(content: Any) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        provider.parse_chat_response(json.dumps(message(content)).encode(), make_ctx())

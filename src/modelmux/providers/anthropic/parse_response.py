@@ -50,6 +50,8 @@ def parse_message(data: dict[str, Any], ctx: CallContext) -> ChatCompletion:
     thinking_blocks: list[dict[str, Any]] = []
     tool_calls: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
+    if not isinstance(data["content"], list) or not all(isinstance(b, dict) for b in data["content"]):
+        raise ValueError("Anthropic answer content is not a list of blocks")
     blocks = [canonical_block(block) for block in data["content"]]
     for block in blocks:
         kind = block["type"]

@@ -96,6 +96,8 @@ class AnthropicStreamTranslator:
         if not data or data.isspace() or self._done:
             return []
         payload = from_json(data)
+        if not isinstance(payload, dict):
+            raise ValueError("Anthropic stream event is not a JSON object")
         kind = payload.get("type") or event
         if kind == "content_block_delta":
             return self._delta(payload)
@@ -104,7 +106,7 @@ class AnthropicStreamTranslator:
         if kind == "content_block_stop":
             return self._stop(payload)
         if kind == "message_start":
-            return self._message_start(payload["message"])
+            return self._message_start(_object(payload["message"]))
         if kind == "message_delta":
             self._message_delta(payload)
             return []
@@ -132,13 +134,13 @@ class AnthropicStreamTranslator:
 
     def _message_start(self, message: dict[str, Any]) -> list[ChatCompletionChunk]:
         self._chunks = ChunkFactory(message.get("id") or "msg_unknown", message.get("model") or self._ctx.model)
-        self._usage.update(message.get("usage") or {})
+        self._usage.update(_object(message.get("usage")))
         return [self._chunks.delta({"role": "assistant", "content": ""})]
 
     def _message_delta(self, payload: dict[str, Any]) -> None:
         # message_delta usage is cumulative; fields it leaves out keep their earlier values.
-        self._usage.update({k: v for k, v in (payload.get("usage") or {}).items() if v is not None})
-        stop_reason = (payload.get("delta") or {}).get("stop_reason")
+        self._usage.update({k: v for k, v in _object(payload.get("usage")).items() if v is not None})
+        stop_reason = _object(payload.get("delta")).get("stop_reason")
         if stop_reason is not None:  # several message_delta events: the last stop reason wins
             self._stop_reason = stop_reason
 
@@ -159,6 +161,8 @@ class AnthropicStreamTranslator:
 
     def _start(self, payload: dict[str, Any]) -> list[ChatCompletionChunk]:
         native = payload.get("content_block") or {}
+        if not isinstance(native, dict):
+            raise ValueError("content_block_start without a content block object")
         kind = native.get("type")
         if kind in _THINKING:
             self._native = self._native or self._other_seen
@@ -190,9 +194,9 @@ class AnthropicStreamTranslator:
     def _delta(self, payload: dict[str, Any]) -> list[ChatCompletionChunk]:
         block = self._blocks.get(payload.get("index", -1))
         delta = payload.get("delta") or {}
-        kind = delta.get("type")
-        if block is None:
+        if block is None or not isinstance(delta, dict):
             return []
+        kind = delta.get("type")
         if kind == "text_delta" and block.kind == "text":
             return self._text(block, delta.get("text") or "")
         if kind == "input_json_delta":
@@ -247,6 +251,15 @@ class AnthropicStreamTranslator:
             return []
         block.parts.append(text)
         return [self._factory().delta({"reasoning_content": text})]
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object field (``{}`` when absent); anything else is a garbage answer (→ UpstreamError)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a JSON object in the Anthropic stream, got {type(value).__name__}")
+    return value
 
 
 _KINDS = {"text": "text", "tool_use": "tool", "thinking": "thinking", "redacted_thinking": "redacted"}
