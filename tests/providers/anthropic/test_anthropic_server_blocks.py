@@ -134,6 +134,13 @@ def test_annotations_arrive_when_their_text_block_ends() -> None:
     assert len(blocks_chunks) == 1 and chunks.index(blocks_chunks[0]) == len(chunks) - 3  # before finish, usage
 
 
+def test_server_tool_use_counts_are_kept_in_usage() -> None:
+    native = message(BLOCKS)
+    native["usage"] = {**native["usage"], "server_tool_use": {"web_search_requests": 2, "web_fetch_requests": 1}}
+    usage = parse(native).usage
+    assert usage is not None and usage.server_tool_use == {"web_search_requests": 2, "web_fetch_requests": 1}  # type: ignore[attr-defined]
+
+
 def test_plain_answers_carry_no_content_blocks_streamed_or_not() -> None:
     plain = [THINK, {"type": "text", "text": "Hi."}, {"type": "tool_use", "id": "t1", "name": "f", "input": {"a": 1}}]
     assert "content_blocks" not in parse(message(plain, "tool_use")).choices[0].message.model_dump()

@@ -186,6 +186,9 @@ class AnthropicStreamTranslator:
             }
             return [self._factory().delta({"tool_calls": [call]})]
         if block.kind == "text":
+            if native.get("citations"):  # citations normally arrive as deltas, but a start block may carry some
+                block.citations = list(native["citations"])
+                self._native = True
             return self._text(block, native.get("text") or "")
         if block.kind == "thinking":
             return self._thinking(block, native.get("thinking") or "")
