@@ -134,6 +134,19 @@ def test_annotations_arrive_when_their_text_block_ends() -> None:
     assert len(blocks_chunks) == 1 and chunks.index(blocks_chunks[0]) == len(chunks) - 3  # before finish, usage
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_code_execution_container_is_kept(stream: bool) -> None:
+    container = {"id": "container_1", "expires_at": "2026-01-01T00:00:00Z"}
+    blocks = [{"type": "text", "text": "ran"}]
+    if stream:
+        events = events_for(blocks, "end_turn")
+        events[-2]["delta"]["container"] = container
+        result = stream_result(sse(events))
+    else:
+        result = parse({**message(blocks), "container": container})
+    assert result.choices[0].message.container == container  # type: ignore[attr-defined]
+
+
 def test_server_tool_use_counts_are_kept_in_usage() -> None:
     native = message(BLOCKS)
     native["usage"] = {**native["usage"], "server_tool_use": {"web_search_requests": 2, "web_fetch_requests": 1}}

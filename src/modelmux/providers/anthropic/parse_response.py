@@ -13,6 +13,10 @@ https://platform.claude.com/docs/en/api/messages — content blocks:
   field: when the answer has any (or citations, or thinking after other blocks), ``message.content_blocks``
   keeps every native block in order (:mod:`.native_blocks`), so that sending the message back continues
   a ``pause_turn``.
+
+The code execution tool's ``container`` (``{"id", "expires_at"}``) is kept as ``message.container``; to
+reuse it on the next request pass ``extra_body={"container": container["id"]}`` (not sent automatically:
+an expired container would turn a working conversation into an error).
 """
 
 from __future__ import annotations
@@ -78,6 +82,8 @@ def parse_message(data: dict[str, Any], ctx: CallContext) -> ChatCompletion:
         extra["annotations"] = annotations
     if needs_native(blocks):
         extra[CONTENT_BLOCKS] = blocks
+    if isinstance(data.get("container"), dict):
+        extra["container"] = data["container"]
     stop_reason = data.get("stop_reason")
     return make_completion(
         id=data["id"],

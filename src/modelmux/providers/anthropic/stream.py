@@ -19,7 +19,8 @@ Output, equal to :mod:`.parse_response` once accumulated with ``stream_chunk_bui
   ``partial_json`` streams as ``content`` instead;
 * server tool blocks (``server_tool_use`` and its input, ``*_tool_result``) and unknown blocks are
   rebuilt, and when the answer needs them (:func:`.native_blocks.needs_native`) one delta carries
-  ``content_blocks`` (every native block in order) just before the finish chunk;
+  ``content_blocks`` (every native block in order) just before the finish chunk, with the code execution
+  ``container`` when ``message_delta`` named one;
 * ``message_delta`` records the stop reason and usage (a later one replaces an earlier one: the last
   wins); ``message_stop`` → the finish chunk, then the usage chunk when ``ctx.include_usage``.
 
@@ -88,6 +89,7 @@ class AnthropicStreamTranslator:
         self._length = 0  # characters of content emitted
         self._usage: dict[str, Any] = {}
         self._stop_reason: str | None = None
+        self._container: dict[str, Any] | None = None  # the code execution container, from message_delta
         self._native = False  # the answer needs content_blocks
         self._other_seen = False  # a non-thinking block started (thinking after it needs content_blocks)
         self._done = False
@@ -140,7 +142,10 @@ class AnthropicStreamTranslator:
     def _message_delta(self, payload: dict[str, Any]) -> None:
         # message_delta usage is cumulative; fields it leaves out keep their earlier values.
         self._usage.update({k: v for k, v in _object(payload.get("usage")).items() if v is not None})
-        stop_reason = _object(payload.get("delta")).get("stop_reason")
+        delta = _object(payload.get("delta"))
+        if isinstance(delta.get("container"), dict):
+            self._container = delta["container"]
+        stop_reason = delta.get("stop_reason")
         if stop_reason is not None:  # several message_delta events: the last stop reason wins
             self._stop_reason = stop_reason
 
@@ -148,8 +153,13 @@ class AnthropicStreamTranslator:
         self._done = True
         factory = self._factory()
         chunks: list[ChatCompletionChunk] = []
+        kept: dict[str, Any] = {}
         if self._native:
-            chunks.append(factory.delta({CONTENT_BLOCKS: [block.rebuilt() for block in self._order]}))
+            kept[CONTENT_BLOCKS] = [block.rebuilt() for block in self._order]
+        if self._container is not None:
+            kept["container"] = self._container
+        if kept:
+            chunks.append(factory.delta(kept))
         finish = map_stop_reason(self._stop_reason, self._tool_count > 0)
         chunks.append(factory.delta({}, finish_reason=finish, native_finish_reason=self._stop_reason))
         usage = convert_usage(self._usage) if self._ctx.include_usage else None
