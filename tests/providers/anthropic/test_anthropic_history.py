@@ -41,6 +41,11 @@ def test_refusal_next_to_content_and_tool_calls_keeps_everything_in_order() -> N
     assert turns[1]["content"][1]["text"] == "Not that part."
 
 
+def test_content_part_with_an_object_as_type_is_a_bad_request() -> None:
+    with pytest.raises(BadRequestError, match="not accepted here"):
+        convert_messages([{"role": "system", "content": [{"type": {"items": 0}}]}, Q])
+
+
 def test_refusal_of_the_wrong_type_is_a_bad_request() -> None:
     with pytest.raises(BadRequestError, match="refusal must be a string"):
         convert_messages([Q, {"role": "assistant", "refusal": ["x"]}])

@@ -252,3 +252,9 @@ def test_garbage_events_are_value_errors_the_core_reports_as_upstream_errors(eve
 def test_garbage_answers_are_value_errors(content: Any) -> None:
     with pytest.raises((ValueError, TypeError)):
         provider.parse_chat_response(json.dumps(message(content)).encode(), make_ctx())
+
+
+@pytest.mark.parametrize("usage", ["x", [1]])
+def test_garbage_usage_is_a_value_error(usage: Any) -> None:
+    with pytest.raises(ValueError, match="usage"):
+        provider.parse_chat_response(json.dumps({**message([]), "usage": usage}).encode(), make_ctx())

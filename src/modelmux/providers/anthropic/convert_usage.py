@@ -21,6 +21,8 @@ __all__ = ["convert_usage"]
 def convert_usage(usage: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not usage:
         return None
+    if not isinstance(usage, Mapping):
+        raise ValueError("Anthropic usage is not a JSON object")
     created = usage.get("cache_creation_input_tokens") or 0
     read = usage.get("cache_read_input_tokens") or 0
     details = usage.get("output_tokens_details")
