@@ -216,7 +216,7 @@ class Gateway:
             raise HTTPError(404, f"Invalid URL ({scope['method']} {path[:200]}).", code="unknown_url")
         methods, param = matched
         if browser.is_preflight(scope["method"], headers):
-            await Response(204, b"", b"text/plain", browser.preflight_headers(headers)).send(send)
+            await Response(200, b"", b"text/plain", browser.preflight_headers(headers)).send(send)
             return
         origin = browser.check_origin(headers)
         if origin is not None:
