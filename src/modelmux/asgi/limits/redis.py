@@ -189,7 +189,7 @@ class RedisLimiter:
             raise
         except self._store_errors as exc:
             self._failed(exc)
-            self._orphan(keys, token)  # the reply may be what was lost: the script may have run
+            self._spawn(self._forget(keys, token))  # the reply may be what was lost: the script may have run
             raise LimiterError(f"the Redis limit store failed: {type(exc).__name__}") from None
         self._recovered()
         if not allowed:
