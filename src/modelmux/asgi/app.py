@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .auth import Authenticator
-from .body import ClientGone, read_body
+from .body import ClientGone, read_body, within
 from .browser import BrowserPolicy
 from .config import GatewayConfig, ServerSettings, load_config
 from .disconnect import until_disconnect
@@ -114,18 +113,6 @@ def _content_length(headers: Mapping[str, str]) -> int | None:
     return int(value)
 
 
-if sys.version_info >= (3, 11):
-
-    async def _within(seconds: float, sent: Awaitable[None]) -> None:
-        async with asyncio.timeout(seconds):  # no task per write, unlike wait_for
-            await sent
-
-else:  # pragma: no cover - Python 3.10
-
-    async def _within(seconds: float, sent: Awaitable[None]) -> None:
-        await asyncio.wait_for(sent, seconds)
-
-
 class _Tracked:
     """``send``, remembering whether the response has started (after that an error can only be logged), adding
     ``extra`` headers (CORS) to it, and giving up on a client that leaves a write unread for ``timeout`` seconds."""
@@ -144,7 +131,7 @@ class _Tracked:
             if self.extra:
                 message = {**message, "headers": [*message.get("headers", ()), *self.extra]}
         try:
-            await _within(self._timeout, self._send(message))
+            await within(self._timeout, self._send(message))
         except asyncio.TimeoutError:  # the server's write buffer stayed full: nobody reads the answer
             raise ClientGone from None
 

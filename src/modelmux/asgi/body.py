@@ -4,12 +4,30 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from .errors import HTTPError
 from .types import Message, Receive
 
-__all__ = ["ClientGone", "read_body", "too_large", "too_slow"]
+__all__ = ["ClientGone", "read_body", "too_large", "too_slow", "within"]
+
+T = TypeVar("T")
+
+if sys.version_info >= (3, 11):
+
+    async def within(seconds: float, work: Awaitable[T]) -> T:
+        """``await work``, or :class:`asyncio.TimeoutError` after ``seconds`` (no task per call, unlike wait_for)."""
+        async with asyncio.timeout(seconds):
+            return await work
+
+else:  # pragma: no cover - Python 3.10
+
+    async def within(seconds: float, work: Awaitable[T]) -> T:
+        """``await work``, or :class:`asyncio.TimeoutError` after ``seconds``."""
+        return await asyncio.wait_for(work, seconds)
 
 #: Sent with a 408: the unread rest of the body must not be parsed as the next request.
 _CLOSE = ((b"connection", b"close"),)
@@ -73,6 +91,6 @@ async def _next(receive: Receive, deadline: float | None, timeout: float | None)
     if left <= 0:
         raise too_slow(timeout)
     try:
-        return await asyncio.wait_for(receive(), left)
+        return await within(left, receive())
     except asyncio.TimeoutError:
         raise too_slow(timeout) from None
