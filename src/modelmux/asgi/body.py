@@ -29,6 +29,7 @@ else:  # pragma: no cover - Python 3.10
         """``await work``, or :class:`asyncio.TimeoutError` after ``seconds``."""
         return await asyncio.wait_for(work, seconds)
 
+
 #: Sent with a 408: the unread rest of the body must not be parsed as the next request.
 _CLOSE = ((b"connection", b"close"),)
 
