@@ -9,6 +9,7 @@ OpenAI-shaped JSON error; the limiter slot is released however the request ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -191,7 +192,8 @@ class Gateway:
         except Exception as exc:
             error = exc if isinstance(exc, HTTPError) else internal_error(exc)
             if not tracked.started:
-                await error_response(error).send(tracked)
+                with contextlib.suppress(ClientGone):  # nobody reads the answer either
+                    await error_response(error).send(tracked)
 
     async def _serve(self, scope: Scope, receive: Receive, send: _Tracked) -> None:
         headers = _headers(scope, self.config.server)
