@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -14,8 +14,10 @@ import redis
 import redis.asyncio
 from gateway_helpers import BOB, keyed_config, make_app, raw
 
-from conftest import RestartableRedis
 from modelmux.asgi.limits import LimiterError, RedisLimiter
+
+if TYPE_CHECKING:  # the fixture's type only: another conftest module may own the name at run time
+    from conftest import RestartableRedis
 
 CHAT = {"model": "mock/demo", "messages": [{"role": "user", "content": "hi"}]}
 
