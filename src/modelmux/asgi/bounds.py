@@ -12,9 +12,6 @@ Embedding sizes are the library's own limits (``modelmux._embeddings``), checked
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from .errors import HTTPError
 
 __all__ = [
@@ -27,7 +24,6 @@ __all__ = [
     "MAX_TOOLS",
     "MAX_TOOL_CALLS_PER_MESSAGE",
     "check_count",
-    "check_schemas",
     "too_complex",
 ]
 
@@ -65,26 +61,3 @@ def too_complex(message: str, param: str) -> HTTPError:
 def check_count(count: int, limit: int, what: str, param: str) -> None:
     if count > limit:
         raise too_complex(f"Too many {what}: {count} (at most {limit}).", param)
-
-
-def check_schemas(schemas: Iterable[tuple[str, Any]]) -> None:
-    """400 when the schemas hold more than :data:`MAX_SCHEMA_NODES` values together, or one nests too deep.
-
-    ``schemas`` yields ``(param, schema)`` pairs. The walk is iterative and stops at the first value over a
-    limit, so its own cost is bounded by the limits whatever the input.
-    """
-    nodes = 0  # values seen so far: counted when pushed, so no huge container is copied before the check
-    for param, schema in schemas:
-        stack: list[tuple[Any, int]] = [(schema, 1)]
-        nodes += 1
-        while stack:
-            value, depth = stack.pop()
-            if depth > MAX_SCHEMA_DEPTH:
-                raise too_complex(f"'{param}' nests deeper than {MAX_SCHEMA_DEPTH} levels.", param)
-            children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-            nodes += len(children)
-            if nodes > MAX_SCHEMA_NODES:
-                raise too_complex(
-                    f"The request's schemas are too large: over {MAX_SCHEMA_NODES} JSON values in total.", param
-                )
-            stack.extend((v, depth + 1) for v in children)

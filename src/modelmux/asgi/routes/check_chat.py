@@ -16,9 +16,9 @@ from ..bounds import (
     MAX_TOOL_CALLS_PER_MESSAGE,
     MAX_TOOLS,
     check_count,
-    check_schemas,
 )
 from ..validate import bad_request, check_fields, expect
+from .check_schema import check_schemas
 
 __all__ = ["check_chat"]
 
