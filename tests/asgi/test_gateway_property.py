@@ -318,9 +318,9 @@ def test_any_headers(extra: list[tuple[bytes, bytes]], keep_auth: bool) -> None:
 filename_values = (
     st.text(max_size=12)
     | st.text(any_char, max_size=6).map(lambda t: "UTF-8''" + t)
-    | st.lists(st.sampled_from(["%", "%2", "%zz", "%E2%82%AC", "%ff", "%ED%A0%80", "a", " ", "%00", '"']), max_size=6).map(
-        lambda bits: "UTF-8''" + "".join(bits)
-    )
+    | st.lists(
+        st.sampled_from(["%", "%2", "%zz", "%E2%82%AC", "%ff", "%ED%A0%80", "a", " ", "%00", '"']), max_size=6
+    ).map(lambda bits: "UTF-8''" + "".join(bits))
 )
 
 
@@ -360,6 +360,8 @@ def test_any_multipart_form(fields: dict[str, str], filename_param: bytes, filen
 
 def test_the_app_is_still_whole() -> None:
     status, answer = check(
-        "/v1/chat/completions", [AUTH, JSON_CT], b'{"model": "mock/echo", "messages": [{"role": "user", "content": "ok"}]}'
+        "/v1/chat/completions",
+        [AUTH, JSON_CT],
+        b'{"model": "mock/echo", "messages": [{"role": "user", "content": "ok"}]}',
     )
     assert status == 200 and answer["choices"][0]["message"]["content"] == "ok"

@@ -59,6 +59,7 @@ def media_type(request: Request) -> str:
 # row): digits all become "0", "E" becomes "e" and "+" goes, then two substring searches. Two C passes over the
 # body, several times faster than a regular expression; a false alarm (such text inside a string) only costs the
 # exact check.
+_UTF8_BOM = b"\xef\xbb\xbf"
 _DIGITS_TO_ZERO = bytes.maketrans(b"0123456789E", b"0000000000e")
 _LONG_EXPONENT = b"e000"
 _LONG_DIGITS = b"0" * 309
@@ -96,12 +97,16 @@ def parse_json(body: bytes) -> Any:
     then fail far later (a 500 when the body is encoded for the upstream). Only numbers too large for a float are
     checked afterwards, and only when the body could hold one.
     """
+    if body.startswith(_UTF8_BOM):  # RFC 8259 section 8.1: parsers MAY ignore it; some Windows tools write one
+        body = body[len(_UTF8_BOM) :]
     try:
         data = from_json(body, allow_inf_nan=False)
     except ValueError as exc:
         reason = str(exc)
         if "recursion limit" in reason:
             reason = f"nested deeper than {MAX_JSON_DEPTH} levels"
+        elif any(word in reason for word in ("surrogate", "hex escape", "unicode")):
+            reason = f"text must be valid Unicode: no lone surrogates (\\ud800-\\udfff), no invalid UTF-8; {reason}"
         raise _parse_error(reason) from None
     if _may_overflow(body):
         try:
