@@ -97,7 +97,7 @@ async def _call(method: str, path: str, headers: list[tuple[bytes, bytes]], body
         "method": method,
         "scheme": "http",
         "path": path,
-        "raw_path": path.encode(),
+        "raw_path": path.encode("utf-8", "surrogatepass"),
         "root_path": "",
         "query_string": b"",
         "headers": headers,

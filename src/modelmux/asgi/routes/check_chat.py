@@ -1,7 +1,10 @@
-"""The chat request's fields, checked for JSON type and shape (OpenAI API reference, "Create chat completion").
+"""The chat request's fields, checked for JSON type, shape and size (OpenAI API reference, "Create chat completion").
 
 Ranges (temperature 0 to 2, top_p, n...) are checked by ``modelmux.acompletion`` itself; here only what could
-otherwise reach provider code in a shape it does not expect.
+otherwise reach provider code in a shape it does not expect: messages and their content parts (the fields of
+OpenAI's part types typed; other part types go on to the provider, which takes or refuses them), tool calls, tools
+(function and custom tools field by field; other kinds, such as Anthropic server tools, by their ``type``), and the
+sizes in :mod:`modelmux.asgi.bounds`, so that the translation's work is bounded before it starts.
 """
 
 from __future__ import annotations
