@@ -179,7 +179,7 @@ def _deep(depth: int) -> Any:
 
 
 async def test_json_depth_up_to_the_parser_limit_is_sent_upstream(gateway: Gateway, upstream: FakeUpstream) -> None:
-    # The body object is level 1, so a field holds MAX_JSON_DEPTH - 1 more levels.
+    # The body object counts: the 0 in "x" sits inside it and MAX_JSON_DEPTH - 1 arrays.
     body = {"model": "up/ok", "messages": [USER], "x": _deep(MAX_JSON_DEPTH - 1)}
     response = await post(gateway, "/v1/chat/completions", body)
     assert response.status_code == 200, response.text
@@ -383,3 +383,51 @@ async def test_health_answers_while_a_10_mb_request_is_in_flight(gateway: Gatewa
     upstream.gate.set()
     assert (await asyncio.wait_for(big, 30)).status_code == 200
     assert max(latencies) < 1.0, latencies
+
+
+# ---------------------------------------------------------------- JSON inside strings
+
+
+def _native_app() -> tuple[Gateway, Any]:
+    from test_gateway_property import NativeUpstreams
+
+    config = keyed_config()
+    config["models"]["an/claude"] = {"model": "anthropic/claude-sonnet-4-5", "api_key_env": "UPSTREAM_KEY"}
+    config["models"]["ge/gemini"] = {"model": "gemini/gemini-2.5-flash", "api_key_env": "UPSTREAM_KEY"}
+    upstreams = NativeUpstreams()
+    return make_app(config, transport=upstreams), upstreams
+
+
+def _deep_text(depth: int) -> str:
+    """A value inside ``depth`` arrays."""
+    return "[" * depth + "0" + "]" * depth
+
+
+def _turn(arguments: str, result: Any = "ok") -> list[dict[str, Any]]:
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": arguments}}
+    return [
+        USER,
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": result},
+        USER,
+    ]
+
+
+@pytest.mark.parametrize("model", ["an/claude", "ge/gemini", "up/ok", "mock/echo"])
+async def test_json_inside_tool_calls_and_results_is_bounded_like_the_body(model: str) -> None:
+    """Providers parse arguments and results and nest them in the native body: what the body parser refuses is a 400
+    there too (never a RecursionError or an unencodable surrogate, a 500 when the body is sent)."""
+    app, _ = _native_app()
+    ok = '{"a": ' + _deep_text(MAX_JSON_DEPTH - 1) + "}"
+    response = await post(app, "/v1/chat/completions", {"model": model, "messages": _turn(ok)})
+    assert response.status_code == 200, response.text
+    for bad in ('{"a": ' + _deep_text(MAX_JSON_DEPTH) + "}", '{"a": ' + _deep_text(5000) + "}", '{"a": "\\ud800"}'):
+        response = await post(app, "/v1/chat/completions", {"model": model, "messages": _turn(bad)})
+        refused(response, "messages[1].tool_calls[0].function.arguments", "invalid_json")
+        response = await post(app, "/v1/chat/completions", {"model": model, "messages": _turn("{}", bad)})
+        refused(response, "messages[2].content", "invalid_json")
+        parts = [{"type": "text", "text": bad[:3]}, {"type": "text", "text": bad[3:]}]
+        response = await post(app, "/v1/chat/completions", {"model": model, "messages": _turn("{}", parts)})
+        refused(response, "messages[2].content", "invalid_json")
+    plain = await post(app, "/v1/chat/completions", {"model": model, "messages": _turn("{}", "not JSON [ \\ud800")})
+    assert plain.status_code == 200, plain.text

@@ -157,6 +157,8 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
     max_leaves=10,
 )
+# JSON inside a string (tool-call arguments, tool results), lone surrogates escaped in it.
+json_texts = st.builds(json.dumps, st.dictionaries(texts, json_values, max_size=3))
 part_types = st.sampled_from(["text", "image_url", "input_audio", "file", "refusal", "document", "zzz"])
 content_parts = st.lists(
     st.fixed_dictionaries(
@@ -176,14 +178,14 @@ messages = st.lists(
     st.fixed_dictionaries(
         {"role": st.sampled_from(["system", "developer", "user", "assistant", "tool", "x"]) | json_values},
         optional={
-            "content": texts | content_parts | json_values,
+            "content": texts | json_texts | content_parts | json_values,
             "name": json_values,
             "tool_call_id": json_values,
             "tool_calls": st.lists(
                 st.fixed_dictionaries(
                     {"id": texts, "type": st.sampled_from(["function", "custom"]) | json_values},
                     optional={
-                        "function": st.fixed_dictionaries({"name": json_values, "arguments": json_values}),
+                        "function": st.fixed_dictionaries({"name": json_values, "arguments": json_texts | json_values}),
                         "custom": st.fixed_dictionaries({"name": json_values, "input": json_values}),
                     },
                 ),

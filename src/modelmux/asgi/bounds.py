@@ -48,9 +48,10 @@ MAX_SCHEMA_NODES = 100_000
 #: then its name). OpenAI's structured outputs allow 10 levels of nesting, about 20 JSON levels; 64 leaves room for
 #: the wrapping each provider adds and keeps the recursive converters far from Python's recursion limit.
 MAX_SCHEMA_DEPTH = 64
-#: Nesting of the whole body: the JSON parser's own limit (pydantic-core's jiter refuses deeper input). The
-#: serialiser that sends the translated body upstream stops at 255 levels, so whatever is accepted here can be
-#: re-serialised after a provider wraps it in a few more levels; deeper bodies are a 400, never a 500.
+#: Nesting of the whole body: no value may sit inside more than this many arrays and objects (the body object
+#: counts). It is the JSON parser's own limit (pydantic-core's jiter refuses deeper input). The serialiser that
+#: sends the translated body upstream allows 254, so whatever is accepted here can be re-serialised after a
+#: provider nests it a few levels deeper; deeper bodies are a 400, never a 500.
 MAX_JSON_DEPTH = 200
 
 

@@ -20,6 +20,7 @@ from .request import Request
 __all__ = [
     "bad_request",
     "check_fields",
+    "embedded_json",
     "expect",
     "json_body",
     "json_type",
@@ -114,6 +115,27 @@ def parse_json(body: bytes) -> Any:
         except ValueError:
             raise _parse_error("a number is out of range") from None
     return data
+
+
+def embedded_json(text: str, param: str) -> None:
+    """400 when ``text`` is JSON the body parser would refuse (too deep, lone surrogates); other text passes.
+
+    Tool-call arguments and tool results are JSON inside a string, which providers parse and nest in the native
+    body (Anthropic ``tool_use.input``, Gemini ``functionCall.args`` and ``functionResponse``). The json module
+    they use takes nesting up to Python's recursion limit and lone surrogates, which then fail when the body is
+    encoded for the upstream; text that is not JSON at all is theirs to judge.
+    """
+    try:
+        from_json(text)
+    except ValueError as exc:
+        reason = str(exc)
+        if "recursion limit" in reason:
+            reason = f"it nests deeper than {MAX_JSON_DEPTH} levels"
+        elif "surrogate" in reason or "hex escape" in reason:
+            reason = f"it holds a lone surrogate (\\ud800-\\udfff); {reason}"
+        else:
+            return
+        raise bad_request(f"'{param}' is not usable JSON: {reason}.", param=param, code="invalid_json") from None
 
 
 def json_body(request: Request) -> dict[str, Any]:

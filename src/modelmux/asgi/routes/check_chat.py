@@ -20,7 +20,7 @@ from ..bounds import (
     MAX_TOOLS,
     check_count,
 )
-from ..validate import bad_request, check_fields, expect
+from ..validate import bad_request, check_fields, embedded_json, expect
 from .check_schema import check_schemas
 
 __all__ = ["check_chat"]
@@ -113,6 +113,8 @@ def _tool_call(call: Any, at: str) -> None:
         return
     fn = _object(call.get("function"), f"{at}.function")
     _strings(fn, f"{at}.function", required=("name",), optional=("arguments",))
+    if fn.get("arguments"):
+        embedded_json(fn["arguments"], f"{at}.function.arguments")
 
 
 def _message(m: Any, i: int) -> int:
@@ -130,6 +132,11 @@ def _message(m: Any, i: int) -> int:
             _part(part, f"{where}.content[{j}]")
     for name in ("name", "tool_call_id", "refusal", "reasoning_content"):
         expect(message.get(name), ("string",), f"{where}.{name}")
+    if message.get("role") in ("tool", "function"):  # a result some providers parse when it looks like JSON
+        texts = [p["text"] for p in content or () if p.get("type") == "text"] if isinstance(content, list) else ()
+        text = content if isinstance(content, str) else "".join(texts)
+        if text.lstrip()[:1] in ("{", "["):
+            embedded_json(text, f"{where}.content")
     calls = message.get("tool_calls")
     expect(calls, ("array",), f"{where}.tool_calls")
     if calls:
