@@ -23,6 +23,51 @@ FEW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChec
 SUCCESS_OBJECTS = {"chat.completion", "list"}
 
 
+def _sse(events: list[tuple[str | None, dict[str, Any]]]) -> bytes:
+    return b"".join(
+        (f"event: {name}\n".encode() if name else b"") + b"data: " + json.dumps(data).encode() + b"\n\n"
+        for name, data in events
+    )
+
+
+SSE = {"content-type": "text/event-stream"}
+ANTHROPIC_STREAM = _sse(
+    [
+        (
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_1",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": "claude",
+                    "content": [],
+                    "usage": {"input_tokens": 1, "output_tokens": 0},
+                },
+            },
+        ),
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        ),
+        (
+            "content_block_delta",
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "ok"}},
+        ),
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        (
+            "message_delta",
+            {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}},
+        ),
+        ("message_stop", {"type": "message_stop"}),
+    ]
+)
+GEMINI_STREAM = _sse(
+    [(None, {"candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": "STOP"}]})]
+)
+
+
 class NativeUpstreams(httpx.AsyncBaseTransport):
     """OpenAI (the shared fake), Anthropic and Gemini upstreams: a minimal valid answer for each, whatever the
     request (so the translation of the request is what is under test)."""
@@ -33,7 +78,8 @@ class NativeUpstreams(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
         if path.endswith("/v1/messages"):
-            await request.aread()
+            if json.loads(await request.aread()).get("stream"):
+                return httpx.Response(200, headers=SSE, content=ANTHROPIC_STREAM)
             return httpx.Response(
                 200,
                 json={
@@ -46,6 +92,9 @@ class NativeUpstreams(httpx.AsyncBaseTransport):
                     "usage": {"input_tokens": 1, "output_tokens": 1},
                 },
             )
+        if ":streamGenerateContent" in path:
+            await request.aread()
+            return httpx.Response(200, headers=SSE, content=GEMINI_STREAM)
         if ":generateContent" in path:
             await request.aread()
             return httpx.Response(
@@ -244,18 +293,36 @@ def encodings(value: Any) -> st.SearchStrategy[bytes]:
 
 
 @FEW
-@given(data=st.data(), model=st.sampled_from(CHAT_MODELS), msgs=messages, extra=st.dictionaries(texts, json_values))
-def test_chat_bodies_of_any_shape(data: st.DataObject, model: str, msgs: Any, extra: dict[str, Any]) -> None:
-    body = {**extra, "model": model, "messages": msgs}
+@given(
+    data=st.data(),
+    model=st.sampled_from(CHAT_MODELS),
+    msgs=messages,
+    stream=st.booleans(),
+    extra=st.dictionaries(texts, json_values),
+)
+def test_chat_bodies_of_any_shape(
+    data: st.DataObject, model: str, msgs: Any, stream: bool, extra: dict[str, Any]
+) -> None:
+    body = {**extra, "model": model, "messages": msgs, "stream": stream}
     check("/v1/chat/completions", [AUTH, JSON_CT], data.draw(encodings(body)))
 
 
 @FEW
-@given(data=st.data(), model=st.sampled_from(CHAT_MODELS), text=st.text(any_char, min_size=1, max_size=20))
-def test_any_text_in_a_valid_conversation(data: st.DataObject, model: str, text: str) -> None:
-    """Valid but for the text: a lone surrogate anywhere is a 400 naming the JSON problem; other text is a 200."""
+@given(
+    data=st.data(),
+    model=st.sampled_from(CHAT_MODELS),
+    text=st.text(any_char, min_size=1, max_size=20),
+    stream=st.booleans(),
+)
+def test_any_text_in_a_valid_conversation(data: st.DataObject, model: str, text: str, stream: bool) -> None:
+    """Valid but for the text: a lone surrogate anywhere is a 400 naming the JSON problem; other text is a 200
+    (streamed or not)."""
     text = "x" + text  # never whitespace only (which Anthropic refuses)
-    body = {"model": model, "messages": [{"role": "user", "content": [{"type": "text", "text": text}]}]}
+    body = {
+        "model": model,
+        "messages": [{"role": "user", "content": [{"type": "text", "text": text}]}],
+        "stream": stream,
+    }
     status, answer = check("/v1/chat/completions", [AUTH, JSON_CT], data.draw(encodings(body)))
     lone = any(0xD800 <= ord(c) <= 0xDFFF for c in text)
     assert status == (400 if lone else 200), answer
