@@ -13,7 +13,7 @@ import pytest
 from gateway_fakes import FakeUpstream
 from gateway_helpers import keyed_config, make_app, raw
 
-from modelmux._embeddings import MAX_EMBEDDING_DIMENSIONS, MAX_EMBEDDING_INPUTS
+from modelmux._embeddings import MAX_EMBEDDING_DIMENSIONS, MAX_EMBEDDING_INPUTS, MAX_EMBEDDING_TOKEN_IDS
 from modelmux._images import MAX_IMAGES
 from modelmux.asgi import Gateway
 from modelmux.asgi.bounds import (
@@ -203,6 +203,10 @@ async def test_embedding_sizes(gateway: Gateway) -> None:
     refused(await post(gateway, "/v1/embeddings", too_many), "input", None)  # type: ignore[arg-type]
     wide = {"model": "mock/embedding", "input": "a", "dimensions": MAX_EMBEDDING_DIMENSIONS + 1}
     refused(await post(gateway, "/v1/embeddings", wide), "dimensions", None)  # type: ignore[arg-type]
+    tokens = {"model": "mock/embedding", "input": [[1] * (MAX_EMBEDDING_TOKEN_IDS // 2 + 1)] * 2}
+    refused(await post(gateway, "/v1/embeddings", tokens), "input", None)  # type: ignore[arg-type]
+    tokens["input"] = [[1] * (MAX_EMBEDDING_TOKEN_IDS // 2), [2] * (MAX_EMBEDDING_TOKEN_IDS // 2)]
+    assert (await post(gateway, "/v1/embeddings", tokens)).status_code == 200
     huge = {"model": "mock/embedding", "input": "a", "dimensions": 10**8}
     refused(await post(gateway, "/v1/embeddings", huge), "dimensions", None)  # type: ignore[arg-type]
     rows = MAX_MOCK_EMBEDDING_VALUES // MAX_EMBEDDING_DIMENSIONS

@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 
 import modelmux
-from modelmux._embeddings import MAX_EMBEDDING_DIMENSIONS, MAX_EMBEDDING_INPUTS, MAX_EMBEDDING_VALUES
+from modelmux._embeddings import (
+    MAX_EMBEDDING_DIMENSIONS,
+    MAX_EMBEDDING_INPUTS,
+    MAX_EMBEDDING_TOKEN_IDS,
+    MAX_EMBEDDING_VALUES,
+)
 from modelmux._images import MAX_IMAGES
 from modelmux._transcriptions import read_file
 from modelmux.providers.mock_operations import MAX_MOCK_EMBEDDING_VALUES
@@ -55,6 +60,8 @@ def _moderation(**kw: Any) -> Any:
         (_embedding, {"dimensions": 10**8}, "dimensions"),
         (_embedding, {"input": ["a"] * (MAX_EMBEDDING_INPUTS + 1)}, "input"),
         (_embedding, {"input": [[1]] * (MAX_EMBEDDING_INPUTS + 1)}, "input"),
+        (_embedding, {"input": [1] * (MAX_EMBEDDING_TOKEN_IDS + 1)}, "input"),
+        (_embedding, {"input": [[1] * (MAX_EMBEDDING_TOKEN_IDS // 2 + 1)] * 2}, "input"),
         (_embedding, {"input": ["a"] * MAX_EMBEDDING_INPUTS, "dimensions": 3073}, "dimensions"),
         (_embedding, {"model": "mock/x", "input": ["a"] * 10, "dimensions": 10**8}, "dimensions"),
         (_embedding, {"model": "mock/x", "input": ["a"] * 17, "dimensions": 16_384}, "dimensions"),

@@ -6,8 +6,8 @@ from typing import Any
 
 import modelmux
 
-from ..._embeddings import MAX_EMBEDDING_DIMENSIONS
-from ...errors import APIError
+from ..._embeddings import MAX_EMBEDDING_DIMENSIONS, check_input_counts
+from ...errors import APIError, BadRequestError
 from ..request import Request
 from ..responses import Response, model_response
 from ..upstreams import Upstreams
@@ -30,6 +30,10 @@ def _check_input(value: Any) -> None:
         raise bad_request("Missing required parameter: 'input'.", param="input", code="missing_required_parameter")
     if isinstance(value, str):
         return
+    try:
+        check_input_counts(value)  # sizes first: refusing a huge input costs nothing
+    except BadRequestError as exc:
+        raise bad_request(exc.message, param="input") from None
     ok = bool(value) and (
         all(isinstance(v, str) for v in value)
         or all(isinstance(v, int) and not isinstance(v, bool) for v in value)
