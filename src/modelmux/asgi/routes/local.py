@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from ..._registry import get_provider
 from ..config import ModelRoute
 
-__all__ = ["answer"]
+__all__ = ["answer", "is_local"]
 
 T = TypeVar("T")
 
