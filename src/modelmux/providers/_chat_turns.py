@@ -10,6 +10,7 @@ OpenAI messages the same way; each provider keeps its own block shapes. Errors a
   number of blocks), puts the blocks the provider says must lead a merged turn first (a stable partition, so
   the order is otherwise kept), drops trailing whitespace from a final assistant turn (prefill), which both
   reject, and refuses a conversation left without a turn.
+* :func:`refusals_as_text` makes an assistant's ``refusal`` parts text parts (no refusal block in either).
 * :func:`tool_call_input` reads an assistant ``tool_calls`` entry: id, name and the parsed JSON arguments.
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 
 from ..errors import BadRequestError
 
-__all__ = ["BadRequest", "assemble_turns", "tool_call_input", "walk_messages"]
+__all__ = ["BadRequest", "assemble_turns", "refusals_as_text", "tool_call_input", "walk_messages"]
 
 #: The provider's ``bad_request(message, param)``.
 BadRequest = Callable[[str, str], BadRequestError]
@@ -99,6 +100,16 @@ def _strip_prefill(turns: list[dict[str, Any]], is_text: Callable[[Block], bool]
         content.pop()
     if not content:
         turns.pop()
+
+
+def refusals_as_text(content: Any) -> Any:
+    """An assistant ``content`` with its ``refusal`` parts as text parts (other values unchanged)."""
+    if not isinstance(content, list):
+        return content
+    return [
+        {"type": "text", "text": p.get("refusal", "")} if isinstance(p, Mapping) and p.get("type") == "refusal" else p
+        for p in content
+    ]
 
 
 def tool_call_input(call: Any, where: str, bad_request: BadRequest) -> tuple[str, str, dict[str, Any]]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._chat_turns import assemble_turns, tool_call_input, walk_messages
+from .._chat_turns import assemble_turns, refusals_as_text, tool_call_input, walk_messages
 from .convert_content import convert_parts, text_block
 from .errors import bad_request
 from .native_blocks import CONTENT_BLOCKS, native_turn
@@ -85,13 +85,7 @@ def _assistant_blocks(message: Mapping[str, Any], where: str) -> list[dict[str, 
     if message.get(CONTENT_BLOCKS) is not None:
         return native_turn(message[CONTENT_BLOCKS], content, tool_uses, where)
     blocks = _thinking_blocks(message.get("thinking_blocks"), where)
-    if isinstance(content, list):  # refusal parts are the assistant's text too
-        content = [
-            {"type": "text", "text": p.get("refusal", "")}
-            if isinstance(p, Mapping) and p.get("type") == "refusal"
-            else p
-            for p in content
-        ]
+    content = refusals_as_text(content)  # refusal parts are the assistant's text too
     blocks += convert_parts(content, where, allow=_ASSISTANT_PARTS)
     refusal = message.get("refusal")
     if refusal is not None and not isinstance(refusal, str):

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._chat_turns import assemble_turns, tool_call_input, walk_messages
+from .._chat_turns import assemble_turns, refusals_as_text, tool_call_input, walk_messages
 from .convert_content import cache_point, convert_parts
 from .errors import bad_request
 
@@ -69,14 +69,7 @@ def _is_text(block: dict[str, Any]) -> bool:
 
 def _assistant_blocks(message: Mapping[str, Any], where: str, counter: list[int]) -> list[dict[str, Any]]:
     blocks = _reasoning_blocks(message.get("thinking_blocks"), where)
-    content = message.get("content")
-    if isinstance(content, list):  # refusal parts are the assistant's text too
-        content = [
-            {"type": "text", "text": p.get("refusal", "")}
-            if isinstance(p, Mapping) and p.get("type") == "refusal"
-            else p
-            for p in content
-        ]
+    content = refusals_as_text(message.get("content"))  # refusal parts are the assistant's text too
     blocks += convert_parts(content, where, allow=_ASSISTANT_PARTS, counter=counter)
     tool_calls = message.get("tool_calls") or []
     if not isinstance(tool_calls, list):
