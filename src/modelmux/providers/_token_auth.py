@@ -17,7 +17,7 @@ from collections.abc import Hashable
 from typing import Any, ClassVar, TypeVar
 
 from ..errors import AuthenticationError
-from ._base import CallContext
+from ._base import CallContext, HttpRequest
 
 __all__ = ["TokenAuth", "keep_bounded"]
 
@@ -32,9 +32,25 @@ class TokenAuth:
     provider_name: ClassVar[str]
     label: ClassVar[str]
     token_provider_option: ClassVar[str]
+    #: Header names with which a caller authenticates by themselves (``extra_headers``): then none is added.
+    caller_auth_headers: ClassVar[frozenset[str]]
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+
+    def authorize(self, request: HttpRequest, ctx: CallContext) -> HttpRequest:
+        """``request`` with this call's auth header, unless the caller sent their own."""
+        if not any(k.lower() in self.caller_auth_headers for k in request.headers):
+            name, value = self.header(ctx)
+            request.headers[name] = value
+        return request
+
+    async def aauthorize(self, request: HttpRequest, ctx: CallContext) -> HttpRequest:
+        """:meth:`authorize` without blocking the event loop."""
+        if not any(k.lower() in self.caller_auth_headers for k in request.headers):
+            name, value = await self.aheader(ctx)
+            request.headers[name] = value
+        return request
 
     def header(self, ctx: CallContext) -> tuple[str, str]:
         """The auth header for this call (may block to fetch a token)."""

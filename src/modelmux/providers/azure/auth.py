@@ -54,6 +54,7 @@ class AzureAuth(TokenAuth):
 
     provider_name = "azure"
     label = "Azure"
+    caller_auth_headers = frozenset({"authorization", "api-key"})
     token_provider_option = "azure_ad_token_provider"
 
     def __init__(self, credential_factory: Callable[[], Any] = _default_credential) -> None:

@@ -54,6 +54,7 @@ class VertexAuth(TokenAuth):
 
     provider_name = "vertex"
     label = "Vertex AI"
+    caller_auth_headers = frozenset({"authorization", "x-goog-api-key"})
     token_provider_option = "vertex_token_provider"
 
     def __init__(self, request_factory: Callable[[], Any] | None = None) -> None:
