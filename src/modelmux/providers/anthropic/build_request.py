@@ -106,7 +106,7 @@ def build_chat_body(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
         body["thinking"] = thinking.thinking
         if thinking.effort is not None:
             output_config["effort"] = thinking.effort
-        max_tokens = fit_max_tokens(max_tokens, thinking, ctx)
+        max_tokens = fit_max_tokens(max_tokens, thinking.budget, ctx)
     body["max_tokens"] = max_tokens
     if output_config:
         body["output_config"] = output_config

@@ -20,6 +20,7 @@ from typing import Any
 
 from .._base import CallContext
 from ..anthropic.convert_reasoning import convert_reasoning_effort as claude_reasoning_effort
+from ..anthropic.convert_reasoning import fit_max_tokens as claude_fit_max_tokens
 from .errors import bad_request
 from .profile import BedrockProfile
 
@@ -68,10 +69,6 @@ def convert_reasoning_effort(effort: Any, profile: BedrockProfile, ctx: CallCont
 
 
 def fit_max_tokens(max_tokens: int | None, plan: ReasoningPlan, ctx: CallContext) -> int | None:
-    """A given ``maxTokens`` raised above the thinking budget (Claude counts thinking in it), leaving the
-    requested room for the answer; an unset one stays unset (the model's default exceeds every budget here)."""
-    if plan.budget is None or max_tokens is None or max_tokens > plan.budget:
-        return max_tokens
-    wanted = plan.budget + max_tokens
-    limit = ctx.info.max_output_tokens if ctx.info is not None else None
-    return min(wanted, limit) if limit and limit > plan.budget else wanted
+    """A given ``maxTokens`` raised above the thinking budget as on Anthropic's API; an unset one stays unset
+    (the model's default exceeds every budget here)."""
+    return None if max_tokens is None else claude_fit_max_tokens(max_tokens, plan.budget, ctx)
