@@ -85,9 +85,10 @@ def convert_parts(
         if not isinstance(part, Mapping):
             raise bad_request(f"{here} must be an object", "messages")
         kind = part.get("type")
-        if allow is not None and kind not in allow:
+        if allow is not None and (not isinstance(kind, str) or kind not in allow):  # a list type is unhashable
             raise bad_request(
-                f"{here}: content part type {kind!r} is not accepted here (expected {', '.join(sorted(allow))})",
+                f"{here}: content part type {str(kind)[:100]!r} is not accepted here "
+                f"(expected {', '.join(sorted(allow))})",
                 "messages",
             )
         block = _convert_part(part, kind, here, counter if counter is not None else [0])
