@@ -28,6 +28,7 @@ PROVIDERS: dict[str, str] = {
     "mock": "modelmux.providers.mock:provider",
     "vertex": "modelmux.providers.vertex:provider",
     "azure": "modelmux.providers.azure:provider",
+    "cohere": "modelmux.providers.cohere:provider",
     # OpenAI-compatible vendors: rows of providers/compatible.py.
     "groq": "modelmux.providers.compatible:groq",
     "mistral": "modelmux.providers.compatible:mistral",

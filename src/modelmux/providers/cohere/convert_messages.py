@@ -1,0 +1,130 @@
+"""OpenAI ``messages`` → Cohere v2 ``messages``.
+
+Cohere v2 takes the roles ``system``, ``user``, ``assistant`` and ``tool`` in one list
+(https://docs.cohere.com/reference/chat, request ``messages``):
+
+* ``system`` / ``developer`` → ``system`` with the text (text parts joined); kept in place;
+* ``user`` → ``user``: a string stays a string; parts become ``{"type": "text"}`` and
+  ``{"type": "image_url", "image_url": {"url", "detail"}}`` (Cohere's vision models take URLs and data URLs);
+* ``assistant`` → ``assistant``: text as a text block; ``tool_calls`` as Cohere's (OpenAI-shaped) calls;
+  its ``reasoning_content`` — where modelmux puts Cohere's ``tool_plan`` — goes back as ``tool_plan`` on a
+  turn with tool calls (Cohere's documented multi-step pattern) and is dropped otherwise (reasoning of a
+  finished turn is not sent back);
+* ``tool`` → ``tool`` with ``tool_call_id``; a string result stays a string, text parts become text blocks
+  (Cohere cites them as ``tool`` sources).
+
+Other content (audio, files, a legacy ``function`` role) cannot be expressed: :class:`BadRequestError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ...errors import BadRequestError
+from .._base import CallContext
+
+__all__ = ["convert_messages"]
+
+
+def _refuse(ctx: CallContext, detail: str) -> BadRequestError:
+    return BadRequestError(f"cohere cannot take {detail}", provider=ctx.provider, model=ctx.model, param="messages")
+
+
+def _text_of(content: Any, where: str, ctx: CallContext) -> str:
+    if content is None or isinstance(content, str):
+        return content or ""
+    texts = []
+    for part in content:
+        if not isinstance(part, Mapping) or part.get("type") != "text":
+            raise _refuse(ctx, f"a {part.get('type') if isinstance(part, Mapping) else 'non-object'} part in {where}")
+        texts.append(str(part.get("text") or ""))
+    return "\n".join(texts)
+
+
+def _user_parts(content: Any, where: str, ctx: CallContext) -> str | list[dict[str, Any]]:
+    if isinstance(content, str):
+        return content
+    parts: list[dict[str, Any]] = []
+    for part in content or ():
+        kind = part.get("type") if isinstance(part, Mapping) else None
+        if kind == "text":
+            parts.append({"type": "text", "text": str(part.get("text") or "")})
+        elif kind == "image_url":
+            image = part.get("image_url")
+            url = image.get("url") if isinstance(image, Mapping) else image
+            if not isinstance(url, str) or not url:
+                raise _refuse(ctx, f"an image_url part without a url in {where}")
+            native: dict[str, Any] = {"url": url}
+            if isinstance(image, Mapping) and image.get("detail") in ("auto", "low", "high"):
+                native["detail"] = image["detail"]
+            parts.append({"type": "image_url", "image_url": native})
+        else:
+            raise _refuse(ctx, f"a {kind!r} part in {where} (text and image_url only)")
+    return parts
+
+
+def _tool_calls(calls: Any, where: str, ctx: CallContext) -> list[dict[str, Any]]:
+    out = []
+    for call in calls:
+        function = call.get("function") if isinstance(call, Mapping) else None
+        if not isinstance(function, Mapping) or not function.get("name"):
+            raise _refuse(ctx, f"a tool call without a function name in {where}")
+        arguments = function.get("arguments")
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments if arguments is not None else {}, ensure_ascii=False)
+        out.append(
+            {
+                "id": str(call.get("id") or ""),
+                "type": "function",
+                "function": {"name": function["name"], "arguments": arguments},
+            }
+        )
+    return out
+
+
+def _assistant(message: Mapping[str, Any], where: str, ctx: CallContext) -> dict[str, Any]:
+    native: dict[str, Any] = {"role": "assistant"}
+    text = _text_of(message.get("content"), where, ctx)
+    calls = message.get("tool_calls") or []
+    if calls:
+        native["tool_calls"] = _tool_calls(calls, where, ctx)
+        plan = message.get("reasoning_content")
+        if isinstance(plan, str) and plan:
+            native["tool_plan"] = plan
+    if text or not calls:
+        native["content"] = [{"type": "text", "text": text}]
+    return native
+
+
+def _tool(message: Mapping[str, Any], where: str, ctx: CallContext) -> dict[str, Any]:
+    call_id = message.get("tool_call_id")
+    if not isinstance(call_id, str) or not call_id:
+        raise _refuse(ctx, f"a tool message without tool_call_id ({where})")
+    content = message.get("content")
+    if isinstance(content, str) or content is None:
+        result: Any = content or ""
+    else:
+        _text_of(content, where, ctx)  # text parts only
+        result = [{"type": "text", "text": str(p.get("text") or "")} for p in content] or ""
+    return {"role": "tool", "tool_call_id": call_id, "content": result}
+
+
+def convert_messages(messages: list[Any], ctx: CallContext) -> list[dict[str, Any]]:
+    """Cohere's ``messages`` for OpenAI ``messages`` (order kept)."""
+    out: list[dict[str, Any]] = []
+    for i, message in enumerate(messages):
+        where = f"messages[{i}]"
+        role = message.get("role")
+        if role in ("system", "developer"):
+            out.append({"role": "system", "content": _text_of(message.get("content"), where, ctx)})
+        elif role == "user":
+            out.append({"role": "user", "content": _user_parts(message.get("content"), where, ctx)})
+        elif role == "assistant":
+            out.append(_assistant(message, where, ctx))
+        elif role == "tool":
+            out.append(_tool(message, where, ctx))
+        else:
+            raise _refuse(ctx, f"the role {role!r} ({where})")
+    return out
