@@ -7,9 +7,10 @@ Cohere v2 takes the roles ``system``, ``user``, ``assistant`` and ``tool`` in on
 * ``user`` → ``user``: a string stays a string; parts become ``{"type": "text"}`` and
   ``{"type": "image_url", "image_url": {"url", "detail"}}`` (Cohere's vision models take URLs and data URLs);
 * ``assistant`` → ``assistant``: text as a text block; ``tool_calls`` as Cohere's (OpenAI-shaped) calls;
-  its ``reasoning_content`` — where modelmux puts Cohere's ``tool_plan`` — goes back as ``tool_plan`` on a
-  turn with tool calls (Cohere's documented multi-step pattern) and is dropped otherwise (reasoning of a
-  finished turn is not sent back);
+  its ``reasoning_content`` (where modelmux puts Cohere's ``tool_plan`` and ``thinking``) goes back as
+  ``tool_plan`` on a turn with tool calls (Cohere's documented multi-step tool-use pattern,
+  https://docs.cohere.com/docs/tool-use-overview) and otherwise as a ``thinking`` block before the text
+  (what a reasoning model wrote, https://docs.cohere.com/docs/reasoning);
 * ``tool`` → ``tool`` with ``tool_call_id``; a string result stays a string, text parts become text blocks
   (Cohere cites them as ``tool`` sources).
 
@@ -88,13 +89,19 @@ def _assistant(message: Mapping[str, Any], where: str, ctx: CallContext) -> dict
     native: dict[str, Any] = {"role": "assistant"}
     text = _text_of(message.get("content"), where, ctx)
     calls = message.get("tool_calls") or []
+    reasoning = message.get("reasoning_content")
+    reasoning = reasoning if isinstance(reasoning, str) else ""
+    blocks: list[dict[str, Any]] = []
     if calls:
         native["tool_calls"] = _tool_calls(calls, where, ctx)
-        plan = message.get("reasoning_content")
-        if isinstance(plan, str) and plan:
-            native["tool_plan"] = plan
+        if reasoning:
+            native["tool_plan"] = reasoning
+    elif reasoning:
+        blocks.append({"type": "thinking", "thinking": reasoning})
     if text or not calls:
-        native["content"] = [{"type": "text", "text": text}]
+        blocks.append({"type": "text", "text": text})
+    if blocks:
+        native["content"] = blocks
     return native
 
 
