@@ -93,5 +93,9 @@ def error_from_payload(payload: dict[str, Any], status: int, headers: Mapping[st
         "native_type": native,
     }
     if cls is RateLimitError:
-        return RateLimitError(text, retry_after=parse_retry_after(headers), **kwargs)
-    return cls(text, **kwargs)
+        err: APIError = RateLimitError(text, retry_after=parse_retry_after(headers), **kwargs)
+    else:
+        err = cls(text, **kwargs)
+    if ctx.api_key:  # Cohere may echo the key (in the message and so in the kept body)
+        err.redact_secrets(ctx.api_key)
+    return err
