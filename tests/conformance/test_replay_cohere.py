@@ -238,6 +238,30 @@ def test_completion_over_real_http_with_api_base(it: Interaction) -> None:
         assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
 
 
+@pytest.mark.parametrize("it", CASES)
+def test_recorded_request_passed_as_is(it: Interaction) -> None:
+    """The recorded (Cohere-shaped) request passed straight to ``completion()``, as a replay harness may do:
+    its messages, ``tool_choice``, ``response_format`` and native fields reach Cohere unchanged."""
+    recorded = dict(it.request_json)
+    kwargs = {k: v for k, v in recorded.items() if k not in ("model", "stream")}
+    if is_stream(it):
+        kwargs["stream_options"] = {"include_usage": True}
+    transport = ReplayTransport(it)
+    if it.status >= 400:
+        with pytest.raises(APIError):
+            modelmux.completion(
+                f"cohere/{model_of(it)}", api_key=KEY, transport=transport, stream=is_stream(it), **kwargs
+            )
+    else:
+        result = modelmux.completion(
+            f"cohere/{model_of(it)}", api_key=KEY, transport=transport, stream=is_stream(it), **kwargs
+        )
+        if not isinstance(result, modelmux.ChatCompletion):
+            result = modelmux.stream_chunk_builder(list(result))
+        assert_matches(result, expected_from_cohere(it))
+    assert_sent_like_recorded(transport.requests[0].content, it, stream=is_stream(it))
+
+
 def test_multi_turn_history_round_trips_through_openai_messages() -> None:
     """A recorded tool-calling conversation driven by what a plain OpenAI client keeps: modelmux's own
     answer (tool calls, and the tool plan as reasoning_content) goes back as the next turn's history."""

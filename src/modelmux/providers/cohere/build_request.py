@@ -1,12 +1,15 @@
 """The ``/v2/chat`` request body (https://docs.cohere.com/reference/chat).
 
-OpenAI → Cohere: ``messages`` (:mod:`.convert_messages`), tools (:mod:`.convert_tools`), ``temperature``,
-``top_p`` → ``p``, ``max_tokens`` / ``max_completion_tokens`` → ``max_tokens``, ``stop`` →
-``stop_sequences`` (a list), ``seed``, ``presence_penalty``, ``frequency_penalty``, ``response_format``
-(``json_object`` → ``{"type": "json_object"}``; ``json_schema`` → ``{"type": "json_object",
-"json_schema": <schema>}``; ``text`` → nothing), ``reasoning_effort`` → ``thinking`` (Cohere has no effort
-levels: ``"none"`` → ``{"type": "disabled"}``, any other → ``{"type": "enabled"}``; pass ``thinking=`` for
-a ``token_budget``). ``n`` above 1 cannot be expressed: ``ctx.unsupported``.
+OpenAI → Cohere:
+
+* ``messages`` (:mod:`.convert_messages`), tools (:mod:`.convert_tools`);
+* ``temperature``, ``seed``, ``presence_penalty``, ``frequency_penalty`` as they are; ``top_p`` → ``p``;
+  ``max_tokens`` / ``max_completion_tokens`` → ``max_tokens``; ``stop`` → ``stop_sequences`` (a list);
+* ``response_format``: ``json_object`` → ``{"type": "json_object"}`` (its ``json_schema`` kept when given
+  Cohere's way); ``json_schema`` → ``{"type": "json_object", "json_schema": <schema>}``; ``text`` → nothing;
+* ``reasoning_effort`` → ``thinking``: Cohere has no effort levels, so ``"none"`` → ``{"type": "disabled"}``
+  and any other → ``{"type": "enabled"}`` (pass ``thinking=`` for a ``token_budget``);
+* ``n`` above 1 cannot be expressed: ``ctx.unsupported``.
 
 Cohere's own fields are passed as keyword arguments (see ``CohereProvider.native_params``), e.g.
 ``documents=[...]`` (strings or ``{"id", "data": {...}}`` objects, cited in the answer), ``citation_options``,
@@ -33,8 +36,13 @@ def convert_response_format(value: Any, ctx: CallContext) -> dict[str, Any] | No
     kind = value.get("type") if isinstance(value, Mapping) else None
     if kind == "text":
         return None
-    if kind == "json_object":
-        return {"type": "json_object"}
+    if kind == "json_object":  # Cohere's own form may carry the schema: kept
+        schema = value.get("json_schema")
+        return (
+            {"type": "json_object", "json_schema": dict(schema)}
+            if isinstance(schema, Mapping)
+            else {"type": "json_object"}
+        )
     if kind == "json_schema":
         spec = value.get("json_schema")
         schema = spec.get("schema") if isinstance(spec, Mapping) else None

@@ -12,7 +12,9 @@ Cohere v2 takes the roles ``system``, ``user``, ``assistant`` and ``tool`` in on
   https://docs.cohere.com/docs/tool-use-overview) and otherwise as a ``thinking`` block before the text
   (what a reasoning model wrote, https://docs.cohere.com/docs/reasoning);
 * ``tool`` → ``tool`` with ``tool_call_id``; a string result stays a string, text parts become text blocks
-  (Cohere cites them as ``tool`` sources).
+  (Cohere cites them as ``tool`` sources); Cohere's own ``document`` parts are kept.
+
+A history already in Cohere's shape (assistant ``thinking`` parts, ``tool_plan``) is kept as it is.
 
 Other content (audio, files, a legacy ``function`` role) cannot be expressed: :class:`BadRequestError`.
 """
@@ -85,21 +87,39 @@ def _tool_calls(calls: Any, where: str, ctx: CallContext) -> list[dict[str, Any]
     return out
 
 
+def _assistant_blocks(content: Any, where: str, ctx: CallContext) -> list[dict[str, Any]]:
+    """Text parts (and ``refusal`` parts, as text) as text blocks; Cohere-native ``thinking`` parts kept."""
+    if content is None or isinstance(content, str):
+        return [{"type": "text", "text": content}] if content else []
+    blocks: list[dict[str, Any]] = []
+    for part in content:
+        kind = part.get("type") if isinstance(part, Mapping) else None
+        if kind in ("text", "refusal"):
+            blocks.append({"type": "text", "text": str(part.get(kind) or "")})
+        elif kind == "thinking" and isinstance(part.get("thinking"), str):
+            blocks.append({"type": "thinking", "thinking": part["thinking"]})
+        else:
+            raise _refuse(ctx, f"a {kind!r} part in {where} (text only)")
+    return blocks
+
+
 def _assistant(message: Mapping[str, Any], where: str, ctx: CallContext) -> dict[str, Any]:
     native: dict[str, Any] = {"role": "assistant"}
-    text = _text_of(message.get("content"), where, ctx)
+    blocks = _assistant_blocks(message.get("content"), where, ctx)
     calls = message.get("tool_calls") or []
     reasoning = message.get("reasoning_content")
     reasoning = reasoning if isinstance(reasoning, str) else ""
-    blocks: list[dict[str, Any]] = []
+    plan = message.get("tool_plan")  # a Cohere-native history may carry it as is
+    plan = plan if isinstance(plan, str) and plan else reasoning
     if calls:
         native["tool_calls"] = _tool_calls(calls, where, ctx)
-        if reasoning:
-            native["tool_plan"] = reasoning
-    elif reasoning:
-        blocks.append({"type": "thinking", "thinking": reasoning})
-    if text or not calls:
-        blocks.append({"type": "text", "text": text})
+        if plan:
+            native["tool_plan"] = plan
+        blocks = [b for b in blocks if b.get("text") != ""]  # an empty text block says nothing
+    elif reasoning and not any(b["type"] == "thinking" for b in blocks):
+        blocks.insert(0, {"type": "thinking", "thinking": reasoning})
+    if not calls and not any(b["type"] == "text" for b in blocks):
+        blocks.append({"type": "text", "text": ""})
     if blocks:
         native["content"] = blocks
     return native
@@ -111,11 +131,17 @@ def _tool(message: Mapping[str, Any], where: str, ctx: CallContext) -> dict[str,
         raise _refuse(ctx, f"a tool message without tool_call_id ({where})")
     content = message.get("content")
     if isinstance(content, str) or content is None:
-        result: Any = content or ""
-    else:
-        _text_of(content, where, ctx)  # text parts only
-        result = [{"type": "text", "text": str(p.get("text") or "")} for p in content] or ""
-    return {"role": "tool", "tool_call_id": call_id, "content": result}
+        return {"role": "tool", "tool_call_id": call_id, "content": content or ""}
+    result: list[dict[str, Any]] = []
+    for part in content:
+        kind = part.get("type") if isinstance(part, Mapping) else None
+        if kind == "text":
+            result.append({"type": "text", "text": str(part.get("text") or "")})
+        elif kind == "document" and isinstance(part.get("document"), Mapping):  # Cohere's own, cited by id
+            result.append({"type": "document", "document": dict(part["document"])})
+        else:
+            raise _refuse(ctx, f"a {kind!r} part in {where} (text and Cohere document parts only)")
+    return {"role": "tool", "tool_call_id": call_id, "content": result or ""}
 
 
 def convert_messages(messages: list[Any], ctx: CallContext) -> list[dict[str, Any]]:

@@ -52,6 +52,8 @@ def convert_tools(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
     if all(isinstance(t.get("function"), Mapping) and t["function"].get("strict") is True for t in tools):
         body["strict_tools"] = True
     choice = params.get("tool_choice")
+    if isinstance(choice, str):  # Cohere's own spelling (REQUIRED, NONE) is accepted too
+        choice = choice.lower()
     if choice == "required":
         body["tool_choice"] = "REQUIRED"
     elif choice == "none":

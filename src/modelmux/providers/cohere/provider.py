@@ -75,6 +75,7 @@ class CohereProvider(BaseProvider):
         {
             "documents",
             "citation_options",
+            "stop_sequences",
             "safety_mode",
             "k",
             "p",
