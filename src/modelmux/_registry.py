@@ -42,7 +42,13 @@ PROVIDERS: dict[str, str] = {
 }
 
 #: Common spellings of provider names.
-ALIASES: dict[str, str] = {"google": "gemini", "google_ai": "gemini", "claude": "anthropic", "together": "together_ai"}
+ALIASES: dict[str, str] = {
+    "google": "gemini",
+    "google_ai": "gemini",
+    "claude": "anthropic",
+    "together": "together_ai",
+    "cohere_chat": "cohere",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,5 +182,6 @@ def test_catalog_rows_resolve_bare_ids() -> None:
     from modelmux._registry import resolve
 
     assert resolve("command-a-03-2025").provider_name == "cohere"
+    assert resolve("cohere_chat/command-r-08-2024").provider_name == "cohere"  # LiteLLM's spelling
     assert resolve("rerank-v3.5").info is not None and resolve("rerank-v3.5").info.mode == "rerank"
     assert resolve("embed-v4.0").info is not None and resolve("embed-v4.0").info.mode == "embedding"
