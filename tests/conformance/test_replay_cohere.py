@@ -96,16 +96,15 @@ def assert_error(err: APIError, it: Interaction) -> None:
 
 
 def _normal(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Messages compared loosely where Cohere accepts both spellings: text-only content lists as one
-    string, empty content left out."""
+    """Messages as compared: an assistant turn's empty text block next to tool calls says nothing (recording
+    clients send one, modelmux leaves it out); everything else must be identical."""
     out = []
     for m in messages:
         m = dict(m)
-        content = m.get("content")
-        if isinstance(content, list) and all(p.get("type") == "text" for p in content):
-            m["content"] = "".join(p["text"] for p in content)
-        if m.get("content") in ("", None):
-            m.pop("content", None)
+        if m["role"] == "assistant" and m.get("tool_calls") and isinstance(m.get("content"), list):
+            m["content"] = [b for b in m["content"] if b != {"type": "text", "text": ""}] or None
+            if m["content"] is None:
+                del m["content"]
         out.append(m)
     return out
 

@@ -159,7 +159,7 @@ def test_messages_every_role() -> None:
     body = body_for({"messages": messages})
     assert body["messages"] == [
         {"role": "system", "content": "be brief"},
-        {"role": "system", "content": "and kind"},
+        {"role": "system", "content": [{"type": "text", "text": "and kind"}]},
         {
             "role": "user",
             "content": [

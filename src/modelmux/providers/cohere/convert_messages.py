@@ -3,7 +3,7 @@
 Cohere v2 takes the roles ``system``, ``user``, ``assistant`` and ``tool`` in one list
 (https://docs.cohere.com/reference/chat, request ``messages``):
 
-* ``system`` / ``developer`` → ``system`` with the text (text parts joined); kept in place;
+* ``system`` / ``developer`` → ``system`` (a string, or text parts as text blocks), kept in place;
 * ``user`` → ``user``: a string stays a string; parts become ``{"type": "text"}`` and
   ``{"type": "image_url", "image_url": {"url", "detail"}}`` (Cohere's vision models take URLs and data URLs);
 * ``assistant`` → ``assistant``: text as a text block; ``tool_calls`` as Cohere's (OpenAI-shaped) calls;
@@ -35,15 +35,15 @@ def _refuse(ctx: CallContext, detail: str) -> BadRequestError:
     return BadRequestError(f"cohere cannot take {detail}", provider=ctx.provider, model=ctx.model, param="messages")
 
 
-def _text_of(content: Any, where: str, ctx: CallContext) -> str:
+def _system_content(content: Any, where: str, ctx: CallContext) -> str | list[dict[str, Any]]:
     if content is None or isinstance(content, str):
         return content or ""
-    texts = []
+    blocks = []
     for part in content:
         if not isinstance(part, Mapping) or part.get("type") != "text":
             raise _refuse(ctx, f"a {part.get('type') if isinstance(part, Mapping) else 'non-object'} part in {where}")
-        texts.append(str(part.get("text") or ""))
-    return "\n".join(texts)
+        blocks.append({"type": "text", "text": str(part.get("text") or "")})
+    return blocks
 
 
 def _user_parts(content: Any, where: str, ctx: CallContext) -> str | list[dict[str, Any]]:
@@ -151,7 +151,7 @@ def convert_messages(messages: list[Any], ctx: CallContext) -> list[dict[str, An
         where = f"messages[{i}]"
         role = message.get("role")
         if role in ("system", "developer"):
-            out.append({"role": "system", "content": _text_of(message.get("content"), where, ctx)})
+            out.append({"role": "system", "content": _system_content(message.get("content"), where, ctx)})
         elif role == "user":
             out.append({"role": "user", "content": _user_parts(message.get("content"), where, ctx)})
         elif role == "assistant":
