@@ -182,6 +182,9 @@ def test_stream_ends_honestly() -> None:
     assert translator.feed("", "[DONE]") == []
     with pytest.raises(modelmux.InternalServerError, match="overloaded"):  # an error body sent as an event
         translator.feed("", json.dumps({"id": "e1", "message": f"overloaded {KEY}"}))
+    with pytest.raises(modelmux.InternalServerError, match="broke") as info:
+        provider.chat_stream_translator(ctx(stream=True)).feed("error", json.dumps({"message": f"broke {KEY}"}))
+    assert KEY not in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -78,7 +78,7 @@ class CohereStreamTranslator:
         if not isinstance(payload, dict):
             raise ValueError("a Cohere stream event must be a JSON object")
         kind = str(payload.get("type") or event or "")
-        if not kind and isinstance(payload.get("message"), str):  # an error body sent as an event
+        if kind in ("", "error") and isinstance(payload.get("message"), str):  # an error body sent as an event
             raise error_from_payload(payload, 500, {}, self._ctx)
         if self._factory is None:
             self._factory = ChunkFactory(str(payload.get("id") or f"chatcmpl-{uuid.uuid4().hex}"), self._ctx.model)
