@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ._images import aimage_generation, image_generation
     from ._moderations import amoderation, moderation
     from ._registry import model_list
+    from ._rerank import arerank, rerank
     from ._streaming import AsyncChatStream, ChatStream, stream_chunk_builder
     from ._transcriptions import atranscription, transcription
     from .tokens import token_counter
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
         ModerationResponse,
         TranscriptionResponse,
     )
+    from .types_rerank import RerankResponse
 
 # The rest loads on first use (PEP 562), so ``import modelmux`` costs little more than its errors:
 # pydantic model building, httpx and tiktoken are paid by the first call that needs them.
@@ -61,6 +63,8 @@ _LAZY = {
     "amoderation": "._moderations",
     "moderation": "._moderations",
     "model_list": "._registry",
+    "arerank": "._rerank",
+    "rerank": "._rerank",
     "AsyncChatStream": "._streaming",
     "ChatStream": "._streaming",
     "stream_chunk_builder": "._streaming",
@@ -74,6 +78,7 @@ _LAZY = {
     "ModelList": ".types",
     "ModerationResponse": ".types",
     "TranscriptionResponse": ".types",
+    "RerankResponse": ".types_rerank",
 }
 
 
@@ -119,6 +124,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RerankResponse",
     "ServiceUnavailableError",
     "TranscriptionResponse",
     "UnsupportedParamsError",
@@ -127,12 +133,14 @@ __all__ = [
     "aembedding",
     "aimage_generation",
     "amoderation",
+    "arerank",
     "atranscription",
     "completion",
     "embedding",
     "image_generation",
     "model_list",
     "moderation",
+    "rerank",
     "stream_chunk_builder",
     "token_counter",
     "transcription",
