@@ -1,10 +1,10 @@
 """A model string (as called, or as a response names it) → its price entry.
 
 Price keys are ``provider/model``. A bare id goes through the model catalog (``gpt-4o`` → ``openai``), then
-through the ids the price table knows under any provider. Dated snapshots a provider answers with
-(``gpt-4o-mini-2024-07-18``, ``claude-sonnet-4-5-20250929``) are priced only where the file lists them as
-an entry's ``aliases`` (an older snapshot may cost more: ``gpt-4o-2024-05-13``); Bedrock's cross-region inference profiles (``us.``, ``eu.``, ``global.``…) map
-to the model they route to.
+through the ids the price table knows under the first-party providers. Dated snapshots a provider answers
+with (``gpt-4o-mini-2024-07-18``, ``claude-sonnet-4-5-20250929``) are priced only where the file lists them
+as an entry's ``aliases`` (an older snapshot may cost more: ``gpt-4o-2024-05-13``). Bedrock's cross-region
+inference profiles (``us.``, ``eu.``, ``global.``…) map to the model they route to.
 """
 
 from __future__ import annotations

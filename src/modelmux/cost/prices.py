@@ -22,7 +22,7 @@ import functools
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from typing import Any
@@ -154,8 +154,12 @@ class Prices:
         """The entry for ``provider/model`` (or an alias of one)."""
         return self._models.get(key) or self._models.get(self._aliases.get(key, ""))
 
-    def keys(self) -> list[str]:
-        return sorted(self._models)
+    def __iter__(self) -> Iterator[str]:
+        """The ``provider/model`` keys, sorted."""
+        return iter(sorted(self._models))
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
 
     def __len__(self) -> int:
         return len(self._models)
