@@ -19,7 +19,7 @@ def _doc() -> dict[str, Any]:
 #: Catalogued chat/embedding models left unpriced on purpose: no price confirmed on the provider's page
 #: (cloud prices that vary by region or deployment type, retired or free experimental models, moving aliases).
 UNPRICED = {
-    "gpt-4-turbo", "gpt-4", "gpt-3.5-turbo", "o1-mini", "claude-sonnet-4-6",
+    "gpt-4", "o1-mini",
     "gemini-flash-latest", "gemini-flash-lite-latest", "gemini-2.0-flash-exp", "gemini-1.5-pro", "gemini-1.5-flash",
     "text-embedding-004",
     "vertex/gemini-3-pro-preview", "vertex/gemini-3-flash-preview", "vertex/gemini-2.5-pro", "vertex/gemini-2.5-flash",
