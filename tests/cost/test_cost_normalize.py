@@ -92,3 +92,13 @@ def test_openai_usage_buckets() -> None:
 def test_contradictory_usage_is_refused(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         normalize_usage(bad)
+
+
+def test_gemini_audio_prompt_tokens_are_kept_apart() -> None:
+    native = {
+        "promptTokenCount": 1500,
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 500}, {"modality": "AUDIO", "tokenCount": 1000}],
+        "candidatesTokenCount": 10,
+    }
+    usage = normalize_usage(gemini_usage(native))
+    assert (usage.input, usage.input_audio, usage.output) == (500, 1000, 10)

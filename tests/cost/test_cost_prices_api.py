@@ -36,6 +36,8 @@ def _reply(model: str, usage: dict[str, Any] | None = USAGE) -> ChatCompletion:
             "gpt-4o", usage={"prompt_tokens": 1, "server_tool_use": {"web_search_requests": 1}}
         ),
         lambda: modelmux.completion_cost([]),
+        lambda: modelmux.cost_per_token(None, 10, 10),  # type: ignore[arg-type]
+        lambda: modelmux.completion_cost({"model": 42, "usage": {"prompt_tokens": 1}}),
     ],
 )
 def test_unknown_is_none_never_an_exception(call: Any) -> None:

@@ -21,6 +21,8 @@ __all__ = ["completion_cost", "cost_for_usage", "cost_per_token"]
 logger = logging.getLogger("modelmux.cost")
 
 _PER = 1_000_000
+#: What malformed input (a usage that contradicts itself, a value of the wrong type) raises on its way here.
+_NOT_PRICEABLE = (ValueError, TypeError, LookupError, AttributeError)
 #: Tier names meaning "the standard price" (OpenAI ``default``/``auto``, Anthropic ``standard``).
 _STANDARD = {None, "", "default", "auto", "standard", "standard_only", "on_demand"}
 
@@ -33,7 +35,18 @@ def cost_for_usage(
     service_tier: str | None = None,
     prices: Prices | None = None,
 ) -> tuple[float, float] | None:
-    """``(prompt cost, completion cost)`` in USD for normalised usage; ``None`` when a needed price is unknown."""
+    """``(prompt cost, completion cost)`` in USD for normalised usage (what a callback or router holding a
+    :class:`TokenUsage` calls); ``None`` when the model or a needed price is unknown."""
+    try:
+        return _cost_for_usage(model, usage, provider, service_tier, prices)
+    except _NOT_PRICEABLE as exc:
+        logger.debug("no cost for %r: %s", model, exc)
+        return None
+
+
+def _cost_for_usage(
+    model: str, usage: TokenUsage, provider: str | None, service_tier: str | None, prices: Prices | None
+) -> tuple[float, float] | None:
     table = prices if prices is not None else default_prices()
     entry = find_price(table, model, provider)
     if entry is None:
@@ -118,8 +131,9 @@ def cost_per_token(
     cache writes (``cache_creation_tokens``, of which ``cache_creation_1h_tokens`` at the 1-hour rate), the
     audio and image prompt tokens; ``completion_tokens`` includes ``reasoning_tokens`` and audio output.
     ``usage=`` (a ``Usage``, or an OpenAI, Anthropic or Gemini usage dict) replaces the counts.
-    ``service_tier``: ``"batch"``, ``"flex"``, ``"priority"`` (``None``/``"default"``: standard).
-    ``None`` when the model or a needed price is unknown.
+    ``service_tier``: ``"batch"``, ``"flex"``, ``"priority"`` (``None``/``"default"``: standard). A per-request
+    fee and server-side web searches count on the prompt side. ``None`` when the model or a needed price is
+    unknown.
     """
     try:
         if usage is None:
@@ -146,8 +160,8 @@ def cost_per_token(
         return cost_for_usage(
             model, normalized, provider=provider or custom_llm_provider, service_tier=service_tier, prices=prices
         )
-    except (ValueError, TypeError) as exc:
-        logger.debug("no cost for %s: %s", model, exc)
+    except _NOT_PRICEABLE as exc:
+        logger.debug("no cost for %r: %s", model, exc)
         return None
 
 
@@ -188,7 +202,7 @@ def completion_cost(
             service_tier=tier if isinstance(tier, str) else None,
             prices=prices,
         )
-    except (ValueError, TypeError, LookupError) as exc:
+    except _NOT_PRICEABLE as exc:
         logger.debug("no cost for %r: %s", model, exc)
         return None
     return None if costs is None else costs[0] + costs[1]
