@@ -108,6 +108,11 @@ def test_load_a_price_file_and_make_it_the_default(tmp_path: Path) -> None:
         {"updated": "2027-01-01", "models": {"x": {"source": "s", "input": 1}}},
         {"updated": "2027-01-01", "models": {"openai/x": {"source": "s", "input": "1"}}},
         {"updated": "2027-01-01", "models": {"openai/x": {"source": "s", "long_context": {"input": 2}}}},
+        {"updated": "2027-01-01", "models": {"openai/x": {"source": "s", "cached_input": 1}}},  # a typo
+        {
+            "updated": "2027-01-01",
+            "models": {"openai/x": {"source": "s", "tiers": {"flex": {"multiplier": 0.5, "x": 1}}}},
+        },
     ],
 )
 def test_a_malformed_price_file_is_refused_at_load(doc: dict[str, Any]) -> None:

@@ -120,6 +120,7 @@ def cost_per_token(
     cache_read_input_tokens: int | None = None,
     cache_creation_input_tokens: int | None = None,
     usage: Any = None,
+    usage_object: Any = None,
     provider: str | None = None,
     custom_llm_provider: str | None = None,
     service_tier: str | None = None,
@@ -130,12 +131,14 @@ def cost_per_token(
     Counts follow OpenAI's convention: ``prompt_tokens`` includes the cache reads (``cached_tokens``) and the
     cache writes (``cache_creation_tokens``, of which ``cache_creation_1h_tokens`` at the 1-hour rate), the
     audio and image prompt tokens; ``completion_tokens`` includes ``reasoning_tokens`` and audio output.
-    ``usage=`` (a ``Usage``, or an OpenAI, Anthropic or Gemini usage dict) replaces the counts.
+    ``usage=`` (a ``Usage``, or an OpenAI, Anthropic or Gemini usage dict; LiteLLM's ``usage_object=`` too)
+    replaces the counts.
     ``service_tier``: ``"batch"``, ``"flex"``, ``"priority"`` (``None``/``"default"``: standard). A per-request
     fee and server-side web searches count on the prompt side. ``None`` when the model or a needed price is
     unknown.
     """
     try:
+        usage = usage if usage is not None else usage_object
         if usage is None:
             written = cache_creation_input_tokens if cache_creation_input_tokens is not None else cache_creation_tokens
             usage = {

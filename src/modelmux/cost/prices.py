@@ -192,14 +192,23 @@ def parse_entry(key: str, entry: Any) -> ModelPrice:
     if not isinstance(tiers_doc, Mapping):
         raise ValueError(f"{key}: 'tiers' is an object")
     return ModelPrice(
-        rates=_rates(key, entry),
+        rates=_rates(key, entry, _ENTRY_KEYS),
         source=source,
         long_context=_long(key, entry.get("long_context")),
         tiers={name: _tier(f"{key}.tiers.{name}", t) for name, t in tiers_doc.items()},
     )
 
 
-def _rates(where: str, doc: Mapping[str, Any]) -> Rates:
+#: Keys besides the rates that each level of an entry may hold (anything else is a typo, refused at load).
+_ENTRY_KEYS = frozenset({"source", "aliases", "long_context", "tiers", "note"})
+_LONG_KEYS = frozenset({"threshold"})
+_TIER_KEYS = frozenset({"multiplier", "long_context", "source", "note"})
+
+
+def _rates(where: str, doc: Mapping[str, Any], allowed: frozenset[str]) -> Rates:
+    unknown = set(doc) - set(RATE_FIELDS) - allowed
+    if unknown:
+        raise ValueError(f"{where}: unknown price field(s) {sorted(unknown)}; known: {', '.join(RATE_FIELDS)}")
     values: dict[str, float] = {}
     for name in RATE_FIELDS:
         if name in doc and doc[name] is not None:
@@ -218,15 +227,18 @@ def _long(where: str, doc: Any) -> LongContext | None:
         return None
     if not isinstance(doc, Mapping) or not isinstance(doc.get("threshold"), int):
         raise ValueError(f"{where}.long_context needs an integer 'threshold'")
-    return LongContext(doc["threshold"], _rates(f"{where}.long_context", doc))
+    return LongContext(doc["threshold"], _rates(f"{where}.long_context", doc, _LONG_KEYS))
 
 
 def _tier(where: str, doc: Any) -> Tier:
     if not isinstance(doc, Mapping):
         raise ValueError(f"{where}: a tier is an object")
     if "multiplier" in doc:
+        extra = set(doc) - {"multiplier", "source", "note"}
+        if extra:
+            raise ValueError(f"{where}: a multiplier tier takes no rates of its own, got {sorted(extra)}")
         return Tier(multiplier=_number(f"{where}.multiplier", doc["multiplier"]))
-    return Tier(rates=_rates(where, doc), long_context=_long(where, doc.get("long_context")))
+    return Tier(rates=_rates(where, doc, _TIER_KEYS), long_context=_long(where, doc.get("long_context")))
 
 
 def _merge(base: ModelPrice | None, key: str, doc: Mapping[str, Any]) -> ModelPrice:
