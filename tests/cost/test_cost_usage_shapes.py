@@ -134,6 +134,9 @@ def test_web_search_requests_are_billed_per_request() -> None:
     reply = _completion("claude-sonnet-4-5-20250929", anthropic_usage(native))
     # 1000 * 3 → $0.003 + 3 * $0.01; 100 * 15 → $0.0015
     assert reply.response_cost == pytest.approx(0.0345)
+    # The batch discount is on tokens, not on the per-search fee: $0.0015 + $0.03 + $0.00075
+    batch = modelmux.cost_per_token("claude-sonnet-4-5-20250929", usage=native, service_tier="batch")
+    assert batch is not None and sum(batch) == pytest.approx(0.03225)
 
 
 def test_audio_tokens_at_their_own_rate_or_unknown() -> None:

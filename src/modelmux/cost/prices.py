@@ -48,6 +48,9 @@ RATE_FIELDS = (
 )
 
 
+_FLAT_FEES = frozenset({"per_request", "web_search"})
+
+
 @dataclass(frozen=True, slots=True)
 class Rates:
     """One set of rates; ``None`` means the provider publishes no such price (a cost needing it is unknown)."""
@@ -68,7 +71,8 @@ class Rates:
     web_search: float | None = None
 
     def scaled(self, multiplier: float) -> Rates:
-        return Rates(**{f: (None if v is None else v * multiplier) for f, v in _items(self)})
+        """Token rates times ``multiplier`` (a batch or flex discount); per-request fees stay as they are."""
+        return Rates(**{f: (v if v is None or f in _FLAT_FEES else v * multiplier) for f, v in _items(self)})
 
     def updated(self, other: Rates) -> Rates:
         return Rates(**{f: (v if v is not None else getattr(self, f)) for f, v in _items(other)})
