@@ -46,13 +46,15 @@ def _anthropic_expected(usage: dict[str, Any], model: str) -> float | None:
         return None
     assert rates.input and rates.output and rates.cache_read and rates.cache_write_5m and rates.cache_write_1h
     searches = (usage.get("server_tool_use") or {}).get("web_search_requests") or 0
+    if searches and rates.web_search is None:
+        return None  # the per-search price is unknown: so is the cost
     return (
         usage["input_tokens"] * rates.input
         + read * rates.cache_read
         + (written - hour) * rates.cache_write_5m
         + hour * rates.cache_write_1h
         + usage["output_tokens"] * rates.output
-    ) / 1e6 + searches * (rates.web_search or 0)
+    ) / 1e6 + searches * (rates.web_search or 0.0)
 
 
 def _gemini_expected(meta: dict[str, Any], model: str) -> float | None:
@@ -93,3 +95,16 @@ def test_recorded_gemini_answer_costs_its_native_usage(it: Interaction) -> None:
     ctx = CallContext("gemini", model, api_base="https://generativelanguage.googleapis.com")
     reply = get_provider("gemini").parse_chat_response(json.dumps(body).encode(), ctx)
     assert reply.response_cost == pytest.approx(_gemini_expected(body["usageMetadata"], model))
+
+
+def test_recorded_answers_with_unpriced_web_searches_cost_none() -> None:
+    searched = [
+        it
+        for it in _recorded("anthropic")
+        if (it.json()["usage"].get("server_tool_use") or {}).get("web_search_requests")
+    ]
+    assert searched
+    for it in searched:
+        body = it.json()
+        ctx = CallContext("anthropic", body["model"], api_base="https://api.anthropic.com")
+        assert get_provider("anthropic").parse_chat_response(json.dumps(body).encode(), ctx).response_cost is None

@@ -132,10 +132,13 @@ def test_embedding_response() -> None:
 def test_web_search_requests_are_billed_per_request() -> None:
     native = {"input_tokens": 1000, "output_tokens": 100, "server_tool_use": {"web_search_requests": 3}}
     reply = _completion("claude-sonnet-4-5-20250929", anthropic_usage(native))
+    # The bundled file has no confirmed per-search price: unknown, rather than the tokens alone.
+    assert reply.response_cost is None
+    prices = modelmux.default_prices().with_overrides({"anthropic/claude-sonnet-4-5": {"web_search": 0.01}})
     # 1000 * 3 → $0.003 + 3 * $0.01; 100 * 15 → $0.0015
-    assert reply.response_cost == pytest.approx(0.0345)
+    assert modelmux.completion_cost(reply, prices=prices) == pytest.approx(0.0345)
     # The batch discount is on tokens, not on the per-search fee: $0.0015 + $0.03 + $0.00075
-    batch = modelmux.cost_per_token("claude-sonnet-4-5-20250929", usage=native, service_tier="batch")
+    batch = modelmux.cost_per_token("claude-sonnet-4-5-20250929", usage=native, service_tier="batch", prices=prices)
     assert batch is not None and sum(batch) == pytest.approx(0.03225)
 
 
