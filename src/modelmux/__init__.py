@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ._rerank import arerank, rerank
     from ._streaming import AsyncChatStream, ChatStream, stream_chunk_builder
     from ._transcriptions import atranscription, transcription
+    from .cost import Prices, completion_cost, cost_per_token, default_prices, load_prices, set_default_prices
     from .tokens import token_counter
     from .types import (
         ChatCompletion,
@@ -71,6 +72,12 @@ _LAZY = {
     "atranscription": "._transcriptions",
     "transcription": "._transcriptions",
     "token_counter": ".tokens",
+    "Prices": ".cost",
+    "completion_cost": ".cost",
+    "cost_per_token": ".cost",
+    "default_prices": ".cost",
+    "load_prices": ".cost",
+    "set_default_prices": ".cost",
     "ChatCompletion": ".types",
     "ChatCompletionChunk": ".types",
     "EmbeddingResponse": ".types",
@@ -123,6 +130,7 @@ __all__ = [
     "ModerationResponse",
     "NotFoundError",
     "PermissionDeniedError",
+    "Prices",
     "RateLimitError",
     "RerankResponse",
     "ServiceUnavailableError",
@@ -136,11 +144,16 @@ __all__ = [
     "arerank",
     "atranscription",
     "completion",
+    "completion_cost",
+    "cost_per_token",
+    "default_prices",
     "embedding",
     "image_generation",
+    "load_prices",
     "model_list",
     "moderation",
     "rerank",
+    "set_default_prices",
     "stream_chunk_builder",
     "token_counter",
     "transcription",
