@@ -26,6 +26,7 @@ from .errors import (
     PermissionDeniedError,
     RateLimitError,
     ServiceUnavailableError,
+    UnknownParameterError,
     UnsupportedParamsError,
     UpstreamError,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "RateLimitError",
     "ServiceUnavailableError",
     "TranscriptionResponse",
+    "UnknownParameterError",
     "UnsupportedParamsError",
     "UpstreamError",
     "acompletion",

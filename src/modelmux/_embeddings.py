@@ -53,7 +53,9 @@ def _prepare(model: str, input: Any, options: dict[str, Any]) -> _call.Call:
     check_choice(params, "encoding_format", ("float", "base64"))
     check_range(params, "dimensions", 1, None, integer=True)
     check_text(params, "user")
-    return _call.open_call(resolved, params, options, operation=EMBEDDING)
+    return _call.open_call(
+        resolved, params, options, operation=EMBEDDING, known=("encoding_format", "dimensions", "user")
+    )
 
 
 def embedding(

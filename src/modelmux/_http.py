@@ -1,5 +1,13 @@
 """Sending native requests: pooled default clients, injected transports, httpx errors → ours.
 
+Bounds (``Limits``, one per call): ``timeout`` is a total deadline for the whole upstream call (connect,
+first byte, body, and for streams the whole stream), not a limit per read; a non-streamed answer is read
+incrementally and refused past ``max_response_bytes``. Defaults: :data:`DEFAULT_TIMEOUT` (600 s total,
+10 s to connect), :data:`DEFAULT_MAX_RESPONSE_BYTES` (32 MiB), :data:`DEFAULT_MAX_EVENT_BYTES` (8 MiB).
+Async calls are cut exactly at the deadline. Sync calls check it after every network read, and each
+read is bounded by the read timeout (at most the total): a server that stalls just before the deadline can
+make a sync call last up to one more read timeout.
+
 One connection pool per endpoint origin is created on first use and reused by every later call (async
 pools additionally per event loop, since a connection cannot move between loops, and sharded per task).
 The pool is a bare httpx transport, called directly, unless the environment configures a proxy: then
@@ -11,22 +19,46 @@ from __future__ import annotations
 
 import atexit
 import functools
+import sys
 import threading
+import time
 import weakref
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Awaitable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from pydantic_core import to_json
 
-from .errors import APIConnectionError, APITimeoutError
+from ._sse import DEFAULT_MAX_EVENT_BYTES
+from .errors import APIConnectionError, APITimeoutError, BadRequestError, UpstreamError
 from .providers._base import HttpRequest
 
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["DEFAULT_TIMEOUT", "asend", "close_clients", "send", "to_httpx_request"]
+__all__ = [
+    "DEFAULT_MAX_EVENT_BYTES",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_TIMEOUT",
+    "Limits",
+    "aread_body",
+    "asend",
+    "awithin",
+    "check_deadline",
+    "close_clients",
+    "limits_of",
+    "read_body",
+    "send",
+    "to_httpx_request",
+]
 
+T = TypeVar("T")
+
+#: ``timeout=None``: 600 s for the whole call (LiteLLM's and OpenAI's default), 10 s to connect.
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
+#: Largest non-streamed answer (or error body, or JSON document answering a stream request) read.
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 # Keep-alive for every connection the pool may open: closing some after each burst would pay a new
 # TCP (and TLS) handshake on the next one.
 _LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=200, keepalive_expiry=30.0)
@@ -44,11 +76,142 @@ def _origin(url: str) -> str:
 
 
 def timeout_of(value: float | httpx.Timeout | None) -> httpx.Timeout:
+    """``timeout=`` → per-phase limits; a number also caps connecting at 10 s (never above the number)."""
     if value is None:
         return DEFAULT_TIMEOUT
     if isinstance(value, httpx.Timeout):
         return value
-    return httpx.Timeout(float(value))
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0:
+        raise BadRequestError(f"timeout must be a non-negative number of seconds, got {value!r}", param="timeout")
+    total = float(value)
+    return httpx.Timeout(total, connect=min(total, DEFAULT_TIMEOUT.connect or total))
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The bounds of one call."""
+
+    #: Seconds for the whole upstream call; None only when an ``httpx.Timeout`` with a None field asks for it.
+    total: float | None
+    max_response_bytes: int
+    max_event_bytes: int
+
+
+def limits_of(timeout: httpx.Timeout, max_response_bytes: Any, max_event_bytes: Any) -> Limits:
+    """The call's bounds: the total deadline is the largest per-phase limit (None if one is unbounded)."""
+    phases = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+    total = None if any(p is None for p in phases) else max(p for p in phases if p is not None)
+    return Limits(
+        total,
+        _size(max_response_bytes, "max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES),
+        _size(max_event_bytes, "max_event_bytes", DEFAULT_MAX_EVENT_BYTES),
+    )
+
+
+def _size(value: Any, name: str, default: int) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise BadRequestError(f"{name} must be a positive number of bytes, got {value!r}", param=name)
+    return value
+
+
+def timed_out(what: str = "the upstream call") -> APITimeoutError:
+    return APITimeoutError(f"{what} exceeded its timeout (the total time allowed for the call)")
+
+
+def check_deadline(deadline: float | None) -> None:
+    """Raise :class:`APITimeoutError` once the call's deadline has passed."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise timed_out()
+
+
+async def awithin(awaitable: Awaitable[T], deadline: float | None) -> T:
+    """Await ``awaitable``, cancelled at ``deadline`` (a ``time.monotonic()`` value) with APITimeoutError."""
+    if deadline is None:
+        return await awaitable
+    import asyncio  # only async callers pay for it
+
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        close = getattr(awaitable, "close", None)
+        if close is not None:
+            close()  # never awaited: no "coroutine was never awaited" warning
+        raise timed_out()
+    try:
+        if sys.version_info >= (3, 11):
+            async with asyncio.timeout(remaining):
+                return await awaitable
+        return await asyncio.wait_for(awaitable, remaining)
+    except (TimeoutError, asyncio.TimeoutError):
+        raise timed_out() from None
+
+
+def _too_big(limit: int) -> UpstreamError:
+    return UpstreamError(
+        f"the provider's answer is larger than max_response_bytes ({limit} bytes); refused", status_code=502
+    )
+
+
+def _declared_length(headers: Mapping[str, str]) -> int:
+    try:
+        return int(headers.get("content-length") or 0)
+    except ValueError:
+        return 0
+
+
+def read_body(response: httpx.Response, deadline: float | None, limit: int) -> bytes:
+    """Read a response body a network read at a time, within the deadline and ``limit`` bytes; close it."""
+    try:
+        if _declared_length(response.headers) > limit:
+            raise _too_big(limit)
+        parts: list[bytes] = []
+        size = 0
+        for part in response.iter_bytes():
+            size += len(part)
+            if size > limit:
+                raise _too_big(limit)
+            parts.append(part)
+            check_deadline(deadline)
+        body = parts[0] if len(parts) == 1 else b"".join(parts)
+    finally:
+        response.close()
+    response._content = body
+    return body
+
+
+async def aread_body(response: httpx.Response, deadline: float | None, limit: int) -> bytes:
+    """The async twin of :func:`read_body`; cut exactly at the deadline."""
+    try:
+        if _declared_length(response.headers) > limit:
+            raise _too_big(limit)
+        parts: list[bytes] = []
+        size = 0
+        chunks: AsyncIterator[bytes] = response.aiter_bytes()
+        while True:
+            try:
+                part = await awithin(chunks.__anext__(), deadline)
+            except StopAsyncIteration:
+                break
+            size += len(part)
+            if size > limit:
+                raise _too_big(limit)
+            parts.append(part)
+        body = parts[0] if len(parts) == 1 else b"".join(parts)
+    finally:
+        await response.aclose()
+    response._content = body
+    return body
+
+
+def _check_headers(headers: Mapping[str, str]) -> None:
+    """A header value httpx/h11 would refuse fails here without quoting it (it may hold a credential)."""
+    for name, value in headers.items():
+        if not (value.isascii() and value.isprintable()) or value != value.strip():
+            raise BadRequestError(
+                f"header {name!r} has a value with non-ASCII, control or surrounding whitespace characters",
+                param="extra_headers",
+            )
 
 
 @functools.lru_cache(maxsize=512)
@@ -58,6 +221,7 @@ def _parsed_url(url: str) -> httpx.URL:
 
 
 def to_httpx_request(req: HttpRequest, timeout: httpx.Timeout) -> httpx.Request:
+    _check_headers(req.headers)
     url = _parsed_url(req.url)
     if req.content is not None:  # bytes the provider serialised itself (e.g. to sign them)
         request = httpx.Request(req.method, url, headers=req.headers, content=req.content)
@@ -131,57 +295,77 @@ def _async_pooled(url: str) -> httpx.AsyncClient | httpx.AsyncHTTPTransport:
     return pooled
 
 
-def send(request: httpx.Request, *, transport: Any = None, stream: bool) -> httpx.Response:
-    """Send synchronously; the response body is read unless ``stream``."""
+def send(
+    request: httpx.Request,
+    *,
+    transport: Any = None,
+    stream: bool,
+    deadline: float | None = None,
+    max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+) -> httpx.Response:
+    """Send synchronously; the body is read (within ``deadline`` and ``max_bytes``) unless a streamed 2xx."""
     try:
         if transport is None:
             pooled = _sync_pooled(str(request.url))
             if isinstance(pooled, httpx.Client):
-                return pooled.send(request, stream=stream)
-            transport = pooled
+                response = pooled.send(request, stream=True)
+            else:
+                response = pooled.handle_request(request)
         elif not isinstance(transport, httpx.BaseTransport):
             raise TypeError(
                 "a sync call (completion(), embedding()…) needs a sync httpx transport; "
                 "use the async function (acompletion(), aembedding()…) for an async one"
             )
-        response: httpx.Response = transport.handle_request(request)
+        else:
+            response = transport.handle_request(request)
         response.request = request
-        if not stream:
-            try:
-                response.read()
-            finally:
-                response.close()
+        if not stream or response.status_code >= 400:  # an error's body is read to map it
+            read_body(response, deadline, max_bytes)
+        else:
+            check_deadline(deadline)
         return response
     except httpx.TimeoutException as exc:
         raise APITimeoutError(f"request timed out: {type(exc).__name__}") from None
     except httpx.TransportError as exc:
-        raise APIConnectionError(f"could not reach {request.url.host}: {type(exc).__name__}: {exc}") from None
+        raise _unreachable(request, exc) from None
 
 
-async def asend(request: httpx.Request, *, transport: Any = None, stream: bool) -> httpx.Response:
-    """Send asynchronously; the response body is read unless ``stream``."""
+async def asend(
+    request: httpx.Request,
+    *,
+    transport: Any = None,
+    stream: bool,
+    deadline: float | None = None,
+    max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+) -> httpx.Response:
+    """Send asynchronously; the body is read (within ``deadline`` and ``max_bytes``) unless a streamed 2xx."""
     try:
         if transport is None:
             pooled = _async_pooled(str(request.url))
             if isinstance(pooled, httpx.AsyncClient):
-                return await pooled.send(request, stream=stream)
-            transport = pooled
+                response = await awithin(pooled.send(request, stream=True), deadline)
+            else:
+                response = await awithin(pooled.handle_async_request(request), deadline)
         elif not isinstance(transport, httpx.AsyncBaseTransport):
             raise TypeError(
                 "an async call (acompletion(), aembedding()…) needs an async httpx transport (httpx.AsyncBaseTransport)"
             )
-        response: httpx.Response = await transport.handle_async_request(request)
+        else:
+            response = await awithin(transport.handle_async_request(request), deadline)
         response.request = request
-        if not stream:
-            try:
-                await response.aread()
-            finally:
-                await response.aclose()
+        if not stream or response.status_code >= 400:  # an error's body is read to map it
+            await aread_body(response, deadline, max_bytes)
         return response
     except httpx.TimeoutException as exc:
         raise APITimeoutError(f"request timed out: {type(exc).__name__}") from None
     except httpx.TransportError as exc:
-        raise APIConnectionError(f"could not reach {request.url.host}: {type(exc).__name__}: {exc}") from None
+        raise _unreachable(request, exc) from None
+
+
+def _unreachable(request: httpx.Request, exc: httpx.TransportError) -> APIConnectionError:
+    # A network error's text (refused, reset…) helps; a protocol error's text may quote request headers.
+    detail = f": {exc}" if isinstance(exc, httpx.NetworkError) else ""
+    return APIConnectionError(f"could not reach {request.url.host}: {type(exc).__name__}{detail}")
 
 
 def close_clients() -> None:
