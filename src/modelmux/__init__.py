@@ -33,11 +33,12 @@ from .errors import (
 
 if TYPE_CHECKING:
     from ._api import acompletion, completion
+    from ._chunk_builder import stream_chunk_builder
     from ._embeddings import aembedding, embedding
     from ._images import aimage_generation, image_generation
     from ._moderations import amoderation, moderation
     from ._registry import model_list
-    from ._streaming import AsyncChatStream, ChatStream, stream_chunk_builder
+    from ._streaming import AsyncChatStream, ChatStream
     from ._transcriptions import atranscription, transcription
     from .tokens import token_counter
     from .types import (
@@ -64,7 +65,7 @@ _LAZY = {
     "model_list": "._registry",
     "AsyncChatStream": "._streaming",
     "ChatStream": "._streaming",
-    "stream_chunk_builder": "._streaming",
+    "stream_chunk_builder": "._chunk_builder",
     "atranscription": "._transcriptions",
     "transcription": "._transcriptions",
     "token_counter": ".tokens",

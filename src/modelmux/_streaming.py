@@ -1,4 +1,4 @@
-"""Stream wrappers (bytes → SSE events → provider translator → chunks) and chunks → full response."""
+"""Stream wrappers: bytes → SSE events → provider translator → chunks (``stream_chunk_builder`` re-exported)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import httpx
 import pydantic
 from pydantic_core import from_json
 
+from ._chunk_builder import stream_chunk_builder
 from ._http import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES, Limits, awithin, check_deadline
 from ._sse import SSEDecoder
 from .errors import APIConnectionError, APIError, APITimeoutError, UpstreamError
 from .providers._base import StreamDecoder, StreamTranslator
-from .types import ChatCompletion, ChatCompletionChunk
+from .types import ChatCompletionChunk
 
 __all__ = ["AsyncChatStream", "ChatStream", "stream_chunk_builder"]
 
@@ -288,89 +289,3 @@ class AsyncChatStream:
 async def _one_by_one(chunks: AsyncIterator[ChatCompletionChunk]) -> AsyncIterator[list[ChatCompletionChunk]]:
     async for chunk in chunks:
         yield [chunk]
-
-
-def stream_chunk_builder(chunks: Iterable[ChatCompletionChunk | dict[str, Any]]) -> ChatCompletion:
-    """Rebuild the full :class:`ChatCompletion` a stream of chunks describes."""
-    first: dict[str, Any] | None = None
-    usage: Any = None
-    choices: dict[int, dict[str, Any]] = {}
-    for item in chunks:
-        chunk = item.model_dump(exclude_none=True) if isinstance(item, ChatCompletionChunk) else item
-        if first is None:
-            first = chunk
-        if chunk.get("usage"):
-            usage = chunk["usage"]
-        for c in chunk.get("choices") or ():
-            acc = choices.setdefault(
-                c.get("index", 0),
-                {"content": [], "reasoning": [], "refusal": [], "tools": {}, "finish": None, "extra": {}},
-            )
-            delta = c.get("delta") or {}
-            if delta.get("content"):
-                acc["content"].append(delta["content"])
-            if delta.get("reasoning_content"):
-                acc["reasoning"].append(delta["reasoning_content"])
-            if delta.get("refusal"):
-                acc["refusal"].append(delta["refusal"])
-            for tc in delta.get("tool_calls") or ():
-                slot = acc["tools"].setdefault(tc.get("index", 0), {"id": None, "name": "", "args": []})
-                if tc.get("id"):
-                    slot["id"] = tc["id"]
-                fn = tc.get("function") or {}
-                if fn.get("name"):
-                    slot["name"] = fn["name"]
-                if fn.get("arguments"):
-                    slot["args"].append(fn["arguments"])
-            for key, value in delta.items():
-                if key not in {"role", "content", "reasoning_content", "refusal", "tool_calls"}:
-                    _merge_extra(acc["extra"], key, value)
-            if c.get("finish_reason"):
-                acc["finish"] = c["finish_reason"]
-            if c.get("native_finish_reason"):
-                acc["native"] = c["native_finish_reason"]
-    if first is None:
-        raise ValueError("stream_chunk_builder() needs at least one chunk")
-    out_choices = []
-    for index in sorted(choices):
-        acc = choices[index]
-        message: dict[str, Any] = {"role": "assistant", "content": "".join(acc["content"]) or None}
-        if acc["refusal"]:
-            message["refusal"] = "".join(acc["refusal"])
-        if acc["reasoning"]:
-            message["reasoning_content"] = "".join(acc["reasoning"])
-        if acc["tools"]:
-            message["tool_calls"] = [
-                {
-                    "id": t["id"] or f"call_{i}",
-                    "type": "function",
-                    "function": {"name": t["name"], "arguments": "".join(t["args"]) or "{}"},
-                }
-                for i, t in sorted(acc["tools"].items())
-            ]
-        message.update(acc["extra"])
-        choice: dict[str, Any] = {"index": index, "message": message, "finish_reason": acc["finish"], "logprobs": None}
-        if "native" in acc:
-            choice["native_finish_reason"] = acc["native"]
-        out_choices.append(choice)
-    result: dict[str, Any] = {
-        "id": first.get("id", ""),
-        "object": "chat.completion",
-        "created": first.get("created", 0),
-        "model": first.get("model", ""),
-        "choices": out_choices,
-        "usage": usage,
-    }
-    if first.get("system_fingerprint"):
-        result["system_fingerprint"] = first["system_fingerprint"]
-    return ChatCompletion.model_validate(result)
-
-
-def _merge_extra(extra: dict[str, Any], key: str, value: Any) -> None:
-    """Provider extras on deltas (e.g. ``thinking_blocks``): lists concatenate, strings join, else last wins."""
-    if isinstance(value, list):
-        extra.setdefault(key, []).extend(value)
-    elif isinstance(value, str) and isinstance(extra.get(key), str):
-        extra[key] += value
-    else:
-        extra[key] = value

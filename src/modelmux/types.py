@@ -24,6 +24,8 @@ __all__ = [
     "ChoiceDeltaToolCallFunction",
     "ChunkChoice",
     "CompletionTokensDetails",
+    "CustomToolCall",
+    "CustomToolCallInput",
     "Embedding",
     "EmbeddingResponse",
     "EmbeddingUsage",
@@ -107,11 +109,26 @@ class ToolCall(_Model):
     function: Function
 
 
+class CustomToolCallInput(_Model):
+    name: str
+    input: str = ""
+
+
+class CustomToolCall(_Model):
+    """A call of an OpenAI ``custom`` tool (free-form text input instead of JSON arguments)."""
+
+    id: str
+    type: Literal["custom"] = "custom"
+    custom: CustomToolCallInput
+
+
 class ChatCompletionMessage(_Model):
     role: Literal["assistant"] = "assistant"
     content: str | None = None
     refusal: str | None = None
-    tool_calls: list[ToolCall] | None = None
+    #: Function calls (``ToolCall``) or, for OpenAI ``custom`` tools, ``CustomToolCall``; ``audio``,
+    #: ``annotations`` and the legacy ``function_call`` are kept as sent (extra fields).
+    tool_calls: list[ToolCall | CustomToolCall] | None = None
     reasoning_content: str | None = None
 
 
@@ -160,7 +177,7 @@ class ChoiceDeltaToolCallFunction(_Model):
 class ChoiceDeltaToolCall(_Model):
     index: int
     id: str | None = None
-    type: Literal["function"] | None = None
+    type: Literal["function", "custom"] | None = None
     function: ChoiceDeltaToolCallFunction | None = None
 
 
