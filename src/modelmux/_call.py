@@ -20,7 +20,7 @@ import pydantic
 from . import _http
 from ._options import LITELLM_ONLY, drop_litellm_only, sort_options
 from ._registry import Resolved, get_provider
-from .errors import APIError, AuthenticationError, BadRequestError, UpstreamError
+from .errors import APIError, AuthenticationError, BadRequestError, UpstreamError, redact
 from .providers._base import CallContext, HttpRequest, Operation, Provider
 
 __all__ = ["Call", "aexecute", "asend", "execute", "open_call", "parse", "send"]
@@ -56,6 +56,13 @@ class Call:
         secrets = [s for s in (self.ctx.api_key, *self.ctx.secrets) if s]
         if secrets:
             err.redact_secrets(*secrets)
+        # Short fields an upstream may echo a credential into (a request-id header, an error code).
+        for name in ("request_id", "param", "code", "native_type"):
+            value = getattr(err, name, None)
+            if isinstance(value, str):
+                cleaned = redact(value, tuple(secrets))
+                if cleaned != value:
+                    setattr(err, name, cleaned)
         return err
 
 

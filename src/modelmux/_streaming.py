@@ -120,6 +120,8 @@ def _wrap(exc: BaseException, scrub: Callable[[APIError], APIError]) -> APIError
         return scrub(exc)
     if isinstance(exc, httpx.TimeoutException):
         return scrub(APITimeoutError(f"stream timed out: {type(exc).__name__}"))
+    if isinstance(exc, httpx.RemoteProtocolError):  # connected and answering, then cut off mid-body
+        return scrub(UpstreamError("the provider's stream was cut short (the connection closed mid-body)"))
     if isinstance(exc, httpx.TransportError):
         detail = f": {exc}" if isinstance(exc, httpx.NetworkError) else ""
         return scrub(APIConnectionError(f"stream broke: {type(exc).__name__}{detail}"))
