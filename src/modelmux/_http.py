@@ -4,9 +4,9 @@ Bounds (``Limits``, one per call): ``timeout`` is a total deadline for the whole
 first byte, body, and for streams the whole stream), not a limit per read; a non-streamed answer is read
 incrementally and refused past ``max_response_bytes``. Defaults: :data:`DEFAULT_TIMEOUT` (600 s total,
 10 s to connect), :data:`DEFAULT_MAX_RESPONSE_BYTES` (32 MiB), :data:`DEFAULT_MAX_EVENT_BYTES` (8 MiB).
-Async calls are cut exactly at the deadline. Sync calls check it after every network read, and each
-read is bounded by the read timeout (at most the total): a server that stalls just before the deadline can
-make a sync call last up to one more read timeout.
+Async calls are cut at the deadline by asyncio timeouts; sync calls by clipping every socket operation of
+the pooled transport to the time left (``_deadline``), and by a check after every read (which is all an
+injected sync transport gets).
 
 One connection pool per endpoint origin is created on first use and reused by every later call (async
 pools additionally per event loop, since a connection cannot move between loops, and sharded per task).
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from pydantic_core import to_json
 
+from ._deadline import deadline_scope, install
 from ._sse import DEFAULT_MAX_EVENT_BYTES
 from .errors import APIConnectionError, APITimeoutError, BadRequestError, UpstreamError
 from .providers._base import HttpRequest
@@ -245,9 +246,13 @@ def _proxies_configured() -> bool:
 def _new_sync() -> httpx.Client | httpx.HTTPTransport:
     # A bare transport skips the client's per-request layers (auth, redirects, cookies, event hooks), which
     # modelmux does not use; with a proxy in the environment the client routes through it as usual.
+    pooled: httpx.Client | httpx.HTTPTransport
     if _proxies_configured():
-        return httpx.Client(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
-    return httpx.HTTPTransport(limits=_LIMITS)
+        pooled = httpx.Client(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
+    else:
+        pooled = httpx.HTTPTransport(limits=_LIMITS)
+    install(pooled)  # every socket operation stops at the call's deadline
+    return pooled
 
 
 def _new_async() -> httpx.AsyncClient | httpx.AsyncHTTPTransport:
@@ -305,24 +310,25 @@ def send(
 ) -> httpx.Response:
     """Send synchronously; the body is read (within ``deadline`` and ``max_bytes``) unless a streamed 2xx."""
     try:
-        if transport is None:
-            pooled = _sync_pooled(str(request.url))
-            if isinstance(pooled, httpx.Client):
-                response = pooled.send(request, stream=True)
+        with deadline_scope(deadline):
+            if transport is None:
+                pooled = _sync_pooled(str(request.url))
+                if isinstance(pooled, httpx.Client):
+                    response = pooled.send(request, stream=True)
+                else:
+                    response = pooled.handle_request(request)
+            elif not isinstance(transport, httpx.BaseTransport):
+                raise TypeError(
+                    "a sync call (completion(), embedding()…) needs a sync httpx transport; "
+                    "use the async function (acompletion(), aembedding()…) for an async one"
+                )
             else:
-                response = pooled.handle_request(request)
-        elif not isinstance(transport, httpx.BaseTransport):
-            raise TypeError(
-                "a sync call (completion(), embedding()…) needs a sync httpx transport; "
-                "use the async function (acompletion(), aembedding()…) for an async one"
-            )
-        else:
-            response = transport.handle_request(request)
-        response.request = request
-        if not stream or response.status_code >= 400:  # an error's body is read to map it
-            read_body(response, deadline, max_bytes)
-        else:
-            check_deadline(deadline)
+                response = transport.handle_request(request)
+            response.request = request
+            if not stream or response.status_code >= 400:  # an error's body is read to map it
+                read_body(response, deadline, max_bytes)
+            else:
+                check_deadline(deadline)
         return response
     except httpx.TimeoutException as exc:
         raise APITimeoutError(f"request timed out: {type(exc).__name__}") from None

@@ -13,6 +13,7 @@ import pydantic
 from pydantic_core import from_json
 
 from ._chunk_builder import stream_chunk_builder
+from ._deadline import deadline_scope
 from ._http import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES, Limits, awithin, check_deadline
 from ._sse import SSEDecoder
 from .errors import APIConnectionError, APIError, APITimeoutError, UpstreamError
@@ -166,7 +167,12 @@ class ChatStream:
         try:
             if _is_html(response):
                 raise UpstreamError("the provider answered a stream request with HTML (a proxy or error page?)")
-            for raw in response.iter_bytes():
+            reads = response.iter_bytes()
+            while True:
+                with deadline_scope(deadline):  # each blocking read stops at the call's deadline
+                    raw = next(reads, None)
+                if raw is None:
+                    break
                 for event, data in pipeline.events(raw):
                     yield from pipeline.translate(event, data)
                 check_deadline(deadline)
