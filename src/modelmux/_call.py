@@ -18,12 +18,15 @@ import httpx
 import pydantic
 
 from . import _http
+from ._logsafe import install_log_filter, secrets_scope
 from ._options import LITELLM_ONLY, drop_litellm_only, sort_options
 from ._registry import Resolved, get_provider
 from .errors import APIError, AuthenticationError, BadRequestError, UpstreamError, redact
 from .providers._base import CallContext, HttpRequest, Operation, Provider
 
 __all__ = ["Call", "aexecute", "asend", "execute", "open_call", "parse", "send"]
+
+install_log_filter()
 
 T = TypeVar("T")
 
@@ -49,18 +52,21 @@ class Call:
         self.deadline = None if total is None else time.monotonic() + total
         return self.deadline
 
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.ctx.api_key, *self.ctx.secrets) if s)
+
     def scrub(self, err: APIError) -> APIError:
         """Stamp provider/model on an error and make sure the key is nowhere in it."""
         err.provider = err.provider or self.ctx.provider
         err.model = err.model or self.ctx.model
-        secrets = [s for s in (self.ctx.api_key, *self.ctx.secrets) if s]
+        secrets = self.secrets()
         if secrets:
             err.redact_secrets(*secrets)
         # Short fields an upstream may echo a credential into (a request-id header, an error code).
         for name in ("request_id", "param", "code", "native_type"):
             value = getattr(err, name, None)
             if isinstance(value, str):
-                cleaned = redact(value, tuple(secrets))
+                cleaned = redact(value, secrets)
                 if cleaned != value:
                     setattr(err, name, cleaned)
         return err
@@ -225,9 +231,10 @@ def send(call: Call, native: HttpRequest, *, stream: bool = False) -> httpx.Resp
     try:
         request = _http.to_httpx_request(native, call.timeout)
         deadline = call.start_clock()
-        response = _http.send(
-            request, transport=call.transport, stream=stream, deadline=deadline, max_bytes=limits.max_response_bytes
-        )
+        with secrets_scope(call.secrets()):
+            response = _http.send(
+                request, transport=call.transport, stream=stream, deadline=deadline, max_bytes=limits.max_response_bytes
+            )
     except APIError as exc:
         raise call.scrub(exc) from None
     if response.status_code >= 400:
@@ -248,9 +255,10 @@ async def asend(call: Call, native: HttpRequest, *, stream: bool = False) -> htt
     try:
         request = _http.to_httpx_request(native, call.timeout)
         deadline = call.start_clock()
-        response = await _http.asend(
-            request, transport=call.transport, stream=stream, deadline=deadline, max_bytes=limits.max_response_bytes
-        )
+        with secrets_scope(call.secrets()):
+            response = await _http.asend(
+                request, transport=call.transport, stream=stream, deadline=deadline, max_bytes=limits.max_response_bytes
+            )
     except APIError as exc:
         raise call.scrub(exc) from None
     if response.status_code >= 400:
