@@ -182,7 +182,7 @@ def completion(
             return ChatStream(None, None, call.scrub, chunks=local.stream(call.params, call.ctx))  # type: ignore[arg-type]
         result: ChatCompletion = local.complete(call.params, call.ctx)
         return result
-    response = _call.send(call, call.provider.build_chat_request(call.params, call.ctx), stream=stream)
+    response = _call.send(call, _call.build(call, call.provider.build_chat_request), stream=stream)
     if stream:
         translator = call.provider.chat_stream_translator(call.ctx)
         return ChatStream(response, translator, call.scrub, **_stream_options(call, response))
@@ -238,7 +238,7 @@ async def acompletion(
             return AsyncChatStream(None, None, call.scrub, chunks=local.astream(call.params, call.ctx))  # type: ignore[arg-type]
         result: ChatCompletion = local.complete(call.params, call.ctx)
         return result
-    response = await _call.asend(call, call.provider.build_chat_request(call.params, call.ctx), stream=stream)
+    response = await _call.asend(call, _call.build(call, call.provider.build_chat_request), stream=stream)
     if stream:
         translator = call.provider.chat_stream_translator(call.ctx)
         return AsyncChatStream(response, translator, call.scrub, **_stream_options(call, response))

@@ -8,6 +8,7 @@ transport, error mapping, secret scrubbing, and turning an unreadable answer int
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pydantic
+from pydantic_core import from_json
 
 from . import _http
 from ._logsafe import install_log_filter, secrets_scope
@@ -27,6 +29,7 @@ from .providers._base import CallContext, HttpRequest, Operation, Provider
 __all__ = ["Call", "aexecute", "asend", "execute", "open_call", "parse", "send"]
 
 install_log_filter()
+logger = logging.getLogger("modelmux")
 
 T = TypeVar("T")
 
@@ -266,11 +269,49 @@ async def asend(call: Call, native: HttpRequest, *, stream: bool = False) -> htt
     return response
 
 
+def build(call: Call, builder: Callable[[dict[str, Any], CallContext], HttpRequest]) -> HttpRequest:
+    """``builder(params, ctx)``; a shape the provider's translation could not handle is the caller's bad request.
+
+    The public functions validate what they can, but some shapes are only checked by the provider (a server
+    tool's fields, content parts): a KeyError deep in a converter must not surface as a crash (a 500).
+    """
+    try:
+        return builder(call.params, call.ctx)
+    except APIError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        logger.debug("building the %s request failed", call.ctx.provider, exc_info=True)
+        raise call.scrub(
+            BadRequestError(
+                f"the request could not be translated for {call.ctx.provider} "
+                f"({type(exc).__name__}); check the shape of messages, tools and options",
+                code="untranslatable_request",
+            )
+        ) from None
+
+
+def _error_document(call: Call, response: httpx.Response) -> APIError | None:
+    """A 2xx whose body is ``{"error": {...}}`` (some proxies answer so): the provider's mapped error."""
+    try:
+        doc = from_json(response.content)
+        error = doc.get("error") if isinstance(doc, dict) else None
+        if error is None:
+            return None
+        code = error.get("code") if isinstance(error, dict) else None
+        status = code if isinstance(code, int) and 400 <= code < 600 else 502
+        return call.provider.map_error(status, response.headers, response.content, call.ctx)
+    except _GARBAGE:
+        return None
+
+
 def parse(call: Call, response: httpx.Response, parser: Callable[..., T], *args: Any) -> T:
     """``parser(body, *args)``; an answer it cannot read becomes :class:`UpstreamError` (the provider's fault)."""
     try:
         return parser(response.content, *args)
     except _GARBAGE as exc:
+        mapped = _error_document(call, response)
+        if mapped is not None:
+            raise call.scrub(mapped) from None
         raise call.scrub(
             UpstreamError(
                 f"the provider answered with something that is not a valid response ({type(exc).__name__})",
@@ -285,7 +326,7 @@ def execute(call: Call, operation: Operation) -> Any:
     provider: Any = call.provider
     if call.local:
         return getattr(provider, operation.answer)(call.params, call.ctx)
-    response = send(call, getattr(provider, operation.build)(call.params, call.ctx))
+    response = send(call, build(call, getattr(provider, operation.build)))
     return parse(call, response, getattr(provider, operation.parse), call.params, call.ctx)
 
 
@@ -294,5 +335,5 @@ async def aexecute(call: Call, operation: Operation) -> Any:
     provider: Any = call.provider
     if call.local:
         return getattr(provider, operation.answer)(call.params, call.ctx)
-    response = await asend(call, getattr(provider, operation.build)(call.params, call.ctx))
+    response = await asend(call, build(call, getattr(provider, operation.build)))
     return parse(call, response, getattr(provider, operation.parse), call.params, call.ctx)
