@@ -9,7 +9,7 @@ import httpx
 import pydantic
 from typing_extensions import Unpack
 
-from . import _call
+from . import _call, _http
 from ._call import Call
 from ._checks import check_range, check_strings, check_tools
 from ._options import COMMON_OPTIONS, ACompletionOptions, CompletionOptions
@@ -108,7 +108,13 @@ def _stream_options(call: Call, response: httpx.Response) -> dict[str, Any]:
     def map_error(status: int, body: bytes) -> APIError:
         return provider.map_error(status, response.headers, body, ctx)
 
-    return {"decoder": _decoder(call), "limits": call.limits, "deadline": call.deadline, "map_error": map_error}
+    return {
+        "decoder": _decoder(call),
+        "limits": call.limits,
+        "deadline": call.deadline,
+        "map_error": map_error,
+        "clipped": _http.clips(call.transport),
+    }
 
 
 # The overloads list every keyword (``CompletionOptions``) so type checkers and editors check user code;

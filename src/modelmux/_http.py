@@ -47,6 +47,7 @@ __all__ = [
     "asend",
     "awithin",
     "check_deadline",
+    "clips",
     "close_clients",
     "limits_of",
     "read_body",
@@ -181,8 +182,8 @@ def read_body(response: httpx.Response, deadline: float | None, limit: int) -> b
     return body
 
 
-async def aread_body(response: httpx.Response, deadline: float | None, limit: int) -> bytes:
-    """The async twin of :func:`read_body`; cut exactly at the deadline."""
+async def aread_body(response: httpx.Response, deadline: float | None, limit: int, *, clipped: bool = False) -> bytes:
+    """The async twin of :func:`read_body`; cut at the deadline (by a timer per read unless ``clipped``)."""
     try:
         if _declared_length(response.headers) > limit:
             raise _too_big(limit)
@@ -191,9 +192,10 @@ async def aread_body(response: httpx.Response, deadline: float | None, limit: in
         chunks: AsyncIterator[bytes] = response.aiter_bytes()
         while True:
             try:
-                part = await awithin(chunks.__anext__(), deadline)
+                part = await (chunks.__anext__() if clipped else awithin(chunks.__anext__(), deadline))
             except StopAsyncIteration:
                 break
+            check_deadline(deadline)
             size += len(part)
             if size > limit:
                 raise _too_big(limit)
@@ -251,15 +253,34 @@ def _new_sync() -> httpx.Client | httpx.HTTPTransport:
         pooled = httpx.Client(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
     else:
         pooled = httpx.HTTPTransport(limits=_LIMITS)
-    install(pooled)  # every socket operation stops at the call's deadline
+    _note_clipping(install(pooled))  # every socket operation stops at the call's deadline
     return pooled
 
 
 def _new_async() -> httpx.AsyncClient | httpx.AsyncHTTPTransport:
     # As _new_sync; under uvloop the bare transport takes about half the CPU of AsyncClient.send().
+    pooled: httpx.AsyncClient | httpx.AsyncHTTPTransport
     if _proxies_configured():
-        return httpx.AsyncClient(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
-    return httpx.AsyncHTTPTransport(limits=_LIMITS)
+        pooled = httpx.AsyncClient(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
+    else:
+        pooled = httpx.AsyncHTTPTransport(limits=_LIMITS)
+    _note_clipping(install(pooled))
+    return pooled
+
+
+#: Whether the pooled transports clip socket operations to the deadline (``_deadline.install`` worked).
+_clipping = [True]
+
+
+def _note_clipping(installed: bool) -> None:
+    if not installed:
+        _clipping[0] = False
+
+
+def clips(transport: Any) -> bool:
+    """Whether a call through ``transport`` (None: the pool) has its socket operations clipped to the deadline;
+    otherwise async reads need their own timer (:func:`awithin`)."""
+    return transport is None and _clipping[0]
 
 
 def _sync_pooled(url: str) -> httpx.Client | httpx.HTTPTransport:
@@ -346,21 +367,23 @@ async def asend(
 ) -> httpx.Response:
     """Send asynchronously; the body is read (within ``deadline`` and ``max_bytes``) unless a streamed 2xx."""
     try:
-        if transport is None:
-            pooled = _async_pooled(str(request.url))
-            if isinstance(pooled, httpx.AsyncClient):
-                response = await awithin(pooled.send(request, stream=True), deadline)
+        with deadline_scope(deadline):
+            if transport is None:
+                pooled = _async_pooled(str(request.url))
+                if isinstance(pooled, httpx.AsyncClient):
+                    response = await awithin(pooled.send(request, stream=True), deadline)
+                else:
+                    response = await awithin(pooled.handle_async_request(request), deadline)
+            elif not isinstance(transport, httpx.AsyncBaseTransport):
+                raise TypeError(
+                    "an async call (acompletion(), aembedding()…) needs an async httpx transport "
+                    "(httpx.AsyncBaseTransport)"
+                )
             else:
-                response = await awithin(pooled.handle_async_request(request), deadline)
-        elif not isinstance(transport, httpx.AsyncBaseTransport):
-            raise TypeError(
-                "an async call (acompletion(), aembedding()…) needs an async httpx transport (httpx.AsyncBaseTransport)"
-            )
-        else:
-            response = await awithin(transport.handle_async_request(request), deadline)
-        response.request = request
-        if not stream or response.status_code >= 400:  # an error's body is read to map it
-            await aread_body(response, deadline, max_bytes)
+                response = await awithin(transport.handle_async_request(request), deadline)
+            response.request = request
+            if not stream or response.status_code >= 400:  # an error's body is read to map it
+                await aread_body(response, deadline, max_bytes, clipped=clips(transport))
         return response
     except httpx.TimeoutException as exc:
         raise APITimeoutError(f"request timed out: {type(exc).__name__}") from None

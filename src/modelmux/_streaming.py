@@ -13,7 +13,7 @@ import pydantic
 from pydantic_core import from_json
 
 from ._chunk_builder import stream_chunk_builder
-from ._deadline import deadline_scope
+from ._deadline import DEADLINE
 from ._http import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES, Limits, awithin, check_deadline
 from ._sse import SSEDecoder
 from .errors import APIConnectionError, APIError, APITimeoutError, UpstreamError
@@ -152,6 +152,7 @@ class ChatStream:
         limits: Limits = _NO_LIMITS,
         deadline: float | None = None,
         map_error: Callable[[int, bytes], APIError] | None = None,
+        clipped: bool = False,
     ) -> None:
         self.response = response
         if chunks is not None:
@@ -169,8 +170,11 @@ class ChatStream:
                 raise UpstreamError("the provider answered a stream request with HTML (a proxy or error page?)")
             reads = response.iter_bytes()
             while True:
-                with deadline_scope(deadline):  # each blocking read stops at the call's deadline
+                token = DEADLINE.set(deadline)  # each blocking socket read stops at the call's deadline
+                try:
                     raw = next(reads, None)
+                finally:
+                    DEADLINE.reset(token)
                 if raw is None:
                     break
                 for event, data in pipeline.events(raw):
@@ -221,16 +225,17 @@ class AsyncChatStream:
         limits: Limits = _NO_LIMITS,
         deadline: float | None = None,
         map_error: Callable[[int, bytes], APIError] | None = None,
+        clipped: bool = False,
     ) -> None:
         self.response = response
         self._pending: deque[ChatCompletionChunk] = deque()
         if chunks is not None:
             self._iter = _one_by_one(chunks)
         else:
-            self._iter = self._run(_Pipeline(translator, decoder, limits, map_error), scrub, deadline)
+            self._iter = self._run(_Pipeline(translator, decoder, limits, map_error), scrub, deadline, clipped)
 
     async def _run(
-        self, pipeline: _Pipeline, scrub: Callable[[APIError], APIError], deadline: float | None
+        self, pipeline: _Pipeline, scrub: Callable[[APIError], APIError], deadline: float | None, clipped: bool
     ) -> AsyncIterator[list[ChatCompletionChunk]]:
         response = self.response
         assert response is not None
@@ -240,9 +245,17 @@ class AsyncChatStream:
             reads = response.aiter_bytes()
             while True:
                 try:
-                    raw = await (reads.__anext__() if deadline is None else awithin(reads.__anext__(), deadline))
+                    if clipped or deadline is None:
+                        token = DEADLINE.set(deadline)  # the pool's socket reads stop at the deadline
+                        try:
+                            raw = await reads.__anext__()
+                        finally:
+                            DEADLINE.reset(token)
+                    else:  # an injected transport: a timer per read
+                        raw = await awithin(reads.__anext__(), deadline)
                 except StopAsyncIteration:
                     break
+                check_deadline(deadline)
                 batch, failure = pipeline.batch(pipeline.events(raw))
                 if batch:
                     yield batch

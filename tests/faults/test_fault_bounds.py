@@ -149,3 +149,14 @@ def test_a_huge_declared_length_is_refused_before_reading() -> None:
         with pytest.raises(modelmux.UpstreamError):
             modelmux.completion("openai/gpt-4o", MSG, api_key="k", api_base=up.url, timeout=20)
     assert time.monotonic() - started < 5
+
+
+def test_the_pooled_transports_clip_socket_operations_to_the_deadline() -> None:
+    """If httpx's internals move, the install reports it (and this fails) instead of silently not clipping."""
+    from modelmux import _http
+    from modelmux._deadline import install
+
+    for transport in (httpx.HTTPTransport(), httpx.AsyncHTTPTransport(), httpx.Client(), httpx.AsyncClient()):
+        assert install(transport), transport
+    assert type(_http._new_sync()._pool._network_backend).__name__ == "_Backend"  # type: ignore[union-attr]
+    assert _http.clips(None) and not _http.clips(httpx.MockTransport(lambda r: httpx.Response(200)))
