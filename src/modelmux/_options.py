@@ -182,11 +182,15 @@ def sort_options(
     return call_options, fields, litellm
 
 
+#: Other libraries' names for modelmux's options (LiteLLM, the OpenAI SDK).
+_ALIASES = {"request_timeout": "timeout", "headers": "extra_headers", "default_headers": "extra_headers"}
+
+
 def _unknown(
     key: str, known: Collection[str], consumed: Collection[str], native: Collection[str], provider: str, function: str
 ) -> UnknownParameterError:
     candidates = {*known, *COMMON_OPTIONS, *consumed, *native}
-    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.75)
+    close = [_ALIASES[key]] if key in _ALIASES else difflib.get_close_matches(key, candidates, n=1, cutoff=0.75)
     message = f"{function}() got an unexpected keyword argument {key!r}"
     if close:
         message += f" (did you mean {close[0]!r}?)"
@@ -195,7 +199,7 @@ def _unknown(
         shown = sorted(native)
         more = f", … ({len(shown) - 12} more)" if len(shown) > 12 else ""
         message += f"; {provider} also takes these as keywords: {', '.join(shown[:12])}{more}"
-    return UnknownParameterError(message, param=key, code="unknown_parameter")
+    return UnknownParameterError(message, provider=provider, param=key, code="unknown_parameter")
 
 
 def drop_litellm_only(names: Sequence[str], drop_params: bool, provider: str, model: str) -> None:

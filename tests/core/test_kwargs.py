@@ -45,7 +45,13 @@ class Recorder:
 
 @pytest.mark.parametrize(
     ("typo", "suggestion"),
-    [("temprature", "temperature"), ("max_token", "max_tokens"), ("api_keys", "api_key"), ("tool_choise", None)],
+    [
+        ("temprature", "temperature"),
+        ("max_token", "max_tokens"),
+        ("api_keys", "api_key"),
+        ("request_timeout", "timeout"),
+        ("tool_choise", None),
+    ],
 )
 def test_a_misspelt_keyword_is_a_type_error_naming_it(typo: str, suggestion: str | None) -> None:
     with pytest.raises(TypeError) as info:
