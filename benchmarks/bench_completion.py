@@ -65,13 +65,25 @@ FLOOR = "floor (httpx)"
 MODELMUX = "modelmux"
 LITELLM = "litellm"
 
-SCENARIOS = ("openai", "openai stream", "anthropic", "anthropic stream")
+# "(one read)": the fake upstream sends the whole stream as one HTTP chunk (path prefix /one-read), so the
+# client gets every event in one network read and only its per-event CPU shows.
+SCENARIOS = (
+    "openai",
+    "openai stream",
+    "openai stream (one read)",
+    "anthropic",
+    "anthropic stream",
+    "anthropic stream (one read)",
+)
+ONE_READ = "/one-read"
 
 AIMS = {
     "openai": 1.10,
     "anthropic": 1.10,
     "openai stream": 1.5,
     "anthropic stream": 1.5,
+    "openai stream (one read)": 1.5,
+    "anthropic stream (one read)": 1.5,
 }
 IMPORT_AIM = 1.5
 
@@ -112,6 +124,13 @@ def percentile(sorted_values: list[float], q: float) -> float:
 def floor_calls(url: str) -> dict[str, Call]:
     """Raw httpx: one shared client, the request a library would send, minimal parsing."""
     client = httpx.Client(timeout=30.0)
+    return {
+        **_floor_calls(client, url),
+        **{f"{k} (one read)": v for k, v in _floor_calls(client, url + ONE_READ).items() if "stream" in k},
+    }
+
+
+def _floor_calls(client: httpx.Client, url: str) -> dict[str, Call]:
     oa_url = url + "/v1/chat/completions"
     oa_headers = {"authorization": f"Bearer {API_KEY}", "content-type": "application/json"}
     an_url = url + "/v1/messages"
@@ -197,11 +216,15 @@ def _library_calls(completion: Callable[..., Any], url: str) -> dict[str, Call]:
 
         return call
 
+    oa_one = {**oa, "api_base": url + ONE_READ + "/v1"}
+    an_one = {**an, "api_base": url + ONE_READ}
     return {
         "openai": nonstream(oa),
         "openai stream": stream(oa),
+        "openai stream (one read)": stream(oa_one),
         "anthropic": nonstream(an),
         "anthropic stream": stream(an),
+        "anthropic stream (one read)": stream(an_one),
     }
 
 
@@ -274,7 +297,7 @@ def sanity_check(contenders: list[Contender], notes: list[str]) -> list[Contende
     """Call each contender once; drop (with a note) any that fails or returns the wrong text."""
     ok: list[Contender] = []
     for c in contenders:
-        expected = EXPECTED_STREAM_TEXT if c.scenario.endswith("stream") else EXPECTED_TEXT
+        expected = EXPECTED_STREAM_TEXT if "stream" in c.scenario else EXPECTED_TEXT
         try:
             got = c.call()
         except Exception as exc:
@@ -299,7 +322,7 @@ def run_rounds(contenders: list[Contender], rounds: int, stream_stride: int, rec
     for i in range(rounds):
         start = i % n
         for c in contenders[start:] + contenders[:start]:
-            if c.scenario.endswith("stream") and i % stream_stride:
+            if "stream" in c.scenario and i % stream_stride:
                 continue
             p0, m0 = cpu(), own_cpu()
             t0 = perf()

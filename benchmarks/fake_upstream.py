@@ -13,6 +13,10 @@ Routes (matched on the path suffix, query string ignored):
 * ``POST .../messages`` -- Anthropic Messages, JSON or SSE.
 * ``GET /health`` -- ``ok``.
 
+Streams go out as one HTTP chunk per event; under a path starting with ``/one-read`` (e.g.
+``/one-read/v1/chat/completions``) the same events go out as a single HTTP chunk, so a client gets
+the whole stream in one network read and its per-event CPU is all that is measured.
+
 Every response body is encoded once at start-up.  Authentication headers
 are ignored.
 
@@ -85,7 +89,7 @@ def _http_json(body: bytes, status: bytes = b"200 OK") -> bytes:
     )
 
 
-def _http_sse(events: list[bytes]) -> bytes:
+def _http_sse(events: list[bytes], one_chunk: bool = False) -> bytes:
     head = (
         b"HTTP/1.1 200 OK\r\n"
         b"content-type: text/event-stream; charset=utf-8\r\n"
@@ -94,6 +98,8 @@ def _http_sse(events: list[bytes]) -> bytes:
         b"x-request-id: req_fake_upstream\r\n"
         b"\r\n"
     )
+    if one_chunk:
+        return head + _chunk(b"".join(events)) + _LAST_CHUNK
     return head + b"".join(_chunk(e) for e in events) + _LAST_CHUNK
 
 
@@ -276,6 +282,9 @@ class Responses:
         self.openai_sse_usage = _http_sse(_openai_stream_events(include_usage=True))
         self.anthropic_json = _http_json(_anthropic_message())
         self.anthropic_sse = _http_sse(_anthropic_stream_events())
+        self.openai_sse_one = _http_sse(_openai_stream_events(include_usage=False), one_chunk=True)
+        self.openai_sse_usage_one = _http_sse(_openai_stream_events(include_usage=True), one_chunk=True)
+        self.anthropic_sse_one = _http_sse(_anthropic_stream_events(), one_chunk=True)
         self.health = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
         self.not_found = _http_json(
             _dumps({"error": {"message": "not found", "type": "invalid_request_error"}}),
@@ -295,6 +304,7 @@ class Responses:
         if q >= 0:
             path = path[:q]
         path = path.rstrip(b"/")
+        one = path.startswith(b"/one-read/")
         if method == b"POST":
             if path.endswith(b"/chat/completions"):
                 stream, usage = _stream_flags(body)
@@ -302,12 +312,16 @@ class Responses:
                     return self.bad_request
                 if not stream:
                     return self.openai_json
+                if one:
+                    return self.openai_sse_usage_one if usage else self.openai_sse_one
                 return self.openai_sse_usage if usage else self.openai_sse
             if path.endswith(b"/messages"):
                 stream, _ = _stream_flags(body)
                 if stream is None:
                     return self.bad_request
-                return self.anthropic_sse if stream else self.anthropic_json
+                if not stream:
+                    return self.anthropic_json
+                return self.anthropic_sse_one if one else self.anthropic_sse
         elif method in (b"GET", b"HEAD") and path == b"/health":
             return self.health
         return self.not_found

@@ -24,7 +24,10 @@ PROVIDERS: dict[str, str] = {
     "openai": "modelmux.providers.openai:provider",
     "anthropic": "modelmux.providers.anthropic:provider",
     "gemini": "modelmux.providers.gemini:provider",
+    "bedrock": "modelmux.providers.bedrock:provider",
     "mock": "modelmux.providers.mock:provider",
+    "vertex": "modelmux.providers.vertex:provider",
+    "azure": "modelmux.providers.azure:provider",
     # OpenAI-compatible vendors: rows of providers/compatible.py.
     "groq": "modelmux.providers.compatible:groq",
     "mistral": "modelmux.providers.compatible:mistral",
@@ -63,11 +66,12 @@ def _catalog_doc() -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=1)
 def catalog() -> dict[str, ModelInfo]:
-    """Every catalogued model, by bare id."""
+    """Every catalogued model, by catalog key: the bare id, or ``provider/id`` for a cloud's row of a model
+    whose bare id another provider owns (``vertex/gemini-2.5-pro``, ``azure/gpt-4o``)."""
     return {
         name: ModelInfo(
             provider=row["provider"],
-            model=name,
+            model=name.removeprefix(f"{row['provider']}/"),
             context_window=row.get("context_window"),
             max_output_tokens=row.get("max_output_tokens"),
             capabilities=frozenset(row.get("capabilities", ())),
@@ -78,7 +82,7 @@ def catalog() -> dict[str, ModelInfo]:
 
 
 def model_info(provider: str, model: str) -> ModelInfo | None:
-    info = catalog().get(model)
+    info = catalog().get(f"{provider}/{model}") or catalog().get(model)
     return info if info is not None and info.provider == provider else None
 
 
@@ -94,8 +98,8 @@ def model_list(*, provider: str | None = None) -> ModelList:
                 f"unknown provider {provider!r}; known: {', '.join(sorted(PROVIDERS))}", param="provider"
             )
     rows = [
-        {"id": f"{info.provider}/{name}", "object": "model", "created": 0, "owned_by": info.provider}
-        for name, info in catalog().items()
+        {"id": f"{info.provider}/{info.model}", "object": "model", "created": 0, "owned_by": info.provider}
+        for info in catalog().values()
         if provider is None or info.provider == provider
     ]
     return ModelList.model_validate({"object": "list", "data": rows})

@@ -36,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument(
+        "--http",
+        default="auto",
+        choices=["auto", "httptools", "h11"],
+        help="HTTP parser (default: httptools if installed)",
+    )
     return parser
 
 
@@ -111,7 +117,9 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         print("modelmux: error: --workers must be at least 1", file=sys.stderr)
         return 2
-    return run(args.config, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
+    return run(
+        args.config, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level, parser=args.http
+    )
 
 
 _COMMANDS = {"chat": _chat, "models": _models, "serve": _serve}

@@ -27,6 +27,8 @@ Messages never contain credentials: every message passes through :func:`redact`.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -63,12 +65,26 @@ _SECRET_PATTERNS = re.compile(
 )
 
 
+def _spellings(secret: str) -> set[str]:
+    """The ways an upstream may quote a secret back: as is, percent-encoded, JSON-escaped."""
+    from urllib.parse import quote
+
+    return {secret, quote(secret, safe=""), json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+
+
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Remove API keys (known ``secrets`` and anything key-shaped) from ``text``."""
+    """Remove API keys (known ``secrets``, as they are or percent- or JSON-escaped, and anything key-shaped) from
+    ``text``."""
     for secret in secrets:
         if secret and len(secret) >= 4:
-            text = text.replace(secret, "[REDACTED]")
+            for spelling in _spellings(secret):
+                if spelling in text:
+                    text = text.replace(spelling, "[REDACTED]")
     return _SECRET_PATTERNS.sub("[REDACTED]", text)
+
+
+def _redact_opt(value: Any, secrets: tuple[str, ...]) -> Any:
+    return redact(value, secrets) if isinstance(value, str) else value
 
 
 def _redact_deep(value: Any, secrets: tuple[str, ...]) -> Any:
@@ -117,17 +133,22 @@ class APIError(ModelmuxError):
         self.model = model
         if status_code is not None:
             self.status_code = status_code
-        self.request_id = request_id
-        self.code = code
-        self.param = param
+        self.request_id = _redact_opt(request_id, ())
+        self.code = _redact_opt(code, ())
+        self.param = _redact_opt(param, ())
         self.body = _redact_deep(body, ())
-        self.native_type = native_type
+        self.native_type = _redact_opt(native_type, ())
         super().__init__(self.message)
 
     def redact_secrets(self, *secrets: str) -> None:
-        """Remove these secrets from every field that may be shown or logged (message, body, args)."""
+        """Remove these secrets from every field that may be shown or logged (message, code, param, request id,
+        native type, body, args)."""
         self.message = redact(self.message, secrets)
         self.args = (self.message,)
+        self.request_id = _redact_opt(self.request_id, secrets)
+        self.code = _redact_opt(self.code, secrets)
+        self.param = _redact_opt(self.param, secrets)
+        self.native_type = _redact_opt(self.native_type, secrets)
         if self.body is not None:
             self.body = _redact_deep(self.body, secrets)
 
@@ -214,7 +235,7 @@ class RateLimitError(APIStatusError):
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.retry_after = retry_after
+        self.retry_after = sane_retry_after(retry_after)  # a garbage or hostile hint is dropped or capped
 
 
 class InternalServerError(APIStatusError):
@@ -258,26 +279,45 @@ def error_class_for_status(status: int) -> type[APIStatusError]:
     return UpstreamError
 
 
+#: The longest wait a provider's hint may ask for; longer ones are capped (a garbage or hostile hint must not park a
+#: client for days).
+MAX_RETRY_AFTER = 3600.0
+
+
+def sane_retry_after(seconds: float | None) -> float | None:
+    """``seconds`` if it is a usable wait (finite, not negative), capped at :data:`MAX_RETRY_AFTER`; else None."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return None
+    return min(seconds, MAX_RETRY_AFTER)
+
+
+def _seconds(value: str) -> float | None:
+    try:
+        return float(value.strip())
+    except ValueError:
+        return None
+
+
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait, from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
+    """Seconds to wait, from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date, RFC 9110 §10.2.3);
+    garbage, negative or non-finite values are ignored, and the wait is capped at :data:`MAX_RETRY_AFTER`."""
     value = headers.get("retry-after-ms")
-    if value:
-        try:
-            return float(value) / 1000.0
-        except ValueError:
-            pass
+    millis = _seconds(value) if value else None
+    if millis is not None and sane_retry_after(millis) is not None:
+        return sane_retry_after(millis / 1000.0)
     value = headers.get("retry-after")
     if not value:
         return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
+    seconds = _seconds(value)
+    if seconds is not None:
+        return sane_retry_after(seconds)
     from datetime import datetime, timezone
     from email.utils import parsedate_to_datetime
 
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    if when.tzinfo is None:  # RFC 9110 dates are GMT; a date without a zone is taken as such
+        when = when.replace(tzinfo=timezone.utc)
+    return sane_retry_after(max(0.0, (when - datetime.now(timezone.utc)).total_seconds()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from typing_extensions import NotRequired, TypedDict
 
 __all__ = [
@@ -24,8 +24,6 @@ __all__ = [
     "ChoiceDeltaToolCallFunction",
     "ChunkChoice",
     "CompletionTokensDetails",
-    "CustomToolCall",
-    "CustomToolCallInput",
     "Embedding",
     "EmbeddingResponse",
     "EmbeddingUsage",
@@ -104,31 +102,28 @@ class Function(_Model):
 
 
 class ToolCall(_Model):
-    id: str
-    type: Literal["function"] = "function"
-    function: Function
-
-
-class CustomToolCallInput(_Model):
-    name: str
-    input: str = ""
-
-
-class CustomToolCall(_Model):
-    """A call of an OpenAI ``custom`` tool (free-form text input instead of JSON arguments)."""
+    """A function call (``function``), or an OpenAI custom-tool call (``type="custom"``, with ``custom``:
+    ``{"name", "input"}`` kept as an extra field, as OpenAI's ``ChatCompletionMessageCustomToolCall``)."""
 
     id: str
-    type: Literal["custom"] = "custom"
-    custom: CustomToolCallInput
+    type: Literal["function", "custom"] = "function"
+    function: Function | None = None
+
+    @model_validator(mode="after")
+    def _payload_matches_type(self) -> ToolCall:
+        if self.type == "function" and self.function is None:
+            raise ValueError("a function tool call needs 'function'")
+        if self.type == "custom" and not isinstance((self.model_extra or {}).get("custom"), dict):
+            raise ValueError("a custom tool call needs 'custom': {'name', 'input'}")
+        return self
 
 
 class ChatCompletionMessage(_Model):
     role: Literal["assistant"] = "assistant"
     content: str | None = None
     refusal: str | None = None
-    #: Function calls (``ToolCall``) or, for OpenAI ``custom`` tools, ``CustomToolCall``; ``audio``,
-    #: ``annotations`` and the legacy ``function_call`` are kept as sent (extra fields).
-    tool_calls: list[ToolCall | CustomToolCall] | None = None
+    #: ``audio``, ``annotations`` and the legacy ``function_call`` are kept as sent (extra fields).
+    tool_calls: list[ToolCall] | None = None
     reasoning_content: str | None = None
 
 
@@ -177,6 +172,7 @@ class ChoiceDeltaToolCallFunction(_Model):
 class ChoiceDeltaToolCall(_Model):
     index: int
     id: str | None = None
+    #: ``custom`` for an OpenAI custom-tool call (its ``custom`` fragment is kept as an extra field).
     type: Literal["function", "custom"] | None = None
     function: ChoiceDeltaToolCallFunction | None = None
 

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.anyio
 async def test_create_app_with_nothing_serves_the_mock_models_without_keys() -> None:
     app = create_app()
     assert isinstance(app.limiter, MemoryLimiter)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+    # Without keys only loopback names are served (DNS rebinding), so the client names one.
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as client:
         models = (await client.get("/v1/models")).json()
         reply = await client.post(
             "/v1/chat/completions", json={"model": "mock/echo", "messages": [{"role": "user", "content": "hey"}]}

@@ -362,3 +362,16 @@ def test_the_other_commands_still_work(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["chat", "-m", "mock/echo", "--no-stream", "still here"]) == 0
     assert "still here" in capsys.readouterr().out
     assert main(["models", "--provider", "mock"]) == 0
+
+
+def test_serve_refuses_to_start_without_its_limit_store(tmp_path: Path) -> None:
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        '[limits]\nredis_url = "redis://:hunter2@127.0.0.1:1/0"\n\n[models."mock/demo"]\nmodel = "mock/demo"\n'
+    )
+    started = time.monotonic()
+    result = _run_cli("--config", str(config), "--port", str(_free_port()))
+    assert result.returncode == 2
+    assert "rate-limit store is not usable" in result.stderr and "ConnectionError" in result.stderr
+    assert "hunter2" not in result.stderr
+    assert time.monotonic() - started < 30

@@ -307,6 +307,7 @@ def test_gemini_array_error_and_block_reason() -> None:
 
 def _via_anthropic_sdk(it: Interaction, server: ReplayServer) -> Expected:
     import anthropic
+
     client = _client(server, "anthropic", lambda: anthropic.Anthropic(api_key="k", base_url=server.url, max_retries=0))
     kwargs: dict[str, Any] = {"model": "m", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
     try:

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
+import openai.types.chat as oa
+import pydantic
 import pytest
 from anthropic.lib.streaming._messages import accumulate_event
+from anthropic.types import MessageParam
 
 import modelmux
 from modelmux.errors import (
@@ -166,3 +171,92 @@ def test_replay_over_real_http(it: Interaction) -> None:
             result = modelmux.stream_chunk_builder(list(result))
         assert_matches(result, expected_for(it))
         assert server.requests[0].url_path == "/v1/messages"
+
+
+# ---------------------------------------------------------------- server tools: a pause_turn conversation continues
+
+PAUSE_TURN = sorted(p for p in iter_cassettes(CASSETTES_ROOT, {"anthropic"}) if "pause_turn" in p.stem)
+
+
+MESSAGE_PARAM = pydantic.TypeAdapter(MessageParam)
+
+
+def _drain(value: Any) -> Any:
+    """Iterate what pydantic validates lazily (``Iterable`` fields of the SDK's TypedDicts)."""
+    if isinstance(value, Iterator):
+        return [_drain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _drain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_drain(v) for v in value]
+    return value
+
+
+def native_param(block: dict[str, Any]) -> dict[str, Any]:
+    """A response block as the caller sent it back: the SDK's ``citations: null`` on text left out."""
+    return {k: v for k, v in block.items() if not (k == "citations" and v is None)}
+
+
+# pydantic-ai stored request bodies NFKC-normalised with typographic quotes and dashes made ASCII (INDEX.md),
+# while its stream bodies are byte-exact: compare what was sent in that same form.
+_ASCII = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+
+
+def as_recorded(value: Any) -> Any:
+    return json.loads(unicodedata.normalize("NFKC", json.dumps(value, ensure_ascii=False)).translate(_ASCII))
+
+
+def result_of(value: Any, stream: bool) -> modelmux.ChatCompletion:
+    return modelmux.stream_chunk_builder(list(value)) if stream else value  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("path", PAUSE_TURN, ids=lambda p: p.stem)
+def test_pause_turn_conversation_continues_with_server_blocks_in_order(path: Any) -> None:
+    """Turn 1 stops with pause_turn mid web search; its message, sent back as modelmux returned it, must
+    reproduce the native blocks (server_tool_use, web_search_tool_result, cited text…) in their order, as
+    recorded in the second request; both answers keep their server blocks and URL citations."""
+    first, second = chat_interactions(path)[:2]
+    stream = first.is_stream
+    transport = ReplayTransport([first, second])
+    recorded = first.request_json
+    # Server tools go in extra_body here: the core's tools= check is relaxed for native tool types elsewhere.
+    kwargs: dict[str, Any] = {
+        "api_key": KEY,
+        "stream": stream,
+        "max_tokens": recorded["max_tokens"],
+        "reasoning_effort": "high",  # budget 4096 on claude-sonnet-4-5, as recorded
+        "extra_body": {k: recorded[k] for k in ("tools", "tool_choice") if k in recorded},
+        "transport": transport,
+    }
+    if stream:
+        kwargs["stream_options"] = {"include_usage": True}
+    question = [{"role": "user", "content": recorded["messages"][0]["content"][0]["text"]}]
+    answer = result_of(modelmux.completion(model_of(first), question, **kwargs), stream)
+    choice = answer.choices[0]
+    assert choice.native_finish_reason == "pause_turn" and choice.finish_reason == "stop"  # type: ignore[attr-defined]
+    assert_matches(answer, expected_for(first))
+    message = choice.message
+    blocks = message.content_blocks  # type: ignore[attr-defined]
+    assert {"server_tool_use", "web_search_tool_result"} <= {b["type"] for b in blocks}
+    sent_first = json.loads(transport.requests[0].content)
+    assert sent_first["thinking"] == recorded["thinking"]
+    assert sent_first["tools"] == recorded["tools"]
+
+    again = result_of(modelmux.completion(model_of(first), [*question, message], **kwargs), stream)
+    sent = json.loads(transport.requests[1].content)["messages"]
+    expected_turns = second.request_json["messages"]
+    assert sent[0] == expected_turns[0]
+    assert sent[1]["role"] == "assistant"
+    # pydantic-ai rebuilt the blocks it sent from its own parts and left out ``caller`` (which the API
+    # accepts back: ServerToolUseBlockParam / WebSearchToolResultBlockParam.caller); modelmux keeps it.
+    got = [{k: v for k, v in b.items() if k != "caller"} for b in as_recorded(sent[1]["content"])]
+    assert got == [native_param(b) for b in expected_turns[1]["content"]]
+    _drain(MESSAGE_PARAM.validate_python(sent[1]))
+    assert_matches(again, expected_for(second))
+    reply = again.choices[0].message
+    assert again.choices[0].finish_reason == "stop"
+    assert reply.annotations  # type: ignore[attr-defined]
+    for note in reply.annotations:  # type: ignore[attr-defined]
+        span = note["url_citation"]
+        assert span["url"].startswith("http") and 0 <= span["start_index"] < span["end_index"] <= len(reply.content)
+    oa.ChatCompletionMessage.model_validate(reply.model_dump())

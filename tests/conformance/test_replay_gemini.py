@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 from typing import Any
 
@@ -288,3 +289,70 @@ def test_thought_signature_round_trip(cassette: str, stream: bool) -> None:
     responses = [p["functionResponse"] for p in sent["contents"][2]["parts"]]
     assert [r["name"] for r in responses] == [c["function"]["name"] for c in assistant["tool_calls"]]
     genai.Content.model_validate(model_turn)
+
+
+# ------------------------------------------------------------------ recorded streams cut short
+
+
+def without_finish(it: Interaction) -> tuple[Interaction, str]:
+    """The recorded SSE stream cut before its first event with a finishReason, and the text it still has."""
+    kept: list[str] = []
+    for e in parse_sse(it.text):
+        payload = json.loads(e.data)
+        if any(c.get("finishReason") for c in payload.get("candidates", [])):
+            break
+        kept.append(e.data)
+    body = "".join(f"data: {d}\r\n\r\n" for d in kept).encode()
+    headers = [(k, v) for k, v in it.response_headers if k not in {"content-encoding", "content-length"}]
+    text = "".join(
+        p.get("text", "")
+        for d in kept
+        for c in json.loads(d).get("candidates", [])
+        for p in c.get("content", {}).get("parts", [])
+        if not p.get("thought")
+    )
+    return dataclasses.replace(it, response_body=body, response_headers=headers), text
+
+
+@pytest.mark.parametrize("it", [c for c in OK_CASES if c.values[0].stream_format == "sse"])
+def test_recorded_stream_without_its_finish_is_an_upstream_error(it: Interaction) -> None:
+    cut, text = without_finish(it)
+    stream = modelmux.completion(f"gemini/{model_of(it)}", HI, api_key=KEY, transport=ReplayTransport(cut), stream=True)
+    delivered: list[str] = []
+    with pytest.raises(modelmux.errors.UpstreamError) as info:
+        for chunk in stream:
+            delivered += [c.delta.content or "" for c in chunk.choices]
+    assert "".join(delivered) == text  # what came before the cut is delivered first
+    assert KEY not in str(info.value)
+
+
+# ------------------------------------------------------------------ a history another provider wrote
+
+
+def test_foreign_tool_calls_replayed_with_the_placeholder_signature() -> None:
+    """Gemini 3 answering a history whose tool call an Anthropic model made: the call gets Google's
+    documented placeholder signature, and the recorded answer to such a turn parses."""
+    second = chat_interactions(CASSETTES_ROOT / "llm-gemini/gemini/test_tools_with_gemini_3_thought_signatures.yaml")[1]
+    transport = ReplayTransport(second)
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}]
+    history = [
+        *HI,
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "toolu_01AbC", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "toolu_01AbC", "content": "15"},
+    ]
+    result = modelmux.completion(f"gemini/{model_of(second)}", history, api_key=KEY, transport=transport, tools=tools)
+    assert_matches(result, expected_for(second))
+    sent = json.loads(transport.requests[0].content)
+    model_turn = sent["contents"][1]
+    assert model_turn["parts"] == [
+        {
+            "functionCall": {"name": "f", "args": {}, "id": "toolu_01AbC"},
+            "thoughtSignature": "skip_thought_signature_validator",
+        }
+    ]
+    genai.Content.model_validate(model_turn)
+    assert_sent_body_is_valid(transport.requests[0].content)

@@ -3,11 +3,14 @@ without ``alt=sse`` answers a JSON array of chunks) must still stream the same a
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from typing import Any
 
 import pytest
 
 import modelmux
+from modelmux.errors import UpstreamError
 
 from .cassette import CASSETTES_ROOT, chat_interactions, iter_cassettes
 from .checks import assert_chunks_valid, assert_matches
@@ -20,6 +23,9 @@ CASES = [
     for i, it in enumerate(chat_interactions(path))
     if it.stream_format == "json-array" and it.status == 200
 ]
+
+
+HI = [{"role": "user", "content": "hi"}]
 
 
 def model_of(it: Any) -> str:
@@ -55,3 +61,16 @@ def test_json_array_stream_over_http(it: Any) -> None:
             )
         )
     assert (modelmux.stream_chunk_builder(chunks).choices[0].message.content or "") == expected_for(it).text
+
+
+@pytest.mark.parametrize("it", CASES)
+def test_json_array_without_its_finish_is_an_upstream_error(it: Any) -> None:
+    """The recorded array cut before its first item with a finishReason: an error, not a short success."""
+    items = json.loads(it.decoded_body())
+    cut = next(i for i, item in enumerate(items) if any(c.get("finishReason") for c in item.get("candidates", [])))
+    headers = [(k, v) for k, v in it.response_headers if k not in {"content-encoding", "content-length"}]
+    truncated = dataclasses.replace(it, response_body=json.dumps(items[:cut]).encode(), response_headers=headers)
+    with pytest.raises(UpstreamError):
+        list(modelmux.completion(model_of(it), HI, api_key="k", transport=ReplayTransport(truncated), stream=True))
+    with pytest.raises(UpstreamError):  # the same body read as a non-streamed answer
+        modelmux.completion(model_of(it), HI, api_key="k", transport=ReplayTransport(truncated))

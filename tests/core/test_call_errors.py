@@ -27,7 +27,7 @@ def test_a_converter_crash_on_a_strange_shape_is_a_bad_request(monkeypatch: pyte
     ("error", "expected"),
     [
         ({"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}, modelmux.RateLimitError),
-        ({"message": "no", "type": "server_error"}, modelmux.UpstreamError),
+        ({"message": "no", "type": "server_error"}, modelmux.APIStatusError),
     ],
 )
 def test_a_2xx_error_document_is_the_mapped_error(error: dict[str, Any], expected: type[Exception]) -> None:

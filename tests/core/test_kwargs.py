@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 import modelmux
+from modelmux._checks import check_tools
 from modelmux._options import LITELLM_ONLY, CompletionOptions
 from modelmux._registry import PROVIDERS, get_provider
 from modelmux.providers._base import OPENAI_PARAMS
@@ -160,10 +161,18 @@ def test_the_static_options_match_the_implementation() -> None:
         {"type": "web_search_20250305", "name": "web_search"},
     ],
 )
-def test_tools_of_any_documented_shape_go_to_the_provider(tool: dict[str, Any]) -> None:
+def test_tools_of_any_documented_shape_pass_the_core(tool: dict[str, Any]) -> None:
+    assert check_tools([tool]) == [tool]  # the provider validates the rest (e.g. a server tool's fields)
+
+
+def test_function_tools_without_parameters_reach_the_provider() -> None:
     rec = Recorder()
-    modelmux.completion("openai/gpt-4o", MSG, api_key="k", transport=rec.transport, tools=[tool])
-    assert rec.bodies[-1]["tools"] == [tool]
+    tools = [
+        {"type": "function", "function": {"name": "f"}},
+        {"type": "function", "function": {"name": "g", "parameters": {}}},
+    ]
+    modelmux.completion("openai/gpt-4o", MSG, api_key="k", transport=rec.transport, tools=tools)
+    assert [t["function"]["name"] for t in rec.bodies[-1]["tools"]] == ["f", "g"]
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,15 @@
 """``create_app()``: the gateway as a plain ASGI 3 callable, and its routing table.
 
-One request: route (404/405) → key (401) → limits (429) → body, bounded (413) → handler, cancelled if the client
-leaves → answer. Every refusal on the way is an OpenAI-shaped JSON error; the limiter slot is released however the
-request ends.
+One request: headers, bounded (431, 400 for a repeated ``Authorization``) → ``Host`` and ``Origin`` (400/403, CORS
+preflights answered) → route (404/405) → key (401) → limits (429) → body, bounded in size (413) and time (408) →
+handler, cancelled if the client leaves → answer, each write bounded in time. Every refusal on the way is an
+OpenAI-shaped JSON error; the limiter slot is released however the request ends.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -14,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .auth import Authenticator
-from .body import ClientGone, read_body
-from .config import GatewayConfig, load_config
+from .body import ClientGone, read_body, within
+from .browser import BrowserPolicy
+from .config import GatewayConfig, ServerSettings, load_config
 from .disconnect import until_disconnect
 from .errors import HTTPError, retry_after_header
 from .failures import internal_error
@@ -36,8 +40,8 @@ _log = logging.getLogger("modelmux.asgi")
 
 Handler = Callable[[Request, Upstreams], Awaitable["Response | EventStream"]]
 
-#: Request headers larger than this in total are refused (431) before anything else looks at them.
-MAX_HEADER_BYTES = 64 * 1024
+#: Headers that must not come twice: which one would count is ambiguous (and proxies may disagree).
+_SINGLE = frozenset({"authorization", "content-length", "host"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +85,23 @@ def _match(path: str) -> tuple[dict[str, Endpoint], str] | None:
     return None
 
 
-def _headers(scope: Scope) -> dict[str, str]:
+def _headers(scope: Scope, settings: ServerSettings) -> dict[str, str]:
+    """The headers by lower-case name: 431 past the size or count limit (``modelmux serve`` refuses those while
+    reading; this holds under any server), 400 for a repeated single-valued header."""
+    raw = scope["headers"]
+    if len(raw) > settings.max_headers:
+        raise HTTPError(431, f"Too many request headers (over {settings.max_headers}).", code="headers_too_large")
+    size = sum(len(name) + len(value) for name, value in raw)
+    if size > settings.max_header_bytes:
+        raise HTTPError(
+            431, f"Request headers too large (over {settings.max_header_bytes} bytes).", code="headers_too_large"
+        )
     headers: dict[str, str] = {}
-    size = 0
-    for name, value in scope["headers"]:
-        size += len(name) + len(value)
-        headers[name.decode("latin-1").lower()] = value.decode("latin-1")
-    if size > MAX_HEADER_BYTES:
-        raise HTTPError(431, f"Request headers too large (over {MAX_HEADER_BYTES} bytes).", code="headers_too_large")
+    for name, value in raw:
+        key = name.decode("latin-1").lower()
+        if key in _SINGLE and key in headers:
+            raise HTTPError(400, f"The {key} header must be sent once.", code="duplicate_header")
+        headers[key] = value.decode("latin-1")
     return headers
 
 
@@ -102,18 +115,26 @@ def _content_length(headers: Mapping[str, str]) -> int | None:
 
 
 class _Tracked:
-    """``send``, remembering whether the response has started (after that an error can only be logged)."""
+    """``send``, remembering whether the response has started (after that an error can only be logged), adding
+    ``extra`` headers (CORS) to it, and giving up on a client that leaves a write unread for ``timeout`` seconds."""
 
-    __slots__ = ("_send", "started")
+    __slots__ = ("_send", "_timeout", "extra", "started")
 
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, timeout: float) -> None:
         self._send = send
+        self._timeout = timeout
         self.started = False
+        self.extra: tuple[tuple[bytes, bytes], ...] = ()
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.started = True
-        await self._send(message)
+            if self.extra:
+                message = {**message, "headers": [*message.get("headers", ()), *self.extra]}
+        try:
+            await within(self._timeout, self._send(message))
+        except asyncio.TimeoutError:  # the server's write buffer stayed full: nobody reads the answer
+            raise ClientGone from None
 
 
 class Gateway:
@@ -125,6 +146,7 @@ class Gateway:
         self._owns_limiter = owns_limiter
         self.upstreams = Upstreams(config, transport)
         self._auth = Authenticator(config.keys, config.limits)
+        self._browser = BrowserPolicy(config.server, auth_enabled=config.auth_enabled)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -140,10 +162,21 @@ class Gateway:
         if self._owns_limiter:
             await self.limiter.aclose()
 
+    async def check(self) -> None:
+        """Raise :class:`LimiterError` when the limit store is unreachable or refuses the gateway's credentials."""
+        check = getattr(self.limiter, "check", None)  # optional: a limiter in memory has nothing to check
+        if check is not None:
+            await check()
+
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                try:
+                    await self.check()
+                except LimiterError as exc:
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.aclose()
@@ -151,7 +184,7 @@ class Gateway:
                 return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        tracked = _Tracked(send)
+        tracked = _Tracked(send, self.config.server.send_timeout)
         try:
             await self._serve(scope, receive, tracked)
         except ClientGone:
@@ -159,14 +192,24 @@ class Gateway:
         except Exception as exc:
             error = exc if isinstance(exc, HTTPError) else internal_error(exc)
             if not tracked.started:
-                await error_response(error).send(tracked)
+                with contextlib.suppress(ClientGone):  # nobody reads the answer either
+                    await error_response(error).send(tracked)
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _serve(self, scope: Scope, receive: Receive, send: _Tracked) -> None:
+        headers = _headers(scope, self.config.server)
+        browser = self._browser
+        browser.check_host(headers)
         path = _route_path(scope)
         matched = _match(path)
         if matched is None:
             raise HTTPError(404, f"Invalid URL ({scope['method']} {path[:200]}).", code="unknown_url")
         methods, param = matched
+        if browser.is_preflight(scope["method"], headers):
+            await Response(200, b"", b"text/plain", browser.preflight_headers(headers)).send(send)
+            return
+        origin = browser.check_origin(headers)
+        if origin is not None:
+            send.extra = browser.cors_headers(origin)
         endpoint = methods.get(scope["method"])
         if endpoint is None:
             allow = ", ".join(sorted(methods)).encode()
@@ -176,7 +219,6 @@ class Gateway:
                 code="method_not_allowed",
                 headers=((b"allow", allow),),
             )
-        headers = _headers(scope)
         if not endpoint.auth:
             request = Request(scope["method"], path, headers, self._auth.anonymous, path_param=param)
             await (await endpoint.handler(request, self.upstreams)).send(send)
@@ -186,8 +228,8 @@ class Gateway:
         try:
             decision = await self.limiter.acquire(key.id, rpm=limits.rpm, max_concurrent=limits.max_concurrent)
         except LimiterError:
-            # The limit store (e.g. Redis) is down: say so honestly, and let clients retry.
-            _log.exception("rate-limit store unavailable")
+            # The limit store (e.g. Redis) is down: say so honestly, and let clients retry. The limiter logs the
+            # outage once, not once per request.
             raise HTTPError(
                 503,
                 "The gateway's rate-limit store is unavailable; retry shortly.",
@@ -211,7 +253,9 @@ class Gateway:
                 await (await endpoint.handler(request, self.upstreams)).send(send)
                 return
             length = _content_length(headers)
-            body = await read_body(receive, limit=limits.max_body_bytes, content_length=length)
+            body = await read_body(
+                receive, limit=limits.max_body_bytes, content_length=length, timeout=self.config.server.body_timeout
+            )
             request = Request(scope["method"], path, headers, key, body, param)
             await until_disconnect(receive, self._respond(endpoint.handler, request, send))
         finally:

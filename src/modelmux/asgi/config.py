@@ -11,10 +11,23 @@ file (never the secrets themselves), or a client key as its SHA-256 digest. A ty
     max_body_bytes = 10_485_760    # request body
     # redis_url_env = "MODELMUX_REDIS_URL"   # share the limits between workers and replicas
 
+    [server]                       # connections (these are the built-in values)
+    header_timeout = 10            # seconds to send the request line and headers (idle connections too)
+    body_timeout = 60              # seconds to send the whole body
+    send_timeout = 60              # seconds a client may leave one answer chunk unread
+    keep_alive_timeout = 5         # idle seconds between two requests on one connection
+    max_connections = 1000         # open connections per worker process (the oldest idle one gives way)
+    max_header_bytes = 65_536      # request line and headers
+    max_headers = 100
+    # allowed_hosts = ["llm.example.com"]   # Host header allow-list; default: any with keys, loopback without
+
+    [cors]                         # browsers at these origins may call (default: no cross-origin browser request)
+    allow_origins = ["https://app.example.com"]
+
     [models."gpt-4o"]              # the public name clients send as "model"
     model = "openai/gpt-4o"        # what modelmux.completion() is called with
     api_key_env = "OPENAI_API_KEY" # the variable holding the upstream key
-    # api_base = "https://..."  timeout = 60  drop_params = true  owned_by = "openai"
+    # api_base = "https://..."  timeout = 600 (the default; bounds the whole call)  drop_params = true
 
     [keys.alice]                   # a client key's id: used for limits and logs, never the secret
     key_env = "ALICE_KEY"          # the variable holding the key, or: key_sha256 = "<hex digest>"
@@ -41,6 +54,7 @@ __all__ = [
     "GatewayConfig",
     "Limits",
     "ModelRoute",
+    "ServerSettings",
     "dev_config",
     "load_config",
     "parse_config",
@@ -64,6 +78,26 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
+#: A model's default ``timeout``: the whole upstream call, first byte to last chunk (OpenAI's SDK waits as long).
+DEFAULT_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """How long and how much a connection may take, which ``Host`` names are served, and which browser origins
+    may call (CORS). ``allowed_hosts`` ``None``: any host with keys, only loopback names without."""
+
+    header_timeout: float = 10.0
+    body_timeout: float = 60.0
+    send_timeout: float = 60.0
+    keep_alive_timeout: float = 5.0
+    max_connections: int = 1000
+    max_header_bytes: int = 64 * 1024
+    max_headers: int = 100
+    allowed_hosts: tuple[str, ...] | None = None
+    cors_origins: tuple[str, ...] = ()  # "*" allows every origin
+    cors_max_age: int = 600
+
 
 @dataclass(frozen=True, slots=True)
 class ModelRoute:
@@ -74,7 +108,7 @@ class ModelRoute:
     provider: str
     api_base: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    timeout: float | None = None
+    timeout: float = DEFAULT_TIMEOUT
     drop_params: bool = False
     owned_by: str = ""
     transport: Any = field(default=None, repr=False, compare=False)  # an httpx.AsyncBaseTransport, tests and embedding
@@ -103,6 +137,7 @@ class GatewayConfig:
     redis_url: str | None = field(default=None, repr=False)
     redis_prefix: str = "modelmux"
     secrets: tuple[str, ...] = field(default=(), repr=False)  # scrubbed from every error message
+    server: ServerSettings = ServerSettings()
 
     @property
     def auth_enabled(self) -> bool:
@@ -151,7 +186,7 @@ def dev_config() -> GatewayConfig:
 def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> GatewayConfig:
     """Validate a mapping shaped like the TOML file and resolve its environment variables (default ``os.environ``)."""
     env = os.environ if environ is None else environ
-    _only(data, {"models", "keys", "limits"}, "the config")
+    _only(data, {"models", "keys", "limits", "server", "cors"}, "the config")
     limits_table = _table(data, "limits", "the config")
     _only(
         limits_table,
@@ -190,7 +225,46 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
         redis_url=redis_url,
         redis_prefix=_opt_str(limits_table, "redis_prefix", "[limits]") or "modelmux",
         secrets=tuple(s for s in secrets if s),
+        server=_server(_table(data, "server", "the config"), _table(data, "cors", "the config")),
     )
+
+
+def _server(t: Mapping[str, Any], cors: Mapping[str, Any]) -> ServerSettings:
+    numbers = ("header_timeout", "body_timeout", "send_timeout", "keep_alive_timeout")
+    counts = ("max_connections", "max_header_bytes", "max_headers")
+    _only(t, {*numbers, *counts, "allowed_hosts"}, "[server]")
+    _only(cors, {"allow_origins", "max_age"}, "[cors]")
+    values: dict[str, Any] = {}
+    for name in numbers:
+        if name in t:
+            values[name] = _positive(t[name], f"[server] {name}", float)
+    for name in counts:
+        if name in t:
+            values[name] = _positive(t[name], f"[server] {name}", int)
+    if "allowed_hosts" in t:
+        values["allowed_hosts"] = tuple(h.lower() for h in _strings(t, "allowed_hosts", "[server]"))
+    origins = _strings(cors, "allow_origins", "[cors]")
+    for origin in origins:
+        if origin != "*" and (origin != origin.strip().rstrip("/") or "://" not in origin):
+            raise ConfigError(f'[cors] allow_origins: {origin!r} is not an origin like "https://app.example.com"')
+    values["cors_origins"] = tuple(o.lower() for o in origins)
+    if "max_age" in cors:
+        values["cors_max_age"] = _positive(cors["max_age"], "[cors] max_age", int)
+    return ServerSettings(**values)
+
+
+def _positive(value: Any, where: str, kind: type[float] | type[int]) -> Any:
+    ok = (kind is float and isinstance(value, (int, float))) or isinstance(value, int)
+    if isinstance(value, bool) or not ok or not 0 < value < float("inf"):
+        raise ConfigError(f"{where} must be a positive {'number' if kind is float else 'integer'}")
+    return kind(value)
+
+
+def _strings(t: Mapping[str, Any], name: str, where: str) -> list[str]:
+    value = t.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}: {name} must be a list of strings")
+    return value
 
 
 def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: list[str]) -> ModelRoute:
@@ -222,7 +296,9 @@ def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: lis
     if api_key:
         secrets.append(api_key)
     timeout = t.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf")
+    ):
         raise ConfigError(f"{where}: timeout must be a positive number of seconds")
     drop_params = t.get("drop_params", False)
     if not isinstance(drop_params, bool):
@@ -233,7 +309,7 @@ def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: lis
         provider=provider_name,
         api_base=api_base,
         api_key=api_key,
-        timeout=None if timeout is None else float(timeout),
+        timeout=DEFAULT_TIMEOUT if timeout is None else float(timeout),
         drop_params=drop_params,
         owned_by=_opt_str(t, "owned_by", where) or provider_name,
         transport=t.get("transport"),

@@ -28,8 +28,7 @@ class Upstreams:
                 options["api_key"] = route.api_key
             if route.api_base:
                 options["api_base"] = route.api_base
-            if route.timeout is not None:
-                options["timeout"] = route.timeout
+            options["timeout"] = route.timeout  # always finite: it bounds the whole upstream call
             if route.drop_params:
                 options["drop_params"] = True
             chosen = route.transport if route.transport is not None else transport

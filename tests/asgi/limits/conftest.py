@@ -103,3 +103,40 @@ def start_redis(tmp_path: Path) -> Iterator[Callable[[], tuple[str, Callable[[],
 def prefix() -> str:
     """A key namespace of its own for each test, so tests never see each other's counts."""
     return f"test-{uuid.uuid4().hex[:12]}"
+
+
+class RestartableRedis:
+    """A redis-server that can be stopped and started again on the same port (a restart, as clients see it)."""
+
+    def __init__(self, binary: str, workdir: Path) -> None:
+        self._binary = binary
+        self._workdir = workdir
+        self._server, self.port = _start(binary, workdir)
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        _stop(self._server)
+
+    def start(self) -> None:
+        log = self._workdir / "redis.log"
+        command = [self._binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        command += ["--dir", str(self._workdir), "--logfile", str(log)]
+        self._server = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self._server.poll() is None:
+            if _pings(self.port):
+                return
+            time.sleep(0.02)
+        raise RuntimeError("redis-server did not restart on its port")
+
+    def close(self) -> None:
+        if self._server.poll() is None:
+            _stop(self._server)
+
+
+@pytest.fixture
+def restartable_redis(tmp_path: Path) -> Iterator[RestartableRedis]:
+    """A redis-server of the test's own that the test may stop and start again on the same port."""
+    server = RestartableRedis(_redis_server_binary(), tmp_path)
+    yield server
+    server.close()

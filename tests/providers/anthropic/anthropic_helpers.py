@@ -67,6 +67,13 @@ _BLOCK_TYPES: dict[str, Any] = {
     "tool_result": at.ToolResultBlockParam,
     "thinking": at.ThinkingBlockParam,
     "redacted_thinking": at.RedactedThinkingBlockParam,
+    "server_tool_use": at.ServerToolUseBlockParam,
+    "web_search_tool_result": at.WebSearchToolResultBlockParam,
+    "web_fetch_tool_result": at.WebFetchToolResultBlockParam,
+    "code_execution_tool_result": at.CodeExecutionToolResultBlockParam,
+    "bash_code_execution_tool_result": at.BashCodeExecutionToolResultBlockParam,
+    "text_editor_code_execution_tool_result": at.TextEditorCodeExecutionToolResultBlockParam,
+    "tool_search_tool_result": at.ToolSearchToolResultBlockParam,
 }
 
 

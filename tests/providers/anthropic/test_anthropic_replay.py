@@ -26,6 +26,12 @@ from modelmux.errors import error_class_for_status
 from modelmux.providers.anthropic import provider
 from modelmux.providers.anthropic.convert_messages import convert_messages
 
+
+def native_param(block: dict[str, Any]) -> dict[str, Any]:
+    """A response block as a request block: the SDK's ``citations: null`` on text is left out."""
+    return {k: v for k, v in block.items() if not (k == "citations" and v is None)}
+
+
 CASES = [pytest.param(it, id=name) for name, it in anthropic_interactions()]
 OK = [c for c in CASES if c.values[0].status < 400]
 STREAMS = [c for c in OK if c.values[0].is_stream]
@@ -94,13 +100,17 @@ def test_recorded_context_window_error_is_specific() -> None:
 @pytest.mark.parametrize("it", OK)
 def test_recorded_assistant_turns_round_trip(it: Interaction) -> None:
     """What modelmux returns, sent back as an assistant message, rebuilds the native blocks Anthropic needs:
-    thinking blocks (signatures intact) first, then the text, then the tool calls with their ids."""
+    thinking blocks (signatures intact) first, then the text, then the tool calls with their ids; an answer
+    with server tool blocks or citations comes back as all its native blocks, in their original order."""
     native = sdk_accumulate(it.decoded_body()) if it.is_stream else it.json()
     message = parse(native, ctx_for(it)).choices[0].message.model_dump(exclude_none=True)
-    if not message.get("content") and not message.get("tool_calls"):
+    if not message.get("content") and not message.get("tool_calls") and "content_blocks" not in message:
         return
     _, turns = convert_messages([{"role": "user", "content": "q"}, message, {"role": "user", "content": "next"}])
     blocks = native["content"]
+    if "content_blocks" in message:
+        assert turns[1]["content"] == [native_param(b) for b in blocks if b["type"] != "text" or b["text"]]
+        return
     thinking = [
         {k: b[k] for k in ("type", "thinking", "signature", "data") if k in b}
         for b in blocks

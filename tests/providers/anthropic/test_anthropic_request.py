@@ -197,8 +197,10 @@ def test_strict_tools_and_cache_control() -> None:
 def test_native_server_tools_pass_through_and_other_types_are_refused() -> None:
     search = {"type": "web_search_20250305", "name": "web_search", "max_uses": 3}
     assert body(tools=[search])["tools"] == [search]
-    with pytest.raises(BadRequestError, match="only function tools"):
+    with pytest.raises(UnsupportedParamsError, match="custom tool"):
         body(tools=[{"type": "custom", "custom": {"name": "x"}}])
+    with pytest.raises(BadRequestError, match="expected a function tool"):
+        body(tools=[{"type": "retrieval"}])
     with pytest.raises(BadRequestError, match="reserved"):
         body(tools=[{"type": "function", "function": {"name": JSON_TOOL_NAME}}])
 

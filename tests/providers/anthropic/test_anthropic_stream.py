@@ -146,13 +146,16 @@ def test_any_read_size_gives_the_same_answer(piece: int) -> None:
 def test_text_stream_chunk_shapes() -> None:
     chunks = stream_events(sse(TEXT))
     deltas = [c.choices[0].delta.model_dump(exclude_none=True) if c.choices else None for c in chunks]
-    assert deltas == [{"role": "assistant", "content": ""}, {"content": "Hel"}, {"content": "lo"}, {}, None]
+    # The document citation has no URL: no annotation, but content_blocks keeps it (just before the finish).
+    kept = {"content_blocks": [{"type": "text", "text": "Hello", "citations": [TEXT[5]["delta"]["citation"]]}]}
+    assert deltas == [{"role": "assistant", "content": ""}, {"content": "Hel"}, {"content": "lo"}, kept, {}, None]
     assert chunks[-2].choices[0].finish_reason == "stop"
     assert chunks[-2].choices[0].native_finish_reason == "end_turn"  # type: ignore[attr-defined]
     assert chunks[-1].usage is not None and chunks[-1].usage.prompt_tokens == 20
     assert chunks[-1].usage.completion_tokens == 30
     assert {c.id for c in chunks} == {"msg_s1"} and {c.model for c in chunks} == {"claude-sonnet-4-5-20250929"}
     assert all(c.choices[0].delta.role is None for c in chunks[1:-1])
+    assert sum(1 for c in chunks if c.choices and c.choices[0].finish_reason) == 1
 
 
 def test_usage_chunk_only_with_include_usage() -> None:
@@ -238,9 +241,10 @@ def test_message_stop_without_message_delta_still_finishes() -> None:
     assert stream_chunk_builder(chunks).choices[0].finish_reason == "stop"
 
 
-def test_missing_message_stop_after_message_delta_is_tolerated() -> None:
-    chunks = stream_events(sse(TEXT[:-1]))
-    assert chunks[-1].usage is not None
+def test_missing_message_stop_after_message_delta_is_an_upstream_error() -> None:
+    # Corrected (issue 7): message_stop is Anthropic's terminal event; without it the stream was cut.
+    with pytest.raises(UpstreamError, match="no message_stop"):
+        stream_events(sse(TEXT[:-1]))
 
 
 def test_unknown_events_and_blank_data_are_ignored() -> None:

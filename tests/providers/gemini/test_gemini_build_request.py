@@ -179,7 +179,7 @@ def test_unknown_reasoning_effort_is_unsupported(ctx: CallContext) -> None:
         provider.build_chat_request({"messages": USER, "reasoning_effort": "extreme"}, ctx)
 
 
-def test_response_format_json_object_and_schema(ctx: CallContext, validate_body: Validate) -> None:
+def test_response_format_json_object_and_schema(ctx: CallContext, make_ctx: MakeCtx, validate_body: Validate) -> None:
     assert body_of({"response_format": {"type": "text"}}, ctx, validate_body) == body_of({}, ctx, validate_body)
     body = body_of({"response_format": {"type": "json_object"}}, ctx, validate_body)
     assert body["generationConfig"] == {"responseMimeType": "application/json"}
@@ -189,11 +189,15 @@ def test_response_format_json_object_and_schema(ctx: CallContext, validate_body:
         "required": ["name", "age"],
         "additionalProperties": False,
     }
-    body = body_of(
-        {"response_format": {"type": "json_schema", "json_schema": {"name": "p", "schema": schema, "strict": True}}},
-        ctx,
-        validate_body,
-    )
+    response_format = {"type": "json_schema", "json_schema": {"name": "p", "schema": schema, "strict": True}}
+    body = body_of({"response_format": response_format}, ctx, validate_body)
+    # Gemini 2+: the JSON Schema itself, as responseJsonSchema (issue 7; was the converted responseSchema)
+    assert body["generationConfig"] == {
+        "responseMimeType": "application/json",
+        "responseJsonSchema": {**schema, "propertyOrdering": ["name", "age"]},
+    }
+    # Gemini 1.x predates responseJsonSchema: the converted OpenAPI subset
+    body = body_of({"response_format": response_format}, make_ctx("gemini-1.5-pro"), validate_body)
     assert body["generationConfig"] == {
         "responseMimeType": "application/json",
         "responseSchema": {
@@ -213,9 +217,24 @@ def test_bad_response_format_is_a_bad_request(ctx: CallContext) -> None:
 # ------------------------------------------------------------------ tools
 
 
-def test_tools_become_function_declarations(ctx: CallContext, validate_body: Validate) -> None:
+def test_tools_become_function_declarations(ctx: CallContext, make_ctx: MakeCtx, validate_body: Validate) -> None:
     no_args = {"type": "function", "function": {"name": "now", "parameters": {"type": "object", "properties": {}}}}
     body = body_of({"tools": [WEATHER_TOOL, no_args]}, ctx, validate_body)
+    # Gemini 2+: parametersJsonSchema, the schema as written (issue 7; was the converted parameters)
+    assert body["tools"] == [
+        {
+            "functionDeclarations": [
+                {
+                    "name": "get_weather",
+                    "description": "Weather for a city",
+                    "parametersJsonSchema": WEATHER_TOOL["function"]["parameters"],  # type: ignore[index]
+                },
+                {"name": "now"},
+            ]
+        }
+    ]
+    assert "toolConfig" not in body
+    body = body_of({"tools": [WEATHER_TOOL, no_args]}, make_ctx("gemini-1.5-flash"), validate_body)
     assert body["tools"] == [
         {
             "functionDeclarations": [
@@ -232,7 +251,6 @@ def test_tools_become_function_declarations(ctx: CallContext, validate_body: Val
             ]
         }
     ]
-    assert "toolConfig" not in body
 
 
 @pytest.mark.parametrize(

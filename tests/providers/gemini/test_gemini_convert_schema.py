@@ -170,10 +170,18 @@ def test_unions_without_null_stay_any_of() -> None:
     }
 
 
-def test_const_and_enums_become_string_enums() -> None:
+def test_const_and_enums_keep_their_type() -> None:
+    # corrected in issue 7: integer/number/boolean enums were turned into STRING enums
     assert convert({"const": "fixed"}) == {"type": "STRING", "enum": ["fixed"]}
-    assert convert({"type": "integer", "enum": [1, 2, 3]}) == {"type": "STRING", "enum": ["1", "2", "3"]}
-    assert convert({"enum": [True, False]}) == {"type": "STRING", "enum": ["true", "false"]}
+    assert convert({"const": 7}) == {"type": "INTEGER", "format": "enum", "enum": ["7"]}
+    assert convert({"type": "integer", "enum": [1, 2, 3]}) == {
+        "type": "INTEGER",
+        "format": "enum",
+        "enum": ["1", "2", "3"],
+    }
+    assert convert({"type": "number", "enum": [0.5, 1]}) == {"type": "NUMBER", "format": "enum", "enum": ["0.5", "1"]}
+    assert convert({"enum": [True, False]}) == {"type": "BOOLEAN"}
+    assert convert({"enum": ["a", 1]}) == {"type": "STRING", "enum": ["a", "1"]}
 
 
 def test_all_of_is_merged() -> None:

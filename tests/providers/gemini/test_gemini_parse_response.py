@@ -9,7 +9,6 @@ from openai.types.chat import ChatCompletion as OpenAIChatCompletion
 from modelmux.providers._base import CallContext
 from modelmux.providers.gemini import provider
 from modelmux.providers.gemini.convert_usage import convert_usage
-from modelmux.providers.gemini.map_finish_reason import map_finish_reason
 from modelmux.types import ChatCompletion
 
 USAGE = {"promptTokenCount": 10, "candidatesTokenCount": 5, "thoughtsTokenCount": 7, "totalTokenCount": 22}
@@ -90,31 +89,6 @@ def test_gemini_function_call_id_is_used_when_present(ctx: CallContext) -> None:
         parse(response([{"functionCall": {"id": "fc-9", "name": "f", "args": {}}}]), ctx).choices[0].message.tool_calls
     )
     assert calls and calls[0].id == "fc-9"
-
-
-@pytest.mark.parametrize(
-    ("native", "has_calls", "expected"),
-    [
-        ("STOP", False, "stop"),
-        ("STOP", True, "tool_calls"),
-        ("MAX_TOKENS", False, "length"),
-        ("MAX_TOKENS", True, "length"),
-        ("SAFETY", False, "content_filter"),
-        ("RECITATION", False, "content_filter"),
-        ("BLOCKLIST", False, "content_filter"),
-        ("PROHIBITED_CONTENT", False, "content_filter"),
-        ("SPII", False, "content_filter"),
-        ("IMAGE_SAFETY", False, "content_filter"),
-        ("MALFORMED_FUNCTION_CALL", False, "stop"),
-        ("OTHER", False, "stop"),
-        ("LANGUAGE", False, "stop"),
-        ("FINISH_REASON_UNSPECIFIED", False, "stop"),
-        ("SOMETHING_NEW", False, "stop"),
-        (None, False, "stop"),
-    ],
-)
-def test_finish_reason_table(native: str | None, has_calls: bool, expected: str) -> None:
-    assert map_finish_reason(native, has_calls) == expected
 
 
 def test_native_finish_reason_is_kept(ctx: CallContext) -> None:

@@ -56,17 +56,18 @@ EVENTS = [
 
 def test_deltas_role_index_and_finish(make_ctx: MakeCtx) -> None:
     chunks = run(EVENTS, make_ctx())
-    assert len(chunks) == 4  # no usage chunk unless asked for
+    assert len(chunks) == 5  # the finish reason in a chunk of its own at the end; no usage chunk unless asked
     deltas = [c.choices[0].delta for c in chunks]
     assert deltas[0].role == "assistant" and all(d.role is None for d in deltas[1:])
     assert deltas[0].reasoning_content == "Hmm, weather."
-    assert [d.content for d in deltas] == [None, "Let me ", "check.", None]
+    assert [d.content for d in deltas] == [None, "Let me ", "check.", None, None]
     first, second = (deltas[2].tool_calls or [])[0], (deltas[3].tool_calls or [])[0]
     assert (first.index, second.index) == (0, 1)
     assert first.id and first.type == "function" and first.function and first.function.name == "get_weather"
     assert first.function.arguments == '{"city": "Paris"}'
     assert second.id and second.id.endswith("__ts__c2lnbmF0dXJl")
-    assert [c.choices[0].finish_reason for c in chunks] == [None, None, None, "tool_calls"]
+    assert deltas[4].tool_calls is None
+    assert [c.choices[0].finish_reason for c in chunks] == [None, None, None, None, "tool_calls"]
     assert chunks[-1].choices[0].model_extra["native_finish_reason"] == "STOP"
     assert {c.id for c in chunks} == {"stream-1"}
     assert {c.model for c in chunks} == {"gemini-2.5-flash"}
@@ -74,7 +75,7 @@ def test_deltas_role_index_and_finish(make_ctx: MakeCtx) -> None:
 
 def test_usage_chunk_only_when_asked(make_ctx: MakeCtx) -> None:
     chunks = run(EVENTS, make_ctx(include_usage=True))
-    assert len(chunks) == 5
+    assert len(chunks) == 6
     last = chunks[-1]
     assert last.choices == []
     assert last.usage is not None
@@ -97,12 +98,11 @@ def test_empty_and_usage_only_events_emit_nothing(ctx: CallContext) -> None:
     assert translator.feed("", event([{"text": ""}])) == []
 
 
-def test_events_after_the_finish_only_update_usage(make_ctx: MakeCtx) -> None:
+def test_usage_after_the_finish_is_the_usage(make_ctx: MakeCtx) -> None:
     late = json.dumps({"usageMetadata": {"promptTokenCount": 2, "candidatesTokenCount": 3}, **META})
-    chunks = run(
-        [event([{"text": "hi"}], finish="STOP"), event([{"text": "ignored"}]), late], make_ctx(include_usage=True)
-    )
-    assert [c.choices[0].delta.content for c in chunks[:-1]] == ["hi"]
+    chunks = run([event([{"text": "hi"}], finish="STOP"), late], make_ctx(include_usage=True))
+    assert [c.choices[0].delta.content for c in chunks[:-1]] == ["hi", None]
+    assert chunks[-2].choices[0].finish_reason == "stop"
     assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == 3
 
 
@@ -115,8 +115,8 @@ def test_blocked_prompt_in_a_stream(ctx: CallContext) -> None:
 
 def test_max_tokens_in_a_stream(ctx: CallContext) -> None:
     chunks = run([event([{"text": "cut"}], finish="MAX_TOKENS")], ctx)
-    assert chunks[-1].choices[0].finish_reason == "length"
-    assert chunks[-1].choices[0].delta.content == "cut"
+    assert [c.choices[0].finish_reason for c in chunks] == [None, "length"]
+    assert chunks[0].choices[0].delta.content == "cut"
 
 
 def test_error_event_raises_the_mapped_error(make_ctx: MakeCtx) -> None:

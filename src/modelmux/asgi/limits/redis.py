@@ -10,6 +10,12 @@ sorted sets under one hash tag (so they live in one cluster slot too):
 A lease lives ``lease_seconds`` and the limiter that holds it renews it every third of that while the request runs,
 so a worker that dies frees its slots within ``lease_seconds``. Both sets expire on their own once idle. Needs
 Redis 5 or later (scripts replicated by effect, so they may read ``TIME`` before writing).
+
+Failing well: every socket operation has a connect and a read timeout; a dead pooled connection (Redis restarted) is
+retried once on a fresh one, which the acquire script allows because it is idempotent per token; an acquire that
+failed or was cancelled after the script may have run has its token removed from both sets (at once, or on the next
+successful contact when Redis is down), so no phantom slot or minute entry stays behind. An outage is logged once
+when it starts and once when it ends, not per request.
 """
 
 from __future__ import annotations
@@ -32,11 +38,13 @@ __all__ = ["RedisLimiter"]
 _log = logging.getLogger("modelmux.asgi.limits")
 
 # Returns {1, 0, 0} when admitted, else {0, reason, µs until a retry can pass the rpm check} and changes nothing.
+# A token already admitted is admitted again, changing nothing: a retry of a call whose reply was lost is harmless.
 # Scores go through string.format: Lua's own number-to-string keeps 14 digits, too few for µs since the epoch.
 _ACQUIRE = """
+local token, rpm, max_concurrent = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+if redis.call('ZSCORE', KEYS[1], token) or redis.call('ZSCORE', KEYS[2], token) then return {1, 0, 0} end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local token, rpm, max_concurrent = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local window, lease = tonumber(ARGV[4]), tonumber(ARGV[5])
 local function score(x) return string.format('%.0f', x) end
 local function keep_for(key, us)
@@ -78,15 +86,46 @@ return 0
 """
 
 
+_FORGET = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 0
+"""
+
+#: Seconds to open a connection and to wait for any reply: a hung Redis becomes a 503 quickly, not a stalled request.
+CONNECT_TIMEOUT = 1.0
+READ_TIMEOUT = 1.0
+#: Tokens waiting to be removed while Redis is down, at most (beyond, they lapse with their lease and window).
+_MAX_ORPHANS = 10_000
+
+
+def _client(url: str) -> Redis:
+    import redis
+    import redis.asyncio
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ConstantBackoff
+
+    errors = [redis.ConnectionError, redis.TimeoutError]
+    return redis.asyncio.from_url(
+        url,
+        socket_connect_timeout=CONNECT_TIMEOUT,
+        socket_timeout=READ_TIMEOUT,
+        retry=Retry(ConstantBackoff(0.05), 1),
+        retry_on_error=errors,
+        health_check_interval=30,
+    )
+
+
 class RedisLimiter:
     """Limits kept in Redis, shared exactly by every limiter that uses the same server and prefix.
 
     Use one instance from one event loop. ``release`` belongs to the instance that acquired (it renews the lease
-    meanwhile). Store failures in ``acquire`` raise :class:`LimiterError`; ``release`` only logs them, since the lease
-    runs out by itself.
+    meanwhile). Store failures in ``acquire`` and :meth:`check` raise :class:`LimiterError`; ``release`` only logs
+    them, since the lease runs out by itself.
 
     Args:
-        url: a ``redis://`` URL (the limiter owns and closes that client) or a ``redis.asyncio.Redis`` client.
+        url: a ``redis://`` URL (the limiter owns and closes that client, with connect and read timeouts and one retry
+            on a dead connection) or a ``redis.asyncio.Redis`` client (configure those on it).
         prefix: namespace of the keys in Redis.
         window_seconds: length of the sliding window behind ``rpm`` (60; shorter in tests).
         lease_seconds: how long a slot outlives a limiter that stopped renewing it (a crashed worker).
@@ -110,10 +149,11 @@ class RedisLimiter:
         if window_seconds <= 0 or lease_seconds <= 0:
             raise ValueError("window_seconds and lease_seconds must be > 0")
         self._owns_client = isinstance(url, str)
-        self._client: Redis = redis.asyncio.from_url(url) if isinstance(url, str) else url
+        self._client: Redis = _client(url) if isinstance(url, str) else url
         self._store_errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self._acquire_script = self._client.register_script(_ACQUIRE)
         self._renew_script = self._client.register_script(_RENEW)
+        self._forget_script = self._client.register_script(_FORGET)
         self._prefix = prefix
         self._window_us = math.ceil(window_seconds * 1_000_000)
         self._lease_us = math.ceil(lease_seconds * 1_000_000)
@@ -122,6 +162,15 @@ class RedisLimiter:
         self._held: dict[str, set[str]] = {}  # key_id -> lease tokens this instance renews
         self._renewer: asyncio.Task[None] | None = None
         self._chores: set[asyncio.Task[None]] = set()
+        self._orphans: dict[str, tuple[str, str]] = {}  # token -> its keys, to remove once Redis answers again
+        self._down = False
+
+    async def check(self) -> None:
+        """Raise :class:`LimiterError` unless the store answers (reachable, and the credentials are accepted)."""
+        try:
+            await self._client.ping()
+        except self._store_errors as exc:
+            raise LimiterError(f"the Redis limit store is not usable: {type(exc).__name__}: {exc}") from None
 
     async def acquire(self, key_id: str, *, rpm: int | None, max_concurrent: int | None) -> Decision:
         if rpm is None and max_concurrent is None:
@@ -135,12 +184,14 @@ class RedisLimiter:
                 keys=keys, args=(*args, self._window_us, self._lease_us)
             )
         except asyncio.CancelledError:
-            # The script may have run before the caller gave up: hand back a slot nobody will release.
-            if max_concurrent is not None:
-                self._spawn(self._remove_lease(keys[1], token))
+            # The script may have run before the caller gave up: take back what nobody will release.
+            self._spawn(self._forget(keys, token))
             raise
         except self._store_errors as exc:
-            raise LimiterError(f"the Redis limit store failed: {type(exc).__name__}") from exc
+            self._failed(exc)
+            self._spawn(self._forget(keys, token))  # the reply may be what was lost: the script may have run
+            raise LimiterError(f"the Redis limit store failed: {type(exc).__name__}") from None
+        self._recovered()
         if not allowed:
             if reason == 1:
                 return Decision(False, reason=REQUESTS_PER_MINUTE, retry_after=wait_us / 1_000_000)
@@ -182,7 +233,39 @@ class RedisLimiter:
         try:
             await self._client.zrem(leases_key, token)
         except self._store_errors as exc:
-            _log.warning("could not release a concurrency slot, it lapses with its lease: %s", type(exc).__name__)
+            self._failed(exc)
+            _log.debug("could not release a concurrency slot, it lapses with its lease: %s", type(exc).__name__)
+        else:
+            self._recovered()
+
+    async def _forget(self, keys: tuple[str, str], token: str) -> None:
+        """Remove a token from both sets (an acquire that may have counted it, but whose caller never got it)."""
+        try:
+            await self._forget_script(keys=keys, args=(token,))
+        except self._store_errors:
+            self._orphan(keys, token)
+
+    def _orphan(self, keys: tuple[str, str], token: str) -> None:
+        if len(self._orphans) < _MAX_ORPHANS:
+            self._orphans[token] = keys
+
+    def _failed(self, exc: BaseException) -> None:
+        if not self._down:
+            self._down = True
+            _log.error(
+                "Redis limit store unreachable (%s: %s); requests are refused with 503 until it answers again",
+                type(exc).__name__,
+                exc,
+            )
+
+    def _recovered(self) -> None:
+        if self._down:
+            self._down = False
+            _log.warning("Redis limit store reachable again")
+        if self._orphans:
+            orphans, self._orphans = self._orphans, {}
+            for token, keys in orphans.items():
+                self._spawn(self._forget(keys, token))
 
     async def _renew_leases(self) -> None:
         while self._held:
@@ -193,7 +276,10 @@ class RedisLimiter:
                 try:
                     await self._renew_script(keys=self._keys(key_id)[1:], args=(self._lease_us, *tokens))
                 except self._store_errors as exc:
-                    _log.warning("could not renew concurrency leases: %s", type(exc).__name__)
+                    self._failed(exc)
+                    _log.debug("could not renew concurrency leases: %s", type(exc).__name__)
+                else:
+                    self._recovered()
         self._renewer = None
 
     def _spawn(self, chore: Coroutine[Any, Any, None]) -> asyncio.Task[None]:

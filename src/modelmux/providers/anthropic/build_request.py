@@ -1,9 +1,11 @@
 """OpenAI request params → the Anthropic Messages API body (https://platform.claude.com/docs/en/api/messages).
 
-Scalars handled here:
+Every OpenAI parameter the provider accepts is a row of :data:`PARAMETERS` (OpenAI name → Anthropic field,
+the doc it comes from); a test keeps the table and ``supported_params`` in step. Details:
 
-* ``max_tokens`` is required by Anthropic: ``max_completion_tokens``, else ``max_tokens``, else the
-  catalog's output limit for the model, else :data:`DEFAULT_MAX_TOKENS`.
+* ``max_tokens`` is required by Anthropic: ``max_completion_tokens`` (OpenAI's current name, which wins
+  when both are set), else ``max_tokens``, else the catalog's output limit for the model, else
+  :data:`DEFAULT_MAX_TOKENS`.
 * ``temperature`` (Anthropic range 0 to 1; above 1 cannot be expressed), ``top_p``; both must be unset or
   temperature 1 / top_p ≥ 0.95 with extended thinking; Claude 4.1 to 4.6 refuse both together; Claude 4.7+
   refuses sampling parameters at all. Values that cannot be sent go through ``ctx.unsupported``.
@@ -26,9 +28,37 @@ from .convert_tools import convert_tool_choice, convert_tools
 from .errors import bad_request
 from .profile import ModelProfile, profile_for
 
-__all__ = ["DEFAULT_MAX_TOKENS", "build_chat_body"]
+__all__ = ["DEFAULT_MAX_TOKENS", "PARAMETERS", "build_chat_body"]
 
 DEFAULT_MAX_TOKENS = 4096
+
+_API = "https://platform.claude.com/docs/en/api/messages"
+#: OpenAI parameter → (the Anthropic body field it becomes, where Anthropic documents that field).
+PARAMETERS: dict[str, tuple[str, str]] = {
+    "max_completion_tokens": ("max_tokens", f"{_API} (max_tokens)"),
+    "max_tokens": ("max_tokens", f"{_API} (max_tokens)"),
+    "temperature": ("temperature", f"{_API} (temperature)"),
+    "top_p": ("top_p", f"{_API} (top_p)"),
+    "stop": ("stop_sequences", f"{_API} (stop_sequences)"),
+    "n": ("(none: only n=1)", f"{_API} (one message per request)"),
+    "user": ("metadata.user_id", f"{_API} (metadata)"),
+    "safety_identifier": ("metadata.user_id", f"{_API} (metadata)"),
+    "tools": ("tools", "https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use"),
+    "tool_choice": ("tool_choice", "https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use"),
+    "parallel_tool_calls": (
+        "tool_choice.disable_parallel_tool_use",
+        "https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use",
+    ),
+    "response_format": (
+        "output_config.format (or a forced tool)",
+        "https://platform.claude.com/docs/en/build-with-claude/structured-outputs",
+    ),
+    "reasoning_effort": (
+        "thinking (+ output_config.effort)",
+        "https://platform.claude.com/docs/en/build-with-claude/extended-thinking",
+    ),
+    "stream_options": ("(none: include_usage adds the usage chunk)", f"{_API} (stream)"),
+}
 _FORCED = frozenset({"any", "tool"})
 
 

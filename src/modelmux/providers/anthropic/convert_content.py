@@ -57,9 +57,10 @@ def convert_parts(content: Any, where: str, *, allow: frozenset[str] | None = No
         if not isinstance(part, Mapping):
             raise bad_request(f"{here} must be an object", "messages")
         kind = part.get("type")
-        if allow is not None and kind not in allow:
+        if allow is not None and (not isinstance(kind, str) or kind not in allow):
             raise bad_request(
-                f"{here}: content part type {kind!r} is not accepted here (expected {', '.join(sorted(allow))})",
+                f"{here}: content part type {str(kind)[:100]!r} is not accepted here "
+                f"(expected {', '.join(sorted(allow))})",
                 "messages",
             )
         block = _convert_part(part, kind, here)
@@ -84,7 +85,7 @@ def _convert_part(part: Mapping[str, Any], kind: Any, here: str) -> dict[str, An
         return _with_cache_control(_file_block(part.get("file"), here), part)
     if kind == "input_audio":
         raise bad_request(f"{here}: Anthropic models do not accept audio input", "messages")
-    raise bad_request(f"{here}: unsupported content part type {kind!r}", "messages")
+    raise bad_request(f"{here}: unsupported content part type {str(kind)[:100]!r}", "messages")
 
 
 def _with_cache_control(block: dict[str, Any], part: Mapping[str, Any]) -> dict[str, Any]:

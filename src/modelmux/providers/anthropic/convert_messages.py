@@ -6,12 +6,16 @@ Rules (https://platform.claude.com/docs/en/api/messages):
   in order (``cache_control`` on parts is kept).
 * ``user`` content → text / image / document blocks (see :mod:`.convert_content`).
 * ``assistant`` → its ``thinking_blocks`` first (as returned by modelmux, signatures included, so extended
-  thinking round-trips), then text, then one ``tool_use`` block per tool call (``input`` = the parsed JSON
-  of ``arguments``). ``reasoning_content`` alone is not sent: Anthropic only accepts thinking blocks that
-  carry the signature it issued.
-* ``tool`` → a ``tool_result`` block (``tool_use_id`` = ``tool_call_id``) in a user turn. Consecutive
-  messages of the same Anthropic role are merged into one turn, so consecutive tool results and a following
-  user message become ONE user turn, with the ``tool_result`` blocks first as Anthropic requires.
+  thinking round-trips), then text, then the ``refusal`` text (an assistant message that is only a refusal,
+  content null, stays an assistant turn: Anthropic has no refusal block, and Claude's own refusals are
+  text), then one ``tool_use`` block per tool call (``input`` = the parsed JSON of ``arguments``).
+  ``reasoning_content`` alone is not sent: Anthropic only accepts thinking blocks that carry the signature it
+  issued. A message carrying ``content_blocks`` (an answer with server tool blocks or citations, see
+  :mod:`.native_blocks`) is sent as those blocks, in their original order.
+* ``tool`` → a ``tool_result`` block (``tool_use_id`` = ``tool_call_id``) in a user turn.
+* Consecutive messages of the same Anthropic role are merged into one turn (in place: linear in the number
+  of blocks). A merged user turn has its ``tool_result`` blocks first and a merged assistant turn its
+  thinking / redacted thinking blocks first, as Anthropic requires; the order is otherwise kept.
 * ``name`` fields are dropped; empty or whitespace-only text is skipped; a message-level
   ``cache_control`` is put on the message's last block.
 * A final assistant turn (prefill) loses its trailing whitespace, which Anthropic rejects.
@@ -23,8 +27,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .convert_content import convert_parts
+from .convert_content import convert_parts, text_block
 from .errors import bad_request
+from .native_blocks import CONTENT_BLOCKS, native_turn
 
 __all__ = ["convert_messages"]
 
@@ -39,6 +44,7 @@ def convert_messages(messages: Any) -> tuple[list[dict[str, Any]], list[dict[str
         raise bad_request("messages must be a non-empty list", "messages")
     system: list[dict[str, Any]] = []
     turns: list[dict[str, Any]] = []
+    merged: list[int] = []  # indexes of turns made of several messages
     for i, message in enumerate(messages):
         where = f"messages[{i}]"
         if not isinstance(message, Mapping):
@@ -64,7 +70,9 @@ def convert_messages(messages: Any) -> tuple[list[dict[str, Any]], list[dict[str
                 f"{where}: unknown role {role!r} (expected system, developer, user, assistant or tool)",
                 "messages",
             )
-        _append(turns, native_role, _with_message_cache_control(blocks, message))
+        _append(turns, merged, native_role, _with_message_cache_control(blocks, message))
+    for index in merged:
+        _order_merged(turns[index])
     _strip_prefill(turns)
     if not turns:
         raise bad_request("at least one user or assistant message with content is required", "messages")
@@ -78,23 +86,36 @@ def _with_message_cache_control(blocks: list[dict[str, Any]], message: Mapping[s
     return blocks
 
 
-def _append(turns: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]]) -> None:
+def _append(turns: list[dict[str, Any]], merged: list[int], role: str, blocks: list[dict[str, Any]]) -> None:
     if not blocks:
         return
     if turns and turns[-1]["role"] == role:
-        content = turns[-1]["content"] + blocks
-        if role == "user":  # tool_result blocks must open the user turn
-            content = [b for b in content if b["type"] == "tool_result"] + [
-                b for b in content if b["type"] != "tool_result"
-            ]
-        turns[-1]["content"] = content
+        turns[-1]["content"].extend(blocks)
+        if not merged or merged[-1] != len(turns) - 1:
+            merged.append(len(turns) - 1)
     else:
         turns.append({"role": role, "content": blocks})
 
 
+# The blocks that must open a merged turn of each role (a stable partition keeps the rest in order).
+_FIRST = {"user": frozenset({"tool_result"}), "assistant": frozenset({"thinking", "redacted_thinking"})}
+
+
+def _order_merged(turn: dict[str, Any]) -> None:
+    first = _FIRST[turn["role"]]
+    content = turn["content"]
+    turn["content"] = [b for b in content if b["type"] in first] + [b for b in content if b["type"] not in first]
+
+
 def _assistant_blocks(message: Mapping[str, Any], where: str) -> list[dict[str, Any]]:
-    blocks = _thinking_blocks(message.get("thinking_blocks"), where)
+    tool_calls = message.get("tool_calls") or []
+    if not isinstance(tool_calls, list):
+        raise bad_request(f"{where}.tool_calls must be a list", "messages")
+    tool_uses = [_tool_use(call, f"{where}.tool_calls[{j}]") for j, call in enumerate(tool_calls)]
     content = message.get("content")
+    if message.get(CONTENT_BLOCKS) is not None:
+        return native_turn(message[CONTENT_BLOCKS], content, tool_uses, where)
+    blocks = _thinking_blocks(message.get("thinking_blocks"), where)
     if isinstance(content, list):  # refusal parts are the assistant's text too
         content = [
             {"type": "text", "text": p.get("refusal", "")}
@@ -103,12 +124,12 @@ def _assistant_blocks(message: Mapping[str, Any], where: str) -> list[dict[str, 
             for p in content
         ]
     blocks += convert_parts(content, where, allow=_ASSISTANT_PARTS)
-    tool_calls = message.get("tool_calls") or []
-    if not isinstance(tool_calls, list):
-        raise bad_request(f"{where}.tool_calls must be a list", "messages")
-    for j, call in enumerate(tool_calls):
-        blocks.append(_tool_use(call, f"{where}.tool_calls[{j}]"))
-    return blocks
+    refusal = message.get("refusal")
+    if refusal is not None and not isinstance(refusal, str):
+        raise bad_request(f"{where}.refusal must be a string", "messages")
+    if refusal and refusal.strip():
+        blocks.append(text_block(refusal))
+    return blocks + tool_uses
 
 
 def _thinking_blocks(value: Any, where: str) -> list[dict[str, Any]]:

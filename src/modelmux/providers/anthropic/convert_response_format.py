@@ -3,7 +3,9 @@
 * ``{"type": "json_schema", "json_schema": {"schema": ...}}`` on a model with structured outputs (Claude
   4.5 and later, see :mod:`.profile`) → ``output_config.format = {"type": "json_schema", "schema": ...}``
   (https://platform.claude.com/docs/en/build-with-claude/structured-outputs; generally available, no beta
-  header). The answer arrives as JSON text, unchanged.
+  header), the schema normalised for constrained decoding as the official SDK does (``additionalProperties:
+  false`` on objects, unsupported constraints moved into descriptions; see :mod:`.convert_schema`). The
+  answer arrives as JSON text, unchanged.
 * On other models, and for ``{"type": "json_object"}`` everywhere (Anthropic has no schema-less JSON mode),
   a synthetic tool named :data:`JSON_TOOL_NAME` whose ``input_schema`` is the schema (a free-form object
   for ``json_object``) is forced. The parser and the stream translator turn that tool's input back into
@@ -22,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .convert_schema import strict_schema
 from .errors import bad_request
 
 __all__ = ["JSON_TOOL_NAME", "ResponseFormatPlan", "convert_response_format", "json_tool_choice"]
@@ -56,7 +59,8 @@ def convert_response_format(response_format: Any, native_json_schema: bool) -> R
         raise bad_request("response_format.json_schema.schema must be a JSON schema object", "response_format")
     schema: Mapping[str, Any] = spec["schema"]
     if native_json_schema:
-        return ResponseFormatPlan(output_format={"type": "json_schema", "schema": dict(schema)})
+        normalised = strict_schema(schema, "response_format.json_schema.schema", "response_format")
+        return ResponseFormatPlan(output_format={"type": "json_schema", "schema": normalised})
     if schema.get("type", "object") != "object":
         raise bad_request(
             "response_format.json_schema.schema must describe an object on this model "

@@ -2,11 +2,18 @@
 
 https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use
 
-* A function tool becomes ``{name, description, input_schema}``; a missing ``parameters`` is the empty
-  object schema. ``strict: true`` is sent as Anthropic's strict tool use on models with structured outputs;
-  elsewhere it is dropped with a warning. ``cache_control`` on a tool is kept.
-* Native Anthropic tool definitions (server tools such as ``{"type": "web_search_20250305", ...}``) are
-  passed through unchanged, as an escape hatch; their results are not translated.
+* A function tool becomes ``{name, description, input_schema}``; ``parameters`` missing, ``{}`` or without
+  ``type`` becomes an object schema (Anthropic requires ``type: object``, see :mod:`.convert_schema`).
+  ``strict: true`` is sent as Anthropic's strict tool use on models with structured outputs, with the schema
+  normalised for constrained decoding (:func:`.convert_schema.strict_schema`); elsewhere it is dropped with a
+  warning and the schema is sent as given. ``cache_control`` on a tool is kept.
+* Anthropic's own tool definitions (``{"type": "web_search_20250305", "name": "web_search", ...}``, code
+  execution, web fetch, bash, text editor, computer use, memory…) pass through unchanged after a shape check
+  (:mod:`.convert_server_tools`); their result blocks come back in ``message.content_blocks``.
+* OpenAI ``custom`` tools (free-form text or grammar input, https://platform.openai.com/docs/guides/
+  function-calling#custom-tools) have no Anthropic equivalent: Anthropic tool inputs are JSON objects and
+  it cannot enforce a grammar, and a custom tool call would come back as a function call the caller did not
+  define. They go through ``ctx.unsupported("tools")`` (refused, or dropped with ``drop_params``).
 * ``tool_choice``: auto → ``{type: auto}``, required → ``{type: any}``, none → ``{type: none}``, a named
   function → ``{type: tool, name}``.
 * ``parallel_tool_calls=False`` → ``disable_parallel_tool_use: true`` on the tool choice (``auto`` when
@@ -15,21 +22,18 @@ https://platform.claude.com/docs/en/agents-and-tools/tool-use/implement-tool-use
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from .._base import CallContext
 from .convert_response_format import JSON_TOOL_NAME
+from .convert_schema import object_schema, strict_schema
+from .convert_server_tools import is_server_tool, server_tool
 from .errors import bad_request
 from .profile import ModelProfile
 from .warn import warn
 
 __all__ = ["convert_tool_choice", "convert_tools"]
-
-# Versioned native tool types, e.g. "web_search_20250305", "bash_20250124", "code_execution_20250825".
-_NATIVE_TOOL_TYPE = re.compile(r"^[a-z_]+_\d{8}$")
-_EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
 
 
 def convert_tools(tools: Any, profile: ModelProfile, ctx: CallContext) -> list[dict[str, Any]]:
@@ -40,12 +44,19 @@ def convert_tools(tools: Any, profile: ModelProfile, ctx: CallContext) -> list[d
         if not isinstance(tool, Mapping):
             raise bad_request(f"tools[{i}] must be an object", "tools")
         kind = tool.get("type")
-        if isinstance(kind, str) and _NATIVE_TOOL_TYPE.match(kind):
-            converted.append(dict(tool))
+        if is_server_tool(tool):
+            converted.append(server_tool(tool, i))
+            continue
+        if kind == "custom":
+            ctx.unsupported("tools", f"tools[{i}] is an OpenAI custom tool; Anthropic tools take JSON object inputs")
             continue
         function = tool.get("function")
         if kind != "function" or not isinstance(function, Mapping):
-            raise bad_request(f"tools[{i}]: only function tools are supported, got type {kind!r}", "tools")
+            raise bad_request(
+                f"tools[{i}]: expected a function tool or an Anthropic tool type such as web_search_20250305, "
+                f"got type {str(kind)[:100]!r}",
+                "tools",
+            )
         converted.append(_function_tool(function, tool, i, profile, ctx))
     return converted
 
@@ -58,17 +69,15 @@ def _function_tool(
         raise bad_request(f"tools[{i}].function.name must be a non-empty string", "tools")
     if name == JSON_TOOL_NAME:  # its calls would be read as the structured answer
         raise bad_request(f"tools[{i}]: the tool name {name!r} is reserved by modelmux", "tools")
-    schema = function.get("parameters")
-    if schema is None:
-        schema = _EMPTY_SCHEMA
-    elif not isinstance(schema, Mapping):
-        raise bad_request(f"tools[{i}].function.parameters must be a JSON schema object", "tools")
-    native: dict[str, Any] = {"name": name, "input_schema": dict(schema)}
+    where = f"tools[{i}].function.parameters"
+    schema = object_schema(function.get("parameters"), where, "tools")
+    native: dict[str, Any] = {"name": name, "input_schema": schema}
     description = function.get("description")
     if description:
         native["description"] = description
     if function.get("strict") is True:
         if profile.native_json_schema:
+            native["input_schema"] = strict_schema(schema, where, "tools")
             native["strict"] = True
         else:
             warn(ctx, f"tool {name!r}: strict schema adherence needs a model with structured outputs; not enforced")

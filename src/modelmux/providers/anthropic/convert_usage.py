@@ -4,7 +4,8 @@ Anthropic's ``input_tokens`` excludes cached tokens, so the prompt is input + ca
 ``cached_tokens`` are the cache reads (what OpenAI reports as cached). ``output_tokens`` already includes
 thinking; ``output_tokens_details.thinking_tokens``, when present, becomes ``reasoning_tokens``.
 The cache counts are also kept as ``cache_creation_input_tokens`` / ``cache_read_input_tokens`` so cost
-can be computed (writes are billed above the input price).
+can be computed (writes are billed above the input price), and ``server_tool_use`` (e.g.
+``{"web_search_requests": 10}``, billed per request) is kept as sent.
 """
 
 from __future__ import annotations
@@ -20,10 +21,15 @@ __all__ = ["convert_usage"]
 def convert_usage(usage: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not usage:
         return None
+    if not isinstance(usage, Mapping):
+        raise ValueError("Anthropic usage is not a JSON object")
     created = usage.get("cache_creation_input_tokens") or 0
     read = usage.get("cache_read_input_tokens") or 0
     details = usage.get("output_tokens_details")
     thinking = details.get("thinking_tokens") if isinstance(details, Mapping) else None
+    extra: dict[str, Any] = {}
+    if isinstance(usage.get("server_tool_use"), Mapping):
+        extra["server_tool_use"] = dict(usage["server_tool_use"])
     return make_usage(
         (usage.get("input_tokens") or 0) + created + read,
         usage.get("output_tokens") or 0,
@@ -31,4 +37,5 @@ def convert_usage(usage: Mapping[str, Any] | None) -> dict[str, Any] | None:
         reasoning_tokens=thinking,
         cache_creation_input_tokens=created,
         cache_read_input_tokens=read,
+        **extra,
     )

@@ -106,8 +106,11 @@ def _merge_config(body: dict[str, Any], extra: dict[str, Any]) -> None:
             config[name] = {**mine, **theirs}
         else:
             config[name] = value
-    if "responseJsonSchema" in extra:  # the caller's full JSON Schema replaces our converted one
+    # Both schema fields together are a 400: the caller's one replaces the one built here.
+    if "responseJsonSchema" in extra:
         config.pop("responseSchema", None)
+    elif "responseSchema" in extra:
+        config.pop("responseJsonSchema", None)
 
 
 def _camel(name: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ...errors import BadRequestError
 from .._base import CallContext
+from .convert_json_schema import prepare_json_schema, uses_json_schema_fields
 from .convert_schema import convert_schema
 
 __all__ = ["THINKING_BUDGETS", "THINKING_LEVELS", "convert_generation_config", "convert_reasoning_effort"]
@@ -52,7 +53,7 @@ def convert_generation_config(params: dict[str, Any], ctx: CallContext) -> dict[
         config["presencePenalty"] = params["presence_penalty"]
     if "frequency_penalty" in params:
         config["frequencyPenalty"] = params["frequency_penalty"]
-    config.update(_response_format(params.get("response_format")))
+    config.update(_response_format(params.get("response_format"), ctx))
     effort = params.get("reasoning_effort")
     if effort is not None:
         thinking = convert_reasoning_effort(effort, ctx)
@@ -81,11 +82,13 @@ def convert_reasoning_effort(effort: Any, ctx: CallContext) -> dict[str, Any] | 
     return thinking
 
 
-def _response_format(response_format: Any) -> dict[str, Any]:
-    """``json_object`` → JSON mime type; ``json_schema`` → also the converted ``responseSchema``.
+def _response_format(response_format: Any, ctx: CallContext) -> dict[str, Any]:
+    """``json_object`` → JSON mime type; ``json_schema`` → also the schema.
 
-    The converted schema gets ``propertyOrdering`` so the JSON keys come in the caller's order.
-    Gemini's newer ``responseJsonSchema`` (full JSON Schema) can be sent instead through ``extra_body``.
+    The schema goes as ``responseJsonSchema`` (JSON Schema kept as written, see
+    :mod:`.convert_json_schema`), or for Gemini 1.x as the converted ``responseSchema`` subset. Either
+    gets ``propertyOrdering`` so the JSON keys come in the caller's order. A ``responseSchema`` given in
+    ``extra_body`` replaces it.
     """
     if response_format is None:
         return {}
@@ -98,7 +101,10 @@ def _response_format(response_format: Any) -> dict[str, Any]:
         spec = response_format.get("json_schema") or {}
         out: dict[str, Any] = {"responseMimeType": "application/json"}
         schema = spec.get("schema") if isinstance(spec, dict) else None
-        if schema:
+        if schema and uses_json_schema_fields(ctx.model):
+            what = "response_format.json_schema.schema"
+            out["responseJsonSchema"] = prepare_json_schema(schema, property_ordering=True, what=what)
+        elif schema:
             out["responseSchema"] = convert_schema(schema, property_ordering=True)
         return out
     raise BadRequestError(

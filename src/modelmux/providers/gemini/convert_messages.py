@@ -6,14 +6,25 @@ https://ai.google.dev/gemini-api/docs/function-calling:
 * ``system``/``developer`` messages, wherever they are, become ``systemInstruction.parts`` in order.
 * ``user`` → role ``user``; ``assistant`` → role ``model`` (a text part, then one ``functionCall`` part
   per tool call, with its thought signature, see :mod:`.tool_call_ids`). ``reasoning_content`` is not
-  sent back: Gemini keeps its reasoning in the signatures.
+  sent back: Gemini keeps its reasoning in the signatures. An assistant message that is only a
+  ``refusal`` (content null) stays a model turn, with the refusal as its text.
+* Gemini 3 rejects a request whose current turn has a step (a model content) whose first
+  ``functionCall`` carries no signature (https://ai.google.dev/gemini-api/docs/thought-signatures:
+  the current turn is everything after the last user content with more than function responses). Such
+  a call came from another provider or was written by hand, so it gets Google's documented placeholder
+  (:data:`.tool_call_ids.SKIP_SIGNATURE`); earlier turns are not validated and stay as written, and so
+  do the later calls of a step (Gemini signs only the first of parallel calls).
+* An assistant's legacy ``function_call`` is a ``functionCall`` too (answered by a ``function`` message).
 * ``tool`` messages → ``functionResponse`` parts in a ``user`` turn. Gemini pairs results with calls by
   function *name*, so the name is looked up from the assistant tool call with the same id earlier in the
   history (the latest one, should a client reuse ids across turns). The call's id is also sent as the
   ``functionCall``/``functionResponse`` ``id``, which keeps parallel calls of one function apart.
-  A JSON-object result is sent as the response object; anything else as ``{"result": <text>}``.
-* Consecutive turns of one role are merged (so parallel tool results form one turn), and empty turns
-  are dropped: Gemini rejects both a content without parts and an empty ``contents``.
+  A JSON-object result is sent as the response object; anything else as ``{"result": <text>}``, and so
+  is an object that mentions ``"$ref"``: Gemini 3 reads ``$ref`` in a function response as a reference
+  to a media part and answers 400 ("does not match to a display_name").
+* Consecutive turns of one role are merged in place, in linear time (so parallel tool results form one
+  turn), and empty turns are dropped: Gemini rejects both a content without parts and an empty
+  ``contents``.
 """
 
 from __future__ import annotations
@@ -22,7 +33,7 @@ import json
 from typing import Any
 
 from ...errors import BadRequestError
-from .tool_call_ids import signature_of, split_tool_call_id
+from .tool_call_ids import SKIP_SIGNATURE, signature_of, split_tool_call_id
 
 __all__ = ["convert_messages"]
 
@@ -91,14 +102,41 @@ def convert_messages(messages: list[dict[str, Any]]) -> tuple[dict[str, Any] | N
             provider="gemini",
             param="messages",
         )
+    _sign_current_turn(contents)
     system = {"parts": system_parts} if system_parts else None
     return system, contents
 
 
+def _sign_current_turn(contents: list[dict[str, Any]]) -> None:
+    """Give the first ``functionCall`` of each model step of the current turn a signature if it has none."""
+    start = 0
+    for i in range(len(contents) - 1, -1, -1):
+        content = contents[i]
+        if content["role"] == "user" and any("functionResponse" not in p for p in content["parts"]):
+            start = i + 1
+            break
+    for content in contents[start:]:
+        if content["role"] != "model":
+            continue
+        for part in content["parts"]:
+            if "functionCall" in part:
+                part.setdefault("thoughtSignature", SKIP_SIGNATURE)
+                break
+
+
 def _assistant_parts(message: dict[str, Any], index: int, names_by_id: dict[str, str]) -> list[dict[str, Any]]:
     parts: list[dict[str, Any]] = [{"text": t} for t in _texts(message.get("content"), index) if t]
+    refusal = message.get("refusal")
+    if not parts and isinstance(refusal, str) and refusal:
+        parts.append({"text": refusal})
     for call in message.get("tool_calls") or ():
-        fn = call.get("function") or {}
+        fn = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(fn, dict):
+            raise BadRequestError(
+                f"messages[{index}]: a tool call must be {{'id': ..., 'type': 'function', 'function': {{...}}}}",
+                provider="gemini",
+                param="messages",
+            )
         name = str(fn.get("name") or "")
         call_id = str(call.get("id") or "")
         function_call: dict[str, Any] = {"name": name, "args": _arguments(fn.get("arguments"), index, name)}
@@ -112,6 +150,10 @@ def _assistant_parts(message: dict[str, Any], index: int, names_by_id: dict[str,
         if signature:
             part["thoughtSignature"] = signature
         parts.append(part)
+    legacy = message.get("function_call")  # the deprecated single call: no id, paired by name
+    if isinstance(legacy, dict) and legacy.get("name"):
+        name = str(legacy["name"])
+        parts.append({"functionCall": {"name": name, "args": _arguments(legacy.get("arguments"), index, name)}})
     return parts
 
 
@@ -131,7 +173,7 @@ def _tool_result(message: dict[str, Any], index: int, names_by_id: dict[str, str
 
 def _function_response(name: str, call_id: str | None, text: str) -> dict[str, Any]:
     response: Any = None
-    if text.lstrip().startswith("{"):
+    if text.lstrip().startswith("{") and '"$ref"' not in text:
         try:
             response = json.loads(text)
         except ValueError:

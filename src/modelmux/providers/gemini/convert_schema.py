@@ -1,6 +1,8 @@
 """JSON Schema → the OpenAPI 3.0 subset Gemini's ``Schema`` object accepts.
 
-Used for tool parameters and for ``response_format`` (``responseSchema``). Gemini's ``Schema``
+Used for tool parameters and ``response_format`` of Gemini 1.x, which predate the JSON-Schema fields
+(``parametersJsonSchema``/``responseJsonSchema``, see :mod:`.convert_json_schema`, used for every later
+model); kept for callers that need the subset (``extra_body={"responseSchema": ...}``). Gemini's ``Schema``
 (https://ai.google.dev/api/caching#Schema) knows: type, format, title, description, nullable, enum,
 items, properties, required, propertyOrdering, anyOf, minItems/maxItems, minLength/maxLength, pattern,
 minProperties/maxProperties, minimum/maximum, default, example. Anything else (``additionalProperties``,
@@ -8,10 +10,14 @@ minProperties/maxProperties, minimum/maximum, default, example. Anything else (`
 "Unknown name", so we rewrite what has a Gemini spelling and drop the rest:
 
 * ``$ref`` into ``$defs``/``definitions`` is inlined; a recursive reference cannot be inlined and is a
-  :class:`BadRequestError` (Gemini's ``Schema`` has no references).
+  :class:`BadRequestError` (Gemini's ``Schema`` has no references). Inlining is bounded: a schema whose
+  expansion passes :data:`MAX_NODES` schema nodes (shared definitions can double at every level) or
+  :data:`MAX_DEPTH` levels is a :class:`BadRequestError`, raised as soon as the bound is crossed.
 * ``type: [X, "null"]`` and ``anyOf``/``oneOf`` with a ``{"type": "null"}`` branch become ``nullable: true``.
-* ``const`` becomes a one-value ``enum``; enum values are sent as strings with ``type: STRING``, because
-  Gemini only constrains string enums.
+* ``const`` becomes a one-value ``enum``. Enum values go as strings (the field is ``string[]``); an
+  integer or number enum keeps its type, with ``format: enum`` (the shape Vertex AI's ``Schema`` docs
+  give for an INTEGER enum); an all-boolean enum is a ``BOOLEAN``; mixed enums are ``STRING``.
+* ``additionalProperties`` (a map) has no field: the value schema is described in ``description``.
 * ``allOf`` is merged into one schema; ``oneOf`` is sent as ``anyOf``.
 * ``format`` is kept only where Gemini documents it (``enum``/``date-time`` strings, ``int32``/``int64``,
   ``float``/``double``); other formats (``email``, ``uri``…) are dropped rather than rejected.
@@ -24,7 +30,11 @@ from typing import Any
 
 from ...errors import BadRequestError
 
-__all__ = ["convert_schema"]
+__all__ = ["MAX_DEPTH", "MAX_NODES", "convert_schema"]
+
+#: Most schema nodes an expansion may produce, and deepest nesting (bounds on work and output size).
+MAX_NODES = 10_000
+MAX_DEPTH = 100
 
 _COPIED = (
     "title",
@@ -70,36 +80,47 @@ def convert_schema(schema: Any, *, property_ordering: bool = False) -> dict[str,
 
 
 class _Converter:
-    __slots__ = ("defs", "ordering")
+    __slots__ = ("defs", "nodes", "ordering")
 
     def __init__(self, defs: dict[str, Any], ordering: bool) -> None:
         self.defs = defs
         self.ordering = ordering
+        self.nodes = 0
 
-    def convert(self, node: Any, refs: tuple[str, ...]) -> dict[str, Any]:
+    def convert(self, node: Any, refs: tuple[str, ...], depth: int = 0) -> dict[str, Any]:
         if not isinstance(node, dict):  # ``true``/``false`` schemas: no constraint we can express
             return {}
+        self.nodes += 1
+        if self.nodes > MAX_NODES or depth > MAX_DEPTH:
+            raise BadRequestError(
+                f"the JSON Schema is too large for Gemini 1.x once its $ref references are inlined (more than "
+                f"{MAX_NODES} nodes or {MAX_DEPTH} levels); Gemini 2+ takes it as written",
+                provider="gemini",
+            )
         node, refs = self._flatten(node, refs)
         out: dict[str, Any] = {}
         nullable = self._convert_type(node, out)
         for key in ("anyOf", "oneOf"):
             if isinstance(node.get(key), list):
-                nullable = self._convert_any_of(node[key], refs, out) or nullable
+                nullable = self._convert_any_of(node[key], refs, out, depth) or nullable
         if "const" in node:
-            out["type"] = "STRING"
-            out["enum"] = [_enum_value(node["const"])]
+            _convert_enum([node["const"]], out)
         elif isinstance(node.get("enum"), list):
             values = [v for v in node["enum"] if v is not None]
             nullable = nullable or len(values) < len(node["enum"])
-            out["type"] = "STRING"
-            out["enum"] = [_enum_value(v) for v in values]
+            _convert_enum(values, out)
         for key in _COPIED:
             if key in node:
                 out[key] = node[key]
         fmt = node.get("format")
         if isinstance(fmt, str) and fmt in _FORMATS.get(out.get("type", ""), ()):
-            out["format"] = fmt
-        self._convert_children(node, refs, out)
+            out.setdefault("format", fmt)
+        values = node.get("additionalProperties")
+        if isinstance(values, dict) and not node.get("properties"):
+            kind = self.convert(values, refs, depth + 1).get("type", "any").lower()
+            note = f"A JSON object mapping names to {kind} values."
+            out["description"] = f"{out['description']} {note}" if out.get("description") else note
+        self._convert_children(node, refs, out, depth)
         if nullable:
             out["nullable"] = True
         return out
@@ -154,14 +175,14 @@ class _Converter:
             out["type"] = "ARRAY"
         return nullable
 
-    def _convert_any_of(self, branches: list[Any], refs: tuple[str, ...], out: dict[str, Any]) -> bool:
+    def _convert_any_of(self, branches: list[Any], refs: tuple[str, ...], out: dict[str, Any], depth: int) -> bool:
         nullable = False
         kept: list[dict[str, Any]] = []
         for branch in branches:
             if isinstance(branch, dict) and branch.get("type") == "null" and len(branch) == 1:
                 nullable = True
                 continue
-            kept.append(self.convert(branch, refs))
+            kept.append(self.convert(branch, refs, depth + 1))
         if len(kept) == 1:
             # ``X | None``: the common Optional shape becomes X itself, marked nullable.
             for key, value in kept[0].items():
@@ -170,10 +191,10 @@ class _Converter:
             out["anyOf"] = [*out.get("anyOf", ()), *kept]
         return nullable
 
-    def _convert_children(self, node: dict[str, Any], refs: tuple[str, ...], out: dict[str, Any]) -> None:
+    def _convert_children(self, node: dict[str, Any], refs: tuple[str, ...], out: dict[str, Any], depth: int) -> None:
         props = node.get("properties")
         if isinstance(props, dict):
-            out["properties"] = {name: self.convert(sub, refs) for name, sub in props.items()}
+            out["properties"] = {name: self.convert(sub, refs, depth + 1) for name, sub in props.items()}
             required = node.get("required")
             if isinstance(required, list):
                 out["required"] = [r for r in required if r in props]
@@ -181,9 +202,9 @@ class _Converter:
                 out["propertyOrdering"] = list(props)
         items = node.get("items")
         if isinstance(items, dict):
-            out["items"] = self.convert(items, refs)
+            out["items"] = self.convert(items, refs, depth + 1)
         elif isinstance(items, list) and items:  # tuple form: any of the positions
-            out["items"] = {"anyOf": [self.convert(i, refs) for i in items]}
+            out["items"] = {"anyOf": [self.convert(i, refs, depth + 1) for i in items]}
 
 
 def _merge_all_of(node: dict[str, Any], parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -198,6 +219,22 @@ def _merge_all_of(node: dict[str, Any], parts: list[dict[str, Any]]) -> dict[str
             else:
                 merged.setdefault(key, value)
     return merged
+
+
+def _convert_enum(values: list[Any], out: dict[str, Any]) -> None:
+    """``enum`` values are strings on the wire; the type says how to read them."""
+    if values and all(isinstance(v, bool) for v in values):
+        out["type"] = "BOOLEAN"
+        return
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        out["type"] = "INTEGER"
+    elif values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        out["type"] = "NUMBER"
+    else:
+        out["type"] = "STRING"
+    if out["type"] != "STRING":
+        out["format"] = "enum"
+    out["enum"] = [_enum_value(v) for v in values]
 
 
 def _enum_value(value: Any) -> str:

@@ -4,7 +4,10 @@ https://ai.google.dev/api/generate-content#generatecontentresponse. Only the fir
 (modelmux asks for one). Text parts are joined (``thought: true`` ones into ``reasoning_content``),
 ``functionCall`` parts become tool calls (ids and signatures: :mod:`.tool_call_ids`). Parts modelmux does
 not translate (``executableCode``, ``inlineData`` images…) are skipped. A prompt blocked before any
-candidate (``promptFeedback.blockReason``) is an empty answer with ``finish_reason="content_filter"``.
+candidate (``promptFeedback.blockReason``) is an empty answer with ``finish_reason="content_filter"`` and
+the block reason as ``native_finish_reason``. An answer that says neither (no candidate and no block
+reason, or a candidate without ``finishReason``: a cut-short JSON-array stream) is an
+:class:`UpstreamError`, as is a finish reason that means a broken answer (see :mod:`.map_finish_reason`).
 """
 
 from __future__ import annotations
@@ -15,15 +18,16 @@ from typing import Any
 
 from pydantic_core import from_json
 
+from ...errors import UpstreamError
 from ...types import ChatCompletion
 from .._base import CallContext
 from .._shapes import make_completion, make_tool_call
 from .convert_usage import convert_usage
 from .errors import error_from_payload
-from .map_finish_reason import BLOCKED_PROMPT, map_finish_reason
+from .map_finish_reason import BLOCKED_PROMPT, finish_error, map_finish_reason
 from .tool_call_ids import join_tool_call_id, make_tool_call_id
 
-__all__ = ["PartsContent", "first_candidate", "parse_response", "read_parts"]
+__all__ = ["PartsContent", "block_reason", "first_candidate", "parse_response", "read_parts"]
 
 
 @dataclass(slots=True)
@@ -65,6 +69,13 @@ def first_candidate(response: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def block_reason(response: dict[str, Any]) -> str | None:
+    """``promptFeedback.blockReason`` of a response, when the prompt was blocked."""
+    feedback = response.get("promptFeedback")
+    reason = feedback.get("blockReason") if isinstance(feedback, dict) else None
+    return reason if isinstance(reason, str) and reason else None
+
+
 def parse_response(body: bytes, ctx: CallContext) -> ChatCompletion:
     """Parse a ``generateContent`` body (or the JSON array ``streamGenerateContent`` sends without SSE)."""
     data = from_json(body)
@@ -83,15 +94,23 @@ def parse_response(body: bytes, ctx: CallContext) -> ChatCompletion:
         "usage": usage,
     }
     if candidate is None:
-        block = (data.get("promptFeedback") or {}).get("blockReason")
-        return make_completion(
-            content=None,
-            finish_reason=BLOCKED_PROMPT if block else "stop",
-            native_finish_reason=block,
-            **common,
-        )
-    content = read_parts((candidate.get("content") or {}).get("parts"), response_id)
+        block = block_reason(data)
+        if block is None:
+            raise UpstreamError(
+                "Gemini answered without a candidate and without a block reason",
+                provider=ctx.provider,
+                model=ctx.model,
+            )
+        return make_completion(content=None, finish_reason=BLOCKED_PROMPT, native_finish_reason=block, **common)
     native = candidate.get("finishReason")
+    if not isinstance(native, str) or not native:
+        raise UpstreamError(
+            "Gemini's answer has no finishReason (the answer was cut short)", provider=ctx.provider, model=ctx.model
+        )
+    error = finish_error(native, ctx)
+    if error is not None:
+        raise error
+    content = read_parts((candidate.get("content") or {}).get("parts"), response_id)
     return make_completion(
         content=content.text or None,
         reasoning_content=content.reasoning or None,

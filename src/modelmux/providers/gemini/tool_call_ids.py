@@ -17,6 +17,13 @@ signature goes back byte for byte. Such ids are longer than OpenAI's 40-characte
 holding them cannot be sent to OpenAI itself unchanged. A signature given as
 ``tool_call["extra_content"]["google"]["thought_signature"]`` (the shape of Google's own
 OpenAI-compatible endpoint) is honoured too.
+
+A tool call Gemini did not make (another provider's, or one written by hand) has no signature. Gemini 3
+validates "the first functionCall part in each step of the current turn" and answers 400 without one;
+for history that did not come from Gemini the docs give placeholder values that skip the check
+(https://ai.google.dev/gemini-api/docs/thought-signatures, FAQ "transfer a conversation from another
+model": ``context_engineering_is_the_way_to_go`` or ``skip_thought_signature_validator``). modelmux sends
+:data:`SKIP_SIGNATURE` there (see ``convert_messages``).
 """
 
 from __future__ import annotations
@@ -25,9 +32,19 @@ import hashlib
 import uuid
 from typing import Any
 
-__all__ = ["SEPARATOR", "join_tool_call_id", "make_tool_call_id", "signature_of", "split_tool_call_id"]
+__all__ = [
+    "SEPARATOR",
+    "SKIP_SIGNATURE",
+    "join_tool_call_id",
+    "make_tool_call_id",
+    "signature_of",
+    "split_tool_call_id",
+]
 
 SEPARATOR = "__ts__"
+
+#: Google's documented placeholder signature for function calls Gemini did not produce.
+SKIP_SIGNATURE = "skip_thought_signature_validator"
 
 
 def make_tool_call_id(response_id: str | None, index: int, native_id: Any = None) -> str:

@@ -66,3 +66,46 @@ def map_openai_error(status: int, headers: Mapping[str, str], body: bytes, ctx: 
     if issubclass(cls, RateLimitError):
         return cls(str(message), retry_after=parse_retry_after(headers), **kwargs)
     return cls(str(message), **kwargs)
+
+
+#: An in-band error names its kind, not a status: the status its kind has at OpenAI's API (platform docs,
+#: "Error codes"), and the Anthropic-style names that routers relay.
+_STATUS_BY_KIND: dict[str, int] = {
+    "invalid_request_error": 400,
+    "context_length_exceeded": 400,
+    "authentication_error": 401,
+    "invalid_api_key": 401,
+    "permission_error": 403,
+    "permission_denied": 403,
+    "not_found_error": 404,
+    "model_not_found": 404,
+    "rate_limit_exceeded": 429,
+    "rate_limit_error": 429,
+    "insufficient_quota": 429,
+    "server_error": 500,
+    "api_error": 500,
+    "service_unavailable": 503,
+    "overloaded_error": 503,
+}
+
+
+def error_from_event(error: Any, data: str, ctx: CallContext) -> APIError:
+    """The error an in-band stream event reports (``{"error": {...}}`` or vLLM's ``{"object": "error", ...}``).
+
+    Its status is ``error.code`` when that is an HTTP status (OpenRouter), else the one its ``type``/``code``
+    names at OpenAI, else 500 (the server failed mid-answer)."""
+    err = error if isinstance(error, dict) else {"message": error if isinstance(error, str) else data[:500]}
+    status = 500
+    for value in (err.get("code"), err.get("status")):
+        if isinstance(value, int) and 400 <= value <= 599:
+            status = value
+            break
+    else:
+        for value in (err.get("type"), err.get("code")):
+            if isinstance(value, str) and value in _STATUS_BY_KIND:
+                status = _STATUS_BY_KIND[value]
+                break
+    exc = map_openai_error(status, {}, json.dumps({"error": err}).encode(), ctx)
+    # Raised from a parse, it may not pass through the core's scrub: redact the call's secrets here.
+    exc.redact_secrets(*(s for s in (ctx.api_key, *ctx.secrets) if s))
+    return exc

@@ -1,21 +1,24 @@
 """OpenAI ``POST /chat/completions``, ``/embeddings``, ``/images/generations``, ``/moderations`` (and
-``/audio/transcriptions``, see ``transcriptions``): requests go out nearly as given; answers already have our shape."""
+``/audio/transcriptions``, see ``transcriptions``): requests go out nearly as given, reshaped only where the
+server's :class:`Profile` says (history, tools, length cap, ``stream_options``); answers already have our
+shape but for the compatible servers' quirks (``parse_response``, ``stream``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from ...errors import APIError
 from ...types import ChatCompletion, EmbeddingResponse, ImagesResponse, ModerationResponse, TranscriptionResponse
 from .._base import OPENAI_PARAMS, BaseProvider, CallContext, HttpRequest
+from .convert_messages import convert_messages
+from .convert_tools import convert_tools
 from .errors import map_openai_error
-from .map_finish_reason import normalize_choices
+from .parse_response import parse_chat_completion
+from .profile import OPENAI, MaxTokensField, Profile
 from .stream import OpenAIStreamTranslator
 from .transcriptions import convert_transcription_form, parse_transcription_response
-
-#: Assistant-message fields modelmux adds on output that OpenAI-format servers reject on input.
-_OUTPUT_ONLY_FIELDS = ("reasoning_content", "thinking_blocks")
 
 
 def join_url(api_base: str, path: str) -> str:
@@ -27,15 +30,6 @@ def join_url(api_base: str, path: str) -> str:
     if "/" not in rest:
         base += "/v1"
     return base + path
-
-
-def _clean_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    if not any(m.get("role") == "assistant" and any(k in m for k in _OUTPUT_ONLY_FIELDS) for m in messages):
-        return messages
-    return [
-        {k: v for k, v in m.items() if k not in _OUTPUT_ONLY_FIELDS} if m.get("role") == "assistant" else m
-        for m in messages
-    ]
 
 
 def _headers(ctx: CallContext, headers: dict[str, str]) -> dict[str, str]:
@@ -51,12 +45,23 @@ def json_request(ctx: CallContext, path: str, body: dict[str, Any]) -> HttpReque
     return HttpRequest("POST", join_url(ctx.api_base, path), headers, body)
 
 
+def _set_max_tokens(body: dict[str, Any], profile: Profile) -> None:
+    """One length cap, in the field the server knows. Given both, ``max_completion_tokens`` wins: OpenAI
+    documents it as the replacement of the deprecated ``max_tokens``."""
+    if "max_tokens" not in body and "max_completion_tokens" not in body:
+        return
+    newer = body.pop("max_completion_tokens", None)
+    older = body.pop("max_tokens", None)
+    body[profile.max_tokens_field] = newer if newer is not None else older
+
+
 def _as_given(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
     return {"model": ctx.model, **params, **ctx.extra_body}
 
 
 class OpenAIProvider(BaseProvider):
-    """OpenAI itself; an OpenAI-compatible vendor is an instance with another name, base and key variable."""
+    """OpenAI itself; an OpenAI-compatible vendor is an instance with another name, base, key variable and
+    :class:`Profile` (its quirks)."""
 
     supported_params: ClassVar[frozenset[str]] = OPENAI_PARAMS
     #: Body fields beyond ``OPENAI_PARAMS`` accepted as keywords: OpenAI's own newer or per-endpoint fields
@@ -109,6 +114,7 @@ class OpenAIProvider(BaseProvider):
         *,
         requires_api_key: bool = True,
         max_tokens_as_max_completion_tokens: bool = True,
+        profile: Profile | None = None,
     ) -> None:
         self.name = name  # type: ignore[misc]
         self.default_api_base = default_api_base  # type: ignore[misc]
@@ -116,25 +122,48 @@ class OpenAIProvider(BaseProvider):
         self.api_base_env = api_base_env  # type: ignore[misc]
         self.requires_api_key = requires_api_key  # type: ignore[misc]
         # OpenAI deprecated max_tokens (reasoning models reject it); many compatible servers only know it.
-        self.max_tokens_as_max_completion_tokens = max_tokens_as_max_completion_tokens
+        # Kept for callers of the older signature; ``profile`` says it all (and wins when given).
+        if profile is None:
+            field: MaxTokensField = "max_completion_tokens" if max_tokens_as_max_completion_tokens else "max_tokens"
+            profile = OPENAI if field == OPENAI.max_tokens_field else replace(OPENAI, max_tokens_field=field)
+        self.profile = profile
+
+    @property
+    def max_tokens_as_max_completion_tokens(self) -> bool:
+        """The older flag, read from (and written to) ``profile.max_tokens_field``."""
+        return self.profile.max_tokens_field == "max_completion_tokens"
+
+    @max_tokens_as_max_completion_tokens.setter
+    def max_tokens_as_max_completion_tokens(self, value: bool) -> None:
+        self.profile = replace(self.profile, max_tokens_field="max_completion_tokens" if value else "max_tokens")
 
     def build_chat_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
+        profile = self.profile
         body: dict[str, Any] = {"model": ctx.model}
         body.update(params)
-        body["messages"] = _clean_messages(params["messages"])
-        if self.max_tokens_as_max_completion_tokens and "max_tokens" in body and "max_completion_tokens" not in body:
-            body["max_completion_tokens"] = body.pop("max_tokens")
+        body["messages"] = convert_messages(params["messages"], profile)
+        if "tools" in body:
+            tools = convert_tools(body["tools"], ctx, profile)
+            if body["tools"] and not tools:  # every tool dropped (drop_params): a tool_choice would name nothing
+                del body["tools"]
+                body.pop("tool_choice", None)
+            else:
+                body["tools"] = tools
+        choice = body.get("tool_choice")
+        if not profile.custom_tools and isinstance(choice, Mapping) and choice.get("type") == "custom":
+            ctx.unsupported("tool_choice", f"{ctx.provider} has no custom tools to choose")
+            del body["tool_choice"]
+        _set_max_tokens(body, profile)
         if ctx.stream:
             body["stream"] = True
+        if not profile.stream_options:
+            # Such servers send usage unasked in their last chunk; the translator passes it on.
+            body.pop("stream_options", None)
         body.update(ctx.extra_body)
         return json_request(ctx, "/chat/completions", body)
 
     def parse_chat_response(self, body: bytes, ctx: CallContext) -> ChatCompletion:
-        result = ChatCompletion.model_validate_json(body)
-        normalize_choices(result.choices)
-        if not result.model:
-            result.model = ctx.model
-        return result
+        return parse_chat_completion(body, ctx)
 
     def chat_stream_translator(self, ctx: CallContext) -> OpenAIStreamTranslator:
         return OpenAIStreamTranslator(self, ctx)
