@@ -14,9 +14,30 @@ from .errors import BadRequestError
 from .providers._base import EMBEDDING
 from .types import EmbeddingResponse
 
-__all__ = ["aembedding", "embedding"]
+__all__ = [
+    "MAX_EMBEDDING_DIMENSIONS",
+    "MAX_EMBEDDING_INPUTS",
+    "MAX_EMBEDDING_TOKEN_IDS",
+    "MAX_EMBEDDING_VALUES",
+    "aembedding",
+    "check_input_counts",
+    "embedding",
+]
 
 EmbeddingInput = str | list[str] | list[int] | list[list[int]]
+
+#: ``dimensions`` at most: above every embedding model's output size (the largest today give 4,096; OpenAI's
+#: retired similarity models gave 12,288).
+MAX_EMBEDDING_DIMENSIONS = 16_384
+#: Inputs in one request: OpenAI's own limit ("any array must be 2048 dimensions or less"); other providers take
+#: fewer (Gemini's batch 100 to 250, Cohere 96).
+MAX_EMBEDDING_INPUTS = 2_048
+#: Token ids in one request (inputs given as token arrays), all inputs together: OpenAI accepts at most 300,000
+#: tokens summed across a request's inputs (API reference, "Create embeddings", ``input``).
+MAX_EMBEDDING_TOKEN_IDS = 1_048_576
+#: Inputs x ``dimensions`` (when given): the size of the answer, which is parsed, re-encoded (base64) and, in the
+#: gateway, serialised locally. 2,048 x 3,072 is OpenAI's largest request (text-embedding-3-large, full batch).
+MAX_EMBEDDING_VALUES = 2_048 * 3_072
 
 _INPUT_SHAPES = "a non-empty string, a list of non-empty strings, or token ids (a list of ints, or of int lists)"
 
@@ -25,9 +46,32 @@ def _is_tokens(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(type(t) is int for t in value)
 
 
+def check_input_counts(value: Any) -> None:
+    """At most :data:`MAX_EMBEDDING_INPUTS` inputs and :data:`MAX_EMBEDDING_TOKEN_IDS` token ids, counted before
+    any item is looked at (so a huge input costs nothing to refuse); the shapes are checked afterwards."""
+    if not isinstance(value, (list, tuple)) or not value:
+        return
+    if type(value[0]) is int:  # one input, as token ids
+        count, tokens = 1, len(value)
+    else:
+        count = len(value)
+        if count > MAX_EMBEDDING_INPUTS:
+            raise BadRequestError(
+                f"input has {count} items; at most {MAX_EMBEDDING_INPUTS} can be embedded in one request",
+                param="input",
+            )
+        tokens = sum(len(v) for v in value if isinstance(v, list))
+    if tokens > MAX_EMBEDDING_TOKEN_IDS:
+        raise BadRequestError(
+            f"input has {tokens} token ids; at most {MAX_EMBEDDING_TOKEN_IDS} can be embedded in one request",
+            param="input",
+        )
+
+
 def _check_input(value: Any) -> list[Any] | str:
     if isinstance(value, tuple):
         value = list(value)
+    check_input_counts(value)
     if isinstance(value, str) and value:
         return value
     if isinstance(value, list) and value:
@@ -43,6 +87,17 @@ def _check_input(value: Any) -> list[Any] | str:
     raise BadRequestError(f"input must be {_INPUT_SHAPES}; got {got}", param="input")
 
 
+def _check_size(value: list[Any] | str, dimensions: int | None) -> None:
+    """At most :data:`MAX_EMBEDDING_VALUES` values (inputs x dimensions) in the answer."""
+    count = 1 if isinstance(value, str) or isinstance(value[0], int) else len(value)
+    if dimensions is not None and count * dimensions > MAX_EMBEDDING_VALUES:
+        raise BadRequestError(
+            f"{count} inputs x {dimensions} dimensions is over {MAX_EMBEDDING_VALUES} values in one request;"
+            " send fewer inputs per request",
+            param="dimensions",
+        )
+
+
 def _prepare(model: str, input: Any, options: dict[str, Any]) -> _call.Call:
     resolved = resolve(model)
     params: dict[str, Any] = {"input": _check_input(input)}
@@ -51,7 +106,8 @@ def _prepare(model: str, input: Any, options: dict[str, Any]) -> _call.Call:
         if value is not None:
             params[name] = value
     check_choice(params, "encoding_format", ("float", "base64"))
-    check_range(params, "dimensions", 1, None, integer=True)
+    check_range(params, "dimensions", 1, MAX_EMBEDDING_DIMENSIONS, integer=True)
+    _check_size(params["input"], params.get("dimensions"))
     check_text(params, "user")
     return _call.open_call(
         resolved, params, options, operation=EMBEDDING, known=("encoding_format", "dimensions", "user")

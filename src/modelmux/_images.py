@@ -15,7 +15,10 @@ from .errors import BadRequestError
 from .providers._base import IMAGE_GENERATION
 from .types import ImagesResponse
 
-__all__ = ["aimage_generation", "image_generation"]
+__all__ = ["MAX_IMAGES", "aimage_generation", "image_generation"]
+
+#: Images per request: OpenAI's range for ``n`` (1 to 10); every image is generated (and paid for) upstream.
+MAX_IMAGES = 10
 
 _SIZE = re.compile(r"auto|[1-9]\d*x[1-9]\d*")
 _OWN = ("n", "size", "quality", "style", "response_format", "user")
@@ -29,7 +32,7 @@ def _prepare(model: str, prompt: Any, options: dict[str, Any]) -> _call.Call:
         if value is not None:
             params[name] = value
     check_text(params, "prompt", required=True)
-    check_range(params, "n", 1, 10, integer=True)
+    check_range(params, "n", 1, MAX_IMAGES, integer=True)
     size = params.get("size")
     if size is not None and not (isinstance(size, str) and _SIZE.fullmatch(size)):
         raise BadRequestError(f"size must be 'auto' or 'WIDTHxHEIGHT' such as '1024x1024'; got {size!r}", param="size")

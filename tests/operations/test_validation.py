@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 import modelmux
+from modelmux._embeddings import (
+    MAX_EMBEDDING_DIMENSIONS,
+    MAX_EMBEDDING_INPUTS,
+    MAX_EMBEDDING_TOKEN_IDS,
+    MAX_EMBEDDING_VALUES,
+)
+from modelmux._images import MAX_IMAGES
 from modelmux._transcriptions import read_file
+from modelmux.providers.mock_operations import MAX_MOCK_EMBEDDING_VALUES
 
 from .helpers import KEY, Refuse
 
@@ -48,6 +56,15 @@ def _moderation(**kw: Any) -> Any:
         (_embedding, {"dimensions": 0}, "dimensions"),
         (_embedding, {"dimensions": 1.5}, "dimensions"),
         (_embedding, {"dimensions": True}, "dimensions"),
+        (_embedding, {"dimensions": MAX_EMBEDDING_DIMENSIONS + 1}, "dimensions"),
+        (_embedding, {"dimensions": 10**8}, "dimensions"),
+        (_embedding, {"input": ["a"] * (MAX_EMBEDDING_INPUTS + 1)}, "input"),
+        (_embedding, {"input": [[1]] * (MAX_EMBEDDING_INPUTS + 1)}, "input"),
+        (_embedding, {"input": [1] * (MAX_EMBEDDING_TOKEN_IDS + 1)}, "input"),
+        (_embedding, {"input": [[1] * (MAX_EMBEDDING_TOKEN_IDS // 2 + 1)] * 2}, "input"),
+        (_embedding, {"input": ["a"] * MAX_EMBEDDING_INPUTS, "dimensions": 3073}, "dimensions"),
+        (_embedding, {"model": "mock/x", "input": ["a"] * 10, "dimensions": 10**8}, "dimensions"),
+        (_embedding, {"model": "mock/x", "input": ["a"] * 17, "dimensions": 16_384}, "dimensions"),
         (_embedding, {"encoding_format": "int8"}, "encoding_format"),
         (_embedding, {"user": 7}, "user"),
         (_embedding, {"model": ""}, "model"),
@@ -55,7 +72,7 @@ def _moderation(**kw: Any) -> Any:
         (_image, {"prompt": ""}, "prompt"),
         (_image, {"prompt": None}, "prompt"),
         (_image, {"n": 0}, "n"),
-        (_image, {"n": 11}, "n"),
+        (_image, {"n": MAX_IMAGES + 1}, "n"),
         (_image, {"n": "2"}, "n"),
         (_image, {"size": "big"}, "size"),
         (_image, {"size": "0x10"}, "size"),
@@ -98,6 +115,18 @@ def test_bad_arguments_name_the_param(call: Any, kwargs: dict[str, Any], param: 
         call(**kwargs)
     assert info.value.param == param
     assert info.value.status_code == 400
+
+
+def test_embedding_limits_allow_the_largest_real_requests() -> None:
+    """OpenAI's largest request (2,048 inputs x 3,072 dimensions) is allowed; the mock computes up to its own limit."""
+    assert MAX_EMBEDDING_VALUES == MAX_EMBEDDING_INPUTS * 3072
+    with pytest.raises(AssertionError, match="nothing should be sent"):  # the checks passed: it was being sent
+        _embedding(input=["a"] * MAX_EMBEDDING_INPUTS, dimensions=3072)
+    rows = MAX_MOCK_EMBEDDING_VALUES // MAX_EMBEDDING_DIMENSIONS
+    result = modelmux.embedding("mock/x", ["a"] * rows, dimensions=MAX_EMBEDDING_DIMENSIONS)
+    assert [len(d.embedding) for d in result.data] == [MAX_EMBEDDING_DIMENSIONS] * rows
+    with pytest.raises(modelmux.BadRequestError, match="at most 262144 values"):
+        modelmux.embedding("mock/x", ["a"] * (rows + 1), dimensions=MAX_EMBEDDING_DIMENSIONS)
 
 
 def test_messages_say_what_is_expected() -> None:

@@ -46,6 +46,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..errors import ModelmuxError
+from .route_options import OPTION_TABLES as _OPTION_TABLES
+from .route_options import route_options
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -111,7 +113,11 @@ class ModelRoute:
     timeout: float = DEFAULT_TIMEOUT
     drop_params: bool = False
     owned_by: str = ""
-    transport: Any = field(default=None, repr=False, compare=False)  # an httpx.AsyncBaseTransport, tests and embedding
+    transport: Any = field(default=None, repr=False, compare=False)
+    #: Provider options (``call_options``: region, project, credentials…); may hold secrets.
+    options: Mapping[str, Any] = field(
+        default_factory=dict, repr=False
+    )  # an httpx.AsyncBaseTransport, tests and embedding
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +275,11 @@ def _strings(t: Mapping[str, Any], name: str, where: str) -> list[str]:
 
 def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: list[str]) -> ModelRoute:
     where = f"[models.{name!r}]"
-    _only(t, {"model", "api_base", "api_key_env", "timeout", "drop_params", "owned_by", "transport"}, where)
+    _only(
+        t,
+        {"model", "api_base", "api_key_env", "timeout", "drop_params", "owned_by", "transport"} | _OPTION_TABLES,
+        where,
+    )
     if not name or name != name.strip():
         raise ConfigError(f"{where}: a model name must be non-empty, without surrounding spaces")
     model = _opt_str(t, "model", where)
@@ -313,6 +323,7 @@ def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: lis
         drop_params=drop_params,
         owned_by=_opt_str(t, "owned_by", where) or provider_name,
         transport=t.get("transport"),
+        options=route_options(t, provider, env, secrets, where),
     )
 
 

@@ -74,7 +74,7 @@ class HTTPError(Exception):
 
 def error_body(message: str, type: str, param: str | None = None, code: str | None = None) -> bytes:
     error = {"message": message, "type": type, "param": param, "code": code}
-    return json.dumps({"error": error}, ensure_ascii=False).encode("utf-8")
+    return json.dumps({"error": error}, ensure_ascii=False).encode("utf-8", "replace")
 
 
 def retry_after_header(seconds: float | None) -> tuple[tuple[bytes, bytes], ...]:

@@ -20,6 +20,8 @@ MAX_PART_HEADER_BYTES = 8 * 1024
 _BOUNDARY = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _HEADER_NAME = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# RFC 8187 section 3.2.1: value-chars are attr-chars or "%" HEXDIG HEXDIG.
+_EXT_VALUE = re.compile(r"(?:[!#$&+\-.^_`|~0-9A-Za-z]|%[0-9A-Fa-f]{2})*")
 
 
 class MultipartError(ValueError):
@@ -121,12 +123,22 @@ def _part(headers: dict[str, str], data: bytes) -> FormPart:
     filename = params.get("filename")
     extended = params.get("filename*")
     if extended is not None:
-        charset, sep, rest = extended.partition("'")
-        _, sep2, encoded = rest.partition("'")
-        if not (sep and sep2) or charset.lower() != "utf-8":
-            raise MultipartError("filename* must be UTF-8''<percent-encoded name>")
-        filename = unquote(encoded, errors="strict")
+        filename = _extended_value(extended)
     return FormPart(params["name"], data, filename, headers.get("content-type"))
+
+
+def _extended_value(value: str) -> str:
+    """An RFC 8187 ``ext-value``: ``UTF-8'<language>'<percent-encoded UTF-8>``; strict about every byte."""
+    charset, sep, rest = value.partition("'")
+    _, sep2, encoded = rest.partition("'")
+    if not (sep and sep2) or charset.lower() != "utf-8":
+        raise MultipartError("filename* must be UTF-8''<percent-encoded name>")
+    if not _EXT_VALUE.fullmatch(encoded):
+        raise MultipartError("filename* has an invalid percent-escape or a character that must be escaped")
+    try:
+        return unquote(encoded, errors="strict")  # strict UTF-8: no invalid bytes, no encoded surrogates
+    except UnicodeDecodeError:
+        raise MultipartError("filename* is not percent-encoded UTF-8") from None
 
 
 def parse_form(body: bytes, boundary: bytes) -> list[FormPart]:

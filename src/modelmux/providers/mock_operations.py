@@ -1,7 +1,8 @@
 """The offline ``mock`` provider's answers besides chat: deterministic, no key, no network.
 
 * **Embeddings**: one unit vector per input, from a hash of the input (the same text always gets the same
-  vector); ``dimensions`` long (default 8); usage counts ~4 characters per token.
+  vector); ``dimensions`` long (default 8); usage counts ~4 characters per token. At most
+  :data:`MAX_MOCK_EMBEDDING_VALUES` values (inputs x dimensions) per request: the mock computes them itself.
 * **Images**: ``n`` small valid 8x8 PNGs in one colour taken from a hash of the prompt (whatever the
   ``size``); ``response_format="url"`` gives ``data:image/png;base64,...`` URLs, otherwise ``b64_json``.
 * **Transcriptions**: the fixed :data:`TRANSCRIPT` for any audio, 2.5 seconds long, in every
@@ -22,12 +23,25 @@ import time
 import zlib
 from typing import Any
 
+from ..errors import BadRequestError
 from ..types import EmbeddingResponse, ImagesResponse, ModerationResponse, TranscriptionResponse
 from ._base import TEXT_TRANSCRIPT_FORMATS
 from ._shapes import make_embedding_response
 
-__all__ = ["TRANSCRIPT", "TRIGGERS", "mock_embedding", "mock_images", "mock_moderation", "mock_transcription"]
+__all__ = [
+    "MAX_MOCK_EMBEDDING_VALUES",
+    "TRANSCRIPT",
+    "TRIGGERS",
+    "mock_embedding",
+    "mock_images",
+    "mock_moderation",
+    "mock_transcription",
+]
 
+#: Inputs x dimensions the mock computes for one request: about 0.1 s of CPU and a 6 MB answer, far more than a
+#: test needs (100 inputs of 1,536 dimensions are 153,600), far less than the library's limit for real providers,
+#: which compute their vectors elsewhere.
+MAX_MOCK_EMBEDDING_VALUES = 262_144
 TRANSCRIPT = "This is modelmux's offline mock transcription."
 DURATION = 2.5
 #: Word → moderation category it flags.
@@ -73,6 +87,12 @@ def mock_embedding(params: dict[str, Any], model: str) -> EmbeddingResponse:
     value = params["input"]
     items = [value] if isinstance(value, str) or isinstance(value[0], int) else value
     dimensions = params.get("dimensions") or 8
+    if len(items) * dimensions > MAX_MOCK_EMBEDDING_VALUES:
+        raise BadRequestError(
+            f"the offline mock computes at most {MAX_MOCK_EMBEDDING_VALUES} values per request"
+            f" ({len(items)} inputs x {dimensions} dimensions asked)",
+            param="dimensions",
+        )
     tokens = sum(max(1, len(i) // 4) if isinstance(i, str) else len(i) for i in items)
     return make_embedding_response(
         [_unit_vector(item, dimensions) for item in items],

@@ -14,7 +14,7 @@ from ..request import Request
 from ..responses import Response, model_response
 from ..sse import EventStream
 from ..upstreams import Upstreams
-from ..validate import json_body, required_str
+from ..validate import json_body, required_str, sized
 from .check_chat import check_chat
 
 __all__ = ["create_chat_completion"]
@@ -41,9 +41,9 @@ def _split(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 async def create_chat_completion(request: Request, upstreams: Upstreams) -> Response | EventStream:
-    body = json_body(request)
+    body = await sized(request, json_body, request)
     route = upstreams.route(request, required_str(body, "model"))
-    check_chat(body)
+    await sized(request, check_chat, body)
     stream = body.get("stream") is True
     params, extra = _split(body)
     options = upstreams.options(route)

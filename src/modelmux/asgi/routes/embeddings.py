@@ -6,11 +6,13 @@ from typing import Any
 
 import modelmux
 
-from ...errors import APIError
+from ..._embeddings import MAX_EMBEDDING_DIMENSIONS, check_input_counts
+from ...errors import APIError, BadRequestError
 from ..request import Request
 from ..responses import Response, model_response
 from ..upstreams import Upstreams
-from ..validate import bad_request, check_fields, json_body, only_fields, required_str
+from ..validate import bad_request, check_fields, json_body, only_fields, required_str, sized
+from .local import answer
 
 __all__ = ["create_embedding"]
 
@@ -28,6 +30,10 @@ def _check_input(value: Any) -> None:
         raise bad_request("Missing required parameter: 'input'.", param="input", code="missing_required_parameter")
     if isinstance(value, str):
         return
+    try:
+        check_input_counts(value)  # sizes first: refusing a huge input costs nothing
+    except BadRequestError as exc:
+        raise bad_request(exc.message, param="input") from None
     ok = bool(value) and (
         all(isinstance(v, str) for v in value)
         or all(isinstance(v, int) and not isinstance(v, bool) for v in value)
@@ -43,23 +49,23 @@ def _check_input(value: Any) -> None:
 
 
 async def create_embedding(request: Request, upstreams: Upstreams) -> Response:
-    body = json_body(request)
+    body = await sized(request, json_body, request)
     route = upstreams.route(request, required_str(body, "model"))
     only_fields(body, {"model", *FIELDS})
     check_fields(body, FIELDS)
-    _check_input(body.get("input"))
+    await sized(request, _check_input, body.get("input"))
     fmt = body.get("encoding_format")
     if fmt is not None and fmt not in ("float", "base64"):
         raise bad_request("'encoding_format' must be 'float' or 'base64'.", param="encoding_format")
     dimensions = body.get("dimensions")
-    if dimensions is not None and dimensions < 1:
-        raise bad_request("'dimensions' must be at least 1.", param="dimensions")
+    if dimensions is not None and not 1 <= dimensions <= MAX_EMBEDDING_DIMENSIONS:
+        raise bad_request(f"'dimensions' must be between 1 and {MAX_EMBEDDING_DIMENSIONS}.", param="dimensions")
     options = upstreams.options(route)
     for name in ("encoding_format", "dimensions", "user"):
         if body.get(name) is not None:
             options[name] = body[name]
     try:
-        result = await modelmux.aembedding(route.model, body["input"], **options)
+        result = await answer(route, modelmux.embedding, modelmux.aembedding, route.model, body["input"], **options)
     except APIError as exc:
         raise upstreams.error(exc, route) from None
     return model_response(result)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import modelmux
 
+from ..._images import MAX_IMAGES
 from ...errors import APIError
 from ..request import Request
 from ..responses import Response, model_response
 from ..upstreams import Upstreams
-from ..validate import bad_request, check_fields, json_body, only_fields, required_str
+from ..validate import bad_request, check_fields, json_body, only_fields, required_str, sized
 
 __all__ = ["create_image"]
 
@@ -27,14 +28,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
 
 
 async def create_image(request: Request, upstreams: Upstreams) -> Response:
-    body = json_body(request)
+    body = await sized(request, json_body, request)
     route = upstreams.route(request, required_str(body, "model"))
     only_fields(body, {"model", "prompt", *FIELDS})
     prompt = required_str(body, "prompt")
     check_fields(body, FIELDS)
     n = body.get("n")
-    if n is not None and not 1 <= n <= 10:
-        raise bad_request("'n' must be between 1 and 10.", param="n")
+    if n is not None and not 1 <= n <= MAX_IMAGES:
+        raise bad_request(f"'n' must be between 1 and {MAX_IMAGES}.", param="n")
     fmt = body.get("response_format")
     if fmt is not None and fmt not in ("url", "b64_json"):
         raise bad_request("'response_format' must be 'url' or 'b64_json'.", param="response_format")

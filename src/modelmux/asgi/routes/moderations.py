@@ -10,7 +10,8 @@ from ...errors import APIError
 from ..request import Request
 from ..responses import Response, model_response
 from ..upstreams import Upstreams
-from ..validate import bad_request, expect, json_body, only_fields, required_str
+from ..validate import bad_request, expect, json_body, only_fields, required_str, sized
+from .local import answer
 
 __all__ = ["create_moderation"]
 
@@ -30,13 +31,16 @@ def _check_input(value: Any) -> None:
 
 
 async def create_moderation(request: Request, upstreams: Upstreams) -> Response:
-    body = json_body(request)
+    body = await sized(request, json_body, request)
     # The platform defaults the model; a gateway serves only what it was configured with, so it is required.
     route = upstreams.route(request, required_str(body, "model"))
     only_fields(body, {"model", "input"})
-    _check_input(body.get("input"))
+    await sized(request, _check_input, body.get("input"))
     try:
-        result = await modelmux.amoderation(body["input"], model=route.model, **upstreams.options(route))
+        options = upstreams.options(route)
+        result = await answer(
+            route, modelmux.moderation, modelmux.amoderation, body["input"], model=route.model, **options
+        )
     except APIError as exc:
         raise upstreams.error(exc, route) from None
     return model_response(result)
