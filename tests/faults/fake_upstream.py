@@ -55,10 +55,12 @@ Script = Callable[[Request, Conn], None]
 
 
 def head(status: int = 200, headers: Iterable[tuple[str, str]] = (), *, length: int | None = None) -> bytes:
-    """A status line and headers; without ``length`` the body ends when the connection closes."""
+    """A status line and headers; without ``length`` the body ends when the connection closes (it always does)."""
     lines = [f"HTTP/1.1 {status} X"]
     lines += [f"{k}: {v}" for k, v in headers]
-    lines.append(f"content-length: {length}" if length is not None else "connection: close")
+    if length is not None:
+        lines.append(f"content-length: {length}")
+    lines.append("connection: close")  # one answer per connection: a client never reuses one we are closing
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
