@@ -103,6 +103,8 @@ def _checked_key(key: Any, provider: str, source: str) -> str:
             provider=provider,
             code="invalid_api_key",
         )
+    if key.isascii() and key.isprintable() and " " not in key:  # the usual case, without a loop per character
+        return key
     for i, char in enumerate(key):
         if char.isspace():
             what = "whitespace (a stray space or newline?)"
