@@ -1,12 +1,8 @@
 """Sending native requests: pooled default clients, injected transports, httpx errors → ours.
 
-Bounds (``Limits``, one per call): ``timeout`` is a total deadline for the whole upstream call (connect,
-first byte, body, and for streams the whole stream), not a limit per read; a non-streamed answer is read
-incrementally and refused past ``max_response_bytes``. Defaults: :data:`DEFAULT_TIMEOUT` (600 s total,
-10 s to connect), :data:`DEFAULT_MAX_RESPONSE_BYTES` (32 MiB), :data:`DEFAULT_MAX_EVENT_BYTES` (8 MiB).
-Async calls are cut at the deadline by asyncio timeouts; sync calls by clipping every socket operation of
-the pooled transport to the time left (``_deadline``), and by a check after every read (which is all an
-injected sync transport gets).
+Every call is bounded (``_bounds``: a total deadline, size limits). The pooled transports clip every socket
+operation to the time left before the deadline (``_deadline``); an injected async transport gets an asyncio
+timer per step instead, an injected sync one a check after every read (all a sync caller can do).
 
 One connection pool per endpoint origin is created on first use and reused by every later call (async
 pools additionally per event loop, since a connection cannot move between loops, and sharded per task).
@@ -19,20 +15,26 @@ from __future__ import annotations
 
 import atexit
 import functools
-import sys
 import threading
-import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic_core import to_json
 
+from ._bounds import (
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Limits,
+    aread_body,
+    awithin,
+    check_deadline,
+    limits_of,
+    read_body,
+)
 from ._deadline import deadline_scope, install
-from ._sse import DEFAULT_MAX_EVENT_BYTES
-from .errors import APIConnectionError, APITimeoutError, BadRequestError, UpstreamError
+from .errors import APIConnectionError, APITimeoutError, BadRequestError
 from .providers._base import HttpRequest
 
 if TYPE_CHECKING:
@@ -55,12 +57,8 @@ __all__ = [
     "to_httpx_request",
 ]
 
-T = TypeVar("T")
-
 #: ``timeout=None``: 600 s for the whole call (LiteLLM's and OpenAI's default), 10 s to connect.
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
-#: Largest non-streamed answer (or error body, or JSON document answering a stream request) read.
-DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 # Keep-alive for every connection the pool may open: closing some after each burst would pay a new
 # TCP (and TLS) handshake on the next one.
 _LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=200, keepalive_expiry=30.0)
@@ -87,124 +85,6 @@ def timeout_of(value: float | httpx.Timeout | None) -> httpx.Timeout:
         raise BadRequestError(f"timeout must be a non-negative number of seconds, got {value!r}", param="timeout")
     total = float(value)
     return httpx.Timeout(total, connect=min(total, DEFAULT_TIMEOUT.connect or total))
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """The bounds of one call."""
-
-    #: Seconds for the whole upstream call; None only when an ``httpx.Timeout`` with a None field asks for it.
-    total: float | None
-    max_response_bytes: int
-    max_event_bytes: int
-
-
-def limits_of(timeout: httpx.Timeout, max_response_bytes: Any, max_event_bytes: Any) -> Limits:
-    """The call's bounds: the total deadline is the largest per-phase limit (None if one is unbounded)."""
-    phases = (timeout.connect, timeout.read, timeout.write, timeout.pool)
-    total = None if any(p is None for p in phases) else max(p for p in phases if p is not None)
-    return Limits(
-        total,
-        _size(max_response_bytes, "max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES),
-        _size(max_event_bytes, "max_event_bytes", DEFAULT_MAX_EVENT_BYTES),
-    )
-
-
-def _size(value: Any, name: str, default: int) -> int:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise BadRequestError(f"{name} must be a positive number of bytes, got {value!r}", param=name)
-    return value
-
-
-def timed_out(what: str = "the upstream call") -> APITimeoutError:
-    return APITimeoutError(f"{what} exceeded its timeout (the total time allowed for the call)")
-
-
-def check_deadline(deadline: float | None) -> None:
-    """Raise :class:`APITimeoutError` once the call's deadline has passed."""
-    if deadline is not None and time.monotonic() > deadline:
-        raise timed_out()
-
-
-async def awithin(awaitable: Awaitable[T], deadline: float | None) -> T:
-    """Await ``awaitable``, cancelled at ``deadline`` (a ``time.monotonic()`` value) with APITimeoutError."""
-    if deadline is None:
-        return await awaitable
-    import asyncio  # only async callers pay for it
-
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        close = getattr(awaitable, "close", None)
-        if close is not None:
-            close()  # never awaited: no "coroutine was never awaited" warning
-        raise timed_out()
-    try:
-        if sys.version_info >= (3, 11):
-            async with asyncio.timeout(remaining):
-                return await awaitable
-        return await asyncio.wait_for(awaitable, remaining)
-    except (TimeoutError, asyncio.TimeoutError):
-        raise timed_out() from None
-
-
-def _too_big(limit: int) -> UpstreamError:
-    return UpstreamError(
-        f"the provider's answer is larger than max_response_bytes ({limit} bytes); refused", status_code=502
-    )
-
-
-def _declared_length(headers: Mapping[str, str]) -> int:
-    try:
-        return int(headers.get("content-length") or 0)
-    except ValueError:
-        return 0
-
-
-def read_body(response: httpx.Response, deadline: float | None, limit: int) -> bytes:
-    """Read a response body a network read at a time, within the deadline and ``limit`` bytes; close it."""
-    try:
-        if _declared_length(response.headers) > limit:
-            raise _too_big(limit)
-        parts: list[bytes] = []
-        size = 0
-        for part in response.iter_bytes():
-            size += len(part)
-            if size > limit:
-                raise _too_big(limit)
-            parts.append(part)
-            check_deadline(deadline)
-        body = parts[0] if len(parts) == 1 else b"".join(parts)
-    finally:
-        response.close()
-    response._content = body
-    return body
-
-
-async def aread_body(response: httpx.Response, deadline: float | None, limit: int, *, clipped: bool = False) -> bytes:
-    """The async twin of :func:`read_body`; cut at the deadline (by a timer per read unless ``clipped``)."""
-    try:
-        if _declared_length(response.headers) > limit:
-            raise _too_big(limit)
-        parts: list[bytes] = []
-        size = 0
-        chunks: AsyncIterator[bytes] = response.aiter_bytes()
-        while True:
-            try:
-                part = await (chunks.__anext__() if clipped else awithin(chunks.__anext__(), deadline))
-            except StopAsyncIteration:
-                break
-            check_deadline(deadline)
-            size += len(part)
-            if size > limit:
-                raise _too_big(limit)
-            parts.append(part)
-        body = parts[0] if len(parts) == 1 else b"".join(parts)
-    finally:
-        await response.aclose()
-    response._content = body
-    return body
 
 
 def _check_headers(headers: Mapping[str, str]) -> None:
