@@ -1,7 +1,8 @@
 """The keyword arguments of the public functions: what type checkers see, and what is done with the rest.
 
-Static surface: the overloads of ``completion()``/``acompletion()`` take ``**Unpack[CompletionOptions]``,
-so ``mypy --strict`` and editors check every keyword (``temprature=0.2`` is a type error).
+Static surface: the overloads of ``completion()``/``acompletion()`` take ``**Unpack[CompletionOptions]``
+(OpenAI parameters, common options, the providers' call options), so ``mypy --strict`` and editors check every
+keyword (``temprature=0.2`` is a type error); native body fields go in ``extra_body=`` in typed code.
 
 At run time a keyword that is neither a parameter of the function nor a common option is, in order:
 
@@ -141,13 +142,35 @@ class _ChatOptions(TypedDict, total=False):
     mock_tool_calls: Sequence[Mapping[str, Any]] | None
 
 
-class CompletionOptions(_ChatOptions, total=False):
+class _CallOptions(TypedDict, total=False):
+    """The registered providers' ``call_options`` (credentials, region, project, API version: read by the
+    provider, never sent), so typed code can pass them; a test keeps this list complete."""
+
+    aws_access_key_id: str | None
+    aws_secret_access_key: str | None
+    aws_session_token: str | None
+    aws_region_name: str | None
+    aws_profile_name: str | None
+    credential_provider: Any
+    vertex_project: str | None
+    vertex_location: str | None
+    vertex_credentials: Any
+    vertex_access_token: str | None
+    vertex_token_provider: Any
+    api_version: str | None
+    azure_ad_token: str | None
+    azure_ad_token_provider: Any
+    azure_credential: Any
+    base_model: str | None
+
+
+class CompletionOptions(_ChatOptions, _CallOptions, total=False):
     """Keyword arguments of :func:`modelmux.completion` (besides ``model``, ``messages``, ``stream``)."""
 
     transport: httpx.BaseTransport | None
 
 
-class ACompletionOptions(_ChatOptions, total=False):
+class ACompletionOptions(_ChatOptions, _CallOptions, total=False):
     """Keyword arguments of :func:`modelmux.acompletion` (besides ``model``, ``messages``, ``stream``)."""
 
     transport: httpx.AsyncBaseTransport | None

@@ -151,6 +151,15 @@ def test_the_static_options_match_the_implementation() -> None:
     assert set(OPENAI_PARAMS) <= set(CompletionOptions.__annotations__)
 
 
+def test_the_static_options_list_every_providers_call_options() -> None:
+    """Typed code can pass ``aws_region_name=``, ``vertex_project=``…: a provider adding a call option adds it to
+    ``_options._CallOptions`` too."""
+    typed = set(CompletionOptions.__annotations__)
+    for name in PROVIDERS:
+        missing = set(getattr(get_provider(name), "call_options", ())) - typed
+        assert not missing, (name, missing)
+
+
 @pytest.mark.parametrize(
     "tool",
     [
@@ -205,6 +214,7 @@ import modelmux
 
 MSG = [{"role": "user", "content": "x"}]
 ok = modelmux.completion("openai/gpt-4o", MSG, temperature=0.2, max_tokens=5, extra_body={"top_k": 3})
+modelmux.completion("bedrock/amazon.nova-lite-v1:0", MSG, aws_region_name="us-east-1", drop_params=True)
 print(ok.choices[0].message.content)
 for chunk in modelmux.completion("openai/gpt-4o", MSG, stream=True, stream_options={"include_usage": True}):
     print(chunk.choices)
