@@ -26,18 +26,20 @@ from .errors import (
     PermissionDeniedError,
     RateLimitError,
     ServiceUnavailableError,
+    UnknownParameterError,
     UnsupportedParamsError,
     UpstreamError,
 )
 
 if TYPE_CHECKING:
     from ._api import acompletion, completion
+    from ._chunk_builder import stream_chunk_builder
     from ._embeddings import aembedding, embedding
     from ._images import aimage_generation, image_generation
     from ._moderations import amoderation, moderation
     from ._registry import model_list
     from ._rerank import arerank, rerank
-    from ._streaming import AsyncChatStream, ChatStream, stream_chunk_builder
+    from ._streaming import AsyncChatStream, ChatStream
     from ._transcriptions import atranscription, transcription
     from .cost import Prices, completion_cost, cost_per_token, default_prices, load_prices, set_default_prices
     from .tokens import token_counter
@@ -68,7 +70,7 @@ _LAZY = {
     "rerank": "._rerank",
     "AsyncChatStream": "._streaming",
     "ChatStream": "._streaming",
-    "stream_chunk_builder": "._streaming",
+    "stream_chunk_builder": "._chunk_builder",
     "atranscription": "._transcriptions",
     "transcription": "._transcriptions",
     "token_counter": ".tokens",
@@ -135,6 +137,7 @@ __all__ = [
     "RerankResponse",
     "ServiceUnavailableError",
     "TranscriptionResponse",
+    "UnknownParameterError",
     "UnsupportedParamsError",
     "UpstreamError",
     "acompletion",

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, overload
 
 import httpx
 import pydantic
+from typing_extensions import Unpack
 
-from . import _call
+from . import _call, _http
 from ._call import Call
-from ._checks import check_range, check_strings
+from ._checks import check_range, check_strings, check_tools
+from ._options import COMMON_OPTIONS, ACompletionOptions, CompletionOptions
 from ._registry import resolve
 from ._streaming import AsyncChatStream, ChatStream
-from .errors import BadRequestError
+from .errors import APIError, BadRequestError
 from .providers._base import OPENAI_PARAMS, StreamDecoder
 from .types import ChatCompletion
 
 __all__ = ["acompletion", "completion"]
+
+#: Names completion() knows itself, for did-you-mean suggestions on a misspelt keyword.
+_KNOWN = OPENAI_PARAMS | COMMON_OPTIONS | {"mock_response", "mock_tool_calls", "stream"}
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
@@ -52,16 +57,10 @@ def _validate(params: dict[str, Any], stream: bool) -> None:
     check_range(params, "frequency_penalty", -2, 2)
     if "stream_options" in params and not stream:
         raise BadRequestError("stream_options is only allowed when stream is true", param="stream_options")
-    tools = params.get("tools")
-    if tools is not None:
-        if not isinstance(tools, list):
-            raise BadRequestError("tools must be a list", param="tools")
-        for i, tool in enumerate(tools):
-            fn = tool.get("function") if isinstance(tool, Mapping) else None
-            if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str) or not fn["name"]:
-                raise BadRequestError(
-                    f"tools[{i}] must be {{'type': 'function', 'function': {{'name': ...}}}}", param="tools"
-                )
+    if "tools" in params:
+        params["tools"] = check_tools(params["tools"])
+    if isinstance(params.get("stop"), tuple):
+        params["stop"] = list(params["stop"])
     check_strings(params, "stop")
 
 
@@ -86,6 +85,7 @@ def _prepare(model: str, messages: Any, stream: bool, options: dict[str, Any]) -
         extra={"mock_response": mock_response, "mock_tool_calls": mock_tool_calls} if local else None,
         stream=stream,
         include_usage=bool((params.get("stream_options") or {}).get("include_usage")),
+        known=_KNOWN,
     )
     supported = call.provider.supported_params
     for key in [k for k in params if k != "messages" and k not in supported]:
@@ -100,16 +100,37 @@ def _decoder(call: Call) -> StreamDecoder | None:
     return make(call.ctx) if make is not None else None
 
 
-# The parameters are spelled out (not **kwargs) so editors and type checkers show them,
-# with OpenAI's and LiteLLM's names and meanings.
+def _stream_options(call: Call, response: httpx.Response) -> dict[str, Any]:
+    """What a stream wrapper needs besides the response: bounds, and the provider's error mapping for a 200
+    answer that is an error document instead of a stream."""
+    provider, ctx = call.provider, call.ctx
+
+    def map_error(status: int, body: bytes) -> APIError:
+        return provider.map_error(status, response.headers, body, ctx)
+
+    return {
+        "decoder": _decoder(call),
+        "limits": call.limits,
+        "deadline": call.deadline,
+        "map_error": map_error,
+        "clipped": _http.clips(call.transport),
+    }
+
+
+# The overloads list every keyword (``CompletionOptions``) so type checkers and editors check user code;
+# the implementation also takes the provider's own keywords (see ``_options``).
 @overload
 def completion(
-    model: str, messages: Iterable[Any], *, stream: Literal[False] = False, **kwargs: Any
+    model: str, messages: Iterable[Any], *, stream: Literal[False] = False, **kwargs: Unpack[CompletionOptions]
 ) -> ChatCompletion: ...
 @overload
-def completion(model: str, messages: Iterable[Any], *, stream: Literal[True], **kwargs: Any) -> ChatStream: ...
+def completion(
+    model: str, messages: Iterable[Any], *, stream: Literal[True], **kwargs: Unpack[CompletionOptions]
+) -> ChatStream: ...
 @overload
-def completion(model: str, messages: Iterable[Any], *, stream: bool, **kwargs: Any) -> ChatCompletion | ChatStream: ...
+def completion(
+    model: str, messages: Iterable[Any], *, stream: bool, **kwargs: Unpack[CompletionOptions]
+) -> ChatCompletion | ChatStream: ...
 def completion(
     model: str,
     messages: Iterable[Any],
@@ -119,20 +140,21 @@ def completion(
     top_p: float | None = None,
     max_tokens: int | None = None,
     max_completion_tokens: int | None = None,
-    stop: str | list[str] | None = None,
+    stop: str | Sequence[str] | None = None,
     n: int | None = None,
     seed: int | None = None,
     user: str | None = None,
-    tools: list[dict[str, Any]] | None = None,
-    tool_choice: str | dict[str, Any] | None = None,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    tool_choice: str | Mapping[str, Any] | None = None,
     parallel_tool_calls: bool | None = None,
-    response_format: dict[str, Any] | None = None,
+    response_format: Mapping[str, Any] | None = None,
     reasoning_effort: str | None = None,
-    stream_options: dict[str, Any] | None = None,
+    stream_options: Mapping[str, Any] | None = None,
     api_key: str | None = None,
     api_base: str | None = None,
     timeout: float | httpx.Timeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    extra_body: Mapping[str, Any] | None = None,
     drop_params: bool = False,
     transport: httpx.BaseTransport | None = None,
     **provider_options: Any,
@@ -143,11 +165,17 @@ def completion(
         model: ``"provider/model"`` (``"anthropic/claude-sonnet-4-20250514"``) or a catalogued bare id (``"gpt-4o"``).
         messages: OpenAI-format messages (plain dicts, or message models from an earlier response).
         stream: return a :class:`ChatStream` of ``ChatCompletionChunk`` instead of a ``ChatCompletion``.
+        timeout: seconds for the whole upstream call (connect, first byte, body or whole stream); default 600.
+        extra_headers: sent last, over the provider's own headers.
+        extra_body: native body fields, merged into the provider's request as they are.
         drop_params: drop parameters the provider cannot express (with a ``DroppedParamWarning``)
             instead of raising ``UnsupportedParamsError``.
         transport: an ``httpx`` transport to send through (tests, proxies); default: a pooled client.
-        **provider_options: provider-specific fields sent as-is in the native body (e.g. ``top_k``),
-            ``extra_body``, or ``mock_response`` / ``mock_tool_calls`` to answer offline.
+        **provider_options: the other OpenAI parameters (``presence_penalty``, ``logprobs``…, see
+            ``CompletionOptions``), ``max_response_bytes`` (32 MiB) / ``max_event_bytes`` (8 MiB),
+            ``mock_response`` / ``mock_tool_calls`` to answer offline, and the provider's documented
+            native fields (its ``native_params``, e.g. Anthropic's ``top_k``). Any other name raises
+            ``UnknownParameterError`` (a ``TypeError``); LiteLLM-only options raise ``UnsupportedParamsError``.
 
     Raises:
         modelmux.errors.APIError: a subclass per failure (see ``modelmux.errors``).
@@ -160,23 +188,24 @@ def completion(
             return ChatStream(None, None, call.scrub, chunks=local.stream(call.params, call.ctx))  # type: ignore[arg-type]
         result: ChatCompletion = local.complete(call.params, call.ctx)
         return result
-    response = _call.send(call, call.provider.build_chat_request(call.params, call.ctx), stream=stream)
+    response = _call.send(call, _call.build(call, call.provider.build_chat_request), stream=stream)
     if stream:
-        return ChatStream(response, call.provider.chat_stream_translator(call.ctx), call.scrub, decoder=_decoder(call))
+        translator = call.provider.chat_stream_translator(call.ctx)
+        return ChatStream(response, translator, call.scrub, **_stream_options(call, response))
     return _call.parse(call, response, call.provider.parse_chat_response, call.ctx)
 
 
 @overload
 async def acompletion(
-    model: str, messages: Iterable[Any], *, stream: Literal[False] = False, **kwargs: Any
+    model: str, messages: Iterable[Any], *, stream: Literal[False] = False, **kwargs: Unpack[ACompletionOptions]
 ) -> ChatCompletion: ...
 @overload
 async def acompletion(
-    model: str, messages: Iterable[Any], *, stream: Literal[True], **kwargs: Any
+    model: str, messages: Iterable[Any], *, stream: Literal[True], **kwargs: Unpack[ACompletionOptions]
 ) -> AsyncChatStream: ...
 @overload
 async def acompletion(
-    model: str, messages: Iterable[Any], *, stream: bool, **kwargs: Any
+    model: str, messages: Iterable[Any], *, stream: bool, **kwargs: Unpack[ACompletionOptions]
 ) -> ChatCompletion | AsyncChatStream: ...
 async def acompletion(
     model: str,
@@ -187,20 +216,21 @@ async def acompletion(
     top_p: float | None = None,
     max_tokens: int | None = None,
     max_completion_tokens: int | None = None,
-    stop: str | list[str] | None = None,
+    stop: str | Sequence[str] | None = None,
     n: int | None = None,
     seed: int | None = None,
     user: str | None = None,
-    tools: list[dict[str, Any]] | None = None,
-    tool_choice: str | dict[str, Any] | None = None,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    tool_choice: str | Mapping[str, Any] | None = None,
     parallel_tool_calls: bool | None = None,
-    response_format: dict[str, Any] | None = None,
+    response_format: Mapping[str, Any] | None = None,
     reasoning_effort: str | None = None,
-    stream_options: dict[str, Any] | None = None,
+    stream_options: Mapping[str, Any] | None = None,
     api_key: str | None = None,
     api_base: str | None = None,
     timeout: float | httpx.Timeout | None = None,
     extra_headers: Mapping[str, str] | None = None,
+    extra_body: Mapping[str, Any] | None = None,
     drop_params: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
     **provider_options: Any,
@@ -214,9 +244,8 @@ async def acompletion(
             return AsyncChatStream(None, None, call.scrub, chunks=local.astream(call.params, call.ctx))  # type: ignore[arg-type]
         result: ChatCompletion = local.complete(call.params, call.ctx)
         return result
-    response = await _call.asend(call, call.provider.build_chat_request(call.params, call.ctx), stream=stream)
+    response = await _call.asend(call, _call.build(call, call.provider.build_chat_request), stream=stream)
     if stream:
-        return AsyncChatStream(
-            response, call.provider.chat_stream_translator(call.ctx), call.scrub, decoder=_decoder(call)
-        )
+        translator = call.provider.chat_stream_translator(call.ctx)
+        return AsyncChatStream(response, translator, call.scrub, **_stream_options(call, response))
     return _call.parse(call, response, call.provider.parse_chat_response, call.ctx)

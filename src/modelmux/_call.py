@@ -8,20 +8,28 @@ transport, error mapping, secret scrubbing, and turning an unreadable answer int
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 import pydantic
+from pydantic_core import from_json
 
 from . import _http
+from ._logsafe import install_log_filter, secrets_scope
+from ._options import LITELLM_ONLY, drop_litellm_only, sort_options
 from ._registry import Resolved, get_provider
-from .errors import APIError, AuthenticationError, BadRequestError, UpstreamError
+from .errors import APIError, AuthenticationError, BadRequestError, UpstreamError, redact
 from .providers._base import CallContext, HttpRequest, Operation, Provider
 
 __all__ = ["Call", "aexecute", "asend", "execute", "open_call", "parse", "send"]
+
+install_log_filter()
+logger = logging.getLogger("modelmux")
 
 T = TypeVar("T")
 
@@ -37,30 +45,80 @@ class Call:
     timeout: httpx.Timeout
     transport: Any
     local: bool
+    limits: _http.Limits
+    #: ``time.monotonic()`` by which the whole upstream call must be over (set when the request is sent).
+    deadline: float | None = None
+
+    def start_clock(self) -> float | None:
+        """Start the total deadline (``timeout`` bounds connect, first byte, body and the whole stream)."""
+        total = self.limits.total
+        self.deadline = None if total is None else time.monotonic() + total
+        return self.deadline
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.ctx.api_key, *self.ctx.secrets) if s)
 
     def scrub(self, err: APIError) -> APIError:
         """Stamp provider/model on an error and make sure the key is nowhere in it."""
         err.provider = err.provider or self.ctx.provider
         err.model = err.model or self.ctx.model
-        secrets = [s for s in (self.ctx.api_key, *self.ctx.secrets) if s]
+        secrets = self.secrets()
         if secrets:
             err.redact_secrets(*secrets)
+        # Short fields an upstream may echo a credential into (a request-id header, an error code).
+        for name in ("request_id", "param", "code", "native_type"):
+            value = getattr(err, name, None)
+            if isinstance(value, str):
+                cleaned = redact(value, secrets)
+                if cleaned != value:
+                    setattr(err, name, cleaned)
         return err
 
 
 def _api_key(provider: Provider, given: str | None, api_base: str | None) -> str | None:
     if given:
-        return given
+        return _checked_key(given, provider.name, "api_key")
     for name in provider.api_key_env:
         value = os.environ.get(name)
         if value:
-            return value
+            return _checked_key(value, provider.name, name)
     if getattr(provider, "requires_api_key", True) and api_base is None:
         names = " or ".join(provider.api_key_env) or "an API key"
         raise AuthenticationError(
             f"no API key for {provider.name}: pass api_key=... or set {names}", provider=provider.name
         )
     return None
+
+
+def _checked_key(key: Any, provider: str, source: str) -> str:
+    """A key that cannot go into an HTTP header as is fails here, clearly and without showing it.
+
+    Otherwise httpx/h11 would raise an error quoting the header (key included), also in httpcore's
+    debug log. Keys are printable ASCII without whitespace; a stray newline or space is a copying mistake
+    we report rather than repair (a repaired key would hide where the bad copy lives).
+    """
+    if not isinstance(key, str):
+        raise AuthenticationError(
+            f"the API key for {provider} (from {source}) must be a string, not {type(key).__name__}",
+            provider=provider,
+            code="invalid_api_key",
+        )
+    if key.isascii() and key.isprintable() and " " not in key:  # the usual case, without a loop per character
+        return key
+    for i, char in enumerate(key):
+        if char.isspace():
+            what = "whitespace (a stray space or newline?)"
+        elif not char.isascii() or not char.isprintable():
+            what = "a non-ASCII or control character"
+        else:
+            continue
+        raise AuthenticationError(
+            f"the API key for {provider} (from {source}) contains {what} at position {i} of {len(key)}; "
+            "API keys are printable ASCII without spaces: check how it was copied",
+            provider=provider,
+            code="invalid_api_key",
+        )
+    return key
 
 
 def _api_base(provider: Provider, given: str | None) -> str:
@@ -92,30 +150,50 @@ def open_call(
     extra: Mapping[str, Any] | None = None,
     stream: bool = False,
     include_usage: bool = False,
+    known: Collection[str] = (),
 ) -> Call:
     """Everything resolved for one call, after the caller validated ``params``.
 
-    ``options`` holds the common keyword arguments (popped here) and the caller's unknown ones, which
-    join ``extra_body`` (after ``extra``). ``operation`` None is chat, which every provider speaks.
+    ``options`` holds the common keyword arguments (popped here) and the caller's other ones, sorted by
+    ``_options.sort_options`` (the provider's call options and native body fields; anything else is an
+    error). ``known`` names the caller's own parameters, for did-you-mean suggestions.
+    ``operation`` None is chat, which every provider speaks.
     ``provider_name`` overrides the resolved provider (``mock_response`` answers through ``mock``).
     """
     api_key = options.pop("api_key", None)
-    api_base = options.pop("api_base", None) or options.pop("base_url", None)
+    api_base = options.pop("api_base", None)
+    base_url = options.pop("base_url", None)
+    api_base = api_base or base_url
     timeout = _http.timeout_of(options.pop("timeout", None))
+    limits = _http.limits_of(timeout, options.pop("max_response_bytes", None), options.pop("max_event_bytes", None))
     extra_headers = options.pop("extra_headers", None) or {}
     drop_params = bool(options.pop("drop_params", False))
     transport = options.pop("transport", None)
     extra_body = dict(options.pop("extra_body", None) or {})
-    if extra:
-        extra_body.update(extra)
 
     name = provider_name or resolved.provider_name
     provider = get_provider(name)
     consumed: frozenset[str] = getattr(provider, "call_options", frozenset())
-    call_options = {k: options.pop(k) for k in [k for k in options if k in consumed]}
-    for key, value in options.items():
-        if value is not None:
-            extra_body[key] = value
+    native: frozenset[str] = getattr(provider, "native_params", frozenset())
+    if name != resolved.provider_name:  # answered by the mock: the real provider's keywords stay valid
+        real = get_provider(resolved.provider_name)
+        consumed |= getattr(real, "call_options", frozenset())
+        native |= getattr(real, "native_params", frozenset())
+    call_options, fields, litellm = sort_options(
+        options,
+        consumed=consumed,
+        native=native,
+        known=known,
+        provider=name,
+        function=operation.name if operation is not None else "completion",
+    )
+    litellm += [k for k in extra_body if k in LITELLM_ONLY]
+    drop_litellm_only(litellm, drop_params, name, resolved.model)
+    for key in litellm:
+        extra_body.pop(key, None)
+    extra_body.update(fields)
+    if extra:
+        extra_body.update(extra)
     local = name != resolved.provider_name or bool(getattr(provider, "local", False))
     if operation is not None and not callable(getattr(provider, operation.answer if local else operation.build, None)):
         raise BadRequestError(
@@ -138,7 +216,7 @@ def open_call(
         info=resolved.info,
         options={k: v for k, v in call_options.items() if v is not None},
     )
-    return Call(provider, ctx, params, timeout, transport, local)
+    return Call(provider, ctx, params, timeout, transport, local, limits)
 
 
 def _error(call: Call, response: httpx.Response) -> APIError:
@@ -154,17 +232,17 @@ def send(call: Call, native: HttpRequest, *, stream: bool = False) -> httpx.Resp
     authorize = getattr(call.provider, "authorize_request", None)
     if authorize is not None:
         native = authorize(native, call.ctx)
-    request = _http.to_httpx_request(native, call.timeout)
+    limits = call.limits
     try:
-        response = _http.send(request, transport=call.transport, stream=stream)
+        request = _http.to_httpx_request(native, call.timeout)
+        deadline = call.start_clock()
+        with secrets_scope(call.secrets()):
+            response = _http.send(
+                request, transport=call.transport, stream=stream, deadline=deadline, max_bytes=limits.max_response_bytes
+            )
     except APIError as exc:
         raise call.scrub(exc) from None
     if response.status_code >= 400:
-        if stream:
-            try:
-                response.read()
-            finally:
-                response.close()
         raise _error(call, response)
     return response
 
@@ -178,19 +256,54 @@ async def asend(call: Call, native: HttpRequest, *, stream: bool = False) -> htt
         authorize = getattr(call.provider, "authorize_request", None)
         if authorize is not None:
             native = authorize(native, call.ctx)
-    request = _http.to_httpx_request(native, call.timeout)
+    limits = call.limits
     try:
-        response = await _http.asend(request, transport=call.transport, stream=stream)
+        request = _http.to_httpx_request(native, call.timeout)
+        deadline = call.start_clock()
+        with secrets_scope(call.secrets()):
+            response = await _http.asend(
+                request, transport=call.transport, stream=stream, deadline=deadline, max_bytes=limits.max_response_bytes
+            )
     except APIError as exc:
         raise call.scrub(exc) from None
     if response.status_code >= 400:
-        if stream:
-            try:
-                await response.aread()
-            finally:
-                await response.aclose()
         raise _error(call, response)
     return response
+
+
+def build(call: Call, builder: Callable[[dict[str, Any], CallContext], HttpRequest]) -> HttpRequest:
+    """``builder(params, ctx)``; a shape the provider's translation could not handle is the caller's bad request.
+
+    The public functions validate what they can, but some shapes are only checked by the provider (a server
+    tool's fields, content parts): a KeyError deep in a converter must not surface as a crash (a 500).
+    """
+    try:
+        return builder(call.params, call.ctx)
+    except APIError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        logger.debug("building the %s request failed", call.ctx.provider, exc_info=True)
+        raise call.scrub(
+            BadRequestError(
+                f"the request could not be translated for {call.ctx.provider} "
+                f"({type(exc).__name__}); check the shape of messages, tools and options",
+                code="untranslatable_request",
+            )
+        ) from None
+
+
+def _error_document(call: Call, response: httpx.Response) -> APIError | None:
+    """A 2xx whose body is ``{"error": {...}}`` (some proxies answer so): the provider's mapped error."""
+    try:
+        doc = from_json(response.content)
+        error = doc.get("error") if isinstance(doc, dict) else None
+        if error is None:
+            return None
+        code = error.get("code") if isinstance(error, dict) else None
+        status = code if isinstance(code, int) and 400 <= code < 600 else 502
+        return call.provider.map_error(status, response.headers, response.content, call.ctx)
+    except _GARBAGE:
+        return None
 
 
 def parse(call: Call, response: httpx.Response, parser: Callable[..., T], *args: Any) -> T:
@@ -198,6 +311,9 @@ def parse(call: Call, response: httpx.Response, parser: Callable[..., T], *args:
     try:
         return parser(response.content, *args)
     except _GARBAGE as exc:
+        mapped = _error_document(call, response)
+        if mapped is not None:
+            raise call.scrub(mapped) from None
         raise call.scrub(
             UpstreamError(
                 f"the provider answered with something that is not a valid response ({type(exc).__name__})",
@@ -212,7 +328,7 @@ def execute(call: Call, operation: Operation) -> Any:
     provider: Any = call.provider
     if call.local:
         return getattr(provider, operation.answer)(call.params, call.ctx)
-    response = send(call, getattr(provider, operation.build)(call.params, call.ctx))
+    response = send(call, build(call, getattr(provider, operation.build)))
     return parse(call, response, getattr(provider, operation.parse), call.params, call.ctx)
 
 
@@ -221,5 +337,5 @@ async def aexecute(call: Call, operation: Operation) -> Any:
     provider: Any = call.provider
     if call.local:
         return getattr(provider, operation.answer)(call.params, call.ctx)
-    response = await asend(call, getattr(provider, operation.build)(call.params, call.ctx))
+    response = await asend(call, build(call, getattr(provider, operation.build)))
     return parse(call, response, getattr(provider, operation.parse), call.params, call.ctx)

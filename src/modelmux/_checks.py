@@ -3,12 +3,12 @@ raised before anything is sent (as OpenAI would answer with a 400)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from .errors import BadRequestError
 
-__all__ = ["check_choice", "check_range", "check_strings", "check_text"]
+__all__ = ["check_choice", "check_range", "check_strings", "check_text", "check_tools"]
 
 
 def check_range(params: dict[str, Any], name: str, lo: float, hi: float | None, *, integer: bool = False) -> None:
@@ -49,3 +49,33 @@ def check_strings(params: dict[str, Any], name: str) -> None:
         isinstance(value, str) or (isinstance(value, list) and all(isinstance(s, str) for s in value))
     ):
         raise BadRequestError(f"{name} must be a string or a list of strings", param=name)
+
+
+def check_tools(tools: Any) -> list[Any]:
+    """``tools`` is a list of tool objects, each with a string ``type``.
+
+    A ``function`` tool needs ``function.name`` (``parameters`` may be missing or ``{}``, but is an object
+    when given); a ``custom`` tool needs ``custom.name``; any other type (a provider's server tool, such as
+    Anthropic's ``web_search_20250305``) goes to the provider, which knows its shape. A tool without ``type``
+    but with ``function`` is a function tool, as OpenAI's older examples write them.
+    """
+    if isinstance(tools, tuple):
+        tools = list(tools)
+    if not isinstance(tools, list):
+        raise BadRequestError(f"tools must be a list of tool objects, got {type(tools).__name__}", param="tools")
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, Mapping):
+            raise BadRequestError(f"tools[{i}] must be an object, got {type(tool).__name__}", param="tools")
+        kind = tool.get("type", "function" if "function" in tool else None)
+        if not isinstance(kind, str) or not kind:
+            raise BadRequestError(f"tools[{i}].type must be a non-empty string", param="tools")
+        if kind in ("function", "custom"):
+            spec = tool.get(kind)
+            if not isinstance(spec, Mapping) or not isinstance(spec.get("name"), str) or not spec["name"]:
+                raise BadRequestError(
+                    f"tools[{i}] must be {{'type': '{kind}', '{kind}': {{'name': ...}}}}", param="tools"
+                )
+            parameters = spec.get("parameters")
+            if kind == "function" and parameters is not None and not isinstance(parameters, Mapping):
+                raise BadRequestError(f"tools[{i}].function.parameters must be a JSON schema object", param="tools")
+    return tools

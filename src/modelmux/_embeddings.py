@@ -109,7 +109,9 @@ def _prepare(model: str, input: Any, options: dict[str, Any]) -> _call.Call:
     check_range(params, "dimensions", 1, MAX_EMBEDDING_DIMENSIONS, integer=True)
     _check_size(params["input"], params.get("dimensions"))
     check_text(params, "user")
-    return _call.open_call(resolved, params, options, operation=EMBEDDING)
+    return _call.open_call(
+        resolved, params, options, operation=EMBEDDING, known=("encoding_format", "dimensions", "user")
+    )
 
 
 def embedding(

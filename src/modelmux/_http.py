@@ -1,5 +1,9 @@
 """Sending native requests: pooled default clients, injected transports, httpx errors → ours.
 
+Every call is bounded (``_bounds``: a total deadline, size limits). The pooled transports clip every socket
+operation to the time left before the deadline (``_deadline``); an injected async transport gets an asyncio
+timer per step instead, an injected sync one a check after every read (all a sync caller can do).
+
 One connection pool per endpoint origin is created on first use and reused by every later call (async
 pools additionally per event loop, since a connection cannot move between loops, and sharded per task).
 The pool is a bare httpx transport, called directly, unless the environment configures a proxy: then
@@ -13,19 +17,47 @@ import atexit
 import functools
 import threading
 import weakref
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic_core import to_json
 
-from .errors import APIConnectionError, APITimeoutError
+from ._bounds import (
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Limits,
+    aread_body,
+    awithin,
+    check_deadline,
+    limits_of,
+    read_body,
+)
+from ._deadline import deadline_scope, install
+from .errors import APIConnectionError, APITimeoutError, BadRequestError
 from .providers._base import HttpRequest
 
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["DEFAULT_TIMEOUT", "asend", "close_clients", "send", "to_httpx_request"]
+__all__ = [
+    "DEFAULT_MAX_EVENT_BYTES",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_TIMEOUT",
+    "Limits",
+    "aread_body",
+    "asend",
+    "awithin",
+    "check_deadline",
+    "clips",
+    "close_clients",
+    "limits_of",
+    "read_body",
+    "send",
+    "to_httpx_request",
+]
 
+#: ``timeout=None``: 600 s for the whole call (LiteLLM's and OpenAI's default), 10 s to connect.
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
 # Keep-alive for every connection the pool may open: closing some after each burst would pay a new
 # TCP (and TLS) handshake on the next one.
@@ -44,11 +76,25 @@ def _origin(url: str) -> str:
 
 
 def timeout_of(value: float | httpx.Timeout | None) -> httpx.Timeout:
+    """``timeout=`` → per-phase limits; a number also caps connecting at 10 s (never above the number)."""
     if value is None:
         return DEFAULT_TIMEOUT
     if isinstance(value, httpx.Timeout):
         return value
-    return httpx.Timeout(float(value))
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0:
+        raise BadRequestError(f"timeout must be a non-negative number of seconds, got {value!r}", param="timeout")
+    total = float(value)
+    return httpx.Timeout(total, connect=min(total, DEFAULT_TIMEOUT.connect or total))
+
+
+def _check_headers(headers: Mapping[str, str]) -> None:
+    """A header value httpx/h11 would refuse fails here without quoting it (it may hold a credential)."""
+    for name, value in headers.items():
+        if not (value.isascii() and value.isprintable()) or value != value.strip():
+            raise BadRequestError(
+                f"header {name!r} has a value with non-ASCII, control or surrounding whitespace characters",
+                param="extra_headers",
+            )
 
 
 @functools.lru_cache(maxsize=512)
@@ -58,6 +104,7 @@ def _parsed_url(url: str) -> httpx.URL:
 
 
 def to_httpx_request(req: HttpRequest, timeout: httpx.Timeout) -> httpx.Request:
+    _check_headers(req.headers)
     url = _parsed_url(req.url)
     if req.content is not None:  # bytes the provider serialised itself (e.g. to sign them)
         request = httpx.Request(req.method, url, headers=req.headers, content=req.content)
@@ -81,16 +128,39 @@ def _proxies_configured() -> bool:
 def _new_sync() -> httpx.Client | httpx.HTTPTransport:
     # A bare transport skips the client's per-request layers (auth, redirects, cookies, event hooks), which
     # modelmux does not use; with a proxy in the environment the client routes through it as usual.
+    pooled: httpx.Client | httpx.HTTPTransport
     if _proxies_configured():
-        return httpx.Client(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
-    return httpx.HTTPTransport(limits=_LIMITS)
+        pooled = httpx.Client(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
+    else:
+        pooled = httpx.HTTPTransport(limits=_LIMITS)
+    _note_clipping(install(pooled))  # every socket operation stops at the call's deadline
+    return pooled
 
 
 def _new_async() -> httpx.AsyncClient | httpx.AsyncHTTPTransport:
     # As _new_sync; under uvloop the bare transport takes about half the CPU of AsyncClient.send().
+    pooled: httpx.AsyncClient | httpx.AsyncHTTPTransport
     if _proxies_configured():
-        return httpx.AsyncClient(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
-    return httpx.AsyncHTTPTransport(limits=_LIMITS)
+        pooled = httpx.AsyncClient(limits=_LIMITS, timeout=DEFAULT_TIMEOUT)
+    else:
+        pooled = httpx.AsyncHTTPTransport(limits=_LIMITS)
+    _note_clipping(install(pooled))
+    return pooled
+
+
+#: Whether the pooled transports clip socket operations to the deadline (``_deadline.install`` worked).
+_clipping = [True]
+
+
+def _note_clipping(installed: bool) -> None:
+    if not installed:
+        _clipping[0] = False
+
+
+def clips(transport: Any) -> bool:
+    """Whether a call through ``transport`` (None: the pool) has its socket operations clipped to the deadline;
+    otherwise async reads need their own timer (:func:`awithin`)."""
+    return transport is None and _clipping[0]
 
 
 def _sync_pooled(url: str) -> httpx.Client | httpx.HTTPTransport:
@@ -131,57 +201,80 @@ def _async_pooled(url: str) -> httpx.AsyncClient | httpx.AsyncHTTPTransport:
     return pooled
 
 
-def send(request: httpx.Request, *, transport: Any = None, stream: bool) -> httpx.Response:
-    """Send synchronously; the response body is read unless ``stream``."""
+def send(
+    request: httpx.Request,
+    *,
+    transport: Any = None,
+    stream: bool,
+    deadline: float | None = None,
+    max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+) -> httpx.Response:
+    """Send synchronously; the body is read (within ``deadline`` and ``max_bytes``) unless a streamed 2xx."""
     try:
-        if transport is None:
-            pooled = _sync_pooled(str(request.url))
-            if isinstance(pooled, httpx.Client):
-                return pooled.send(request, stream=stream)
-            transport = pooled
-        elif not isinstance(transport, httpx.BaseTransport):
-            raise TypeError(
-                "a sync call (completion(), embedding()…) needs a sync httpx transport; "
-                "use the async function (acompletion(), aembedding()…) for an async one"
-            )
-        response: httpx.Response = transport.handle_request(request)
-        response.request = request
-        if not stream:
-            try:
-                response.read()
-            finally:
-                response.close()
+        with deadline_scope(deadline):
+            if transport is None:
+                pooled = _sync_pooled(str(request.url))
+                if isinstance(pooled, httpx.Client):
+                    response = pooled.send(request, stream=True)
+                else:
+                    response = pooled.handle_request(request)
+            elif not isinstance(transport, httpx.BaseTransport):
+                raise TypeError(
+                    "a sync call (completion(), embedding()…) needs a sync httpx transport; "
+                    "use the async function (acompletion(), aembedding()…) for an async one"
+                )
+            else:
+                response = transport.handle_request(request)
+            response.request = request
+            if not stream or response.status_code >= 400:  # an error's body is read to map it
+                read_body(response, deadline, max_bytes)
+            else:
+                check_deadline(deadline)
         return response
     except httpx.TimeoutException as exc:
         raise APITimeoutError(f"request timed out: {type(exc).__name__}") from None
     except httpx.TransportError as exc:
-        raise APIConnectionError(f"could not reach {request.url.host}: {type(exc).__name__}: {exc}") from None
+        raise _unreachable(request, exc) from None
 
 
-async def asend(request: httpx.Request, *, transport: Any = None, stream: bool) -> httpx.Response:
-    """Send asynchronously; the response body is read unless ``stream``."""
+async def asend(
+    request: httpx.Request,
+    *,
+    transport: Any = None,
+    stream: bool,
+    deadline: float | None = None,
+    max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+) -> httpx.Response:
+    """Send asynchronously; the body is read (within ``deadline`` and ``max_bytes``) unless a streamed 2xx."""
     try:
-        if transport is None:
-            pooled = _async_pooled(str(request.url))
-            if isinstance(pooled, httpx.AsyncClient):
-                return await pooled.send(request, stream=stream)
-            transport = pooled
-        elif not isinstance(transport, httpx.AsyncBaseTransport):
-            raise TypeError(
-                "an async call (acompletion(), aembedding()…) needs an async httpx transport (httpx.AsyncBaseTransport)"
-            )
-        response: httpx.Response = await transport.handle_async_request(request)
-        response.request = request
-        if not stream:
-            try:
-                await response.aread()
-            finally:
-                await response.aclose()
+        with deadline_scope(deadline):
+            if transport is None:
+                pooled = _async_pooled(str(request.url))
+                if isinstance(pooled, httpx.AsyncClient):
+                    response = await awithin(pooled.send(request, stream=True), deadline)
+                else:
+                    response = await awithin(pooled.handle_async_request(request), deadline)
+            elif not isinstance(transport, httpx.AsyncBaseTransport):
+                raise TypeError(
+                    "an async call (acompletion(), aembedding()…) needs an async httpx transport "
+                    "(httpx.AsyncBaseTransport)"
+                )
+            else:
+                response = await awithin(transport.handle_async_request(request), deadline)
+            response.request = request
+            if not stream or response.status_code >= 400:  # an error's body is read to map it
+                await aread_body(response, deadline, max_bytes, clipped=clips(transport))
         return response
     except httpx.TimeoutException as exc:
         raise APITimeoutError(f"request timed out: {type(exc).__name__}") from None
     except httpx.TransportError as exc:
-        raise APIConnectionError(f"could not reach {request.url.host}: {type(exc).__name__}: {exc}") from None
+        raise _unreachable(request, exc) from None
+
+
+def _unreachable(request: httpx.Request, exc: httpx.TransportError) -> APIConnectionError:
+    # A network error's text (refused, reset…) helps; a protocol error's text may quote request headers.
+    detail = f": {exc}" if isinstance(exc, httpx.NetworkError) else ""
+    return APIConnectionError(f"could not reach {request.url.host}: {type(exc).__name__}{detail}")
 
 
 def close_clients() -> None:

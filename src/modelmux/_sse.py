@@ -4,65 +4,107 @@ Knows nothing of providers. Lines may end in ``\\n``, ``\\r\\n`` or ``\\r``; an 
 network chunks is kept until complete; ``data:`` lines of one event are joined with ``\\n``;
 comments (``:``) and ``id``/``retry`` fields are ignored; an event with no data is not dispatched.
 
+Linear in the bytes: line endings are normalised in each network chunk only (a ``\\r`` at the end of
+one is remembered, in case its ``\\n`` starts the next), the pending tail grows in place, and the
+search for the end of an event looks at the new bytes only. An event larger than ``max_event_bytes``
+is an :class:`~modelmux.errors.UpstreamError` (raised once the events before it were handed over).
+
 The decoder works a whole event (a block between blank lines) at a time: most events are one
 ``data:`` line or an ``event:`` line and a ``data:`` line, and those take a fast path.
 """
 
 from __future__ import annotations
 
-__all__ = ["SSEDecoder"]
+from .errors import UpstreamError
+
+__all__ = ["DEFAULT_MAX_EVENT_BYTES", "SSEDecoder"]
+
+#: The largest single event accepted by default (8 MiB); see ``modelmux._http`` for the other bounds.
+DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024
 
 
 class SSEDecoder:
-    __slots__ = ("_buf",)
+    __slots__ = ("_buf", "_cr", "_error", "_max")
 
-    def __init__(self) -> None:
-        self._buf = b""
+    def __init__(self, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        # Only grown and trimmed in place, never replaced (tests count the bytes searched in it).
+        self._buf = bytearray()
+        self._cr = False  # the last chunk ended in "\r": a "\n" starting the next one belongs to it
+        self._max = max_event_bytes
+        self._error: UpstreamError | None = None
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
         """Decode one network chunk; returns the events it completed."""
-        buf = self._buf + chunk if self._buf else chunk
-        if b"\r" in buf:
-            # A trailing \r is held back: its \n may come in the next chunk.
-            held = b"\r" if buf.endswith(b"\r") else b""
-            if held:
-                buf = buf[:-1]
-            buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        else:
-            held = b""
-        end = buf.rfind(b"\n\n")
+        if self._error is not None:
+            raise self._error
+        if self._cr and chunk[:1] == b"\n":
+            chunk = chunk[1:]
+        self._cr = False
+        if b"\r" in chunk:
+            self._cr = chunk[-1:] == b"\r"
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        buf = self._buf
+        if not buf:
+            end = chunk.rfind(b"\n\n")
+            if end < 0:
+                buf += chunk
+                return self._pending([])
+            buf += chunk[end + 2 :]
+            return self._pending(self._blocks(chunk[:end]))
+        start = len(buf) - 1  # a "\n\n" may straddle the old tail and the new chunk
+        buf += chunk
+        end = buf.rfind(b"\n\n", start)
         if end < 0:
-            self._buf = buf + held
-            return []
-        self._buf = buf[end + 2 :] + held
-        return _blocks(buf[:end])
+            return self._pending([])
+        done = bytes(buf[:end])
+        del buf[: end + 2]
+        return self._pending(self._blocks(done))
 
     def flush(self) -> list[tuple[str, str]]:
         """End of stream: dispatch what is left, even without a closing blank line."""
-        rest, self._buf = self._buf, b""
-        rest = rest.replace(b"\r\n", b"\n").replace(b"\r", b"\n").strip(b"\n")
-        return _blocks(rest) if rest else []
+        if self._error is not None:
+            raise self._error
+        rest = bytes(self._buf).strip(b"\n")
+        self._buf.clear()
+        return self._blocks(rest) if rest else []
 
+    def _pending(self, events: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """``events``, after checking the incomplete event kept for later is not over the limit already."""
+        if len(self._buf) > self._max:
+            self._buf.clear()
+            self._error = _too_big(self._max)
+        if self._error is not None and not events:
+            raise self._error
+        return events
 
-def _blocks(text: bytes) -> list[tuple[str, str]]:
-    events: list[tuple[str, str]] = []
-    for block in text.split(b"\n\n"):
-        if not block:
-            continue
-        if block[:6] == b"data: " and b"\n" not in block:  # fast path: one data line
-            events.append(("", block[6:].decode("utf-8", "replace")))
-            continue
-        if block[:7] == b"event: ":  # fast path: "event: name" then one data line (Anthropic's shape)
-            cut = block.find(b"\n")
-            if block[cut + 1 : cut + 7] == b"data: " and block.find(b"\n", cut + 1) < 0:
-                events.append(
-                    (block[7:cut].decode("utf-8", "replace").strip(), block[cut + 7 :].decode("utf-8", "replace"))
-                )
+    def _blocks(self, text: bytes) -> list[tuple[str, str]]:
+        events: list[tuple[str, str]] = []
+        limit = self._max
+        for block in text.split(b"\n\n"):
+            if not block:
                 continue
-        event = _block(block.strip(b"\n"))
-        if event is not None:
-            events.append(event)
-    return events
+            if len(block) > limit:
+                # The events before it are still delivered; the next feed()/flush() raises.
+                self._error = _too_big(limit)
+                break
+            if block[:6] == b"data: " and b"\n" not in block:  # fast path: one data line
+                events.append(("", block[6:].decode("utf-8", "replace")))
+                continue
+            if block[:7] == b"event: ":  # fast path: "event: name" then one data line (Anthropic's shape)
+                cut = block.find(b"\n")
+                if block[cut + 1 : cut + 7] == b"data: " and block.find(b"\n", cut + 1) < 0:
+                    events.append(
+                        (block[7:cut].decode("utf-8", "replace").strip(), block[cut + 7 :].decode("utf-8", "replace"))
+                    )
+                    continue
+            event = _block(block.strip(b"\n"))
+            if event is not None:
+                events.append(event)
+        return events
+
+
+def _too_big(limit: int) -> UpstreamError:
+    return UpstreamError(f"the provider sent a stream event larger than max_event_bytes ({limit} bytes)")
 
 
 def _block(block: bytes) -> tuple[str, str] | None:

@@ -1,4 +1,4 @@
-"""Stream wrappers (bytes → SSE events → provider translator → chunks) and chunks → full response."""
+"""Stream wrappers: bytes → SSE events → provider translator → chunks (``stream_chunk_builder`` re-exported)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ import httpx
 import pydantic
 from pydantic_core import from_json
 
+from ._chunk_builder import stream_chunk_builder
+from ._deadline import DEADLINE
+from ._http import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES, Limits, awithin, check_deadline
 from ._sse import SSEDecoder
 from .errors import APIConnectionError, APIError, APITimeoutError, UpstreamError
 from .providers._base import StreamDecoder, StreamTranslator
-from .types import ChatCompletion, ChatCompletionChunk
+from .types import ChatCompletionChunk
 
 __all__ = ["AsyncChatStream", "ChatStream", "stream_chunk_builder"]
 
@@ -23,45 +26,94 @@ _GARBAGE = (ValueError, KeyError, TypeError, IndexError, pydantic.ValidationErro
 
 
 class _Pipeline:
-    """bytes → events → translator. Most streams are SSE; some servers answer a stream request with one
-    JSON document instead (Gemini's ``streamGenerateContent`` without ``alt=sse`` sends a JSON array of
-    chunks; proxies may send a single object). The first non-blank byte tells which: SSE never starts
-    with ``[`` or ``{``. A JSON array's items are fed to the translator one by one, as SSE events would be."""
+    """bytes → events → translator, one event at a time (so the chunks of the events before a failing one are
+    handed over before the failure is raised, however the bytes were split).
 
-    __slots__ = ("_decoder", "_json", "_mode", "_translator")
+    Most streams are SSE; some servers answer a stream request with one JSON document instead (Gemini's
+    ``streamGenerateContent`` without ``alt=sse`` sends a JSON array of chunks). The first non-blank byte
+    tells which: SSE never starts with ``[``, ``{`` or ``<``. A JSON array's items are fed to the translator
+    one by one, as SSE events would be; a JSON object (an error, or a whole completion) and HTML are not a
+    stream and raise: the mapped error for ``{"error": ...}``, else :class:`UpstreamError`. A stream that
+    ends without a single event is an :class:`UpstreamError` too, never an empty success."""
 
-    def __init__(self, translator: StreamTranslator, decoder: StreamDecoder | None = None) -> None:
+    __slots__ = ("_decoder", "_events", "_json", "_limits", "_map_error", "_mode", "_translator")
+
+    def __init__(
+        self,
+        translator: StreamTranslator,
+        decoder: StreamDecoder | None,
+        limits: Limits,
+        map_error: Callable[[int, bytes], APIError] | None,
+    ) -> None:
         self._translator = translator
-        self._decoder: StreamDecoder = decoder or SSEDecoder()
+        self._decoder: StreamDecoder = decoder or SSEDecoder(limits.max_event_bytes)
         # A provider's own decoder (a binary framing) takes every byte; else SSE or JSON, told by the first byte.
         self._mode = "sse" if decoder is not None else ""  # "", "sse" or "json"
         self._json = bytearray()
+        self._limits = limits
+        self._map_error = map_error
+        self._events = 0
 
-    def feed(self, raw: bytes) -> list[ChatCompletionChunk]:
+    def events(self, raw: bytes) -> list[tuple[str, str]]:
+        """The events one network read completed."""
         if self._mode == "sse":
-            out: list[ChatCompletionChunk] = []
-            for event, data in self._decoder.feed(raw):
-                out += self._translator.feed(event, data)
-            return out
+            return self._decoder.feed(raw)
         if self._mode == "json":
             self._json += raw
+            if len(self._json) > self._limits.max_response_bytes:
+                raise UpstreamError(
+                    f"the provider's JSON answer is larger than max_response_bytes ({self._limits.max_response_bytes})"
+                )
             return []
         head = raw.lstrip()
         if not head:
             return []
-        self._mode = "json" if head[:1] in (b"[", b"{") else "sse"
-        return self.feed(head)
+        first = head[:1]
+        if first == b"<":
+            raise UpstreamError("the provider answered a stream request with HTML (a proxy or error page?)")
+        self._mode = "json" if first in (b"[", b"{") else "sse"
+        return self.events(head)
+
+    def end_events(self) -> list[tuple[str, str]]:
+        """The events left when the bytes end."""
+        if self._mode != "json":
+            events = self._decoder.flush() if self._mode else []
+            if not events and not self._events:
+                raise UpstreamError("the provider's stream ended without a single event")
+            return events
+        doc = from_json(self._json)
+        if isinstance(doc, list):
+            return [("", json.dumps(item)) for item in doc]
+        raise self._not_a_stream(doc)
+
+    def translate(self, event: str, data: str) -> list[ChatCompletionChunk]:
+        self._events += 1
+        return self._translator.feed(event, data)
 
     def finish(self) -> list[ChatCompletionChunk]:
+        return self._translator.finish()
+
+    def _not_a_stream(self, doc: Any) -> APIError:
+        error = doc.get("error") if isinstance(doc, dict) else None
+        if error is not None and self._map_error is not None:
+            code = error.get("code") if isinstance(error, dict) else None
+            status = code if isinstance(code, int) and 400 <= code < 600 else 502
+            try:
+                return self._map_error(status, bytes(self._json))
+            except _GARBAGE:
+                pass
+        what = "an error" if error is not None else "one JSON document (not a stream)"
+        return UpstreamError(f"the provider answered a stream request with {what}")
+
+    def batch(self, events: list[tuple[str, str]]) -> tuple[list[ChatCompletionChunk], BaseException | None]:
+        """Translate ``events`` in order; on a failure, the chunks before it and the failure."""
         out: list[ChatCompletionChunk] = []
-        if self._mode == "json":
-            doc = from_json(self._json)
-            for item in doc if isinstance(doc, list) else [doc]:
-                out += self._translator.feed("", json.dumps(item))
-        else:
-            for event, data in self._decoder.flush():
-                out += self._translator.feed(event, data)
-        return out + self._translator.finish()
+        try:
+            for event, data in events:
+                out += self.translate(event, data)
+        except (APIError, *_GARBAGE) as exc:
+            return out, exc
+        return out, None
 
 
 def _wrap(exc: BaseException, scrub: Callable[[APIError], APIError]) -> APIError:
@@ -69,9 +121,20 @@ def _wrap(exc: BaseException, scrub: Callable[[APIError], APIError]) -> APIError
         return scrub(exc)
     if isinstance(exc, httpx.TimeoutException):
         return scrub(APITimeoutError(f"stream timed out: {type(exc).__name__}"))
+    if isinstance(exc, httpx.RemoteProtocolError):  # connected and answering, then cut off mid-body
+        return scrub(UpstreamError("the provider's stream was cut short (the connection closed mid-body)"))
     if isinstance(exc, httpx.TransportError):
-        return scrub(APIConnectionError(f"stream broke: {type(exc).__name__}: {exc}"))
+        detail = f": {exc}" if isinstance(exc, httpx.NetworkError) else ""
+        return scrub(APIConnectionError(f"stream broke: {type(exc).__name__}{detail}"))
     return scrub(UpstreamError(f"the provider sent a malformed stream event: {type(exc).__name__}: {exc}"))
+
+
+_NO_LIMITS = Limits(None, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_EVENT_BYTES)
+
+
+def _is_html(response: httpx.Response) -> bool:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.lower().startswith("text/html")
 
 
 class ChatStream:
@@ -85,23 +148,45 @@ class ChatStream:
         scrub: Callable[[APIError], APIError],
         chunks: Iterable[ChatCompletionChunk] | None = None,
         decoder: StreamDecoder | None = None,
+        *,
+        limits: Limits = _NO_LIMITS,
+        deadline: float | None = None,
+        map_error: Callable[[int, bytes], APIError] | None = None,
+        clipped: bool = False,
     ) -> None:
         self.response = response
-        self._iter = self._run(translator, scrub, decoder) if chunks is None else iter(chunks)
+        if chunks is not None:
+            self._iter = iter(chunks)
+        else:
+            self._iter = self._run(_Pipeline(translator, decoder, limits, map_error), scrub, deadline)
 
     def _run(
-        self, translator: StreamTranslator, scrub: Callable[[APIError], APIError], decoder: StreamDecoder | None
+        self, pipeline: _Pipeline, scrub: Callable[[APIError], APIError], deadline: float | None
     ) -> Iterator[ChatCompletionChunk]:
-        assert self.response is not None
-        pipeline = _Pipeline(translator, decoder)
+        response = self.response
+        assert response is not None
         try:
-            for raw in self.response.iter_bytes():
-                yield from pipeline.feed(raw)
+            if _is_html(response):
+                raise UpstreamError("the provider answered a stream request with HTML (a proxy or error page?)")
+            reads = response.iter_bytes()
+            while True:
+                token = DEADLINE.set(deadline)  # each blocking socket read stops at the call's deadline
+                try:
+                    raw = next(reads, None)
+                finally:
+                    DEADLINE.reset(token)
+                if raw is None:
+                    break
+                for event, data in pipeline.events(raw):
+                    yield from pipeline.translate(event, data)
+                check_deadline(deadline)
+            for event, data in pipeline.end_events():
+                yield from pipeline.translate(event, data)
             yield from pipeline.finish()
         except (APIError, httpx.TransportError, *_GARBAGE) as exc:
             raise _wrap(exc, scrub) from None
         finally:
-            self.response.close()
+            response.close()
 
     def __iter__(self) -> Iterator[ChatCompletionChunk]:
         return self
@@ -136,28 +221,60 @@ class AsyncChatStream:
         scrub: Callable[[APIError], APIError],
         chunks: AsyncIterator[ChatCompletionChunk] | None = None,
         decoder: StreamDecoder | None = None,
+        *,
+        limits: Limits = _NO_LIMITS,
+        deadline: float | None = None,
+        map_error: Callable[[int, bytes], APIError] | None = None,
+        clipped: bool = False,
     ) -> None:
         self.response = response
         self._pending: deque[ChatCompletionChunk] = deque()
-        self._iter = self._run(translator, scrub, decoder) if chunks is None else _one_by_one(chunks)
+        if chunks is not None:
+            self._iter = _one_by_one(chunks)
+        else:
+            self._iter = self._run(_Pipeline(translator, decoder, limits, map_error), scrub, deadline, clipped)
 
     async def _run(
-        self, translator: StreamTranslator, scrub: Callable[[APIError], APIError], decoder: StreamDecoder | None
+        self, pipeline: _Pipeline, scrub: Callable[[APIError], APIError], deadline: float | None, clipped: bool
     ) -> AsyncIterator[list[ChatCompletionChunk]]:
-        assert self.response is not None
-        pipeline = _Pipeline(translator, decoder)
+        response = self.response
+        assert response is not None
         try:
-            async for raw in self.response.aiter_bytes():
-                batch = pipeline.feed(raw)
+            if _is_html(response):
+                raise UpstreamError("the provider answered a stream request with HTML (a proxy or error page?)")
+            reads = response.aiter_bytes()
+            while True:
+                try:
+                    if clipped or deadline is None:
+                        token = DEADLINE.set(deadline)  # the pool's socket reads stop at the deadline
+                        try:
+                            raw = await reads.__anext__()
+                        finally:
+                            DEADLINE.reset(token)
+                    else:  # an injected transport: a timer per read
+                        raw = await awithin(reads.__anext__(), deadline)
+                except StopAsyncIteration:
+                    break
+                check_deadline(deadline)
+                batch, failure = pipeline.batch(pipeline.events(raw))
                 if batch:
                     yield batch
-            batch = pipeline.finish()
+                if failure is not None:
+                    raise failure
+            batch, failure = pipeline.batch(pipeline.end_events())
+            if failure is None:
+                try:
+                    batch += pipeline.finish()
+                except (APIError, *_GARBAGE) as exc:
+                    failure = exc
             if batch:
                 yield batch
+            if failure is not None:
+                raise failure
         except (APIError, httpx.TransportError, *_GARBAGE) as exc:
             raise _wrap(exc, scrub) from None
         finally:
-            await self.response.aclose()
+            await response.aclose()
 
     def drain(self) -> list[ChatCompletionChunk]:
         """The chunks already received and translated, without waiting for more."""
@@ -193,89 +310,3 @@ class AsyncChatStream:
 async def _one_by_one(chunks: AsyncIterator[ChatCompletionChunk]) -> AsyncIterator[list[ChatCompletionChunk]]:
     async for chunk in chunks:
         yield [chunk]
-
-
-def stream_chunk_builder(chunks: Iterable[ChatCompletionChunk | dict[str, Any]]) -> ChatCompletion:
-    """Rebuild the full :class:`ChatCompletion` a stream of chunks describes."""
-    first: dict[str, Any] | None = None
-    usage: Any = None
-    choices: dict[int, dict[str, Any]] = {}
-    for item in chunks:
-        chunk = item.model_dump(exclude_none=True) if isinstance(item, ChatCompletionChunk) else item
-        if first is None:
-            first = chunk
-        if chunk.get("usage"):
-            usage = chunk["usage"]
-        for c in chunk.get("choices") or ():
-            acc = choices.setdefault(
-                c.get("index", 0),
-                {"content": [], "reasoning": [], "refusal": [], "tools": {}, "finish": None, "extra": {}},
-            )
-            delta = c.get("delta") or {}
-            if delta.get("content"):
-                acc["content"].append(delta["content"])
-            if delta.get("reasoning_content"):
-                acc["reasoning"].append(delta["reasoning_content"])
-            if delta.get("refusal"):
-                acc["refusal"].append(delta["refusal"])
-            for tc in delta.get("tool_calls") or ():
-                slot = acc["tools"].setdefault(tc.get("index", 0), {"id": None, "name": "", "args": []})
-                if tc.get("id"):
-                    slot["id"] = tc["id"]
-                fn = tc.get("function") or {}
-                if fn.get("name"):
-                    slot["name"] = fn["name"]
-                if fn.get("arguments"):
-                    slot["args"].append(fn["arguments"])
-            for key, value in delta.items():
-                if key not in {"role", "content", "reasoning_content", "refusal", "tool_calls"}:
-                    _merge_extra(acc["extra"], key, value)
-            if c.get("finish_reason"):
-                acc["finish"] = c["finish_reason"]
-            if c.get("native_finish_reason"):
-                acc["native"] = c["native_finish_reason"]
-    if first is None:
-        raise ValueError("stream_chunk_builder() needs at least one chunk")
-    out_choices = []
-    for index in sorted(choices):
-        acc = choices[index]
-        message: dict[str, Any] = {"role": "assistant", "content": "".join(acc["content"]) or None}
-        if acc["refusal"]:
-            message["refusal"] = "".join(acc["refusal"])
-        if acc["reasoning"]:
-            message["reasoning_content"] = "".join(acc["reasoning"])
-        if acc["tools"]:
-            message["tool_calls"] = [
-                {
-                    "id": t["id"] or f"call_{i}",
-                    "type": "function",
-                    "function": {"name": t["name"], "arguments": "".join(t["args"]) or "{}"},
-                }
-                for i, t in sorted(acc["tools"].items())
-            ]
-        message.update(acc["extra"])
-        choice: dict[str, Any] = {"index": index, "message": message, "finish_reason": acc["finish"], "logprobs": None}
-        if "native" in acc:
-            choice["native_finish_reason"] = acc["native"]
-        out_choices.append(choice)
-    result: dict[str, Any] = {
-        "id": first.get("id", ""),
-        "object": "chat.completion",
-        "created": first.get("created", 0),
-        "model": first.get("model", ""),
-        "choices": out_choices,
-        "usage": usage,
-    }
-    if first.get("system_fingerprint"):
-        result["system_fingerprint"] = first["system_fingerprint"]
-    return ChatCompletion.model_validate(result)
-
-
-def _merge_extra(extra: dict[str, Any], key: str, value: Any) -> None:
-    """Provider extras on deltas (e.g. ``thinking_blocks``): lists concatenate, strings join, else last wins."""
-    if isinstance(value, list):
-        extra.setdefault(key, []).extend(value)
-    elif isinstance(value, str) and isinstance(extra.get(key), str):
-        extra[key] += value
-    else:
-        extra[key] = value

@@ -10,7 +10,8 @@
      │         ├── BadRequestError         400 invalid_request_error
      │         │    ├── ContextWindowExceededError
      │         │    ├── ContentPolicyViolationError
-     │         │    └── UnsupportedParamsError   raised before any request is sent
+     │         │    ├── UnsupportedParamsError   raised before any request is sent
+     │         │    └── UnknownParameterError    a misspelt keyword argument (also a TypeError)
      │         ├── AuthenticationError     401 authentication_error
      │         │    └── InvalidAPIKeyError  a bad key answered with 400 (also a BadRequestError)
      │         ├── PermissionDeniedError   403 permission_error
@@ -50,6 +51,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServiceUnavailableError",
+    "UnknownParameterError",
     "UnsupportedParamsError",
     "UpstreamError",
     "error_class_for_status",
@@ -198,6 +200,11 @@ class ContentPolicyViolationError(BadRequestError):
 
 class UnsupportedParamsError(BadRequestError):
     """The provider cannot express a parameter; pass ``drop_params=True`` to drop it with a warning."""
+
+
+class UnknownParameterError(BadRequestError, TypeError):
+    """A keyword argument no part of the call knows (a typo such as ``temprature``): raised before anything
+    is sent. Also a ``TypeError``, which is what Python raises for an unexpected keyword argument."""
 
 
 class AuthenticationError(APIStatusError):

@@ -122,6 +122,7 @@ class ChatCompletionMessage(_Model):
     role: Literal["assistant"] = "assistant"
     content: str | None = None
     refusal: str | None = None
+    #: ``audio``, ``annotations`` and the legacy ``function_call`` are kept as sent (extra fields).
     tool_calls: list[ToolCall] | None = None
     reasoning_content: str | None = None
 

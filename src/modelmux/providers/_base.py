@@ -226,6 +226,9 @@ class BaseProvider:
     #: Keyword arguments (beyond the OpenAI parameters) the provider consumes itself, e.g. credentials,
     #: region or project; they arrive in ``ctx.options`` and are never sent as body fields.
     call_options: ClassVar[frozenset[str]] = frozenset()
+    #: The provider's documented native body fields that may be passed as keyword arguments (e.g. ``top_k``);
+    #: they arrive in ``ctx.extra_body``. Any other unknown keyword is an error (``extra_body=`` takes anything).
+    native_params: ClassVar[frozenset[str]] = frozenset()
 
     # Optional, for providers whose auth is more than a static header (signing, refreshed tokens):
     #   def authorize_request(self, request: HttpRequest, ctx: CallContext) -> HttpRequest

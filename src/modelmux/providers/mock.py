@@ -86,6 +86,8 @@ class MockProvider(BaseProvider):
     requires_api_key: ClassVar[bool] = False
     supported_params: ClassVar[frozenset[str]] = OPENAI_PARAMS
     local: ClassVar[bool] = True
+    #: The mock's own options (``mock_response`` and ``mock_tool_calls`` are taken by the core).
+    native_params: ClassVar[frozenset[str]] = frozenset({"mock_delay"})
 
     def _answer(self, params: dict[str, Any], ctx: CallContext) -> tuple[str | None, list[dict[str, Any]]]:
         option = ctx.extra_body.get("mock_response")
@@ -119,8 +121,12 @@ class MockProvider(BaseProvider):
     def _forced_call(params: dict[str, Any]) -> dict[str, Any]:
         choice = params["tool_choice"]
         tools = params["tools"]
-        name = choice["function"]["name"] if isinstance(choice, dict) else tools[0]["function"]["name"]
-        fn = next((t["function"] for t in tools if t["function"]["name"] == name), tools[0]["function"])
+        # Function tools only (custom and server tools have no schema to sample); any tool's name otherwise.
+        functions = [t["function"] for t in tools if isinstance(t.get("function"), dict)]
+        functions = functions or [t.get(t.get("type", "")) or {"name": str(t.get("type"))} for t in tools[:1]]
+        chosen = choice.get("function") if isinstance(choice, dict) else None
+        name = chosen["name"] if isinstance(chosen, dict) and "name" in chosen else functions[0].get("name", "tool")
+        fn = next((f for f in functions if f.get("name") == name), functions[0])
         return {"name": name, "arguments": sample_for_schema(fn.get("parameters") or {}) or {}}
 
     def _usage(self, params: dict[str, Any], text: str | None) -> dict[str, Any]:

@@ -76,6 +76,10 @@ class AnthropicProvider(BaseProvider):
         }
     )
 
+    #: Messages API body fields with no OpenAI parameter, accepted as keywords
+    #: (https://platform.claude.com/docs/en/api/messages): merged into the body as given.
+    native_params = frozenset({"top_k", "thinking", "container", "mcp_servers", "context_management", "output_config"})
+
     def build_chat_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
         body = build_chat_body(params, ctx)
         return HttpRequest("POST", chat_url(ctx.api_base), build_headers(ctx), body)

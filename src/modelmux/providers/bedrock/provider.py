@@ -22,7 +22,7 @@ from pydantic_core import to_json
 from ...errors import APIError
 from ...types import ChatCompletion, EmbeddingResponse
 from .._base import BaseProvider, CallContext, HttpRequest
-from .build_request import build_converse_body
+from .build_request import CONVERSE_FIELDS, build_converse_body
 from .credentials import AwsCredentials, CredentialResolver
 from .embeddings import build_embedding_body, parse_embedding_response
 from .errors import map_error
@@ -60,6 +60,14 @@ class BedrockProvider(BaseProvider):
             "aws_profile_name",
             "credential_provider",
         }
+    )
+    #: Keywords sent as native fields (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html):
+    #: the Converse request members (merged into the body), common model parameters (into
+    #: ``additionalModelRequestFields``), and the embedding models' options (Titan ``normalize``, Cohere
+    #: ``input_type``, ``truncate``, ``embedding_types``). Others: ``extra_body=``.
+    native_params: ClassVar[frozenset[str]] = (CONVERSE_FIELDS - {"messages", "system"}) | frozenset(
+        {"top_k", "thinking", "reasoning_config", "reasoningConfig", "anthropic_beta"}
+        | {"normalize", "input_type", "truncate", "embedding_types", "embeddingTypes"}
     )
     # Not here, so the core refuses them: seed, penalties, logprobs, logit_bias, user/metadata (no Converse
     # field; requestMetadata can be passed as a provider option).

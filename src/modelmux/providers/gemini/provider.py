@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from ...errors import APIError
 from ...types import ChatCompletion, EmbeddingResponse
 from .._base import BaseProvider, CallContext, HttpRequest
-from .build_request import build_body
+from .build_request import GENERATION_CONFIG_FIELDS, build_body
 from .embeddings import build_embedding_body, parse_embedding_response
 from .errors import map_error
 from .parse_response import parse_response
@@ -54,6 +54,18 @@ def _headers(ctx: CallContext) -> dict[str, str]:
     return headers
 
 
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
+_NATIVE_NAMES = (
+    *(GENERATION_CONFIG_FIELDS - {"temperature", "topP", "seed", "presencePenalty", "frequencyPenalty", "logprobs"}),
+    *("safetySettings", "cachedContent", "generationConfig", "toolConfig", "labels"),
+    *("taskType", "title", "outputDimensionality", "autoTruncate"),
+)
+_NATIVE_PARAMS = frozenset({*_NATIVE_NAMES, *(_snake(n) for n in _NATIVE_NAMES)})
+
+
 class GeminiProvider(BaseProvider):
     """OpenAI chat completions over the Gemini API."""
 
@@ -82,6 +94,10 @@ class GeminiProvider(BaseProvider):
             "stream_options",
         }
     )
+
+    #: generateContent / embedContent fields with no OpenAI parameter, accepted as keywords in snake_case or
+    #: camelCase (https://ai.google.dev/api/generate-content, https://ai.google.dev/api/embeddings).
+    native_params: ClassVar[frozenset[str]] = _NATIVE_PARAMS
 
     def build_chat_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
         url = chat_url(ctx.api_base, ctx.model, ctx.stream)

@@ -64,6 +64,46 @@ class OpenAIProvider(BaseProvider):
     :class:`Profile` (its quirks)."""
 
     supported_params: ClassVar[frozenset[str]] = OPENAI_PARAMS
+    #: Body fields beyond ``OPENAI_PARAMS`` accepted as keywords: OpenAI's own newer or per-endpoint fields
+    #: (https://platform.openai.com/docs/api-reference: chat ``prompt_cache_retention``; images ``background``,
+    #: ``moderation``, ``output_format``…; transcriptions ``chunking_strategy``, ``include``), and the common
+    #: extensions of OpenAI-compatible servers (vLLM/Together/Fireworks/OpenRouter sampling ``top_k``, ``min_p``,
+    #: ``repetition_penalty``; OpenRouter ``reasoning``/``provider``/``models``/``transforms``; Mistral
+    #: ``safe_prompt``/``random_seed``; Groq ``reasoning_format``; vLLM ``chat_template_kwargs``/``guided_*``).
+    native_params: ClassVar[frozenset[str]] = frozenset(
+        {
+            "prompt_cache_retention",
+            "background",
+            "moderation",
+            "output_format",
+            "output_compression",
+            "partial_images",
+            "input_fidelity",
+            "chunking_strategy",
+            "include",
+            "top_k",
+            "min_p",
+            "top_a",
+            "repetition_penalty",
+            "reasoning",
+            "include_reasoning",
+            "reasoning_format",
+            "provider",
+            "models",
+            "route",
+            "transforms",
+            "safe_prompt",
+            "random_seed",
+            "chat_template_kwargs",
+            "guided_json",
+            "guided_regex",
+            "guided_choice",
+            "guided_grammar",
+            "search_parameters",
+            "thinking",
+            "enable_thinking",
+        }
+    )
 
     def __init__(
         self,

@@ -82,6 +82,13 @@ class VertexProvider(BaseProvider):
         self.auth = VertexAuth()
 
     @property
+    def native_params(self) -> frozenset[str]:  # type: ignore[override]
+        """Each dialect's native keywords, and the embedding options (``task_type``, ``title``, ``auto_truncate``,
+        ``output_dimensionality``: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/text-embeddings-api)."""
+        own = {"task_type", "taskType", "title", "auto_truncate", "autoTruncate", "output_dimensionality"}
+        return frozenset(own).union(*(getattr(d.provider, "native_params", ()) for d in DIALECTS.values()))
+
+    @property
     def supported_params(self) -> frozenset[str]:  # type: ignore[override]
         """Any dialect's; a parameter the model's own dialect lacks goes through ``ctx.unsupported`` in build."""
         return frozenset().union(*(d.provider.supported_params for d in DIALECTS.values()))
