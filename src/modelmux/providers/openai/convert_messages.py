@@ -2,7 +2,8 @@
 
 Our answers carry ``reasoning_content`` (and, from Anthropic, ``thinking_blocks``); a caller sends those
 messages back as they came. Each server wants its reasoning back in its own way (``Profile.reasoning_back``)
-or not at all, some refuse an assistant ``refusal``, and Mistral takes only its own shape of tool-call id.
+or not at all, some refuse an assistant ``refusal`` or the ``developer`` role (sent as ``system``), and Mistral
+takes only its own shape of tool-call id.
 Nothing else in a message is touched, the order is kept, and the caller's list and dicts are never mutated.
 """
 
@@ -33,6 +34,8 @@ def convert_messages(messages: list[dict[str, Any]], profile: Profile) -> list[d
                 converted = _assistant_call_ids(converted, message)
         elif role == "tool" and alnum9 and _needs_new_id(message.get("tool_call_id")):
             converted = {**message, "tool_call_id": alnum9_id(message["tool_call_id"])}
+        elif role == "developer" and not profile.developer_role:
+            converted = {**message, "role": "system"}
         else:
             continue
         if converted is not message:

@@ -23,6 +23,7 @@ from .convert_message_fields import convert_content_chunks, move_reasoning
 from .errors import error_from_event
 from .map_finish_reason import normalize_choices
 from .map_service_tier import move_native_service_tier
+from .stream_citations import StreamCitations
 from .tool_call_indexes import ToolCallIndexes
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ __all__ = ["OpenAIStreamTranslator"]
 
 
 class OpenAIStreamTranslator:
-    __slots__ = ("_done", "_finished", "_tools", "ctx", "provider")
+    __slots__ = ("_citations", "_done", "_finished", "_tools", "ctx", "provider")
 
     def __init__(self, provider: OpenAIProvider, ctx: CallContext) -> None:
         self.provider = provider
@@ -40,6 +41,8 @@ class OpenAIStreamTranslator:
         self._done = False
         self._finished = False
         self._tools: dict[int, ToolCallIndexes] = {}
+        #: Only for a server whose answers cite sources (``Profile.citations``): the text so far, per choice.
+        self._citations = StreamCitations() if provider.profile.citations else None
 
     def feed(self, event: str, data: str) -> list[ChatCompletionChunk]:
         if data == "[DONE]":
@@ -73,6 +76,8 @@ class OpenAIStreamTranslator:
             if choice.finish_reason is not None:
                 self._finished = True
                 normalize_choices([choice], self.ctx)
+        if self._citations is not None:
+            self._citations.feed(chunk)
         if not chunk.model:
             chunk.model = self.ctx.model
         return [chunk]
@@ -84,6 +89,8 @@ class OpenAIStreamTranslator:
                 provider=self.ctx.provider,
                 model=self.ctx.model,
             )
+        if self._citations is not None:
+            return self._citations.finish(self.ctx.model)
         return []
 
     def _from_dict(self, data: str) -> ChatCompletionChunk:
