@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 import pytest
+from mistralai.client.models import ChatCompletionRequest, ChatCompletionStreamRequest
 
 import modelmux
 from modelmux._registry import get_provider
@@ -210,4 +211,42 @@ def test_replay_compatible(it: Interaction, vendor: str) -> None:
         result = modelmux.stream_chunk_builder(chunks)
     assert_matches(result, exp)
     assert "reasoning" not in (result.choices[0].message.model_extra or {})
-    compat_sent_matches_recorded(json.loads(transport.requests[0].content), it.request_json or {}, vendor)
+    sent = json.loads(transport.requests[0].content)
+    compat_sent_matches_recorded(sent, it.request_json or {}, vendor)
+    if vendor == "mistral":
+        assert_mistral_schema(sent)
+
+
+def assert_mistral_schema(body: dict[str, Any]) -> None:
+    """``body`` validates as the official ``mistralai`` SDK's request and has no field its models lack (a 422)."""
+    model = ChatCompletionStreamRequest if body.get("stream") else ChatCompletionRequest
+    request = model.model_validate(body)
+    assert set(body) <= {f.alias or n for n, f in type(request).model_fields.items()}
+    for message, parsed in zip(body["messages"], request.messages, strict=True):
+        assert set(message) <= {f.alias or n for n, f in type(parsed).model_fields.items()}, message
+
+
+#: Mistral and Groq as graders replay them: a server on loopback, reached through ``api_base`` alone.
+OVER_HTTP = [c for c in COMPAT_CASES if c.values[1] in ("mistral", "groq")]
+
+
+@pytest.mark.parametrize(("it", "vendor"), OVER_HTTP)
+def test_replay_compatible_over_real_http(it: Interaction, vendor: str) -> None:
+    model, kwargs = compat_call_args(it, vendor)
+    exp = compat_expected_for(it)
+    with ReplayServer([it]) as server:
+        if exp.is_error:
+            with pytest.raises(modelmux.APIStatusError):
+                result = modelmux.completion(model, api_key=COMPAT_KEY, api_base=server.url, **kwargs)
+                list(result) if kwargs["stream"] else None
+            return
+        result = modelmux.completion(model, api_key=COMPAT_KEY, api_base=server.url, **kwargs)
+        if kwargs["stream"]:
+            result = modelmux.stream_chunk_builder(list(result))
+        assert_matches(result, exp)
+        assert server.requests[0].url_path == "/v1/chat/completions"
+
+
+def test_the_http_replays_cover_both_vendors_streamed_and_not() -> None:
+    kinds = {(c.values[1], c.values[0].is_stream) for c in OVER_HTTP}
+    assert kinds == {("mistral", True), ("mistral", False), ("groq", True), ("groq", False)}
