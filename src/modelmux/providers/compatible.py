@@ -132,7 +132,9 @@ class CompatibleProvider(OpenAIProvider):
             host_path=row.host_path,
         )
         self.supported_params = OPENAI_PARAMS - row.unsupported  # type: ignore[misc]
-        self.native_params = row.native_params  # type: ignore[misc]
+        # The row's own fields, beside those the OpenAI dialect accepts from every compatible server.
+        shared: frozenset[str] = getattr(OpenAIProvider, "native_params", frozenset())
+        self.native_params = shared | row.native_params  # type: ignore[misc]
 
 
 #: One provider object per row, made once.

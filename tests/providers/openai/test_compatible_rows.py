@@ -289,3 +289,15 @@ def test_other_vendors_leave_citation_fields_alone() -> None:
     answer = {**ANSWER, **SOURCES}
     result, _ = call("groq/llama", answer, api_key="k")
     assert "annotations" not in (result.choices[0].message.model_extra or {})
+
+
+def test_databricks_reasoning_parts_become_reasoning_content() -> None:
+    content = [
+        {"type": "reasoning", "summary": [{"type": "summary_text", "text": "think", "signature": "sig"}]},
+        {"type": "text", "text": "answer"},
+    ]
+    answer = {**ANSWER, "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                                     "finish_reason": "stop"}]}  # fmt: skip
+    result, _ = call("databricks/databricks-claude-sonnet-4", answer, api_key="dapi")
+    message = result.choices[0].message
+    assert (message.content, message.reasoning_content) == ("answer", "think")
