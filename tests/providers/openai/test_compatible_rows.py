@@ -301,3 +301,16 @@ def test_databricks_reasoning_parts_become_reasoning_content() -> None:
     result, _ = call("databricks/databricks-claude-sonnet-4", answer, api_key="dapi")
     message = result.choices[0].message
     assert (message.content, message.reasoning_content) == ("answer", "think")
+
+
+def test_usage_on_the_last_choice_of_a_stream_moves_to_the_chunk() -> None:
+    usage = {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}
+    events = [
+        {"id": "k", "model": "kimi", "choices": [{"index": 0, "delta": {"role": "assistant", "content": "hi"}}]},
+        {"id": "k", "model": "kimi", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop", "usage": usage}]},
+    ]
+    sse = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+    chunks, _ = call("moonshot/kimi-k2", sse, api_key="k", stream=True, stream_options={"include_usage": True})
+    built = modelmux.stream_chunk_builder(chunks)
+    assert built.usage is not None and built.usage.total_tokens == 5
+    assert all("usage" not in (ch.model_extra or {}) for c in chunks for ch in c.choices)

@@ -11,13 +11,13 @@ and no ``[DONE]`` came (a cut connection), as agreed for every provider.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pydantic_core import from_json
 
 from ...errors import APIError, UpstreamError
-from ...types import ChatCompletionChunk
+from ...types import ChatCompletionChunk, Usage
 from .._base import CallContext
 from .convert_message_fields import convert_content_chunks, move_reasoning
 from .errors import error_from_event
@@ -73,6 +73,8 @@ class OpenAIStreamTranslator:
                     indexes = self._tools[choice.index] = ToolCallIndexes()
                 for call in delta.tool_calls:
                     indexes.fix(call)
+            if choice.__pydantic_extra__ and chunk.usage is None:
+                _move_choice_usage(chunk, choice)
             if choice.finish_reason is not None:
                 self._finished = True
                 normalize_choices([choice], self.ctx)
@@ -127,3 +129,12 @@ class OpenAIStreamTranslator:
         if isinstance(raw, dict):
             raw = raw.get("error", raw)
         return error_from_event(raw, data, self.ctx)
+
+
+def _move_choice_usage(chunk: ChatCompletionChunk, choice: Any) -> None:
+    """Moonshot puts a stream's usage on its last choice (platform.moonshot.ai/docs/api/chat, streaming):
+    it goes where OpenAI puts it, on the chunk."""
+    usage = choice.__pydantic_extra__.get("usage")
+    if isinstance(usage, dict):
+        del choice.__pydantic_extra__["usage"]
+        chunk.usage = Usage.model_validate(usage)
