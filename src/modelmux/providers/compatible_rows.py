@@ -33,10 +33,11 @@ LONG_TAIL: dict[str, Vendor] = {
     # docs.perplexity.ai/docs/sonar/openai-compatibility: base https://api.perplexity.ai (no /v1), bearer key.
     # docs.perplexity.ai/api-reference/chat-completions-post: max_tokens, no stream_options, no tools; the
     # answer's ``citations`` (URLs) and ``search_results`` (title, url, date) → url_citation annotations.
+    # sonar-reasoning(-pro) write their reasoning as a leading <think> section of the content.
     "perplexity": Vendor(
         "https://api.perplexity.ai",
         ("PERPLEXITY_API_KEY", "PERPLEXITYAI_API_KEY"),
-        replace(MAX_TOKENS, stream_options=False, tools=False, citations=True),
+        replace(MAX_TOKENS, stream_options=False, tools=False, citations=True, reasoning_field="think_tags"),
         host_path="",
         native_params=frozenset(
             {
@@ -160,12 +161,13 @@ LONG_TAIL: dict[str, Vendor] = {
         ),
     ),
     # platform.minimax.io/docs/api-reference/text-openai-api: base https://api.minimax.io/v1, MINIMAX_API_KEY,
-    # max_tokens. MiniMax-M2 thinks in <think>...</think> inside content, which must go back unchanged (it
-    # does: content is not touched); ``reasoning_split`` moves it to ``reasoning_details`` instead.
+    # max_tokens. MiniMax-M2 thinks in <think>...</think> at the start of content, and the history must carry
+    # it back as written ("interleaved thinking"): split off as reasoning_content, put back as <think> tags.
+    # (``reasoning_split`` moves it to ``reasoning_details`` instead; that field goes back untouched.)
     "minimax": Vendor(
         "https://api.minimax.io/v1",
         ("MINIMAX_API_KEY",),
-        MAX_TOKENS,
+        replace(MAX_TOKENS, reasoning_field="think_tags", reasoning_back="think_tags"),
         native_params=frozenset({"reasoning_split", "mask_sensitive_info"}),
     ),
     # deepinfra.com/docs/openai_api: base https://api.deepinfra.com/v1/openai, DEEPINFRA_API_KEY, max_tokens,

@@ -89,6 +89,12 @@ def _put_reasoning_back(out: dict[str, Any], reasoning: str, profile: Profile) -
         return
     elif how == "reasoning":
         out.setdefault("reasoning", reasoning)  # a caller's own ``reasoning`` wins
+    elif how == "think_tags":
+        content = out.get("content")
+        if content is None or isinstance(content, str):
+            text = content or ""
+            if not text.lstrip().startswith("<think>"):  # not already there as the server wrote it
+                out["content"] = f"<think>{reasoning}</think>\n\n{text}"
     elif how == "thinking_chunks":
         content = out.get("content")
         if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "thinking" for p in content):

@@ -15,13 +15,15 @@ __all__ = ["ALL_TOOL_CHOICES", "OPENAI", "MaxTokensField", "Profile", "Reasoning
 MaxTokensField = Literal["max_completion_tokens", "max_tokens"]
 #: Where the server puts reasoning text on a message or delta: a ``reasoning_content`` or ``reasoning``
 #: string, or ``thinking`` chunks of a list ``content`` (Mistral). All are read as our ``reasoning_content``,
-#: whatever the row says (servers change spelling between versions); the row documents the server.
-ReasoningField = Literal["reasoning_content", "reasoning", "content_chunks"]
+#: whatever the row says (servers change spelling between versions); the row documents the server. Only
+#: ``think_tags`` (a leading ``<think>...</think>`` in the text, see ``split_think_tags``) is acted on.
+ReasoningField = Literal["reasoning_content", "reasoning", "content_chunks", "think_tags"]
 #: What happens to an assistant turn's ``reasoning_content`` when the history is sent back: ``drop`` it;
 #: keep it as ``reasoning_content`` on every assistant turn, or only on the turns of a user turn in which the
 #: model called tools (``tool_turns``, DeepSeek's rule); rename it to ``reasoning``; or put it back as Mistral
-#: ``thinking`` content chunks before the text (``thinking_chunks``).
-ReasoningBack = Literal["drop", "reasoning_content", "tool_turns", "reasoning", "thinking_chunks"]
+#: ``thinking`` content chunks before the text (``thinking_chunks``), or as ``<think>...</think>`` before it
+#: (``think_tags``, for servers that want their inline thinking back as they wrote it).
+ReasoningBack = Literal["drop", "reasoning_content", "tool_turns", "reasoning", "thinking_chunks", "think_tags"]
 #: The forms of ``tool_choice``: the strings ``none``/``auto``/``required``, and ``named`` for
 #: ``{"type": "function", "function": {"name": ...}}``.
 ALL_TOOL_CHOICES = frozenset({"none", "auto", "required", "named"})

@@ -18,6 +18,7 @@ from .convert_tools import convert_tools
 from .errors import map_openai_error
 from .parse_response import parse_chat_completion
 from .profile import ALL_TOOL_CHOICES, OPENAI, MaxTokensField, Profile
+from .split_think_tags import split_think_tags
 from .stream import OpenAIStreamTranslator
 from .transcriptions import convert_transcription_form, parse_transcription_response
 
@@ -73,6 +74,17 @@ def _check_tool_support(body: dict[str, Any], profile: Profile, ctx: CallContext
         takes = ", ".join(sorted(profile.tool_choices))
         ctx.unsupported("tool_choice", f"{ctx.provider} takes tool_choice {takes}, not {form!r}")
         del body["tool_choice"]
+
+
+def _split_reasoning(result: ChatCompletion) -> None:
+    """Inline ``<think>`` reasoning (``Profile.reasoning_field == "think_tags"``) → ``reasoning_content``."""
+    for choice in result.choices:
+        message = choice.message
+        if message.content and message.reasoning_content is None:
+            reasoning, content = split_think_tags(message.content)
+            if reasoning is not None:
+                message.reasoning_content = reasoning
+                message.content = content or None
 
 
 def _as_given(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
@@ -165,6 +177,8 @@ class OpenAIProvider(BaseProvider):
 
     def parse_chat_response(self, body: bytes, ctx: CallContext) -> ChatCompletion:
         result = parse_chat_completion(body, ctx)
+        if self.profile.reasoning_field == "think_tags":
+            _split_reasoning(result)
         if self.profile.citations:
             add_url_citations(result)
         return result

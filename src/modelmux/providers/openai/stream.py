@@ -23,6 +23,7 @@ from .convert_message_fields import convert_content_chunks, move_reasoning
 from .errors import error_from_event
 from .map_finish_reason import normalize_choices
 from .map_service_tier import move_native_service_tier
+from .split_think_tags import ThinkTags
 from .stream_citations import StreamCitations
 from .tool_call_indexes import ToolCallIndexes
 
@@ -33,7 +34,7 @@ __all__ = ["OpenAIStreamTranslator"]
 
 
 class OpenAIStreamTranslator:
-    __slots__ = ("_citations", "_done", "_finished", "_tools", "ctx", "provider")
+    __slots__ = ("_citations", "_done", "_finished", "_think", "_tools", "ctx", "provider")
 
     def __init__(self, provider: OpenAIProvider, ctx: CallContext) -> None:
         self.provider = provider
@@ -43,6 +44,8 @@ class OpenAIStreamTranslator:
         self._tools: dict[int, ToolCallIndexes] = {}
         #: Only for a server whose answers cite sources (``Profile.citations``): the text so far, per choice.
         self._citations = StreamCitations() if provider.profile.citations else None
+        #: Only for a server that writes reasoning inline (``reasoning_field="think_tags"``): a splitter per choice.
+        self._think: dict[int, ThinkTags] | None = {} if provider.profile.reasoning_field == "think_tags" else None
 
     def feed(self, event: str, data: str) -> list[ChatCompletionChunk]:
         if data == "[DONE]":
@@ -73,6 +76,8 @@ class OpenAIStreamTranslator:
                     indexes = self._tools[choice.index] = ToolCallIndexes()
                 for call in delta.tool_calls:
                     indexes.fix(call)
+            if self._think is not None:
+                _split_delta(self._think, choice)
             if choice.__pydantic_extra__ and chunk.usage is None:
                 _move_choice_usage(chunk, choice)
             if choice.finish_reason is not None:
@@ -138,3 +143,20 @@ def _move_choice_usage(chunk: ChatCompletionChunk, choice: Any) -> None:
     if isinstance(usage, dict):
         del choice.__pydantic_extra__["usage"]
         chunk.usage = Usage.model_validate(usage)
+
+
+def _split_delta(splitters: dict[int, ThinkTags], choice: Any) -> None:
+    """Inline ``<think>`` reasoning → ``reasoning_content`` on this delta; the rest is flushed at the finish."""
+    splitter = splitters.get(choice.index)
+    if splitter is None:
+        splitter = splitters[choice.index] = ThinkTags()
+    delta = choice.delta
+    reasoning, content = splitter.feed(delta.content) if delta.content else ("", "")
+    if choice.finish_reason is not None:
+        more_reasoning, more_content = splitter.flush()
+        reasoning += more_reasoning
+        content += more_content
+    if delta.content or content:
+        delta.content = content or None
+    if reasoning:
+        delta.reasoning_content = (delta.reasoning_content or "") + reasoning
