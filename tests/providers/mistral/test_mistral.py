@@ -269,3 +269,27 @@ def test_the_profile() -> None:
     assert mistral.profile is MISTRAL
     assert MISTRAL.tool_call_ids == "alnum9" and MISTRAL.max_tokens_field == "max_tokens"
     assert MISTRAL.stream_options is False and MISTRAL.developer_role is False
+
+
+def test_embeddings_in_mistral_words() -> None:
+    from mistralai.client.models import EmbeddingRequest
+
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        data = [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}]
+        return httpx.Response(200, json={"object": "list", "data": data, "model": "mistral-embed", "usage": {
+            "prompt_tokens": 2, "total_tokens": 2}})  # fmt: skip
+
+    out = modelmux.embedding(
+        "mistral/mistral-embed", "hi", dimensions=2, api_key=KEY, transport=httpx.MockTransport(handler)
+    )
+    body = json.loads(seen[0].content)
+    assert str(seen[0].url) == "https://api.mistral.ai/v1/embeddings"
+    assert body["output_dimension"] == 2 and "dimensions" not in body
+    request = EmbeddingRequest.model_validate(body)
+    assert set(body) <= {f.alias or n for n, f in type(request).model_fields.items()}
+    assert out.data[0].embedding == [0.1, 0.2]
+    with pytest.raises(UnsupportedParamsError):
+        modelmux.embedding("mistral/mistral-embed", "hi", user="u", api_key=KEY, transport=httpx.MockTransport(handler))

@@ -90,6 +90,17 @@ class MistralProvider(OpenAIProvider):
         convert_mistral_body(request.json, ctx)
         return request
 
+    def build_embedding_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
+        """``/v1/embeddings`` (mistralai SDK ``EmbeddingRequest``: ``input``, ``output_dimension``,
+        ``encoding_format``…): OpenAI's ``dimensions`` is ``output_dimension``; ``user`` has no field."""
+        params = dict(params)
+        if "dimensions" in params:
+            params["output_dimension"] = params.pop("dimensions")
+        if "user" in params:
+            ctx.unsupported("user", "Mistral embeddings have no user field")
+            del params["user"]
+        return super().build_embedding_request(params, ctx)
+
     def map_error(self, status: int, headers: Mapping[str, str], body: bytes, ctx: CallContext) -> APIError:
         return map_mistral_error(status, headers, body, ctx)
 
