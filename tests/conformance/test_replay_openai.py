@@ -149,8 +149,13 @@ def compat_expected_for(it: Interaction) -> Expected:
     if it.is_stream:
         for event in parse_sse(body.decode()):
             if event.data.strip() and event.data.strip() != "[DONE]":
-                for choice in json.loads(event.data).get("choices") or []:
+                data = json.loads(event.data)
+                for choice in data.get("choices") or []:
                     exp.reasoning += _mistral_thinking((choice.get("delta") or {}).get("content"))
+                groq_usage = (data.get("x_groq") or {}).get("usage")  # Groq: usage without stream_options
+                if groq_usage and exp.prompt_tokens is None:
+                    exp.prompt_tokens = groq_usage["prompt_tokens"]
+                    exp.completion_tokens = groq_usage["completion_tokens"]
     else:
         for choice in json.loads(body).get("choices") or []:
             exp.reasoning += _mistral_thinking((choice.get("message") or {}).get("content"))

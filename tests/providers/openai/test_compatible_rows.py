@@ -314,3 +314,16 @@ def test_usage_on_the_last_choice_of_a_stream_moves_to_the_chunk() -> None:
     built = modelmux.stream_chunk_builder(chunks)
     assert built.usage is not None and built.usage.total_tokens == 5
     assert all("usage" not in (ch.model_extra or {}) for c in chunks for ch in c.choices)
+
+
+def test_groq_stream_usage_from_x_groq() -> None:
+    usage = {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5, "queue_time": 0.01}
+    events = [
+        {"id": "g", "model": "llama", "choices": [{"index": 0, "delta": {"role": "assistant", "content": "hi"}}]},
+        {"id": "g", "model": "llama", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+         "x_groq": {"id": "req_1", "usage": usage}},
+    ]  # fmt: skip
+    sse = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+    chunks, _ = call("groq/llama", sse, api_key="k", stream=True)
+    built = modelmux.stream_chunk_builder(chunks)
+    assert built.usage is not None and (built.usage.prompt_tokens, built.usage.total_tokens) == (3, 5)

@@ -66,6 +66,8 @@ class OpenAIStreamTranslator:
             if "error" in extra:
                 raise error_from_event(extra["error"], data, self.ctx)
             move_native_service_tier(chunk)
+            if chunk.usage is None and "x_groq" in extra:
+                _move_x_groq_usage(chunk, extra["x_groq"])
         for choice in chunk.choices:
             delta = choice.delta
             if delta.__pydantic_extra__:
@@ -160,3 +162,11 @@ def _split_delta(splitters: dict[int, ThinkTags], choice: Any) -> None:
         delta.content = content or None
     if reasoning:
         delta.reasoning_content = (delta.reasoning_content or "") + reasoning
+
+
+def _move_x_groq_usage(chunk: ChatCompletionChunk, x_groq: Any) -> None:
+    """Groq sends a stream's usage in the last chunk's ``x_groq.usage`` when ``stream_options`` is not set
+    (console.groq.com/docs/api-reference, streamed chat completion chunk): it goes on the chunk, as OpenAI's."""
+    usage = x_groq.get("usage") if isinstance(x_groq, dict) else None
+    if isinstance(usage, dict):
+        chunk.usage = Usage.model_validate(usage)
