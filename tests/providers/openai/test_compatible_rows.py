@@ -327,3 +327,17 @@ def test_groq_stream_usage_from_x_groq() -> None:
     chunks, _ = call("groq/llama", sse, api_key="k", stream=True)
     built = modelmux.stream_chunk_builder(chunks)
     assert built.usage is not None and (built.usage.prompt_tokens, built.usage.total_tokens) == (3, 5)
+
+
+def test_the_async_path_shares_the_quirks() -> None:
+    import asyncio
+
+    body = stream_body(["Paris is the capital [", "1]. It is large [2]", "[1]."], "every")
+
+    async def run() -> modelmux.ChatCompletion:
+        transport = httpx.MockTransport(lambda r: httpx.Response(200, content=body.encode()))
+        stream = await modelmux.acompletion("perplexity/sonar", USER, api_key="k", stream=True, transport=transport)
+        return modelmux.stream_chunk_builder([c async for c in stream])
+
+    message = asyncio.run(run()).choices[0].message
+    assert message.content == TEXT and message.model_extra["annotations"] == EXPECTED
