@@ -41,10 +41,10 @@ def _headers(ctx: CallContext, headers: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-def json_request(ctx: CallContext, path: str, body: dict[str, Any], host_path: str = "/v1") -> HttpRequest:
+def json_request(ctx: CallContext, path: str, body: dict[str, Any]) -> HttpRequest:
     """``POST {api_base}{path}`` with a JSON body, the bearer key, and the caller's headers last."""
     headers = _headers(ctx, {"content-type": "application/json", "accept": "application/json"})
-    return HttpRequest("POST", join_url(ctx.api_base, path, host_path), headers, body)
+    return HttpRequest("POST", join_url(ctx.api_base, path), headers, body)
 
 
 def _set_max_tokens(body: dict[str, Any], profile: Profile) -> None:
@@ -145,6 +145,7 @@ class OpenAIProvider(BaseProvider):
         return join_url(ctx.api_base, path, self.host_path)
 
     def _json_request(self, ctx: CallContext, path: str, body: dict[str, Any]) -> HttpRequest:
+        """:func:`json_request` at this server's address (its ``host_path``; an address is required)."""
         headers = _headers(ctx, {"content-type": "application/json", "accept": "application/json"})
         return HttpRequest("POST", self._url(ctx, path), headers, body)
 
