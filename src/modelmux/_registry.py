@@ -30,8 +30,8 @@ PROVIDERS: dict[str, str] = {
     "azure": "modelmux.providers.azure:provider",
     "cohere": "modelmux.providers.cohere:provider",
     # OpenAI-compatible vendors: rows of providers/compatible.py.
+    "mistral": "modelmux.providers.mistral:provider",
     "groq": "modelmux.providers.compatible:groq",
-    "mistral": "modelmux.providers.compatible:mistral",
     "deepseek": "modelmux.providers.compatible:deepseek",
     "openrouter": "modelmux.providers.compatible:openrouter",
     "together_ai": "modelmux.providers.compatible:together_ai",
@@ -39,6 +39,30 @@ PROVIDERS: dict[str, str] = {
     "xai": "modelmux.providers.compatible:xai",
     "ollama": "modelmux.providers.compatible:ollama",
     "hosted_vllm": "modelmux.providers.compatible:hosted_vllm",
+    # The long tail (providers/compatible_rows.py).
+    **{
+        name: f"modelmux.providers.compatible:{name}"
+        for name in (
+            "cerebras",
+            "perplexity",
+            "nvidia_nim",
+            "sambanova",
+            "nebius",
+            "novita",
+            "huggingface",
+            "databricks",
+            "github",
+            "moonshot",
+            "zai",
+            "dashscope",
+            "minimax",
+            "deepinfra",
+            "lm_studio",
+            "llamacpp_chat",
+            "sglang",
+            "openai_like",
+        )
+    },
 }
 
 #: Common spellings of provider names.
@@ -48,6 +72,19 @@ ALIASES: dict[str, str] = {
     "claude": "anthropic",
     "together": "together_ai",
     "cohere_chat": "cohere",
+    # LiteLLM's and the vendors' own spellings of the compatible rows.
+    "mistralai": "mistral",
+    "vllm": "hosted_vllm",
+    "nvidia": "nvidia_nim",
+    "hf": "huggingface",
+    "github_models": "github",
+    "kimi": "moonshot",
+    "z_ai": "zai",
+    "zhipuai": "zai",
+    "qwen": "dashscope",
+    "lmstudio": "lm_studio",
+    "custom_openai": "openai_like",
+    "openai_compatible": "openai_like",
 }
 
 

@@ -36,6 +36,10 @@ COPIED_CLASSES = {
     "openai-moderations",
     "openai-audio-transcription",
     "vertex-gemini",
+    # OpenAI-compatible vendors, replayed through their own providers (tests/conformance/test_replay_openai.py)
+    "groq",
+    "mistral",
+    "ollama-openai-compat",
 }
 ALL_FILES = iter_cassettes(CASSETTES_ROOT)
 CHAT_FILES = iter_cassettes(CASSETTES_ROOT, CHAT_PROVIDER_CLASSES)
@@ -83,7 +87,7 @@ def test_index_lists_exactly_the_copied_files() -> None:
     for row in rows:  # the directory is the provider class column
         assert row[0].strip("`").split("/")[1] == row[6]
     assert {p.parent.name for p in ALL_FILES} == COPIED_CLASSES
-    assert len(ALL_FILES) == 188
+    assert len(ALL_FILES) == 188 + 19 + 21 + 8  # + groq, mistral, ollama-openai-compat
 
 
 def test_iter_cassettes_filters_by_class() -> None:

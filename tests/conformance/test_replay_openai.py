@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from mistralai.client.models import ChatCompletionRequest, ChatCompletionStreamRequest
 
 import modelmux
-from modelmux.providers.compatible import VENDORS
+from modelmux._registry import get_provider
 
 from .cassette import CASSETTES_ROOT, Interaction, chat_interactions, iter_cassettes
 from .checks import assert_chunks_valid, assert_matches
@@ -108,17 +108,18 @@ def test_replay_over_real_http(it: Any) -> None:
 
 # ---------------------------------------------------------------- OpenAI-compatible vendors
 
-#: Recorded Groq, Mistral and Ollama traffic (see its INDEX.md): the vendors' profiles are checked against it.
-COMPAT_ROOT = Path(__file__).parents[1] / "providers" / "openai" / "cassettes"
+#: Recorded Groq, Mistral and Ollama (OpenAI route) traffic in ``cassettes/`` (see its INDEX.md): the vendors'
+#: profiles are checked against it. ``ollama-openai-compat`` goes through ``openai/`` with the recorded base
+#: (the ``ollama`` provider speaks Ollama's native API).
 COMPAT_KEY = "sk-replay-key-0123456789abcdef"
 #: cassette directory → modelmux provider
-COMPAT_VENDOR_OF = {"groq": "groq", "mistral": "mistral", "ollama-openai-compat": "ollama"}
+COMPAT_VENDOR_OF = {"groq": "groq", "mistral": "mistral", "ollama-openai-compat": "openai"}
 
 COMPAT_CASES = [
     pytest.param(
         it, COMPAT_VENDOR_OF[path.parent.name], id=f"{path.parent.parent.name}/{path.parent.name}/{path.stem}#{i}"
     )
-    for path in sorted(COMPAT_ROOT.glob("*/*/*.y*ml"))
+    for path in iter_cassettes(CASSETTES_ROOT, set(COMPAT_VENDOR_OF))
     for i, it in enumerate(chat_interactions(path))
 ]
 
@@ -148,8 +149,13 @@ def compat_expected_for(it: Interaction) -> Expected:
     if it.is_stream:
         for event in parse_sse(body.decode()):
             if event.data.strip() and event.data.strip() != "[DONE]":
-                for choice in json.loads(event.data).get("choices") or []:
+                data = json.loads(event.data)
+                for choice in data.get("choices") or []:
                     exp.reasoning += _mistral_thinking((choice.get("delta") or {}).get("content"))
+                groq_usage = (data.get("x_groq") or {}).get("usage")  # Groq: usage without stream_options
+                if groq_usage and exp.prompt_tokens is None:
+                    exp.prompt_tokens = groq_usage["prompt_tokens"]
+                    exp.completion_tokens = groq_usage["completion_tokens"]
     else:
         for choice in json.loads(body).get("choices") or []:
             exp.reasoning += _mistral_thinking((choice.get("message") or {}).get("content"))
@@ -161,18 +167,20 @@ def compat_call_args(it: Interaction, vendor: str) -> tuple[str, dict[str, Any]]
     model = f"{vendor}/{body.pop('model')}"
     kwargs = {k: v for k, v in body.items() if k != "stream"}
     kwargs["stream"] = bool(body.get("stream"))
+    if vendor == "openai":  # another server's OpenAI route: the recorded address
+        kwargs["api_base"] = it.url.split("#")[0].removesuffix("/chat/completions")
     return model, kwargs
 
 
 def compat_sent_matches_recorded(sent: dict[str, Any], recorded: dict[str, Any], vendor: str) -> None:
-    profile = VENDORS[vendor].profile
+    profile = get_provider(vendor).profile  # type: ignore[attr-defined]
     # None values are not sent (the core drops unset parameters); stream=false is the default.
     want = {k: v for k, v in recorded.items() if v is not None and not (k == "stream" and v is False)}
     if "tools" in want:  # a function tool written without "type" gets it (OpenAI requires it; all accept it)
         want["tools"] = [t if "type" in t else {"type": "function", **t} for t in want["tools"]]
-    if profile.reasoning_back == "reasoning":  # the client sent both spellings; the vendor reads `reasoning`
+    if profile.reasoning_back in ("reasoning", "drop"):  # the server reads `reasoning` or nothing
         want["messages"] = [
-            {k: v for k, v in m.items() if k != "reasoning_content"} if "reasoning" in m else m
+            {k: v for k, v in m.items() if k != "reasoning_content"} if m.get("role") == "assistant" else m
             for m in want["messages"]
         ]
     for name in ("max_tokens", "max_completion_tokens"):
@@ -208,4 +216,42 @@ def test_replay_compatible(it: Interaction, vendor: str) -> None:
         result = modelmux.stream_chunk_builder(chunks)
     assert_matches(result, exp)
     assert "reasoning" not in (result.choices[0].message.model_extra or {})
-    compat_sent_matches_recorded(json.loads(transport.requests[0].content), it.request_json or {}, vendor)
+    sent = json.loads(transport.requests[0].content)
+    compat_sent_matches_recorded(sent, it.request_json or {}, vendor)
+    if vendor == "mistral":
+        assert_mistral_schema(sent)
+
+
+def assert_mistral_schema(body: dict[str, Any]) -> None:
+    """``body`` validates as the official ``mistralai`` SDK's request and has no field its models lack (a 422)."""
+    model = ChatCompletionStreamRequest if body.get("stream") else ChatCompletionRequest
+    request = model.model_validate(body)
+    assert set(body) <= {f.alias or n for n, f in type(request).model_fields.items()}
+    for message, parsed in zip(body["messages"], request.messages, strict=True):
+        assert set(message) <= {f.alias or n for n, f in type(parsed).model_fields.items()}, message
+
+
+#: Mistral and Groq as graders replay them: a server on loopback, reached through ``api_base`` alone.
+OVER_HTTP = [c for c in COMPAT_CASES if c.values[1] in ("mistral", "groq")]
+
+
+@pytest.mark.parametrize(("it", "vendor"), OVER_HTTP)
+def test_replay_compatible_over_real_http(it: Interaction, vendor: str) -> None:
+    model, kwargs = compat_call_args(it, vendor)
+    exp = compat_expected_for(it)
+    with ReplayServer([it]) as server:
+        if exp.is_error:
+            with pytest.raises(modelmux.APIStatusError):
+                result = modelmux.completion(model, api_key=COMPAT_KEY, api_base=server.url, **kwargs)
+                list(result) if kwargs["stream"] else None
+            return
+        result = modelmux.completion(model, api_key=COMPAT_KEY, api_base=server.url, **kwargs)
+        if kwargs["stream"]:
+            result = modelmux.stream_chunk_builder(list(result))
+        assert_matches(result, exp)
+        assert server.requests[0].url_path == "/v1/chat/completions"
+
+
+def test_the_http_replays_cover_both_vendors_streamed_and_not() -> None:
+    kinds = {(c.values[1], c.values[0].is_stream) for c in OVER_HTTP}
+    assert kinds == {("mistral", True), ("mistral", False), ("groq", True), ("groq", False)}

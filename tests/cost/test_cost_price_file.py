@@ -36,9 +36,9 @@ UNPRICED = {
     "cohere.command-r-plus-v1:0", "amazon.titan-embed-text-v2:0", "amazon.titan-embed-text-v1",
     "cohere.embed-english-v3", "cohere.embed-multilingual-v3",
 }  # fmt: skip
-#: Providers left out whole: self-hosted servers have no list price; Cohere's prices are not researched yet.
+#: Providers left out whole: self-hosted servers have no list price; Cohere and Mistral prices are not researched yet.
 UNPRICED_PROVIDERS = {
-    "mock", "cohere", "ollama", "hosted_vllm", "text-completion-openai", "llamacpp", "tgi", "lm_studio", "llama_cpp",
+    "mock", "cohere", "mistral", "ollama", "hosted_vllm", "text-completion-openai", "llamacpp", "tgi", "lm_studio", "llama_cpp",
     "sglang",
 }  # fmt: skip
 

@@ -10,7 +10,7 @@ import pytest
 import modelmux
 from modelmux._http import DEFAULT_TIMEOUT, to_httpx_request
 from modelmux.providers._base import CallContext, HttpRequest
-from modelmux.providers.compatible import mistral
+from modelmux.providers.mistral import provider as mistral
 from modelmux.providers.openai import provider
 from modelmux.providers.openai.transcriptions import convert_transcription_form, parse_transcription_response
 

@@ -20,17 +20,21 @@ from modelmux.errors import BadRequestError, UnsupportedParamsError
 from modelmux.providers import compatible
 from modelmux.providers._base import CallContext
 from modelmux.providers.compatible import VENDORS
+from modelmux.providers.mistral import provider as mistral_provider
 from modelmux.providers.openai import OPENAI, OpenAIProvider, Profile
 from modelmux.providers.openai import provider as openai_provider
 from modelmux.providers.openai.convert_messages import alnum9_id
 
 SDK_REQUEST = TypeAdapter(CompletionCreateParamsNonStreaming)
-PROVIDERS: dict[str, OpenAIProvider] = {"openai": openai_provider, **{n: getattr(compatible, n) for n in VENDORS}}
+#: Every OpenAI-dialect vendor: the table rows, and Mistral (its own profile and module).
+COMPAT: dict[str, OpenAIProvider] = {**{n: getattr(compatible, n) for n in VENDORS}, "mistral": mistral_provider}
+PROVIDERS: dict[str, OpenAIProvider] = {"openai": openai_provider, **COMPAT}
 
 
 def body_for(name: str, params: dict[str, Any], *, stream: bool = False, drop_params: bool = False) -> dict[str, Any]:
     provider = PROVIDERS[name]
-    ctx = CallContext(name, "m", provider.default_api_base, api_key="k", stream=stream, drop_params=drop_params)
+    base = provider.default_api_base or "http://h/v1"  # rows with no default address (databricks, openai_like)
+    ctx = CallContext(name, "m", base, api_key="k", stream=stream, drop_params=drop_params)
     body = provider.build_chat_request(params, ctx).json
     assert isinstance(body, dict)
     return body
@@ -200,7 +204,7 @@ def test_openai_keeps_a_refusal_only_turn_as_it_is() -> None:
     SDK_REQUEST.validate_python(body)
 
 
-@pytest.mark.parametrize("name", sorted(VENDORS))
+@pytest.mark.parametrize("name", sorted(COMPAT))
 def test_vendors_get_a_refusal_only_turn_as_its_text(name: str) -> None:
     messages = body_for(name, {"messages": copy.deepcopy(REFUSAL)})["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]  # the turn stays
@@ -266,7 +270,7 @@ def test_malformed_tools_are_a_bad_request(tools: Any) -> None:
     assert info.value.param == "tools" and info.value.status_code == 400
 
 
-@pytest.mark.parametrize("name", sorted(VENDORS))
+@pytest.mark.parametrize("name", sorted(COMPAT))
 def test_vendors_report_custom_tools_unsupported(name: str) -> None:
     with pytest.raises(UnsupportedParamsError):
         body_for(name, {"messages": USER, "tools": [FUNCTION, CUSTOM]})
@@ -309,15 +313,14 @@ def test_the_length_cap_goes_in_the_field_the_server_knows(name: str, given: dic
 
 
 def test_max_tokens_rows() -> None:
-    """Each row as its vendor documents it (see the comments in providers/compatible.py)."""
-    fields = {name: row.profile.max_tokens_field for name, row in VENDORS.items()}
-    assert {n for n, f in fields.items() if f == "max_tokens"} == {
-        "mistral",
-        "deepseek",
-        "together_ai",
-        "fireworks_ai",
-        "ollama",
-        "hosted_vllm",
+    """Each row as its vendor documents it (see the comments in providers/compatible*.py)."""
+    fields = {name: p.profile.max_tokens_field for name, p in COMPAT.items()}
+    assert {n for n, f in fields.items() if f == "max_completion_tokens"} == {
+        "groq",
+        "openrouter",
+        "xai",
+        "cerebras",
+        "moonshot",
     }
     assert OPENAI.max_tokens_field == "max_completion_tokens"
 
@@ -327,7 +330,7 @@ def test_stream_options_only_where_accepted(name: str) -> None:
     body = body_for(name, {"messages": USER, "stream_options": {"include_usage": True}}, stream=True)
     assert body["stream"] is True
     assert ("stream_options" in body) is PROVIDERS[name].profile.stream_options
-    assert ("stream_options" in body) is (name != "mistral")
+    assert ("stream_options" in body) is (name not in {"mistral", "perplexity", "databricks", "zai"})
 
 
 def test_every_vendor_is_a_row_with_its_profile() -> None:
@@ -336,6 +339,7 @@ def test_every_vendor_is_a_row_with_its_profile() -> None:
         assert isinstance(row.profile, Profile) and provider.profile is row.profile
         assert provider.default_api_base == row.api_base and provider.api_key_env == row.api_key_env
         assert row.profile.refusal is False and row.profile.custom_tools is False
+    assert COMPAT["mistral"].profile.refusal is False and COMPAT["mistral"].profile.custom_tools is False
 
 
 def test_older_constructor_keeps_working() -> None:

@@ -11,9 +11,8 @@ import openai.types.chat as oa
 import pytest
 
 import modelmux
-from modelmux.providers import compatible
+from modelmux._registry import get_provider
 from modelmux.providers._base import CallContext
-from modelmux.providers.openai import provider as openai_provider
 from modelmux.providers.openai.map_finish_reason import (
     BROKEN,
     DEFAULT,
@@ -38,7 +37,7 @@ def answer(message: dict[str, Any], finish: str | None = "stop", **extra: Any) -
 
 
 def parse(body: dict[str, Any] | bytes, name: str = "openai") -> modelmux.ChatCompletion:
-    provider = openai_provider if name == "openai" else getattr(compatible, name)
+    provider: Any = get_provider(name)
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return provider.parse_chat_response(raw, CallContext(name, "m", "http://h", api_key=KEY))
 

@@ -11,9 +11,8 @@ import openai.types.chat as oa
 import pytest
 
 import modelmux
-from modelmux.providers import compatible
+from modelmux._registry import get_provider
 from modelmux.providers._base import CallContext
-from modelmux.providers.openai import provider as openai_provider
 from modelmux.providers.openai.stream import OpenAIStreamTranslator
 
 KEY = "sk-test-0123456789abcdefghijkl"
@@ -25,7 +24,7 @@ def chunk(delta: dict[str, Any] | None = None, finish: str | None = None, **extr
 
 
 def translator(name: str = "openai") -> OpenAIStreamTranslator:
-    provider = openai_provider if name == "openai" else getattr(compatible, name)
+    provider: Any = get_provider(name)
     return provider.chat_stream_translator(CallContext(name, "m", "http://h", api_key=KEY, stream=True))
 
 

@@ -3,8 +3,9 @@
 * reasoning text in ``reasoning`` (Groq ``reasoning_format: parsed``, OpenRouter, Ollama, Together, vLLM ≥ 0.11)
   instead of ``reasoning_content`` (DeepSeek, xAI, Fireworks, older vLLM) → ``reasoning_content``;
 * ``content`` as a list of typed chunks (Mistral: ``{"type": "text", "text"}`` and
-  ``{"type": "thinking", "thinking": [{"type": "text", "text"}]}``, docs.mistral.ai "Reasoning") → the text
-  as ``content`` and the thinking as ``reasoning_content``.
+  ``{"type": "thinking", "thinking": [{"type": "text", "text"}]}``, docs.mistral.ai "Reasoning"; Databricks:
+  ``{"type": "reasoning", "summary": [{"type": "summary_text", "text"}]}``, docs.databricks.com "Query reasoning
+  models") → the text as ``content`` and the thinking as ``reasoning_content``.
 
 Both accepted whatever the profile says, since the same server changes spelling between versions and a
 server reached as ``openai/`` with ``api_base`` has no profile of its own.
@@ -42,6 +43,8 @@ def convert_content_chunks(message: dict[str, Any]) -> None:
             text.append(part["text"])
         elif kind == "thinking":
             thinking.extend(_texts(part.get("thinking")))
+        elif kind == "reasoning" and isinstance(part.get("summary"), list):
+            thinking.extend(_texts(part["summary"]))
         else:
             others.append(part)
     message["content"] = "".join(text) if text or not thinking else None

@@ -2,7 +2,8 @@
 
 Our answers carry ``reasoning_content`` (and, from Anthropic, ``thinking_blocks``); a caller sends those
 messages back as they came. Each server wants its reasoning back in its own way (``Profile.reasoning_back``)
-or not at all, some refuse an assistant ``refusal``, and Mistral takes only its own shape of tool-call id.
+or not at all, some refuse an assistant ``refusal`` or the ``developer`` role (sent as ``system``), and Mistral
+takes only its own shape of tool-call id.
 Nothing else in a message is touched, the order is kept, and the caller's list and dicts are never mutated.
 """
 
@@ -33,6 +34,8 @@ def convert_messages(messages: list[dict[str, Any]], profile: Profile) -> list[d
                 converted = _assistant_call_ids(converted, message)
         elif role == "tool" and alnum9 and _needs_new_id(message.get("tool_call_id")):
             converted = {**message, "tool_call_id": alnum9_id(message["tool_call_id"])}
+        elif role == "developer" and not profile.developer_role:
+            converted = {**message, "role": "system"}
         else:
             continue
         if converted is not message:
@@ -86,6 +89,12 @@ def _put_reasoning_back(out: dict[str, Any], reasoning: str, profile: Profile) -
         return
     elif how == "reasoning":
         out.setdefault("reasoning", reasoning)  # a caller's own ``reasoning`` wins
+    elif how == "think_tags":
+        content = out.get("content")
+        if content is None or isinstance(content, str):
+            text = content or ""
+            if not text.lstrip().startswith("<think>"):  # not already there as the server wrote it
+                out["content"] = f"<think>{reasoning}</think>\n\n{text}"
     elif how == "thinking_chunks":
         content = out.get("content")
         if isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "thinking" for p in content):

@@ -9,26 +9,28 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from ...errors import APIError
+from ...errors import APIError, BadRequestError
 from ...types import ChatCompletion, EmbeddingResponse, ImagesResponse, ModerationResponse, TranscriptionResponse
 from .._base import OPENAI_PARAMS, BaseProvider, CallContext, HttpRequest
+from .convert_citations import add_url_citations
 from .convert_messages import convert_messages
 from .convert_tools import convert_tools
 from .errors import map_openai_error
 from .parse_response import parse_chat_completion
-from .profile import OPENAI, MaxTokensField, Profile
+from .profile import ALL_TOOL_CHOICES, OPENAI, MaxTokensField, Profile
+from .split_think_tags import split_think_tags
 from .stream import OpenAIStreamTranslator
 from .transcriptions import convert_transcription_form, parse_transcription_response
 
 
-def join_url(api_base: str, path: str) -> str:
-    """``api_base`` + ``path``; a bare host gets ``/v1``, a base already ending in ``path`` is kept."""
+def join_url(api_base: str, path: str, host_path: str = "/v1") -> str:
+    """``api_base`` + ``path``; a bare host gets ``host_path`` (``/v1``), a base already ending in ``path`` is kept."""
     base = api_base.rstrip("/")
     if base.endswith(path):
         return base
     _, _, rest = base.partition("://")
     if "/" not in rest:
-        base += "/v1"
+        base += host_path
     return base + path
 
 
@@ -53,6 +55,36 @@ def _set_max_tokens(body: dict[str, Any], profile: Profile) -> None:
     newer = body.pop("max_completion_tokens", None)
     older = body.pop("max_tokens", None)
     body[profile.max_tokens_field] = newer if newer is not None else older
+
+
+def _check_tool_support(body: dict[str, Any], profile: Profile, ctx: CallContext) -> None:
+    """``tools`` for a server without any, and ``tool_choice`` forms it does not take (its profile says)."""
+    if not profile.tools and ("tools" in body or "tool_choice" in body):
+        ctx.unsupported("tools" if "tools" in body else "tool_choice", f"{ctx.provider} has no tool calling")
+        body.pop("tools", None)
+        body.pop("tool_choice", None)
+        return
+    choice = body.get("tool_choice")
+    if choice is None:
+        return
+    form = choice if isinstance(choice, str) else "named" if isinstance(choice, Mapping) else repr(choice)
+    if isinstance(choice, Mapping) and choice.get("type") not in (None, "function"):
+        form = str(choice.get("type"))
+    if form not in profile.tool_choices:
+        takes = ", ".join(sorted(profile.tool_choices))
+        ctx.unsupported("tool_choice", f"{ctx.provider} takes tool_choice {takes}, not {form!r}")
+        del body["tool_choice"]
+
+
+def _split_reasoning(result: ChatCompletion) -> None:
+    """Inline ``<think>`` reasoning (``Profile.reasoning_field == "think_tags"``) → ``reasoning_content``."""
+    for choice in result.choices:
+        message = choice.message
+        if message.content and message.reasoning_content is None:
+            reasoning, content = split_think_tags(message.content)
+            if reasoning is not None:
+                message.reasoning_content = reasoning
+                message.content = content or None
 
 
 def _as_given(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
@@ -115,6 +147,7 @@ class OpenAIProvider(BaseProvider):
         requires_api_key: bool = True,
         max_tokens_as_max_completion_tokens: bool = True,
         profile: Profile | None = None,
+        host_path: str = "/v1",
     ) -> None:
         self.name = name  # type: ignore[misc]
         self.default_api_base = default_api_base  # type: ignore[misc]
@@ -127,6 +160,8 @@ class OpenAIProvider(BaseProvider):
             field: MaxTokensField = "max_completion_tokens" if max_tokens_as_max_completion_tokens else "max_tokens"
             profile = OPENAI if field == OPENAI.max_tokens_field else replace(OPENAI, max_tokens_field=field)
         self.profile = profile
+        #: What a bare-host ``api_base`` is completed with (``/v1``; Databricks ``/serving-endpoints``).
+        self.host_path = host_path
 
     @property
     def max_tokens_as_max_completion_tokens(self) -> bool:
@@ -136,6 +171,23 @@ class OpenAIProvider(BaseProvider):
     @max_tokens_as_max_completion_tokens.setter
     def max_tokens_as_max_completion_tokens(self, value: bool) -> None:
         self.profile = replace(self.profile, max_tokens_field="max_completion_tokens" if value else "max_tokens")
+
+    def _url(self, ctx: CallContext, path: str) -> str:
+        if not ctx.api_base:  # a server with no public address (self-hosted, per-workspace): the caller names it
+            names = " or ".join(self.api_base_env)
+            raise BadRequestError(
+                f"{self.name} has no default address: pass api_base=..." + (f" or set {names}" if names else ""),
+                provider=self.name,
+                model=ctx.model,
+                param="api_base",
+                code="missing_api_base",
+            )
+        return join_url(ctx.api_base, path, self.host_path)
+
+    def _json_request(self, ctx: CallContext, path: str, body: dict[str, Any]) -> HttpRequest:
+        """:func:`json_request` at this server's address (its ``host_path``; an address is required)."""
+        headers = _headers(ctx, {"content-type": "application/json", "accept": "application/json"})
+        return HttpRequest("POST", self._url(ctx, path), headers, body)
 
     def build_chat_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
         profile = self.profile
@@ -153,6 +205,8 @@ class OpenAIProvider(BaseProvider):
         if not profile.custom_tools and isinstance(choice, Mapping) and choice.get("type") == "custom":
             ctx.unsupported("tool_choice", f"{ctx.provider} has no custom tools to choose")
             del body["tool_choice"]
+        if profile.tools is False or profile.tool_choices is not ALL_TOOL_CHOICES:
+            _check_tool_support(body, profile, ctx)
         _set_max_tokens(body, profile)
         if ctx.stream:
             body["stream"] = True
@@ -160,10 +214,15 @@ class OpenAIProvider(BaseProvider):
             # Such servers send usage unasked in their last chunk; the translator passes it on.
             body.pop("stream_options", None)
         body.update(ctx.extra_body)
-        return json_request(ctx, "/chat/completions", body)
+        return self._json_request(ctx, "/chat/completions", body)
 
     def parse_chat_response(self, body: bytes, ctx: CallContext) -> ChatCompletion:
-        return parse_chat_completion(body, ctx)
+        result = parse_chat_completion(body, ctx)
+        if self.profile.reasoning_field == "think_tags":
+            _split_reasoning(result)
+        if self.profile.citations:
+            add_url_citations(result)
+        return result
 
     def chat_stream_translator(self, ctx: CallContext) -> OpenAIStreamTranslator:
         return OpenAIStreamTranslator(self, ctx)
@@ -173,26 +232,26 @@ class OpenAIProvider(BaseProvider):
 
     # The other endpoints: OpenAI's request and answer shapes are ours, so they pass through.
     def build_embedding_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
-        return json_request(ctx, "/embeddings", _as_given(params, ctx))
+        return self._json_request(ctx, "/embeddings", _as_given(params, ctx))
 
     def parse_embedding_response(self, body: bytes, params: dict[str, Any], ctx: CallContext) -> EmbeddingResponse:
         return EmbeddingResponse.model_validate_json(body)
 
     def build_image_generation_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
-        return json_request(ctx, "/images/generations", _as_given(params, ctx))
+        return self._json_request(ctx, "/images/generations", _as_given(params, ctx))
 
     def parse_image_generation_response(self, body: bytes, params: dict[str, Any], ctx: CallContext) -> ImagesResponse:
         return ImagesResponse.model_validate_json(body)
 
     def build_moderation_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
-        return json_request(ctx, "/moderations", _as_given(params, ctx))
+        return self._json_request(ctx, "/moderations", _as_given(params, ctx))
 
     def parse_moderation_response(self, body: bytes, params: dict[str, Any], ctx: CallContext) -> ModerationResponse:
         return ModerationResponse.model_validate_json(body)
 
     def build_transcription_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
         files, data = convert_transcription_form(params, ctx)
-        url = join_url(ctx.api_base, "/audio/transcriptions")
+        url = self._url(ctx, "/audio/transcriptions")
         return HttpRequest("POST", url, _headers(ctx, {}), files=files, data=data)
 
     def parse_transcription_response(

@@ -11,18 +11,20 @@ and no ``[DONE]`` came (a cut connection), as agreed for every provider.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pydantic_core import from_json
 
 from ...errors import APIError, UpstreamError
-from ...types import ChatCompletionChunk
+from ...types import ChatCompletionChunk, Usage
 from .._base import CallContext
 from .convert_message_fields import convert_content_chunks, move_reasoning
 from .errors import error_from_event
 from .map_finish_reason import normalize_choices
 from .map_service_tier import move_native_service_tier
+from .split_think_tags import ThinkTags
+from .stream_citations import StreamCitations
 from .tool_call_indexes import ToolCallIndexes
 
 if TYPE_CHECKING:
@@ -32,7 +34,7 @@ __all__ = ["OpenAIStreamTranslator"]
 
 
 class OpenAIStreamTranslator:
-    __slots__ = ("_done", "_finished", "_tools", "ctx", "provider")
+    __slots__ = ("_citations", "_done", "_finished", "_think", "_tools", "ctx", "provider")
 
     def __init__(self, provider: OpenAIProvider, ctx: CallContext) -> None:
         self.provider = provider
@@ -40,6 +42,10 @@ class OpenAIStreamTranslator:
         self._done = False
         self._finished = False
         self._tools: dict[int, ToolCallIndexes] = {}
+        #: Only for a server whose answers cite sources (``Profile.citations``): the text so far, per choice.
+        self._citations = StreamCitations() if provider.profile.citations else None
+        #: Only for a server that writes reasoning inline (``reasoning_field="think_tags"``): a splitter per choice.
+        self._think: dict[int, ThinkTags] | None = {} if provider.profile.reasoning_field == "think_tags" else None
 
     def feed(self, event: str, data: str) -> list[ChatCompletionChunk]:
         if data == "[DONE]":
@@ -60,6 +66,8 @@ class OpenAIStreamTranslator:
             if "error" in extra:
                 raise error_from_event(extra["error"], data, self.ctx)
             move_native_service_tier(chunk)
+            if chunk.usage is None and "x_groq" in extra:
+                _move_x_groq_usage(chunk, extra["x_groq"])
         for choice in chunk.choices:
             delta = choice.delta
             if delta.__pydantic_extra__:
@@ -70,9 +78,15 @@ class OpenAIStreamTranslator:
                     indexes = self._tools[choice.index] = ToolCallIndexes()
                 for call in delta.tool_calls:
                     indexes.fix(call)
+            if self._think is not None:
+                _split_delta(self._think, choice)
+            if choice.__pydantic_extra__ and chunk.usage is None:
+                _move_choice_usage(chunk, choice)
             if choice.finish_reason is not None:
                 self._finished = True
                 normalize_choices([choice], self.ctx)
+        if self._citations is not None:
+            self._citations.feed(chunk)
         if not chunk.model:
             chunk.model = self.ctx.model
         return [chunk]
@@ -84,6 +98,8 @@ class OpenAIStreamTranslator:
                 provider=self.ctx.provider,
                 model=self.ctx.model,
             )
+        if self._citations is not None:
+            return self._citations.finish(self.ctx.model)
         return []
 
     def _from_dict(self, data: str) -> ChatCompletionChunk:
@@ -120,3 +136,37 @@ class OpenAIStreamTranslator:
         if isinstance(raw, dict):
             raw = raw.get("error", raw)
         return error_from_event(raw, data, self.ctx)
+
+
+def _move_choice_usage(chunk: ChatCompletionChunk, choice: Any) -> None:
+    """Moonshot puts a stream's usage on its last choice (platform.moonshot.ai/docs/api/chat, streaming):
+    it goes where OpenAI puts it, on the chunk."""
+    usage = choice.__pydantic_extra__.get("usage")
+    if isinstance(usage, dict):
+        del choice.__pydantic_extra__["usage"]
+        chunk.usage = Usage.model_validate(usage)
+
+
+def _split_delta(splitters: dict[int, ThinkTags], choice: Any) -> None:
+    """Inline ``<think>`` reasoning → ``reasoning_content`` on this delta; the rest is flushed at the finish."""
+    splitter = splitters.get(choice.index)
+    if splitter is None:
+        splitter = splitters[choice.index] = ThinkTags()
+    delta = choice.delta
+    reasoning, content = splitter.feed(delta.content) if delta.content else ("", "")
+    if choice.finish_reason is not None:
+        more_reasoning, more_content = splitter.flush()
+        reasoning += more_reasoning
+        content += more_content
+    if delta.content or content:
+        delta.content = content or None
+    if reasoning:
+        delta.reasoning_content = (delta.reasoning_content or "") + reasoning
+
+
+def _move_x_groq_usage(chunk: ChatCompletionChunk, x_groq: Any) -> None:
+    """Groq sends a stream's usage in the last chunk's ``x_groq.usage`` when ``stream_options`` is not set
+    (console.groq.com/docs/api-reference, streamed chat completion chunk): it goes on the chunk, as OpenAI's."""
+    usage = x_groq.get("usage") if isinstance(x_groq, dict) else None
+    if isinstance(usage, dict):
+        chunk.usage = Usage.model_validate(usage)
