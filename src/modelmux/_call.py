@@ -18,7 +18,7 @@ import pydantic
 
 from . import _http
 from ._registry import Resolved, get_provider
-from .errors import APIError, AuthenticationError, BadRequestError, UpstreamError
+from .errors import APIConnectionError, APIError, AuthenticationError, BadRequestError, UpstreamError
 from .providers._base import CallContext, HttpRequest, Operation, Provider
 
 __all__ = ["Call", "aexecute", "asend", "execute", "open_call", "parse", "send"]
@@ -149,6 +149,15 @@ def _error(call: Call, response: httpx.Response) -> APIError:
     return call.scrub(err)
 
 
+def _hint(call: Call, exc: APIError) -> APIError:
+    """A provider's word on a connection that failed (e.g. Ollama: "does not seem to be running at …")."""
+    hint = getattr(call.provider, "connection_error_hint", None)
+    if hint is not None and type(exc) is APIConnectionError:
+        exc.message = f"{exc.message}. {hint(call.ctx)}"
+        exc.args = (exc.message,)
+    return exc
+
+
 def send(call: Call, native: HttpRequest, *, stream: bool = False) -> httpx.Response:
     """Send a native request; an error status raises the provider's mapped error (body read, response closed)."""
     authorize = getattr(call.provider, "authorize_request", None)
@@ -158,7 +167,7 @@ def send(call: Call, native: HttpRequest, *, stream: bool = False) -> httpx.Resp
     try:
         response = _http.send(request, transport=call.transport, stream=stream)
     except APIError as exc:
-        raise call.scrub(exc) from None
+        raise call.scrub(_hint(call, exc)) from None
     if response.status_code >= 400:
         if stream:
             try:
@@ -182,7 +191,7 @@ async def asend(call: Call, native: HttpRequest, *, stream: bool = False) -> htt
     try:
         response = await _http.asend(request, transport=call.transport, stream=stream)
     except APIError as exc:
-        raise call.scrub(exc) from None
+        raise call.scrub(_hint(call, exc)) from None
     if response.status_code >= 400:
         if stream:
             try:

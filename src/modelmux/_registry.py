@@ -28,6 +28,7 @@ PROVIDERS: dict[str, str] = {
     "mock": "modelmux.providers.mock:provider",
     "vertex": "modelmux.providers.vertex:provider",
     "azure": "modelmux.providers.azure:provider",
+    "ollama": "modelmux.providers.ollama:provider",
     # OpenAI-compatible vendors: rows of providers/compatible.py.
     "groq": "modelmux.providers.compatible:groq",
     "mistral": "modelmux.providers.compatible:mistral",
@@ -36,12 +37,18 @@ PROVIDERS: dict[str, str] = {
     "together_ai": "modelmux.providers.compatible:together_ai",
     "fireworks_ai": "modelmux.providers.compatible:fireworks_ai",
     "xai": "modelmux.providers.compatible:xai",
-    "ollama": "modelmux.providers.compatible:ollama",
     "hosted_vllm": "modelmux.providers.compatible:hosted_vllm",
 }
 
 #: Common spellings of provider names.
-ALIASES: dict[str, str] = {"google": "gemini", "google_ai": "gemini", "claude": "anthropic", "together": "together_ai"}
+ALIASES: dict[str, str] = {
+    "google": "gemini",
+    "google_ai": "gemini",
+    "claude": "anthropic",
+    "together": "together_ai",
+    # LiteLLM's name for Ollama's /api/chat, which ``ollama/`` speaks here too.
+    "ollama_chat": "ollama",
+}
 
 
 @dataclass(frozen=True, slots=True)

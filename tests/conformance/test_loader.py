@@ -35,6 +35,7 @@ COPIED_CLASSES = {
     "openai-moderations",
     "openai-audio-transcription",
     "vertex-gemini",
+    "ollama-native-generate",
 }
 ALL_FILES = iter_cassettes(CASSETTES_ROOT)
 CHAT_FILES = iter_cassettes(CASSETTES_ROOT, CHAT_PROVIDER_CLASSES)
@@ -82,7 +83,7 @@ def test_index_lists_exactly_the_copied_files() -> None:
     for row in rows:  # the directory is the provider class column
         assert row[0].strip("`").split("/")[1] == row[6]
     assert {p.parent.name for p in ALL_FILES} == COPIED_CLASSES
-    assert len(ALL_FILES) == 163
+    assert len(ALL_FILES) == 164
 
 
 def test_iter_cassettes_filters_by_class() -> None:
