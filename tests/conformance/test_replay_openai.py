@@ -161,6 +161,8 @@ def compat_call_args(it: Interaction, vendor: str) -> tuple[str, dict[str, Any]]
     model = f"{vendor}/{body.pop('model')}"
     kwargs = {k: v for k, v in body.items() if k != "stream"}
     kwargs["stream"] = bool(body.get("stream"))
+    if vendor == "ollama":  # ollama/ speaks Ollama's own API; a /v1 base reaches its OpenAI route
+        kwargs["api_base"] = "http://localhost:11434/v1"
     return model, kwargs
 
 

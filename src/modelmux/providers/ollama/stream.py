@@ -20,12 +20,21 @@ from ...errors import UpstreamError
 from ...types import ChatCompletionChunk
 from .._base import CallContext, StreamTranslator
 from .._shapes import ChunkFactory
+from ..openai.parse_response import parse_chat_completion
 from .convert_answer import answer_parts, check_done_reason, native_usage
 from .errors import error_from_line
 from .map_done_reason import map_done_reason
 from .openai_route import OPENAI_ROUTE
 
 __all__ = ["OllamaStreamTranslator"]
+
+
+def _whole_completion(raw: Any) -> bool:
+    """A non-streamed OpenAI ``chat.completion`` answering a stream request (its choices have ``message``)."""
+    return isinstance(raw, dict) and (
+        raw.get("object") == "chat.completion"
+        or any(isinstance(c, dict) and "message" in c for c in raw.get("choices") or ())
+    )
 
 
 def _openai_shaped(event: str, data: str, raw: Any) -> bool:
@@ -52,6 +61,8 @@ class OllamaStreamTranslator:
         if self._done:
             return []  # nothing follows the final object
         raw = None if data == "[DONE]" or event else from_json(data)
+        if _whole_completion(raw):
+            return self._completion(data)
         if _openai_shaped(event, data, raw):
             self._openai = OPENAI_ROUTE.chat_stream_translator(self.ctx)
             return self._openai.feed(event, data)
@@ -89,6 +100,28 @@ class OllamaStreamTranslator:
             out.append(self._chunks.delta(last, finish, native if isinstance(native, str) else None))
             if self._include_usage:
                 out.append(self._chunks.usage(native_usage(raw)))
+        return out
+
+    def _completion(self, data: str) -> list[ChatCompletionChunk]:
+        """A whole OpenAI answer, replayed as the chunks a stream of it would have sent."""
+        result = parse_chat_completion(data.encode(), self.ctx)
+        self._done = True
+        self._chunks.model = result.model or self.ctx.model
+        out = []
+        for choice in result.choices[:1]:
+            message = choice.message
+            delta: dict[str, Any] = {"role": "assistant"}
+            if message.content:
+                delta["content"] = message.content
+            if message.reasoning_content:
+                delta["reasoning_content"] = message.reasoning_content
+            if message.tool_calls:
+                delta["tool_calls"] = [{"index": i, **c.model_dump()} for i, c in enumerate(message.tool_calls)]
+            out.append(self._chunks.delta(delta))
+            native = (choice.model_extra or {}).get("native_finish_reason")
+            out.append(self._chunks.delta({}, choice.finish_reason, native))
+        if self._include_usage and result.usage is not None:
+            out.append(self._chunks.usage(result.usage.model_dump(exclude_none=True)))
         return out
 
     def finish(self) -> list[ChatCompletionChunk]:
