@@ -13,9 +13,9 @@ import pytest
 from ollama._client import _parse_host
 
 import modelmux
-from modelmux._registry import get_provider, resolve
+from modelmux._registry import get_provider, model_info, resolve
 from modelmux.providers.ollama import OllamaProvider
-from modelmux.providers.ollama.settings import is_openai_route, native_url, normalize_base
+from modelmux.providers.ollama.settings import display_base, is_openai_route, native_url, normalize_base
 
 HOSTS = [
     "",
@@ -62,6 +62,20 @@ def test_native_urls() -> None:
 def test_v1_route_detection() -> None:
     assert is_openai_route("http://localhost:11434/v1") and is_openai_route("localhost:11434/v1/")
     assert not is_openai_route("http://localhost:11434") and not is_openai_route("http://v1.example.com")
+
+
+def test_shown_base_has_no_credentials() -> None:
+    assert display_base("https://user:pw@gpu.example:8443/ollama?token=x") == "https://gpu.example:8443/ollama"
+    assert display_base("0.0.0.0") == "http://0.0.0.0:11434"
+
+
+def test_catalog_rows_are_prefixed() -> None:
+    info = model_info("ollama", "llama3.1")
+    assert info is not None and info.context_window == 131072 and "tools" in info.capabilities
+    embed = model_info("ollama", "nomic-embed-text")
+    assert embed is not None and embed.mode == "embedding"
+    with pytest.raises(modelmux.BadRequestError):
+        resolve("llama3.1")  # a bare tag never routes to a local server by itself
 
 
 def test_ollama_and_ollama_chat_reach_the_native_provider() -> None:
@@ -139,7 +153,8 @@ def test_nothing_listening_says_ollama_is_not_running(monkeypatch: pytest.Monkey
     monkeypatch.delenv("OLLAMA_API_BASE", raising=False)
     monkeypatch.setenv("OLLAMA_HOST", f"127.0.0.1:{port}")
     with pytest.raises(modelmux.APIConnectionError) as info:
-        modelmux.completion("ollama/llama3.1", [{"role": "user", "content": "hi"}])
+        modelmux.completion("ollama/llama3.1", [{"role": "user", "content": "hi"}], api_key="sk-never-shown-0123456789")
+    assert "sk-never-shown" not in str(info.value) + repr(info.value)
     assert f"Ollama does not seem to be running at http://127.0.0.1:{port}" in str(info.value)
     assert not isinstance(info.value, modelmux.errors.APITimeoutError)
 

@@ -18,7 +18,7 @@ from .embeddings import build_embed_request, parse_embed_response
 from .errors import map_ollama_error
 from .openai_route import OPENAI_ROUTE
 from .parse_response import parse_ollama_response
-from .settings import DEFAULT_API_BASE, is_openai_route, normalize_base
+from .settings import DEFAULT_API_BASE, display_base, is_openai_route, normalize_base
 from .stream import OllamaStreamTranslator
 
 __all__ = ["OllamaProvider"]
@@ -72,7 +72,7 @@ class OllamaProvider(BaseProvider):
     def connection_error_hint(self, ctx: CallContext) -> str:
         """Said when nothing answered at the address (the core appends it to the connection error)."""
         return (
-            f"Ollama does not seem to be running at {normalize_base(ctx.api_base)}: start it (`ollama serve`), "
+            f"Ollama does not seem to be running at {display_base(ctx.api_base)}: start it (`ollama serve`), "
             "or point api_base / OLLAMA_HOST at the server"
         )
 

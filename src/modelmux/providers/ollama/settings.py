@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-__all__ = ["DEFAULT_API_BASE", "DEFAULT_PORT", "is_openai_route", "native_url", "normalize_base"]
+__all__ = ["DEFAULT_API_BASE", "DEFAULT_PORT", "display_base", "is_openai_route", "native_url", "normalize_base"]
 
 DEFAULT_PORT = 11434
 DEFAULT_API_BASE = f"http://localhost:{DEFAULT_PORT}"
@@ -45,3 +45,13 @@ def native_url(api_base: str, path: str) -> str:
         return base
     base = base.removesuffix("/api")
     return f"{base}/api/{path}"
+
+
+def display_base(api_base: str) -> str:
+    """The base as an error may show it: scheme, host, port and path; no credentials, no query."""
+    split = urlsplit(normalize_base(api_base))
+    host = split.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{split.port}" if split.port else ""
+    return f"{split.scheme}://{host}{port}{split.path}"
