@@ -55,6 +55,11 @@ def test_native_options_keep_alive_and_think_pass_through() -> None:
     assert body["keep_alive"] == "5m" and body["think"] is True
 
 
+def test_options_must_be_an_object() -> None:
+    with pytest.raises(BadRequestError):
+        chat_body({}, extra_body={"options": "num_ctx=8192"})
+
+
 def test_native_params_are_declared() -> None:
     assert {"options", "keep_alive", "think", "format", "num_ctx", "top_k", "suffix", "raw"} <= provider.native_params
     assert provider.call_options == frozenset({"ollama_endpoint"})

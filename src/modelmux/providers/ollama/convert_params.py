@@ -106,7 +106,9 @@ def merge_native(body: dict[str, Any], extra: Mapping[str, Any]) -> None:
     (the caller's values win over translated ones), everything else is a top-level field."""
     options: dict[str, Any] = body.setdefault("options", {})
     for key, value in extra.items():
-        if key == "options" and isinstance(value, Mapping):
+        if key == "options":
+            if not isinstance(value, Mapping):
+                raise BadRequestError("options must be an object", provider="ollama", param="options")
             options.update(value)
         elif key in OPTION_NAMES:
             options[key] = value
