@@ -23,7 +23,7 @@ from . import _http
 from ._logsafe import install_log_filter, secrets_scope
 from ._options import LITELLM_ONLY, drop_litellm_only, sort_options
 from ._registry import Resolved, get_provider
-from .errors import APIError, AuthenticationError, BadRequestError, UpstreamError, redact
+from .errors import APIConnectionError, APIError, AuthenticationError, BadRequestError, UpstreamError, redact
 from .providers._base import CallContext, HttpRequest, Operation, Provider
 
 __all__ = ["Call", "aexecute", "asend", "execute", "open_call", "parse", "send"]
@@ -227,6 +227,15 @@ def _error(call: Call, response: httpx.Response) -> APIError:
     return call.scrub(err)
 
 
+def _hint(call: Call, exc: APIError) -> APIError:
+    """A provider's word on a connection that failed (e.g. Ollama: "does not seem to be running at …")."""
+    hint = getattr(call.provider, "connection_error_hint", None)
+    if hint is not None and type(exc) is APIConnectionError:
+        exc.message = f"{exc.message}. {hint(call.ctx)}"
+        exc.args = (exc.message,)
+    return exc
+
+
 def send(call: Call, native: HttpRequest, *, stream: bool = False) -> httpx.Response:
     """Send a native request; an error status raises the provider's mapped error (body read, response closed)."""
     authorize = getattr(call.provider, "authorize_request", None)
@@ -241,7 +250,7 @@ def send(call: Call, native: HttpRequest, *, stream: bool = False) -> httpx.Resp
                 request, transport=call.transport, stream=stream, deadline=deadline, max_bytes=limits.max_response_bytes
             )
     except APIError as exc:
-        raise call.scrub(exc) from None
+        raise call.scrub(_hint(call, exc)) from None
     if response.status_code >= 400:
         raise _error(call, response)
     return response
@@ -265,7 +274,7 @@ async def asend(call: Call, native: HttpRequest, *, stream: bool = False) -> htt
                 request, transport=call.transport, stream=stream, deadline=deadline, max_bytes=limits.max_response_bytes
             )
     except APIError as exc:
-        raise call.scrub(exc) from None
+        raise call.scrub(_hint(call, exc)) from None
     if response.status_code >= 400:
         raise _error(call, response)
     return response

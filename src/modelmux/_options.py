@@ -23,7 +23,7 @@ import difflib
 import logging
 import warnings
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from typing_extensions import TypedDict
@@ -162,6 +162,7 @@ class _CallOptions(TypedDict, total=False):
     azure_ad_token_provider: Any
     azure_credential: Any
     base_model: str | None
+    ollama_endpoint: Literal["chat", "generate"] | None
 
 
 class CompletionOptions(_ChatOptions, _CallOptions, total=False):

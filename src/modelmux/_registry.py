@@ -29,6 +29,7 @@ PROVIDERS: dict[str, str] = {
     "vertex": "modelmux.providers.vertex:provider",
     "azure": "modelmux.providers.azure:provider",
     "cohere": "modelmux.providers.cohere:provider",
+    "ollama": "modelmux.providers.ollama:provider",
     # OpenAI-compatible vendors: rows of providers/compatible.py.
     "mistral": "modelmux.providers.mistral:provider",
     "groq": "modelmux.providers.compatible:groq",
@@ -37,7 +38,6 @@ PROVIDERS: dict[str, str] = {
     "together_ai": "modelmux.providers.compatible:together_ai",
     "fireworks_ai": "modelmux.providers.compatible:fireworks_ai",
     "xai": "modelmux.providers.compatible:xai",
-    "ollama": "modelmux.providers.compatible:ollama",
     "hosted_vllm": "modelmux.providers.compatible:hosted_vllm",
     # The long tail (providers/compatible_rows.py).
     **{
@@ -85,6 +85,8 @@ ALIASES: dict[str, str] = {
     "lmstudio": "lm_studio",
     "custom_openai": "openai_like",
     "openai_compatible": "openai_like",
+    # LiteLLM's name for Ollama's /api/chat, which ``ollama/`` speaks here too.
+    "ollama_chat": "ollama",
 }
 
 

@@ -40,6 +40,7 @@ COPIED_CLASSES = {
     "groq",
     "mistral",
     "ollama-openai-compat",
+    "ollama-native-generate",
 }
 ALL_FILES = iter_cassettes(CASSETTES_ROOT)
 CHAT_FILES = iter_cassettes(CASSETTES_ROOT, CHAT_PROVIDER_CLASSES)
@@ -87,7 +88,7 @@ def test_index_lists_exactly_the_copied_files() -> None:
     for row in rows:  # the directory is the provider class column
         assert row[0].strip("`").split("/")[1] == row[6]
     assert {p.parent.name for p in ALL_FILES} == COPIED_CLASSES
-    assert len(ALL_FILES) == 188 + 19 + 21 + 8  # + groq, mistral, ollama-openai-compat
+    assert len(ALL_FILES) == 188 + 19 + 21 + 8 + 1  # + groq, mistral, ollama-openai-compat, ollama-native-generate
 
 
 def test_iter_cassettes_filters_by_class() -> None:

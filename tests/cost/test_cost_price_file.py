@@ -38,8 +38,8 @@ UNPRICED = {
 }  # fmt: skip
 #: Providers left out whole: self-hosted servers have no list price; Cohere and Mistral prices are not researched yet.
 UNPRICED_PROVIDERS = {
-    "mock", "cohere", "mistral", "ollama", "hosted_vllm", "text-completion-openai", "llamacpp", "tgi", "lm_studio", "llama_cpp",
-    "sglang",
+    "mock", "cohere", "mistral", "ollama", "hosted_vllm", "text-completion-openai", "llamacpp", "tgi", "lm_studio",
+    "llama_cpp", "llamacpp_chat", "sglang",
 }  # fmt: skip
 
 

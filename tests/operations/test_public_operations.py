@@ -125,8 +125,8 @@ def test_api_base_argument_and_environment(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_compatible_vendor_without_a_key() -> None:
     t = Recorder(200, EMBEDDED)
-    modelmux.embedding("ollama/nomic-embed-text", "x", transport=t)
-    assert str(t.requests[0].url) == "http://localhost:11434/v1/embeddings"
+    modelmux.embedding("hosted_vllm/nomic-embed-text", "x", transport=t)  # ollama/ is native now (/api/embed)
+    assert str(t.requests[0].url) == "http://localhost:8000/v1/embeddings"
     assert "authorization" not in t.requests[0].headers
 
 
