@@ -43,9 +43,20 @@ from .mock_prompt import json_object_answer
 from .mock_script import MockScript, Turn, turn_for
 from .mock_shapes import Reply, build_chunks, build_completion
 
-__all__ = ["DEFAULT_REPLY", "MAX_CHOICES", "MockProvider", "MockScript", "provider", "sample_for_schema"]
+__all__ = ["DEFAULT_REPLY", "MAX_CHOICES", "MOCK_MODELS", "MockProvider", "MockScript", "provider", "sample_for_schema"]
 
 DEFAULT_REPLY = "Hello! This is modelmux's offline mock provider: no API key, no network, same OpenAI-format answer."
+#: The mock models worth listing (``modelmux models``; the development gateway serves them) and what they do;
+#: any other ``mock/<name>`` answers chat too, and ``mock/error-<status>`` fails with that status.
+MOCK_MODELS = {
+    "demo": "chat",
+    "echo": "chat",
+    "agent": "chat",
+    "embedding": "embedding",
+    "image": "image_generation",
+    "transcription": "audio_transcription",
+    "moderation": "moderation",
+}
 #: OpenAI's bound on ``n``.
 MAX_CHOICES = 128
 #: The mock's own keyword arguments (``mock_response``/``mock_tool_calls`` also answer offline on any model).

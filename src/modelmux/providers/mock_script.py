@@ -17,8 +17,9 @@ the same turns. A retry of a call that got a scripted error replays that error (
 to script a transient failure, use a :class:`MockScript` object, which counts its own calls instead (one process;
 thread-safe). Past the last turn, the mock answers as it does with no script.
 
-Bounds: at most :data:`MAX_TURNS` turns; a script sent in the gateway's ``x-mock-script`` header at most
-:data:`MAX_HEADER_BYTES`; a delay at most :data:`MAX_DELAY` seconds.
+A script may also be JSON text (``[...]`` or ``{"turns": [...]}``), as the gateway's ``x-mock-script`` header
+sends it. Bounds: at most :data:`MAX_TURNS` turns; JSON text at most :data:`MAX_HEADER_BYTES`; a delay at most
+:data:`MAX_DELAY` seconds.
 """
 
 from __future__ import annotations
@@ -40,12 +41,12 @@ __all__ = [
     "ScriptedCall",
     "Turn",
     "parse_script",
-    "script_from_header",
     "turn_for",
 ]
 
 HEADER = "x-mock-script"
 MAX_TURNS = 256
+#: A script given as JSON text (the gateway's header): at most this many bytes.
 MAX_HEADER_BYTES = 16 * 1024
 MAX_DELAY = 60.0
 
@@ -96,6 +97,8 @@ def _bad(message: str) -> BadRequestError:
 def parse_script(value: Any) -> tuple[Turn, ...]:
     """A script (list of turns, or its JSON text) → turns; a malformed one is a ``BadRequestError`` naming the turn."""
     if isinstance(value, (str, bytes)):
+        if len(value) > MAX_HEADER_BYTES:
+            raise _bad(f"a script in JSON text (the {HEADER} header) is at most {MAX_HEADER_BYTES} bytes")
         try:
             value = json.loads(value)
         except ValueError:
@@ -158,12 +161,3 @@ def turn_for(script: Any, messages: Sequence[Mapping[str, Any]]) -> Turn | None:
     turns = parse_script(script)
     position = sum(1 for m in messages if isinstance(m, Mapping) and m.get("role") == "assistant")
     return turns[position] if position < len(turns) else None
-
-
-def script_from_header(value: str | None) -> tuple[Turn, ...] | None:
-    """The ``x-mock-script`` header's script (JSON), checked and bounded; ``None`` when absent."""
-    if value is None:
-        return None
-    if len(value.encode("latin-1", "replace")) > MAX_HEADER_BYTES:
-        raise _bad(f"the {HEADER} header is over {MAX_HEADER_BYTES} bytes")
-    return parse_script(value)
