@@ -158,9 +158,9 @@ def _model_rows(provider: str | None) -> list[Any]:
     rows = list(catalog().values())
     listed = {(i.provider, i.model) for i in rows}
     rows += [
-        ModelInfo(
-            "mock", name, 128_000, 4096, frozenset({"tools", "json_schema"}) if mode == "chat" else frozenset(), mode
-        )
+        ModelInfo("mock", name, 128_000, 4096, frozenset({"tools", "json_schema"}), mode)
+        if mode == "chat"
+        else ModelInfo("mock", name, mode=mode)
         for name, mode in MOCK_MODELS.items()
         if ("mock", name) not in listed
     ]
