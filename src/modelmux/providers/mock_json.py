@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .mock_regex import example_for_pattern
+
 __all__ = ["MAX_DEPTH", "MAX_NODES", "sample_for_schema", "schema_instance"]
 
 MAX_DEPTH = 8
@@ -68,6 +70,8 @@ class _Sampler:
         if not isinstance(schema, Mapping):
             return None if schema is not True else "mock"
         schema = self._resolve(schema, depth)
+        if depth > 2 * MAX_DEPTH or self.nodes > 2 * MAX_NODES:  # a schema with no small (or finite) instance
+            return _smallest(schema)
         if "const" in schema:
             return schema["const"]
         enum = schema.get("enum")
@@ -210,16 +214,25 @@ class _Sampler:
         n = self.rng.randrange(1000)
         fmt = schema.get("format")
         text = _FORMATS[fmt](n) if isinstance(fmt, str) and fmt in _FORMATS else f"{_WORDS[n % 10]}"
-        pattern = schema.get("pattern")
-        if isinstance(pattern, str):
-            text = _match_pattern(pattern, text, n)
         low = _int(schema, "minLength", 0)
         high = _int(schema, "maxLength", -1)
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str):
+            return self._patterned(pattern, text, low, high)
         if len(text) < low:
             text = (text * (low // max(len(text), 1) + 1))[: max(low, 1)] if text else "x" * low
         if high >= 0 and len(text) > high:
             text = text[:high]
         return text
+
+    def _patterned(self, pattern: str, text: str, low: int, high: int) -> str:
+        if re.search(pattern, text) and low <= len(text) <= (high if high >= 0 else len(text)):
+            return text
+        for _ in range(10):
+            value = example_for_pattern(pattern, self.rng)
+            if value is not None and low <= len(value) <= (high if high >= 0 else len(value)):
+                return value
+        return text  # beyond the generator: the schema's other constraints still hold
 
     def _number(self, schema: Mapping[str, Any], integer: bool) -> int | float:
         def num(key: str) -> float | None:
@@ -246,6 +259,25 @@ class _Sampler:
         return value
 
 
+def _smallest(schema: Mapping[str, Any]) -> Any:
+    """The end of the line, without recursing: valid unless the schema demands more."""
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if "null" in kinds:
+        return None
+    if "object" in kinds or "properties" in schema:
+        return {}
+    if "array" in kinds:
+        return []
+    if "string" in kinds:
+        return ""
+    if "integer" in kinds or "number" in kinds:
+        return 0
+    return None
+
+
 def _int(schema: Mapping[str, Any], key: str, default: int) -> int:
     value = schema.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else default
@@ -258,13 +290,3 @@ def _inside(v: float, low: float | None, high: float | None, ex_low: float | Non
         and (ex_low is None or v > ex_low)
         and (ex_high is None or v < ex_high)
     )
-
-
-def _match_pattern(pattern: str, text: str, n: int) -> str:
-    """The first of a few simple guesses the pattern accepts (JSON Schema patterns are unanchored searches)."""
-    guesses = (text, "mock", "abc", "ABC", "a1", str(n), "123", "A-123", "abc-123", "x@example.com", "")
-    try:
-        compiled = re.compile(pattern)
-    except re.error:
-        return text
-    return next((g for g in guesses if compiled.search(g)), text)
