@@ -1,0 +1,62 @@
+"""``mock_response`` for every operation, and mock errors that carry provider and model."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+import modelmux
+
+AUDIO = ("talk.mp3", b"ID3 fake audio", "audio/mpeg")
+
+
+def test_embedding_mock_response_one_vector_or_one_per_input() -> None:
+    out = modelmux.embedding("mock/embedding", ["a", "b"], mock_response=[0.5, 0.25])
+    assert [d.embedding for d in out.data] == [[0.5, 0.25], [0.5, 0.25]]
+    each = modelmux.embedding("mock/embedding", ["a", "b"], mock_response=[[1.0], [2.0]])
+    assert [d.embedding for d in each.data] == [[1.0], [2.0]]
+    with pytest.raises(modelmux.BadRequestError):
+        modelmux.embedding("mock/embedding", ["a", "b"], mock_response=[[1.0]])
+
+
+def test_image_mock_response_url_base64_or_bytes() -> None:
+    assert modelmux.image_generation("mock/image", "x", mock_response="https://img.example/1.png").data[0].url == (
+        "https://img.example/1.png"
+    )
+    raw = modelmux.image_generation("mock/image", "x", mock_response=b"\x89PNG fake").data[0].b64_json
+    assert base64.b64decode(raw or "") == b"\x89PNG fake"
+
+
+def test_transcription_and_moderation_mock_response() -> None:
+    text = modelmux.transcription("mock/transcription", AUDIO, mock_response="Scripted words.", response_format="text")
+    assert text == "Scripted words."
+    srt = modelmux.transcription("mock/transcription", AUDIO, mock_response="Hi there.", response_format="srt")
+    assert isinstance(srt, str) and "Hi there." in srt
+    verdict = modelmux.moderation("a kind sentence", model="mock/moderation", mock_response=["violence"])
+    assert verdict.results[0].flagged and verdict.results[0].categories["violence"]
+
+
+def test_a_whole_response_dict_is_returned_as_given() -> None:
+    body = {"object": "list", "data": [{"object": "embedding", "index": 0, "embedding": [1.0]}], "model": "m"}
+    body["usage"] = {"prompt_tokens": 1, "total_tokens": 1}
+    assert modelmux.embedding("mock/embedding", "x", mock_response=body).model == "m"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda **kw: modelmux.embedding("mock/error-503", "x", **kw),
+        lambda **kw: modelmux.image_generation("mock/error-503", "x", **kw),
+        lambda **kw: modelmux.moderation("x", model="mock/error-503", **kw),
+        lambda **kw: modelmux.transcription("mock/error-503", AUDIO, **kw),
+        lambda **kw: modelmux.completion("mock/error-503", [{"role": "user", "content": "x"}], **kw),
+    ],
+)
+def test_errors_carry_provider_model_and_status_on_every_operation(call) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(modelmux.ServiceUnavailableError) as info:
+        call()
+    assert (info.value.provider, info.value.model, info.value.status_code) == ("mock", "error-503", 503)
+    with pytest.raises(modelmux.RateLimitError) as given:
+        call(mock_response=modelmux.RateLimitError("slow down"))
+    assert (given.value.provider, given.value.model) == ("mock", "error-503")
