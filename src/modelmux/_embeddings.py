@@ -109,7 +109,13 @@ def _prepare(model: str, input: Any, options: dict[str, Any]) -> _call.Call:
     check_range(params, "dimensions", 1, MAX_EMBEDDING_DIMENSIONS, integer=True)
     _check_size(params["input"], params.get("dimensions"))
     check_text(params, "user")
-    return _call.open_call(resolved, params, options, operation=EMBEDDING)
+    return _call.open_call(
+        resolved,
+        params,
+        options,
+        operation=EMBEDDING,
+        provider_name="mock" if options.get("mock_response") is not None else None,
+    )
 
 
 def embedding(

@@ -107,7 +107,13 @@ def _prepare(model: str, file: Any, options: dict[str, Any]) -> _call.Call:
             raise BadRequestError(
                 "timestamp_granularities needs response_format='verbose_json'", param="timestamp_granularities"
             )
-    return _call.open_call(resolved, params, options, operation=TRANSCRIPTION)
+    return _call.open_call(
+        resolved,
+        params,
+        options,
+        operation=TRANSCRIPTION,
+        provider_name="mock" if options.get("mock_response") is not None else None,
+    )
 
 
 @overload

@@ -60,3 +60,14 @@ def test_errors_carry_provider_model_and_status_on_every_operation(call) -> None
     with pytest.raises(modelmux.RateLimitError) as given:
         call(mock_response=modelmux.RateLimitError("slow down"))
     assert (given.value.provider, given.value.model) == ("mock", "error-503")
+
+
+def test_mock_response_answers_offline_on_any_model_for_every_operation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # no key, no network: the mock answers
+    vector = modelmux.embedding("openai/text-embedding-3-small", "x", mock_response=[0.5]).data[0].embedding
+    assert vector == [0.5]
+    image = modelmux.image_generation("openai/gpt-image-1", "x", mock_response="https://i.example/a.png")
+    assert image.data[0].url == "https://i.example/a.png"
+    text = modelmux.transcription("openai/whisper-1", AUDIO, response_format="text", mock_response="words")
+    assert text == "words"
+    assert modelmux.moderation("x", model="openai/omni-moderation-latest", mock_response="hate").results[0].flagged
