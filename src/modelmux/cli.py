@@ -21,7 +21,7 @@ MOCK_TOKENS_PER_SECOND = 20.0
 _SERVE_HELP = """\
 With no --config this is a development server: the offline mock models ({models}) with authentication off, so it
 only binds a loopback address; no requests-per-minute limit and 256 requests in flight (a test suite may call it
-hard), counted per worker process; unpaced streams. Anything else needs a config file (see the README)."""
+hard), counted per worker process; streams as fast as possible unless --tokens-per-second. Anything else needs a config file (see the README)."""
 
 
 def _version() -> str:
@@ -77,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    serve.add_argument(
+        "--tokens-per-second",
+        type=float,
+        metavar="N",
+        help="development server (no --config): pace the mock models' streams",
+    )
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument(
         "--http",
@@ -194,11 +200,21 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from .asgi.config import DEV_PACE_ENV
     from .asgi.serve import run
 
     if args.workers < 1:
         print("modelmux: error: --workers must be at least 1", file=sys.stderr)
         return 2
+    if args.tokens_per_second is not None:
+        if args.config:
+            raise _UsageError(
+                "--tokens-per-second is for the development server; in a config file, set "
+                "mock_tokens_per_second on the mock models"
+            )
+        if not 0 < args.tokens_per_second <= 1_000_000:
+            raise _UsageError("--tokens-per-second must be a positive number")
+        os.environ[DEV_PACE_ENV] = repr(args.tokens_per_second)  # read by every worker's dev_config()
     return run(
         args.config, host=args.host, port=args.port, workers=args.workers, log_level=args.log_level, parser=args.http
     )

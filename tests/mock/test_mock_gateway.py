@@ -100,3 +100,21 @@ def test_dev_server_is_not_throttled_like_a_production_default() -> None:
     assert set(asyncio.run(many())) == {200}  # more than the old 60 per minute
     paced = dev_config(tokens_per_second=50)
     assert paced.models["mock/demo"].mock_options == {"mock_tokens_per_second": 50}
+
+
+def test_dev_server_pace_from_the_environment_each_worker_reads() -> None:
+    from modelmux.asgi.config import DEV_PACE_ENV, load_config
+
+    config = load_config(None, environ={DEV_PACE_ENV: "40"})
+    assert config.models["mock/echo"].mock_options == {"mock_tokens_per_second": 40.0}
+    assert dev_config(environ={}).models["mock/echo"].mock_options == {}
+    with pytest.raises(ConfigError, match=DEV_PACE_ENV):
+        dev_config(environ={DEV_PACE_ENV: "fast"})
+
+
+def test_serve_pace_flag_is_for_the_dev_server_only(capsys: pytest.CaptureFixture[str]) -> None:
+    from modelmux.cli import main
+
+    assert main(["serve", "--config", "gateway.toml", "--tokens-per-second", "30"]) == 2
+    assert "development server" in capsys.readouterr().err
+    assert main(["serve", "--tokens-per-second", "-1"]) == 2

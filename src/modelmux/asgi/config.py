@@ -51,6 +51,7 @@ from ..providers.mock_options import ROUTE_OPTIONS, mock_route_options
 __all__ = [
     "DEFAULT_LIMITS",
     "DEV_LIMITS",
+    "DEV_PACE_ENV",
     "ClientKey",
     "ConfigError",
     "GatewayConfig",
@@ -159,7 +160,7 @@ def load_config(
     if isinstance(source, GatewayConfig):
         return source
     if source is None:
-        return dev_config()
+        return dev_config(environ=environ)
     if isinstance(source, Mapping):
         return parse_config(source, environ=environ)
     path = Path(source)
@@ -186,13 +187,26 @@ def _parse_toml(text: str, where: str) -> dict[str, Any]:
 DEV_LIMITS = {"rpm": UNLIMITED, "max_concurrent": 256}
 
 
-def dev_config(*, tokens_per_second: float | None = None) -> GatewayConfig:
+#: The development server's stream pace, in tokens per second (``modelmux serve --tokens-per-second``): an
+#: environment variable, so every worker process reads the same value.
+DEV_PACE_ENV = "MODELMUX_MOCK_TOKENS_PER_SECOND"
+
+
+def dev_config(*, tokens_per_second: float | None = None, environ: Mapping[str, str] | None = None) -> GatewayConfig:
     """The configuration with no file — a development server: the offline mock models (``MOCK_MODELS``), no
     keys (so no authentication; ``modelmux serve`` then binds loopback only), :data:`DEV_LIMITS` (no
-    requests-per-minute limit), limits counted per process, no Redis. ``tokens_per_second`` paces the mock's
-    streams (default: as fast as possible)."""
+    requests-per-minute limit), limits counted per process, no Redis. ``tokens_per_second`` (else
+    :data:`DEV_PACE_ENV` in ``environ``, default ``os.environ``) paces the mock's streams; unset, they go as fast
+    as possible."""
     from ..providers.mock import MOCK_MODELS
 
+    if tokens_per_second is None:
+        text = (os.environ if environ is None else environ).get(DEV_PACE_ENV)
+        if text:
+            try:
+                tokens_per_second = float(text)
+            except ValueError:
+                raise ConfigError(f"{DEV_PACE_ENV} must be a number of tokens per second, not {text!r}") from None
     pace = {"mock_tokens_per_second": tokens_per_second} if tokens_per_second else {}
     models = {f"mock/{n}": {"model": f"mock/{n}", **pace} for n in MOCK_MODELS}
     return parse_config({"models": models, "limits": DEV_LIMITS}, environ={})
