@@ -21,7 +21,8 @@ MOCK_TOKENS_PER_SECOND = 20.0
 _SERVE_HELP = """\
 With no --config this is a development server: the offline mock models ({models}) with authentication off, so it
 only binds a loopback address; no requests-per-minute limit and 256 requests in flight (a test suite may call it
-hard), counted per worker process; streams as fast as possible unless --tokens-per-second. Anything else needs a config file (see the README)."""
+hard), counted per worker process; streams as fast as possible unless --tokens-per-second. Anything else needs
+a config file (see the README)."""
 
 
 def _version() -> str:
