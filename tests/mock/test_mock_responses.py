@@ -71,3 +71,10 @@ def test_mock_response_answers_offline_on_any_model_for_every_operation(monkeypa
     text = modelmux.transcription("openai/whisper-1", AUDIO, response_format="text", mock_response="words")
     assert text == "words"
     assert modelmux.moderation("x", model="openai/omni-moderation-latest", mock_response="hate").results[0].flagged
+
+
+@pytest.mark.parametrize("calls", [[{"arguments": {}}], ["f"], {"name": "f"}])
+def test_malformed_mock_tool_calls_are_bad_requests(calls: object) -> None:
+    with pytest.raises(modelmux.BadRequestError) as info:
+        modelmux.completion("mock/x", [{"role": "user", "content": "x"}], mock_tool_calls=calls)  # type: ignore[arg-type]
+    assert info.value.param == "mock_tool_calls"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -74,13 +74,6 @@ def _stamp(err: BaseException, ctx: CallContext) -> BaseException:
     return err
 
 
-def _raise_option(option: Any, ctx: CallContext) -> None:
-    if isinstance(option, BaseException):
-        raise _stamp(option, ctx)
-    if isinstance(option, type) and issubclass(option, BaseException):
-        raise _stamp(option("mock error"), ctx)
-
-
 @dataclass(slots=True)
 class _Plan:
     replies: list[Reply]
@@ -111,8 +104,17 @@ class MockProvider(BaseProvider):
     def _plan(self, params: dict[str, Any], ctx: CallContext) -> _Plan:
         options = ctx.extra_body
         pace = pace_of(options)
-        _raise_option(options.get("mock_response"), ctx)
         raise_if_error(ctx)
+        given = options.get("mock_tool_calls")
+        if given is not None and not (
+            isinstance(given, (list, tuple))
+            and all(isinstance(c, Mapping) and isinstance(c.get("name"), str) for c in given)
+        ):
+            raise BadRequestError(
+                "mock_tool_calls must be a list of {'name': ..., 'arguments': {...}}",
+                provider="mock",
+                param="mock_tool_calls",
+            )
         n = params.get("n") or 1
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_CHOICES:
             raise BadRequestError(f"n must be an integer from 1 to {MAX_CHOICES}", provider="mock", param="n")
@@ -154,7 +156,7 @@ class MockProvider(BaseProvider):
         functions = {
             t["function"].get("name"): t["function"]
             for t in params.get("tools") or ()
-            if isinstance(t, dict) and isinstance(t.get("function"), dict)
+            if isinstance(t, Mapping) and isinstance(t.get("function"), Mapping)
         }
         out = []
         for k, (name, arguments, call_id) in enumerate(calls):
