@@ -142,7 +142,9 @@ def _mock_pace(args: argparse.Namespace) -> dict[str, Any]:
         if args.tokens_per_second is not None or args.mock_delay is not None:
             raise _UsageError("--tokens-per-second and --mock-delay only apply to mock/... models")
         return {}
-    tps = MOCK_TOKENS_PER_SECOND if args.tokens_per_second is None else args.tokens_per_second
+    shown = not (args.json or args.no_stream)  # the default pace is for watching words arrive, not for waiting
+    default = MOCK_TOKENS_PER_SECOND if shown else 0
+    tps = default if args.tokens_per_second is None else args.tokens_per_second
     pace: dict[str, Any] = {"mock_tokens_per_second": tps} if tps else {}
     if args.mock_delay is not None:
         pace["mock_delay"] = args.mock_delay

@@ -20,7 +20,7 @@ def numbers(draw: st.DrawFn) -> dict[str, Any]:
     low = draw(st.none() | st.integers(-50, 50))
     if low is not None:
         schema[draw(st.sampled_from(["minimum", "exclusiveMinimum"]))] = low
-        width = draw(st.integers(2, 40))
+        width = draw(st.integers(12, 40))  # room for a multiple of any multipleOf drawn below
         schema[draw(st.sampled_from(["maximum", "exclusiveMaximum"]))] = low + width
     if draw(st.booleans()):
         schema["multipleOf"] = draw(st.sampled_from([1, 2, 5] if kind == "integer" else [0.5, 0.25, 2]))
