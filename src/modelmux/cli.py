@@ -11,7 +11,10 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .providers._base import ModelInfo
 
 __all__ = ["main"]
 
@@ -155,7 +158,8 @@ class _UsageError(Exception):
     """A wrong combination of arguments: exit status 2, like argparse's own errors."""
 
 
-def _model_rows(provider: str | None) -> list[Any]:
+def _model_rows(provider: str | None) -> list[ModelInfo]:
+    """The catalog and the mock models, optionally of one provider (an unknown one is a usage error)."""
     from ._registry import ALIASES, PROVIDERS, catalog
     from .providers._base import ModelInfo
     from .providers.mock import MOCK_MODELS
