@@ -13,7 +13,6 @@ an instance of its ``parameters`` schema (:func:`mock_json.schema_instance`), va
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -102,6 +101,3 @@ def tool_results_text(messages: Sequence[Mapping[str, Any]]) -> str:
     shown = "; ".join(r if len(r) <= 200 else r[:200] + "…" for r in reversed(results))
     return f"Here is what the tools returned: {shown}" if shown else "Done."
 
-
-def arguments_json(arguments: Any) -> str:
-    return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
