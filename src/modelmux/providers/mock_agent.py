@@ -100,4 +100,3 @@ def tool_results_text(messages: Sequence[Mapping[str, Any]]) -> str:
         results.append(text_of(m.get("content")))
     shown = "; ".join(r if len(r) <= 200 else r[:200] + "…" for r in reversed(results))
     return f"Here is what the tools returned: {shown}" if shown else "Done."
-
