@@ -138,3 +138,28 @@ def test_parse_script_keeps_turns_and_calls() -> None:
     )
     call = out.choices[0].message.tool_calls[0]  # type: ignore[index]
     assert (call.id, call.function.arguments) == ("call_1", '{"x":1}')
+
+
+def test_a_turn_with_text_and_an_error_is_a_stream_that_fails_midway() -> None:
+    msgs = [{"role": "user", "content": "hi"}]
+    script = [{"text": "Partial answer", "error": 500, "message": "broke"}]
+    stream = modelmux.completion("mock/x", msgs, mock_script=script, stream=True)
+    received = []
+    with pytest.raises(modelmux.InternalServerError) as info:
+        for chunk in stream:
+            received.append(chunk.choices[0].delta.content or "")
+    assert "".join(received) == "Partial answer" and info.value.message == "broke"
+    with pytest.raises(modelmux.InternalServerError):  # not streamed: the error, as a real provider would
+        modelmux.completion("mock/x", msgs, mock_script=script)
+
+
+def test_an_error_turn_with_a_delay_waits_then_raises_without_text() -> None:
+    from modelmux.providers._base import CallContext
+    from modelmux.providers.mock import MockProvider
+
+    waits: list[float] = []
+    ctx = CallContext(provider="mock", model="x", api_base="", extra_body={"mock_script": [{"error": 502, "delay": 1}]})
+    stream = MockProvider(sleep=waits.append).stream({"messages": [{"role": "user", "content": "hi"}]}, ctx)
+    with pytest.raises(modelmux.UpstreamError):
+        assert not list(stream)
+    assert waits == [1.0]

@@ -120,15 +120,17 @@ class MockProvider(BaseProvider):
             raise BadRequestError(f"n must be an integer from 1 to {MAX_CHOICES}", provider="mock", param="n")
         script = options.get("mock_script")
         turn = turn_for(script, params["messages"]) if script is not None else None
+        error: BaseException | None = None
+        midway = False  # a scripted error after some text or tool calls: a stream that fails midway
         if turn is not None and turn.error is not None:
             message = turn.message or f"mock scripted error {turn.error}"
-            err = _stamp(error_class_for_status(turn.error)(message, status_code=turn.error), ctx)
-            if not turn.delay:
-                raise err
-            return _Plan([], turn.delay, pace, err)
+            error = _stamp(error_class_for_status(turn.error)(message, status_code=turn.error), ctx)
+            midway = bool(turn.text or turn.tool_calls)
+            if not turn.delay and not midway:
+                raise error
         seed: int = params["seed"] if isinstance(params.get("seed"), int) else 0
-        replies = [self._reply(params, ctx, turn, seed + i, i) for i in range(n)]
-        return _Plan(replies, turn.delay if turn is not None else 0.0, pace)
+        replies = [self._reply(params, ctx, turn, seed + i, i) for i in range(n)] if error is None or midway else []
+        return _Plan(replies, turn.delay if turn is not None else 0.0, pace, error)
 
     def _reply(self, params: dict[str, Any], ctx: CallContext, turn: Turn | None, seed: int, index: int) -> Reply:
         options = ctx.extra_body
@@ -210,10 +212,13 @@ class MockProvider(BaseProvider):
         return self._result(params, ctx, plan)
 
     def _chunks(self, params: dict[str, Any], ctx: CallContext, plan: _Plan) -> list[ChatCompletionChunk]:
+        """The stream's chunks; with a scripted error, those before the finish (the error is raised after them:
+        a stream that fails midway)."""
+        usage = self._usage(params, plan.replies) if ctx.include_usage and plan.error is None else None
+        chunks = build_chunks(f"chatcmpl-mock-{time.time_ns()}", ctx.model, plan.replies, usage)
         if plan.error is not None:
-            raise plan.error
-        usage = self._usage(params, plan.replies) if ctx.include_usage else None
-        return build_chunks(f"chatcmpl-mock-{time.time_ns()}", ctx.model, plan.replies, usage)
+            chunks = [c for c in chunks if c.choices and c.choices[0].finish_reason is None]
+        return chunks
 
     def stream(self, params: dict[str, Any], ctx: CallContext) -> Iterator[ChatCompletionChunk]:
         plan = self._plan(params, ctx)  # a bad request or an error model raises here, before any chunk
@@ -226,6 +231,8 @@ class MockProvider(BaseProvider):
                 if wait:
                     self.sleep(wait)
                 yield chunk
+            if plan.error is not None:
+                raise plan.error
 
         return paced()
 
@@ -240,6 +247,8 @@ class MockProvider(BaseProvider):
                 if wait:
                     await self.asleep(wait)
                 yield chunk
+            if plan.error is not None:
+                raise plan.error
 
         return paced()
 

@@ -7,6 +7,7 @@ A script is a list of turns; each turn is one of (as Python values or JSON)::
                                                        #   omitted, they are built from the tool's schema
     {"tool_call": {"name": "get_weather"}}             # one call
     {"error": 429, "message": "slow down"}             # raises the error class for that status
+    {"text": "Partial answ", "error": 500}             # a stream that fails midway: the text, then the error
     {"text": "Done", "delay": 1.5}                     # "delay": seconds to wait first, on any turn
     {"delay": 0.5}                                     # wait, then the mock's default answer
 
