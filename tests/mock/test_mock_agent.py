@@ -177,3 +177,15 @@ def test_after_tool_results_json_mode_still_holds() -> None:
     ]
     reply = modelmux.completion("mock/x", messages, tools=TOOLS, response_format=fmt)
     assert isinstance(json.loads(reply.choices[0].message.content or "")["t"], float)
+
+
+def test_max_tokens_cuts_the_mocks_own_text_with_finish_reason_length() -> None:
+    msgs = [{"role": "user", "content": "one two three four five six seven eight"}]
+    cut = modelmux.completion("mock/echo", msgs, max_tokens=4).choices[0]  # ~4 characters a token
+    assert cut.finish_reason == "length" and cut.message.content == "one two three "
+    whole = modelmux.completion("mock/echo", msgs, max_tokens=100).choices[0]
+    assert whole.finish_reason == "stop" and whole.message.content == msgs[0]["content"]
+    chunks = list(modelmux.completion("mock/echo", msgs, max_completion_tokens=2, stream=True))
+    assert modelmux.stream_chunk_builder(chunks).choices[0].finish_reason == "length"
+    given = modelmux.completion("mock/echo", msgs, max_tokens=1, mock_response="not cut, as given")
+    assert given.choices[0].message.content == "not cut, as given"

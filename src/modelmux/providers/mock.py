@@ -8,7 +8,8 @@
 * ``mock_response=`` answers with that text, or raises it when it is an exception (instance or class);
   ``mock_tool_calls=[{"name": ..., "arguments": {...}}]`` answers with tool calls.
 * ``response_format`` ``json_schema`` answers with a valid instance of the schema, varied by ``seed``;
-  ``json_object`` with what the prompt asks for (:mod:`.mock_prompt`). ``n`` gives ``n`` choices.
+  ``json_object`` with what the prompt asks for (:mod:`.mock_prompt`). ``n`` gives ``n`` choices. The mock's own
+  text is cut at ``max_tokens`` / ``max_completion_tokens`` (finish reason ``length``); JSON and given text never.
 * ``mock/error-<status>`` raises the error class for that HTTP status, with provider and model set.
 * Streams go word by word, paced by ``mock_delay=`` / ``mock_tokens_per_second=`` (:mod:`.mock_pace`).
 
@@ -41,7 +42,7 @@ from .mock_operations import mock_embedding, mock_images, mock_moderation, mock_
 from .mock_pace import Pace, pace_of
 from .mock_prompt import json_object_answer
 from .mock_script import MockScript, Turn, turn_for
-from .mock_shapes import Reply, build_chunks, build_completion
+from .mock_shapes import Reply, build_chunks, build_completion, truncate_words
 
 __all__ = ["DEFAULT_REPLY", "MAX_CHOICES", "MOCK_MODELS", "MockProvider", "MockScript", "provider", "sample_for_schema"]
 
@@ -149,7 +150,12 @@ class MockProvider(BaseProvider):
         if wants_tool(params):
             fn = choose_tool(params)
             return Reply(None, self._tool_calls(params, [(str(fn.get("name")), None, None)], prefix, seed))
-        return Reply(self._text(params, ctx, seed))
+        text = self._text(params, ctx, seed)
+        limit = params.get("max_completion_tokens") or params.get("max_tokens")
+        if isinstance(limit, int) and not params.get("response_format"):  # JSON is never cut: it would not parse
+            text, cut = truncate_words(text, limit)
+            return Reply(text, truncated=cut)
+        return Reply(text)
 
     @staticmethod
     def _tool_calls(

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..types import ChatCompletion, ChatCompletionChunk
 
-__all__ = ["Reply", "build_chunks", "build_completion"]
+__all__ = ["Reply", "build_chunks", "build_completion", "truncate_words"]
 
 _WORDS = re.compile(r"\s*\S+\s*")
 #: Characters of tool-call arguments per streamed delta (OpenAI sends a few tokens at a time).
@@ -26,10 +26,23 @@ class Reply:
 
     text: str | None = None
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    truncated: bool = False  # cut at max_tokens
 
     @property
     def finish_reason(self) -> str:
-        return "tool_calls" if self.tool_calls else "stop"
+        return "length" if self.truncated else "tool_calls" if self.tool_calls else "stop"
+
+
+def truncate_words(text: str, max_tokens: int) -> tuple[str, bool]:
+    """``text`` cut to the words that fit in ``max_tokens`` (about 4 characters a token), and whether it was cut."""
+    kept: list[str] = []
+    used = 0
+    for word in _WORDS.findall(text):
+        used += max(1, (len(word) + 3) // 4)
+        if used > max_tokens:
+            return "".join(kept), True
+        kept.append(word)
+    return text, False
 
 
 def build_completion(id: str, model: str, replies: list[Reply], usage: dict[str, Any]) -> ChatCompletion:
