@@ -36,8 +36,10 @@ if TYPE_CHECKING:
     from ._images import aimage_generation, image_generation
     from ._moderations import amoderation, moderation
     from ._registry import model_list
+    from ._rerank import arerank, rerank
     from ._streaming import AsyncChatStream, ChatStream, stream_chunk_builder
     from ._transcriptions import atranscription, transcription
+    from .cost import Prices, completion_cost, cost_per_token, default_prices, load_prices, set_default_prices
     from .tokens import token_counter
     from .types import (
         ChatCompletion,
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
         ModerationResponse,
         TranscriptionResponse,
     )
+    from .types_rerank import RerankResponse
 
 # The rest loads on first use (PEP 562), so ``import modelmux`` costs little more than its errors:
 # pydantic model building, httpx and tiktoken are paid by the first call that needs them.
@@ -61,12 +64,20 @@ _LAZY = {
     "amoderation": "._moderations",
     "moderation": "._moderations",
     "model_list": "._registry",
+    "arerank": "._rerank",
+    "rerank": "._rerank",
     "AsyncChatStream": "._streaming",
     "ChatStream": "._streaming",
     "stream_chunk_builder": "._streaming",
     "atranscription": "._transcriptions",
     "transcription": "._transcriptions",
     "token_counter": ".tokens",
+    "Prices": ".cost",
+    "completion_cost": ".cost",
+    "cost_per_token": ".cost",
+    "default_prices": ".cost",
+    "load_prices": ".cost",
+    "set_default_prices": ".cost",
     "ChatCompletion": ".types",
     "ChatCompletionChunk": ".types",
     "EmbeddingResponse": ".types",
@@ -74,6 +85,7 @@ _LAZY = {
     "ModelList": ".types",
     "ModerationResponse": ".types",
     "TranscriptionResponse": ".types",
+    "RerankResponse": ".types_rerank",
 }
 
 
@@ -118,7 +130,9 @@ __all__ = [
     "ModerationResponse",
     "NotFoundError",
     "PermissionDeniedError",
+    "Prices",
     "RateLimitError",
+    "RerankResponse",
     "ServiceUnavailableError",
     "TranscriptionResponse",
     "UnsupportedParamsError",
@@ -127,12 +141,19 @@ __all__ = [
     "aembedding",
     "aimage_generation",
     "amoderation",
+    "arerank",
     "atranscription",
     "completion",
+    "completion_cost",
+    "cost_per_token",
+    "default_prices",
     "embedding",
     "image_generation",
+    "load_prices",
     "model_list",
     "moderation",
+    "rerank",
+    "set_default_prices",
     "stream_chunk_builder",
     "token_counter",
     "transcription",

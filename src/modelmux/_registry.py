@@ -28,6 +28,7 @@ PROVIDERS: dict[str, str] = {
     "mock": "modelmux.providers.mock:provider",
     "vertex": "modelmux.providers.vertex:provider",
     "azure": "modelmux.providers.azure:provider",
+    "cohere": "modelmux.providers.cohere:provider",
     # OpenAI-compatible vendors: rows of providers/compatible.py.
     "groq": "modelmux.providers.compatible:groq",
     "mistral": "modelmux.providers.compatible:mistral",
@@ -41,7 +42,13 @@ PROVIDERS: dict[str, str] = {
 }
 
 #: Common spellings of provider names.
-ALIASES: dict[str, str] = {"google": "gemini", "google_ai": "gemini", "claude": "anthropic", "together": "together_ai"}
+ALIASES: dict[str, str] = {
+    "google": "gemini",
+    "google_ai": "gemini",
+    "claude": "anthropic",
+    "together": "together_ai",
+    "cohere_chat": "cohere",
+}
 
 
 @dataclass(frozen=True, slots=True)

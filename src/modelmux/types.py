@@ -162,6 +162,14 @@ class ChatCompletion(_Model):
     usage: Usage | None = None
     system_fingerprint: str | None = None
 
+    @property
+    def response_cost(self) -> float | None:
+        """USD cost at the default prices (:func:`modelmux.completion_cost`), ``None`` when unknown; computed on
+        access, never part of the JSON."""
+        from .cost import completion_cost
+
+        return completion_cost(self)
+
 
 class ChoiceDeltaToolCallFunction(_Model):
     name: str | None = None
@@ -224,6 +232,14 @@ class EmbeddingResponse(_Model):
     model: str
     #: Some OpenAI-compatible servers omit it or send ``null``: zeros then.
     usage: Annotated[EmbeddingUsage, _none_to({})] = Field(default_factory=EmbeddingUsage)
+
+    @property
+    def response_cost(self) -> float | None:
+        """USD cost at the default prices (:func:`modelmux.completion_cost`), ``None`` when unknown; computed on
+        access, never part of the JSON."""
+        from .cost import completion_cost
+
+        return completion_cost(self)
 
 
 class Image(_Model):

@@ -148,8 +148,15 @@ def test_the_readme_example_is_a_valid_config(tmp_path: Path) -> None:
     text = re.search(r"```toml\n(.*?)```", gateway, re.S)
     assert text is not None
     example = text.group(1).replace("<the 64 hex digits of sha256(key)>", hashlib.sha256(b"ci").hexdigest())
-    env = {"OPENAI_API_KEY": "sk-o", "ANTHROPIC_API_KEY": "sk-a", "ALICE_KEY": "alice"}
+    env = {
+        "OPENAI_API_KEY": "sk-o",
+        "ANTHROPIC_API_KEY": "sk-a",
+        "ALICE_KEY": "alice",
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "aws-secret-example",
+    }
     (tmp_path / "gateway.toml").write_text(example)
     config = load_config(tmp_path / "gateway.toml", environ=env)
-    assert set(config.models) == {"gpt-4o", "claude", "embed"}
+    assert set(config.models) == {"gpt-4o", "claude", "embed", "claude-bedrock"}
+    assert config.models["claude-bedrock"].options["aws_region_name"] == "us-east-1"
     assert config.limits == Limits()

@@ -30,6 +30,7 @@ from .replay import ChunkedByteStream, ReplayError, ReplayServer, ReplayTranspor
 COPIED_CLASSES = {
     *CHAT_PROVIDER_CLASSES,
     "bedrock-converse",
+    "cohere-v2",
     "openai-embeddings",
     "openai-images",
     "openai-moderations",
@@ -82,7 +83,7 @@ def test_index_lists_exactly_the_copied_files() -> None:
     for row in rows:  # the directory is the provider class column
         assert row[0].strip("`").split("/")[1] == row[6]
     assert {p.parent.name for p in ALL_FILES} == COPIED_CLASSES
-    assert len(ALL_FILES) == 163
+    assert len(ALL_FILES) == 188
 
 
 def test_iter_cassettes_filters_by_class() -> None:

@@ -47,6 +47,8 @@ from typing import Any, cast
 
 from ..errors import ModelmuxError
 from ..providers.mock_options import ROUTE_OPTIONS, mock_route_options
+from .route_options import OPTION_TABLES as _OPTION_TABLES
+from .route_options import route_options
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -115,6 +117,8 @@ class ModelRoute:
     drop_params: bool = False
     owned_by: str = ""
     transport: Any = field(default=None, repr=False, compare=False)  # an httpx.AsyncBaseTransport, tests and embedding
+    #: Provider options (``call_options``: region, project, credentials…); may hold secrets.
+    options: Mapping[str, Any] = field(default_factory=dict, repr=False)
     #: A mock model's own options (``mock_script``, ``mock_delay``…; see ``providers.mock_options``).
     mock_options: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
@@ -299,7 +303,7 @@ def _strings(t: Mapping[str, Any], name: str, where: str) -> list[str]:
 def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: list[str]) -> ModelRoute:
     where = f"[models.{name!r}]"
     known = {"model", "api_base", "api_key_env", "timeout", "drop_params", "owned_by", "transport"}
-    _only(t, known | ROUTE_OPTIONS, where)
+    _only(t, known | _OPTION_TABLES | ROUTE_OPTIONS, where)
     if not name or name != name.strip():
         raise ConfigError(f"{where}: a model name must be non-empty, without surrounding spaces")
     model = _opt_str(t, "model", where)
@@ -348,6 +352,7 @@ def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: lis
         owned_by=_opt_str(t, "owned_by", where) or provider_name,
         transport=t.get("transport"),
         mock_options=mock_options,
+        options=route_options(t, provider, env, secrets, where),
     )
 
 

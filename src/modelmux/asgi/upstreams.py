@@ -23,7 +23,7 @@ class Upstreams:
         self.created = int(time.time())
         self._options: dict[str, dict[str, Any]] = {}
         for name, route in config.models.items():
-            options: dict[str, Any] = {}
+            options: dict[str, Any] = dict(route.options)
             if route.api_key:
                 options["api_key"] = route.api_key
             if route.api_base:

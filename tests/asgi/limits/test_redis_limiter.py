@@ -187,7 +187,7 @@ def test_an_unreachable_store_raises_limiter_error_and_release_only_logs(
 def test_a_clear_error_without_the_redis_package(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "redis", None)
     monkeypatch.setitem(sys.modules, "redis.asyncio", None)
-    with pytest.raises(ImportError, match=r"modelmux\[redis\]"):
+    with pytest.raises(ImportError, match=r"'redis' extra\): pip install redis"):
         RedisLimiter("redis://127.0.0.1:1")
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import httpx
@@ -14,6 +12,7 @@ import pytest
 from fake_azure import KEY, SAFE, TOKEN, FakeAzure
 
 import modelmux
+from lock_helpers import held_elsewhere
 from modelmux.errors import AuthenticationError, BadRequestError
 from modelmux.providers.azure import provider as azure_singleton
 from modelmux.providers.azure.auth import COGNITIVE_SERVICES_SCOPE, AzureAuth
@@ -214,25 +213,6 @@ def test_a_kept_token_is_served_while_a_fetch_holds_the_lock(azure: FakeAzure) -
         assert asyncio.run(go()).choices[0].message.content == "Hello from Azure."
         assert time.monotonic() - started < 1.5
     assert len(credential.calls) == 1
-
-
-@contextlib.contextmanager
-def held_elsewhere(lock: Any, seconds: float = 3.0) -> Iterator[float]:
-    """``lock`` held by another thread for ``seconds``; yields the time it was taken."""
-    taken = threading.Event()
-
-    def hold() -> None:
-        with lock:
-            taken.set()
-            time.sleep(seconds)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    taken.wait()
-    try:
-        yield time.monotonic()
-    finally:
-        thread.join()
 
 
 def test_entra_options_win_over_a_key_from_the_environment(azure: FakeAzure, monkeypatch: pytest.MonkeyPatch) -> None:

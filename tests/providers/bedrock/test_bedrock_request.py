@@ -367,3 +367,13 @@ def test_request_urls(model: str, path: str) -> None:
     assert (
         streamed.url.endswith("/converse-stream") and streamed.headers["accept"] == "application/vnd.amazon.eventstream"
     )
+
+
+def test_a_part_type_that_is_not_a_string_is_a_bad_request() -> None:
+    import pytest
+
+    from modelmux.errors import BadRequestError
+    from modelmux.providers.bedrock.convert_content import convert_parts
+
+    with pytest.raises(BadRequestError, match="not accepted here"):
+        convert_parts([{"type": ["x"]}], "messages[0]", allow=frozenset({"text"}))

@@ -4,12 +4,10 @@ caching and refresh, refresh off the event loop, the credentials' project, and s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime
 import json
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ import httpx
 import pytest
 
 import modelmux
+from lock_helpers import held_elsewhere
 from modelmux.errors import AuthenticationError, BadRequestError
 from modelmux.providers._base import CallContext, HttpRequest
 from modelmux.providers.vertex import VertexProvider
@@ -385,22 +384,3 @@ def test_a_warm_token_is_served_while_a_refresh_holds_the_lock() -> None:
         result = asyncio.run(go())
         assert time.monotonic() - started < 1.5
     assert result.choices[0].message.content == "hello" and len(creds.refreshes) == 1
-
-
-@contextlib.contextmanager
-def held_elsewhere(lock: Any, seconds: float = 3.0) -> Iterator[float]:
-    """``lock`` held by another thread for ``seconds``; yields the time it was taken."""
-    taken = threading.Event()
-
-    def hold() -> None:
-        with lock:
-            taken.set()
-            time.sleep(seconds)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    taken.wait()
-    try:
-        yield time.monotonic()
-    finally:
-        thread.join()

@@ -145,7 +145,9 @@ class RedisLimiter:
             import redis
             import redis.asyncio
         except ImportError as exc:
-            raise ImportError("RedisLimiter needs the redis package: pip install 'modelmux[redis]'") from exc
+            raise ImportError(
+                "RedisLimiter needs the redis package (the modelmux 'redis' extra): pip install redis"
+            ) from exc
         if window_seconds <= 0 or lease_seconds <= 0:
             raise ValueError("window_seconds and lease_seconds must be > 0")
         self._owns_client = isinstance(url, str)

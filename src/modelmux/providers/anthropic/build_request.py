@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._base import CallContext
+from .._stop_sequences import nonblank_stop_sequences
 from .convert_messages import convert_messages
 from .convert_reasoning import ThinkingPlan, convert_reasoning_effort, fit_max_tokens
 from .convert_response_format import convert_response_format, json_tool_choice
@@ -71,7 +72,7 @@ def build_chat_body(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
     n = params.get("n")
     if n is not None and n != 1:
         ctx.unsupported("n", "Anthropic returns a single choice per request; only n=1 is possible")
-    stop = _stop_sequences(params.get("stop"), ctx)
+    stop = nonblank_stop_sequences(params.get("stop"), ctx, bad_request, "Anthropic")
     if stop:
         body["stop_sequences"] = stop
     user = params.get("safety_identifier") or params.get("user")
@@ -105,7 +106,7 @@ def build_chat_body(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
         body["thinking"] = thinking.thinking
         if thinking.effort is not None:
             output_config["effort"] = thinking.effort
-        max_tokens = fit_max_tokens(max_tokens, thinking, ctx)
+        max_tokens = fit_max_tokens(max_tokens, thinking.budget, ctx)
     body["max_tokens"] = max_tokens
     if output_config:
         body["output_config"] = output_config
@@ -129,18 +130,6 @@ def _max_tokens(params: dict[str, Any], ctx: CallContext) -> int:
     if ctx.info is not None and ctx.info.max_output_tokens:
         return ctx.info.max_output_tokens
     return DEFAULT_MAX_TOKENS
-
-
-def _stop_sequences(stop: Any, ctx: CallContext) -> list[str]:
-    if stop is None:
-        return []
-    sequences = [stop] if isinstance(stop, str) else stop
-    if not isinstance(sequences, list) or not all(isinstance(s, str) for s in sequences):
-        raise bad_request("stop must be a string or a list of strings", "stop")
-    kept = [s for s in sequences if s.strip()]
-    if len(kept) != len(sequences):
-        ctx.unsupported("stop", "Anthropic rejects empty or whitespace-only stop sequences")
-    return kept
 
 
 def _sampling(

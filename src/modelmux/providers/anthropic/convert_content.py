@@ -21,6 +21,7 @@ import binascii
 from collections.abc import Mapping
 from typing import Any
 
+from .._data_urls import file_part_data, split_data_url
 from .errors import bad_request
 
 __all__ = ["convert_parts", "text_block"]
@@ -98,7 +99,7 @@ def _image_block(url: str, here: str) -> dict[str, Any]:
     if url.startswith(("http://", "https://")):
         return {"type": "image", "source": {"type": "url", "url": url}}
     if url.startswith("data:"):
-        media_type, data = _split_data_url(url, here)
+        media_type, data = split_data_url(url, here, bad_request)
         if media_type == "application/pdf":  # some clients send PDFs as image_url
             return {"type": "document", "source": {"type": "base64", "media_type": media_type, "data": data}}
         if media_type not in _IMAGE_TYPES:
@@ -111,20 +112,8 @@ def _image_block(url: str, here: str) -> dict[str, Any]:
     raise bad_request(f"{here}: image URL must be http(s) or a base64 data: URL", "messages")
 
 
-def _file_block(file: Any, here: str) -> dict[str, Any]:
-    if not isinstance(file, Mapping):
-        raise bad_request(f"{here}.file must be an object", "messages")
-    data_url = file.get("file_data")
-    if not isinstance(data_url, str) or not data_url:
-        if file.get("file_id"):
-            raise bad_request(
-                f"{here}: file_id refers to OpenAI's Files API; pass the content as file_data instead",
-                "messages",
-            )
-        raise bad_request(f"{here}.file.file_data is required", "messages")
-    if not data_url.startswith("data:"):  # OpenAI also accepts bare base64: assume a PDF
-        data_url = "data:application/pdf;base64," + data_url
-    media_type, data = _split_data_url(data_url, here)
+def _file_block(part_file: Any, here: str) -> dict[str, Any]:
+    file, media_type, data = file_part_data(part_file, here, bad_request)
     block = _document(media_type, data, here)
     if isinstance(file.get("filename"), str) and file["filename"]:
         block["title"] = file["filename"]
@@ -141,12 +130,3 @@ def _document(media_type: str, data: str, here: str) -> dict[str, Any]:
             raise bad_request(f"{here}: file_data is not valid base64", "messages") from None
         return {"type": "document", "source": {"type": "text", "media_type": media_type, "data": text}}
     raise bad_request(f"{here}: file media type {media_type!r} is not supported (PDF or plain text)", "messages")
-
-
-def _split_data_url(url: str, here: str) -> tuple[str, str]:
-    """``data:<media type>;base64,<data>`` → (media type, base64 data)."""
-    header, sep, data = url[5:].partition(",")
-    params = header.split(";")
-    if not sep or "base64" not in params[1:] or not data:
-        raise bad_request(f"{here}: data URLs must be base64-encoded (data:<type>;base64,...)", "messages")
-    return params[0].strip().lower() or "application/octet-stream", data

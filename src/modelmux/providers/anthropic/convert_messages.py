@@ -23,10 +23,10 @@ Rules (https://platform.claude.com/docs/en/api/messages):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from .._chat_turns import assemble_turns, refusals_as_text, tool_call_input, walk_messages
 from .convert_content import convert_parts, text_block
 from .errors import bad_request
 from .native_blocks import CONTENT_BLOCKS, native_turn
@@ -40,16 +40,9 @@ _ASSISTANT_PARTS = frozenset({"text", "refusal"})
 
 def convert_messages(messages: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Returns ``(system blocks, messages)`` in Anthropic's shape."""
-    if not isinstance(messages, list) or not messages:
-        raise bad_request("messages must be a non-empty list", "messages")
     system: list[dict[str, Any]] = []
-    turns: list[dict[str, Any]] = []
-    merged: list[int] = []  # indexes of turns made of several messages
-    for i, message in enumerate(messages):
-        where = f"messages[{i}]"
-        if not isinstance(message, Mapping):
-            raise bad_request(f"{where} must be an object", "messages")
-        role = message.get("role")
+    native: list[tuple[str, list[dict[str, Any]]]] = []
+    for where, role, message in walk_messages(messages, bad_request):
         if role in ("system", "developer"):
             blocks = convert_parts(message.get("content"), where, allow=_SYSTEM_PARTS)
             system.extend(_with_message_cache_control(blocks, message))
@@ -58,25 +51,10 @@ def convert_messages(messages: Any) -> tuple[list[dict[str, Any]], list[dict[str
             native_role, blocks = "user", convert_parts(message.get("content"), where)
         elif role == "assistant":
             native_role, blocks = "assistant", _assistant_blocks(message, where)
-        elif role == "tool":
-            native_role, blocks = "user", [_tool_result(message, where)]
-        elif role == "function":
-            raise bad_request(
-                f"{where}: legacy 'function' messages are not supported; use tools and 'tool' messages",
-                "messages",
-            )
         else:
-            raise bad_request(
-                f"{where}: unknown role {role!r} (expected system, developer, user, assistant or tool)",
-                "messages",
-            )
-        _append(turns, merged, native_role, _with_message_cache_control(blocks, message))
-    for index in merged:
-        _order_merged(turns[index])
-    _strip_prefill(turns)
-    if not turns:
-        raise bad_request("at least one user or assistant message with content is required", "messages")
-    return system, turns
+            native_role, blocks = "user", [_tool_result(message, where)]
+        native.append((native_role, _with_message_cache_control(blocks, message)))
+    return system, assemble_turns(native, bad_request, leads=_leads, is_text=_is_text)
 
 
 def _with_message_cache_control(blocks: list[dict[str, Any]], message: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -86,25 +64,16 @@ def _with_message_cache_control(blocks: list[dict[str, Any]], message: Mapping[s
     return blocks
 
 
-def _append(turns: list[dict[str, Any]], merged: list[int], role: str, blocks: list[dict[str, Any]]) -> None:
-    if not blocks:
-        return
-    if turns and turns[-1]["role"] == role:
-        turns[-1]["content"].extend(blocks)
-        if not merged or merged[-1] != len(turns) - 1:
-            merged.append(len(turns) - 1)
-    else:
-        turns.append({"role": role, "content": blocks})
-
-
-# The blocks that must open a merged turn of each role (a stable partition keeps the rest in order).
+# The blocks that must open a merged turn of each role.
 _FIRST = {"user": frozenset({"tool_result"}), "assistant": frozenset({"thinking", "redacted_thinking"})}
 
 
-def _order_merged(turn: dict[str, Any]) -> None:
-    first = _FIRST[turn["role"]]
-    content = turn["content"]
-    turn["content"] = [b for b in content if b["type"] in first] + [b for b in content if b["type"] not in first]
+def _leads(role: str, block: dict[str, Any]) -> bool:
+    return block["type"] in _FIRST[role]
+
+
+def _is_text(block: dict[str, Any]) -> bool:
+    return bool(block["type"] == "text")
 
 
 def _assistant_blocks(message: Mapping[str, Any], where: str) -> list[dict[str, Any]]:
@@ -116,13 +85,7 @@ def _assistant_blocks(message: Mapping[str, Any], where: str) -> list[dict[str, 
     if message.get(CONTENT_BLOCKS) is not None:
         return native_turn(message[CONTENT_BLOCKS], content, tool_uses, where)
     blocks = _thinking_blocks(message.get("thinking_blocks"), where)
-    if isinstance(content, list):  # refusal parts are the assistant's text too
-        content = [
-            {"type": "text", "text": p.get("refusal", "")}
-            if isinstance(p, Mapping) and p.get("type") == "refusal"
-            else p
-            for p in content
-        ]
+    content = refusals_as_text(content)  # refusal parts are the assistant's text too
     blocks += convert_parts(content, where, allow=_ASSISTANT_PARTS)
     refusal = message.get("refusal")
     if refusal is not None and not isinstance(refusal, str):
@@ -156,30 +119,7 @@ def _thinking_blocks(value: Any, where: str) -> list[dict[str, Any]]:
 
 
 def _tool_use(call: Any, where: str) -> dict[str, Any]:
-    if not isinstance(call, Mapping) or not isinstance(call.get("function"), Mapping):
-        raise bad_request(f"{where} must be an object with a 'function'", "messages")
-    function = call["function"]
-    call_id, name = call.get("id"), function.get("name")
-    if not isinstance(call_id, str) or not call_id or not isinstance(name, str) or not name:
-        raise bad_request(f"{where} needs a non-empty 'id' and 'function.name'", "messages")
-    arguments = function.get("arguments")
-    if arguments is None or (isinstance(arguments, str) and not arguments.strip()):
-        tool_input: Any = {}
-    elif isinstance(arguments, str):
-        try:
-            tool_input = json.loads(arguments)
-        except ValueError as exc:
-            raise bad_request(
-                f"{where} (id {call_id!r}, function {name!r}): arguments are not valid JSON: {exc}", "messages"
-            ) from None
-    else:
-        tool_input = arguments
-    if not isinstance(tool_input, dict):
-        raise bad_request(
-            f"{where} (id {call_id!r}, function {name!r}): arguments must be a JSON object, "
-            f"got {type(tool_input).__name__}",
-            "messages",
-        )
+    call_id, name, tool_input = tool_call_input(call, where, bad_request)
     return {"type": "tool_use", "id": call_id, "name": name, "input": tool_input}
 
 
@@ -197,18 +137,3 @@ def _tool_result(message: Mapping[str, Any], where: str) -> dict[str, Any]:
         if blocks:
             block["content"] = blocks
     return block
-
-
-def _strip_prefill(turns: list[dict[str, Any]]) -> None:
-    """Anthropic rejects a final assistant turn ending in whitespace."""
-    if not turns or turns[-1]["role"] != "assistant":
-        return
-    content = turns[-1]["content"]
-    while content and content[-1]["type"] == "text":
-        text = content[-1]["text"].rstrip()
-        if text:
-            content[-1]["text"] = text
-            return
-        content.pop()
-    if not content:
-        turns.pop()

@@ -81,10 +81,11 @@ def convert_reasoning_effort(effort: Any, profile: ModelProfile, ctx: CallContex
     return ThinkingPlan({"type": "adaptive", "display": "summarized"}, effort=level)
 
 
-def fit_max_tokens(max_tokens: int, plan: ThinkingPlan, ctx: CallContext) -> int:
-    """``max_tokens`` large enough for the thinking budget plus the requested answer."""
-    if plan.budget is None or max_tokens > plan.budget:
+def fit_max_tokens(max_tokens: int, budget: int | None, ctx: CallContext) -> int:
+    """``max_tokens`` large enough for the thinking ``budget`` plus the requested answer (Claude counts
+    thinking in it), capped at the model's output limit when the catalog knows it."""
+    if budget is None or max_tokens > budget:
         return max_tokens
-    wanted = plan.budget + max_tokens
+    wanted = budget + max_tokens
     limit = ctx.info.max_output_tokens if ctx.info is not None else None
-    return min(wanted, limit) if limit and limit > plan.budget else wanted
+    return min(wanted, limit) if limit and limit > budget else wanted

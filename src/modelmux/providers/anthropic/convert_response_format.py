@@ -10,8 +10,7 @@
   a synthetic tool named :data:`JSON_TOOL_NAME` whose ``input_schema`` is the schema (a free-form object
   for ``json_object``) is forced. The parser and the stream translator turn that tool's input back into
   ``message.content`` JSON text with finish reason ``stop``, and hide the call from ``tool_calls``. The name
-  is deliberately unusual and reserved (caller tools may not use it): the parser is stateless, so any
-  tool call of that name is read as the structured answer.
+  is reserved (see :mod:`.._json_output`, which reads ``response_format`` for Anthropic and Bedrock).
 * ``{"type": "text"}`` needs nothing.
 
 With the caller's own tools present, the forced choice becomes ``{"type": "any"}``: the model either calls
@@ -24,14 +23,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._json_output import (
+    FREE_FORM,
+    JSON_OBJECT_PROMPT,
+    JSON_TOOL_NAME,
+    read_response_format,
+    tool_description,
+    tool_schema,
+)
 from .convert_schema import strict_schema
 from .errors import bad_request
 
 __all__ = ["JSON_TOOL_NAME", "ResponseFormatPlan", "convert_response_format", "json_tool_choice"]
-
-JSON_TOOL_NAME = "modelmux_json_output"
-
-_FREE_FORM: dict[str, Any] = {"type": "object", "additionalProperties": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,36 +46,16 @@ class ResponseFormatPlan:
 
 
 def convert_response_format(response_format: Any, native_json_schema: bool) -> ResponseFormatPlan | None:
-    if response_format is None:
+    wanted = read_response_format(response_format, bad_request)
+    if wanted is None:
         return None
-    if not isinstance(response_format, Mapping):
-        raise bad_request("response_format must be an object", "response_format")
-    kind = response_format.get("type")
-    if kind == "text":
-        return None
-    if kind == "json_object":
-        return ResponseFormatPlan(tool=_tool(_FREE_FORM, "Respond with the final answer as a JSON object."))
-    if kind != "json_schema":
-        raise bad_request(f"unsupported response_format type {kind!r}", "response_format")
-    spec = response_format.get("json_schema")
-    if not isinstance(spec, Mapping) or not isinstance(spec.get("schema"), Mapping):
-        raise bad_request("response_format.json_schema.schema must be a JSON schema object", "response_format")
-    schema: Mapping[str, Any] = spec["schema"]
+    if wanted.spec is None:
+        return ResponseFormatPlan(tool=_tool(FREE_FORM, JSON_OBJECT_PROMPT))
     if native_json_schema:
-        normalised = strict_schema(schema, "response_format.json_schema.schema", "response_format")
+        normalised = strict_schema(wanted.schema, "response_format.json_schema.schema", "response_format")
         return ResponseFormatPlan(output_format={"type": "json_schema", "schema": normalised})
-    if schema.get("type", "object") != "object":
-        raise bad_request(
-            "response_format.json_schema.schema must describe an object on this model "
-            "(it is enforced through a tool, whose input is always an object)",
-            "response_format",
-        )
-    name = spec.get("name")
-    description = spec.get("description") or (
-        f"Respond with the final answer ({name}) as JSON matching this schema."
-        if name
-        else "Respond with the final answer as JSON matching this schema."
-    )
+    schema = tool_schema(wanted.schema, bad_request)
+    description = wanted.spec.get("description") or tool_description(wanted.spec.get("name"))
     return ResponseFormatPlan(tool=_tool(schema, str(description)))
 
 

@@ -3,9 +3,9 @@
 Anthropic's ``input_tokens`` excludes cached tokens, so the prompt is input + cache writes + cache reads;
 ``cached_tokens`` are the cache reads (what OpenAI reports as cached). ``output_tokens`` already includes
 thinking; ``output_tokens_details.thinking_tokens``, when present, becomes ``reasoning_tokens``.
-The cache counts are also kept as ``cache_creation_input_tokens`` / ``cache_read_input_tokens`` so cost
-can be computed (writes are billed above the input price), and ``server_tool_use`` (e.g.
-``{"web_search_requests": 10}``, billed per request) is kept as sent.
+The cache counts are also kept as ``cache_creation_input_tokens`` / ``cache_read_input_tokens``, with the
+writes' ``cache_creation`` split by lifetime (5-minute and 1-hour writes are priced apart), so cost can be
+computed; ``server_tool_use`` (e.g. ``{"web_search_requests": 10}``, billed per request) is kept as sent.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ def convert_usage(usage: Mapping[str, Any] | None) -> dict[str, Any] | None:
     extra: dict[str, Any] = {}
     if isinstance(usage.get("server_tool_use"), Mapping):
         extra["server_tool_use"] = dict(usage["server_tool_use"])
+    if isinstance(usage.get("cache_creation"), Mapping):  # the 5-minute / 1-hour split, priced apart
+        extra["cache_creation"] = dict(usage["cache_creation"])
     return make_usage(
         (usage.get("input_tokens") or 0) + created + read,
         usage.get("output_tokens") or 0,

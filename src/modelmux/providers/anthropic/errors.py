@@ -24,9 +24,9 @@ from ...errors import (
     RateLimitError,
     ServiceUnavailableError,
     error_class_for_status,
-    parse_retry_after,
 )
 from .._base import CallContext, request_id_from
+from .._typed_errors import ErrorTypeTable, classify_error, typed_error
 
 __all__ = ["bad_request", "map_error", "map_error_payload"]
 
@@ -34,7 +34,7 @@ PROVIDER = "anthropic"
 
 # Native error type → (class, the HTTP status Anthropic documents for it). Unknown types fall back on the
 # HTTP status. billing_error (402) is a permission problem rather than a malformed request.
-_BY_TYPE: dict[str, tuple[type[APIStatusError], int]] = {
+_BY_TYPE: ErrorTypeTable = {
     "invalid_request_error": (BadRequestError, 400),
     "authentication_error": (AuthenticationError, 401),
     "billing_error": (PermissionDeniedError, 402),
@@ -88,27 +88,23 @@ def map_error_payload(
     error: dict[str, Any] = raw if isinstance(raw, dict) else {"message": raw} if isinstance(raw, str) else {}
     native_type = error.get("type") if isinstance(error.get("type"), str) else None
     message = str(error.get("message") or native_type or f"HTTP {status}")
-    known = _BY_TYPE.get(native_type or "")
-    if known is not None:
-        cls, native_status = known
-    else:
-        native_status = status or 500
-        cls = error_class_for_status(native_status)
+    cls, native_status = classify_error(_BY_TYPE, native_type or "", status)
     code = None
     if cls is BadRequestError and _CONTEXT_WINDOW.search(message):
         cls, code = ContextWindowExceededError, "context_length_exceeded"
     request_id = payload.get("request_id") if isinstance(payload.get("request_id"), str) else None
     if request_id is None and headers is not None:
         request_id = request_id_from(headers)
-    kwargs: dict[str, Any] = {
-        "provider": PROVIDER,
-        "model": ctx.model,
-        "status_code": status if status is not None else native_status,
-        "request_id": request_id,
-        "code": code,
-        "body": payload,
-        "native_type": native_type,
-    }
-    if cls is RateLimitError:
-        return RateLimitError(message, retry_after=parse_retry_after(headers or {}), **kwargs)
-    return cls(message, **kwargs)
+    return typed_error(
+        cls,
+        message,
+        status=status,
+        native_status=native_status,
+        headers=headers,
+        provider=PROVIDER,
+        model=ctx.model,
+        request_id=request_id,
+        code=code,
+        body=payload,
+        native_type=native_type,
+    )

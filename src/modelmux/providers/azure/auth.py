@@ -17,10 +17,7 @@ I/O, so the async path runs it in a worker thread and answers from the kept toke
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import os
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -28,6 +25,7 @@ from typing import Any
 
 from ...errors import AuthenticationError
 from .._base import CallContext
+from .._token_auth import TokenAuth, keep_bounded
 
 __all__ = ["COGNITIVE_SERVICES_SCOPE", "AzureAuth"]
 
@@ -37,7 +35,6 @@ AD_TOKEN_ENV = ("AZURE_OPENAI_AD_TOKEN", "AZURE_AD_TOKEN")
 _REFRESH_MARGIN_S = 300.0
 _CACHE_SIZE = 16
 _DEFAULT = "default-azure-credential"
-_ASYNC_PROVIDER = object()
 
 
 def _default_credential() -> Any:
@@ -52,47 +49,19 @@ def _default_credential() -> Any:
     return DefaultAzureCredential()
 
 
-class AzureAuth:
+class AzureAuth(TokenAuth):
     """Per-provider token cache (thread-safe); one instance lives on the provider object."""
 
+    provider_name = "azure"
+    label = "Azure"
+    caller_auth_headers = frozenset({"authorization", "api-key"})
+    token_provider_option = "azure_ad_token_provider"
+
     def __init__(self, credential_factory: Callable[[], Any] = _default_credential) -> None:
-        self._lock = threading.Lock()
+        super().__init__()
         self._credential_factory = credential_factory
         #: source key → (credential, token or None, expires_on epoch seconds)
         self._tokens: OrderedDict[Hashable, tuple[Any, str | None, float]] = OrderedDict()
-
-    def header(self, ctx: CallContext) -> tuple[str, str]:
-        """The auth header for this call (may block to fetch a token)."""
-        fast = self._static(ctx)
-        if fast is not None:
-            return fast
-        provider = ctx.options.get("azure_ad_token_provider")
-        if provider is not None:
-            token = _ASYNC_PROVIDER if inspect.iscoroutinefunction(provider) else provider()
-            if token is _ASYNC_PROVIDER or inspect.isawaitable(token):
-                if inspect.iscoroutine(token):
-                    token.close()
-                raise AuthenticationError(
-                    "azure_ad_token_provider is a coroutine function: call acompletion(), or pass a plain callable",
-                    provider="azure",
-                )
-            return self._bearer(ctx, token)
-        return self._bearer(ctx, self._credential_token(ctx))
-
-    async def aheader(self, ctx: CallContext) -> tuple[str, str]:
-        """:meth:`header` without blocking the event loop (kept tokens are answered in place)."""
-        fast = self._static(ctx)
-        if fast is not None:
-            return fast
-        provider = ctx.options.get("azure_ad_token_provider")
-        if provider is not None:
-            if inspect.iscoroutinefunction(provider):
-                return self._bearer(ctx, await provider())
-            return self._bearer(ctx, await asyncio.to_thread(provider))
-        kept = self._kept(ctx)
-        if kept is not None:
-            return self._bearer(ctx, kept)
-        return self._bearer(ctx, await asyncio.to_thread(self._credential_token, ctx))
 
     # ------------------------------------------------------------------ sources
 
@@ -108,27 +77,18 @@ class AzureAuth:
         token = next((os.environ[name] for name in AD_TOKEN_ENV if os.environ.get(name)), None)
         return self._bearer(ctx, token) if token else None
 
-    @staticmethod
-    def _bearer(ctx: CallContext, token: Any) -> tuple[str, str]:
-        if not isinstance(token, str) or not token:
-            raise AuthenticationError("the Azure credentials gave no access token", provider="azure")
-        ctx.secrets.append(token)
-        return ("authorization", f"Bearer {token}")
-
     def _key(self, ctx: CallContext) -> tuple[Hashable, Any]:
         given = ctx.options.get("azure_credential")
         return (_DEFAULT, None) if given is None else (id(given), given)
 
-    def _kept(self, ctx: CallContext) -> str | None:
-        # No lock: a fetch holds it for a network round trip, and the event loop must not wait on that
-        # (a single dict read is atomic).
+    def _kept_token(self, ctx: CallContext) -> str | None:
         entry = self._tokens.get(self._key(ctx)[0])
         if entry is not None and entry[1] and entry[2] - _REFRESH_MARGIN_S > time.time():
             return entry[1]
         return None
 
-    def _credential_token(self, ctx: CallContext) -> str:
-        kept = self._kept(ctx)
+    def _fetch_token(self, ctx: CallContext) -> str:
+        kept = self._kept_token(ctx)
         if kept is not None:
             return kept
         key, given = self._key(ctx)
@@ -146,7 +106,5 @@ class AzureAuth:
                     f"Azure credentials failed: {type(exc).__name__}: {str(exc)[:500]}", provider="azure"
                 ) from None
             token, expires_on = str(access.token), float(access.expires_on)
-            self._tokens[key] = (credential, token, expires_on)
-            while len(self._tokens) > _CACHE_SIZE:
-                self._tokens.popitem(last=False)
+            keep_bounded(self._tokens, key, (credential, token, expires_on), _CACHE_SIZE)
         return token

@@ -26,9 +26,6 @@ from .stream import AzureStreamTranslator
 
 __all__ = ["AzureProvider"]
 
-#: Header names with which a caller authenticates by themselves (``extra_headers``): then modelmux adds none.
-_CALLER_AUTH = frozenset({"authorization", "api-key"})
-
 
 class AzureProvider(OpenAIProvider):
     """OpenAI's wire format on an Azure OpenAI (or Azure AI Foundry) resource."""
@@ -88,16 +85,10 @@ class AzureProvider(OpenAIProvider):
     # ------------------------------------------------------------------ auth, right before sending
 
     def authorize_request(self, request: HttpRequest, ctx: CallContext) -> HttpRequest:
-        if not any(k.lower() in _CALLER_AUTH for k in request.headers):
-            name, value = self.auth.header(ctx)
-            request.headers[name] = value
-        return request
+        return self.auth.authorize(request, ctx)
 
     async def aauthorize_request(self, request: HttpRequest, ctx: CallContext) -> HttpRequest:
-        if not any(k.lower() in _CALLER_AUTH for k in request.headers):
-            name, value = await self.auth.aheader(ctx)
-            request.headers[name] = value
-        return request
+        return await self.auth.aauthorize(request, ctx)
 
 
 def _catalog_base_model(ctx: CallContext) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._option_env import option_or_env
+
 __all__ = ["API_VERSION_ENV", "resolve_api_version"]
 
 API_VERSION_ENV = ("AZURE_OPENAI_API_VERSION", "AZURE_API_VERSION", "OPENAI_API_VERSION")
@@ -15,10 +17,4 @@ API_VERSION_ENV = ("AZURE_OPENAI_API_VERSION", "AZURE_API_VERSION", "OPENAI_API_
 
 def resolve_api_version(options: Mapping[str, Any], environ: Mapping[str, str]) -> str | None:
     """The ``api_version`` argument, else the first variable set, else None (the v1 route)."""
-    value = options.get("api_version")
-    if value:
-        return str(value).strip()
-    for name in API_VERSION_ENV:
-        if environ.get(name):
-            return environ[name].strip()
-    return None
+    return option_or_env(options, "api_version", environ, API_VERSION_ENV)

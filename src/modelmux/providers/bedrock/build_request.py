@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._base import CallContext
+from .._stop_sequences import nonblank_stop_sequences
 from .convert_messages import convert_messages
 from .convert_reasoning import ReasoningPlan, convert_reasoning_effort, fit_max_tokens
 from .convert_response_format import convert_response_format
@@ -146,16 +147,9 @@ def _inference_config(params: dict[str, Any], reasoning: ReasoningPlan | None, c
             ctx.unsupported("top_p", "top_p must be between 0.95 and 1 when Claude's extended thinking is on")
         else:
             config["topP"] = top_p
-    stop = params.get("stop")
-    if stop is not None:
-        sequences = [stop] if isinstance(stop, str) else stop
-        if not isinstance(sequences, list) or not all(isinstance(s, str) for s in sequences):
-            raise bad_request("stop must be a string or a list of strings", "stop")
-        kept = [s for s in sequences if s.strip()]
-        if len(kept) != len(sequences):
-            ctx.unsupported("stop", "Bedrock rejects empty or whitespace-only stop sequences")
-        if kept:
-            config["stopSequences"] = kept
+    stop = nonblank_stop_sequences(params.get("stop"), ctx, bad_request, "Bedrock")
+    if stop:
+        config["stopSequences"] = stop
     return config
 
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .._data_urls import file_part_data, split_data_url
 from .errors import bad_request
 
 __all__ = ["cache_point", "convert_parts"]
@@ -84,9 +85,10 @@ def convert_parts(
         if not isinstance(part, Mapping):
             raise bad_request(f"{here} must be an object", "messages")
         kind = part.get("type")
-        if allow is not None and kind not in allow:
+        if allow is not None and (not isinstance(kind, str) or kind not in allow):  # a list type is unhashable
             raise bad_request(
-                f"{here}: content part type {kind!r} is not accepted here (expected {', '.join(sorted(allow))})",
+                f"{here}: content part type {str(kind)[:100]!r} is not accepted here "
+                f"(expected {', '.join(sorted(allow))})",
                 "messages",
             )
         block = _convert_part(part, kind, here, counter if counter is not None else [0])
@@ -119,7 +121,7 @@ def _convert_part(part: Mapping[str, Any], kind: Any, here: str, counter: list[i
 
 def _image(url: str, here: str, counter: list[int]) -> dict[str, Any]:
     if url.startswith("data:"):
-        media_type, data = _split_data_url(url, here)
+        media_type, data = split_data_url(url, here, bad_request)
         if media_type in _DOCUMENT_FORMATS:  # some clients send PDFs as image_url
             return _document(media_type, data, None, here, counter)
         fmt = _IMAGE_FORMATS.get(media_type)
@@ -143,19 +145,8 @@ def _image(url: str, here: str, counter: list[int]) -> dict[str, Any]:
     raise bad_request(f"{here}: image URL must be a base64 data: URL or an s3:// URI", "messages")
 
 
-def _file(file: Any, here: str, counter: list[int]) -> dict[str, Any]:
-    if not isinstance(file, Mapping):
-        raise bad_request(f"{here}.file must be an object", "messages")
-    data_url = file.get("file_data")
-    if not isinstance(data_url, str) or not data_url:
-        if file.get("file_id"):
-            raise bad_request(
-                f"{here}: file_id refers to OpenAI's Files API; pass the content as file_data instead", "messages"
-            )
-        raise bad_request(f"{here}.file.file_data is required", "messages")
-    if not data_url.startswith("data:"):  # OpenAI also accepts bare base64: assume a PDF
-        data_url = "data:application/pdf;base64," + data_url
-    media_type, data = _split_data_url(data_url, here)
+def _file(part_file: Any, here: str, counter: list[int]) -> dict[str, Any]:
+    file, media_type, data = file_part_data(part_file, here, bad_request)
     if media_type in _IMAGE_FORMATS:
         return {"image": {"format": _IMAGE_FORMATS[media_type], "source": {"bytes": data}}}
     filename = file.get("filename")
@@ -179,12 +170,3 @@ def _document_name(filename: str | None, n: int) -> str:
     stem = (filename or "").rsplit(".", 1)[0]
     name = _SPACES.sub(" ", _NAME_BAD_CHARS.sub(" ", stem)).strip()[:200]
     return name or f"document-{n}"
-
-
-def _split_data_url(url: str, here: str) -> tuple[str, str]:
-    """``data:<media type>;base64,<data>`` → (media type, base64 data)."""
-    header, sep, data = url[5:].partition(",")
-    params = header.split(";")
-    if not sep or "base64" not in params[1:] or not data:
-        raise bad_request(f"{here}: data URLs must be base64-encoded (data:<type>;base64,...)", "messages")
-    return params[0].strip().lower() or "application/octet-stream", data

@@ -18,10 +18,10 @@ https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-call
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from .._chat_turns import assemble_turns, refusals_as_text, tool_call_input, walk_messages
 from .convert_content import cache_point, convert_parts
 from .errors import bad_request
 
@@ -34,16 +34,10 @@ _TOOL_RESULT_PARTS = frozenset({"text", "image_url", "file"})
 
 def convert_messages(messages: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Returns ``(system blocks, messages)`` in Converse's shape."""
-    if not isinstance(messages, list) or not messages:
-        raise bad_request("messages must be a non-empty list", "messages")
     system: list[dict[str, Any]] = []
-    turns: list[dict[str, Any]] = []
+    native: list[tuple[str, list[dict[str, Any]]]] = []
     counter = [0]
-    for i, message in enumerate(messages):
-        where = f"messages[{i}]"
-        if not isinstance(message, Mapping):
-            raise bad_request(f"{where} must be an object", "messages")
-        role = message.get("role")
+    for where, role, message in walk_messages(messages, bad_request):
         if role in ("system", "developer"):
             blocks = convert_parts(message.get("content"), where, allow=_SYSTEM_PARTS, counter=counter)
             system.extend(_with_cache_point(blocks, message))
@@ -52,21 +46,10 @@ def convert_messages(messages: Any) -> tuple[list[dict[str, Any]], list[dict[str
             native_role, blocks = "user", convert_parts(message.get("content"), where, counter=counter)
         elif role == "assistant":
             native_role, blocks = "assistant", _assistant_blocks(message, where, counter)
-        elif role == "tool":
-            native_role, blocks = "user", [_tool_result(message, where, counter)]
-        elif role == "function":
-            raise bad_request(
-                f"{where}: legacy 'function' messages are not supported; use tools and 'tool' messages", "messages"
-            )
         else:
-            raise bad_request(
-                f"{where}: unknown role {role!r} (expected system, developer, user, assistant or tool)", "messages"
-            )
-        _append(turns, native_role, _with_cache_point(blocks, message))
-    _strip_prefill(turns)
-    if not turns:
-        raise bad_request("at least one user or assistant message with content is required", "messages")
-    return system, turns
+            native_role, blocks = "user", [_tool_result(message, where, counter)]
+        native.append((native_role, _with_cache_point(blocks, message)))
+    return system, assemble_turns(native, bad_request, leads=_leads, is_text=_is_text)
 
 
 def _with_cache_point(blocks: list[dict[str, Any]], message: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -76,28 +59,17 @@ def _with_cache_point(blocks: list[dict[str, Any]], message: Mapping[str, Any]) 
     return blocks
 
 
-def _append(turns: list[dict[str, Any]], role: str, blocks: list[dict[str, Any]]) -> None:
-    if not blocks:
-        return
-    if turns and turns[-1]["role"] == role:
-        content = turns[-1]["content"] + blocks
-        if role == "user":  # tool results open the user turn
-            content = [b for b in content if "toolResult" in b] + [b for b in content if "toolResult" not in b]
-        turns[-1]["content"] = content
-    else:
-        turns.append({"role": role, "content": blocks})
+def _leads(role: str, block: dict[str, Any]) -> bool:
+    return role == "user" and "toolResult" in block  # tool results open a merged user turn
+
+
+def _is_text(block: dict[str, Any]) -> bool:
+    return "text" in block
 
 
 def _assistant_blocks(message: Mapping[str, Any], where: str, counter: list[int]) -> list[dict[str, Any]]:
     blocks = _reasoning_blocks(message.get("thinking_blocks"), where)
-    content = message.get("content")
-    if isinstance(content, list):  # refusal parts are the assistant's text too
-        content = [
-            {"type": "text", "text": p.get("refusal", "")}
-            if isinstance(p, Mapping) and p.get("type") == "refusal"
-            else p
-            for p in content
-        ]
+    content = refusals_as_text(message.get("content"))  # refusal parts are the assistant's text too
     blocks += convert_parts(content, where, allow=_ASSISTANT_PARTS, counter=counter)
     tool_calls = message.get("tool_calls") or []
     if not isinstance(tool_calls, list):
@@ -132,30 +104,7 @@ def _reasoning_blocks(value: Any, where: str) -> list[dict[str, Any]]:
 
 
 def _tool_use(call: Any, where: str) -> dict[str, Any]:
-    if not isinstance(call, Mapping) or not isinstance(call.get("function"), Mapping):
-        raise bad_request(f"{where} must be an object with a 'function'", "messages")
-    function = call["function"]
-    call_id, name = call.get("id"), function.get("name")
-    if not isinstance(call_id, str) or not call_id or not isinstance(name, str) or not name:
-        raise bad_request(f"{where} needs a non-empty 'id' and 'function.name'", "messages")
-    arguments = function.get("arguments")
-    if arguments is None or (isinstance(arguments, str) and not arguments.strip()):
-        tool_input: Any = {}
-    elif isinstance(arguments, str):
-        try:
-            tool_input = json.loads(arguments)
-        except ValueError as exc:
-            raise bad_request(
-                f"{where} (id {call_id!r}, function {name!r}): arguments are not valid JSON: {exc}", "messages"
-            ) from None
-    else:
-        tool_input = arguments
-    if not isinstance(tool_input, dict):
-        raise bad_request(
-            f"{where} (id {call_id!r}, function {name!r}): arguments must be a JSON object, "
-            f"got {type(tool_input).__name__}",
-            "messages",
-        )
+    call_id, name, tool_input = tool_call_input(call, where, bad_request)
     return {"toolUse": {"toolUseId": call_id, "name": name, "input": tool_input}}
 
 
@@ -173,18 +122,3 @@ def _tool_result(message: Mapping[str, Any], where: str, counter: list[int]) -> 
     if not blocks:  # Converse rejects an empty result and blank text
         blocks = [{"text": "(empty)"}]
     return {"toolResult": {"toolUseId": call_id, "content": blocks}}
-
-
-def _strip_prefill(turns: list[dict[str, Any]]) -> None:
-    """A final assistant turn may not end in whitespace."""
-    if not turns or turns[-1]["role"] != "assistant":
-        return
-    content = turns[-1]["content"]
-    while content and "text" in content[-1]:
-        text = content[-1]["text"].rstrip()
-        if text:
-            content[-1]["text"] = text
-            return
-        content.pop()
-    if not content:
-        turns.pop()

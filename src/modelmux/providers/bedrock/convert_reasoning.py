@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._base import CallContext
-from ..anthropic.convert_reasoning import BUDGET_TOKENS
+from ..anthropic.convert_reasoning import convert_reasoning_effort as claude_reasoning_effort
+from ..anthropic.convert_reasoning import fit_max_tokens as claude_fit_max_tokens
 from .errors import bad_request
 from .profile import BedrockProfile
 
 __all__ = ["ReasoningPlan", "convert_reasoning_effort", "fit_max_tokens"]
 
 _EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
-_CLAUDE_ADAPTIVE = {"minimal": "low", "low": "low", "medium": "medium", "high": "high", "xhigh": "xhigh"}
 _THREE_LEVELS = {"none": "low", "minimal": "low", "low": "low", "medium": "medium", "high": "high", "xhigh": "high"}
 
 
@@ -47,25 +47,15 @@ def convert_reasoning_effort(effort: Any, profile: BedrockProfile, ctx: CallCont
         return None
     if effort not in _EFFORTS:
         raise bad_request(f"reasoning_effort must be one of {', '.join(_EFFORTS)}; got {effort!r}", "reasoning_effort")
-    if profile.reasoning == "claude" and profile.claude is not None:
-        claude = profile.claude
-        if not claude.adaptive_thinking:
-            if effort == "none":
-                return None
-            budget = BUDGET_TOKENS[effort]
-            return ReasoningPlan(
-                {"thinking": {"type": "enabled", "budget_tokens": budget}}, budget=budget, claude_thinking=True
-            )
-        if effort == "none":
-            return ReasoningPlan({"thinking": {"type": "disabled"}})
-        level = _CLAUDE_ADAPTIVE[effort]
-        if level not in claude.effort_levels:
-            ctx.unsupported(
-                "reasoning_effort", f"{ctx.model} offers effort levels {', '.join(sorted(claude.effort_levels))}"
-            )
+    if profile.reasoning == "claude" and profile.claude is not None:  # the same switch as on Anthropic's API
+        thinking = claude_reasoning_effort(effort, profile.claude, ctx)
+        if thinking is None:
             return None
         return ReasoningPlan(
-            {"thinking": {"type": "adaptive", "display": "summarized"}}, effort=level, claude_thinking=True
+            {"thinking": thinking.thinking},
+            effort=thinking.effort,
+            budget=thinking.budget,
+            claude_thinking=thinking.active,
         )
     if profile.reasoning == "nova":
         if effort == "none":
@@ -79,10 +69,6 @@ def convert_reasoning_effort(effort: Any, profile: BedrockProfile, ctx: CallCont
 
 
 def fit_max_tokens(max_tokens: int | None, plan: ReasoningPlan, ctx: CallContext) -> int | None:
-    """A given ``maxTokens`` raised above the thinking budget (Claude counts thinking in it), leaving the
-    requested room for the answer; an unset one stays unset (the model's default exceeds every budget here)."""
-    if plan.budget is None or max_tokens is None or max_tokens > plan.budget:
-        return max_tokens
-    wanted = plan.budget + max_tokens
-    limit = ctx.info.max_output_tokens if ctx.info is not None else None
-    return min(wanted, limit) if limit and limit > plan.budget else wanted
+    """A given ``maxTokens`` raised above the thinking budget as on Anthropic's API; an unset one stays unset
+    (the model's default exceeds every budget here)."""
+    return None if max_tokens is None else claude_fit_max_tokens(max_tokens, plan.budget, ctx)

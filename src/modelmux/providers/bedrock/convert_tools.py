@@ -19,13 +19,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._base import CallContext
+from .._json_output import JSON_TOOL_NAME
 from .convert_content import cache_point
 from .errors import bad_request
 
 __all__ = ["JSON_TOOL_NAME", "convert_tool_choice", "convert_tools"]
 
-#: The synthetic tool that carries a structured answer on models without native structured output.
-JSON_TOOL_NAME = "modelmux_json_output"
 _EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
 
 

@@ -199,7 +199,8 @@ class CredentialResolver:
         except ImportError:
             if profile:
                 raise AuthenticationError(
-                    f"aws_profile_name={profile!r} needs botocore: pip install 'modelmux[aws]'", provider="bedrock"
+                    f"aws_profile_name={profile!r} needs botocore (the modelmux 'aws' extra): pip install botocore",
+                    provider="bedrock",
                 ) from None
             return None
         with self._lock:

@@ -26,10 +26,9 @@ from ...errors import (
     RateLimitError,
     ServiceUnavailableError,
     UpstreamError,
-    error_class_for_status,
-    parse_retry_after,
 )
 from .._base import CallContext
+from .._typed_errors import ErrorTypeTable, classify_error, typed_error
 
 __all__ = ["PROVIDER", "InvalidCredentialsError", "bad_request", "map_error", "map_exception"]
 
@@ -46,7 +45,7 @@ class InvalidCredentialsError(AuthenticationError, PermissionDeniedError):
 
 # Native type (lower-cased, "Exception" suffix kept) → (class, the HTTP status AWS documents for it).
 # Unknown types fall back on the HTTP status.
-_BY_TYPE: dict[str, tuple[type[APIStatusError], int]] = {
+_BY_TYPE: ErrorTypeTable = {
     "validationexception": (BadRequestError, 400),
     "serializationexception": (BadRequestError, 400),
     "accessdeniedexception": (PermissionDeniedError, 403),
@@ -140,26 +139,22 @@ def _build(
     body: dict[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> APIError:
-    known = _BY_TYPE.get((native_type or "").lower())
-    if known is not None:
-        cls, native_status = known
-    else:
-        native_status = status or 500
-        cls = error_class_for_status(native_status)
+    cls, native_status = classify_error(_BY_TYPE, (native_type or "").lower(), status)
     code = None
     if cls in (BadRequestError, PermissionDeniedError) and _BAD_CREDENTIALS.search(message):
         cls = InvalidCredentialsError if (status or native_status) == 403 else AuthenticationError
     if cls is BadRequestError and _CONTEXT_WINDOW.search(message):
         cls, code = ContextWindowExceededError, "context_length_exceeded"
-    kwargs: dict[str, Any] = {
-        "provider": PROVIDER,
-        "model": ctx.model,
-        "status_code": status if status is not None else native_status,
-        "request_id": request_id,
-        "code": code,
-        "body": body,
-        "native_type": native_type,
-    }
-    if cls is RateLimitError:
-        return RateLimitError(message, retry_after=parse_retry_after(headers or {}), **kwargs)
-    return cls(message, **kwargs)
+    return typed_error(
+        cls,
+        message,
+        status=status,
+        native_status=native_status,
+        headers=headers,
+        provider=PROVIDER,
+        model=ctx.model,
+        request_id=request_id,
+        code=code,
+        body=body,
+        native_type=native_type,
+    )

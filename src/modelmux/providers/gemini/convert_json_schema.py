@@ -39,6 +39,7 @@ import re
 from typing import Any
 
 from ...errors import BadRequestError
+from .convert_schema import merge_all_of
 
 __all__ = ["MAX_DEPTH", "prepare_json_schema", "prepare_parameters_schema", "uses_json_schema_fields"]
 
@@ -191,15 +192,7 @@ def _fold_all_of(node: dict[str, Any]) -> dict[str, Any]:
         return node
     inline = [p for p in parts if isinstance(p, dict) and "$ref" not in p]
     refs = [p for p in parts if isinstance(p, dict) and "$ref" in p]
-    merged = {k: v for k, v in node.items() if k != "allOf"}
-    for part in inline:
-        for key, value in part.items():
-            if key == "properties" and isinstance(value, dict):
-                merged["properties"] = {**value, **merged.get("properties", {})}
-            elif key == "required" and isinstance(value, list):
-                merged["required"] = list(dict.fromkeys([*merged.get("required", []), *value]))
-            else:
-                merged.setdefault(key, value)
+    merged = merge_all_of({k: v for k, v in node.items() if k != "allOf"}, inline)
     if len(refs) == 1 and "anyOf" not in merged and "$ref" not in merged:
         merged["anyOf"] = refs
     elif refs:

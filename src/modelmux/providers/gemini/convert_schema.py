@@ -30,7 +30,7 @@ from typing import Any
 
 from ...errors import BadRequestError
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "convert_schema"]
+__all__ = ["MAX_DEPTH", "MAX_NODES", "convert_schema", "merge_all_of"]
 
 #: Most schema nodes an expansion may produce, and deepest nesting (bounds on work and output size).
 MAX_NODES = 10_000
@@ -137,7 +137,7 @@ class _Converter:
                     flat, part_refs = self._flatten(part, refs)
                     parts.append(flat)
                     seen = (*seen, *(r for r in part_refs if r not in seen))
-            node, refs = _merge_all_of({k: v for k, v in node.items() if k != "allOf"}, parts), seen
+            node, refs = merge_all_of({k: v for k, v in node.items() if k != "allOf"}, parts), seen
         return node, refs
 
     def _resolve(self, node: dict[str, Any], refs: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -207,7 +207,7 @@ class _Converter:
             out["items"] = {"anyOf": [self.convert(i, refs, depth + 1) for i in items]}
 
 
-def _merge_all_of(node: dict[str, Any], parts: list[dict[str, Any]]) -> dict[str, Any]:
+def merge_all_of(node: dict[str, Any], parts: list[dict[str, Any]]) -> dict[str, Any]:
     """Fold ``allOf`` parts into the node: properties and required are unioned, other keys first wins."""
     merged = dict(node)
     for part in parts:

@@ -24,23 +24,21 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import inspect
 import json
 import os
-import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
 from ...errors import AuthenticationError
 from .._base import CallContext
+from .._token_auth import TokenAuth, keep_bounded
 
 __all__ = ["CLOUD_PLATFORM_SCOPE", "VertexAuth"]
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 _CACHE_SIZE = 16
 _ADC = "application-default-credentials"
-_ASYNC_PROVIDER = object()
 
 
 def _no_extra() -> AuthenticationError:
@@ -51,48 +49,18 @@ def _no_extra() -> AuthenticationError:
     )
 
 
-class VertexAuth:
+class VertexAuth(TokenAuth):
     """Per-provider credential cache (thread-safe); one instance lives on the provider object."""
 
+    provider_name = "vertex"
+    label = "Vertex AI"
+    caller_auth_headers = frozenset({"authorization", "x-goog-api-key"})
+    token_provider_option = "vertex_token_provider"
+
     def __init__(self, request_factory: Callable[[], Any] | None = None) -> None:
-        self._lock = threading.Lock()
+        super().__init__()
         self._credentials: OrderedDict[Hashable, tuple[Any, str | None]] = OrderedDict()
         self._request_factory = request_factory
-
-    # ------------------------------------------------------------------ the two entry points
-
-    def header(self, ctx: CallContext) -> tuple[str, str]:
-        """The auth header for this call (may block to refresh a token)."""
-        fast = self._static(ctx)
-        if fast is not None:
-            return fast
-        provider = ctx.options.get("vertex_token_provider")
-        if provider is not None:
-            token = _ASYNC_PROVIDER if inspect.iscoroutinefunction(provider) else provider()
-            if token is _ASYNC_PROVIDER or inspect.isawaitable(token):
-                if inspect.iscoroutine(token):
-                    token.close()
-                raise AuthenticationError(
-                    "vertex_token_provider is a coroutine function: call acompletion(), or pass a plain callable",
-                    provider="vertex",
-                )
-            return self._bearer(ctx, token)
-        return self._bearer(ctx, self._google_token(ctx))
-
-    async def aheader(self, ctx: CallContext) -> tuple[str, str]:
-        """:meth:`header` without blocking the event loop (cached tokens are answered in place)."""
-        fast = self._static(ctx)
-        if fast is not None:
-            return fast
-        provider = ctx.options.get("vertex_token_provider")
-        if provider is not None:
-            if inspect.iscoroutinefunction(provider):
-                return self._bearer(ctx, await provider())
-            return self._bearer(ctx, await asyncio.to_thread(provider))
-        credentials = self._cached_valid(ctx)
-        if credentials is not None:
-            return self._bearer(ctx, credentials.token)
-        return self._bearer(ctx, await asyncio.to_thread(self._google_token, ctx))
 
     # ------------------------------------------------------------------ sources
 
@@ -103,13 +71,6 @@ class VertexAuth:
         if token:
             return self._bearer(ctx, token)
         return None
-
-    @staticmethod
-    def _bearer(ctx: CallContext, token: Any) -> tuple[str, str]:
-        if not isinstance(token, str) or not token:
-            raise AuthenticationError("the Vertex AI credentials gave no access token", provider="vertex")
-        ctx.secrets.append(token)
-        return ("authorization", f"Bearer {token}")
 
     def _source(self, ctx: CallContext) -> tuple[Hashable, Any]:
         given = ctx.options.get("vertex_credentials")
@@ -128,10 +89,11 @@ class VertexAuth:
         # (a single dict read is atomic).
         return self._credentials.get(self._source(ctx)[0])
 
-    def _cached_valid(self, ctx: CallContext) -> Any:
+    def _kept_token(self, ctx: CallContext) -> str | None:
         entry = self._cached(ctx)
         if entry is not None and getattr(entry[0], "valid", False) and entry[0].token:
-            return entry[0]
+            token: str = entry[0].token
+            return token
         return None
 
     def _entry(self, ctx: CallContext, *, fresh: bool) -> tuple[Any, str | None]:
@@ -146,9 +108,7 @@ class VertexAuth:
                 entry = self._credentials.get(key)
                 if entry is None:
                     entry = _load(given)
-                    self._credentials[key] = entry
-                    while len(self._credentials) > _CACHE_SIZE:
-                        self._credentials.popitem(last=False)
+                    keep_bounded(self._credentials, key, entry, _CACHE_SIZE)
                 credentials = entry[0]
                 if fresh and (not credentials.valid or not credentials.token):
                     credentials.refresh(self._request())
@@ -159,7 +119,7 @@ class VertexAuth:
                 ) from None
         return entry
 
-    def _google_token(self, ctx: CallContext) -> str:
+    def _fetch_token(self, ctx: CallContext) -> str:
         token: str = self._entry(ctx, fresh=True)[0].token
         return token
 

@@ -28,8 +28,6 @@ __all__ = ["VertexProvider"]
 #: Stands for the credentials' own project in a URL until ``authorize_request`` knows it ("_" is no project id).
 _CREDENTIALS_PROJECT = "_"
 _PROJECT_SLOT = f"/projects/{_CREDENTIALS_PROJECT}/"
-#: Header names with which a caller authenticates by themselves (``extra_headers``): then modelmux adds none.
-_CALLER_AUTH = frozenset({"authorization", "x-goog-api-key"})
 
 
 def _dialect(ctx: CallContext) -> tuple[Dialect, str]:
@@ -137,18 +135,12 @@ class VertexProvider(BaseProvider):
     def authorize_request(self, request: HttpRequest, ctx: CallContext) -> HttpRequest:
         if _PROJECT_SLOT in request.url:
             request.url = self._with_project(request.url, self.auth.project(ctx), ctx)
-        if not any(k.lower() in _CALLER_AUTH for k in request.headers):
-            name, value = self.auth.header(ctx)
-            request.headers[name] = value
-        return request
+        return self.auth.authorize(request, ctx)
 
     async def aauthorize_request(self, request: HttpRequest, ctx: CallContext) -> HttpRequest:
         if _PROJECT_SLOT in request.url:
             request.url = self._with_project(request.url, await self.auth.aproject(ctx), ctx)
-        if not any(k.lower() in _CALLER_AUTH for k in request.headers):
-            name, value = await self.auth.aheader(ctx)
-            request.headers[name] = value
-        return request
+        return await self.auth.aauthorize(request, ctx)
 
     def _with_project(self, url: str, project: str | None, ctx: CallContext) -> str:
         if not project:

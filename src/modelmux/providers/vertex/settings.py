@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._option_env import option_or_env
+
 __all__ = ["DEFAULT_API_VERSION", "DEFAULT_LOCATION", "LOCATION_ENV", "PROJECT_ENV", "VertexSettings", "resolve"]
 
 PROJECT_ENV = ("VERTEXAI_PROJECT", "VERTEX_PROJECT", "GOOGLE_CLOUD_PROJECT")
@@ -33,20 +35,10 @@ class VertexSettings:
     api_version: str
 
 
-def _first(options: Mapping[str, Any], option: str, environ: Mapping[str, str], names: tuple[str, ...]) -> str | None:
-    value = options.get(option)
-    if value:
-        return str(value).strip()
-    for name in names:
-        if environ.get(name):
-            return environ[name].strip()
-    return None
-
-
 def resolve(options: Mapping[str, Any], environ: Mapping[str, str]) -> VertexSettings:
     """The settings of one call from its ``ctx.options`` and the environment."""
     return VertexSettings(
-        project=_first(options, "vertex_project", environ, PROJECT_ENV),
-        location=_first(options, "vertex_location", environ, LOCATION_ENV) or DEFAULT_LOCATION,
+        project=option_or_env(options, "vertex_project", environ, PROJECT_ENV),
+        location=option_or_env(options, "vertex_location", environ, LOCATION_ENV) or DEFAULT_LOCATION,
         api_version=str(options.get("api_version") or DEFAULT_API_VERSION).strip("/"),
     )

@@ -1,0 +1,64 @@
+"""A model string (as called, or as a response names it) → its price entry.
+
+Price keys are ``provider/model``. A bare id goes through the model catalog (``gpt-4o`` → ``openai``), then
+through the ids the price table knows under the first-party providers. Dated snapshots a provider answers
+with (``gpt-4o-mini-2024-07-18``, ``claude-sonnet-4-5-20250929``) are priced only where the file lists them
+as an entry's ``aliases`` (an older snapshot may cost more: ``gpt-4o-2024-05-13``). Bedrock's cross-region
+inference profiles (``us.``, ``eu.``, ``global.``…) map to the model they route to.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .prices import ModelPrice, Prices
+
+__all__ = ["find_price", "split_model"]
+
+#: Bedrock inference-profile prefixes
+#: (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html).
+_BEDROCK_PROFILE = re.compile(r"^(?:us|us-gov|eu|apac|jp|au|ca|global)\.(?=[a-z0-9-]+\.)")
+
+
+def split_model(model: str, provider: str | None = None) -> tuple[str | None, str]:
+    """``(provider, model)`` from ``provider/model``, a catalogued bare id, or an explicit ``provider``."""
+    from .._registry import ALIASES, PROVIDERS, catalog
+
+    if provider:
+        provider = ALIASES.get(provider, provider)
+        return provider, model.removeprefix(f"{provider}/")
+    head, sep, rest = model.partition("/")
+    head = ALIASES.get(head, head)
+    if sep and head in PROVIDERS:
+        return head, rest
+    info = catalog().get(model)
+    return (info.provider, model) if info is not None else (None, model)
+
+
+def find_price(prices: Prices, model: str, provider: str | None = None) -> ModelPrice | None:
+    """The entry pricing ``model`` (served by ``provider`` when known), or ``None``."""
+    name, bare = split_model(model, provider)
+    if name is None:
+        return _any_provider(prices, bare)
+    for candidate in _candidates(name, bare):
+        found = prices.get(candidate)
+        if found is not None:
+            return found
+    return None
+
+
+def _candidates(provider: str, model: str) -> list[str]:
+    keys = [f"{provider}/{model}"]
+    if provider == "bedrock":
+        keys.append(f"bedrock/{_BEDROCK_PROFILE.sub('', model)}")
+    return keys
+
+
+def _any_provider(prices: Prices, model: str) -> ModelPrice | None:
+    """An uncatalogued bare id: the first-party provider's entry that knows it (OpenAI, Anthropic, Gemini)."""
+    for provider in ("openai", "anthropic", "gemini", "bedrock"):
+        for candidate in _candidates(provider, model):
+            found = prices.get(candidate)
+            if found is not None:
+                return found
+    return None
