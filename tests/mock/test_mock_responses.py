@@ -78,3 +78,20 @@ def test_malformed_mock_tool_calls_are_bad_requests(calls: object) -> None:
     with pytest.raises(modelmux.BadRequestError) as info:
         modelmux.completion("mock/x", [{"role": "user", "content": "x"}], mock_tool_calls=calls)  # type: ignore[arg-type]
     assert info.value.param == "mock_tool_calls"
+
+
+def test_mock_rerank_orders_by_shared_words_and_takes_mock_response() -> None:
+    docs = ["Paris is the capital of France", "Bananas are yellow", {"title": "France", "text": "capital city Paris"}]
+    out = modelmux.rerank("mock/rerank", "capital of France", docs, top_n=2)
+    assert [r.index for r in out.results] == [0, 2]
+    assert out.results[0].relevance_score >= out.results[1].relevance_score and out.results[0].document
+    assert out.results[1].document == {"text": "capital city Paris"}
+    again = modelmux.rerank("mock/rerank", "capital of France", docs, top_n=2)
+    assert again.results == out.results  # deterministic
+    given = modelmux.rerank("cohere/rerank-v3.5", "q", ["a", "b"], mock_response=[0.1, 0.9], return_documents=False)
+    assert [(r.index, r.relevance_score, r.document) for r in given.results] == [(1, 0.9, None), (0, 0.1, None)]
+    with pytest.raises(modelmux.BadRequestError):
+        modelmux.rerank("mock/rerank", "q", ["a", "b"], mock_response=[0.1])
+    with pytest.raises(modelmux.RateLimitError) as info:
+        modelmux.rerank("mock/error-429", "q", ["a"])
+    assert (info.value.provider, info.value.model) == ("mock", "error-429")

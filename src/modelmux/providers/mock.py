@@ -13,7 +13,7 @@
 * ``mock/error-<status>`` raises the error class for that HTTP status, with provider and model set.
 * Streams go word by word, paced by ``mock_delay=`` / ``mock_tokens_per_second=`` (:mod:`.mock_pace`).
 
-Embeddings, images, transcriptions and moderations: see :mod:`.mock_operations`.
+Embeddings, images, transcriptions and moderations: see :mod:`.mock_operations`; rerank: :mod:`.mock_rerank`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from ..types import (
     ModerationResponse,
     TranscriptionResponse,
 )
+from ..types_rerank import RerankResponse
 from ._base import OPENAI_PARAMS, BaseProvider, CallContext, HttpRequest
 from ._shapes import make_tool_call, make_usage
 from .mock_agent import choose_tool, default_arguments, last_user_text, text_of, tool_results_text, wants_tool
@@ -41,6 +42,7 @@ from .mock_json import sample_for_schema, schema_instance
 from .mock_operations import mock_embedding, mock_images, mock_moderation, mock_transcription, raise_if_error
 from .mock_pace import Pace, pace_of
 from .mock_prompt import json_object_answer
+from .mock_rerank import mock_rerank
 from .mock_script import MockScript, Turn, turn_for
 from .mock_shapes import Reply, build_chunks, build_completion, truncate_words
 
@@ -271,6 +273,9 @@ class MockProvider(BaseProvider):
 
     def answer_moderation(self, params: dict[str, Any], ctx: CallContext) -> ModerationResponse:
         return mock_moderation(params, ctx)
+
+    def answer_rerank(self, params: dict[str, Any], ctx: CallContext) -> RerankResponse:
+        return mock_rerank(params, ctx)
 
     # The HTTP half of the contract is never used: the mock answers locally.
     def build_chat_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
