@@ -16,7 +16,8 @@ assistant messages already in the conversation (the first call plays turn 0, the
 turn 1...). So the same script works through a gateway with several workers, and a replayed conversation plays
 the same turns. A retry of a call that got a scripted error replays that error (the conversation did not grow):
 to script a transient failure, use a :class:`MockScript` object, which counts its own calls instead (one process;
-thread-safe). Past the last turn, the mock answers as it does with no script.
+thread-safe). Past the last turn, the mock answers as it does with no script. Few-shot examples written as
+assistant messages count as turns too: start the script with as many placeholder turns, or use a MockScript.
 
 A script may also be JSON text (``[...]`` or ``{"turns": [...]}``), as the gateway's ``x-mock-script`` header
 sends it. Bounds: at most :data:`MAX_TURNS` turns; JSON text at most :data:`MAX_HEADER_BYTES`; a delay at most
