@@ -242,7 +242,10 @@ async def acompletion(
         local: Any = call.provider
         if stream:
             return AsyncChatStream(None, None, call.scrub, chunks=local.astream(call.params, call.ctx))  # type: ignore[arg-type]
-        result: ChatCompletion = local.complete(call.params, call.ctx)
+        acomplete = getattr(local, "acomplete", None)  # the mock's waits must not block the event loop
+        result: ChatCompletion = (
+            await acomplete(call.params, call.ctx) if acomplete else local.complete(call.params, call.ctx)
+        )
         return result
     response = await _call.asend(call, _call.build(call, call.provider.build_chat_request), stream=stream)
     if stream:

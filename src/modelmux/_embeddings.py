@@ -110,7 +110,12 @@ def _prepare(model: str, input: Any, options: dict[str, Any]) -> _call.Call:
     _check_size(params["input"], params.get("dimensions"))
     check_text(params, "user")
     return _call.open_call(
-        resolved, params, options, operation=EMBEDDING, known=("encoding_format", "dimensions", "user")
+        resolved,
+        params,
+        options,
+        operation=EMBEDDING,
+        known=("encoding_format", "dimensions", "user"),
+        provider_name="mock" if options.get("mock_response") is not None else None,
     )
 
 

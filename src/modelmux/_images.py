@@ -40,7 +40,14 @@ def _prepare(model: str, prompt: Any, options: dict[str, Any]) -> _call.Call:
     check_text(params, "style")
     check_choice(params, "response_format", ("url", "b64_json"))
     check_text(params, "user")
-    return _call.open_call(resolved, params, options, operation=IMAGE_GENERATION, known=_OWN)
+    return _call.open_call(
+        resolved,
+        params,
+        options,
+        operation=IMAGE_GENERATION,
+        known=_OWN,
+        provider_name="mock" if options.get("mock_response") is not None else None,
+    )
 
 
 def image_generation(

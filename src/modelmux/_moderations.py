@@ -48,7 +48,13 @@ def _check_input(value: Any) -> str | list[Any]:
 
 def _prepare(input: Any, model: str | None, options: dict[str, Any]) -> _call.Call:
     resolved = resolve(DEFAULT_MODERATION_MODEL if model is None else model)
-    return _call.open_call(resolved, {"input": _check_input(input)}, options, operation=MODERATION)
+    return _call.open_call(
+        resolved,
+        {"input": _check_input(input)},
+        options,
+        operation=MODERATION,
+        provider_name="mock" if options.get("mock_response") is not None else None,
+    )
 
 
 def moderation(

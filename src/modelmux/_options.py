@@ -140,6 +140,9 @@ class _ChatOptions(TypedDict, total=False):
     max_event_bytes: int | None
     mock_response: Any
     mock_tool_calls: Sequence[Mapping[str, Any]] | None
+    mock_script: Any
+    mock_delay: float | None
+    mock_tokens_per_second: float | None
 
 
 class _CallOptions(TypedDict, total=False):

@@ -62,7 +62,9 @@ def test_forced_tool_choice_gets_a_schema_shaped_call() -> None:
     ]
     out = modelmux.completion("mock/x", MSG, tools=tools, tool_choice="required")
     call = out.choices[0].message.tool_calls[0]  # type: ignore[index]
-    assert json.loads(call.function.arguments) == {"n": 1, "tags": ["mock"]}
+    args = json.loads(call.function.arguments)  # was a fixed {"n": 1, "tags": ["mock"]}; now varied by seed
+    assert args and set(args) <= {"n", "tags"}
+    assert isinstance(args.get("n", 0), int) and all(isinstance(t, str) for t in args.get("tags", []))
 
 
 def test_json_schema_mode_answers_json() -> None:
@@ -71,7 +73,7 @@ def test_json_schema_mode_answers_json() -> None:
         "json_schema": {"name": "x", "schema": {"type": "object", "properties": {"ok": {"type": "boolean"}}}},
     }
     out = modelmux.completion("mock/x", MSG, response_format=fmt)
-    assert json.loads(out.choices[0].message.content or "") == {"ok": True}
+    assert isinstance(json.loads(out.choices[0].message.content or "")["ok"], bool)  # was pinned to True
 
 
 def test_mock_errors() -> None:

@@ -46,11 +46,14 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..errors import ModelmuxError
+from ..providers.mock_options import ROUTE_OPTIONS, mock_route_options
 from .route_options import OPTION_TABLES as _OPTION_TABLES
 from .route_options import route_options
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "DEV_LIMITS",
+    "DEV_PACE_ENV",
     "ClientKey",
     "ConfigError",
     "GatewayConfig",
@@ -113,11 +116,11 @@ class ModelRoute:
     timeout: float = DEFAULT_TIMEOUT
     drop_params: bool = False
     owned_by: str = ""
-    transport: Any = field(default=None, repr=False, compare=False)
+    transport: Any = field(default=None, repr=False, compare=False)  # an httpx.AsyncBaseTransport, tests and embedding
     #: Provider options (``call_options``: region, project, credentials…); may hold secrets.
-    options: Mapping[str, Any] = field(
-        default_factory=dict, repr=False
-    )  # an httpx.AsyncBaseTransport, tests and embedding
+    options: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    #: A mock model's own options (``mock_script``, ``mock_delay``…; see ``providers.mock_options``).
+    mock_options: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +164,7 @@ def load_config(
     if isinstance(source, GatewayConfig):
         return source
     if source is None:
-        return dev_config()
+        return dev_config(environ=environ)
     if isinstance(source, Mapping):
         return parse_config(source, environ=environ)
     path = Path(source)
@@ -183,10 +186,34 @@ def _parse_toml(text: str, where: str) -> dict[str, Any]:
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
 
 
-def dev_config() -> GatewayConfig:
-    """The configuration with no file: the offline mock models, no keys (so no authentication), default limits."""
-    names = ("demo", "echo", "embedding", "image", "transcription", "moderation")
-    return parse_config({"models": {f"mock/{n}": {"model": f"mock/{n}"} for n in names}}, environ={})
+#: The development server's limits: a framework's test suite makes thousands of requests a minute, so no
+#: requests-per-minute limit; in flight, enough for parallel test workers while still bounding a runaway loop.
+DEV_LIMITS = {"rpm": UNLIMITED, "max_concurrent": 256}
+
+
+#: The development server's stream pace, in tokens per second (``modelmux serve --tokens-per-second``): an
+#: environment variable, so every worker process reads the same value.
+DEV_PACE_ENV = "MODELMUX_MOCK_TOKENS_PER_SECOND"
+
+
+def dev_config(*, tokens_per_second: float | None = None, environ: Mapping[str, str] | None = None) -> GatewayConfig:
+    """The configuration with no file — a development server: the offline mock models (``MOCK_MODELS``), no
+    keys (so no authentication; ``modelmux serve`` then binds loopback only), :data:`DEV_LIMITS` (no
+    requests-per-minute limit), limits counted per process, no Redis. ``tokens_per_second`` (else
+    :data:`DEV_PACE_ENV` in ``environ``, default ``os.environ``) paces the mock's streams; unset, they go as fast
+    as possible."""
+    from ..providers.mock import MOCK_MODELS
+
+    if tokens_per_second is None:
+        text = (os.environ if environ is None else environ).get(DEV_PACE_ENV)
+        if text:
+            try:
+                tokens_per_second = float(text)
+            except ValueError:
+                raise ConfigError(f"{DEV_PACE_ENV} must be a number of tokens per second, not {text!r}") from None
+    pace = {"mock_tokens_per_second": tokens_per_second} if tokens_per_second else {}
+    models = {f"mock/{n}": {"model": f"mock/{n}", **pace} for n in MOCK_MODELS}
+    return parse_config({"models": models, "limits": DEV_LIMITS}, environ={})
 
 
 def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> GatewayConfig:
@@ -275,11 +302,8 @@ def _strings(t: Mapping[str, Any], name: str, where: str) -> list[str]:
 
 def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: list[str]) -> ModelRoute:
     where = f"[models.{name!r}]"
-    _only(
-        t,
-        {"model", "api_base", "api_key_env", "timeout", "drop_params", "owned_by", "transport"} | _OPTION_TABLES,
-        where,
-    )
+    known = {"model", "api_base", "api_key_env", "timeout", "drop_params", "owned_by", "transport"}
+    _only(t, known | _OPTION_TABLES | ROUTE_OPTIONS, where)
     if not name or name != name.strip():
         raise ConfigError(f"{where}: a model name must be non-empty, without surrounding spaces")
     model = _opt_str(t, "model", where)
@@ -292,6 +316,10 @@ def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: lis
     except ModelmuxError as exc:
         raise ConfigError(f"{where}: {getattr(exc, 'message', exc)}") from None
     provider = get_provider(provider_name)
+    try:
+        mock_options = mock_route_options(t, provider_name == "mock")
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
     api_base = _opt_str(t, "api_base", where)
     key_env = _opt_str(t, "api_key_env", where)
     api_key: str | None = None
@@ -323,6 +351,7 @@ def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: lis
         drop_params=drop_params,
         owned_by=_opt_str(t, "owned_by", where) or provider_name,
         transport=t.get("transport"),
+        mock_options=mock_options,
         options=route_options(t, provider, env, secrets, where),
     )
 

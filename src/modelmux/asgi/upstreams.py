@@ -34,6 +34,7 @@ class Upstreams:
             chosen = route.transport if route.transport is not None else transport
             if chosen is not None and route.provider != "mock":
                 options["transport"] = chosen
+            options.update(route.mock_options)
             self._options[name] = options
 
     @property

@@ -7,6 +7,7 @@ from typing import Any
 from ..._api import acompletion
 from ...errors import APIError
 from ...providers._base import OPENAI_PARAMS
+from ...providers.mock_options import mock_header_options
 from ..config import ModelRoute
 from ..errors import HTTPError
 from ..failures import internal_error
@@ -47,6 +48,8 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
     stream = body.get("stream") is True
     params, extra = _split(body)
     options = upstreams.options(route)
+    if route.provider == "mock":
+        options.update(mock_header_options(request.headers))  # x-mock-script: a client's script for this call
     if extra:
         options["extra_body"] = extra
     try:
