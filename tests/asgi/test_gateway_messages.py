@@ -1,0 +1,320 @@
+"""``/v1/messages`` through the real ``anthropic`` SDK, in-process over ``httpx.ASGITransport``: an OpenAI, a Gemini
+and an Anthropic target (fake upstreams, the last one passed through natively) and the offline mock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anthropic
+import httpx
+import pytest
+from gateway_helpers import ALICE, ENV, UPSTREAM_KEY, sha256
+from messages_fakes import DialectUpstreams
+
+from modelmux.asgi import Gateway, create_app, parse_config
+from modelmux.asgi.limits import MemoryLimiter
+
+pytestmark = pytest.mark.anyio
+
+TARGETS = ["gpt", "gem", "claude"]
+TOOLS: list[Any] = [
+    {
+        "name": "get_weather",
+        "description": "The weather in a city.",
+        "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    }
+]
+USER: list[Any] = [{"role": "user", "content": "What is the weather in Oslo?"}]
+GREETING = {"gpt": "Hello from OpenAI.", "gem": "Hello from Gemini.", "claude": "Hello from Claude."}
+
+
+def _config(**limits: Any) -> dict[str, Any]:
+    up = {"api_key_env": "UPSTREAM_KEY", "timeout": 5}
+    return {
+        "limits": {"rpm": "unlimited", "max_concurrent": "unlimited", **limits},
+        "models": {
+            "gpt": {"model": "openai/gpt-test", "api_base": "http://openai.test/v1", **up},
+            "gpt-fail": {"model": "openai/gpt-fail", "api_base": "http://openai.test/v1", **up},
+            "gpt-cut": {"model": "openai/gpt-cut", "api_base": "http://openai.test/v1", **up},
+            "gem": {"model": "gemini/gemini-2.5-flash", "api_base": "http://gemini.test", **up},
+            "claude": {"model": "anthropic/claude-sonnet-4-5", "api_base": "http://anthropic.test", **up},
+            "claude-fail": {"model": "anthropic/claude-fail", "api_base": "http://anthropic.test", **up},
+            "mock/echo": {"model": "mock/echo"},
+        },
+        "keys": {
+            "alice": {"key_env": "ALICE_KEY"},
+            "bob": {"key_sha256": sha256("sk-bob-000"), "models": ["mock/echo"], "rpm": 1},
+        },
+    }
+
+
+@pytest.fixture
+def upstream() -> DialectUpstreams:
+    return DialectUpstreams()
+
+
+@pytest.fixture
+def app(upstream: DialectUpstreams) -> Gateway:
+    return create_app(parse_config(_config(), environ=ENV), transport=upstream, limiter=MemoryLimiter())
+
+
+def client(app: Gateway, key: str | None = ALICE, **kwargs: Any) -> anthropic.AsyncAnthropic:
+    """The real async SDK, talking to the app in-process (recent SDKs run on ``httpx2``, a fork of httpx)."""
+    try:
+        import httpx2 as http_module  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # pragma: no cover - SDKs before the fork
+        http_module = httpx
+    http = http_module.AsyncClient(transport=http_module.ASGITransport(app=app))
+    return anthropic.AsyncAnthropic(base_url="http://gw", api_key=key, http_client=http, max_retries=0, **kwargs)
+
+
+def raw(app: Gateway) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw")
+
+
+# ---------------------------------------------------------------- text
+
+
+@pytest.mark.parametrize("model", [*TARGETS, "mock/echo"])
+async def test_create_text(app: Gateway, model: str) -> None:
+    reply = await client(app).messages.create(model=model, max_tokens=100, messages=USER)
+    assert reply.type == "message" and reply.role == "assistant"
+    assert [b.type for b in reply.content] == ["text"]
+    text = reply.content[0].text  # type: ignore[union-attr]
+    assert text == GREETING.get(model, "What is the weather in Oslo?")
+    assert reply.stop_reason == "end_turn"
+    assert reply.usage.input_tokens > 0 and reply.usage.output_tokens > 0
+
+
+@pytest.mark.parametrize("model", [*TARGETS, "mock/echo"])
+async def test_stream_text(app: Gateway, model: str) -> None:
+    async with client(app).messages.stream(model=model, max_tokens=100, messages=USER) as stream:
+        pieces = [text async for text in stream.text_stream]
+        final = await stream.get_final_message()
+    assert "".join(pieces) == GREETING.get(model, "What is the weather in Oslo?")
+    assert final.stop_reason == "end_turn"
+    assert final.usage.output_tokens > 0
+
+
+@pytest.mark.parametrize("model", ["gpt", "gem"])
+async def test_stream_event_sequence(app: Gateway, model: str) -> None:
+    async with raw(app) as http:
+        response = await http.post(
+            "/v1/messages",
+            json={"model": model, "max_tokens": 50, "messages": USER, "stream": True},
+            headers={"x-api-key": ALICE, "anthropic-version": "2023-06-01"},
+        )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    names = [line[7:] for line in response.text.splitlines() if line.startswith("event: ")]
+    assert names[:3] == ["message_start", "ping", "content_block_start"]
+    assert names[-3:] == ["content_block_stop", "message_delta", "message_stop"]
+    assert set(names[3:-3]) == {"content_block_delta"}
+
+
+# ---------------------------------------------------------------- tools
+
+
+@pytest.mark.parametrize("model", TARGETS)
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_tool_round_trip(app: Gateway, upstream: DialectUpstreams, model: str, streamed: bool) -> None:
+    sdk = client(app)
+
+    async def ask(messages: list[Any]) -> anthropic.types.Message:
+        if not streamed:
+            return await sdk.messages.create(model=model, max_tokens=200, messages=messages, tools=TOOLS)
+        async with sdk.messages.stream(model=model, max_tokens=200, messages=messages, tools=TOOLS) as stream:
+            return await stream.get_final_message()
+
+    first = await ask(USER)
+    assert first.stop_reason == "tool_use"
+    (use,) = [b for b in first.content if b.type == "tool_use"]
+    assert use.name == "get_weather" and use.input == {"city": "Oslo"}
+    history = [
+        *USER,
+        {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in first.content]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": use.id, "content": "sunny, 21C"}]},
+    ]
+    second = await ask(history)
+    assert second.stop_reason == "end_turn"
+    assert "sunny, 21C" in second.content[-1].text  # type: ignore[union-attr]
+    sent = upstream.bodies[-1]
+    if model == "gpt":  # the tool result went up as a tool message answering the call
+        assert sent["messages"][-1] == {"role": "tool", "tool_call_id": use.id, "content": "sunny, 21C"}
+        assert sent["messages"][-2]["tool_calls"][0]["function"]["name"] == "get_weather"
+
+
+async def test_tool_choice_and_parallel(app: Gateway, upstream: DialectUpstreams) -> None:
+    await client(app).messages.create(
+        model="gpt",
+        max_tokens=50,
+        messages=USER,
+        tools=TOOLS,
+        tool_choice={"type": "tool", "name": "get_weather", "disable_parallel_tool_use": True},
+    )
+    sent = upstream.bodies[-1]
+    assert sent["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
+    assert sent["parallel_tool_calls"] is False
+    assert sent["tools"][0]["function"]["parameters"] == TOOLS[0]["input_schema"]
+
+
+# ---------------------------------------------------------------- thinking
+
+
+THINK = {"type": "enabled", "budget_tokens": 2048}
+THOUGHT = {"gpt": "Let me think.", "gem": "Pondering.", "claude": "Hmm."}
+
+
+@pytest.mark.parametrize("model", TARGETS)
+async def test_thinking(app: Gateway, upstream: DialectUpstreams, model: str) -> None:
+    reply = await client(app).messages.create(model=model, max_tokens=4096, messages=USER, thinking=THINK)  # type: ignore[arg-type]
+    assert [b.type for b in reply.content] == ["thinking", "text"]
+    assert reply.content[0].thinking == THOUGHT[model]  # type: ignore[union-attr]
+    sent = upstream.bodies[-1]
+    if model == "gpt":
+        assert sent["reasoning_effort"] == "medium"
+    elif model == "gem":
+        assert sent["generationConfig"]["thinkingConfig"]
+    else:
+        assert sent["thinking"] == THINK and reply.content[0].signature == "sig-123"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("model", TARGETS)
+async def test_thinking_streamed(app: Gateway, model: str) -> None:
+    kinds: list[str] = []
+    async with client(app).messages.stream(model=model, max_tokens=4096, messages=USER, thinking=THINK) as stream:  # type: ignore[arg-type]
+        async for event in stream:
+            if event.type == "content_block_delta":
+                kinds.append(event.delta.type)
+        final = await stream.get_final_message()
+    assert "thinking_delta" in kinds and "text_delta" in kinds
+    assert kinds.index("thinking_delta") < kinds.index("text_delta")
+    assert final.content[0].thinking == THOUGHT[model]  # type: ignore[union-attr]
+    if model == "claude":
+        assert "signature_delta" in kinds and final.content[0].signature == "sig-123"  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- passthrough
+
+
+async def test_anthropic_target_passes_through(app: Gateway, upstream: DialectUpstreams) -> None:
+    body = {
+        "model": "claude",
+        "max_tokens": 64,
+        "system": [{"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}}],
+        "messages": USER,
+        "top_k": 5,
+        "metadata": {"user_id": "u-1"},
+    }
+    async with raw(app) as http:
+        response = await http.post(
+            "/v1/messages",
+            json=body,
+            headers={"x-api-key": ALICE, "anthropic-version": "2023-06-01", "anthropic-beta": "foo-2025-01-01"},
+        )
+    assert response.status_code == 200
+    request = upstream.requests[-1]
+    assert str(request.url) == "http://anthropic.test/v1/messages"
+    assert request.headers["x-api-key"] == UPSTREAM_KEY  # the route's key, never the client's
+    assert request.headers["anthropic-beta"] == "foo-2025-01-01"
+    assert upstream.bodies[-1] == {**body, "model": "claude-sonnet-4-5"}  # nothing lost, only the model id
+    assert response.json()["content"] == [{"type": "text", "text": "Hello from Claude."}]
+
+
+# ---------------------------------------------------------------- count_tokens
+
+
+async def test_count_tokens(app: Gateway, upstream: DialectUpstreams) -> None:
+    sdk = client(app)
+    short = await sdk.messages.count_tokens(model="gpt", messages=USER)
+    longer = await sdk.messages.count_tokens(model="gpt", messages=USER, system="You are a weather bot. " * 20)
+    with_tools = await sdk.messages.count_tokens(model="gpt", messages=USER, tools=TOOLS)
+    assert 0 < short.input_tokens < longer.input_tokens
+    assert short.input_tokens < with_tools.input_tokens
+    calls = len(upstream.requests)
+    assert calls == 0  # estimated locally, no upstream call
+    native = await sdk.messages.count_tokens(model="claude", messages=USER)
+    assert native.input_tokens == 42
+    assert upstream.requests[-1].url.path == "/v1/messages/count_tokens"
+
+
+# ---------------------------------------------------------------- auth and errors
+
+
+async def test_bearer_auth_works_too(app: Gateway) -> None:
+    reply = await client(app, key=None, auth_token=ALICE).messages.create(
+        model="mock/echo", max_tokens=10, messages=USER
+    )
+    assert reply.content
+
+
+async def test_missing_and_wrong_key(app: Gateway) -> None:
+    async with raw(app) as http:
+        response = await http.post("/v1/messages", json={"model": "gpt", "max_tokens": 5, "messages": USER})
+    assert response.status_code == 401
+    assert response.json()["type"] == "error"
+    assert response.json()["error"]["type"] == "authentication_error"
+    with pytest.raises(anthropic.AuthenticationError):
+        await client(app, key="sk-wrong").messages.create(model="gpt", max_tokens=5, messages=USER)
+
+
+async def test_errors_are_the_sdk_classes(app: Gateway) -> None:
+    sdk = client(app)
+    with pytest.raises(anthropic.NotFoundError) as missing:
+        await sdk.messages.create(model="nope", max_tokens=5, messages=USER)
+    assert missing.value.body["error"]["type"] == "not_found_error"  # type: ignore[index]
+    with pytest.raises(anthropic.BadRequestError) as bad:
+        await sdk.messages.create(model="gpt", max_tokens=5, messages=[{"role": "system", "content": "x"}])  # type: ignore[list-item]
+    assert bad.value.body["error"]["type"] == "invalid_request_error"  # type: ignore[index]
+    with pytest.raises(anthropic.PermissionDeniedError):
+        await client(app, key="sk-bob-000").messages.create(model="gpt", max_tokens=5, messages=USER)
+    with pytest.raises(anthropic.InternalServerError) as failed:
+        await sdk.messages.create(model="gpt-fail", max_tokens=5, messages=USER)
+    assert failed.value.status_code == 502 and "sk-upstream" not in str(failed.value.body)
+    with pytest.raises(anthropic.InternalServerError):
+        await sdk.messages.create(model="claude-fail", max_tokens=5, messages=USER)
+
+
+async def test_rate_limit_is_the_sdk_class(app: Gateway) -> None:
+    bob = client(app, key="sk-bob-000")
+    await bob.messages.create(model="mock/echo", max_tokens=5, messages=USER)
+    with pytest.raises(anthropic.RateLimitError) as limited:
+        await bob.messages.create(model="mock/echo", max_tokens=5, messages=USER)
+    assert limited.value.body["error"]["type"] == "rate_limit_error"  # type: ignore[index]
+
+
+async def test_error_mid_stream_is_an_error_event(app: Gateway) -> None:
+    with pytest.raises(anthropic.APIStatusError) as failed:
+        async with client(app).messages.stream(model="gpt-cut", max_tokens=50, messages=USER) as stream:
+            async for _ in stream:
+                pass
+    assert failed.value.body["type"] == "error"  # type: ignore[index]
+    assert failed.value.body["error"]["type"] == "api_error"  # type: ignore[index]
+
+
+async def test_gateway_refusals_in_anthropic_shape(app: Gateway) -> None:
+    async with raw(app) as http:
+        key = {"x-api-key": ALICE}
+        missing = await http.post("/v1/messages", json={"model": "gpt", "messages": USER}, headers=key)
+        not_json = await http.post("/v1/messages", content=b"{", headers={**key, "content-type": "application/json"})
+        deep = await http.post(
+            "/v1/messages",
+            content=b'{"model": "gpt", "max_tokens": 5, "messages": ' + b"[" * 500 + b"]" * 500 + b"}",
+            headers={**key, "content-type": "application/json"},
+        )
+        many = await http.post(
+            "/v1/messages",
+            json={"model": "gpt", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}] * 10_001},
+            headers=key,
+        )
+        twice = await http.post(
+            "/v1/messages",
+            json={"model": "gpt", "max_tokens": 5, "messages": USER},
+            headers=[("x-api-key", ALICE), ("x-api-key", ALICE)],
+        )
+        wrong_method = await http.get("/v1/messages", headers=key)
+    for response in (missing, not_json, deep, many, twice, wrong_method):
+        assert response.status_code in (400, 405), response.text
+        assert response.json()["type"] == "error"
+        assert response.json()["error"]["type"] == "invalid_request_error"
+    assert "max_tokens" in missing.json()["error"]["message"]
