@@ -6,7 +6,7 @@
 - ``gemini.test``: Gemini ``generateContent`` / ``streamGenerateContent?alt=sse``, the same behaviours, thoughts
   from ``thinkingConfig``.
 - ``anthropic.test``: the Messages API itself (``/v1/messages``, ``/count_tokens`` → 42); model ``claude-fail``:
-  529 ``overloaded_error``.
+  529 ``overloaded_error``; ``claude-cut``: a stream cut mid-way.
 """
 
 from __future__ import annotations
@@ -232,7 +232,8 @@ def _anthropic(request: httpx.Request, body: dict[str, Any]) -> httpx.Response:
         return httpx.Response(529, json=error)
     message = _claude_message(body)
     if body.get("stream"):
-        return httpx.Response(200, headers=SSE, stream=_Events(_claude_events(message)))
+        cut = 4 if body["model"] == "claude-cut" else None
+        return httpx.Response(200, headers=SSE, stream=_Events(_claude_events(message), cut_after=cut))
     return httpx.Response(200, json=message)
 
 

@@ -39,6 +39,7 @@ def _config(**limits: Any) -> dict[str, Any]:
             "gem": {"model": "gemini/gemini-2.5-flash", "api_base": "http://gemini.test", **up},
             "claude": {"model": "anthropic/claude-sonnet-4-5", "api_base": "http://anthropic.test", **up},
             "claude-fail": {"model": "anthropic/claude-fail", "api_base": "http://anthropic.test", **up},
+            "claude-cut": {"model": "anthropic/claude-cut", "api_base": "http://anthropic.test", **up},
             "mock/echo": {"model": "mock/echo"},
         },
         "keys": {
@@ -142,6 +143,23 @@ async def test_tool_round_trip(app: Gateway, upstream: DialectUpstreams, model: 
     if model == "gpt":  # the tool result went up as a tool message answering the call
         assert sent["messages"][-1] == {"role": "tool", "tool_call_id": use.id, "content": "sunny, 21C"}
         assert sent["messages"][-2]["tool_calls"][0]["function"]["name"] == "get_weather"
+
+
+async def test_mock_plays_a_tool_round_trip(app: Gateway) -> None:
+    sdk = client(app)
+    first = await sdk.messages.create(
+        model="mock/echo", max_tokens=50, messages=USER, tools=TOOLS, tool_choice={"type": "any"}
+    )
+    assert first.stop_reason == "tool_use"
+    (use,) = [b for b in first.content if b.type == "tool_use"]
+    assert use.name == "get_weather" and isinstance(use.input, dict)
+    history = [
+        *USER,
+        {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in first.content]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": use.id, "content": "sunny"}]},
+    ]
+    second = await sdk.messages.create(model="mock/echo", max_tokens=50, messages=history, tools=TOOLS)
+    assert second.stop_reason == "end_turn" and second.content[-1].type == "text"
 
 
 async def test_tool_choice_and_parallel(app: Gateway, upstream: DialectUpstreams) -> None:
@@ -283,9 +301,10 @@ async def test_rate_limit_is_the_sdk_class(app: Gateway) -> None:
     assert limited.value.body["error"]["type"] == "rate_limit_error"  # type: ignore[index]
 
 
-async def test_error_mid_stream_is_an_error_event(app: Gateway) -> None:
+@pytest.mark.parametrize("model", ["gpt-cut", "claude-cut"])
+async def test_error_mid_stream_is_an_error_event(app: Gateway, model: str) -> None:
     with pytest.raises(anthropic.APIStatusError) as failed:
-        async with client(app).messages.stream(model="gpt-cut", max_tokens=50, messages=USER) as stream:
+        async with client(app).messages.stream(model=model, max_tokens=50, messages=USER) as stream:
             async for _ in stream:
                 pass
     assert failed.value.body["type"] == "error"  # type: ignore[index]
