@@ -337,3 +337,35 @@ async def test_gateway_refusals_in_anthropic_shape(app: Gateway) -> None:
         assert response.json()["type"] == "error"
         assert response.json()["error"]["type"] == "invalid_request_error"
     assert "max_tokens" in missing.json()["error"]["message"]
+
+
+HOSTILE: list[dict[str, Any]] = [
+    {"max_tokens": -1},
+    {"max_tokens": 10**30},
+    {"temperature": 5},
+    {"messages": [{"role": "user", "content": [{"type": "image", "source": {"type": "base64"}}]}]},
+    {"messages": [{"role": "user", "content": [{"type": "image", "source": {"type": "url", "url": 5}}]}]},
+    {"messages": [{"role": "assistant", "content": [{"type": "tool_use", "id": "x", "name": "n", "input": None}]}]},
+    {"messages": [{"role": "user", "content": []}]},
+    {"system": [{"type": "image", "source": {"type": "url", "url": "http://x.test"}}]},
+    {"tools": [{"name": "w", "input_schema": {"type": "object", "properties": {"a": {"$ref": "#/x"}}}}]},
+    {"tool_choice": {"type": "tool"}},
+    {"thinking": {"type": "enabled", "budget_tokens": -5}},
+    {"thinking": {"type": "adaptive"}, "output_config": {"effort": 5}},
+    {"metadata": {"user_id": 5}},
+    {"stop_sequences": "x"},
+    {"model": 5},
+]
+
+
+@pytest.mark.parametrize("model", ["gpt", "gem", "mock/echo"])
+@pytest.mark.parametrize("path", ["/v1/messages", "/v1/messages/count_tokens"])
+async def test_hostile_bodies_are_client_errors(app: Gateway, model: str, path: str) -> None:
+    async with raw(app) as http:
+        for extra in HOSTILE:
+            for stream in (False, True):
+                body = {"model": model, "max_tokens": 5, "messages": USER, **extra, "stream": stream}
+                response = await http.post(path, json=body, headers={"x-api-key": ALICE})
+                assert response.status_code < 500, (extra, response.text)
+                if response.status_code >= 400:
+                    assert response.json()["type"] == "error", (extra, response.text)

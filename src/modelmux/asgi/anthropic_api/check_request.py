@@ -140,6 +140,9 @@ def check_messages_request(body: Mapping[str, Any], *, count_only: bool = False)
     system = body.get("system")
     if isinstance(system, list):
         _blocks(system, "system")
+        for j, block in enumerate(system):
+            if block["type"] != "text":
+                raise bad_request(f"'system[{j}]': the system prompt takes text blocks only.", param=f"system[{j}]")
     schemas = list(_tools(body.get("tools") or []))
     check_schemas(schemas)
     if body.get("tool_choice") is not None:
