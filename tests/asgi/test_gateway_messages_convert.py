@@ -161,6 +161,19 @@ def test_sampling_stop_and_metadata() -> None:
     assert "user" not in quiet
 
 
+@pytest.mark.parametrize("where", ["output_config", "output_format"])
+def test_structured_output(where: str) -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
+    fmt = {"type": "json_schema", "schema": schema}
+    _, params = _convert(**({"output_config": {"format": fmt}} if where == "output_config" else {"output_format": fmt}))
+    assert params["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "output", "schema": schema, "strict": True},
+    }
+    with pytest.raises(HTTPError):
+        _convert(output_format={"type": "json_schema", "schema": "no"})
+
+
 def test_top_k() -> None:
     _, params = _convert(Target("gemini", frozenset()), top_k=5)
     assert params["extra_body"] == {"top_k": 5}

@@ -31,6 +31,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "thinking": ("object",),
     "service_tier": ("string",),
     "output_config": ("object",),
+    "output_format": ("object",),
 }
 
 
@@ -124,6 +125,19 @@ def _thinking(thinking: Mapping[str, Any]) -> None:
         expect(thinking.get("budget_tokens"), ("integer",), "thinking.budget_tokens", nullable=False)
 
 
+def _output_format(body: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """Structured outputs (``output_config.format``, or the older ``output_format``): a JSON schema."""
+    config = body.get("output_config") or {}
+    param = "output_config.format" if config.get("format") is not None else "output_format"
+    fmt = config.get("format") if config.get("format") is not None else body.get("output_format")
+    if fmt is None:
+        return []
+    fmt = _object(fmt, param)
+    if fmt.get("type") != "json_schema":
+        raise bad_request(f"{param}.type must be 'json_schema'.", param=f"{param}.type")
+    return [(f"{param}.schema", _object(fmt.get("schema"), f"{param}.schema"))]
+
+
 def check_messages_request(body: Mapping[str, Any], *, count_only: bool = False) -> None:
     """400 for the first field of ``body`` with a wrong JSON type or shape, or over a size limit.
 
@@ -144,6 +158,7 @@ def check_messages_request(body: Mapping[str, Any], *, count_only: bool = False)
             if block["type"] != "text":
                 raise bad_request(f"'system[{j}]': the system prompt takes text blocks only.", param=f"system[{j}]")
     schemas = list(_tools(body.get("tools") or []))
+    schemas += _output_format(body)
     check_schemas(schemas)
     if body.get("tool_choice") is not None:
         _tool_choice(body["tool_choice"])

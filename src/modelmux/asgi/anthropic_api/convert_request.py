@@ -23,8 +23,11 @@ temperature, top_p, max_tokens          the same names
 top_k                                   the provider option ``top_k`` where the target has one, else 400
                                         (dropped with the route's ``drop_params``)
 metadata.user_id                        ``user``, where the target takes it (advisory: dropped elsewhere)
-service_tier, context_management        ignored: scheduling and context-editing hints the target lacks; the
-                                        answer is still a correct one
+output_config.format (or the older      ``response_format`` ``json_schema`` (strict), the inverse of
+output_format) ``{type: json_schema,    :mod:`modelmux.providers.anthropic.convert_response_format`
+schema}``
+service_tier, context_management,      ignored: scheduling, context-editing and effort hints the target
+output_config.effort without thinking   lacks; the answer is still a correct one
 ======================================  =====================================================================
 
 ``cache_control`` is kept where the target reads it (Claude behind Bedrock or Vertex), and dropped elsewhere
@@ -67,6 +70,7 @@ _TAKEN = frozenset(
         "tool_choice",
         "thinking",
         "output_config",
+        "output_format",
     }
 )
 _EFFORTS = ("low", "medium", "high")  # every reasoning dialect has these three
@@ -223,6 +227,10 @@ def _params(body: Mapping[str, Any], target: Target) -> dict[str, Any]:
             params["tool_choice"] = _CHOICES[kind]
         if choice.get("disable_parallel_tool_use") and body.get("tools") and kind != "none":
             params["parallel_tool_calls"] = False
+    output = (body.get("output_config") or {}).get("format") or body.get("output_format")
+    if output is not None:
+        spec = {"name": "output", "schema": output["schema"], "strict": True}
+        params["response_format"] = {"type": "json_schema", "json_schema": spec}
     if body.get("top_k") is not None:
         if target.provider in TOP_K_PROVIDERS:
             params["extra_body"] = {"top_k": body["top_k"]}
