@@ -40,6 +40,15 @@ def test_system_string_and_blocks() -> None:
     assert dropped[0]["content"][1] == {"type": "text", "text": "B"}
 
 
+def test_tool_result_cache_control_where_the_target_reads_it() -> None:
+    result = {"type": "tool_result", "tool_use_id": "t1", "content": "ok", "cache_control": EPHEMERAL}
+    history = [{"role": "user", "content": [result]}]
+    kept, _ = _convert(BEDROCK, messages=history)
+    dropped, _ = _convert(OPENAI, messages=history)
+    assert kept == [{"role": "tool", "tool_call_id": "t1", "content": "ok", "cache_control": EPHEMERAL}]
+    assert dropped == [{"role": "tool", "tool_call_id": "t1", "content": "ok"}]
+
+
 def test_user_blocks_become_parts() -> None:
     content = [
         {"type": "text", "text": "Look:"},

@@ -139,7 +139,10 @@ def _tool_message(block: Mapping[str, Any], at: str, cache: bool) -> dict[str, A
         text: Any = "\n".join(p["text"] for p in parts)
     else:
         text = parts
-    return {"role": "tool", "tool_call_id": block["tool_use_id"], "content": text}
+    message = {"role": "tool", "tool_call_id": block["tool_use_id"], "content": text}
+    if cache and block.get("cache_control"):  # a message-level mark: the outbound dialects put it on its block
+        message["cache_control"] = block["cache_control"]
+    return message
 
 
 def _assistant(content: Any, at: str, cache: bool) -> dict[str, Any]:
