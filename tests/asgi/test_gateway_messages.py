@@ -45,6 +45,7 @@ def _config(**limits: Any) -> dict[str, Any]:
         "keys": {
             "alice": {"key_env": "ALICE_KEY"},
             "bob": {"key_sha256": sha256("sk-bob-000"), "models": ["mock/echo"], "rpm": 1},
+            "carol": {"key_sha256": sha256("sk-carol-000"), "max_body_bytes": 2000},
         },
     }
 
@@ -299,6 +300,14 @@ async def test_rate_limit_is_the_sdk_class(app: Gateway) -> None:
     with pytest.raises(anthropic.RateLimitError) as limited:
         await bob.messages.create(model="mock/echo", max_tokens=5, messages=USER)
     assert limited.value.body["error"]["type"] == "rate_limit_error"  # type: ignore[index]
+
+
+async def test_body_limit_is_a_413_in_anthropic_shape(app: Gateway) -> None:
+    long = [{"role": "user", "content": "x" * 5000}]
+    with pytest.raises(anthropic.APIStatusError) as refused:
+        await client(app, key="sk-carol-000").messages.create(model="gpt", max_tokens=5, messages=long)
+    assert refused.value.status_code == 413
+    assert refused.value.body["error"]["type"] == "request_too_large"  # type: ignore[index]
 
 
 @pytest.mark.parametrize("model", ["gpt-cut", "claude-cut"])
