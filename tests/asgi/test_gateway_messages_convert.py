@@ -13,6 +13,7 @@ from modelmux.asgi.anthropic_api.convert_request import Target, convert_request
 from modelmux.asgi.anthropic_api.convert_response import STOP_REASONS, convert_message, convert_usage
 from modelmux.asgi.anthropic_api.convert_stream import StreamTranslator
 from modelmux.asgi.anthropic_api.errors import anthropic_error, error_event
+from modelmux.asgi.anthropic_api.passthrough import whole_events
 from modelmux.asgi.errors import HTTPError
 from modelmux.errors import UpstreamError
 from modelmux.types import ChatCompletion, ChatCompletionChunk, Usage
@@ -411,3 +412,13 @@ def test_error_shape(error: HTTPError, status: int, kind: str) -> None:
     assert response.status == status
     assert json.loads(response.body) == {"type": "error", "error": {"type": kind, "message": error.message}}
     assert error_event(error) == b"event: error\ndata: " + response.body + b"\n\n"
+
+
+@pytest.mark.anyio
+async def test_passthrough_bytes_are_cut_at_event_boundaries() -> None:
+    async def source() -> Any:
+        for part in [b"event: a\ndata: 1\n\nevent: b\nda", b"ta: 2", b"\n\nevent: c\n", b"data: 3\n\n", b"tail"]:
+            yield part
+
+    out = [part async for part in whole_events(source())]
+    assert out == [b"event: a\ndata: 1\n\n", b"event: b\ndata: 2\n\n", b"event: c\ndata: 3\n\n", b"tail"]

@@ -11,7 +11,7 @@ model does); its key never does.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,7 +22,7 @@ from ..._registry import resolve
 from ...providers._base import HttpRequest
 from ...providers.anthropic.provider import build_headers, chat_url
 
-__all__ = ["forward"]
+__all__ = ["forward", "whole_events"]
 
 #: Client headers forwarded, each with the shape a value must have (a date; comma-separated beta names).
 _FORWARDED = {
@@ -56,3 +56,21 @@ async def forward(
         {**body, "model": resolved.model},
     )
     return await asend(call, native, stream=stream)
+
+
+async def whole_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The upstream's bytes cut at event boundaries, so that an ``error`` event added after a broken connection never
+    lands inside a half-sent event. Each chunk is searched once (a boundary split across two chunks only delays the
+    bytes to the next boundary)."""
+    pending: list[bytes] = []
+    async for chunk in chunks:
+        cut = chunk.rfind(b"\n\n")
+        if cut < 0:
+            pending.append(chunk)
+            continue
+        pending.append(chunk[: cut + 2])
+        yield b"".join(pending)
+        pending = [chunk[cut + 2 :]]
+    rest = b"".join(pending)
+    if rest:
+        yield rest

@@ -23,7 +23,7 @@ from ..anthropic_api.convert_response import convert_message
 from ..anthropic_api.convert_stream import StreamTranslator
 from ..anthropic_api.errors import error_event
 from ..anthropic_api.event_stream import AnthropicEventStream
-from ..anthropic_api.passthrough import forward
+from ..anthropic_api.passthrough import forward, whole_events
 from ..config import ModelRoute
 from ..errors import HTTPError
 from ..failures import internal_error
@@ -120,7 +120,7 @@ async def _passthrough(
         raise HTTPError(502, f"The upstream provider of {route.name!r} did not answer with an event stream.")
     return AnthropicEventStream(
         b"",
-        response.aiter_raw(),
+        whole_events(response.aiter_bytes()),
         close=response.aclose,
         on_error=lambda exc: error_event(_failure(exc, route, upstreams)),
     )
