@@ -153,7 +153,7 @@ def _gemini(body: dict[str, Any], stream: bool) -> httpx.Response:
 # ---------------------------------------------------------------- Anthropic
 
 
-def _claude_message(body: dict[str, Any]) -> dict[str, Any]:
+def claude_message(body: dict[str, Any]) -> dict[str, Any]:
     last = body["messages"][-1]["content"]
     result = (
         next((b for b in last if isinstance(b, dict) and b.get("type") == "tool_result"), None)
@@ -186,7 +186,7 @@ def _claude_message(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _claude_events(message: dict[str, Any]) -> list[bytes]:
+def claude_events(message: dict[str, Any]) -> list[bytes]:
     start = {**message, "content": [], "stop_reason": None, "usage": {"input_tokens": 12, "output_tokens": 1}}
     events = [_data({"type": "message_start", "message": start}, "message_start"), _data({"type": "ping"}, "ping")]
     for i, block in enumerate(message["content"]):
@@ -230,11 +230,13 @@ def _anthropic(request: httpx.Request, body: dict[str, Any]) -> httpx.Response:
     if body["model"] == "claude-fail":
         error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
         return httpx.Response(529, json=error)
-    message = _claude_message(body)
+    message = claude_message(body)
     if body.get("stream"):
         cut = 4 if body["model"] == "claude-cut" else None
-        return httpx.Response(200, headers=SSE, stream=_Events(_claude_events(message), cut_after=cut))
-    return httpx.Response(200, json=message)
+        return httpx.Response(
+            200, headers={**SSE, "request-id": "req_up_1"}, stream=_Events(claude_events(message), cut_after=cut)
+        )
+    return httpx.Response(200, json=message, headers={"request-id": "req_up_1"})
 
 
 class DialectUpstreams(httpx.AsyncBaseTransport):

@@ -3,13 +3,14 @@ and an Anthropic target (fake upstreams, the last one passed through natively) a
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import anthropic
 import httpx
 import pytest
 from gateway_helpers import ALICE, ENV, UPSTREAM_KEY, sha256
-from messages_fakes import DialectUpstreams
+from messages_fakes import DialectUpstreams, claude_events, claude_message
 
 from modelmux.asgi import Gateway, create_app, parse_config
 from modelmux.asgi.limits import MemoryLimiter
@@ -213,6 +214,52 @@ async def test_thinking_streamed(app: Gateway, model: str) -> None:
         assert "signature_delta" in kinds and final.content[0].signature == "sig-123"  # type: ignore[union-attr]
 
 
+# ---------------------------------------------------------------- a Claude Code-shaped request
+
+
+@pytest.mark.parametrize("model", ["gpt", "gem"])
+async def test_claude_code_shaped_request(app: Gateway, upstream: DialectUpstreams, model: str) -> None:
+    """What Claude Code sends (``?beta=true``, betas, cached system blocks, ``$schema`` in tool schemas, a user id,
+    thinking, a history with signed thinking and tool results), against a target of another dialect."""
+    schema = {**TOOLS[0]["input_schema"], "$schema": "http://json-schema.org/draft-07/schema#"}
+    body = {
+        "model": model,
+        "max_tokens": 32000,
+        "temperature": 1,
+        "stream": True,
+        "metadata": {"user_id": "user_abc_account__session_123"},
+        "thinking": {"type": "enabled", "budget_tokens": 31999},
+        "system": [
+            {"type": "text", "text": "You are Claude Code."},
+            {"type": "text", "text": "Be helpful.", "cache_control": {"type": "ephemeral"}},
+        ],
+        "tools": [{**TOOLS[0], "input_schema": schema, "cache_control": {"type": "ephemeral"}}],
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "weather?", "cache_control": {"type": "ephemeral"}}]},
+            {
+                "role": "assistant",
+                "content": [
+                    {"type": "thinking", "thinking": "use the tool", "signature": "c2ln"},
+                    {"type": "tool_use", "id": "toolu_01", "name": "get_weather", "input": {"city": "Oslo"}},
+                ],
+            },
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_01", "content": "sunny"}]},
+        ],
+    }
+    headers = {
+        "x-api-key": ALICE,
+        "anthropic-version": "2023-06-01",
+        "anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14",
+        "x-app": "cli",
+    }
+    async with raw(app) as http:
+        response = await http.post("/v1/messages?beta=true", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    assert "event: message_stop" in response.text and "sunny" in response.text
+    sent = json.dumps(upstream.bodies[-1])
+    assert "cache_control" not in sent  # neither OpenAI nor Gemini reads it
+
+
 # ---------------------------------------------------------------- passthrough
 
 
@@ -238,6 +285,16 @@ async def test_anthropic_target_passes_through(app: Gateway, upstream: DialectUp
     assert request.headers["anthropic-beta"] == "foo-2025-01-01"
     assert upstream.bodies[-1] == {**body, "model": "claude-sonnet-4-5"}  # nothing lost, only the model id
     assert response.json()["content"] == [{"type": "text", "text": "Hello from Claude."}]
+    assert response.headers["request-id"] == "req_up_1"  # Anthropic's id, for its support
+
+
+async def test_passthrough_stream_is_the_upstream_bytes(app: Gateway) -> None:
+    body = {"model": "claude", "max_tokens": 64, "messages": USER, "stream": True}
+    async with raw(app) as http:
+        response = await http.post("/v1/messages", json=body, headers={"x-api-key": ALICE})
+    assert response.status_code == 200 and response.headers["request-id"] == "req_up_1"
+    message = {**claude_message({**body, "model": "claude-sonnet-4-5"})}
+    assert response.content == b"".join(claude_events(message))
 
 
 # ---------------------------------------------------------------- count_tokens

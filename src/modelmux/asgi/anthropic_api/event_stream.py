@@ -27,7 +27,9 @@ class AnthropicEventStream:
         *,
         close: Callable[[], Awaitable[None]],
         on_error: Callable[[Exception], bytes],
+        headers: tuple[tuple[bytes, bytes], ...] = (),
     ) -> None:
+        self._headers = [*_HEADERS, *headers]
         self._head = head
         self._source = source
         self._close = close
@@ -35,7 +37,7 @@ class AnthropicEventStream:
 
     async def send(self, send: Send) -> None:
         try:
-            await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
+            await send({"type": "http.response.start", "status": 200, "headers": self._headers})
             if self._head:
                 await send({"type": "http.response.body", "body": self._head, "more_body": True})
             tail = b""

@@ -22,13 +22,21 @@ from ..._registry import resolve
 from ...providers._base import HttpRequest
 from ...providers.anthropic.provider import build_headers, chat_url
 
-__all__ = ["forward", "whole_events"]
+__all__ = ["forward", "request_id_header", "whole_events"]
 
 #: Client headers forwarded, each with the shape a value must have (a date; comma-separated beta names).
 _FORWARDED = {
     "anthropic-version": re.compile(r"\d{4}-\d{2}-\d{2}"),
     "anthropic-beta": re.compile(r"[A-Za-z0-9_.\-]{1,100}(\s*,\s*[A-Za-z0-9_.\-]{1,100}){0,31}"),
 }
+
+#: The upstream's request id is passed on (it is what Anthropic support asks for) when it looks like one.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")
+
+
+def request_id_header(response: httpx.Response) -> tuple[tuple[bytes, bytes], ...]:
+    rid = response.headers.get("request-id", "")
+    return ((b"request-id", rid.encode()),) if _REQUEST_ID.fullmatch(rid) else ()
 
 
 def _url(api_base: str, suffix: str) -> str:

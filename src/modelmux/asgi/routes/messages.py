@@ -23,7 +23,7 @@ from ..anthropic_api.convert_response import convert_message
 from ..anthropic_api.convert_stream import StreamTranslator
 from ..anthropic_api.errors import error_event
 from ..anthropic_api.event_stream import AnthropicEventStream
-from ..anthropic_api.passthrough import forward, whole_events
+from ..anthropic_api.passthrough import forward, request_id_header, whole_events
 from ..config import ModelRoute
 from ..errors import HTTPError
 from ..failures import internal_error
@@ -113,8 +113,9 @@ async def _passthrough(
         response = await forward(route.model, upstreams.options(route), body, request.headers)
     except APIError as exc:
         raise upstreams.error(exc, route) from None
+    headers = request_id_header(response)
     if body.get("stream") is not True:
-        return Response(200, _native_json(response.content, "message", route))
+        return Response(200, _native_json(response.content, "message", route), JSON, headers)
     if not response.headers.get("content-type", "").startswith("text/event-stream"):
         await response.aclose()
         raise HTTPError(502, f"The upstream provider of {route.name!r} did not answer with an event stream.")
@@ -123,6 +124,7 @@ async def _passthrough(
         whole_events(response.aiter_bytes()),
         close=response.aclose,
         on_error=lambda exc: error_event(_failure(exc, route, upstreams)),
+        headers=headers,
     )
 
 
