@@ -281,6 +281,22 @@ def test_signed_thinking_blocks_are_kept() -> None:
     assert answer["stop_reason"] == "max_tokens"
 
 
+@pytest.mark.parametrize(
+    ("native", "expected"), [("stop_sequence", "stop_sequence"), ("pause_turn", "pause_turn"), ("STOP", "end_turn")]
+)
+def test_claude_native_stop_reason_is_kept(native: str, expected: str) -> None:
+    completion = ChatCompletion.model_validate(
+        {"choices": [{"message": {"content": "x"}, "finish_reason": "stop", "native_finish_reason": native}]}
+    )
+    assert convert_message(completion, "m")["stop_reason"] == expected
+    t = StreamTranslator("m")
+    chunk = ChatCompletionChunk.model_validate(
+        {"choices": [{"delta": {"content": "x"}, "finish_reason": "stop", "native_finish_reason": native}]}
+    )
+    events = _events(t.feed(chunk) + t.finish())
+    assert events[-2][1]["delta"]["stop_reason"] == expected
+
+
 def test_a_tool_call_finished_with_stop_is_a_tool_use() -> None:
     message = {"tool_calls": [{"id": "c", "type": "function", "function": {"name": "w", "arguments": "{}"}}]}
     assert convert_message(_completion(message, "stop"), "m")["stop_reason"] == "tool_use"

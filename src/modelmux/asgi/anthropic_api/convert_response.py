@@ -36,8 +36,15 @@ def message_id() -> str:
     return "msg_" + secrets.token_hex(12)
 
 
-def map_finish_reason(finish: str | None, has_tool_use: bool) -> str:
-    """The stop reason; a tool call the target finished with a plain ``stop`` (Gemini does) is a ``tool_use``."""
+def map_finish_reason(finish: str | None, has_tool_use: bool, native: Any = None) -> str:
+    """The stop reason; a tool call the target finished with a plain ``stop`` (Gemini does) is a ``tool_use``.
+
+    Claude behind another dialect (Bedrock, Vertex) keeps its own stop reason as ``native_finish_reason``; one of
+    Anthropic's values is used as it is, so ``stop_sequence``, ``pause_turn`` and
+    ``model_context_window_exceeded`` survive the round trip.
+    """
+    if isinstance(native, str) and native in FINISH_REASONS:
+        return native
     reason = STOP_REASONS.get(finish or "", DEFAULT_STOP_REASON)
     return "tool_use" if has_tool_use and reason == "end_turn" else reason
 
@@ -125,7 +132,9 @@ def convert_message(completion: ChatCompletion, model: str) -> dict[str, Any]:
         "role": "assistant",
         "model": model,
         "content": content,
-        "stop_reason": map_finish_reason(choice.finish_reason, has_tool_use),
+        "stop_reason": map_finish_reason(
+            choice.finish_reason, has_tool_use, (choice.model_extra or {}).get("native_finish_reason")
+        ),
         "stop_sequence": None,
         "usage": convert_usage(completion.usage),
     }

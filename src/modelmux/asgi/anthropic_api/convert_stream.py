@@ -43,6 +43,7 @@ class StreamTranslator:
         self._open: tuple[str, int] | None = None  # (kind, index); kind "tool:<n>" for tool call n
         self._tools: dict[int, int] = {}  # tool call index → block index
         self._finish: str | None = None
+        self._native: Any = None  # Claude's own stop reason, when a target behind another dialect kept it
         self._usage: Usage | None = None
 
     def start(self) -> bytes:
@@ -80,13 +81,14 @@ class StreamTranslator:
                 self._tool(call, out)
             if choice.finish_reason:
                 self._finish = choice.finish_reason
+                self._native = (choice.model_extra or {}).get("native_finish_reason")
         return b"".join(out)
 
     def finish(self) -> bytes:
         out: list[bytes] = []
         self._close(out)
         usage = convert_usage(self._usage)
-        delta = {"stop_reason": map_finish_reason(self._finish, bool(self._tools)), "stop_sequence": None}
+        delta = {"stop_reason": map_finish_reason(self._finish, bool(self._tools), self._native), "stop_sequence": None}
         out.append(event("message_delta", {"type": "message_delta", "delta": delta, "usage": usage}))
         out.append(event("message_stop", {"type": "message_stop"}))
         return b"".join(out)
