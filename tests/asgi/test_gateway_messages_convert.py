@@ -16,6 +16,7 @@ from modelmux.asgi.anthropic_api.errors import anthropic_error, error_event
 from modelmux.asgi.anthropic_api.passthrough import whole_events
 from modelmux.asgi.errors import HTTPError
 from modelmux.errors import UpstreamError
+from modelmux.providers.anthropic.convert_response_format import JSON_TOOL_NAME
 from modelmux.types import ChatCompletion, ChatCompletionChunk, Usage
 
 OPENAI = Target("openai", frozenset({"user", "tools", "temperature"}))
@@ -295,6 +296,24 @@ def test_claude_native_stop_reason_is_kept(native: str, expected: str) -> None:
     )
     events = _events(t.feed(chunk) + t.finish())
     assert events[-2][1]["delta"]["stop_reason"] == expected
+
+
+def test_claude_native_blocks_are_the_content() -> None:
+    blocks = [
+        {"type": "server_tool_use", "id": "s1", "name": "web_search", "input": {"query": "q"}},
+        {"type": "web_search_tool_result", "tool_use_id": "s1", "content": []},
+        {"type": "text", "text": "Found.", "citations": [{"type": "web_search_result_location", "url": "u"}]},
+    ]
+    message = {"content": "Found.", "content_blocks": blocks}
+    assert convert_message(_completion(message, "stop"), "m")["content"] == blocks
+    hidden = {
+        "content": '{"a": 1}',
+        "content_blocks": [{"type": "tool_use", "id": "j", "name": "json_tool_call", "input": {"a": 1}}],
+    }
+    from modelmux.providers.anthropic.convert_response_format import JSON_TOOL_NAME
+
+    hidden["content_blocks"][0]["name"] = JSON_TOOL_NAME
+    assert convert_message(_completion(hidden, "stop"), "m")["content"] == [{"type": "text", "text": '{"a": 1}'}]
 
 
 def test_a_tool_call_finished_with_stop_is_a_tool_use() -> None:

@@ -4,7 +4,8 @@
 Content blocks in Anthropic's order: thinking (``thinking_blocks`` with their signatures when the target gave
 them, else ``reasoning_content`` as one thinking block with an empty signature), then the text, then one
 ``tool_use`` per tool call with ``input`` parsed from its arguments. The stop reason is the outbound table read
-backwards (:func:`map_finish_reason`); usage is :func:`convert_usage`'s.
+backwards (:func:`map_finish_reason`); usage is :func:`convert_usage`'s. Claude behind another dialect (Vertex)
+may have kept its native blocks (``content_blocks``: server tools, citations): those are the content as they are.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import Any
 from pydantic_core import from_json
 
 from ...errors import UpstreamError
+from ...providers.anthropic.convert_response_format import JSON_TOOL_NAME
 from ...providers.anthropic.map_stop_reason import FINISH_REASONS
+from ...providers.anthropic.native_blocks import CONTENT_BLOCKS, dump_input
 from ...types import ChatCompletion, Usage
 
 __all__ = ["STOP_REASONS", "convert_message", "convert_usage", "map_finish_reason", "message_id", "tool_input"]
@@ -109,6 +112,42 @@ def convert_message(completion: ChatCompletion, model: str) -> dict[str, Any]:
         raise UpstreamError("the provider answered with no choices")
     choice = completion.choices[0]
     message = choice.message
+    native = _native_blocks(message)
+    content = native if native is not None else _openai_blocks(message)
+    has_tool_use = any(block["type"] == "tool_use" for block in content)
+    return {
+        "id": message_id(),
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": content,
+        "stop_reason": map_finish_reason(
+            choice.finish_reason, has_tool_use, (choice.model_extra or {}).get("native_finish_reason")
+        ),
+        "stop_sequence": None,
+        "usage": convert_usage(completion.usage),
+    }
+
+
+def _native_blocks(message: Any) -> list[dict[str, Any]] | None:
+    """Claude's own blocks, in order, when a target of the Anthropic dialect kept them as ``content_blocks``
+    (server tool blocks, citations: see :mod:`modelmux.providers.anthropic.native_blocks`); the hidden JSON tool of
+    structured output is the text it stood for."""
+    blocks = (message.model_extra or {}).get(CONTENT_BLOCKS)
+    if not isinstance(blocks, list) or not all(
+        isinstance(b, Mapping) and isinstance(b.get("type"), str) for b in blocks
+    ):
+        return None
+    out = []
+    for block in blocks:
+        if block["type"] == "tool_use" and block.get("name") == JSON_TOOL_NAME:
+            out.append({"type": "text", "text": dump_input(block.get("input") or {})})
+        else:
+            out.append(dict(block))
+    return out
+
+
+def _openai_blocks(message: Any) -> list[dict[str, Any]]:
     content = _thinking(message)
     text = message.content or message.refusal
     if text:
@@ -125,16 +164,4 @@ def convert_message(completion: ChatCompletion, model: str) -> dict[str, Any]:
                 "input": tool_input(function.arguments),
             }
         )
-    has_tool_use = any(block["type"] == "tool_use" for block in content)
-    return {
-        "id": message_id(),
-        "type": "message",
-        "role": "assistant",
-        "model": model,
-        "content": content,
-        "stop_reason": map_finish_reason(
-            choice.finish_reason, has_tool_use, (choice.model_extra or {}).get("native_finish_reason")
-        ),
-        "stop_sequence": None,
-        "usage": convert_usage(completion.usage),
-    }
+    return content
