@@ -308,11 +308,8 @@ def test_claude_native_blocks_are_the_content() -> None:
     assert convert_message(_completion(message, "stop"), "m")["content"] == blocks
     hidden = {
         "content": '{"a": 1}',
-        "content_blocks": [{"type": "tool_use", "id": "j", "name": "json_tool_call", "input": {"a": 1}}],
+        "content_blocks": [{"type": "tool_use", "id": "j", "name": JSON_TOOL_NAME, "input": {"a": 1}}],
     }
-    from modelmux.providers.anthropic.convert_response_format import JSON_TOOL_NAME
-
-    hidden["content_blocks"][0]["name"] = JSON_TOOL_NAME
     assert convert_message(_completion(hidden, "stop"), "m")["content"] == [{"type": "text", "text": '{"a": 1}'}]
 
 
