@@ -123,6 +123,19 @@ def test_assistant_turn_and_tool_results() -> None:
     ]
 
 
+def test_server_tool_blocks_in_history_go_to_claude_on_vertex() -> None:
+    turn = [
+        {"type": "server_tool_use", "id": "s1", "name": "web_search", "input": {"query": "q"}},
+        {"type": "web_search_tool_result", "tool_use_id": "s1", "content": []},
+        {"type": "text", "text": "Found."},
+    ]
+    history = [{"role": "user", "content": "search"}, {"role": "assistant", "content": turn}]
+    messages, _ = _convert(Target("vertex", frozenset()), messages=history)
+    assert messages[1] == {"role": "assistant", "content": "Found.", "content_blocks": turn}
+    with pytest.raises(HTTPError):
+        _convert(OPENAI, messages=history)
+
+
 @pytest.mark.parametrize(
     ("choice", "expected"),
     [
@@ -454,3 +467,43 @@ async def test_passthrough_bytes_are_cut_at_event_boundaries() -> None:
 
     out = [part async for part in whole_events(source())]
     assert out == [b"event: a\ndata: 1\n\n", b"event: b\ndata: 2\n\n", b"event: c\ndata: 3\n\n", b"tail"]
+
+
+def test_inbound_then_outbound_is_the_identity_for_claude() -> None:
+    """The inbound dialect mirrors the outbound one: a history translated in, then out again by the Anthropic
+    provider's own converter (what Claude behind Vertex receives), is the history the client sent."""
+    from modelmux.providers.anthropic.convert_messages import convert_messages
+
+    system = [{"type": "text", "text": "Be brief.", "cache_control": EPHEMERAL}]
+    history = [
+        {"role": "user", "content": [{"type": "text", "text": "search"}]},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "thinking", "thinking": "t", "signature": "s"},
+                {"type": "server_tool_use", "id": "s1", "name": "web_search", "input": {"query": "q"}},
+                {"type": "web_search_tool_result", "tool_use_id": "s1", "content": []},
+                {"type": "text", "text": "Found."},
+                {"type": "tool_use", "id": "t1", "name": "w", "input": {"a": 1}},
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {"type": "tool_result", "tool_use_id": "t1", "content": "ok"},
+                {"type": "text", "text": "and?", "cache_control": EPHEMERAL},
+            ],
+        },
+        {
+            "role": "assistant",
+            "content": [{"type": "redacted_thinking", "data": "r"}, {"type": "text", "text": "Done."}],
+        },
+        {
+            "role": "user",
+            "content": [{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}}],
+        },
+    ]
+    messages, _ = _convert(Target("vertex", frozenset()), system=system, messages=history)
+    native_system, native = convert_messages(messages)
+    assert native_system == system
+    assert native == history

@@ -10,6 +10,8 @@ user turn                               its ``tool_result`` blocks as ``tool`` m
                                         then one ``user`` message with the rest (:mod:`.convert_blocks`)
 tool_result ``is_error: true``          the tool message's text starts with ``Error:`` (OpenAI has no flag)
 assistant turn                          one ``assistant`` message: text, ``tool_calls``, ``thinking_blocks``
+                                        (and ``content_blocks`` when it holds server tool blocks, for Claude on
+                                        Vertex; a 400 for other targets)
 tools ``{name, description,             function tools ``{name, description, parameters}``; other typed
 input_schema}``                         tools (server tools) go on unchanged, for the target to take or refuse
 tool_choice auto / any / tool / none    ``auto`` / ``required`` / a named function / ``none``
@@ -45,7 +47,7 @@ from ...providers.anthropic.convert_reasoning import BUDGET_TOKENS
 from ..validate import bad_request
 from .convert_blocks import content_parts, thinking_block, tool_call
 
-__all__ = ["CACHE_CONTROL_PROVIDERS", "TOP_K_PROVIDERS", "Target", "convert_request"]
+__all__ = ["CACHE_CONTROL_PROVIDERS", "CONTENT_BLOCK_PROVIDERS", "TOP_K_PROVIDERS", "Target", "convert_request"]
 
 #: Providers whose converters turn ``cache_control`` into their prompt caching (Bedrock ``cachePoint``, Claude on
 #: Vertex through the Anthropic dialect).
@@ -53,6 +55,10 @@ CACHE_CONTROL_PROVIDERS = frozenset({"anthropic", "bedrock", "vertex"})
 #: Providers that take ``top_k`` as a provider option (Gemini ``generationConfig.topK``, Anthropic, Bedrock
 #: model parameters, Vertex through those dialects; the mock accepts anything).
 TOP_K_PROVIDERS = frozenset({"anthropic", "bedrock", "gemini", "mock", "vertex"})
+#: Providers that send an assistant message's ``content_blocks`` back as Claude's native blocks (Claude on Vertex
+#: through the Anthropic dialect), so server tool blocks (``server_tool_use``, ``web_search_tool_result``…) in the
+#: history reach it; elsewhere they are a 400.
+CONTENT_BLOCK_PROVIDERS = frozenset({"anthropic", "vertex"})
 _IGNORED = frozenset({"service_tier", "context_management"})
 _TAKEN = frozenset(
     {
@@ -109,7 +115,7 @@ def convert_request(body: Mapping[str, Any], target: Target) -> tuple[list[dict[
         if message["role"] == "user":
             messages.extend(_user(message["content"], at, target.cache))
         else:
-            messages.append(_assistant(message["content"], at, target.cache))
+            messages.append(_assistant(message["content"], at, target))
     return messages, _params(body, target)
 
 
@@ -145,7 +151,9 @@ def _tool_message(block: Mapping[str, Any], at: str, cache: bool) -> dict[str, A
     return message
 
 
-def _assistant(content: Any, at: str, cache: bool) -> dict[str, Any]:
+def _assistant(content: Any, at: str, target: Target) -> dict[str, Any]:
+    cache = target.cache
+    native = False  # a block only Claude's own dialect can take back (server tool use and results)
     if isinstance(content, str):
         return {"role": "assistant", "content": content}
     texts: list[dict[str, Any]] = []
@@ -160,9 +168,13 @@ def _assistant(content: Any, at: str, cache: bool) -> dict[str, Any]:
             calls.append(tool_call(block))
         elif kind in ("thinking", "redacted_thinking"):
             thinking.append(thinking_block(block))
+        elif target.provider in CONTENT_BLOCK_PROVIDERS:
+            native = True
         else:
             raise bad_request(f"'{at}[{j}]': a {str(kind)[:60]} block cannot be sent to this model.", param=at)
     message: dict[str, Any] = {"role": "assistant"}
+    if native:  # the whole turn as Claude sent it (see modelmux.providers.anthropic.native_blocks)
+        message["content_blocks"] = [dict(block) for block in content]
     if any("cache_control" in t for t in texts):
         message["content"] = texts
     else:
