@@ -1,10 +1,10 @@
 """``create_app()``: the gateway as a plain ASGI 3 callable, and its routing table.
 
-One request: headers, bounded (431, 400 for a repeated ``Authorization``) → ``Host`` and ``Origin`` (400/403, CORS
-preflights answered) → route (404/405) → key (401) → limits (429) → body, bounded in size (413) and time (408) →
-handler, cancelled if the client leaves → answer, each write bounded in time. Every refusal on the way is a JSON
-error in the route's dialect (OpenAI's; Anthropic's on ``/v1/messages``); the limiter slot is released however
-the request ends.
+One request: headers, bounded (431; 400 for a repeated ``Authorization`` or ``x-api-key``) → ``Host`` and ``Origin``
+(400/403, CORS preflights answered) → route (404/405) → key (401) → limits (429) → body, bounded in size (413) and
+time (408) → handler, cancelled if the client leaves → answer, each write bounded in time. Every refusal on the way
+is a JSON error in the route's dialect (OpenAI's; Anthropic's on ``/v1/messages``); the limiter slot is released
+however the request ends.
 """
 
 from __future__ import annotations
