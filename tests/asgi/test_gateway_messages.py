@@ -210,6 +210,9 @@ async def test_claude_code_shaped_request(app: Gateway, upstream: DialectUpstrea
     assert "event: message_stop" in response.text and "sunny" in response.text
     sent = json.dumps(upstream.bodies[-1])
     assert "cache_control" not in sent  # neither OpenAI nor Gemini reads it
+    if model == "gpt":
+        assert upstream.bodies[-1]["user"] == "user_abc_account__session_123"
+        assert upstream.bodies[-1]["reasoning_effort"] == "high"
 
 
 # ---------------------------------------------------------------- passthrough
