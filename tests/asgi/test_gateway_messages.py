@@ -62,6 +62,9 @@ async def test_stream_event_sequence(app: Gateway, model: str) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
     names = [line[7:] for line in response.text.splitlines() if line.startswith("event: ")]
+    datas = [json.loads(line[6:]) for line in response.text.splitlines() if line.startswith("data: ")]
+    assert datas[0]["message"]["usage"]["input_tokens"] > 0  # an estimate at the start (Claude Code shows it)
+    assert datas[-2]["usage"]["input_tokens"] == {"gpt": 11, "gem": 9}[model]  # the target's count at the end
     assert names[:3] == ["message_start", "ping", "content_block_start"]
     assert names[-3:] == ["content_block_stop", "message_delta", "message_stop"]
     assert set(names[3:-3]) == {"content_block_delta"}

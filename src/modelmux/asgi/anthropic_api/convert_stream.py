@@ -15,7 +15,7 @@ indices counting from 0 in order of appearance, then ``message_delta`` (stop rea
   (a target interleaving parallel calls) still go to that call's index, which the SDKs accumulate by.
 
 A change of kind closes the open block. Usage comes from the usage chunk (the call asks for one), in
-``message_delta``, input tokens included.
+``message_delta``, input tokens included; ``message_start`` carries an estimate of the input tokens.
 """
 
 from __future__ import annotations
@@ -46,7 +46,10 @@ class StreamTranslator:
         self._native: Any = None  # Claude's own stop reason, when a target behind another dialect kept it
         self._usage: Usage | None = None
 
-    def start(self) -> bytes:
+    def start(self, input_tokens: int = 0) -> bytes:
+        """``message_start`` and a ``ping``. ``input_tokens`` seeds the usage there: other dialects report usage
+        only at the end (``message_delta`` then carries the real count), and Claude Code shows the context in use
+        from ``message_start``."""
         message: dict[str, Any] = {
             "id": message_id(),
             "type": "message",
@@ -55,7 +58,7 @@ class StreamTranslator:
             "content": [],
             "stop_reason": None,
             "stop_sequence": None,
-            "usage": {"input_tokens": 0, "output_tokens": 0},
+            "usage": {"input_tokens": input_tokens, "output_tokens": 0},
         }
         return event("message_start", {"type": "message_start", "message": message}) + event("ping", {"type": "ping"})
 

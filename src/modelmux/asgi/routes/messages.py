@@ -94,7 +94,8 @@ async def create_message(request: Request, upstreams: Upstreams) -> Response | A
     except BaseException:
         await result.aclose()
         raise
-    head = translator.start() + (translator.feed(first) if first is not None else b"")
+    estimate = await sized(request, _estimate, route, messages, params)
+    head = translator.start(estimate) + (translator.feed(first) if first is not None else b"")
 
     async def events() -> AsyncIterator[bytes]:
         async for chunk in result:
@@ -151,8 +152,13 @@ async def count_tokens(request: Request, upstreams: Upstreams) -> Response:
             raise upstreams.error(exc, route) from None
         return Response(200, _native_json(response.content, None, route), JSON)
     messages, params = await sized(request, convert_request, body, _target(route))
+    return json_response({"input_tokens": await sized(request, _estimate, route, messages, params)})
+
+
+def _estimate(route: ModelRoute, messages: list[dict[str, Any]], params: dict[str, Any]) -> int:
+    """The prompt's tokens by modelmux's tokenizer (tiktoken): the messages, and the tools as their JSON."""
     model = resolve(route.model).model
     count = token_counter(model=model, messages=messages)
     if params.get("tools"):
         count += token_counter(model=model, text=json.dumps(params["tools"], ensure_ascii=False))
-    return json_response({"input_tokens": count})
+    return count
