@@ -242,3 +242,13 @@ async def test_passthrough_bytes_are_cut_at_event_boundaries() -> None:
 
     out = [part async for part in whole_events(source())]
     assert out == [b"event: a\ndata: 1\n\n", b"event: b\ndata: 2\n\n", b"event: c\ndata: 3\n\n", b"tail"]
+
+
+def test_a_new_tool_call_id_at_the_same_index_is_a_new_block() -> None:
+    t = StreamTranslator("m")
+    out = t.feed(_chunk({"tool_calls": [{"index": 0, "id": "a", "function": {"name": "f", "arguments": "{}"}}]}))
+    out += t.feed(_chunk({"tool_calls": [{"index": 0, "id": "a", "function": {"arguments": ""}}]}))  # repeated id
+    out += t.feed(_chunk({"tool_calls": [{"index": 0, "id": "b", "function": {"name": "g", "arguments": "{}"}}]}))
+    events = _events(out + t.feed(_chunk({}, "tool_calls")) + t.finish())
+    starts = [(d["index"], d["content_block"]["id"]) for n, d in events if n == "content_block_start"]
+    assert starts == [(0, "a"), (1, "b")]

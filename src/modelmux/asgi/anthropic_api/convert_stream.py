@@ -12,7 +12,8 @@ indices counting from 0 in order of appearance, then ``message_delta`` (stop rea
 * ``content`` (and ``refusal``) → a ``text`` block of ``text_delta`` s;
 * each tool call (by its ``index``) → a ``tool_use`` block (``id``, ``name``, ``input: {}``) of
   ``input_json_delta`` s carrying the argument fragments. Arguments of a call whose block was already closed
-  (a target interleaving parallel calls) still go to that call's index, which the SDKs accumulate by.
+  (a target interleaving parallel calls) still go to that call's index, which the SDKs accumulate by; a new ``id``
+  at an index already seen is a new call.
 
 A change of kind closes the open block. Usage comes from the usage chunk (the call asks for one), in
 ``message_delta``, input tokens included; ``message_start`` carries an estimate of the input tokens.
@@ -40,8 +41,9 @@ class StreamTranslator:
     def __init__(self, model: str) -> None:
         self._model = model
         self._next = 0  # the index the next block gets
-        self._open: tuple[str, int] | None = None  # (kind, index); kind "tool:<n>" for tool call n
+        self._open: tuple[str, int] | None = None  # (kind, index); every tool call is a kind of its own
         self._tools: dict[int, int] = {}  # tool call index → block index
+        self._ids: dict[int, str] = {}  # tool call index → the id of its call
         self._finish: str | None = None
         self._native: Any = None  # Claude's own stop reason, when a target behind another dialect kept it
         self._usage: Usage | None = None
@@ -136,14 +138,16 @@ class StreamTranslator:
     def _tool(self, call: Any, out: list[bytes]) -> None:
         index = self._tools.get(call.index)
         function = call.function
-        if index is None:
+        # A new id at a known index is a new call (some OpenAI-compatible vendors number every call 0).
+        if index is None or (call.id and call.id != self._ids.get(call.index)):
             block: dict[str, Any] = {
                 "type": "tool_use",
                 "id": call.id or "toolu_" + message_id()[4:],
                 "name": (function.name if function is not None else None) or "",
                 "input": {},
             }
-            index = self._begin(f"tool:{call.index}", out, block)
+            index = self._begin(f"tool:{self._next}", out, block)
             self._tools[call.index] = index
+            self._ids[call.index] = block["id"]
         if function is not None and function.arguments:
             out.append(self._delta(index, {"type": "input_json_delta", "partial_json": function.arguments}))
