@@ -1,9 +1,10 @@
 """``create_app()``: the gateway as a plain ASGI 3 callable, and its routing table.
 
-One request: headers, bounded (431, 400 for a repeated ``Authorization``) → ``Host`` and ``Origin`` (400/403, CORS
-preflights answered) → route (404/405) → key (401) → limits (429) → body, bounded in size (413) and time (408) →
-handler, cancelled if the client leaves → answer, each write bounded in time. Every refusal on the way is an
-OpenAI-shaped JSON error; the limiter slot is released however the request ends.
+One request: headers, bounded (431; 400 for a repeated ``Authorization`` or ``x-api-key``) → ``Host`` and ``Origin``
+(400/403, CORS preflights answered) → route (404/405) → key (401) → limits (429) → body, bounded in size (413) and
+time (408) → handler, cancelled if the client leaves → answer, each write bounded in time. Every refusal on the way
+is a JSON error in the route's dialect (OpenAI's; Anthropic's on ``/v1/messages``); the limiter slot is released
+however the request ends.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from .anthropic_api.errors import anthropic_error
 from .auth import Authenticator
 from .body import ClientGone, read_body, within
 from .browser import BrowserPolicy
@@ -26,8 +28,7 @@ from .failures import internal_error
 from .limits import LimiterError
 from .request import Request
 from .responses import Response, error_response
-from .routes import chat, embeddings, health, images, models, moderations, transcriptions
-from .sse import EventStream
+from .routes import chat, embeddings, health, images, messages, models, moderations, transcriptions
 from .types import Message, Receive, Scope, Send
 from .upstreams import Upstreams
 
@@ -38,10 +39,18 @@ __all__ = ["Gateway", "create_app"]
 
 _log = logging.getLogger("modelmux.asgi")
 
-Handler = Callable[[Request, Upstreams], Awaitable["Response | EventStream"]]
+
+class Answer(Protocol):
+    """What a handler returns: a :class:`Response`, an :class:`EventStream`, or another dialect's stream."""
+
+    async def send(self, send: Send) -> None: ...
+
+
+Handler = Callable[[Request, Upstreams], Awaitable[Answer]]
+ErrorRenderer = Callable[[HTTPError], Response]
 
 #: Headers that must not come twice: which one would count is ambiguous (and proxies may disagree).
-_SINGLE = frozenset({"authorization", "content-length", "host"})
+_SINGLE = frozenset({"authorization", "content-length", "host", "x-api-key"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +58,7 @@ class Endpoint:
     handler: Handler
     auth: bool = True  # needs a client key, counts against its limits
     body: bool = False  # reads the request body, then runs cancellable by a disconnect
+    errors: ErrorRenderer = error_response  # the dialect of its error answers (Anthropic's on /v1/messages)
 
 
 ROUTES: dict[str, dict[str, Endpoint]] = {
@@ -59,6 +69,8 @@ ROUTES: dict[str, dict[str, Endpoint]] = {
     "/v1/images/generations": {"POST": Endpoint(images.create_image, body=True)},
     "/v1/audio/transcriptions": {"POST": Endpoint(transcriptions.create_transcription, body=True)},
     "/v1/moderations": {"POST": Endpoint(moderations.create_moderation, body=True)},
+    "/v1/messages": {"POST": Endpoint(messages.create_message, body=True, errors=anthropic_error)},
+    "/v1/messages/count_tokens": {"POST": Endpoint(messages.count_tokens, body=True, errors=anthropic_error)},
 }
 #: Routes whose last segment is a parameter; model ids may contain "/" (``mock/demo``), so it takes the rest.
 PREFIX_ROUTES: tuple[tuple[str, dict[str, Endpoint]], ...] = (
@@ -118,13 +130,14 @@ class _Tracked:
     """``send``, remembering whether the response has started (after that an error can only be logged), adding
     ``extra`` headers (CORS) to it, and giving up on a client that leaves a write unread for ``timeout`` seconds."""
 
-    __slots__ = ("_send", "_timeout", "extra", "started")
+    __slots__ = ("_send", "_timeout", "errors", "extra", "started")
 
     def __init__(self, send: Send, timeout: float) -> None:
         self._send = send
         self._timeout = timeout
         self.started = False
         self.extra: tuple[tuple[bytes, bytes], ...] = ()
+        self.errors: ErrorRenderer = error_response  # the matched route's dialect, once known
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -193,14 +206,16 @@ class Gateway:
             error = exc if isinstance(exc, HTTPError) else internal_error(exc)
             if not tracked.started:
                 with contextlib.suppress(ClientGone):  # nobody reads the answer either
-                    await error_response(error).send(tracked)
+                    await tracked.errors(error).send(tracked)
 
     async def _serve(self, scope: Scope, receive: Receive, send: _Tracked) -> None:
+        path = _route_path(scope)
+        matched = _match(path)
+        if matched is not None:  # every refusal from here on speaks the route's dialect
+            send.errors = next(iter(matched[0].values())).errors
         headers = _headers(scope, self.config.server)
         browser = self._browser
         browser.check_host(headers)
-        path = _route_path(scope)
-        matched = _match(path)
         if matched is None:
             raise HTTPError(404, f"Invalid URL ({scope['method']} {path[:200]}).", code="unknown_url")
         methods, param = matched
@@ -223,7 +238,7 @@ class Gateway:
             request = Request(scope["method"], path, headers, self._auth.anonymous, path_param=param)
             await (await endpoint.handler(request, self.upstreams)).send(send)
             return
-        key = self._auth.authenticate(headers.get("authorization"))
+        key = self._auth.authenticate(headers.get("authorization"), headers.get("x-api-key"))
         limits = key.limits
         try:
             decision = await self.limiter.acquire(key.id, rpm=limits.rpm, max_concurrent=limits.max_concurrent)
@@ -257,15 +272,15 @@ class Gateway:
                 receive, limit=limits.max_body_bytes, content_length=length, timeout=self.config.server.body_timeout
             )
             request = Request(scope["method"], path, headers, key, body, param)
-            await until_disconnect(receive, self._respond(endpoint.handler, request, send))
+            await until_disconnect(receive, self._respond(endpoint, request, send))
         finally:
             await self.limiter.release(key.id, decision.token)
 
-    async def _respond(self, handler: Handler, request: Request, send: Send) -> None:
+    async def _respond(self, endpoint: Endpoint, request: Request, send: Send) -> None:
         try:
-            answer: Response | EventStream = await handler(request, self.upstreams)
+            answer: Answer = await endpoint.handler(request, self.upstreams)
         except HTTPError as exc:
-            answer = error_response(exc)
+            answer = endpoint.errors(exc)
         await answer.send(send)
 
 

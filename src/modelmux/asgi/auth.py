@@ -1,4 +1,5 @@
-"""``Authorization: Bearer <key>`` → the client key, compared in constant time, never logged or echoed."""
+"""``Authorization: Bearer <key>`` (or Anthropic's ``x-api-key: <key>``) → the client key, compared in constant
+time, never logged or echoed."""
 
 from __future__ import annotations
 
@@ -25,15 +26,19 @@ class Authenticator:
         """The key of a request that needs none (and of every request when authentication is off)."""
         return self._anonymous
 
-    def authenticate(self, authorization: str | None) -> ClientKey:
+    def authenticate(self, authorization: str | None, api_key: str | None = None) -> ClientKey:
+        """The key of ``Authorization: Bearer`` or, without that header, of ``x-api-key`` (Anthropic's clients)."""
         if not self._keys:
             return self._anonymous
-        scheme, _, token = (authorization or "").strip().partition(" ")
+        if authorization is None and api_key is not None:
+            scheme, token = "bearer", api_key
+        else:
+            scheme, _, token = (authorization or "").strip().partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise HTTPError(
                 401,
-                "Missing API key: send it as 'Authorization: Bearer <key>'.",
+                "Missing API key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.",
                 code="missing_api_key",
             )
         # Headers arrive as latin-1 text of the raw bytes; back to those bytes (UTF-8 keys hash the same).
