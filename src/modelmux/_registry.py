@@ -38,10 +38,17 @@ PROVIDERS: dict[str, str] = {
     "xai": "modelmux.providers.compatible:xai",
     "ollama": "modelmux.providers.compatible:ollama",
     "hosted_vllm": "modelmux.providers.compatible:hosted_vllm",
+    # Raw-prompt servers (the text-completion dialect: chat templates rendered here).
+    "text-completion-openai": "modelmux.providers.text_completion:text_completion_openai",
+    "llamacpp": "modelmux.providers.text_completion:llamacpp",
+    "tgi": "modelmux.providers.text_completion:tgi",
 }
 
 #: Common spellings of provider names.
-ALIASES: dict[str, str] = {"google": "gemini", "google_ai": "gemini", "claude": "anthropic", "together": "together_ai"}
+ALIASES: dict[str, str] = {"google": "gemini", "google_ai": "gemini", "claude": "anthropic", "together": "together_ai",
+    "llama_cpp": "llamacpp",
+    "text-generation-inference": "tgi",
+}
 
 
 @dataclass(frozen=True, slots=True)
