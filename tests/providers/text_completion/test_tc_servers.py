@@ -487,3 +487,28 @@ def _no_env_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     ):
         monkeypatch.delenv(name, raising=False)
     yield
+
+
+def test_async_stream_and_answer() -> None:
+    import asyncio
+
+    events = [json.dumps({"content": "Par", "stop": False}), json.dumps(llamacpp_final("is"))]
+
+    async def go() -> tuple[str, str | None]:
+        server = Server(events=events)
+        chunks = [
+            c
+            async for c in await modelmux.acompletion(  # type: ignore[union-attr]
+                model="llamacpp/Llama-3.1-8B-Instruct", messages=MESSAGES, transport=server.transport, stream=True
+            )
+        ]
+        whole = await modelmux.acompletion(
+            model="llamacpp/Llama-3.1-8B-Instruct",
+            messages=MESSAGES,
+            transport=Server(llamacpp_final("Paris")).transport,
+        )
+        assert isinstance(whole, ChatCompletion)
+        return stream_chunk_builder(chunks).choices[0].message.content or "", whole.choices[0].message.content
+
+    streamed, whole = asyncio.run(go())
+    assert streamed == whole == "Paris"
