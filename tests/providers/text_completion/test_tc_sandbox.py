@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 
 from modelmux.errors import BadRequestError
-from modelmux.providers.text_completion.render_template import MAX_TEMPLATE_CHARS, compile_template, render_prompt
+from modelmux.providers.text_completion.render_template import (
+    MAX_PROMPT_CHARS,
+    MAX_TEMPLATE_CHARS,
+    compile_template,
+    render_prompt,
+)
 
 USER = [{"role": "user", "content": "hi"}]
 
@@ -34,6 +39,10 @@ ATTACKS = [
     "{{ ().__class__.__bases__[0].__subclasses__() }}",
     "{{ self._TemplateReference__context }}",
     "{{ strftime_now.__globals__['datetime'] }}",
+    "{{ '{0.__class__.__mro__}'.format(messages) }}",
+    "{{ messages | attr('__class__') }}",
+    "{{ (messages | attr('__class__') | attr('__base__') | attr('__subclasses__'))() }}",
+    "{{ '%s' | format(messages.__class__) }}",
 ]
 
 
@@ -120,3 +129,9 @@ def test_templates_compile_once_per_text() -> None:
 def test_range_is_bounded() -> None:
     with pytest.raises(BadRequestError):
         render("{% for i in range(10**9) %}{% endfor %}")
+
+
+def test_runaway_output_is_cut_off() -> None:
+    with pytest.raises(BadRequestError, match="more than"):
+        render("{% for i in range(100000) %}{% for j in range(100000) %}" + "x" * 100 + "{% endfor %}{% endfor %}")
+    assert MAX_PROMPT_CHARS >= 1_000_000

@@ -24,10 +24,13 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ...errors import BadRequestError
 
-__all__ = ["MAX_TEMPLATE_CHARS", "compile_template", "render_prompt"]
+__all__ = ["MAX_PROMPT_CHARS", "MAX_TEMPLATE_CHARS", "compile_template", "render_prompt"]
 
 #: The longest template accepted (HF's longest shipped templates are ~20 kB).
 MAX_TEMPLATE_CHARS = 200_000
+#: The longest prompt a template may write (far beyond any context window: ~2.5M tokens), so a runaway template
+#: fails instead of filling memory.
+MAX_PROMPT_CHARS = 10_000_000
 
 
 class TemplateRaisedError(jinja2.TemplateError):
@@ -130,7 +133,16 @@ def render_prompt(
     if extra:
         context.update(extra)
     try:
-        return compiled.render(**context)
+        parts: list[str] = []
+        size = 0
+        for part in compiled.generate(**context):
+            size += len(part)
+            if size > MAX_PROMPT_CHARS:
+                raise BadRequestError(
+                    f"the chat template wrote more than {MAX_PROMPT_CHARS} characters", param="chat_template"
+                )
+            parts.append(part)
+        return "".join(parts)
     except TemplateRaisedError as exc:
         raise BadRequestError(f"the chat template refused the conversation: {exc.message}", param="messages") from None
     except jinja2.exceptions.SecurityError as exc:
