@@ -50,6 +50,8 @@ class TextCompletionProvider(BaseProvider):
 
     requires_api_key: ClassVar[bool] = False
     call_options: ClassVar[frozenset[str]] = frozenset({"chat_template", "chat_template_kwargs"})
+    #: Native body fields a caller may pass as keyword arguments (merged into the body); set per server kind.
+    native_params: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,
@@ -67,8 +69,7 @@ class TextCompletionProvider(BaseProvider):
         self.api_key_env = api_key_env  # type: ignore[misc]
         self.api_base_env = api_base_env  # type: ignore[misc]
         self.supported_params = supported_params  # type: ignore[misc]
-        #: Native body fields a caller may pass as keyword arguments (merged into the body).
-        self.native_params = native_params
+        self.native_params = native_params  # type: ignore[misc]
 
     def build_chat_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
         prompt, plan = prepare_prompt(params, ctx)
