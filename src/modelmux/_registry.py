@@ -45,10 +45,9 @@ PROVIDERS: dict[str, str] = {
 }
 
 #: Common spellings of provider names.
-ALIASES: dict[str, str] = {"google": "gemini", "google_ai": "gemini", "claude": "anthropic", "together": "together_ai",
-    "llama_cpp": "llamacpp",
-    "text-generation-inference": "tgi",
-}
+ALIASES: dict[str, str] = {"google": "gemini", "google_ai": "gemini", "claude": "anthropic", "together": "together_ai"}
+# The raw-prompt servers' other spellings.
+ALIASES.update({"llama_cpp": "llamacpp", "text-generation-inference": "tgi"})
 
 
 @dataclass(frozen=True, slots=True)

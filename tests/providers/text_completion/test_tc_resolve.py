@@ -95,3 +95,12 @@ def test_every_catalog_row_names_a_family() -> None:
     rows = {k: v for k, v in _catalog_doc()["chat_templates"].items() if not k.startswith("_")}
     assert rows
     assert all(v in FAMILIES for v in rows.values())
+
+
+def test_model_strings_and_aliases() -> None:
+    from modelmux._registry import resolve
+
+    assert resolve("text-completion-openai/Qwen/Qwen2.5-7B-Instruct").provider_name == "text-completion-openai"
+    assert resolve("text-completion-openai/Qwen/Qwen2.5-7B-Instruct").model == "Qwen/Qwen2.5-7B-Instruct"
+    assert resolve("llamacpp/x").provider_name == resolve("llama_cpp/x").provider_name == "llamacpp"
+    assert resolve("tgi/x").provider_name == resolve("text-generation-inference/x").provider_name == "tgi"
