@@ -512,3 +512,12 @@ def test_async_stream_and_answer() -> None:
 
     streamed, whole = asyncio.run(go())
     assert streamed == whole == "Paris"
+
+
+def test_stop_strings_are_bounded() -> None:
+    server = Server(llamacpp_final("x"))
+    with pytest.raises(BadRequestError, match="stop"):
+        call("llamacpp/Llama-3.1-8B-Instruct", server, stop=["x" * 1001])
+    with pytest.raises(BadRequestError, match="stop"):
+        call("llamacpp/Llama-3.1-8B-Instruct", server, stop=[f"s{i}" for i in range(17)])
+    assert server.requests == []

@@ -21,12 +21,21 @@ __all__ = ["PLAN_KEY", "output_plan", "prepare_prompt"]
 
 PLAN_KEY = "text_completion.plan"
 
+#: Bounds on the caller's stop strings, which are also searched here in every streamed piece.
+MAX_STOPS = 16
+MAX_STOP_CHARS = 1000
+
 
 def _stops(params: dict[str, Any]) -> list[str]:
     stop = params.get("stop")
     if stop is None:
         return []
-    return [stop] if isinstance(stop, str) else [s for s in stop if s]
+    stops = [stop] if isinstance(stop, str) else [s for s in stop if s]
+    if len(stops) > MAX_STOPS or any(len(s) > MAX_STOP_CHARS for s in stops):
+        raise BadRequestError(
+            f"at most {MAX_STOPS} stop strings of at most {MAX_STOP_CHARS} characters each", param="stop"
+        )
+    return stops
 
 
 def _tools(params: dict[str, Any], ctx: CallContext) -> list[dict[str, Any]] | None:

@@ -12,11 +12,12 @@ __all__ = ["StopScanner"]
 
 
 class StopScanner:
-    __slots__ = ("_hold", "_stops", "_tail", "rest", "stopped")
+    __slots__ = ("_firsts", "_hold", "_stops", "_tail", "rest", "stopped")
 
     def __init__(self, stops: Iterable[str]) -> None:
         self._stops = tuple(s for s in dict.fromkeys(stops) if s)
         self._hold = max((len(s) for s in self._stops), default=1) - 1
+        self._firsts = frozenset(s[0] for s in self._stops)
         self._tail = ""
         #: Once a stop string is found: True, and what followed it in that piece.
         self.stopped = False
@@ -38,6 +39,8 @@ class StopScanner:
             return buf[:cut]
         keep = 0
         for k in range(min(self._hold, len(buf)), 0, -1):
+            if buf[-k] not in self._firsts:  # cheap test first: most positions cannot begin a stop string
+                continue
             end = buf[-k:]
             if any(s.startswith(end) for s in self._stops):
                 keep = k
