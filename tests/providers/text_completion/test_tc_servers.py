@@ -521,3 +521,20 @@ def test_stop_strings_are_bounded() -> None:
     with pytest.raises(BadRequestError, match="stop"):
         call("llamacpp/Llama-3.1-8B-Instruct", server, stop=[f"s{i}" for i in range(17)])
     assert server.requests == []
+
+
+def test_openai_completions_stream_cut_short_and_error_event() -> None:
+    model = "text-completion-openai/Qwen/Qwen2.5-7B-Instruct"
+    with pytest.raises(UpstreamError, match="ended before"):
+        stream(model, Server(events=openai_events(["Par"])[:1]))
+    error = {"object": "error", "message": "prompt too long", "type": "BadRequestError", "code": 400}
+    with pytest.raises(BadRequestError, match="prompt too long"):
+        stream(model, Server(events=[json.dumps(error)]))
+
+
+def test_openai_completions_done_marker_without_finish_reason_closes_the_stream() -> None:
+    events = openai_events(["Paris."], usage=False)
+    events.pop(-2)  # the chunk with the finish_reason
+    chunks = stream("text-completion-openai/Qwen/Qwen2.5-7B-Instruct", Server(events=events))
+    built = stream_chunk_builder(chunks)
+    assert (built.choices[0].message.content, built.choices[0].finish_reason) == ("Paris.", "stop")
