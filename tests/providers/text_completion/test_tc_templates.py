@@ -66,6 +66,30 @@ DOCUMENTED = [
         ],
         "<s>[INST] a[/INST] b</s>[INST] Be brief.\n\nc[/INST]",
     ),
+    (  # docs.mistral.ai "Tokenization" templates table: tokenizer V1
+        "mistral-v1",
+        [
+            {"role": "user", "content": "Hello, how are you?"},
+            {"role": "assistant", "content": "Fine, and you?"},
+            {"role": "user", "content": "I'm doing great!"},
+        ],
+        "<s> [INST] Hello, how are you? [/INST] Fine, and you?</s> [INST] I'm doing great! [/INST]",
+    ),
+    (  # V1: the system prompt goes before the first user message
+        "mistral-v1",
+        [{"role": "system", "content": "S"}, {"role": "user", "content": "a"}],
+        "<s> [INST] S\n\na [/INST]",
+    ),
+    (  # same table: tokenizer V3-Tekken
+        "mistral-tekken",
+        [
+            {"role": "system", "content": "S"},
+            {"role": "user", "content": "Hello, how are you?"},
+            {"role": "assistant", "content": "Fine, and you?"},
+            {"role": "user", "content": "I'm doing great!"},
+        ],
+        "<s>[INST]Hello, how are you?[/INST]Fine, and you?</s>[INST]S\n\nI'm doing great![/INST]",
+    ),
     (  # ChatML
         "chatml",
         [{"role": "system", "content": "You are helpful."}, {"role": "user", "content": "Hi"}],
@@ -165,7 +189,7 @@ def test_llama3_tools_use_ipython_and_json_calls() -> None:
     ) in prompt
 
 
-@pytest.mark.parametrize("family", ["mistral", "gemma"])
+@pytest.mark.parametrize("family", ["mistral", "mistral-v1", "mistral-tekken", "gemma"])
 def test_alternation_is_enforced(family: str) -> None:
     with pytest.raises(BadRequestError, match="alternate"):
         render(family, [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}])

@@ -39,6 +39,8 @@ _LLAMA3 = Family(
 _CHATML = Family("chatml", "chatml.jinja", eos_token="<|im_end|>", stop=("<|im_end|>", "<|endoftext|>"), tools="hermes")
 _QWEN = Family("qwen2.5", "qwen2_5.jinja", eos_token="<|im_end|>", stop=("<|im_end|>", "<|endoftext|>"), tools="hermes")
 _MISTRAL = Family("mistral", "mistral.jinja", bos_token="<s>", eos_token="</s>", stop=("</s>",))
+_MISTRAL_V1 = Family("mistral-v1", "mistral_v1.jinja", bos_token="<s>", eos_token="</s>", stop=("</s>",))
+_MISTRAL_TEKKEN = Family("mistral-tekken", "mistral_tekken.jinja", bos_token="<s>", eos_token="</s>", stop=("</s>",))
 _GEMMA = Family("gemma", "gemma.jinja", bos_token="<bos>", eos_token="<eos>", stop=("<end_of_turn>", "<eos>"))
 _PHI3 = Family("phi3", "phi3.jinja", eos_token="<|end|>", stop=("<|end|>", "<|endoftext|>"))
 _PHI4 = Family("phi4", "phi4.jinja", eos_token="<|im_end|>", stop=("<|im_end|>", "<|endoftext|>"))
@@ -65,6 +67,10 @@ FAMILIES: dict[str, Family] = {
     "qwen2.5": _QWEN,
     "qwen": _QWEN,
     "mistral": _MISTRAL,
+    "mistral-v3": _MISTRAL,
+    "mistral-v1": _MISTRAL_V1,
+    "mistral-tekken": _MISTRAL_TEKKEN,
+    "mistral-nemo": _MISTRAL_TEKKEN,
     "gemma": _GEMMA,
     "phi3": _PHI3,
     "phi3.5": _PHI3,
