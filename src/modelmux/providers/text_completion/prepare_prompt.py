@@ -2,7 +2,7 @@
 
 The plan travels from the request to the answer in ``ctx.options`` under :data:`PLAN_KEY` (the contract gives
 ``parse_chat_response`` and ``chat_stream_translator`` only the context); without it (a context that did not build
-the request) the answer is read with the template's own stop strings and tool syntax.
+the request) the answer is read with the template's own stop strings, without tool-call parsing.
 """
 
 from __future__ import annotations

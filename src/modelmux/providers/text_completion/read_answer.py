@@ -68,8 +68,7 @@ def _llamacpp(body: dict[str, Any], stream: bool) -> Piece:
     if body.get("stop") or not stream:
         piece.done = True
         piece.native_finish = llamacpp_stop_type(body)
-        piece.usage = _llamacpp_usage(body)
-        piece.id = body.get("id_slot") if isinstance(body.get("id_slot"), str) else None
+        piece.usage = _llamacpp_usage(body)  # llama.cpp answers carry no completion id: one is made up
     return piece
 
 
