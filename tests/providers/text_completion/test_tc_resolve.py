@@ -104,3 +104,14 @@ def test_model_strings_and_aliases() -> None:
     assert resolve("text-completion-openai/Qwen/Qwen2.5-7B-Instruct").model == "Qwen/Qwen2.5-7B-Instruct"
     assert resolve("llamacpp/x").provider_name == resolve("llama_cpp/x").provider_name == "llamacpp"
     assert resolve("tgi/x").provider_name == resolve("text-generation-inference/x").provider_name == "tgi"
+
+
+def test_config_files_are_read_again_when_they_change(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "tokenizer_config.json"
+    path.write_text(json.dumps({"chat_template": "v1"}))
+    assert resolve_template("m", str(path), False).text == "v1"
+    path.write_text(json.dumps({"chat_template": "v2-longer"}))
+    os.utime(path, ns=(1, 2_000_000_000))
+    assert resolve_template("m", str(path), False).text == "v2-longer"

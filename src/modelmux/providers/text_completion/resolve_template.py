@@ -77,27 +77,34 @@ def _from_config(config: Mapping[str, Any], has_tools: bool) -> ChatTemplate:
     return _custom(template, _token(config.get("bos_token")), _token(config.get("eos_token")))
 
 
-def _read(path: Path) -> str:
+def _from_path(path: Path, has_tools: bool) -> ChatTemplate:
     try:
-        if path.stat().st_size > _MAX_CONFIG_BYTES:
-            raise BadRequestError(f"chat template file larger than {_MAX_CONFIG_BYTES} bytes", param="chat_template")
-        return path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        stat = path.stat()
+    except OSError as exc:
         raise BadRequestError(
             f"cannot read the chat template file {path.name!r}: {exc}", param="chat_template"
         ) from None
+    if stat.st_size > _MAX_CONFIG_BYTES:
+        raise BadRequestError(f"chat template file larger than {_MAX_CONFIG_BYTES} bytes", param="chat_template")
+    # A tokenizer_config.json can weigh a few hundred kB (its added-token table): read and parsed once per version.
+    return _load(str(path), stat.st_mtime_ns, stat.st_size, has_tools)
 
 
-def _from_path(path: Path, has_tools: bool) -> ChatTemplate:
-    text = _read(path)
-    if path.suffix != ".json":
+@functools.lru_cache(maxsize=16)
+def _load(path: str, mtime_ns: int, size: int, has_tools: bool) -> ChatTemplate:
+    name = Path(path).name
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadRequestError(f"cannot read the chat template file {name!r}: {exc}", param="chat_template") from None
+    if not path.endswith(".json"):
         return _custom(text)
     try:
         config = json.loads(text)
     except ValueError:
-        raise BadRequestError(f"{path.name!r} is not valid JSON", param="chat_template") from None
+        raise BadRequestError(f"{name!r} is not valid JSON", param="chat_template") from None
     if not isinstance(config, Mapping):
-        raise BadRequestError(f"{path.name!r} is not a tokenizer config object", param="chat_template")
+        raise BadRequestError(f"{name!r} is not a tokenizer config object", param="chat_template")
     return _from_config(config, has_tools)
 
 
