@@ -538,3 +538,25 @@ def test_openai_completions_done_marker_without_finish_reason_closes_the_stream(
     chunks = stream("text-completion-openai/Qwen/Qwen2.5-7B-Instruct", Server(events=events))
     built = stream_chunk_builder(chunks)
     assert (built.choices[0].message.content, built.choices[0].finish_reason) == ("Paris.", "stop")
+
+
+def test_openai_completions_shapes_match_the_official_sdk() -> None:
+    """The request uses only fields of openai's ``CompletionCreateParams``; the fixtures are valid ``Completion``s."""
+    from openai.types import Completion
+    from openai.types.completion_create_params import CompletionCreateParamsBase
+
+    server = Server(openai_answer("x"))
+    call(
+        "text-completion-openai/Qwen/Qwen2.5-7B-Instruct",
+        server,
+        temperature=0.5,
+        top_p=0.9,
+        seed=1,
+        presence_penalty=0.1,
+        frequency_penalty=0.1,
+        user="u",
+        stop=["###"],
+        max_tokens=5,
+    )
+    assert set(server.body) <= set(CompletionCreateParamsBase.__annotations__)
+    Completion.model_validate(openai_answer("x"))
