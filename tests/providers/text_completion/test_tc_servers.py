@@ -560,3 +560,32 @@ def test_openai_completions_shapes_match_the_official_sdk() -> None:
     )
     assert set(server.body) <= set(CompletionCreateParamsBase.__annotations__)
     Completion.model_validate(openai_answer("x"))
+
+
+def test_tgi_parameters_match_huggingface_hub_types() -> None:
+    """TGI's request parameters as huggingface_hub (installed with transformers) describes them."""
+    import dataclasses
+
+    from huggingface_hub import TextGenerationInputGenerateParameters
+
+    known = {f.name for f in dataclasses.fields(TextGenerationInputGenerateParameters)}
+    schema = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
+    server = Server({"generated_text": "{}", "details": {"finish_reason": "eos_token", "generated_tokens": 1}})
+    call(
+        "tgi/Qwen/Qwen2.5-7B-Instruct",
+        server,
+        temperature=0.3,
+        top_p=0.5,
+        seed=3,
+        frequency_penalty=0.2,
+        max_tokens=9,
+        stop="###",
+        response_format=schema,
+        top_k=5,
+    )
+    assert set(server.body) == {"inputs", "parameters"}
+    assert set(server.body["parameters"]) <= known
+    assert server.body["parameters"]["grammar"] == {"type": "json", "value": {"type": "object"}}
+    from modelmux.providers.text_completion import tgi
+
+    assert tgi.native_params <= known
