@@ -589,3 +589,16 @@ def test_tgi_parameters_match_huggingface_hub_types() -> None:
     from modelmux.providers.text_completion import tgi
 
     assert tgi.native_params <= known
+
+
+def test_response_format_per_server_kind() -> None:
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+    fmt = {"type": "json_schema", "json_schema": {"name": "c", "schema": schema}}
+    server = Server(llamacpp_final("{}"))
+    call("llamacpp/Llama-3.1-8B-Instruct", server, response_format=fmt)
+    assert server.body["json_schema"] == schema
+    call("llamacpp/Llama-3.1-8B-Instruct", server, response_format={"type": "json_object"})
+    assert server.body["json_schema"] == {"type": "object"}
+    server = Server(openai_answer("{}"))
+    call("text-completion-openai/Qwen/Qwen2.5-7B-Instruct", server, response_format=fmt)
+    assert server.body["response_format"] == fmt
