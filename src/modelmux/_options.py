@@ -166,6 +166,8 @@ class _CallOptions(TypedDict, total=False):
     azure_credential: Any
     base_model: str | None
     ollama_endpoint: Literal["chat", "generate"] | None
+    chat_template: Any
+    chat_template_kwargs: Mapping[str, Any] | None
 
 
 class CompletionOptions(_ChatOptions, _CallOptions, total=False):

@@ -63,6 +63,10 @@ PROVIDERS: dict[str, str] = {
             "openai_like",
         )
     },
+    # Raw-prompt servers (the text-completion dialect: chat templates rendered here).
+    "text-completion-openai": "modelmux.providers.text_completion:text_completion_openai",
+    "llamacpp": "modelmux.providers.text_completion:llamacpp",
+    "tgi": "modelmux.providers.text_completion:tgi",
 }
 
 #: Common spellings of provider names.
@@ -87,6 +91,9 @@ ALIASES: dict[str, str] = {
     "openai_compatible": "openai_like",
     # LiteLLM's name for Ollama's /api/chat, which ``ollama/`` speaks here too.
     "ollama_chat": "ollama",
+    # The raw-prompt servers' other spellings.
+    "llama_cpp": "llamacpp",
+    "text-generation-inference": "tgi",
 }
 
 
