@@ -26,6 +26,7 @@ import math
 import os
 import platform
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -51,6 +52,15 @@ OPENAI_MODEL = "gpt-4o-mini"
 ANTHROPIC_MODEL = "claude-sonnet-4-20250514"
 ANTHROPIC_VERSION = "2023-06-01"
 ANTHROPIC_MAX_TOKENS = 4096
+BEDROCK_MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+BEDROCK_MODEL_PATH = "/model/anthropic.claude-3-haiku-20240307-v1%3A0"
+AWS_CREDENTIALS = {
+    "aws_access_key_id": "AKIDEXAMPLE",
+    "aws_secret_access_key": "secret",
+    "aws_region_name": "us-east-1",
+}
+COHERE_MODEL = "command-a-03-2025"
+OLLAMA_MODEL = "llama3.1"
 SYSTEM_PROMPT = "You are a helpful assistant."
 USER_PROMPT = "Write about thirty words on benchmarking."
 MESSAGES: list[dict[str, Any]] = [
@@ -74,6 +84,15 @@ SCENARIOS = (
     "anthropic",
     "anthropic stream",
     "anthropic stream (one read)",
+    "bedrock",
+    "bedrock stream",
+    "bedrock stream (one read)",
+    "cohere",
+    "cohere stream",
+    "cohere stream (one read)",
+    "ollama",
+    "ollama stream",
+    "ollama stream (one read)",
 )
 ONE_READ = "/one-read"
 
@@ -84,6 +103,15 @@ AIMS = {
     "anthropic stream": 1.5,
     "openai stream (one read)": 1.5,
     "anthropic stream (one read)": 1.5,
+    "bedrock": 1.10,
+    "bedrock stream": 1.5,
+    "bedrock stream (one read)": 1.5,
+    "cohere": 1.10,
+    "cohere stream": 1.5,
+    "cohere stream (one read)": 1.5,
+    "ollama": 1.10,
+    "ollama stream": 1.5,
+    "ollama stream (one read)": 1.5,
 }
 IMPORT_AIM = 1.5
 
@@ -108,6 +136,41 @@ def _chunk_text(chunk: Any) -> str:
     delta = _get(choices[0], "delta")
     content = delta.get("content") if isinstance(delta, dict) else getattr(delta, "content", None)
     return content or ""
+
+
+def select_scenarios(spec: str | None) -> tuple[str, ...]:
+    """The scenarios named by ``--scenarios``: comma-separated names or prefixes.
+
+    An entry selects the scenario of that name and every scenario that starts with it followed by a space,
+    so ``bedrock`` selects ``bedrock``, ``bedrock stream`` and ``bedrock stream (one read)``, and
+    ``openai stream`` selects ``openai stream`` and ``openai stream (one read)``.
+    """
+    if not spec:
+        return SCENARIOS
+    entries = [e.strip() for e in spec.split(",") if e.strip()]
+    unknown = [e for e in entries if not any(s == e or s.startswith(e + " ") for s in SCENARIOS)]
+    if unknown:
+        raise SystemExit(
+            f"--scenarios: no scenario matches {', '.join(map(repr, unknown))}; known: {', '.join(SCENARIOS)}"
+        )
+    return tuple(s for s in SCENARIOS if any(s == e or s.startswith(e + " ") for e in entries))
+
+
+def event_stream_payloads(chunks: Iterable[bytes]) -> Iterable[bytes]:
+    """The payloads of AWS event-stream messages, minimal: lengths from the prelude, no CRC check, no headers."""
+    buf = bytearray()
+    unpack = struct.unpack_from
+    for chunk in chunks:
+        buf += chunk
+        pos = 0
+        while len(buf) - pos >= 12:
+            total, headers_len = unpack(">II", buf, pos)
+            if len(buf) - pos < total:
+                break
+            yield bytes(buf[pos + 12 + headers_len : pos + total - 4])
+            pos += total
+        if pos:
+            del buf[:pos]
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -190,18 +253,119 @@ def _floor_calls(client: httpx.Client, url: str) -> dict[str, Call]:
                     parts.append(event["delta"].get("text", ""))
         return "".join(parts)
 
+    # Bedrock: the Converse body modelmux sends; the floor neither signs the request nor checks CRCs.
+    br_url = url + BEDROCK_MODEL_PATH
+    br_headers = {"content-type": "application/json", "accept": "application/json"}
+    br_stream_headers = {"content-type": "application/json", "accept": "application/vnd.amazon.eventstream"}
+    br_body = {
+        "messages": [{"role": "user", "content": [{"text": USER_PROMPT}]}],
+        "system": [{"text": SYSTEM_PROMPT}],
+        "inferenceConfig": {},
+    }
+
+    def bedrock() -> str:
+        resp = client.post(br_url + "/converse", content=json.dumps(br_body).encode(), headers=br_headers)
+        resp.raise_for_status()
+        data = resp.json()
+        return "".join(block.get("text", "") for block in data["output"]["message"]["content"])
+
+    def bedrock_stream() -> str:
+        parts: list[str] = []
+        body = json.dumps(br_body).encode()
+        with client.stream("POST", br_url + "/converse-stream", content=body, headers=br_stream_headers) as resp:
+            resp.raise_for_status()
+            for payload in event_stream_payloads(resp.iter_bytes()):
+                event = json.loads(payload)
+                delta = event.get("delta")
+                if delta is not None:
+                    parts.append(delta.get("text", ""))
+        return "".join(parts)
+
+    co_url = url + "/v2/chat"
+    co_headers = {"authorization": f"Bearer {API_KEY}", "content-type": "application/json"}
+
+    def cohere() -> str:
+        body = {"model": COHERE_MODEL, "messages": MESSAGES, "stream": False}
+        resp = client.post(co_url, content=json.dumps(body).encode(), headers=co_headers)
+        resp.raise_for_status()
+        data = resp.json()
+        return "".join(block["text"] for block in data["message"]["content"] if block["type"] == "text")
+
+    def cohere_stream() -> str:
+        body = {"model": COHERE_MODEL, "messages": MESSAGES, "stream": True}
+        parts: list[str] = []
+        with client.stream("POST", co_url, content=json.dumps(body).encode(), headers=co_headers) as resp:
+            resp.raise_for_status()
+            for line in resp.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                event = json.loads(line[5:])
+                if event["type"] == "content-delta":
+                    parts.append(event["delta"]["message"]["content"].get("text", ""))
+        return "".join(parts)
+
+    ol_url = url + "/api/chat"
+    ol_headers = {"content-type": "application/json"}
+
+    def ollama() -> str:
+        body = {"model": OLLAMA_MODEL, "messages": MESSAGES, "stream": False}
+        resp = client.post(ol_url, content=json.dumps(body).encode(), headers=ol_headers)
+        resp.raise_for_status()
+        return str(resp.json()["message"]["content"])
+
+    def ollama_stream() -> str:
+        body = {"model": OLLAMA_MODEL, "messages": MESSAGES, "stream": True}
+        parts: list[str] = []
+        with client.stream("POST", ol_url, content=json.dumps(body).encode(), headers=ol_headers) as resp:
+            resp.raise_for_status()
+            for line in resp.iter_lines():
+                if line:
+                    parts.append(json.loads(line)["message"]["content"])
+        return "".join(parts)
+
     return {
         "openai": openai,
         "openai stream": openai_stream,
         "anthropic": anthropic,
         "anthropic stream": anthropic_stream,
+        "bedrock": bedrock,
+        "bedrock stream": bedrock_stream,
+        "cohere": cohere,
+        "cohere stream": cohere_stream,
+        "ollama": ollama,
+        "ollama stream": ollama_stream,
     }
 
 
-def _library_calls(completion: Callable[..., Any], url: str) -> dict[str, Call]:
-    """Calls for any litellm-style ``completion(model=..., messages=..., api_base=..., api_key=...)``."""
-    oa = {"model": f"openai/{OPENAI_MODEL}", "api_base": url + "/v1", "api_key": API_KEY}
-    an = {"model": f"anthropic/{ANTHROPIC_MODEL}", "api_base": url, "api_key": API_KEY}
+def modelmux_routes(url: str) -> dict[str, dict[str, Any]]:
+    """Provider name → the keyword arguments of a ``modelmux.completion`` call against the fake upstream at ``url``.
+
+    ``api_base`` is the one key that changes for the one-read variants (``url`` + ``/one-read``).
+    """
+    return {
+        "openai": {"model": f"openai/{OPENAI_MODEL}", "api_base": url + "/v1", "api_key": API_KEY},
+        "anthropic": {"model": f"anthropic/{ANTHROPIC_MODEL}", "api_base": url, "api_key": API_KEY},
+        # Signed with SigV4 on every call (modelmux appends /model/{id}/converse[-stream] to api_base).
+        "bedrock": {"model": f"bedrock/{BEDROCK_MODEL}", "api_base": url, **AWS_CREDENTIALS},
+        "cohere": {"model": f"cohere/{COHERE_MODEL}", "api_base": url, "api_key": API_KEY},  # + /v2/chat
+        "ollama": {"model": f"ollama/{OLLAMA_MODEL}", "api_base": url},  # + /api/chat
+    }
+
+
+def litellm_routes(url: str) -> dict[str, dict[str, Any]]:
+    """The same calls through litellm: its Converse route for Bedrock, its v2 route for Cohere, and
+    ``ollama_chat/`` (``/api/chat``; litellm's ``ollama/`` prefix calls ``/api/generate``)."""
+    routes = modelmux_routes(url)
+    routes["bedrock"] = {"model": f"bedrock/converse/{BEDROCK_MODEL}", "api_base": url, **AWS_CREDENTIALS}
+    routes["cohere"] = {"model": f"cohere_chat/{COHERE_MODEL}", "api_base": url + "/v2/chat", "api_key": API_KEY}
+    routes["ollama"] = {"model": f"ollama_chat/{OLLAMA_MODEL}", "api_base": url}
+    return routes
+
+
+def _library_calls(
+    completion: Callable[..., Any], url: str, routes: Callable[[str], dict[str, dict[str, Any]]]
+) -> dict[str, Call]:
+    """Calls for any litellm-style ``completion(model=..., messages=..., api_base=..., ...)``."""
 
     def nonstream(kwargs: dict[str, Any]) -> Call:
         def call() -> str:
@@ -216,16 +380,13 @@ def _library_calls(completion: Callable[..., Any], url: str) -> dict[str, Call]:
 
         return call
 
-    oa_one = {**oa, "api_base": url + ONE_READ + "/v1"}
-    an_one = {**an, "api_base": url + ONE_READ}
-    return {
-        "openai": nonstream(oa),
-        "openai stream": stream(oa),
-        "openai stream (one read)": stream(oa_one),
-        "anthropic": nonstream(an),
-        "anthropic stream": stream(an),
-        "anthropic stream (one read)": stream(an_one),
-    }
+    calls: dict[str, Call] = {}
+    one_read = routes(url + ONE_READ)
+    for provider, kwargs in routes(url).items():
+        calls[provider] = nonstream(kwargs)
+        calls[f"{provider} stream"] = stream(kwargs)
+        calls[f"{provider} stream (one read)"] = stream(one_read[provider])
+    return calls
 
 
 def modelmux_calls(url: str) -> tuple[dict[str, Call] | None, str]:
@@ -236,7 +397,7 @@ def modelmux_calls(url: str) -> tuple[dict[str, Call] | None, str]:
     completion = getattr(modelmux, "completion", None)
     if completion is None:
         return None, "modelmux.completion does not exist yet"
-    return _library_calls(completion, url), str(getattr(modelmux, "__version__", "?"))
+    return _library_calls(completion, url, modelmux_routes), str(getattr(modelmux, "__version__", "?"))
 
 
 def litellm_calls(url: str) -> tuple[dict[str, Call] | None, str]:
@@ -253,7 +414,7 @@ def litellm_calls(url: str) -> tuple[dict[str, Call] | None, str]:
         ver = version("litellm")
     except Exception:
         ver = "?"
-    return _library_calls(litellm.completion, url), ver
+    return _library_calls(litellm.completion, url, litellm_routes), ver
 
 
 # --------------------------------------------------------------------------- timing
@@ -606,6 +767,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-imports", action="store_true", help="skip the import-time/RSS part")
     parser.add_argument("--no-calls", action="store_true", help="skip the per-call part")
     parser.add_argument("--upstream", metavar="URL", help="use a running fake_upstream instead of starting one")
+    parser.add_argument(
+        "--scenarios",
+        metavar="LIST",
+        help="comma-separated scenario names or prefixes, e.g. 'bedrock,cohere stream' (default: all)",
+    )
     args = parser.parse_args(argv)
 
     quick = args.quick
@@ -614,6 +780,7 @@ def main(argv: list[str] | None = None) -> int:
     stride = max(1, args.stream_stride if args.stream_stride is not None else 4)
     import_repeats = args.import_repeats if args.import_repeats is not None else (3 if quick else 15)
     rss_repeats = 1 if quick else 3
+    selected = select_scenarios(args.scenarios)
 
     notes: list[str] = []
     calls: list[CallResult] = []
@@ -629,6 +796,7 @@ def main(argv: list[str] | None = None) -> int:
         "stream_stride": stride,
         "stream_events": STREAM_EVENTS,
         "import_repeats": import_repeats,
+        "scenarios": list(selected),
     }
     print(f"# modelmux benchmark ({'quick' if quick else 'full'})\n")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()))
@@ -641,7 +809,7 @@ def main(argv: list[str] | None = None) -> int:
             url, proc = start_in_subprocess()
         meta["upstream"] = url
         try:
-            contenders: list[Contender] = [Contender(s, FLOOR, f) for s, f in floor_calls(url).items()]
+            contenders: list[Contender] = [Contender(s, FLOOR, f) for s, f in floor_calls(url).items() if s in selected]
             for name, factory, enabled in (
                 (MODELMUX, modelmux_calls, True),
                 (LITELLM, litellm_calls, not args.no_litellm),
@@ -653,7 +821,7 @@ def main(argv: list[str] | None = None) -> int:
                 if lib is None:
                     notes.append(f"{name}: skipped, {info}")
                     continue
-                contenders += [Contender(s, name, f) for s, f in lib.items()]
+                contenders += [Contender(s, name, f) for s, f in lib.items() if s in selected]
             contenders = sanity_check(contenders, notes)
             contenders.sort(key=lambda c: (SCENARIOS.index(c.scenario), c.name))
             print(

@@ -11,6 +11,11 @@ Routes (matched on the path suffix, query string ignored):
   (``"stream": true``), with a trailing usage chunk when
   ``stream_options.include_usage`` is set.
 * ``POST .../messages`` -- Anthropic Messages, JSON or SSE.
+* ``POST .../model/{id}/converse`` -- Bedrock Converse, JSON; ``.../model/{id}/converse-stream`` --
+  Bedrock ConverseStream, AWS event-stream binary frames (``application/vnd.amazon.eventstream``).
+* ``POST .../v2/chat`` -- Cohere v2 chat, JSON or SSE (``"stream": true``).
+* ``POST .../api/chat`` -- Ollama's native chat, JSON (``"stream": false``) or NDJSON (``"stream"``
+  true or absent, as Ollama itself defaults to streaming).
 * ``GET /health`` -- ``ok``.
 
 Streams go out as one HTTP chunk per event; under a path starting with ``/one-read`` (e.g.
@@ -32,18 +37,23 @@ import contextlib
 import json
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
+import zlib
 from typing import Any
 
-__all__ = ["STREAM_EVENTS", "Responses", "start_in_subprocess", "words"]
+__all__ = ["STREAM_EVENTS", "Responses", "event_stream_frame", "start_in_subprocess", "words"]
 
 STREAM_EVENTS = 200
 """Number of content-bearing events in every streamed response."""
 
 OPENAI_MODEL = "gpt-4o-mini-2024-07-18"
 ANTHROPIC_MODEL = "claude-sonnet-4-20250514"
+COHERE_MODEL = "command-a-03-2025"
+OLLAMA_MODEL = "llama3.1"
+OLLAMA_CREATED_AT = "2024-10-27T03:33:20.000000000Z"
 CREATED = 1_730_000_000
 PROMPT_TOKENS = 25
 
@@ -98,9 +108,25 @@ def _http_sse(events: list[bytes], one_chunk: bool = False) -> bytes:
         b"x-request-id: req_fake_upstream\r\n"
         b"\r\n"
     )
+    return head + _chunked_body(events, one_chunk)
+
+
+def _chunked_body(events: list[bytes], one_chunk: bool) -> bytes:
     if one_chunk:
-        return head + _chunk(b"".join(events)) + _LAST_CHUNK
-    return head + b"".join(_chunk(e) for e in events) + _LAST_CHUNK
+        return _chunk(b"".join(events)) + _LAST_CHUNK
+    return b"".join(_chunk(e) for e in events) + _LAST_CHUNK
+
+
+def _http_stream(content_type: bytes, events: list[bytes], one_chunk: bool = False) -> bytes:
+    """A chunked 200 with any content type: one HTTP chunk per event, or all events in one chunk."""
+    head = (
+        b"HTTP/1.1 200 OK\r\n"
+        b"content-type: " + content_type + b"\r\n"
+        b"transfer-encoding: chunked\r\n"
+        b"x-request-id: req_fake_upstream\r\n"
+        b"\r\n"
+    )
+    return head + _chunked_body(events, one_chunk)
 
 
 # --------------------------------------------------------------------------- OpenAI
@@ -270,6 +296,167 @@ def _anthropic_stream_events() -> list[bytes]:
     return events
 
 
+# --------------------------------------------------------------------------- Bedrock (Converse)
+
+_BEDROCK_PAD = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0"
+
+
+def _event_header(name: str, value: str) -> bytes:
+    """One event-stream header with a string value (type 7): name length, name, type, value length, value."""
+    n, v = name.encode(), value.encode()
+    return struct.pack(">B", len(n)) + n + b"\x07" + struct.pack(">H", len(v)) + v
+
+
+def event_stream_frame(event_type: str, payload: bytes) -> bytes:
+    """One AWS event-stream message (``application/vnd.amazon.eventstream``), as Bedrock sends them.
+
+    ``total length (4) | headers length (4) | prelude CRC32 (4) | headers | payload | message CRC32 (4)``,
+    big-endian; the prelude CRC covers the first 8 bytes, the message CRC everything before it.
+    """
+    headers = (
+        _event_header(":event-type", event_type)
+        + _event_header(":content-type", "application/json")
+        + _event_header(":message-type", "event")
+    )
+    prelude = struct.pack(">II", 12 + len(headers) + len(payload) + 4, len(headers))
+    prelude += struct.pack(">I", zlib.crc32(prelude))
+    message = prelude + headers + payload
+    return message + struct.pack(">I", zlib.crc32(message))
+
+
+def _bedrock_usage(output_tokens: int) -> dict[str, Any]:
+    return {"inputTokens": PROMPT_TOKENS, "outputTokens": output_tokens, "totalTokens": PROMPT_TOKENS + output_tokens}
+
+
+def _bedrock_converse() -> bytes:
+    return _dumps(
+        {
+            "output": {"message": {"role": "assistant", "content": [{"text": "".join(words(30))}]}},
+            "stopReason": "end_turn",
+            "usage": _bedrock_usage(30),
+            "metrics": {"latencyMs": 321},
+        }
+    )
+
+
+def _bedrock_stream_events() -> list[bytes]:
+    """messageStart, 200 one-word contentBlockDelta, contentBlockStop, messageStop, metadata (usage).
+
+    Each payload carries Bedrock's ``p`` padding field, as the real service's do.
+    """
+    pad = _BEDROCK_PAD
+    events = [event_stream_frame("messageStart", _dumps({"p": pad[:8], "role": "assistant"}))]
+    for i, word in enumerate(words(STREAM_EVENTS)):
+        payload = {"contentBlockIndex": 0, "delta": {"text": word}, "p": pad[: 4 + i % 16]}
+        events.append(event_stream_frame("contentBlockDelta", _dumps(payload)))
+    events += [
+        event_stream_frame("contentBlockStop", _dumps({"contentBlockIndex": 0, "p": pad[:12]})),
+        event_stream_frame("messageStop", _dumps({"p": pad[:6], "stopReason": "end_turn"})),
+        event_stream_frame(
+            "metadata",
+            _dumps({"metrics": {"latencyMs": 1234}, "p": pad[:10], "usage": _bedrock_usage(STREAM_EVENTS)}),
+        ),
+    ]
+    return events
+
+
+# --------------------------------------------------------------------------- Cohere (v2 chat)
+
+
+def _cohere_usage(output_tokens: int) -> dict[str, Any]:
+    return {
+        "billed_units": {"input_tokens": PROMPT_TOKENS, "output_tokens": output_tokens},
+        "tokens": {"input_tokens": PROMPT_TOKENS + 470, "output_tokens": output_tokens},
+    }
+
+
+def _cohere_chat() -> bytes:
+    return _dumps(
+        {
+            "id": "c0ffee00-0000-4000-8000-fakeupstream01",
+            "message": {"role": "assistant", "content": [{"type": "text", "text": "".join(words(30))}]},
+            "finish_reason": "COMPLETE",
+            "usage": _cohere_usage(30),
+        }
+    )
+
+
+def _cohere_stream_events() -> list[bytes]:
+    """message-start, content-start, 200 one-word content-delta, content-end, message-end (usage)."""
+    events = [
+        _sse_event(
+            "message-start",
+            {
+                "id": "c0ffee00-0000-4000-8000-fakeupstream02",
+                "type": "message-start",
+                "delta": {
+                    "message": {"role": "assistant", "content": [], "tool_plan": "", "tool_calls": [], "citations": []}
+                },
+            },
+        ),
+        _sse_event(
+            "content-start",
+            {"type": "content-start", "index": 0, "delta": {"message": {"content": {"type": "text", "text": ""}}}},
+        ),
+    ]
+    for word in words(STREAM_EVENTS):
+        events.append(
+            _sse_event(
+                "content-delta",
+                {"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": word}}}},
+            )
+        )
+    events += [
+        _sse_event("content-end", {"type": "content-end", "index": 0}),
+        _sse_event(
+            "message-end",
+            {"type": "message-end", "delta": {"finish_reason": "COMPLETE", "usage": _cohere_usage(STREAM_EVENTS)}},
+        ),
+    ]
+    return events
+
+
+# --------------------------------------------------------------------------- Ollama (native /api/chat)
+
+
+def _ollama_final(content: str, eval_count: int) -> dict[str, Any]:
+    return {
+        "model": OLLAMA_MODEL,
+        "created_at": OLLAMA_CREATED_AT,
+        "message": {"role": "assistant", "content": content},
+        "done_reason": "stop",
+        "done": True,
+        "total_duration": 4_883_583_458,
+        "load_duration": 1_334_875,
+        "prompt_eval_count": PROMPT_TOKENS,
+        "prompt_eval_duration": 342_546_000,
+        "eval_count": eval_count,
+        "eval_duration": 4_535_599_000,
+    }
+
+
+def _ollama_chat() -> bytes:
+    return _dumps(_ollama_final("".join(words(30)), 30))
+
+
+def _ollama_stream_lines() -> list[bytes]:
+    """200 ``done: false`` lines of one word each, then the ``done: true`` line with the counts."""
+    lines = [
+        _dumps(
+            {
+                "model": OLLAMA_MODEL,
+                "created_at": OLLAMA_CREATED_AT,
+                "message": {"role": "assistant", "content": word},
+                "done": False,
+            }
+        )
+        + b"\n"
+        for word in words(STREAM_EVENTS)
+    ]
+    lines.append(_dumps(_ollama_final("", STREAM_EVENTS)) + b"\n")
+    return lines
+
+
 # --------------------------------------------------------------------------- responses
 
 
@@ -285,6 +472,17 @@ class Responses:
         self.openai_sse_one = _http_sse(_openai_stream_events(include_usage=False), one_chunk=True)
         self.openai_sse_usage_one = _http_sse(_openai_stream_events(include_usage=True), one_chunk=True)
         self.anthropic_sse_one = _http_sse(_anthropic_stream_events(), one_chunk=True)
+        self.bedrock_json = _http_json(_bedrock_converse())
+        bedrock_frames = _bedrock_stream_events()
+        self.bedrock_stream = _http_stream(b"application/vnd.amazon.eventstream", bedrock_frames)
+        self.bedrock_stream_one = _http_stream(b"application/vnd.amazon.eventstream", bedrock_frames, one_chunk=True)
+        self.cohere_json = _http_json(_cohere_chat())
+        self.cohere_sse = _http_sse(_cohere_stream_events())
+        self.cohere_sse_one = _http_sse(_cohere_stream_events(), one_chunk=True)
+        self.ollama_json = _http_json(_ollama_chat())
+        ollama_lines = _ollama_stream_lines()
+        self.ollama_ndjson = _http_stream(b"application/x-ndjson", ollama_lines)
+        self.ollama_ndjson_one = _http_stream(b"application/x-ndjson", ollama_lines, one_chunk=True)
         self.health = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
         self.not_found = _http_json(
             _dumps({"error": {"message": "not found", "type": "invalid_request_error"}}),
@@ -322,18 +520,44 @@ class Responses:
                 if not stream:
                     return self.anthropic_json
                 return self.anthropic_sse_one if one else self.anthropic_sse
+            if path.endswith(b"/converse-stream"):
+                if _json_object(body) is None:
+                    return self.bad_request
+                return self.bedrock_stream_one if one else self.bedrock_stream
+            if path.endswith(b"/converse"):
+                return self.bad_request if _json_object(body) is None else self.bedrock_json
+            if path.endswith(b"/v2/chat"):
+                stream, _ = _stream_flags(body)
+                if stream is None:
+                    return self.bad_request
+                if not stream:
+                    return self.cohere_json
+                return self.cohere_sse_one if one else self.cohere_sse
+            if path.endswith(b"/api/chat"):
+                data = _json_object(body)
+                if data is None:
+                    return self.bad_request
+                if data.get("stream") is False:  # Ollama streams unless told not to
+                    return self.ollama_json
+                return self.ollama_ndjson_one if one else self.ollama_ndjson
         elif method in (b"GET", b"HEAD") and path == b"/health":
             return self.health
         return self.not_found
 
 
-def _stream_flags(body: bytes) -> tuple[bool | None, bool]:
-    """``(stream, include_usage)`` from a request body; ``stream`` is None if it is not JSON."""
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    """The request body as a JSON object, or None if it is not one."""
     try:
         data = json.loads(body)
     except ValueError:
-        return None, False
-    if not isinstance(data, dict):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _stream_flags(body: bytes) -> tuple[bool | None, bool]:
+    """``(stream, include_usage)`` from a request body; ``stream`` is None if it is not JSON."""
+    data = _json_object(body)
+    if data is None:
         return None, False
     stream = data.get("stream") is True
     opts = data.get("stream_options")

@@ -16,7 +16,7 @@ from ._options import COMMON_OPTIONS, ACompletionOptions, CompletionOptions
 from ._registry import resolve
 from ._streaming import AsyncChatStream, ChatStream
 from .errors import APIError, BadRequestError
-from .providers._base import OPENAI_PARAMS, StreamDecoder
+from .providers._base import OPENAI_PARAMS, HttpRequest, StreamDecoder
 from .types import ChatCompletion
 
 __all__ = ["acompletion", "completion"]
@@ -25,6 +25,23 @@ __all__ = ["acompletion", "completion"]
 _KNOWN = OPENAI_PARAMS | COMMON_OPTIONS | {"mock_response", "mock_tool_calls", "stream"}
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+
+#: Above this many messages, content parts and tools, acompletion() checks and translates the request in a worker
+#: thread: a maximal request (10 MB of small messages) takes tens of milliseconds of CPU, which would otherwise hold
+#: the event loop (and every other request a gateway serves) for that long. Below it, a thread costs more than it saves.
+OFFLOAD_ITEMS = 2_000
+
+
+def _item_count(messages: Any, options: Mapping[str, Any]) -> int:
+    """Messages + list content parts + tools: what the translation's work grows with (cheap: lengths only)."""
+    if not isinstance(messages, (list, tuple)):
+        return 0
+    count = len(messages) + len(options.get("tools") or ())
+    for m in messages:
+        content = m.get("content") if isinstance(m, Mapping) else None
+        if isinstance(content, list):
+            count += len(content)
+    return count
 
 
 def _normalize_messages(messages: Any) -> list[dict[str, Any]]:
@@ -62,6 +79,14 @@ def _validate(params: dict[str, Any], stream: bool) -> None:
     if isinstance(params.get("stop"), tuple):
         params["stop"] = list(params["stop"])
     check_strings(params, "stop")
+
+
+def _prepare_and_build(
+    model: str, messages: Any, stream: bool, options: dict[str, Any]
+) -> tuple[Call, HttpRequest | None]:
+    """:func:`_prepare`, then the native request (none for a local provider): a large request's CPU work in one go."""
+    call = _prepare(model, messages, stream, options)
+    return call, None if call.local else _call.build(call, call.provider.build_chat_request)
 
 
 def _prepare(model: str, messages: Any, stream: bool, options: dict[str, Any]) -> Call:
@@ -235,9 +260,16 @@ async def acompletion(
     transport: httpx.AsyncBaseTransport | None = None,
     **provider_options: Any,
 ) -> ChatCompletion | AsyncChatStream:
-    """The async twin of :func:`completion` (truly async: no thread pool). Same arguments."""
+    """The async twin of :func:`completion` (truly async: the network is awaited, never a thread; only a very large
+    request is translated in a worker thread, see ``OFFLOAD_ITEMS``). Same arguments."""
     options = _call.gather(locals(), "model", "messages", "stream")
-    call = _prepare(model, messages, stream, options)
+    native = None
+    if _item_count(messages, options) > OFFLOAD_ITEMS:
+        import asyncio
+
+        call, native = await asyncio.to_thread(_prepare_and_build, model, messages, stream, options)
+    else:
+        call = _prepare(model, messages, stream, options)
     if call.local:
         local: Any = call.provider
         if stream:
@@ -247,7 +279,9 @@ async def acompletion(
             await acomplete(call.params, call.ctx) if acomplete else local.complete(call.params, call.ctx)
         )
         return result
-    response = await _call.asend(call, _call.build(call, call.provider.build_chat_request), stream=stream)
+    if native is None:
+        native = _call.build(call, call.provider.build_chat_request)
+    response = await _call.asend(call, native, stream=stream)
     if stream:
         translator = call.provider.chat_stream_translator(call.ctx)
         return AsyncChatStream(response, translator, call.scrub, **_stream_options(call, response))
