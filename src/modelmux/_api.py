@@ -7,6 +7,7 @@ from typing import Any, Literal, overload
 
 import httpx
 import pydantic
+from pydantic_core import to_json
 from typing_extensions import Unpack
 
 from . import _call, _http
@@ -84,9 +85,15 @@ def _validate(params: dict[str, Any], stream: bool) -> None:
 def _prepare_and_build(
     model: str, messages: Any, stream: bool, options: dict[str, Any]
 ) -> tuple[Call, HttpRequest | None]:
-    """:func:`_prepare`, then the native request (none for a local provider): a large request's CPU work in one go."""
+    """:func:`_prepare`, then the native request (none for a local provider), its JSON body already serialised:
+    a large request's CPU work in one go."""
     call = _prepare(model, messages, stream, options)
-    return call, None if call.local else _call.build(call, call.provider.build_chat_request)
+    if call.local:
+        return call, None
+    native = _call.build(call, call.provider.build_chat_request)
+    if native.content is None and native.json is not None and native.files is None:
+        native.content = to_json(native.json)  # the same bytes _http would write, made here instead of on the loop
+    return call, native
 
 
 def _prepare(model: str, messages: Any, stream: bool, options: dict[str, Any]) -> Call:
