@@ -463,6 +463,8 @@ def sanity_check(contenders: list[Contender], notes: list[str]) -> list[Contende
             got = c.call()
         except Exception as exc:
             detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            if "\n" in detail:  # some messages carry a whole traceback: keep their first line
+                detail = detail.splitlines()[0] + " (…)"
             notes.append(f"{c.name} / {c.scenario}: dropped, raised {detail}")
             continue
         if got != expected:

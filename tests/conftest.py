@@ -7,11 +7,20 @@ transport or ``api_base`` fails instead of silently calling a real provider.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Under CI the property tests replay the same examples every run (derandomized), so a landing never depends on the
+# draw; locally they explore new examples each run (and keep failures in .hypothesis/). HYPOTHESIS_PROFILE=explore
+# explores under CI too.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("explore")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "explore"))
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

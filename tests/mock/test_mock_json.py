@@ -182,3 +182,14 @@ def test_string_patterns_are_matched(pattern: str) -> None:
     schema = {"type": "string", "pattern": pattern}
     values = {schema_instance(schema, seed=seed) for seed in range(10)}
     assert all(re.search(pattern, v) for v in values), values
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [{"allOf": [{"$ref": "#"}]}, {"type": "object", "allOf": [{"allOf": [{"$ref": "#"}]}]}, {"$ref": "#"}],
+)
+def test_a_schema_that_refers_back_to_itself_through_allof_ends(schema: dict[str, Any]) -> None:
+    schema_instance(schema, seed=0)  # used to recurse until RecursionError (a 500 through the gateway)
+    tools = [{"type": "function", "function": {"name": "f", "parameters": schema}}]
+    reply = modelmux.completion(model="mock/demo", messages=[{"role": "user", "content": "hi"}], tools=tools)
+    assert reply.choices[0].message.tool_calls

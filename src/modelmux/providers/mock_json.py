@@ -99,8 +99,9 @@ class _Sampler:
 
     # ---------------------------------------------------------------- composition
 
-    def _resolve(self, schema: Mapping[str, Any], depth: int) -> Mapping[str, Any]:
-        """Follow local ``$ref``s and fold ``allOf`` parts into one schema."""
+    def _resolve(self, schema: Mapping[str, Any], depth: int, level: int = 0) -> Mapping[str, Any]:
+        """Follow local ``$ref``s and fold ``allOf`` parts into one schema (``allOf`` nesting bounded: a part
+        may refer back to the schema that holds it, e.g. ``{"allOf": [{"$ref": "#"}]}``)."""
         for _ in range(16):
             ref = schema.get("$ref")
             if not isinstance(ref, str) or not ref.startswith("#"):
@@ -109,11 +110,11 @@ class _Sampler:
             rest = {k: v for k, v in schema.items() if k != "$ref"}
             schema = {**target, **rest} if isinstance(target, Mapping) else rest
         parts = schema.get("allOf")
-        if isinstance(parts, list) and parts:
+        if isinstance(parts, list) and parts and level < 16:
             merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
             for part in parts:
                 if isinstance(part, Mapping):
-                    part = self._resolve(part, depth)
+                    part = self._resolve(part, depth, level + 1)
                     for key, value in part.items():
                         if key == "properties" and isinstance(value, Mapping):
                             merged["properties"] = {**(merged.get("properties") or {}), **value}
