@@ -6,8 +6,11 @@
 "Hello! This is modelmux's offline mock provider: no API key, no network, same OpenAI-format answer."
 """
 
+import sys
 from typing import TYPE_CHECKING, Any
 
+from . import exceptions
+from ._module_settings import GuardedModule, ModuleSettingError, missing
 from .errors import (
     APIConnectionError,
     APIError,
@@ -26,6 +29,7 @@ from .errors import (
     PermissionDeniedError,
     RateLimitError,
     ServiceUnavailableError,
+    Timeout,
     UnknownParameterError,
     UnsupportedParamsError,
     UpstreamError,
@@ -94,7 +98,7 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module 'modelmux' has no attribute {name!r}")
+        raise missing(name)
     import importlib
 
     value = getattr(importlib.import_module(module, __name__), name)
@@ -107,6 +111,10 @@ def __dir__() -> list[str]:
 
 
 __version__ = "0.1.0"
+
+# ``modelmux.drop_params = True`` (LiteLLM's module settings) raises, saying what to write instead: modelmux keeps no
+# process-wide state that could change a call mid-flight (see ``_module_settings``).
+sys.modules[__name__].__class__ = GuardedModule
 
 __all__ = [
     "APIConnectionError",
@@ -130,12 +138,14 @@ __all__ = [
     "ModelmuxError",
     "ModelmuxWarning",
     "ModerationResponse",
+    "ModuleSettingError",
     "NotFoundError",
     "PermissionDeniedError",
     "Prices",
     "RateLimitError",
     "RerankResponse",
     "ServiceUnavailableError",
+    "Timeout",
     "TranscriptionResponse",
     "UnknownParameterError",
     "UnsupportedParamsError",
@@ -151,6 +161,7 @@ __all__ = [
     "cost_per_token",
     "default_prices",
     "embedding",
+    "exceptions",
     "image_generation",
     "load_prices",
     "model_list",
