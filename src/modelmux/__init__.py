@@ -53,8 +53,11 @@ if TYPE_CHECKING:
         EmbeddingResponse,
         ImagesResponse,
         ModelList,
+        ModelResponse,
+        ModelResponseStream,
         ModerationResponse,
         TranscriptionResponse,
+        Usage,
     )
     from .types_rerank import RerankResponse
 
@@ -89,6 +92,9 @@ _LAZY = {
     "EmbeddingResponse": ".types",
     "ImagesResponse": ".types",
     "ModelList": ".types",
+    "ModelResponse": ".types",
+    "ModelResponseStream": ".types",
+    "Usage": ".types",
     "ModerationResponse": ".types",
     "TranscriptionResponse": ".types",
     "RerankResponse": ".types_rerank",
@@ -135,6 +141,8 @@ __all__ = [
     "InternalServerError",
     "InvalidAPIKeyError",
     "ModelList",
+    "ModelResponse",
+    "ModelResponseStream",
     "ModelmuxError",
     "ModelmuxWarning",
     "ModerationResponse",
@@ -150,6 +158,7 @@ __all__ = [
     "UnknownParameterError",
     "UnsupportedParamsError",
     "UpstreamError",
+    "Usage",
     "acompletion",
     "aembedding",
     "aimage_generation",

@@ -32,6 +32,8 @@ __all__ = [
     "ImagesResponse",
     "Model",
     "ModelList",
+    "ModelResponse",
+    "ModelResponseStream",
     "Moderation",
     "ModerationResponse",
     "PromptTokensDetails",
@@ -197,6 +199,10 @@ class ChatCompletion(_Model):
         return completion_cost(self)
 
 
+#: LiteLLM's name for a chat completion (``litellm.ModelResponse``), for ported ``isinstance`` checks and annotations.
+ModelResponse = ChatCompletion
+
+
 class ChoiceDeltaToolCallFunction(_Model):
     name: str | None = None
     arguments: str | None = None
@@ -233,6 +239,10 @@ class ChatCompletionChunk(_Model):
     choices: list[ChunkChoice] = Field(default_factory=list)
     usage: Usage | None = None
     system_fingerprint: str | None = None
+
+
+#: LiteLLM's name for a stream chunk (``litellm.ModelResponseStream``).
+ModelResponseStream = ChatCompletionChunk
 
 
 # ---------------------------------------------------------------- embeddings, images, audio, moderations, models

@@ -95,24 +95,38 @@ def test_completion_on_an_injected_transport_keeps_provider_extras_readable() ->
     assert rec.bodies[0]["messages"] == MESSAGES
 
 
+WEATHER = {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}
+
+
 def test_tool_calls_read_as_dicts() -> None:
-    tools = [
-        {
-            "type": "function",
-            "function": {
-                "name": "get_current_weather",
-                "parameters": {
-                    "type": "object",
-                    "properties": {"location": {"type": "string"}},
-                    "required": ["location"],
-                },
-            },
-        }
-    ]
+    tools = [{"type": "function", "function": {"name": "get_current_weather", "parameters": WEATHER}}]
     response = litellm.completion(model="mock/demo", messages=MESSAGES, tools=tools, tool_choice="auto")
     call = response["choices"][0]["message"]["tool_calls"][0]
     assert call["function"]["name"] == "get_current_weather"
     assert "location" in json.loads(call["function"]["arguments"])
+
+
+def test_function_calling_loop_from_litellms_docs() -> None:
+    tools = [{"type": "function", "function": {"name": "get_current_weather", "parameters": WEATHER}}]
+    messages: list[Any] = [{"role": "user", "content": "What's the weather like in Paris?"}]
+    response = litellm.completion(model="mock/demo", messages=messages, tools=tools, tool_choice="auto")
+    response_message = response.choices[0].message
+    tool_calls = response_message.tool_calls
+    assert tool_calls
+    messages.append(response_message)  # the message model goes back in as it is
+    for tool_call in tool_calls:
+        assert tool_call.function is not None
+        args = json.loads(tool_call.function.arguments)
+        messages.append(
+            {
+                "tool_call_id": tool_call.id,
+                "role": "tool",
+                "name": tool_call.function.name,
+                "content": json.dumps({"location": args.get("location"), "temperature": "22"}),
+            }
+        )
+    second = litellm.completion(model="mock/demo", messages=messages, tools=tools)
+    assert second["choices"][0]["message"]["content"] and not second["choices"][0]["message"]["tool_calls"]
 
 
 # ------------------------------------------------------------------------------------------------ streaming
@@ -139,6 +153,19 @@ def test_stream_chunk_builder_on_an_injected_transport() -> None:
     assert rebuilt["choices"][0]["message"]["content"] == "Hello"
     assert rebuilt["choices"][0]["finish_reason"] == "stop"
     assert rebuilt["model"] == "gpt-4o-mini"
+
+
+def test_stream_usage_comes_from_the_stream_not_an_estimate() -> None:
+    chunks = list(
+        litellm.completion(model="mock/demo", messages=MESSAGES, stream=True, stream_options={"include_usage": True})
+    )
+    assert all(isinstance(c, litellm.ModelResponseStream) for c in chunks)
+    rebuilt = litellm.stream_chunk_builder(chunks, messages=MESSAGES)
+    assert isinstance(rebuilt, litellm.ModelResponse) and isinstance(rebuilt.usage, litellm.Usage)
+    assert rebuilt["usage"]["completion_tokens"] > 0
+    # LiteLLM estimates usage from ``messages`` when the stream did not report it; modelmux does not guess.
+    plain = list(litellm.completion(model="mock/demo", messages=MESSAGES, stream=True))
+    assert litellm.stream_chunk_builder(plain, messages=MESSAGES).get("usage") is None
 
 
 def test_acompletion_and_async_streaming() -> None:
