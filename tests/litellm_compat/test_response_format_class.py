@@ -118,3 +118,34 @@ def test_a_class_without_json_schema_is_a_bad_request() -> None:
     with pytest.raises(modelmux.BadRequestError, match="NoSchema has no JSON Schema") as caught:
         modelmux.completion("mock/demo", [{"role": "user", "content": "x"}], response_format=NoSchema)
     assert caught.value.param == "response_format"
+
+
+class Described(pydantic.BaseModel):
+    step: Step = pydantic.Field(description="the first step")
+    other: Step
+
+
+def test_a_ref_with_a_description_beside_it_is_inlined() -> None:
+    schema = convert_response_format(Described)["json_schema"]["schema"]
+    step = schema["properties"]["step"]
+    assert "$ref" not in step and step["description"] == "the first step"
+    assert step["additionalProperties"] is False and step["required"] == ["explanation", "output"]
+    assert schema["properties"]["other"] == {"$ref": "#/$defs/Step"}  # a bare reference stays a reference
+
+
+class Node(pydantic.BaseModel):
+    label: str
+    child: Node | None = pydantic.Field(default=None, description="the next node")
+    first: list[Node] = pydantic.Field(default_factory=list, description="children")
+
+
+class Tree(pydantic.BaseModel):
+    root: Node = pydantic.Field(description="the root")
+
+
+def test_recursive_models_keep_bare_references() -> None:
+    spec = convert_response_format(Tree)["json_schema"]
+    node = spec["schema"]["$defs"]["Node"]
+    assert node["required"] == ["label", "child", "first"] and node["additionalProperties"] is False
+    assert spec["schema"]["properties"]["root"] == {"$ref": "#/$defs/Node"}  # recursive: the description is dropped
+    assert spec["strict"] is True
