@@ -298,3 +298,21 @@ def test_module_settings_raise_and_point_to_the_explicit_api() -> None:
     with pytest.warns(litellm.DroppedParamWarning):
         response = completion(model="mock/demo", messages=MESSAGES, litellm_call_id="abc")
     assert response["choices"][0]["message"]["content"]
+
+
+# ---------------------------------------------------------------------------------------- keys, cost, tokens
+
+
+def test_key_from_the_environment_cost_and_token_counter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["authorization"])
+        return httpx.Response(200, json=openai_answer())
+
+    response = litellm.completion(model="gpt-4o-mini", messages=MESSAGES, transport=httpx.MockTransport(handler))
+    assert seen == [f"Bearer {KEY}"]
+    cost = litellm.completion_cost(completion_response=response)
+    assert isinstance(cost, float) and cost > 0
+    assert litellm.token_counter(model="gpt-3.5-turbo", messages=MESSAGES) > 0
