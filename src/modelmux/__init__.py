@@ -6,8 +6,11 @@
 "Hello! This is modelmux's offline mock provider: no API key, no network, same OpenAI-format answer."
 """
 
+import sys
 from typing import TYPE_CHECKING, Any
 
+from . import exceptions
+from ._module_settings import GuardedModule, ModuleSettingError, missing
 from .errors import (
     APIConnectionError,
     APIError,
@@ -26,6 +29,7 @@ from .errors import (
     PermissionDeniedError,
     RateLimitError,
     ServiceUnavailableError,
+    Timeout,
     UnknownParameterError,
     UnsupportedParamsError,
     UpstreamError,
@@ -49,8 +53,11 @@ if TYPE_CHECKING:
         EmbeddingResponse,
         ImagesResponse,
         ModelList,
+        ModelResponse,
+        ModelResponseStream,
         ModerationResponse,
         TranscriptionResponse,
+        Usage,
     )
     from .types_rerank import RerankResponse
 
@@ -85,6 +92,9 @@ _LAZY = {
     "EmbeddingResponse": ".types",
     "ImagesResponse": ".types",
     "ModelList": ".types",
+    "ModelResponse": ".types",
+    "ModelResponseStream": ".types",
+    "Usage": ".types",
     "ModerationResponse": ".types",
     "TranscriptionResponse": ".types",
     "RerankResponse": ".types_rerank",
@@ -94,7 +104,7 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module 'modelmux' has no attribute {name!r}")
+        raise missing(name)
     import importlib
 
     value = getattr(importlib.import_module(module, __name__), name)
@@ -107,6 +117,10 @@ def __dir__() -> list[str]:
 
 
 __version__ = "0.1.0"
+
+# ``modelmux.drop_params = True`` (LiteLLM's module settings) raises, saying what to write instead: modelmux keeps no
+# process-wide state that could change a call mid-flight (see ``_module_settings``).
+sys.modules[__name__].__class__ = GuardedModule
 
 __all__ = [
     "APIConnectionError",
@@ -127,19 +141,24 @@ __all__ = [
     "InternalServerError",
     "InvalidAPIKeyError",
     "ModelList",
+    "ModelResponse",
+    "ModelResponseStream",
     "ModelmuxError",
     "ModelmuxWarning",
     "ModerationResponse",
+    "ModuleSettingError",
     "NotFoundError",
     "PermissionDeniedError",
     "Prices",
     "RateLimitError",
     "RerankResponse",
     "ServiceUnavailableError",
+    "Timeout",
     "TranscriptionResponse",
     "UnknownParameterError",
     "UnsupportedParamsError",
     "UpstreamError",
+    "Usage",
     "acompletion",
     "aembedding",
     "aimage_generation",
@@ -151,6 +170,7 @@ __all__ = [
     "cost_per_token",
     "default_prices",
     "embedding",
+    "exceptions",
     "image_generation",
     "load_prices",
     "model_list",

@@ -15,6 +15,7 @@ from ._call import Call
 from ._checks import check_range, check_strings, check_tools
 from ._options import COMMON_OPTIONS, ACompletionOptions, CompletionOptions
 from ._registry import resolve
+from ._response_format import convert_response_format
 from ._streaming import AsyncChatStream, ChatStream
 from .errors import APIError, BadRequestError
 from .providers._base import OPENAI_PARAMS, HttpRequest, StreamDecoder
@@ -77,6 +78,8 @@ def _validate(params: dict[str, Any], stream: bool) -> None:
         raise BadRequestError("stream_options is only allowed when stream is true", param="stream_options")
     if "tools" in params:
         params["tools"] = check_tools(params["tools"])
+    if "response_format" in params:
+        params["response_format"] = convert_response_format(params["response_format"])
     if isinstance(params.get("stop"), tuple):
         params["stop"] = list(params["stop"])
     check_strings(params, "stop")
@@ -179,7 +182,7 @@ def completion(
     tools: Sequence[Mapping[str, Any]] | None = None,
     tool_choice: str | Mapping[str, Any] | None = None,
     parallel_tool_calls: bool | None = None,
-    response_format: Mapping[str, Any] | None = None,
+    response_format: Mapping[str, Any] | type[pydantic.BaseModel] | None = None,
     reasoning_effort: str | None = None,
     stream_options: Mapping[str, Any] | None = None,
     api_key: str | None = None,
@@ -255,7 +258,7 @@ async def acompletion(
     tools: Sequence[Mapping[str, Any]] | None = None,
     tool_choice: str | Mapping[str, Any] | None = None,
     parallel_tool_calls: bool | None = None,
-    response_format: Mapping[str, Any] | None = None,
+    response_format: Mapping[str, Any] | type[pydantic.BaseModel] | None = None,
     reasoning_effort: str | None = None,
     stream_options: Mapping[str, Any] | None = None,
     api_key: str | None = None,

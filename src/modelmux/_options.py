@@ -26,6 +26,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Literal
 
 import httpx
+from pydantic import BaseModel
 from typing_extensions import TypedDict
 
 from .errors import DroppedParamWarning, UnknownParameterError, UnsupportedParamsError
@@ -109,7 +110,7 @@ class _ChatOptions(TypedDict, total=False):
     tools: Sequence[Mapping[str, Any]] | None
     tool_choice: str | Mapping[str, Any] | None
     parallel_tool_calls: bool | None
-    response_format: Mapping[str, Any] | None
+    response_format: Mapping[str, Any] | type[BaseModel] | None
     reasoning_effort: str | None
     stream_options: Mapping[str, Any] | None
     presence_penalty: float | None

@@ -5,7 +5,7 @@
     ModelmuxError
      ├── APIError                         (provider, model, status_code, type, message, request_id)
      │    ├── APIConnectionError           could not reach the provider
-     │    │    └── APITimeoutError         no answer in time
+     │    │    └── APITimeoutError         no answer in time (alias: Timeout)
      │    └── APIStatusError               the provider answered with an error status
      │         ├── BadRequestError         400 invalid_request_error
      │         │    ├── ContextWindowExceededError
@@ -51,6 +51,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServiceUnavailableError",
+    "Timeout",
     "UnknownParameterError",
     "UnsupportedParamsError",
     "UpstreamError",
@@ -140,6 +141,11 @@ class APIError(ModelmuxError):
         self.native_type = _redact_opt(native_type, ())
         super().__init__(self.message)
 
+    @property
+    def llm_provider(self) -> str | None:
+        """LiteLLM's name for :attr:`provider` (read-only), so ``except ... as e: e.llm_provider`` ports unchanged."""
+        return self.provider
+
     def redact_secrets(self, *secrets: str) -> None:
         """Remove these secrets from every field that may be shown or logged (message, code, param, request id,
         native type, body, args)."""
@@ -179,6 +185,10 @@ class APIConnectionError(APIError):
 
 class APITimeoutError(APIConnectionError):
     type = "timeout"
+
+
+#: LiteLLM's and the OpenAI SDK's name for a timeout (``litellm.Timeout``, ``openai.APITimeoutError``).
+Timeout = APITimeoutError
 
 
 class APIStatusError(APIError):

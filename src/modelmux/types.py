@@ -32,6 +32,8 @@ __all__ = [
     "ImagesResponse",
     "Model",
     "ModelList",
+    "ModelResponse",
+    "ModelResponseStream",
     "Moderation",
     "ModerationResponse",
     "PromptTokensDetails",
@@ -91,7 +93,32 @@ def _none_to(default: Any) -> BeforeValidator:
 _Count = Annotated[int, _none_to(0)]
 
 
-class _Model(BaseModel):
+class _DictAccess:
+    """Read (and set) fields as dictionary keys, as LiteLLM's results allow: ``resp["choices"][0]["message"]
+    ["content"]``, ``resp.get("usage")``, ``"usage" in resp``. A key is a declared field or a field the provider
+    sent beyond them (an extra); attribute access, iteration and JSON dumps are pydantic's, unchanged. Methods only:
+    no per-instance cost."""
+
+    __slots__ = ()
+
+    def __contains__(self, key: object) -> bool:
+        model: Any = self
+        return isinstance(key, str) and (key in type(model).model_fields or key in (model.__pydantic_extra__ or ()))
+
+    def __getitem__(self, key: str) -> Any:
+        if not self.__contains__(key):
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        setattr(self, key, value)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The field's value (``None`` when it is set to ``None``), or ``default`` when there is no such key."""
+        return getattr(self, key) if self.__contains__(key) else default
+
+
+class _Model(_DictAccess, BaseModel):
     # defer_build: each model builds its validator on first use, so models a program never uses cost nothing.
     model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
@@ -172,6 +199,10 @@ class ChatCompletion(_Model):
         return completion_cost(self)
 
 
+#: LiteLLM's name for a chat completion (``litellm.ModelResponse``), for ported ``isinstance`` checks and annotations.
+ModelResponse = ChatCompletion
+
+
 class ChoiceDeltaToolCallFunction(_Model):
     name: str | None = None
     arguments: str | None = None
@@ -208,6 +239,10 @@ class ChatCompletionChunk(_Model):
     choices: list[ChunkChoice] = Field(default_factory=list)
     usage: Usage | None = None
     system_fingerprint: str | None = None
+
+
+#: LiteLLM's name for a stream chunk (``litellm.ModelResponseStream``).
+ModelResponseStream = ChatCompletionChunk
 
 
 # ---------------------------------------------------------------- embeddings, images, audio, moderations, models

@@ -1,0 +1,77 @@
+"""Why ``modelmux.drop_params = True`` (a LiteLLM habit) is an error, not a setting.
+
+LiteLLM reads module globals (``litellm.drop_params``, ``litellm.success_callback``, ``litellm.num_retries``…) at
+call time, so one assignment anywhere in a process changes every call, including calls already running in other
+threads or tasks. modelmux has no such state: every option is an argument of the call. Assigning one of LiteLLM's
+setting names on the ``modelmux`` module raises :class:`ModuleSettingError` (an ``AttributeError``) that says what
+to write instead; any other assignment (tests patching a function, say) is untouched.
+
+The explicit way to give many calls the same options is to bind them once::
+
+    import functools, modelmux
+    completion = functools.partial(modelmux.completion, drop_params=True)
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+__all__ = ["LITELLM_SETTINGS", "GuardedModule", "ModuleSettingError"]
+
+#: LiteLLM module-level settings (``litellm/__init__.py``; https://docs.litellm.ai/docs/completion/input) →
+#: what to do in modelmux. ``None``: pass it per call, bound with ``functools.partial`` if every call needs it.
+LITELLM_SETTINGS: dict[str, str | None] = {
+    "drop_params": None,
+    "api_key": None,
+    "api_base": None,
+    "request_timeout": "pass timeout=... per call",
+    "modify_params": "modelmux never rewrites a request to fit a provider; adapt the messages yourself",
+    "success_callback": "modelmux has no callbacks: wrap completion() in your own function, or read its logs",
+    "failure_callback": "modelmux has no callbacks: wrap completion() in your own function, or read its logs",
+    "callbacks": "modelmux has no callbacks: wrap completion() in your own function, or read its logs",
+    "input_callback": "modelmux has no callbacks: wrap completion() in your own function, or read its logs",
+    "service_callback": "modelmux has no callbacks: wrap completion() in your own function, or read its logs",
+    "set_verbose": "configure the 'modelmux' logger with the logging module",
+    "suppress_debug_info": "configure the 'modelmux' logger with the logging module",
+    "turn_off_message_logging": "modelmux never logs message contents",
+    "telemetry": "modelmux sends no telemetry",
+    "num_retries": "pass the retry options per call (see completion()'s documentation)",
+    "fallbacks": "pass the fallback options per call (see completion()'s documentation)",
+    "cache": "modelmux has no response cache",
+    "max_budget": "budgets are a gateway feature (modelmux serve), not a library setting",
+    "model_alias_map": "resolve aliases in your own code, or use the gateway's model list",
+    "headers": "pass extra_headers=... per call",
+    "ssl_verify": "pass transport=httpx.HTTPTransport(verify=...) per call",
+}
+
+
+class ModuleSettingError(AttributeError):
+    """A LiteLLM-style module setting was assigned on ``modelmux``; the message says what to write instead."""
+
+
+def _explain(name: str) -> str:
+    hint = LITELLM_SETTINGS[name] or (
+        f"pass {name}=... to each call, or bind it once: "
+        f"completion = functools.partial(modelmux.completion, {name}=...)"
+    )
+    return (
+        f"modelmux has no process-wide settings: 'modelmux.{name}' would change every call in the process, "
+        f"including calls in flight; {hint}"
+    )
+
+
+class GuardedModule(types.ModuleType):
+    """The ``modelmux`` module's class: refuses LiteLLM's setting names, lets every other assignment through."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in LITELLM_SETTINGS:
+            raise ModuleSettingError(_explain(name))
+        super().__setattr__(name, value)
+
+
+def missing(name: str) -> AttributeError:
+    """The error for reading an attribute ``modelmux`` lacks (explaining LiteLLM's settings)."""
+    if name in LITELLM_SETTINGS:
+        return ModuleSettingError(_explain(name))
+    return AttributeError(f"module 'modelmux' has no attribute {name!r}")
