@@ -13,8 +13,11 @@ from typing_extensions import Unpack
 from . import _call, _http
 from ._call import Call
 from ._checks import check_range, check_strings, check_tools
-from ._options import COMMON_OPTIONS, ACompletionOptions, CompletionOptions
+from ._fallbacks import Fallbacks, Target, pop_fallbacks
+from ._options import COMMON_OPTIONS, RELIABILITY_OPTIONS, ACompletionOptions, CompletionOptions, FallbackEntry
 from ._registry import resolve
+from ._retry import RetryLoop, arun, attempt_timeout, check_num_retries, run
+from ._stream_first import afirst_chunk, first_chunk
 from ._streaming import AsyncChatStream, ChatStream
 from .errors import APIError, BadRequestError
 from .providers._base import OPENAI_PARAMS, HttpRequest, StreamDecoder
@@ -23,7 +26,7 @@ from .types import ChatCompletion
 __all__ = ["acompletion", "completion"]
 
 #: Names completion() knows itself, for did-you-mean suggestions on a misspelt keyword.
-_KNOWN = OPENAI_PARAMS | COMMON_OPTIONS | {"mock_response", "mock_tool_calls", "stream"}
+_KNOWN = OPENAI_PARAMS | COMMON_OPTIONS | RELIABILITY_OPTIONS | {"mock_response", "mock_tool_calls", "stream"}
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
@@ -189,6 +192,11 @@ def completion(
     extra_body: Mapping[str, Any] | None = None,
     drop_params: bool = False,
     transport: httpx.BaseTransport | None = None,
+    num_retries: int | None = None,
+    fallbacks: Sequence[FallbackEntry] | None = None,
+    context_window_fallbacks: Sequence[FallbackEntry] | None = None,
+    content_policy_fallbacks: Sequence[FallbackEntry] | None = None,
+    disable_fallbacks: bool = False,
     **provider_options: Any,
 ) -> ChatCompletion | ChatStream:
     """Create a chat completion with any provider, in the OpenAI format.
@@ -213,6 +221,21 @@ def completion(
         modelmux.errors.APIError: a subclass per failure (see ``modelmux.errors``).
     """
     options = _call.gather(locals(), "model", "messages", "stream")
+    loop, plan, given_timeout, eager = _reliability(model, stream, options)
+
+    def attempt(target: Target, remaining: float | None) -> ChatCompletion | ChatStream:
+        opts = plan.options_for(target)
+        opts["timeout"] = attempt_timeout(given_timeout, remaining)
+        result = _complete_once(target.model, messages, stream, opts)
+        return first_chunk(result) if eager and isinstance(result, ChatStream) else result
+
+    answer = run(loop, attempt)
+    object.__setattr__(answer, "_hidden_params", loop.hidden_params())
+    return answer
+
+
+def _complete_once(model: str, messages: Any, stream: bool, options: dict[str, Any]) -> ChatCompletion | ChatStream:
+    """One attempt of :func:`completion` on one model."""
     call = _prepare(model, messages, stream, options)
     if call.local:
         local: Any = call.provider
@@ -225,6 +248,20 @@ def completion(
         translator = call.provider.chat_stream_translator(call.ctx)
         return ChatStream(response, translator, call.scrub, **_stream_options(call, response))
     return _call.parse(call, response, call.provider.parse_chat_response, call.ctx)
+
+
+def _reliability(
+    model: str, stream: bool, options: dict[str, Any]
+) -> tuple[RetryLoop[Target], Fallbacks, float | httpx.Timeout | None, bool]:
+    """Take the retry, fallback and timeout options out of ``options``: the call's retry loop, its fallbacks,
+    the caller's ``timeout=``, and whether a stream's first chunk is read before returning (only when there is
+    something to fail over to: otherwise a stream returns at once, as without retries)."""
+    num_retries = check_num_retries(options.pop("num_retries", None))
+    plan = pop_fallbacks(model, options)
+    given_timeout = options.pop("timeout", None)
+    total = _http.limits_of(_http.timeout_of(given_timeout), None, None).total
+    loop = RetryLoop(plan.primary, num_retries, total, plan.switch)
+    return loop, plan, given_timeout, stream and (num_retries > 0 or plan.any)
 
 
 @overload
@@ -265,11 +302,33 @@ async def acompletion(
     extra_body: Mapping[str, Any] | None = None,
     drop_params: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
+    num_retries: int | None = None,
+    fallbacks: Sequence[FallbackEntry] | None = None,
+    context_window_fallbacks: Sequence[FallbackEntry] | None = None,
+    content_policy_fallbacks: Sequence[FallbackEntry] | None = None,
+    disable_fallbacks: bool = False,
     **provider_options: Any,
 ) -> ChatCompletion | AsyncChatStream:
     """The async twin of :func:`completion` (truly async: the network is awaited, never a thread; only a very large
     request is translated in a worker thread, see ``OFFLOAD_ITEMS``). Same arguments."""
     options = _call.gather(locals(), "model", "messages", "stream")
+    loop, plan, given_timeout, eager = _reliability(model, stream, options)
+
+    async def attempt(target: Target, remaining: float | None) -> ChatCompletion | AsyncChatStream:
+        opts = plan.options_for(target)
+        opts["timeout"] = attempt_timeout(given_timeout, remaining)
+        result = await _acomplete_once(target.model, messages, stream, opts)
+        return await afirst_chunk(result) if eager and isinstance(result, AsyncChatStream) else result
+
+    answer = await arun(loop, attempt)
+    object.__setattr__(answer, "_hidden_params", loop.hidden_params())
+    return answer
+
+
+async def _acomplete_once(
+    model: str, messages: Any, stream: bool, options: dict[str, Any]
+) -> ChatCompletion | AsyncChatStream:
+    """One attempt of :func:`acompletion` on one model."""
     native = None
     if _item_count(messages, options) > OFFLOAD_ITEMS:
         import asyncio
