@@ -78,7 +78,13 @@ def openai_sse(*texts: str, done: bool = True) -> bytes:
         for t in texts
     ]
     if done:
-        events.append({"id": "c1", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        events.append(
+            {
+                "id": "c1",
+                "object": "chat.completion.chunk",
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            }
+        )
     out = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
     return out + (b"data: [DONE]\n\n" if done else b"")
 

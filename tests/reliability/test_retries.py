@@ -8,6 +8,7 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
+from reliability_fakes import MSG, Upstream, anthropic_error, error, fake_clock
 
 import modelmux
 from modelmux.errors import (
@@ -17,7 +18,6 @@ from modelmux.errors import (
     RateLimitError,
     ServiceUnavailableError,
 )
-from reliability_fakes import MSG, Upstream, anthropic_error, error, fake_clock
 
 GPT = "openai/gpt-4o"
 
@@ -151,7 +151,7 @@ def test_mock_answers_go_through_the_loop() -> None:
 
 
 def test_async_retries_share_the_policy_and_only_sleep_differently() -> None:
-    up = Upstream().script("gpt-4o", error(429, headers={"retry-after-ms": "100"}), APIConnectionErrorLike())
+    up = Upstream().script("gpt-4o", error(429, headers={"retry-after-ms": "100"}), _peer_closed())
 
     async def main() -> modelmux.ChatCompletion:
         return await modelmux.acompletion(GPT, MSG, api_key="k", transport=up.atransport, num_retries=2)
@@ -162,7 +162,7 @@ def test_async_retries_share_the_policy_and_only_sleep_differently() -> None:
     assert answer._hidden_params["attempts"] == 3  # type: ignore[attr-defined]
 
 
-def APIConnectionErrorLike() -> Exception:  # noqa: N802 - reads as the error it causes
+def _peer_closed() -> Exception:
     return httpx.RemoteProtocolError("peer closed connection without sending complete message body")
 
 

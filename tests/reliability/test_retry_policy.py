@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from reliability_fakes import FakeClock
 
 from modelmux._retry import Backoff, Pacer, RetryLoop, attempt_timeout, retryable
 from modelmux.errors import (
@@ -19,7 +20,6 @@ from modelmux.errors import (
     ServiceUnavailableError,
     error_class_for_status,
 )
-from reliability_fakes import FakeClock
 
 
 @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504, 520, 529])
