@@ -205,12 +205,24 @@ def completion(
         model: ``"provider/model"`` (``"anthropic/claude-sonnet-4-20250514"``) or a catalogued bare id (``"gpt-4o"``).
         messages: OpenAI-format messages (plain dicts, or message models from an earlier response).
         stream: return a :class:`ChatStream` of ``ChatCompletionChunk`` instead of a ``ChatCompletion``.
-        timeout: seconds for the whole upstream call (connect, first byte, body or whole stream); default 600.
+        timeout: seconds for the whole call (connect, first byte, body or whole stream), every retry, backoff
+            wait and fallback included; each attempt gets the time left; default 600.
         extra_headers: sent last, over the provider's own headers.
         extra_body: native body fields, merged into the provider's request as they are.
         drop_params: drop parameters the provider cannot express (with a ``DroppedParamWarning``)
             instead of raising ``UnsupportedParamsError``.
         transport: an ``httpx`` transport to send through (tests, proxies); default: a pooled client.
+        num_retries: retries per model after a transient failure (connection error, timeout, 408, 409, 429,
+            5xx, 529), waiting as the provider's ``Retry-After`` says or with capped exponential backoff and
+            jitter; default 0 (as LiteLLM's ``completion``). See ``modelmux._retry``.
+        fallbacks: models (``"provider/model"`` or ``{"model": ..., **keyword overrides}``) tried in order when the
+            model fails (after its retries); ``context_window_fallbacks`` / ``content_policy_fallbacks`` are tried
+            first on a context-window overflow / a content-policy refusal. Each model once, at most 5;
+            ``disable_fallbacks=True`` turns them off. See ``modelmux._fallbacks``. With retries or fallbacks, a
+            stream's first chunk is read before returning (a failure after it ends the stream, never replayed).
+
+    The result (``ChatCompletion`` or stream) has ``_hidden_params`` (not in its JSON): ``attempts``, ``model``
+    (the one that answered), ``elapsed_s`` (until the answer was handed over) and ``failures``.
         **provider_options: the other OpenAI parameters (``presence_penalty``, ``logprobs``…, see
             ``CompletionOptions``), ``max_response_bytes`` (32 MiB) / ``max_event_bytes`` (8 MiB),
             ``mock_response`` / ``mock_tool_calls`` to answer offline, and the provider's documented

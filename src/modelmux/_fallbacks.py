@@ -56,7 +56,7 @@ class Target:
     """One model to call, with its own keyword arguments over the call's."""
 
     model: str
-    overrides: Mapping[str, Any] = field(default_factory=dict)
+    overrides: Mapping[str, Any] = field(default_factory=dict, repr=False)  # may hold an api_key
 
     def key(self, base: Mapping[str, Any]) -> tuple[str, Any, Any]:
         merged = {**base, **self.overrides}
