@@ -236,6 +236,9 @@ def completion(
     loop, plan, given_timeout, eager = _reliability(model, stream, options)
 
     def attempt(target: Target, remaining: float | None) -> ChatCompletion | ChatStream:
+        overflow = plan.predicted_overflow(target, messages) if plan.context_window else None
+        if overflow is not None:
+            raise overflow
         opts = plan.options_for(target)
         opts["timeout"] = attempt_timeout(given_timeout, remaining)
         result = _complete_once(target.model, messages, stream, opts)
@@ -327,6 +330,9 @@ async def acompletion(
     loop, plan, given_timeout, eager = _reliability(model, stream, options)
 
     async def attempt(target: Target, remaining: float | None) -> ChatCompletion | AsyncChatStream:
+        overflow = plan.predicted_overflow(target, messages) if plan.context_window else None
+        if overflow is not None:
+            raise overflow
         opts = plan.options_for(target)
         opts["timeout"] = attempt_timeout(given_timeout, remaining)
         result = await _acomplete_once(target.model, messages, stream, opts)

@@ -14,6 +14,10 @@ LiteLLM's names (https://docs.litellm.ai/docs/completion/reliable_completions):
 * each (model, api_base, api_key) is tried once per call (the primary included: no cycles), at most
   :data:`MAX_FALLBACKS` fallbacks per call; ``disable_fallbacks=True`` turns them off for one call.
 
+A context window overflow is predicted before sending when ``context_window_fallbacks`` has an untried model and
+the catalog knows the window: the prompt's token count (``modelmux.tokens``; for non-OpenAI models an approximation,
+so it must exceed the window by :data:`APPROXIMATION_MARGIN`) over the window skips the model without a request.
+
 A fallback on a different provider than the call's model does not inherit the call's credentials, endpoint, headers,
 native body fields or provider options (they belong to the first provider: sending an OpenAI key to another vendor
 would leak it); it inherits the OpenAI parameters and the generic options.
@@ -40,6 +44,10 @@ __all__ = ["MAX_FALLBACKS", "Fallbacks", "Target", "pop_fallbacks"]
 
 #: At most this many fallbacks are tried per call (LiteLLM's Router ``max_fallbacks`` default).
 MAX_FALLBACKS = 5
+
+#: A non-OpenAI model's token count is an approximation (``modelmux.tokens``, within ~15%): predict an overflow only
+#: when the count exceeds the window by this factor (otherwise the provider decides).
+APPROXIMATION_MARGIN = 1.2
 
 #: Options a fallback on another provider still inherits (they describe the call, not the first provider).
 _PORTABLE = (OPENAI_PARAMS | COMMON_OPTIONS | {"mock_response", "mock_tool_calls"}) - {
@@ -130,6 +138,35 @@ class Fallbacks:
                     self.used += 1
                     return target
         return None
+
+    def predicted_overflow(self, target: Target, messages: Any) -> ContextWindowExceededError | None:
+        """The error ``target`` would answer with, when its catalogued window is certainly too small for
+        ``messages`` and a context-window fallback is left to try (counting costs CPU: only then)."""
+        if not isinstance(messages, (list, tuple)):
+            return None
+        if all(t.key(self.options_base(t)) in self.tried for t in self.context_window):
+            return None
+        resolved = resolve(target.model)
+        window = resolved.info.context_window if resolved.info is not None else None
+        if not window:
+            return None
+        try:
+            from .tokens import token_counter
+
+            dicts = [m.model_dump(exclude_none=True) if hasattr(m, "model_dump") else dict(m) for m in messages]
+            count = token_counter(resolved.model, messages=dicts)
+        except Exception:  # an unusual message shape: let the provider decide
+            return None
+        margin = 1.0 if resolved.provider_name in ("openai", "azure") else APPROXIMATION_MARGIN
+        if count <= window * margin:
+            return None
+        return ContextWindowExceededError(
+            f"the prompt is about {count} tokens, over the {window}-token context window of {target.model} "
+            "(predicted from the catalog; not sent)",
+            provider=resolved.provider_name,
+            model=resolved.model,
+            code="context_length_exceeded",
+        )
 
     def options_base(self, target: Target) -> dict[str, Any]:
         """The call's options ``target`` inherits (see the module docstring)."""

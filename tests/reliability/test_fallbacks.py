@@ -172,3 +172,40 @@ def test_async_fallbacks() -> None:
     with fake_clock():
         answer = asyncio.run(main())
     assert up.models == ["gpt-4o", "b"] and answer._hidden_params["model"] == "openai/b"  # type: ignore[attr-defined]
+
+
+def test_a_context_window_overflow_is_predicted_and_goes_straight_to_a_larger_model() -> None:
+    long = [{"role": "user", "content": "word " * 9000}]  # ~9,000 tokens: over gpt-4's 8,192, under gpt-4.1's window
+    up = Upstream()
+    with fake_clock():
+        answer = modelmux.completion(
+            "openai/gpt-4", long, api_key="k", transport=up.transport, context_window_fallbacks=["openai/gpt-4.1"]
+        )
+    assert up.models == ["gpt-4.1"]  # gpt-4 was never sent the prompt
+    hidden = answer._hidden_params  # type: ignore[attr-defined]
+    assert hidden["failures"] == [{"model": "openai/gpt-4", "error": "ContextWindowExceededError", "status": 400}]
+
+
+def test_no_prediction_without_a_fallback_left_or_under_the_window() -> None:
+    long = [{"role": "user", "content": "word " * 9000}]
+    up = Upstream()
+    with fake_clock():
+        modelmux.completion("openai/gpt-4", long, api_key="k", transport=up.transport)  # the provider decides
+        modelmux.completion(
+            "openai/gpt-4", MSG, api_key="k", transport=up.transport, context_window_fallbacks=["openai/gpt-4.1"]
+        )
+    assert up.models == ["gpt-4", "gpt-4"]
+
+
+def test_an_approximate_count_must_clearly_exceed_the_window() -> None:
+    from modelmux._fallbacks import Fallbacks, Target
+
+    plan = Fallbacks(Target("anthropic/claude-x"), {}, context_window=[Target("anthropic/claude-sonnet-4-20250514")])
+    window = 200_000
+    near = [{"role": "user", "content": "word " * int(window * 1.05)}]  # over by 5%: within the approximation
+    far = [{"role": "user", "content": "word " * int(window * 1.3)}]
+    target = Target("anthropic/claude-sonnet-4-20250514")
+    plan.context_window = [Target("openai/gpt-4.1")]
+    assert plan.predicted_overflow(target, near) is None
+    err = plan.predicted_overflow(target, far)
+    assert isinstance(err, ContextWindowExceededError) and "200000-token" in str(err)
