@@ -236,11 +236,7 @@ def completion(
     loop, plan, given_timeout, eager = _reliability(model, stream, options)
 
     def attempt(target: Target, remaining: float | None) -> ChatCompletion | ChatStream:
-        overflow = plan.predicted_overflow(target, messages) if plan.context_window else None
-        if overflow is not None:
-            raise overflow
-        opts = plan.options_for(target)
-        opts["timeout"] = attempt_timeout(given_timeout, remaining)
+        opts = _attempt_options(plan, target, remaining, given_timeout, messages)
         result = _complete_once(target.model, messages, stream, opts)
         return first_chunk(result) if eager and isinstance(result, ChatStream) else result
 
@@ -263,6 +259,23 @@ def _complete_once(model: str, messages: Any, stream: bool, options: dict[str, A
         translator = call.provider.chat_stream_translator(call.ctx)
         return ChatStream(response, translator, call.scrub, **_stream_options(call, response))
     return _call.parse(call, response, call.provider.parse_chat_response, call.ctx)
+
+
+def _attempt_options(
+    plan: Fallbacks,
+    target: Target,
+    remaining: float | None,
+    given_timeout: float | httpx.Timeout | None,
+    messages: Any,
+) -> dict[str, Any]:
+    """The keyword arguments of one attempt on ``target``: its own over the call's, and the time left; a predicted
+    context-window overflow raises instead (nothing is sent)."""
+    overflow = plan.predicted_overflow(target, messages) if plan.context_window else None
+    if overflow is not None:
+        raise overflow
+    options = plan.options_for(target)
+    options["timeout"] = attempt_timeout(given_timeout, remaining)
+    return options
 
 
 def _reliability(
@@ -330,11 +343,7 @@ async def acompletion(
     loop, plan, given_timeout, eager = _reliability(model, stream, options)
 
     async def attempt(target: Target, remaining: float | None) -> ChatCompletion | AsyncChatStream:
-        overflow = plan.predicted_overflow(target, messages) if plan.context_window else None
-        if overflow is not None:
-            raise overflow
-        opts = plan.options_for(target)
-        opts["timeout"] = attempt_timeout(given_timeout, remaining)
+        opts = _attempt_options(plan, target, remaining, given_timeout, messages)
         result = await _acomplete_once(target.model, messages, stream, opts)
         return await afirst_chunk(result) if eager and isinstance(result, AsyncChatStream) else result
 
