@@ -16,7 +16,7 @@ from ._checks import check_range, check_strings, check_tools
 from ._fallbacks import Fallbacks, Target, pop_fallbacks
 from ._options import COMMON_OPTIONS, RELIABILITY_OPTIONS, ACompletionOptions, CompletionOptions, FallbackEntry
 from ._registry import resolve
-from ._retry import RetryLoop, arun, attempt_timeout, check_num_retries, run
+from ._retry import RetryLoop, arun, attempt_timeout, check_num_retries, run, stamp
 from ._stream_first import afirst_chunk, first_chunk
 from ._streaming import AsyncChatStream, ChatStream
 from .errors import APIError, BadRequestError
@@ -241,8 +241,7 @@ def completion(
         return first_chunk(result) if eager and isinstance(result, ChatStream) else result
 
     answer = run(loop, attempt)
-    object.__setattr__(answer, "_hidden_params", loop.hidden_params())
-    return answer
+    return stamp(answer, loop)
 
 
 def _complete_once(model: str, messages: Any, stream: bool, options: dict[str, Any]) -> ChatCompletion | ChatStream:
@@ -348,8 +347,7 @@ async def acompletion(
         return await afirst_chunk(result) if eager and isinstance(result, AsyncChatStream) else result
 
     answer = await arun(loop, attempt)
-    object.__setattr__(answer, "_hidden_params", loop.hidden_params())
-    return answer
+    return stamp(answer, loop)
 
 
 async def _acomplete_once(

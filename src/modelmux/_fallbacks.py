@@ -112,7 +112,6 @@ class Fallbacks:
 
     def __post_init__(self) -> None:
         self.tried = {self.primary.key(self.base)}
-        self.provider = resolve(self.primary.model).provider_name
 
     @property
     def any(self) -> bool:
@@ -170,7 +169,7 @@ class Fallbacks:
 
     def options_base(self, target: Target) -> dict[str, Any]:
         """The call's options ``target`` inherits (see the module docstring)."""
-        if target is self.primary or resolve(target.model).provider_name == self.provider:
+        if target is self.primary or resolve(target.model).provider_name == resolve(self.primary.model).provider_name:
             return dict(self.base)
         return {k: v for k, v in self.base.items() if k in _PORTABLE}
 

@@ -38,6 +38,7 @@ import httpx
 from .errors import APIConnectionError, APIError, BadRequestError
 
 __all__ = [
+    "HIDDEN_PARAMS",
     "Backoff",
     "Pacer",
     "RetryLoop",
@@ -48,6 +49,7 @@ __all__ = [
     "pacing",
     "retryable",
     "run",
+    "stamp",
 ]
 
 T = TypeVar("T")
@@ -187,6 +189,17 @@ class RetryLoop(Generic[T]):
             "elapsed_s": self.pacer.clock() - self.started,
             "failures": list(self.failures),
         }
+
+
+#: The attribute of a result that says how it was obtained (LiteLLM's name, so code that reads it ports).
+HIDDEN_PARAMS = "_hidden_params"
+
+
+def stamp(result: R, loop: RetryLoop[Any], describe: Callable[[Any], str] = str) -> R:
+    """Put ``loop.hidden_params()`` on ``result`` as ``_hidden_params`` (through the object's own ``__setattr__``,
+    so a pydantic private attribute of that name also works); never part of the result's JSON."""
+    setattr(result, HIDDEN_PARAMS, loop.hidden_params(describe))
+    return result
 
 
 def attempt_timeout(given: float | httpx.Timeout | None, remaining: float | None) -> float | httpx.Timeout | None:
