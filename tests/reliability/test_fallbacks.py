@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 from reliability_fakes import MSG, Upstream, error, fake_clock
 
@@ -209,3 +210,35 @@ def test_an_approximate_count_must_clearly_exceed_the_window() -> None:
     assert plan.predicted_overflow(target, near) is None
     err = plan.predicted_overflow(target, far)
     assert isinstance(err, ContextWindowExceededError) and "200000-token" in str(err)
+
+
+def test_fallbacks_share_the_one_deadline() -> None:
+    up = Upstream().script("gpt-4o", error(429, headers={"retry-after": "7"}), error(429, headers={"retry-after": "1"}))
+    with fake_clock() as clock:
+        modelmux.completion(
+            GPT, MSG, api_key="k", transport=up.transport, num_retries=1, timeout=10, fallbacks=["openai/b"]
+        )
+    assert clock.sleeps == [7.0] and up.models == ["gpt-4o", "gpt-4o", "b"]
+    assert [s.timeout["read"] for s in up.sent] == [10.0, 3.0, 3.0]  # the fallback gets what is left, not 10 s
+
+
+def test_no_fallback_once_the_deadline_has_passed() -> None:
+    hosts: list[str] = []
+    with fake_clock() as clock:
+
+        def slow_failure(request: httpx.Request) -> httpx.Response:
+            hosts.append(request.url.path)
+            clock.now += 11  # this attempt took 11 s of the 10 s
+            return error(503)
+
+        with pytest.raises(modelmux.ServiceUnavailableError):
+            modelmux.completion(
+                GPT,
+                MSG,
+                api_key="k",
+                transport=httpx.MockTransport(slow_failure),
+                num_retries=3,
+                timeout=10,
+                fallbacks=["openai/b"],
+            )
+        assert clock.sleeps == [] and len(hosts) == 1  # neither a retry nor the fallback
