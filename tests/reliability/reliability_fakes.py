@@ -62,7 +62,9 @@ class Sent:
     body: dict[str, Any]
 
 
-def error(status: int, message: str = "boom", *, code: str | None = None, headers: dict[str, str] | None = None) -> Any:
+def error(
+    status: int, message: str = "boom", *, code: str | None = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
     """An OpenAI-format error answer."""
     payload = {"error": {"message": message, "type": "server_error", "code": code}}
     return httpx.Response(status, json=payload, headers=headers or {})
