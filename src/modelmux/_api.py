@@ -13,9 +13,12 @@ from typing_extensions import Unpack
 from . import _call, _http
 from ._call import Call
 from ._checks import check_range, check_strings, check_tools
-from ._options import COMMON_OPTIONS, ACompletionOptions, CompletionOptions
+from ._fallbacks import Fallbacks, Target, pop_fallbacks
+from ._options import COMMON_OPTIONS, RELIABILITY_OPTIONS, ACompletionOptions, CompletionOptions, FallbackEntry
 from ._registry import resolve
 from ._response_format import convert_response_format
+from ._retry import RetryLoop, arun, attempt_timeout, check_num_retries, run, stamp
+from ._stream_first import afirst_chunk, first_chunk
 from ._streaming import AsyncChatStream, ChatStream
 from .errors import APIError, BadRequestError
 from .providers._base import OPENAI_PARAMS, HttpRequest, StreamDecoder
@@ -24,7 +27,7 @@ from .types import ChatCompletion
 __all__ = ["acompletion", "completion"]
 
 #: Names completion() knows itself, for did-you-mean suggestions on a misspelt keyword.
-_KNOWN = OPENAI_PARAMS | COMMON_OPTIONS | {"mock_response", "mock_tool_calls", "stream"}
+_KNOWN = OPENAI_PARAMS | COMMON_OPTIONS | RELIABILITY_OPTIONS | {"mock_response", "mock_tool_calls", "stream"}
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
@@ -192,6 +195,11 @@ def completion(
     extra_body: Mapping[str, Any] | None = None,
     drop_params: bool = False,
     transport: httpx.BaseTransport | None = None,
+    num_retries: int | None = None,
+    fallbacks: Sequence[FallbackEntry] | None = None,
+    context_window_fallbacks: Sequence[FallbackEntry] | None = None,
+    content_policy_fallbacks: Sequence[FallbackEntry] | None = None,
+    disable_fallbacks: bool = False,
     **provider_options: Any,
 ) -> ChatCompletion | ChatStream:
     """Create a chat completion with any provider, in the OpenAI format.
@@ -200,12 +208,24 @@ def completion(
         model: ``"provider/model"`` (``"anthropic/claude-sonnet-4-20250514"``) or a catalogued bare id (``"gpt-4o"``).
         messages: OpenAI-format messages (plain dicts, or message models from an earlier response).
         stream: return a :class:`ChatStream` of ``ChatCompletionChunk`` instead of a ``ChatCompletion``.
-        timeout: seconds for the whole upstream call (connect, first byte, body or whole stream); default 600.
+        timeout: seconds for the whole call (connect, first byte, body or whole stream), every retry, backoff
+            wait and fallback included; each attempt gets the time left; default 600.
         extra_headers: sent last, over the provider's own headers.
         extra_body: native body fields, merged into the provider's request as they are.
         drop_params: drop parameters the provider cannot express (with a ``DroppedParamWarning``)
             instead of raising ``UnsupportedParamsError``.
         transport: an ``httpx`` transport to send through (tests, proxies); default: a pooled client.
+        num_retries: retries per model after a transient failure (connection error, timeout, 408, 409, 429,
+            5xx, 529), waiting as the provider's ``Retry-After`` says or with capped exponential backoff and
+            jitter; default 0 (as LiteLLM's ``completion``). See ``modelmux._retry``.
+        fallbacks: models (``"provider/model"`` or ``{"model": ..., **keyword overrides}``) tried in order when the
+            model fails (after its retries); ``context_window_fallbacks`` / ``content_policy_fallbacks`` are tried
+            first on a context-window overflow / a content-policy refusal. Each model once, at most 5;
+            ``disable_fallbacks=True`` turns them off. See ``modelmux._fallbacks``. With retries or fallbacks, a
+            stream's first chunk is read before returning (a failure after it ends the stream, never replayed).
+
+    The result (``ChatCompletion`` or stream) has ``_hidden_params`` (not in its JSON): ``attempts``, ``model``
+    (the one that answered), ``elapsed_s`` (until the answer was handed over) and ``failures``.
         **provider_options: the other OpenAI parameters (``presence_penalty``, ``logprobs``…, see
             ``CompletionOptions``), ``max_response_bytes`` (32 MiB) / ``max_event_bytes`` (8 MiB),
             ``mock_response`` / ``mock_tool_calls`` to answer offline, and the provider's documented
@@ -216,6 +236,19 @@ def completion(
         modelmux.errors.APIError: a subclass per failure (see ``modelmux.errors``).
     """
     options = _call.gather(locals(), "model", "messages", "stream")
+    loop, plan, given_timeout, eager = _reliability(model, stream, options)
+
+    def attempt(target: Target, remaining: float | None) -> ChatCompletion | ChatStream:
+        opts = _attempt_options(plan, target, remaining, given_timeout, messages)
+        result = _complete_once(target.model, messages, stream, opts)
+        return first_chunk(result) if eager and isinstance(result, ChatStream) else result
+
+    answer = run(loop, attempt)
+    return stamp(answer, loop)
+
+
+def _complete_once(model: str, messages: Any, stream: bool, options: dict[str, Any]) -> ChatCompletion | ChatStream:
+    """One attempt of :func:`completion` on one model."""
     call = _prepare(model, messages, stream, options)
     if call.local:
         local: Any = call.provider
@@ -228,6 +261,37 @@ def completion(
         translator = call.provider.chat_stream_translator(call.ctx)
         return ChatStream(response, translator, call.scrub, **_stream_options(call, response))
     return _call.parse(call, response, call.provider.parse_chat_response, call.ctx)
+
+
+def _attempt_options(
+    plan: Fallbacks,
+    target: Target,
+    remaining: float | None,
+    given_timeout: float | httpx.Timeout | None,
+    messages: Any,
+) -> dict[str, Any]:
+    """The keyword arguments of one attempt on ``target``: its own over the call's, and the time left; a predicted
+    context-window overflow raises instead (nothing is sent)."""
+    overflow = plan.predicted_overflow(target, messages) if plan.context_window else None
+    if overflow is not None:
+        raise overflow
+    options = plan.options_for(target)
+    options["timeout"] = attempt_timeout(given_timeout, remaining)
+    return options
+
+
+def _reliability(
+    model: str, stream: bool, options: dict[str, Any]
+) -> tuple[RetryLoop[Target], Fallbacks, float | httpx.Timeout | None, bool]:
+    """Take the retry, fallback and timeout options out of ``options``: the call's retry loop, its fallbacks,
+    the caller's ``timeout=``, and whether a stream's first chunk is read before returning (only when there is
+    something to fail over to: otherwise a stream returns at once, as without retries)."""
+    num_retries = check_num_retries(options.pop("num_retries", None))
+    plan = pop_fallbacks(model, options)
+    given_timeout = options.pop("timeout", None)
+    total = _http.limits_of(_http.timeout_of(given_timeout), None, None).total
+    loop = RetryLoop(plan.primary, num_retries, total, plan.switch)
+    return loop, plan, given_timeout, stream and (num_retries > 0 or plan.any)
 
 
 @overload
@@ -268,11 +332,31 @@ async def acompletion(
     extra_body: Mapping[str, Any] | None = None,
     drop_params: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
+    num_retries: int | None = None,
+    fallbacks: Sequence[FallbackEntry] | None = None,
+    context_window_fallbacks: Sequence[FallbackEntry] | None = None,
+    content_policy_fallbacks: Sequence[FallbackEntry] | None = None,
+    disable_fallbacks: bool = False,
     **provider_options: Any,
 ) -> ChatCompletion | AsyncChatStream:
     """The async twin of :func:`completion` (truly async: the network is awaited, never a thread; only a very large
     request is translated in a worker thread, see ``OFFLOAD_ITEMS``). Same arguments."""
     options = _call.gather(locals(), "model", "messages", "stream")
+    loop, plan, given_timeout, eager = _reliability(model, stream, options)
+
+    async def attempt(target: Target, remaining: float | None) -> ChatCompletion | AsyncChatStream:
+        opts = _attempt_options(plan, target, remaining, given_timeout, messages)
+        result = await _acomplete_once(target.model, messages, stream, opts)
+        return await afirst_chunk(result) if eager and isinstance(result, AsyncChatStream) else result
+
+    answer = await arun(loop, attempt)
+    return stamp(answer, loop)
+
+
+async def _acomplete_once(
+    model: str, messages: Any, stream: bool, options: dict[str, Any]
+) -> ChatCompletion | AsyncChatStream:
+    """One attempt of :func:`acompletion` on one model."""
     native = None
     if _item_count(messages, options) > OFFLOAD_ITEMS:
         import asyncio

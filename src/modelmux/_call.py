@@ -21,7 +21,7 @@ from pydantic_core import from_json
 
 from . import _http
 from ._logsafe import install_log_filter, secrets_scope
-from ._options import LITELLM_ONLY, drop_litellm_only, sort_options
+from ._options import NOT_SENT, drop_litellm_only, sort_options
 from ._registry import Resolved, get_provider
 from .errors import APIConnectionError, APIError, AuthenticationError, BadRequestError, UpstreamError, redact
 from .providers._base import CallContext, HttpRequest, Operation, Provider
@@ -187,7 +187,7 @@ def open_call(
         provider=name,
         function=operation.name if operation is not None else "completion",
     )
-    litellm += [k for k in extra_body if k in LITELLM_ONLY]
+    litellm += [k for k in extra_body if k in NOT_SENT]
     drop_litellm_only(litellm, drop_params, name, resolved.model)
     for key in litellm:
         extra_body.pop(key, None)

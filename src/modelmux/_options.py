@@ -12,7 +12,9 @@ At run time a keyword that is neither a parameter of the function nor a common o
 3. a LiteLLM option that modelmux does not implement (:data:`LITELLM_ONLY`): never sent; it raises
    :class:`~modelmux.errors.UnsupportedParamsError` unless ``drop_params=True`` (then a
    ``DroppedParamWarning``), since ignoring ``num_retries`` or ``fallbacks`` silently would promise
-   resilience the call does not have. The same holds for these names inside ``extra_body``;
+   resilience the call does not have. The same holds for these names inside ``extra_body``, and for
+   :data:`RELIABILITY_OPTIONS` (``num_retries``, ``fallbacks``…) given to a function other than
+   ``completion()``/``acompletion()``, which take them themselves;
 4. anything else: :class:`~modelmux.errors.UnknownParameterError` (a ``TypeError`` and a
    ``BadRequestError``) naming it, with a did-you-mean suggestion.
 """
@@ -34,6 +36,8 @@ from .errors import DroppedParamWarning, UnknownParameterError, UnsupportedParam
 __all__ = [
     "COMMON_OPTIONS",
     "LITELLM_ONLY",
+    "NOT_SENT",
+    "RELIABILITY_OPTIONS",
     "ACompletionOptions",
     "CompletionOptions",
     "drop_litellm_only",
@@ -64,10 +68,8 @@ COMMON_OPTIONS = frozenset(
 #: ``metadata`` is not here: it is OpenAI's stored-completion field (an OpenAI parameter).
 LITELLM_ONLY = frozenset(
     {
-        "num_retries",
         "max_retries",
         "retry_policy",
-        "fallbacks",
         "context_window_fallback_dict",
         "mock_testing_fallbacks",
         "caching",
@@ -94,6 +96,19 @@ LITELLM_ONLY = frozenset(
         "acompletion",
     }
 )
+
+
+#: completion()/acompletion()'s retry and fallback options (``_retry``, ``_fallbacks``): taken by those functions
+#: themselves; never sent upstream, and refused like :data:`LITELLM_ONLY` by the other functions and in ``extra_body``.
+RELIABILITY_OPTIONS = frozenset(
+    {"num_retries", "fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "disable_fallbacks"}
+)
+
+#: Names that are never sent upstream as body fields.
+NOT_SENT = LITELLM_ONLY | RELIABILITY_OPTIONS
+
+#: A fallback entry: a model string, or ``{"model": ..., **per-model keyword arguments}``.
+FallbackEntry = str | Mapping[str, Any]
 
 
 class _ChatOptions(TypedDict, total=False):
@@ -139,6 +154,11 @@ class _ChatOptions(TypedDict, total=False):
     drop_params: bool
     max_response_bytes: int | None
     max_event_bytes: int | None
+    num_retries: int | None
+    fallbacks: Sequence[FallbackEntry] | None
+    context_window_fallbacks: Sequence[FallbackEntry] | None
+    content_policy_fallbacks: Sequence[FallbackEntry] | None
+    disable_fallbacks: bool
     mock_response: Any
     mock_tool_calls: Sequence[Mapping[str, Any]] | None
     mock_script: Any
@@ -205,7 +225,7 @@ def sort_options(
         elif key in native:
             if value is not None:
                 fields[key] = value
-        elif key in LITELLM_ONLY:
+        elif key in NOT_SENT:
             litellm.append(key)
         else:
             raise _unknown(key, known, consumed, native, provider, function)

@@ -115,7 +115,9 @@ def test_each_provider_declares_its_native_fields() -> None:
     assert {"top_k", "safety_settings", "safetySettings"} <= get_provider("gemini").native_params  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("option", ["num_retries", "fallbacks", "caching", "logger_fn"])
+# num_retries / fallbacks are implemented by completion() now (tests/reliability); they stay "never sent" in
+# extra_body, and refused by the functions that do not retry (e.g. embedding), as the next tests check.
+@pytest.mark.parametrize("option", ["retry_policy", "mock_testing_fallbacks", "caching", "logger_fn"])
 def test_litellm_only_options_are_never_sent(option: str) -> None:
     with pytest.raises(modelmux.UnsupportedParamsError) as info:
         modelmux.completion("openai/gpt-4o", MSG, api_key="k", transport=NEVER, **{option: 3})
@@ -130,6 +132,15 @@ def test_litellm_only_options_are_never_sent(option: str) -> None:
         )
     assert all(option not in body for body in rec.bodies)
     assert sum(issubclass(w.category, modelmux.DroppedParamWarning) for w in caught) == 2
+
+
+@pytest.mark.parametrize("option", ["num_retries", "fallbacks", "disable_fallbacks"])
+def test_reliability_options_in_extra_body_are_never_sent(option: str) -> None:
+    with pytest.raises(modelmux.UnsupportedParamsError) as info:
+        modelmux.completion("openai/gpt-4o", MSG, api_key="k", transport=NEVER, extra_body={option: 2})
+    assert info.value.param == option
+    with pytest.raises(modelmux.UnsupportedParamsError):
+        modelmux.embedding("openai/text-embedding-3-small", "hi", api_key="k", transport=NEVER, **{option: 2})
 
 
 def test_the_litellm_list_and_the_native_lists_do_not_overlap() -> None:
