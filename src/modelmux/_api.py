@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypeVar, overload
 
 import httpx
 import pydantic
@@ -17,7 +17,7 @@ from ._fallbacks import Fallbacks, Target, pop_fallbacks
 from ._options import COMMON_OPTIONS, RELIABILITY_OPTIONS, ACompletionOptions, CompletionOptions, FallbackEntry
 from ._registry import resolve
 from ._response_format import convert_response_format
-from ._retry import RetryLoop, arun, attempt_timeout, check_num_retries, run, stamp
+from ._retry import HIDDEN_PARAMS, RetryLoop, arun, attempt_timeout, check_num_retries, current_pacer, run, stamp
 from ._stream_first import afirst_chunk, first_chunk
 from ._streaming import AsyncChatStream, ChatStream
 from .errors import APIError, BadRequestError
@@ -28,6 +28,8 @@ __all__ = ["acompletion", "completion"]
 
 #: Names completion() knows itself, for did-you-mean suggestions on a misspelt keyword.
 _KNOWN = OPENAI_PARAMS | COMMON_OPTIONS | RELIABILITY_OPTIONS | {"mock_response", "mock_tool_calls", "stream"}
+
+_R = TypeVar("_R")
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
@@ -236,6 +238,9 @@ def completion(
         modelmux.errors.APIError: a subclass per failure (see ``modelmux.errors``).
     """
     options = _call.gather(locals(), "model", "messages", "stream")
+    if _one_attempt(options):  # the common case: no retry loop to set up
+        started = current_pacer().clock()
+        return _stamp_one(_complete_once(model, messages, stream, options), model, started)
     loop, plan, given_timeout, eager = _reliability(model, stream, options)
 
     def attempt(target: Target, remaining: float | None) -> ChatCompletion | ChatStream:
@@ -278,6 +283,22 @@ def _attempt_options(
     options = plan.options_for(target)
     options["timeout"] = attempt_timeout(given_timeout, remaining)
     return options
+
+
+def _one_attempt(options: dict[str, Any]) -> bool:
+    """No retries and no fallbacks asked for (their options, all empty, are taken out of ``options``)."""
+    if any(options.get(name) for name in RELIABILITY_OPTIONS):
+        return False
+    for name in RELIABILITY_OPTIONS:
+        options.pop(name, None)
+    return True
+
+
+def _stamp_one(result: _R, model: str, started: float) -> _R:
+    """``_hidden_params`` of a single attempt, the same keys :func:`stamp` gives a retried call."""
+    elapsed = current_pacer().clock() - started
+    setattr(result, HIDDEN_PARAMS, {"attempts": 1, "model": model, "elapsed_s": elapsed, "failures": []})
+    return result
 
 
 def _reliability(
@@ -342,6 +363,9 @@ async def acompletion(
     """The async twin of :func:`completion` (truly async: the network is awaited, never a thread; only a very large
     request is translated in a worker thread, see ``OFFLOAD_ITEMS``). Same arguments."""
     options = _call.gather(locals(), "model", "messages", "stream")
+    if _one_attempt(options):  # the common case: no retry loop to set up
+        started = current_pacer().clock()
+        return _stamp_one(await _acomplete_once(model, messages, stream, options), model, started)
     loop, plan, given_timeout, eager = _reliability(model, stream, options)
 
     async def attempt(target: Target, remaining: float | None) -> ChatCompletion | AsyncChatStream:
