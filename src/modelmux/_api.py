@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import httpx
 import pydantic
@@ -13,12 +13,10 @@ from typing_extensions import Unpack
 from . import _call, _http
 from ._call import Call
 from ._checks import check_range, check_strings, check_tools
-from ._fallbacks import Fallbacks, Target, pop_fallbacks
 from ._options import COMMON_OPTIONS, RELIABILITY_OPTIONS, ACompletionOptions, CompletionOptions, FallbackEntry
 from ._registry import resolve
 from ._response_format import convert_response_format
 from ._retry import HIDDEN_PARAMS, RetryLoop, arun, attempt_timeout, check_num_retries, current_pacer, run, stamp
-from ._stream_first import afirst_chunk, first_chunk
 from ._streaming import AsyncChatStream, ChatStream
 from .errors import APIError, BadRequestError
 from .providers._base import OPENAI_PARAMS, HttpRequest, StreamDecoder
@@ -28,6 +26,9 @@ __all__ = ["acompletion", "completion"]
 
 #: Names completion() knows itself, for did-you-mean suggestions on a misspelt keyword.
 _KNOWN = OPENAI_PARAMS | COMMON_OPTIONS | RELIABILITY_OPTIONS | {"mock_response", "mock_tool_calls", "stream"}
+
+if TYPE_CHECKING:  # retries and fallbacks load with the first call that asks for them
+    from ._fallbacks import Fallbacks, Target
 
 _R = TypeVar("_R")
 
@@ -246,7 +247,11 @@ def completion(
     def attempt(target: Target, remaining: float | None) -> ChatCompletion | ChatStream:
         opts = _attempt_options(plan, target, remaining, given_timeout, messages)
         result = _complete_once(target.model, messages, stream, opts)
-        return first_chunk(result) if eager and isinstance(result, ChatStream) else result
+        if eager and isinstance(result, ChatStream):
+            from ._stream_first import first_chunk
+
+            return first_chunk(result)
+        return result
 
     answer = run(loop, attempt)
     return stamp(answer, loop)
@@ -308,6 +313,8 @@ def _reliability(
     the caller's ``timeout=``, and whether a stream's first chunk is read before returning (only when there is
     something to fail over to: otherwise a stream returns at once, as without retries)."""
     num_retries = check_num_retries(options.pop("num_retries", None))
+    from ._fallbacks import pop_fallbacks
+
     plan = pop_fallbacks(model, options)
     given_timeout = options.pop("timeout", None)
     total = _http.limits_of(_http.timeout_of(given_timeout), None, None).total
@@ -371,7 +378,11 @@ async def acompletion(
     async def attempt(target: Target, remaining: float | None) -> ChatCompletion | AsyncChatStream:
         opts = _attempt_options(plan, target, remaining, given_timeout, messages)
         result = await _acomplete_once(target.model, messages, stream, opts)
-        return await afirst_chunk(result) if eager and isinstance(result, AsyncChatStream) else result
+        if eager and isinstance(result, AsyncChatStream):
+            from ._stream_first import afirst_chunk
+
+            return await afirst_chunk(result)
+        return result
 
     answer = await arun(loop, attempt)
     return stamp(answer, loop)

@@ -11,12 +11,10 @@ injected transport (no sockets of ours) gets ``_http.awithin`` per read instead.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
-
-import httpcore
 
 __all__ = ["DEADLINE", "deadline_scope", "install"]
 
@@ -48,122 +46,9 @@ def _clip(timeout: float | None, error: type[Exception]) -> float | None:
     return remaining if timeout is None or remaining < timeout else timeout
 
 
-class _Stream(httpcore.NetworkStream):
-    __slots__ = ("_inner",)
-
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _clip(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _clip(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> _Stream:
-        inner = self._inner.start_tls(ssl_context, server_hostname, _clip(timeout, httpcore.ConnectTimeout))
-        return _Stream(inner)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _Backend(httpcore.NetworkBackend):
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
-        self._inner = inner
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        timeout = _clip(timeout, httpcore.ConnectTimeout)
-        return _Stream(self._inner.connect_tcp(host, port, timeout, local_address, socket_options))
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        timeout = _clip(timeout, httpcore.ConnectTimeout)
-        return _Stream(self._inner.connect_unix_socket(path, timeout, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-class _AsyncStream(httpcore.AsyncNetworkStream):
-    __slots__ = ("_inner",)
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, _clip(timeout, httpcore.ReadTimeout))
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, _clip(timeout, httpcore.WriteTimeout))
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> _AsyncStream:
-        inner = await self._inner.start_tls(ssl_context, server_hostname, _clip(timeout, httpcore.ConnectTimeout))
-        return _AsyncStream(inner)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _AsyncBackend(httpcore.AsyncNetworkBackend):
-    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
-        self._inner = inner
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        timeout = _clip(timeout, httpcore.ConnectTimeout)
-        return _AsyncStream(await self._inner.connect_tcp(host, port, timeout, local_address, socket_options))
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        timeout = _clip(timeout, httpcore.ConnectTimeout)
-        return _AsyncStream(await self._inner.connect_unix_socket(path, timeout, socket_options))
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
 def install(transport: Any) -> bool:
     """Put the deadline-aware backend under an httpx transport's pool (and a client's proxy mounts); whether it
-    was (it is not if httpx's private attributes ever move: then callers fall back to coarser checks).
+    was (it is not if httpx's private attributes ever move: then callers fall back to coarser checks)."""
+    from ._deadline_backend import install as install_backend  # httpcore, needed by now anyway
 
-    """
-    transports = [transport]
-    if hasattr(transport, "_mounts"):  # an httpx client: its own transport and the proxy mounts
-        transports = [getattr(transport, "_transport", None), *getattr(transport, "_mounts", {}).values()]
-    installed = False
-    for item in transports:
-        pool: Any = getattr(item, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if isinstance(backend, (_Backend, _AsyncBackend)):
-            installed = True
-        elif isinstance(backend, httpcore.NetworkBackend):
-            pool._network_backend = _Backend(backend)
-            installed = True
-        elif isinstance(backend, httpcore.AsyncNetworkBackend):
-            pool._network_backend = _AsyncBackend(backend)
-            installed = True
-    return installed
+    return install_backend(transport)

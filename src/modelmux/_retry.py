@@ -24,7 +24,6 @@ clock whose ``sleep`` only advances time).
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -98,6 +97,8 @@ def _sleep(seconds: float) -> None:
 
 
 async def _asleep(seconds: float) -> None:
+    import asyncio  # only async callers pay for importing it
+
     await asyncio.sleep(seconds)
 
 
