@@ -58,6 +58,28 @@ OPENAI_PARAMS = frozenset(
 )
 
 
+#: The OpenAI parameters a translating provider usually expresses: the start of its ``supported_params``.
+COMMON_CHAT_PARAMS = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "max_completion_tokens",
+        "stop",
+        "n",
+        "seed",
+        "presence_penalty",
+        "frequency_penalty",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "response_format",
+        "reasoning_effort",
+        "stream_options",
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ModelInfo:
     """What the catalog knows of a model."""

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from ...errors import APIError
 from ...types import ChatCompletion, EmbeddingResponse
 from ...types_rerank import RerankResponse
-from .._base import BaseProvider, CallContext, HttpRequest
+from .._base import COMMON_CHAT_PARAMS, BaseProvider, CallContext, HttpRequest
 from .build_request import build_body
 from .embeddings import build_embedding_body, parse_embedding_response
 from .errors import map_error
@@ -50,25 +50,7 @@ class CohereProvider(BaseProvider):
     api_base_env: ClassVar[tuple[str, ...]] = ("COHERE_API_BASE",)
     #: ``user``, ``logprobs`` and ``logit_bias`` are not here: Cohere has no end-user field, its logprobs
     #: are per token id (not translated), and it has no logit bias. ``n`` only as 1 (see ``build_request``).
-    supported_params: ClassVar[frozenset[str]] = frozenset(
-        {
-            "temperature",
-            "top_p",
-            "max_tokens",
-            "max_completion_tokens",
-            "stop",
-            "n",
-            "seed",
-            "presence_penalty",
-            "frequency_penalty",
-            "tools",
-            "tool_choice",
-            "parallel_tool_calls",
-            "response_format",
-            "reasoning_effort",
-            "stream_options",
-        }
-    )
+    supported_params: ClassVar[frozenset[str]] = COMMON_CHAT_PARAMS
     #: Cohere's own request fields, accepted as keyword arguments and sent as given: chat
     #: (https://docs.cohere.com/reference/chat) and embed (https://docs.cohere.com/reference/embed).
     native_params: ClassVar[frozenset[str]] = frozenset(

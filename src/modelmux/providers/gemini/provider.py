@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ...errors import APIError
 from ...types import ChatCompletion, EmbeddingResponse
-from .._base import BaseProvider, CallContext, HttpRequest
+from .._base import COMMON_CHAT_PARAMS, BaseProvider, CallContext, HttpRequest
 from .build_request import GENERATION_CONFIG_FIELDS, build_body
 from .embeddings import build_embedding_body, parse_embedding_response
 from .errors import map_error
@@ -75,25 +75,7 @@ class GeminiProvider(BaseProvider):
     api_base_env: ClassVar[tuple[str, ...]] = ("GEMINI_API_BASE",)
     #: ``user`` and ``logprobs`` are not here: Gemini has no end-user field, and its logprobs are not
     #: translated. ``n`` is accepted but only n=1 can be expressed (see ``convert_config``).
-    supported_params: ClassVar[frozenset[str]] = frozenset(
-        {
-            "temperature",
-            "top_p",
-            "max_tokens",
-            "max_completion_tokens",
-            "stop",
-            "n",
-            "seed",
-            "presence_penalty",
-            "frequency_penalty",
-            "tools",
-            "tool_choice",
-            "parallel_tool_calls",
-            "response_format",
-            "reasoning_effort",
-            "stream_options",
-        }
-    )
+    supported_params: ClassVar[frozenset[str]] = COMMON_CHAT_PARAMS
 
     #: generateContent / embedContent fields with no OpenAI parameter, accepted as keywords in snake_case or
     #: camelCase (https://ai.google.dev/api/generate-content, https://ai.google.dev/api/embeddings).

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._base import CallContext, HttpRequest
+from .._base import COMMON_CHAT_PARAMS, CallContext, HttpRequest
 from .convert_messages import convert_messages, message_text, split_content
 from .convert_params import convert_format, convert_options, convert_think, convert_tools, merge_native
 from .settings import native_url
@@ -23,26 +23,7 @@ __all__ = ["GENERATE_ONLY", "HANDLED_PARAMS", "build_chat_request", "build_gener
 GENERATE_ONLY = frozenset({"suffix", "raw", "template", "context"})
 
 #: The OpenAI parameters the native API expresses (others are reported through ``ctx.unsupported``).
-HANDLED_PARAMS = frozenset(
-    {
-        "messages",
-        "temperature",
-        "top_p",
-        "max_tokens",
-        "max_completion_tokens",
-        "stop",
-        "n",
-        "seed",
-        "presence_penalty",
-        "frequency_penalty",
-        "tools",
-        "tool_choice",
-        "parallel_tool_calls",
-        "response_format",
-        "reasoning_effort",
-        "stream_options",
-    }
-)
+HANDLED_PARAMS = COMMON_CHAT_PARAMS | {"messages"}
 
 
 def uses_generate(ctx: CallContext) -> bool:
