@@ -47,6 +47,7 @@ from typing import Any, cast
 
 from ..errors import ModelmuxError
 from ..providers.mock_options import ROUTE_OPTIONS, mock_route_options
+from .config_values import ConfigError, from_env, only, opt_str, positive, strings, table
 from .route_options import OPTION_TABLES as _OPTION_TABLES
 from .route_options import route_options
 
@@ -66,10 +67,6 @@ __all__ = [
 ]
 
 UNLIMITED = "unlimited"
-
-
-class ConfigError(ModelmuxError, ValueError):
-    """The gateway configuration is invalid (the message names the offending entry)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,9 +216,9 @@ def dev_config(*, tokens_per_second: float | None = None, environ: Mapping[str, 
 def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> GatewayConfig:
     """Validate a mapping shaped like the TOML file and resolve its environment variables (default ``os.environ``)."""
     env = os.environ if environ is None else environ
-    _only(data, {"models", "keys", "limits", "server", "cors"}, "the config")
-    limits_table = _table(data, "limits", "the config")
-    _only(
+    only(data, {"models", "keys", "limits", "server", "cors"}, "the config")
+    limits_table = table(data, "limits", "the config")
+    only(
         limits_table,
         {"rpm", "max_concurrent", "max_body_bytes", "redis_url", "redis_url_env", "redis_prefix"},
         "[limits]",
@@ -229,14 +226,14 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
     limits = _limits(limits_table, DEFAULT_LIMITS, "[limits]")
     secrets: list[str] = []
 
-    models_table = _table(data, "models", "the config")
+    models_table = table(data, "models", "the config")
     if not models_table:
         raise ConfigError('the config has no [models."<name>"] table: the gateway would serve nothing')
-    models = {name: _route(name, _table(models_table, name, "[models]"), env, secrets) for name in models_table}
+    models = {name: _route(name, table(models_table, name, "[models]"), env, secrets) for name in models_table}
 
-    keys_table = _table(data, "keys", "the config")
+    keys_table = table(data, "keys", "the config")
     keys = tuple(
-        _key(key_id, _table(keys_table, key_id, "[keys]"), limits, models, env, secrets) for key_id in keys_table
+        _key(key_id, table(keys_table, key_id, "[keys]"), limits, models, env, secrets) for key_id in keys_table
     )
     seen: dict[bytes, str] = {}
     for key in keys:
@@ -244,69 +241,55 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
             raise ConfigError(f"[keys.{key.id}] and [keys.{seen[key.digest]}] have the same secret")
         seen[key.digest] = key.id
 
-    redis_url = _opt_str(limits_table, "redis_url", "[limits]")
-    redis_env = _opt_str(limits_table, "redis_url_env", "[limits]")
+    redis_url = opt_str(limits_table, "redis_url", "[limits]")
+    redis_env = opt_str(limits_table, "redis_url_env", "[limits]")
     if redis_url and redis_env:
         raise ConfigError("[limits]: give redis_url or redis_url_env, not both")
     if redis_env:
-        redis_url = _from_env(env, redis_env, "[limits] redis_url_env")
+        redis_url = from_env(env, redis_env, "[limits] redis_url_env")
         secrets.append(redis_url)
     return GatewayConfig(
         models=models,
         keys=keys,
         limits=limits,
         redis_url=redis_url,
-        redis_prefix=_opt_str(limits_table, "redis_prefix", "[limits]") or "modelmux",
+        redis_prefix=opt_str(limits_table, "redis_prefix", "[limits]") or "modelmux",
         secrets=tuple(s for s in secrets if s),
-        server=_server(_table(data, "server", "the config"), _table(data, "cors", "the config")),
+        server=_server(table(data, "server", "the config"), table(data, "cors", "the config")),
     )
 
 
 def _server(t: Mapping[str, Any], cors: Mapping[str, Any]) -> ServerSettings:
     numbers = ("header_timeout", "body_timeout", "send_timeout", "keep_alive_timeout")
     counts = ("max_connections", "max_header_bytes", "max_headers")
-    _only(t, {*numbers, *counts, "allowed_hosts"}, "[server]")
-    _only(cors, {"allow_origins", "max_age"}, "[cors]")
+    only(t, {*numbers, *counts, "allowed_hosts"}, "[server]")
+    only(cors, {"allow_origins", "max_age"}, "[cors]")
     values: dict[str, Any] = {}
     for name in numbers:
         if name in t:
-            values[name] = _positive(t[name], f"[server] {name}", float)
+            values[name] = positive(t[name], f"[server] {name}", float)
     for name in counts:
         if name in t:
-            values[name] = _positive(t[name], f"[server] {name}", int)
+            values[name] = positive(t[name], f"[server] {name}", int)
     if "allowed_hosts" in t:
-        values["allowed_hosts"] = tuple(h.lower() for h in _strings(t, "allowed_hosts", "[server]"))
-    origins = _strings(cors, "allow_origins", "[cors]")
+        values["allowed_hosts"] = tuple(h.lower() for h in strings(t, "allowed_hosts", "[server]"))
+    origins = strings(cors, "allow_origins", "[cors]")
     for origin in origins:
         if origin != "*" and (origin != origin.strip().rstrip("/") or "://" not in origin):
             raise ConfigError(f'[cors] allow_origins: {origin!r} is not an origin like "https://app.example.com"')
     values["cors_origins"] = tuple(o.lower() for o in origins)
     if "max_age" in cors:
-        values["cors_max_age"] = _positive(cors["max_age"], "[cors] max_age", int)
+        values["cors_max_age"] = positive(cors["max_age"], "[cors] max_age", int)
     return ServerSettings(**values)
-
-
-def _positive(value: Any, where: str, kind: type[float] | type[int]) -> Any:
-    ok = (kind is float and isinstance(value, (int, float))) or isinstance(value, int)
-    if isinstance(value, bool) or not ok or not 0 < value < float("inf"):
-        raise ConfigError(f"{where} must be a positive {'number' if kind is float else 'integer'}")
-    return kind(value)
-
-
-def _strings(t: Mapping[str, Any], name: str, where: str) -> list[str]:
-    value = t.get(name, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(f"{where}: {name} must be a list of strings")
-    return value
 
 
 def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: list[str]) -> ModelRoute:
     where = f"[models.{name!r}]"
     known = {"model", "api_base", "api_key_env", "timeout", "drop_params", "owned_by", "transport"}
-    _only(t, known | _OPTION_TABLES | ROUTE_OPTIONS, where)
+    only(t, known | _OPTION_TABLES | ROUTE_OPTIONS, where)
     if not name or name != name.strip():
         raise ConfigError(f"{where}: a model name must be non-empty, without surrounding spaces")
-    model = _opt_str(t, "model", where)
+    model = opt_str(t, "model", where)
     if not model:
         raise ConfigError(f"{where}: 'model' is required, e.g. model = \"openai/gpt-4o\"")
     from .._registry import get_provider, resolve
@@ -320,11 +303,11 @@ def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: lis
         mock_options = mock_route_options(t, provider_name == "mock")
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
-    api_base = _opt_str(t, "api_base", where)
-    key_env = _opt_str(t, "api_key_env", where)
+    api_base = opt_str(t, "api_base", where)
+    key_env = opt_str(t, "api_key_env", where)
     api_key: str | None = None
     if key_env:
-        api_key = _from_env(env, key_env, f"{where} api_key_env")
+        api_key = from_env(env, key_env, f"{where} api_key_env")
     elif not getattr(provider, "local", False):
         # Resolved now, so a missing key stops the start-up instead of failing every request.
         api_key = next((env[n] for n in provider.api_key_env if env.get(n)), None)
@@ -349,7 +332,7 @@ def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: lis
         api_key=api_key,
         timeout=DEFAULT_TIMEOUT if timeout is None else float(timeout),
         drop_params=drop_params,
-        owned_by=_opt_str(t, "owned_by", where) or provider_name,
+        owned_by=opt_str(t, "owned_by", where) or provider_name,
         transport=t.get("transport"),
         mock_options=mock_options,
         options=route_options(t, provider, env, secrets, where),
@@ -365,13 +348,13 @@ def _key(
     secrets: list[str],
 ) -> ClientKey:
     where = f"[keys.{key_id}]"
-    _only(t, {"key_env", "key_sha256", "models", "rpm", "max_concurrent", "max_body_bytes"}, where)
-    key_env = _opt_str(t, "key_env", where)
-    hexdigest = _opt_str(t, "key_sha256", where)
+    only(t, {"key_env", "key_sha256", "models", "rpm", "max_concurrent", "max_body_bytes"}, where)
+    key_env = opt_str(t, "key_env", where)
+    hexdigest = opt_str(t, "key_sha256", where)
     if bool(key_env) == bool(hexdigest):
         raise ConfigError(f"{where}: give exactly one of key_env (a variable name) or key_sha256 (a hex digest)")
     if key_env:
-        secret = _from_env(env, key_env, f"{where} key_env")
+        secret = from_env(env, key_env, f"{where} key_env")
         secrets.append(secret)
         digest = hashlib.sha256(secret.encode("utf-8")).digest()
     else:
@@ -413,34 +396,4 @@ def _limit(t: Mapping[str, Any], name: str, default: int | None, where: str) -> 
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigError(f'{where}: {name} must be a non-negative integer or "unlimited"')
-    return value
-
-
-# ---------------------------------------------------------------- small readers
-
-
-def _only(t: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(str(k) for k in t if k not in allowed)
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}")
-
-
-def _table(t: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
-    value = t.get(name, {})
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: {name!r} must be a table")
-    return value
-
-
-def _opt_str(t: Mapping[str, Any], name: str, where: str) -> str | None:
-    value = t.get(name)
-    if value is not None and not isinstance(value, str):
-        raise ConfigError(f"{where}: {name} must be a string")
-    return value or None
-
-
-def _from_env(env: Mapping[str, str], name: str, where: str) -> str:
-    value = env.get(name)
-    if not value:
-        raise ConfigError(f"{where}: the environment variable {name} is not set")
     return value

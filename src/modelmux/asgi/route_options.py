@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .config_values import ConfigError
+
 __all__ = ["OPTION_TABLES", "route_options"]
 
 OPTION_TABLES = frozenset({"options", "options_env"})
@@ -29,8 +31,6 @@ def route_options(
     t: Mapping[str, Any], provider: Any, env: Mapping[str, str], secrets: list[str], where: str
 ) -> dict[str, Any]:
     """``options`` and ``options_env`` of one ``[models.*]`` table, checked against the provider's options."""
-    from .config import ConfigError  # config imports this module
-
     known: frozenset[str] = getattr(provider, "call_options", frozenset())
     out: dict[str, Any] = {}
     for table_name in sorted(OPTION_TABLES):
