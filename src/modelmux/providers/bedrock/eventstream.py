@@ -39,6 +39,10 @@ _FIXED = {0: 0, 1: 0, 2: 1, 3: 2, 4: 4, 5: 8, 8: 8, 9: 16}
 _INT_FORMATS = {2: ">b", 3: ">h", 4: ">i", 5: ">q", 8: ">q"}
 
 
+#: Distinct header blocks a decoder remembers (a stream uses a few; the rest are decoded each time).
+_HEADER_CACHE = 32
+
+
 class EventStreamError(ValueError):
     """The bytes are not a valid AWS event stream."""
 
@@ -89,10 +93,13 @@ def decode_headers(data: bytes | memoryview) -> dict[str, Any]:
 class EventStreamDecoder:
     """Incremental decoder: ``feed(bytes)`` returns the ``(event, payload)`` pairs completed so far."""
 
-    __slots__ = ("_buffer",)
+    __slots__ = ("_buffer", "_headers")
 
     def __init__(self) -> None:
         self._buffer = bytearray()
+        # A stream's messages repeat a handful of header blocks byte for byte (event type, content type,
+        # message type): each distinct block is decoded once. Bounded, so hostile variety cannot grow it.
+        self._headers: dict[bytes, dict[str, Any]] = {}
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
         return [_as_event(headers, payload) for headers, payload in self.feed_messages(chunk)]
@@ -124,7 +131,12 @@ class EventStreamDecoder:
             (message_crc,) = struct.unpack_from(">I", message, total - 4)
             if zlib.crc32(memoryview(message)[:-4]) != message_crc:
                 raise EventStreamError("event-stream message CRC mismatch")
-            headers = decode_headers(memoryview(message)[_PRELUDE : _PRELUDE + headers_len])
+            raw_headers = message[_PRELUDE : _PRELUDE + headers_len]
+            headers = self._headers.get(raw_headers)
+            if headers is None:
+                headers = decode_headers(raw_headers)
+                if len(self._headers) < _HEADER_CACHE:
+                    self._headers[raw_headers] = headers
             out.append((headers, message[_PRELUDE + headers_len : -4]))
             pos += total
         if pos:
