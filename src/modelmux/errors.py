@@ -27,11 +27,12 @@ Messages never contain credentials: every message passes through :func:`redact`.
 
 from __future__ import annotations
 
+import builtins
 import json
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 __all__ = [
     "APIConnectionError",
@@ -110,6 +111,9 @@ class ModelmuxError(Exception):
     """Base of every exception modelmux raises."""
 
 
+_E = TypeVar("_E", bound="APIError")
+
+
 class APIError(ModelmuxError):
     """An error talking to a provider, with the OpenAI error ``type``."""
 
@@ -145,6 +149,22 @@ class APIError(ModelmuxError):
     def llm_provider(self) -> str | None:
         """LiteLLM's name for :attr:`provider` (read-only), so ``except ... as e: e.llm_provider`` ports unchanged."""
         return self.provider
+
+    def recast(self, cls: builtins.type[_E], **changes: Any) -> _E:  # the class has its own `type` field
+        """The same error as the more precise class ``cls`` (e.g. a ``BadRequestError`` a provider's message shows
+        to be a ``ContextWindowExceededError``): every field kept, ``changes`` (e.g. ``code=``) applied."""
+        fields: dict[str, Any] = {
+            "provider": self.provider,
+            "model": self.model,
+            "status_code": self.status_code,
+            "request_id": self.request_id,
+            "code": self.code,
+            "param": self.param,
+            "body": self.body,
+            "native_type": self.native_type,
+        }
+        fields.update(changes)
+        return cls(self.message, **fields)
 
     def redact_secrets(self, *secrets: str) -> None:
         """Remove these secrets from every field that may be shown or logged (message, code, param, request id,

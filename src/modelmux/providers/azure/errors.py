@@ -40,17 +40,7 @@ def map_azure_error(status: int, headers: Mapping[str, str], body: bytes, ctx: C
     inner = err.body.get("innererror") if isinstance(err.body, dict) else None
     inner_code = inner.get("code") if isinstance(inner, dict) else None
     if type(err) is BadRequestError and inner_code in _POLICY_CODES:
-        err = ContentPolicyViolationError(
-            err.message,
-            provider=err.provider,
-            model=err.model,
-            status_code=err.status_code,
-            request_id=err.request_id,
-            code=err.code or "content_filter",
-            param=err.param,
-            body=err.body,
-            native_type=err.native_type,
-        )
+        err = err.recast(ContentPolicyViolationError, code=err.code or "content_filter")
     if err.request_id is None:
         err.request_id = headers.get("apim-request-id") or headers.get("x-ms-request-id")
     return err

@@ -47,18 +47,7 @@ def map_mistral_error(status: int, headers: Mapping[str, str], body: bytes, ctx:
     if err.request_id is None:
         err.request_id = request_id
     if type(err) is BadRequestError and any(w in err.message for w in _CONTEXT_WORDS):
-        exc = ContextWindowExceededError(
-            err.message,
-            provider=err.provider,
-            model=err.model,
-            status_code=status,
-            request_id=err.request_id,
-            code=err.code,
-            param=err.param,
-            body=err.body,
-            native_type=err.native_type,
-        )
-        return exc
+        return err.recast(ContextWindowExceededError, status_code=status)
     return err
 
 

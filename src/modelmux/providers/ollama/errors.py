@@ -24,18 +24,7 @@ _CONTEXT_WORDS = ("context length", "context window", "prompt too long")
 
 def _refine(err: APIError) -> APIError:
     if type(err) is BadRequestError and any(w in err.message.lower() for w in _CONTEXT_WORDS):
-        precise = ContextWindowExceededError(
-            err.message,
-            provider=err.provider,
-            model=err.model,
-            status_code=err.status_code,
-            request_id=err.request_id,
-            code=err.code,
-            param=err.param,
-            body=err.body,
-            native_type=err.native_type,
-        )
-        return precise
+        return err.recast(ContextWindowExceededError)
     return err
 
 

@@ -26,18 +26,7 @@ def _overflow(err: APIError) -> bool:
 
 def _refine(err: APIError) -> APIError:
     if isinstance(err, BadRequestError) and not isinstance(err, ContextWindowExceededError) and _overflow(err):
-        refined = ContextWindowExceededError(
-            err.message,
-            provider=err.provider,
-            model=err.model,
-            status_code=err.status_code,
-            request_id=err.request_id,
-            code=err.code,
-            param=err.param,
-            body=err.body,
-            native_type=err.native_type,
-        )
-        return refined
+        return err.recast(ContextWindowExceededError)
     return err
 
 
