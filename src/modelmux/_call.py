@@ -158,7 +158,7 @@ def open_call(
     ``_options.sort_options`` (the provider's call options and native body fields; anything else is an
     error). ``known`` names the caller's own parameters, for did-you-mean suggestions.
     ``operation`` None is chat, which every provider speaks.
-    ``provider_name`` overrides the resolved provider (``mock_response`` answers through ``mock``).
+    ``provider_name`` overrides the resolved provider; an operation given ``mock_response`` answers through ``mock``.
     """
     api_key = options.pop("api_key", None)
     api_base = options.pop("api_base", None)
@@ -171,6 +171,8 @@ def open_call(
     transport = options.pop("transport", None)
     extra_body = dict(options.pop("extra_body", None) or {})
 
+    if provider_name is None and operation is not None and options.get("mock_response") is not None:
+        provider_name = "mock"  # as completion(mock_response=...): any model answers offline
     name = provider_name or resolved.provider_name
     provider = get_provider(name)
     consumed: frozenset[str] = getattr(provider, "call_options", frozenset())

@@ -115,7 +115,6 @@ def _prepare(model: str, input: Any, options: dict[str, Any]) -> _call.Call:
         options,
         operation=EMBEDDING,
         known=("encoding_format", "dimensions", "user"),
-        provider_name="mock" if options.get("mock_response") is not None else None,
     )
 
 

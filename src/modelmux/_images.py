@@ -46,7 +46,6 @@ def _prepare(model: str, prompt: Any, options: dict[str, Any]) -> _call.Call:
         options,
         operation=IMAGE_GENERATION,
         known=_OWN,
-        provider_name="mock" if options.get("mock_response") is not None else None,
     )
 
 

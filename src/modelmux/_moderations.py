@@ -53,7 +53,6 @@ def _prepare(input: Any, model: str | None, options: dict[str, Any]) -> _call.Ca
         {"input": _check_input(input)},
         options,
         operation=MODERATION,
-        provider_name="mock" if options.get("mock_response") is not None else None,
     )
 
 

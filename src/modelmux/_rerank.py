@@ -55,8 +55,7 @@ def _prepare(
 ) -> _call.Call:  # fmt: skip
     params = _check(query, documents, top_n, max_tokens_per_doc)
     params["return_documents"] = bool(return_documents)
-    offline = "mock" if options.get("mock_response") is not None else None  # as completion(mock_response=...)
-    return _call.open_call(resolve(model), params, options, operation=RERANK, provider_name=offline)
+    return _call.open_call(resolve(model), params, options, operation=RERANK)
 
 
 def rerank(

@@ -113,7 +113,6 @@ def _prepare(model: str, file: Any, options: dict[str, Any]) -> _call.Call:
         options,
         operation=TRANSCRIPTION,
         known=("language", "prompt", "response_format", "temperature", "timestamp_granularities"),
-        provider_name="mock" if options.get("mock_response") is not None else None,
     )
 
 
