@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
 import pydantic
@@ -11,12 +11,13 @@ from pydantic_core import to_json
 from typing_extensions import Unpack
 
 from . import _call, _http
+from ._attempts import attempt_options, one_attempt, plan_attempts, stamp_one
 from ._call import Call
 from ._checks import check_range, check_strings, check_tools
 from ._options import COMMON_OPTIONS, RELIABILITY_OPTIONS, ACompletionOptions, CompletionOptions, FallbackEntry
 from ._registry import resolve
 from ._response_format import convert_response_format
-from ._retry import HIDDEN_PARAMS, RetryLoop, arun, attempt_timeout, check_num_retries, current_pacer, run, stamp
+from ._retry import arun, current_pacer, run, stamp
 from ._streaming import AsyncChatStream, ChatStream
 from .errors import APIError, BadRequestError
 from .providers._base import OPENAI_PARAMS, HttpRequest, StreamDecoder
@@ -28,9 +29,7 @@ __all__ = ["acompletion", "completion"]
 _KNOWN = OPENAI_PARAMS | COMMON_OPTIONS | RELIABILITY_OPTIONS | {"mock_response", "mock_tool_calls", "stream"}
 
 if TYPE_CHECKING:  # retries and fallbacks load with the first call that asks for them
-    from ._fallbacks import Fallbacks, Target
-
-_R = TypeVar("_R")
+    from ._fallbacks import Target
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
@@ -239,13 +238,13 @@ def completion(
         modelmux.errors.APIError: a subclass per failure (see ``modelmux.errors``).
     """
     options = _call.gather(locals(), "model", "messages", "stream")
-    if _one_attempt(options):  # the common case: no retry loop to set up
+    if one_attempt(options):  # the common case: no retry loop to set up
         started = current_pacer().clock()
-        return _stamp_one(_complete_once(model, messages, stream, options), model, started)
-    loop, plan, given_timeout, eager = _reliability(model, stream, options)
+        return stamp_one(_complete_once(model, messages, stream, options), model, started)
+    loop, plan, given_timeout, eager = plan_attempts(model, stream, options)
 
     def attempt(target: Target, remaining: float | None) -> ChatCompletion | ChatStream:
-        opts = _attempt_options(plan, target, remaining, given_timeout, messages)
+        opts = attempt_options(plan, target, remaining, given_timeout, messages)
         result = _complete_once(target.model, messages, stream, opts)
         if eager and isinstance(result, ChatStream):
             from ._stream_first import first_chunk
@@ -271,55 +270,6 @@ def _complete_once(model: str, messages: Any, stream: bool, options: dict[str, A
         translator = call.provider.chat_stream_translator(call.ctx)
         return ChatStream(response, translator, call.scrub, **_stream_options(call, response))
     return _call.parse(call, response, call.provider.parse_chat_response, call.ctx)
-
-
-def _attempt_options(
-    plan: Fallbacks,
-    target: Target,
-    remaining: float | None,
-    given_timeout: float | httpx.Timeout | None,
-    messages: Any,
-) -> dict[str, Any]:
-    """The keyword arguments of one attempt on ``target``: its own over the call's, and the time left; a predicted
-    context-window overflow raises instead (nothing is sent)."""
-    overflow = plan.predicted_overflow(target, messages) if plan.context_window else None
-    if overflow is not None:
-        raise overflow
-    options = plan.options_for(target)
-    options["timeout"] = attempt_timeout(given_timeout, remaining)
-    return options
-
-
-def _one_attempt(options: dict[str, Any]) -> bool:
-    """No retries and no fallbacks asked for (their options, all empty, are taken out of ``options``)."""
-    if any(options.get(name) for name in RELIABILITY_OPTIONS):
-        return False
-    for name in RELIABILITY_OPTIONS:
-        options.pop(name, None)
-    return True
-
-
-def _stamp_one(result: _R, model: str, started: float) -> _R:
-    """``_hidden_params`` of a single attempt, the same keys :func:`stamp` gives a retried call."""
-    elapsed = current_pacer().clock() - started
-    setattr(result, HIDDEN_PARAMS, {"attempts": 1, "model": model, "elapsed_s": elapsed, "failures": []})
-    return result
-
-
-def _reliability(
-    model: str, stream: bool, options: dict[str, Any]
-) -> tuple[RetryLoop[Target], Fallbacks, float | httpx.Timeout | None, bool]:
-    """Take the retry, fallback and timeout options out of ``options``: the call's retry loop, its fallbacks,
-    the caller's ``timeout=``, and whether a stream's first chunk is read before returning (only when there is
-    something to fail over to: otherwise a stream returns at once, as without retries)."""
-    num_retries = check_num_retries(options.pop("num_retries", None))
-    from ._fallbacks import pop_fallbacks
-
-    plan = pop_fallbacks(model, options)
-    given_timeout = options.pop("timeout", None)
-    total = _http.limits_of(_http.timeout_of(given_timeout), None, None).total
-    loop = RetryLoop(plan.primary, num_retries, total, plan.switch)
-    return loop, plan, given_timeout, stream and (num_retries > 0 or plan.any)
 
 
 @overload
@@ -370,13 +320,13 @@ async def acompletion(
     """The async twin of :func:`completion` (truly async: the network is awaited, never a thread; only a very large
     request is translated in a worker thread, see ``OFFLOAD_ITEMS``). Same arguments."""
     options = _call.gather(locals(), "model", "messages", "stream")
-    if _one_attempt(options):  # the common case: no retry loop to set up
+    if one_attempt(options):  # the common case: no retry loop to set up
         started = current_pacer().clock()
-        return _stamp_one(await _acomplete_once(model, messages, stream, options), model, started)
-    loop, plan, given_timeout, eager = _reliability(model, stream, options)
+        return stamp_one(await _acomplete_once(model, messages, stream, options), model, started)
+    loop, plan, given_timeout, eager = plan_attempts(model, stream, options)
 
     async def attempt(target: Target, remaining: float | None) -> ChatCompletion | AsyncChatStream:
-        opts = _attempt_options(plan, target, remaining, given_timeout, messages)
+        opts = attempt_options(plan, target, remaining, given_timeout, messages)
         result = await _acomplete_once(target.model, messages, stream, opts)
         if eager and isinstance(result, AsyncChatStream):
             from ._stream_first import afirst_chunk
