@@ -36,6 +36,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from . import callbacks, observability
     from ._api import acompletion, completion
     from ._chunk_builder import stream_chunk_builder
     from ._embeddings import aembedding, embedding
@@ -101,10 +102,18 @@ _LAZY = {
 }
 
 
+#: Subpackages loaded on first use (``modelmux.callbacks.register(...)`` works after a bare ``import modelmux``).
+_SUBMODULES = frozenset({"callbacks", "observability"})
+
+
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        raise missing(name)
+        if name not in _SUBMODULES:
+            raise missing(name)
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)  # the import binds it on this module
     import importlib
 
     value = getattr(importlib.import_module(module, __name__), name)
@@ -113,7 +122,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
 
 
 __version__ = "0.1.0"
@@ -165,6 +174,7 @@ __all__ = [
     "amoderation",
     "arerank",
     "atranscription",
+    "callbacks",
     "completion",
     "completion_cost",
     "cost_per_token",
@@ -175,6 +185,7 @@ __all__ = [
     "load_prices",
     "model_list",
     "moderation",
+    "observability",
     "rerank",
     "set_default_prices",
     "stream_chunk_builder",

@@ -19,6 +19,7 @@ from ._registry import resolve
 from ._response_format import convert_response_format
 from ._retry import arun, current_pacer, run, stamp
 from ._streaming import AsyncChatStream, ChatStream
+from .callbacks._observer import Observer, observe
 from .errors import APIError, BadRequestError
 from .providers._base import OPENAI_PARAMS, HttpRequest, StreamDecoder
 from .types import ChatCompletion
@@ -202,6 +203,7 @@ def completion(
     context_window_fallbacks: Sequence[FallbackEntry] | None = None,
     content_policy_fallbacks: Sequence[FallbackEntry] | None = None,
     disable_fallbacks: bool = False,
+    callbacks: Sequence[Any] | None = None,
     **provider_options: Any,
 ) -> ChatCompletion | ChatStream:
     """Create a chat completion with any provider, in the OpenAI format.
@@ -225,6 +227,8 @@ def completion(
             first on a context-window overflow / a content-policy refusal. Each model once, at most 5;
             ``disable_fallbacks=True`` turns them off. See ``modelmux._fallbacks``. With retries or fallbacks, a
             stream's first chunk is read before returning (a failure after it ends the stream, never replayed).
+        callbacks: handlers told about this call (success, failure, stream end), besides those registered with
+            ``modelmux.callbacks.register``; see ``modelmux.callbacks``.
 
     The result (``ChatCompletion`` or stream) has ``_hidden_params`` (not in its JSON): ``attempts``, ``model``
     (the one that answered), ``elapsed_s`` (until the answer was handed over) and ``failures``.
@@ -238,6 +242,16 @@ def completion(
         modelmux.errors.APIError: a subclass per failure (see ``modelmux.errors``).
     """
     options = _call.gather(locals(), "model", "messages", "stream")
+    observer = observe("completion", model, options, messages=messages, stream=stream)  # None: no callbacks
+    if observer is None:
+        return _complete(model, messages, stream, options, None)
+    return observer.run(_complete, model, messages, stream, options, observer)
+
+
+def _complete(
+    model: str, messages: Any, stream: bool, options: dict[str, Any], observer: Observer | None
+) -> ChatCompletion | ChatStream:
+    """:func:`completion` after its callbacks were taken out: one attempt, or the retry loop."""
     if one_attempt(options):  # the common case: no retry loop to set up
         started = current_pacer().clock()
         return stamp_one(_complete_once(model, messages, stream, options), model, started)
@@ -252,7 +266,7 @@ def completion(
             return first_chunk(result)
         return result
 
-    answer = run(loop, attempt)
+    answer = run(loop, attempt if observer is None else observer.timed(attempt))
     return stamp(answer, loop)
 
 
@@ -315,11 +329,22 @@ async def acompletion(
     context_window_fallbacks: Sequence[FallbackEntry] | None = None,
     content_policy_fallbacks: Sequence[FallbackEntry] | None = None,
     disable_fallbacks: bool = False,
+    callbacks: Sequence[Any] | None = None,
     **provider_options: Any,
 ) -> ChatCompletion | AsyncChatStream:
     """The async twin of :func:`completion` (truly async: the network is awaited, never a thread; only a very large
     request is translated in a worker thread, see ``OFFLOAD_ITEMS``). Same arguments."""
     options = _call.gather(locals(), "model", "messages", "stream")
+    observer = observe("completion", model, options, messages=messages, stream=stream)  # None: no callbacks
+    if observer is None:
+        return await _acomplete(model, messages, stream, options, None)
+    return await observer.arun(_acomplete, model, messages, stream, options, observer)
+
+
+async def _acomplete(
+    model: str, messages: Any, stream: bool, options: dict[str, Any], observer: Observer | None
+) -> ChatCompletion | AsyncChatStream:
+    """:func:`acompletion` after its callbacks were taken out: one attempt, or the retry loop."""
     if one_attempt(options):  # the common case: no retry loop to set up
         started = current_pacer().clock()
         return stamp_one(await _acomplete_once(model, messages, stream, options), model, started)
@@ -334,7 +359,7 @@ async def acompletion(
             return await afirst_chunk(result)
         return result
 
-    answer = await arun(loop, attempt)
+    answer = await arun(loop, attempt if observer is None else observer.atimed(attempt))
     return stamp(answer, loop)
 
 

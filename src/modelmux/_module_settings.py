@@ -10,6 +10,10 @@ The explicit way to give many calls the same options is to bind them once::
 
     import functools, modelmux
     completion = functools.partial(modelmux.completion, drop_params=True)
+
+Callbacks are the one process-wide registry, and an explicit one: ``modelmux.callbacks.register(handler)`` (each
+call snapshots the registered set when it starts, so a registration never changes a call in flight).
+``modelmux.callbacks`` is that module: assigning a list to it (``litellm.callbacks = [...]``) raises too.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from typing import Any
 
 __all__ = ["LITELLM_SETTINGS", "GuardedModule", "ModuleSettingError"]
 
+_CALLBACKS = "register a handler once with modelmux.callbacks.register(handler), or pass callbacks=[...] per call"
+
 #: LiteLLM module-level settings (``litellm/__init__.py``; https://docs.litellm.ai/docs/completion/input) →
 #: what to do in modelmux. ``None``: pass it per call, bound with ``functools.partial`` if every call needs it.
 LITELLM_SETTINGS: dict[str, str | None] = {
@@ -27,11 +33,11 @@ LITELLM_SETTINGS: dict[str, str | None] = {
     "api_base": None,
     "request_timeout": "pass timeout=... per call",
     "modify_params": "modelmux never rewrites a request to fit a provider; adapt the messages yourself",
-    "success_callback": "modelmux has no callbacks: wrap completion() in your own function, or read its logs",
-    "failure_callback": "modelmux has no callbacks: wrap completion() in your own function, or read its logs",
-    "callbacks": "modelmux has no callbacks: wrap completion() in your own function, or read its logs",
-    "input_callback": "modelmux has no callbacks: wrap completion() in your own function, or read its logs",
-    "service_callback": "modelmux has no callbacks: wrap completion() in your own function, or read its logs",
+    "success_callback": _CALLBACKS,
+    "failure_callback": _CALLBACKS,
+    "callbacks": _CALLBACKS,
+    "input_callback": _CALLBACKS,
+    "service_callback": _CALLBACKS,
     "set_verbose": "configure the 'modelmux' logger with the logging module",
     "suppress_debug_info": "configure the 'modelmux' logger with the logging module",
     "turn_off_message_logging": "modelmux never logs message contents",
@@ -50,7 +56,16 @@ class ModuleSettingError(AttributeError):
     """A LiteLLM-style module setting was assigned on ``modelmux``; the message says what to write instead."""
 
 
+#: LiteLLM's callback lists: modelmux's counterpart is the explicit registry in ``modelmux.callbacks``.
+_CALLBACK_SETTINGS = frozenset(name for name, hint in LITELLM_SETTINGS.items() if hint is _CALLBACKS)
+
+
 def _explain(name: str) -> str:
+    if name in _CALLBACK_SETTINGS:
+        return (
+            f"'modelmux.{name}' is not a setting (a list assigned here could change calls already running); "
+            f"{LITELLM_SETTINGS[name]}"
+        )
     hint = LITELLM_SETTINGS[name] or (
         f"pass {name}=... to each call, or bind it once: "
         f"completion = functools.partial(modelmux.completion, {name}=...)"
@@ -65,9 +80,14 @@ class GuardedModule(types.ModuleType):
     """The ``modelmux`` module's class: refuses LiteLLM's setting names, lets every other assignment through."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in LITELLM_SETTINGS:
+        if name in LITELLM_SETTINGS and not _is_submodule(self, name, value):
             raise ModuleSettingError(_explain(name))
         super().__setattr__(name, value)
+
+
+def _is_submodule(package: types.ModuleType, name: str, value: Any) -> bool:
+    """The import system binding a subpackage of that name (``modelmux.callbacks``) on its parent."""
+    return isinstance(value, types.ModuleType) and value.__name__ == f"{package.__name__}.{name}"
 
 
 def missing(name: str) -> AttributeError:

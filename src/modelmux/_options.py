@@ -59,6 +59,7 @@ COMMON_OPTIONS = frozenset(
         "transport",
         "max_response_bytes",
         "max_event_bytes",
+        "callbacks",
     }
 )
 
@@ -159,6 +160,7 @@ class _ChatOptions(TypedDict, total=False):
     context_window_fallbacks: Sequence[FallbackEntry] | None
     content_policy_fallbacks: Sequence[FallbackEntry] | None
     disable_fallbacks: bool
+    callbacks: Sequence[Any] | None
     mock_response: Any
     mock_tool_calls: Sequence[Mapping[str, Any]] | None
     mock_script: Any

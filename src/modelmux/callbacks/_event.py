@@ -1,0 +1,254 @@
+"""What a callback is told about one call: :class:`CallEvent` (and its :class:`Attempt` records).
+
+One event object follows a call from start to end; the expensive parts (the scrubbed keyword arguments, the
+response rebuilt from a stream, the cost) are computed on first access, so a handler that reads only the timing
+costs the call nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["REDACTED", "Attempt", "CallEvent", "scrub_kwargs", "secret_values"]
+
+REDACTED = "[REDACTED]"
+
+#: Keyword arguments that hold credentials (``api_key``, ``aws_secret_access_key``, ``azure_ad_token``,
+#: ``vertex_credentials``, ``credential_provider``…): never shown to a callback.
+_SECRET_NAME = re.compile(r"key|secret|token|credential|password", re.IGNORECASE)
+#: Header names whose values are credentials.
+_SECRET_HEADER = re.compile(r"authorization|api[-_]?key|token|secret|cookie|signature", re.IGNORECASE)
+
+
+def scrub_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The call's keyword arguments as a callback sees them: None values left out, credentials replaced by
+    :data:`REDACTED` (by name, and in ``extra_headers``)."""
+    out: dict[str, Any] = {}
+    for name, value in options.items():
+        if value is None:
+            continue
+        if _SECRET_NAME.search(name) and name not in _NOT_SECRET:
+            out[name] = REDACTED
+        elif name == "extra_headers" and isinstance(value, Mapping):
+            out[name] = {k: REDACTED if _SECRET_HEADER.search(str(k)) else v for k, v in value.items()}
+        else:
+            out[name] = value
+    return out
+
+
+#: Names that match the credential pattern but are request parameters.
+_NOT_SECRET = frozenset(
+    {"max_tokens", "max_completion_tokens", "top_logprobs", "prompt_cache_key", "max_tokens_per_doc"}
+)
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One try of the call on one model (a retry or a fallback is another attempt)."""
+
+    model: str
+    start_time: float  # seconds since the epoch
+    end_time: float | None = None  # None for the attempt that answered, until the call ends
+    error: BaseException | None = None
+
+
+class CallEvent:
+    """One call, as callbacks see it (the same object from ``on_start`` to the end).
+
+    Attributes:
+        call_id: a random id, unique per call.
+        operation: the function called: ``"completion"``, ``"embedding"``, ``"image_generation"``,
+            ``"transcription"``, ``"moderation"``, ``"rerank"``.
+        model: the model asked for (the one that answered is ``hidden_params["model"]``).
+        stream: a streamed chat completion.
+        messages: chat's messages as given (not copied); ``None`` for other operations.
+        start_time, end_time: seconds since the epoch (``end_time`` None until the call or stream ended).
+        first_chunk_time: when the first stream chunk was handed to the caller (None unless streamed).
+        response: the result (a stream's: rebuilt with ``stream_chunk_builder`` when the stream ended, unless
+            every handler said ``rebuild_stream = False``); None on failure.
+        error: the exception that ended the call (already scrubbed of secrets), else None.
+        attempts: one :class:`Attempt` per try (retries, fallbacks).
+        hidden_params: the result's ``_hidden_params`` (``attempts``, ``model`` that answered, ``elapsed_s``,
+            ``failures``; see ``modelmux._retry``); empty on failure.
+        completed: False for a stream the caller closed before its end.
+    """
+
+    __slots__ = (
+        "_cost",
+        "_finish",
+        "_kwargs",
+        "_options",
+        "_perf0",
+        "_provider",
+        "_response_id",
+        "_response_model",
+        "_usage",
+        "attempts",
+        "call_id",
+        "completed",
+        "end_time",
+        "error",
+        "first_chunk_time",
+        "hidden_params",
+        "messages",
+        "model",
+        "operation",
+        "response",
+        "start_time",
+        "stream",
+    )
+
+    def __init__(
+        self, operation: str, model: str, options: Mapping[str, Any], *, messages: Any = None, stream: bool = False
+    ) -> None:
+        import os
+
+        self.call_id = os.urandom(8).hex()
+        self.operation = operation
+        self.model = model
+        self.stream = stream
+        self.messages = messages
+        self._options = dict(options)  # a copy: the call pops its options as it goes
+        self._kwargs: dict[str, Any] | None = None
+        self._provider: str | None = None
+        self.start_time = time.time()
+        self._perf0 = time.perf_counter()
+        self.end_time: float | None = None
+        self.first_chunk_time: float | None = None
+        self.response: Any = None
+        self.error: BaseException | None = None
+        self.attempts: list[Attempt] = []
+        self.hidden_params: dict[str, Any] = {}
+        self.completed = True
+        self._cost: float | bool | None = False  # False: not computed yet
+        self._usage: Any = None
+        self._finish: dict[int, str] | None = None
+        self._response_id: str | None = None
+        self._response_model: str | None = None
+
+    # ------------------------------------------------------------------ clock
+
+    def now(self) -> float:
+        """Seconds since the epoch, on the call's monotonic clock (so durations never go negative)."""
+        return self.start_time + (time.perf_counter() - self._perf0)
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to end (None while running)."""
+        return None if self.end_time is None else self.end_time - self.start_time
+
+    @property
+    def time_to_first_chunk(self) -> float | None:
+        """Seconds from start to the first stream chunk (None unless a chunk came)."""
+        return None if self.first_chunk_time is None else self.first_chunk_time - self.start_time
+
+    # ------------------------------------------------------------------ what was asked
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """The call's keyword arguments (``temperature``, ``max_tokens``, ``timeout``…), None values left out,
+        every credential replaced by ``"[REDACTED]"``."""
+        if self._kwargs is None:
+            self._kwargs = scrub_kwargs(self._options)
+        return self._kwargs
+
+    @property
+    def provider(self) -> str | None:
+        """The provider the model string names (``"openai"``, ``"anthropic"``…), None when it cannot be resolved."""
+        if self._provider is None:
+            try:
+                from .._registry import resolve
+
+                self._provider = resolve(self.model).provider_name
+            except Exception:
+                return None
+        return self._provider
+
+    # ------------------------------------------------------------------ what came back
+
+    @property
+    def usage(self) -> Any:
+        """The result's ``Usage`` (a stream's last reported one), or None."""
+        usage = getattr(self.response, "usage", None)
+        return usage if usage is not None else self._usage
+
+    @property
+    def response_id(self) -> str | None:
+        value = getattr(self.response, "id", None)
+        return value if isinstance(value, str) else self._response_id
+
+    @property
+    def response_model(self) -> str | None:
+        value = getattr(self.response, "model", None)
+        return value if isinstance(value, str) else self._response_model
+
+    @property
+    def finish_reasons(self) -> list[str]:
+        """Each choice's finish reason, in choice order."""
+        choices = getattr(self.response, "choices", None)
+        if isinstance(choices, list):
+            return [c.finish_reason for c in choices if getattr(c, "finish_reason", None)]
+        return [self._finish[i] for i in sorted(self._finish)] if self._finish else []
+
+    @property
+    def cost(self) -> float | None:
+        """USD cost (``modelmux.completion_cost``), None when the model or its price is unknown or nothing
+        was answered. Computed on first access."""
+        if self._cost is False:
+            self._cost = _cost_of(self)
+        return self._cost
+
+    # ------------------------------------------------------------------ stream bookkeeping (the wrappers call these)
+
+    def saw_chunk(self, chunk: Any) -> None:
+        """Record what a stream chunk tells (first-chunk time, id, model, usage, finish reasons)."""
+        if self.first_chunk_time is None:
+            self.first_chunk_time = self.now()
+            self._response_id = getattr(chunk, "id", None)
+            self._response_model = getattr(chunk, "model", None)
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self._usage = usage
+        for choice in getattr(chunk, "choices", None) or ():
+            reason = getattr(choice, "finish_reason", None)
+            if reason:
+                if self._finish is None:
+                    self._finish = {}
+                self._finish[getattr(choice, "index", 0) or 0] = reason
+
+    def __repr__(self) -> str:
+        state = "running" if self.end_time is None else ("failed" if self.error is not None else "ended")
+        return f"<CallEvent {self.operation} {self.model!r} {state} id={self.call_id}>"
+
+
+def _cost_of(event: CallEvent) -> float | None:
+    try:
+        from ..cost import completion_cost
+
+        response = event.response
+        if response is not None and getattr(response, "usage", None) is not None:
+            return completion_cost(response)
+        usage = event._usage
+        model = event.response_model or event.model
+        if usage is None:
+            return None
+        dump = getattr(usage, "model_dump", None)
+        doc = dump() if dump is not None else usage
+        return completion_cost({"model": model, "usage": doc}, provider=event.provider)
+    except Exception:  # a price lookup never breaks a callback
+        return None
+
+
+def secret_values(event: CallEvent) -> tuple[str, ...]:
+    """The credential strings among the call's options (to redact them from a handler's logged traceback)."""
+    out: list[str] = []
+    for name, value in event._options.items():
+        if isinstance(value, str) and _SECRET_NAME.search(name) and name not in _NOT_SECRET:
+            out.append(value)
+        elif name == "extra_headers" and isinstance(value, Mapping):
+            out.extend(v for k, v in value.items() if isinstance(v, str) and _SECRET_HEADER.search(str(k)))
+    return tuple(out)

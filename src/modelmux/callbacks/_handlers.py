@@ -1,0 +1,151 @@
+"""Handlers → the hooks to call, and the process-wide set (:func:`register`, snapshotted at each call's start).
+
+A handler is either an object with any of the hook methods (``on_start``, ``on_success``, ``on_failure``,
+``on_stream_end``; subclass :class:`Callback` or not), or a plain function taking the :class:`CallEvent`, called
+once when the call ends (success, failure or stream end). Any hook may be ``async def``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ..errors import BadRequestError
+from ._event import CallEvent
+
+__all__ = ["Callback", "Hook", "Plan", "combine", "current_plan", "plan_of", "register", "registered", "unregister"]
+
+HOOKS = ("on_start", "on_success", "on_failure", "on_stream_end")
+
+
+class Callback:
+    """Base class for a handler: override the hooks you need; each may be a plain or an ``async def`` method.
+
+    ``on_start`` runs before the request is built; ``on_success`` when a non-streamed call returned;
+    ``on_stream_end`` when a stream ended (``event.completed`` False if the caller closed it early);
+    ``on_failure`` when the call (or its stream) raised (``event.error``).
+    """
+
+    #: Whether ``on_stream_end`` needs ``event.response`` rebuilt from every chunk (the chunks are kept until the
+    #: end). Set False when only timing, usage, finish reasons and cost are read: nothing is kept per chunk then.
+    rebuild_stream: ClassVar[bool] = True
+
+    def on_start(self, event: CallEvent) -> Any:
+        """The call is starting."""
+
+    def on_success(self, event: CallEvent) -> Any:
+        """A non-streamed call returned ``event.response``."""
+
+    def on_failure(self, event: CallEvent) -> Any:
+        """The call or its stream failed with ``event.error``."""
+
+    def on_stream_end(self, event: CallEvent) -> Any:
+        """A stream ended; ``event.response`` is the whole response rebuilt from its chunks."""
+
+
+Hook = tuple[Callable[[CallEvent], Any], str]  # the bound method, and "Handler.on_x" for logs
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The hooks of one call, by moment."""
+
+    handlers: tuple[Any, ...]
+    start: tuple[Hook, ...]
+    success: tuple[Hook, ...]
+    failure: tuple[Hook, ...]
+    stream_end: tuple[Hook, ...]
+    rebuild_stream: bool
+
+
+def _name(handler: Any) -> str:
+    return getattr(handler, "__qualname__", None) or type(handler).__qualname__
+
+
+def _hooks(handler: Any) -> dict[str, Hook]:
+    cls = type(handler)
+    found: dict[str, Hook] = {}
+    for hook in HOOKS:
+        method = getattr(handler, hook, None)
+        if method is None or getattr(cls, hook, None) is getattr(Callback, hook):
+            continue  # absent, or Callback's no-op
+        found[hook] = (method, f"{_name(handler)}.{hook}")
+    if found:
+        return found
+    if callable(handler) and not isinstance(handler, type):
+        end: Hook = (handler, _name(handler))
+        return {"on_success": end, "on_failure": end, "on_stream_end": end}
+    raise BadRequestError(
+        f"a callback must be an object with on_start/on_success/on_failure/on_stream_end methods or a function "
+        f"taking the event; got {type(handler).__name__} (modelmux has no named integrations such as 'langfuse')",
+        param="callbacks",
+    )
+
+
+def plan_of(handlers: Iterable[Any]) -> Plan:
+    listed = tuple(handlers)
+    by: dict[str, list[Hook]] = {hook: [] for hook in HOOKS}
+    rebuild = False
+    for handler in listed:
+        hooks = _hooks(handler)
+        for name, hook in hooks.items():
+            by[name].append(hook)
+        if "on_stream_end" in hooks and getattr(handler, "rebuild_stream", True):
+            rebuild = True
+    return Plan(
+        listed,
+        tuple(by["on_start"]),
+        tuple(by["on_success"]),
+        tuple(by["on_failure"]),
+        tuple(by["on_stream_end"]),
+        rebuild,
+    )
+
+
+def combine(base: Plan | None, given: Any) -> Plan:
+    """The process-wide plan plus the handlers given to one call (``callbacks=[...]``)."""
+    if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
+        raise BadRequestError(f"callbacks must be a list of handlers, not {type(given).__name__}", param="callbacks")
+    extra = tuple(given)
+    if base is None:
+        return plan_of(extra)
+    return plan_of(base.handlers + tuple(h for h in extra if h not in base.handlers))
+
+
+_lock = threading.Lock()
+_plan: Plan | None = None  # None: nothing registered (the hot path reads only this)
+
+
+def current_plan() -> Plan | None:
+    """The process-wide handlers' plan, as a call starting now snapshots it."""
+    return _plan
+
+
+def register(handler: Any) -> None:
+    """Call ``handler`` for every call in this process from now on (calls already running are not affected).
+    Registering the same handler twice is a no-op."""
+    global _plan
+    with _lock:
+        current = _plan.handlers if _plan is not None else ()
+        if handler not in current:
+            _plan = plan_of((*current, handler))
+
+
+def unregister(handler: Any) -> bool:
+    """Stop calling ``handler`` for calls that start from now on; False if it was not registered."""
+    global _plan
+    with _lock:
+        current = _plan.handlers if _plan is not None else ()
+        if handler not in current:
+            return False
+        rest = tuple(h for h in current if h is not handler and h != handler)
+        _plan = plan_of(rest) if rest else None
+        return True
+
+
+def registered() -> tuple[Any, ...]:
+    """The handlers registered process-wide, in order."""
+    plan = _plan
+    return plan.handlers if plan is not None else ()
