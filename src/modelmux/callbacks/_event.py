@@ -86,6 +86,7 @@ class CallEvent:
         "_provider",
         "_response_id",
         "_response_model",
+        "_state",
         "_usage",
         "attempts",
         "call_id",
@@ -129,6 +130,15 @@ class CallEvent:
         self._finish: dict[int, str] | None = None
         self._response_id: str | None = None
         self._response_model: str | None = None
+        self._state: dict[Any, Any] | None = None
+
+    @property
+    def state(self) -> dict[Any, Any]:
+        """Scratch space for handlers, kept for this call only (e.g. a span started in ``on_start``); key it by
+        your handler so handlers do not collide."""
+        if self._state is None:
+            self._state = {}
+        return self._state
 
     # ------------------------------------------------------------------ clock
 
