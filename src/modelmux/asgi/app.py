@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -26,6 +26,7 @@ from .disconnect import until_disconnect
 from .errors import HTTPError, retry_after_header
 from .failures import internal_error
 from .limits import LimiterError
+from .metrics_callback import route_callbacks
 from .request import Request
 from .responses import Response, error_response
 from .routes import chat, embeddings, health, images, messages, models, moderations, transcriptions
@@ -34,6 +35,7 @@ from .upstreams import Upstreams
 
 if TYPE_CHECKING:
     from .limits import Limiter
+    from .metrics import GatewayMetrics
 
 __all__ = ["Gateway", "create_app"]
 
@@ -153,18 +155,32 @@ class _Tracked:
 class Gateway:
     """The ASGI app. Build it with :func:`create_app`."""
 
-    def __init__(self, config: GatewayConfig, *, limiter: Limiter, owns_limiter: bool, transport: Any = None) -> None:
+    def __init__(
+        self,
+        config: GatewayConfig,
+        *,
+        limiter: Limiter,
+        owns_limiter: bool,
+        transport: Any = None,
+        callbacks: Sequence[Any] = (),
+    ) -> None:
         self.config = config
         self.limiter = limiter
         self._owns_limiter = owns_limiter
-        self.upstreams = Upstreams(config, transport)
         self._auth = Authenticator(config.keys, config.limits)
         self._browser = BrowserPolicy(config.server, auth_enabled=config.auth_enabled)
+        self._entry: Callable[[Scope, Receive, Send], Awaitable[None]] = self._http
+        self.metrics: GatewayMetrics | None = None
+        if config.metrics.enabled:  # the same handler, counted, and GET /metrics answered (metrics_asgi)
+            from .metrics_asgi import instrument
+
+            self._entry, self.metrics = instrument(self, _route_path, ROUTES, PREFIX_ROUTES)
+        self.upstreams = Upstreams(config, transport, callbacks=route_callbacks(callbacks, self.metrics))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            await self._http(scope, receive, send)
+            await self._entry(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
         elif kind == "websocket":
@@ -289,6 +305,7 @@ def create_app(
     *,
     transport: Any = None,
     limiter: Limiter | None = None,
+    callbacks: Sequence[Any] = (),
 ) -> Gateway:
     """The gateway as an ASGI 3 app (mountable in Starlette/FastAPI, servable by any ASGI server).
 
@@ -298,6 +315,7 @@ def create_app(
         transport: an ``httpx.AsyncBaseTransport`` every upstream call goes through (tests, proxies); a model's
             own ``transport`` (mapping configs only) wins over it.
         limiter: where limit state lives; default: Redis when the config names one, else in this process.
+        callbacks: handlers (``modelmux.callbacks``) told about every upstream call the gateway makes.
 
     Raises:
         ConfigError: the configuration is invalid or names an environment variable that is not set.
@@ -308,7 +326,7 @@ def create_app(
         limiter = _default_limiter(resolved)
     if not resolved.auth_enabled:
         _log.warning("modelmux gateway: no client keys configured, so every request is accepted without a key")
-    return Gateway(resolved, limiter=limiter, owns_limiter=owns, transport=transport)
+    return Gateway(resolved, limiter=limiter, owns_limiter=owns, transport=transport, callbacks=callbacks)
 
 
 def _default_limiter(config: GatewayConfig) -> Limiter:

@@ -47,6 +47,7 @@ from typing import Any, cast
 
 from ..errors import ModelmuxError
 from ..providers.mock_options import ROUTE_OPTIONS, mock_route_options
+from .config_metrics import MetricsSettings, parse_metrics
 from .config_values import ConfigError, from_env, only, opt_str, positive, strings, table
 from .route_options import OPTION_TABLES as _OPTION_TABLES
 from .route_options import route_options
@@ -144,6 +145,7 @@ class GatewayConfig:
     redis_prefix: str = "modelmux"
     secrets: tuple[str, ...] = field(default=(), repr=False)  # scrubbed from every error message
     server: ServerSettings = ServerSettings()
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)  # [metrics]: GET /metrics
 
     @property
     def auth_enabled(self) -> bool:
@@ -216,7 +218,7 @@ def dev_config(*, tokens_per_second: float | None = None, environ: Mapping[str, 
 def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> GatewayConfig:
     """Validate a mapping shaped like the TOML file and resolve its environment variables (default ``os.environ``)."""
     env = os.environ if environ is None else environ
-    only(data, {"models", "keys", "limits", "server", "cors"}, "the config")
+    only(data, {"models", "keys", "limits", "server", "cors", "metrics"}, "the config")
     limits_table = table(data, "limits", "the config")
     only(
         limits_table,
@@ -248,6 +250,7 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
     if redis_env:
         redis_url = from_env(env, redis_env, "[limits] redis_url_env")
         secrets.append(redis_url)
+    metrics = parse_metrics(table(data, "metrics", "the config"), env, secrets)
     return GatewayConfig(
         models=models,
         keys=keys,
@@ -256,6 +259,7 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
         redis_prefix=opt_str(limits_table, "redis_prefix", "[limits]") or "modelmux",
         secrets=tuple(s for s in secrets if s),
         server=_server(table(data, "server", "the config"), table(data, "cors", "the config")),
+        metrics=metrics,
     )
 
 

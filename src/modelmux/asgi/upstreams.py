@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import APIError
@@ -18,7 +18,10 @@ __all__ = ["Upstreams"]
 class Upstreams:
     """The configured models, and what every call to one of them is given."""
 
-    def __init__(self, config: GatewayConfig, transport: Any = None) -> None:
+    def __init__(
+        self, config: GatewayConfig, transport: Any = None, *, callbacks: Callable[[str], tuple[Any, ...]] | None = None
+    ) -> None:
+        """``callbacks(route_name)``: the ``callbacks=`` every call to that route is given (app's, metrics)."""
         self.config = config
         self.created = int(time.time())
         self._options: dict[str, dict[str, Any]] = {}
@@ -35,6 +38,9 @@ class Upstreams:
             if chosen is not None and route.provider != "mock":
                 options["transport"] = chosen
             options.update(route.mock_options)
+            handlers = callbacks(name) if callbacks is not None else ()
+            if handlers:
+                options["callbacks"] = handlers
             self._options[name] = options
 
     @property
