@@ -76,6 +76,7 @@ class MetricsCallback(Callback):
             watch = CURRENT.get()
             if watch is not None:
                 watch.upstream_failed = True
+        self._first_token(event)
         self._attempts(event)
 
     def _ended(self, event: CallEvent) -> None:
@@ -91,10 +92,13 @@ class MetricsCallback(Callback):
             cost = event.cost
             if cost:
                 metrics.cost.inc(self._label, cost)
-        first = event.time_to_first_chunk
-        if first is not None:
-            metrics.first_token.observe(self._label, first)
+        self._first_token(event)
         self._attempts(event)
+
+    def _first_token(self, event: CallEvent) -> None:
+        first = event.time_to_first_chunk
+        if first is not None:  # a stream failing after its first chunk still had one
+            self._metrics.first_token.observe(self._label, first)
 
     def _attempts(self, event: CallEvent) -> None:
         counter = self._metrics.attempts
