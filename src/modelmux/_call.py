@@ -166,6 +166,8 @@ def open_call(
     observer = None
     if operation is not None:  # chat's callbacks wrap the whole call, retries included (``_api``)
         observer = observe(operation.name, f"{resolved.provider_name}/{resolved.model}", options, params=params)
+    else:  # chat took its callbacks already; a raw call (the gateway's Anthropic passthrough) is not observed
+        options.pop("callbacks", None)
     api_key = options.pop("api_key", None)
     api_base = options.pop("api_base", None)
     base_url = options.pop("base_url", None)

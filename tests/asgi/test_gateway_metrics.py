@@ -222,3 +222,24 @@ def test_callbacks_without_metrics() -> None:
 def test_config_errors(table: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_config({**keyed_config(), "metrics": table}, environ=ENV)
+
+
+def test_the_anthropic_passthrough_is_counted_per_request() -> None:
+    answer = {
+        "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-20250514",
+        "content": [{"type": "text", "text": "hi"}], "stop_reason": "end_turn",
+        "usage": {"input_tokens": 3, "output_tokens": 2},
+    }  # fmt: skip
+
+    async def anthropic(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=answer)
+
+    data = config()
+    data["models"]["claude"] = {"model": "anthropic/claude-sonnet-4-20250514", "api_key_env": "UPSTREAM_KEY"}
+    app = app_with(data, transport=httpx.MockTransport(anthropic))
+    body = {"model": "claude", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}
+    headers = {"x-api-key": ALICE, "anthropic-version": "2023-06-01"}
+    responses = run(app, ("POST", "/v1/messages", {"json": body, "headers": headers}), SCRAPE)
+    assert responses[0].status_code == 200, responses[0].text
+    s = samples(responses[-1].text)
+    assert sum(v for k, v in s.items() if k.startswith('modelmux_gateway_requests_total{route="/v1/messages"')) == 1

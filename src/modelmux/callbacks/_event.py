@@ -60,7 +60,6 @@ class CallEvent:
     """One call, as callbacks see it (the same object from ``on_start`` to the end).
 
     Attributes:
-        call_id: a random id, unique per call.
         operation: the function called: ``"completion"``, ``"embedding"``, ``"image_generation"``,
             ``"transcription"``, ``"moderation"``, ``"rerank"``.
         model: the model asked for (the one that answered is ``hidden_params["model"]``).
@@ -68,8 +67,8 @@ class CallEvent:
         messages: chat's messages as given (not copied); ``None`` for other operations.
         start_time, end_time: seconds since the epoch (``end_time`` None until the call or stream ended).
         first_chunk_time: when the first stream chunk was handed to the caller (None unless streamed).
-        response: the result (a stream's: rebuilt with ``stream_chunk_builder`` when the stream ended, unless
-            every handler said ``rebuild_stream = False``); None on failure.
+        response: the result (a stream's: rebuilt with ``stream_chunk_builder`` when first read, unless every
+            handler said ``rebuild_stream = False``); None on failure.
         error: the exception that ended the call (already scrubbed of secrets), else None.
         attempts: one :class:`Attempt` per try (retries, fallbacks).
         hidden_params: the result's ``_hidden_params`` (``attempts``, ``model`` that answered, ``elapsed_s``,
@@ -78,18 +77,20 @@ class CallEvent:
     """
 
     __slots__ = (
+        "_call_id",
+        "_chunks",
         "_cost",
         "_finish",
         "_kwargs",
         "_options",
         "_perf0",
         "_provider",
+        "_response",
         "_response_id",
         "_response_model",
         "_state",
         "_usage",
         "attempts",
-        "call_id",
         "completed",
         "end_time",
         "error",
@@ -98,7 +99,6 @@ class CallEvent:
         "messages",
         "model",
         "operation",
-        "response",
         "start_time",
         "stream",
     )
@@ -106,9 +106,7 @@ class CallEvent:
     def __init__(
         self, operation: str, model: str, options: Mapping[str, Any], *, messages: Any = None, stream: bool = False
     ) -> None:
-        import os
-
-        self.call_id = os.urandom(8).hex()
+        self._call_id: str | None = None
         self.operation = operation
         self.model = model
         self.stream = stream
@@ -120,7 +118,8 @@ class CallEvent:
         self._perf0 = time.perf_counter()
         self.end_time: float | None = None
         self.first_chunk_time: float | None = None
-        self.response: Any = None
+        self._response: Any = None
+        self._chunks: list[Any] | None = None  # a stream's chunks, rebuilt into ``response`` on first access
         self.error: BaseException | None = None
         self.attempts: list[Attempt] = []
         self.hidden_params: dict[str, Any] = {}
@@ -131,6 +130,31 @@ class CallEvent:
         self._response_id: str | None = None
         self._response_model: str | None = None
         self._state: dict[Any, Any] | None = None
+
+    @property
+    def call_id(self) -> str:
+        """A random id, unique per call (made on first access)."""
+        if self._call_id is None:
+            import os
+
+            self._call_id = os.urandom(8).hex()
+        return self._call_id
+
+    @property
+    def response(self) -> Any:
+        """The result; a stream's is rebuilt from its chunks on first access (``stream_chunk_builder``)."""
+        if self._response is None and self._chunks:
+            chunks, self._chunks = self._chunks, None
+            self._response = _rebuild(chunks)
+        return self._response
+
+    @response.setter
+    def response(self, value: Any) -> None:
+        self._response = value
+
+    def keep_chunks(self, chunks: list[Any]) -> None:
+        """The chunks a stream passed on, to rebuild ``response`` from if a handler asks for it."""
+        self._chunks = chunks
 
     @property
     def state(self) -> dict[Any, Any]:
@@ -183,23 +207,23 @@ class CallEvent:
     @property
     def usage(self) -> Any:
         """The result's ``Usage`` (a stream's last reported one), or None."""
-        usage = getattr(self.response, "usage", None)
+        usage = getattr(self._response, "usage", None)
         return usage if usage is not None else self._usage
 
     @property
     def response_id(self) -> str | None:
-        value = getattr(self.response, "id", None)
+        value = getattr(self._response, "id", None)
         return value if isinstance(value, str) else self._response_id
 
     @property
     def response_model(self) -> str | None:
-        value = getattr(self.response, "model", None)
+        value = getattr(self._response, "model", None)
         return value if isinstance(value, str) else self._response_model
 
     @property
     def finish_reasons(self) -> list[str]:
         """Each choice's finish reason, in choice order."""
-        choices = getattr(self.response, "choices", None)
+        choices = getattr(self._response, "choices", None)
         if isinstance(choices, list):
             return [c.finish_reason for c in choices if getattr(c, "finish_reason", None)]
         return [self._finish[i] for i in sorted(self._finish)] if self._finish else []
@@ -215,20 +239,20 @@ class CallEvent:
     # ------------------------------------------------------------------ stream bookkeeping (the wrappers call these)
 
     def saw_chunk(self, chunk: Any) -> None:
-        """Record what a stream chunk tells (first-chunk time, id, model, usage, finish reasons)."""
+        """Record what a stream chunk (a ``ChatCompletionChunk``) tells: first-chunk time, id, model, usage, finish
+        reasons. Per chunk, so plain attribute reads only."""
         if self.first_chunk_time is None:
             self.first_chunk_time = self.now()
-            self._response_id = getattr(chunk, "id", None)
-            self._response_model = getattr(chunk, "model", None)
-        usage = getattr(chunk, "usage", None)
+            self._response_id = chunk.id
+            self._response_model = chunk.model
+        usage = chunk.usage
         if usage is not None:
             self._usage = usage
-        for choice in getattr(chunk, "choices", None) or ():
-            reason = getattr(choice, "finish_reason", None)
-            if reason:
+        for choice in chunk.choices:
+            if choice.finish_reason is not None:
                 if self._finish is None:
                     self._finish = {}
-                self._finish[getattr(choice, "index", 0) or 0] = reason
+                self._finish[choice.index or 0] = choice.finish_reason
 
     def __repr__(self) -> str:
         state = "running" if self.end_time is None else ("failed" if self.error is not None else "ended")
@@ -239,7 +263,7 @@ def _cost_of(event: CallEvent) -> float | None:
     try:
         from ..cost import completion_cost
 
-        response = event.response
+        response = event._response  # a stream's usage is known without rebuilding it
         if response is not None and getattr(response, "usage", None) is not None:
             return completion_cost(response)
         usage = event._usage
@@ -262,3 +286,12 @@ def secret_values(event: CallEvent) -> tuple[str, ...]:
         elif name == "extra_headers" and isinstance(value, Mapping):
             out.extend(v for k, v in value.items() if isinstance(v, str) and _SECRET_HEADER.search(str(k)))
     return tuple(out)
+
+
+def _rebuild(chunks: list[Any]) -> Any:
+    try:
+        from .._chunk_builder import stream_chunk_builder
+
+        return stream_chunk_builder(chunks)
+    except Exception:  # a stream the builder cannot merge leaves the response unset, never breaks a handler
+        return None

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
+from .._streaming import AsyncChatStream, ChatStream
 from ._event import Attempt, CallEvent
 from ._handlers import Plan, combine, current_plan
 from ._run import afire, fire
+from ._streams import ObservedAsyncChatStream, ObservedChatStream
 
 __all__ = ["Observer", "observe"]
 
@@ -69,12 +71,8 @@ class Observer:
         return self.succeeded(result)
 
     def succeeded(self, result: R) -> R:
-        from .._streaming import ChatStream
-
         self._take_hidden(result)
         if isinstance(result, ChatStream):
-            from ._streams import ObservedChatStream
-
             return ObservedChatStream(result, self)  # type: ignore[return-value]
         self.event.response = result
         self._end()
@@ -121,12 +119,8 @@ class Observer:
         return await self.asucceeded(result)
 
     async def asucceeded(self, result: R) -> R:
-        from .._streaming import AsyncChatStream
-
         self._take_hidden(result)
         if isinstance(result, AsyncChatStream):
-            from ._streams import ObservedAsyncChatStream
-
             return ObservedAsyncChatStream(result, self)  # type: ignore[return-value]
         self.event.response = result
         self._end()
@@ -160,8 +154,8 @@ class Observer:
 
     def _take_hidden(self, result: Any) -> None:
         hidden = getattr(result, "_hidden_params", None)
-        if isinstance(hidden, Mapping):
-            self.event.hidden_params = dict(hidden)
+        if isinstance(hidden, dict):
+            self.event.hidden_params = hidden
 
     def _end(
         self, exc: BaseException | None = None, *, chunks: list[Any] | None = None, completed: bool = True
@@ -175,7 +169,7 @@ class Observer:
         event.error = exc
         event.completed = completed
         if chunks:
-            event.response = _rebuild(chunks)
+            event.keep_chunks(chunks)
         if not event.attempts:
             answered = event.hidden_params.get("model")
             event.attempts.append(Attempt(answered if isinstance(answered, str) else event.model, event.start_time))
@@ -185,12 +179,3 @@ class Observer:
             if exc is not None and last.error is None:
                 last.error = exc
         return True
-
-
-def _rebuild(chunks: list[Any]) -> Any:
-    try:
-        from .._chunk_builder import stream_chunk_builder
-
-        return stream_chunk_builder(chunks)
-    except Exception:  # a stream the builder cannot merge leaves the response unset, never breaks the call
-        return None

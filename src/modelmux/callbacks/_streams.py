@@ -33,20 +33,24 @@ class ObservedChatStream(ChatStream):
         self._inner = inner
         self._observer = observer
         self._chunks: list[ChatCompletionChunk] | None = [] if observer.plan.rebuild_stream else None
+        # Bound once: __next__ runs per chunk.
+        self._next = inner.__next__
+        self._saw = observer.event.saw_chunk
+        self._keep = self._chunks.append if self._chunks is not None else None
         _keep_hidden(self, inner)
 
     def __next__(self) -> ChatCompletionChunk:
         try:
-            chunk = self._inner.__next__()
+            chunk = self._next()
         except StopIteration:
             self._observer.stream_ended(self._chunks, True)
             raise
         except BaseException as exc:
             self._observer.failed(exc)
             raise
-        self._observer.event.saw_chunk(chunk)
-        if self._chunks is not None:
-            self._chunks.append(chunk)
+        self._saw(chunk)
+        if self._keep is not None:
+            self._keep(chunk)
         return chunk
 
     def close(self) -> None:
@@ -64,11 +68,14 @@ class ObservedAsyncChatStream(AsyncChatStream):
         self._inner = inner
         self._observer = observer
         self._chunks: list[ChatCompletionChunk] | None = [] if observer.plan.rebuild_stream else None
+        self._next = inner.__anext__
+        self._saw = observer.event.saw_chunk
+        self._keep = self._chunks.append if self._chunks is not None else None
         _keep_hidden(self, inner)
 
     async def __anext__(self) -> ChatCompletionChunk:
         try:
-            chunk = await self._inner.__anext__()
+            chunk = await self._next()
         except StopAsyncIteration:
             await self._observer.astream_ended(self._chunks, True)
             raise
@@ -78,19 +85,18 @@ class ObservedAsyncChatStream(AsyncChatStream):
         except BaseException as exc:  # cancelled: hooks run, never awaited
             await self._observer.afailed(exc, wait_async=False)
             raise
-        self._seen(chunk)
+        self._saw(chunk)
+        if self._keep is not None:
+            self._keep(chunk)
         return chunk
 
     def drain(self) -> list[ChatCompletionChunk]:
         chunks = self._inner.drain()
         for chunk in chunks:
-            self._seen(chunk)
+            self._saw(chunk)
+        if self._keep is not None:
+            self._chunks.extend(chunks)  # type: ignore[union-attr]
         return chunks
-
-    def _seen(self, chunk: ChatCompletionChunk) -> None:
-        self._observer.event.saw_chunk(chunk)
-        if self._chunks is not None:
-            self._chunks.append(chunk)
 
     async def aclose(self) -> None:
         try:

@@ -1,0 +1,132 @@
+"""Per-call overhead of callbacks: ``completion()`` with no handler, with one no-op handler, and with the
+OpenTelemetry handler (SDK with a no-op exporter), against an in-process OpenAI-format answer (no network, so the
+client's own work is all there is to measure: the worst case for a relative overhead).
+
+Interleaved rounds (each round calls every variant once, rotating which goes first), warm-up not recorded, median
+per call. Streams (200 chunks) and non-streamed answers.
+
+    python benchmarks/bench_callbacks.py            # full run
+    python benchmarks/bench_callbacks.py --quick    # smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
+
+import httpx
+
+import modelmux
+from modelmux.callbacks import Callback, CallEvent
+
+MSG = [{"role": "user", "content": "hi"}]
+WORDS = [f"w{i} " for i in range(200)]
+_BASE = {"id": "c", "created": 1, "model": "gpt-4o-2024-08-06"}
+_JSON = json.dumps(
+    {
+        **_BASE,
+        "object": "chat.completion",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(WORDS)}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 200, "total_tokens": 210},
+    }
+).encode()
+_SSE = (
+    b"".join(
+        b"data: %s\n\n"
+        % json.dumps(
+            {**_BASE, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": w}}]}
+        ).encode()
+        for w in WORDS
+    )
+    + b"data: %s\n\ndata: [DONE]\n\n"
+    % json.dumps(
+        {**_BASE, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    ).encode()
+)
+
+
+def _answer(request: httpx.Request) -> httpx.Response:
+    if b'"stream":true' in request.content:
+        return httpx.Response(200, content=_SSE, headers={"content-type": "text/event-stream"})
+    return httpx.Response(200, content=_JSON, headers={"content-type": "application/json"})
+
+
+TRANSPORT = httpx.MockTransport(_answer)
+
+
+class NoOp(Callback):
+    def on_success(self, event: CallEvent) -> None:
+        pass
+
+    def on_stream_end(self, event: CallEvent) -> None:
+        pass
+
+
+def _call(stream: bool, callbacks: list[Any] | None) -> Callable[[], None]:
+    kwargs: dict[str, Any] = {"api_key": "sk-bench", "transport": TRANSPORT}
+    if callbacks is not None:
+        kwargs["callbacks"] = callbacks
+
+    if stream:
+
+        def run() -> None:
+            for _ in modelmux.completion("openai/gpt-4o", MSG, stream=True, **kwargs):
+                pass
+    else:
+
+        def run() -> None:
+            modelmux.completion("openai/gpt-4o", MSG, **kwargs)
+
+    return run
+
+
+def _otel() -> Any:
+    try:
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.trace import TracerProvider
+
+        from modelmux.observability.otel import OpenTelemetry
+    except ImportError:
+        return None
+    return OpenTelemetry(tracer_provider=TracerProvider(), meter_provider=MeterProvider())
+
+
+def measure(variants: dict[str, Callable[[], None]], rounds: int, warmup: int) -> dict[str, float]:
+    names = list(variants)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(warmup + rounds):
+        order = names[r % len(names) :] + names[: r % len(names)]
+        for name in order:
+            start = time.perf_counter()
+            variants[name]()
+            if r >= warmup:
+                times[name].append(time.perf_counter() - start)
+    return {n: statistics.median(t) * 1e6 for n, t in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    rounds, warmup = (200, 20) if args.quick else (2000, 200)
+    otel = _otel()
+    for stream in (False, True):
+        variants = {"none": _call(stream, None), "one no-op": _call(stream, [NoOp()])}
+        if otel is not None:
+            variants["opentelemetry"] = _call(stream, [otel])
+        result = measure(variants, rounds, warmup)
+        base = result["none"]
+        label = "stream (200 chunks)" if stream else "non-streamed"
+        print(f"{label}: " + ", ".join(f"{n} {us:.1f} us ({(us / base - 1) * 100:+.1f}%)" for n, us in result.items()))
+
+
+if __name__ == "__main__":
+    main()
