@@ -198,3 +198,18 @@ def test_module_settings_for_callbacks_point_to_the_registry() -> None:
         with pytest.raises(modelmux.ModuleSettingError, match=r"modelmux\.callbacks\.register"):
             setattr(modelmux, name, [print])
     assert modelmux.callbacks is callbacks  # the subpackage itself stays reachable
+
+
+def test_a_tuple_of_handlers_is_planned_once_and_replanned_when_registrations_change() -> None:
+    from modelmux.callbacks._handlers import combine, current_plan
+
+    rec, other = Recorder(), Recorder()
+    given = (rec,)
+    first = combine(current_plan(), given)
+    assert combine(current_plan(), given) is first  # the gateway's per-route tuple: no planning per call
+    with registered(other):
+        plan = combine(current_plan(), given)
+        assert plan is not first and plan.handlers == (other, rec)
+        modelmux.completion("mock/demo", MSG, callbacks=given)
+    assert rec.hooks == other.hooks == ["start", "success"]
+    assert combine(current_plan(), [rec]) is not first  # lists are planned per call (they may change)

@@ -104,8 +104,28 @@ def plan_of(handlers: Iterable[Any]) -> Plan:
     )
 
 
+#: Plans for ``(process-wide plan, per-call tuple)`` pairs seen before: the gateway gives every call to a model the
+#: same tuple, so its calls skip the planning. Tuples only (a list may change between calls); bounded.
+_combined: dict[tuple[int, int], tuple[Plan | None, tuple[Any, ...], Plan]] = {}
+_MAX_COMBINED = 256
+
+
 def combine(base: Plan | None, given: Any) -> Plan:
     """The process-wide plan plus the handlers given to one call (``callbacks=[...]``)."""
+    if type(given) is tuple:
+        key = (id(base), id(given))
+        hit = _combined.get(key)
+        if hit is not None and hit[0] is base and hit[1] is given:
+            return hit[2]
+        plan = _combine(base, given)
+        if len(_combined) >= _MAX_COMBINED:
+            _combined.clear()
+        _combined[key] = (base, given, plan)  # the objects are kept, so their ids cannot be reused meanwhile
+        return plan
+    return _combine(base, given)
+
+
+def _combine(base: Plan | None, given: Any) -> Plan:
     if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
         raise BadRequestError(f"callbacks must be a list of handlers, not {type(given).__name__}", param="callbacks")
     extra = tuple(given)
