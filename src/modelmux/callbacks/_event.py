@@ -260,19 +260,24 @@ class CallEvent:
 
 
 def _cost_of(event: CallEvent) -> float | None:
+    """The cost of what answered: its usage priced for the model the answer names (else the model that answered),
+    on the provider that answered. Only ``model``, ``usage`` and ``service_tier`` are handed to the pricing, so a
+    long answer is not copied to price it."""
+    usage = event.usage
+    if usage is None:
+        return None
     try:
+        from .._registry import resolve
         from ..cost import completion_cost
 
-        response = event._response  # a stream's usage is known without rebuilding it
-        if response is not None and getattr(response, "usage", None) is not None:
-            return completion_cost(response)
-        usage = event._usage
-        model = event.response_model or event.model
-        if usage is None:
-            return None
+        answered = event.hidden_params.get("model")
+        answered = answered if isinstance(answered, str) else event.model
         dump = getattr(usage, "model_dump", None)
-        doc = dump() if dump is not None else usage
-        return completion_cost({"model": model, "usage": doc}, provider=event.provider)
+        doc: dict[str, Any] = {"model": event.response_model or answered, "usage": dump() if dump else usage}
+        tier = getattr(event._response, "service_tier", None)
+        if isinstance(tier, str):
+            doc["service_tier"] = tier
+        return completion_cost(doc, provider=resolve(answered).provider_name)
     except Exception:  # a price lookup never breaks a callback
         return None
 

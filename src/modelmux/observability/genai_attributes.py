@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..callbacks import CallEvent
+from ..types import Usage
 
 __all__ = [
     "input_messages",
@@ -110,6 +111,8 @@ def usage_counts(usage: Any) -> dict[str, int]:
     and the cache-read, cache-creation and reasoning parts, each when known."""
     if usage is None:
         return {}
+    if isinstance(usage, Usage):  # modelmux's own (OpenAI-shaped) usage: read it as is, no normalising copy
+        return _from_usage(usage)
     try:
         from ..cost.normalize_usage import normalize_usage
 
@@ -126,6 +129,22 @@ def usage_counts(usage: Any) -> dict[str, int]:
         counts["gen_ai.usage.cache_creation.input_tokens"] = tokens.cache_write_5m + tokens.cache_write_1h
     if tokens.reasoning:
         counts["gen_ai.usage.reasoning.output_tokens"] = tokens.reasoning
+    return counts
+
+
+def _from_usage(usage: Usage) -> dict[str, int]:
+    """``prompt_tokens`` counts every input token (cache reads and writes included) and ``completion_tokens``
+    every output token (reasoning included): modelmux's convention, see ``cost.normalize_usage``."""
+    counts = {"gen_ai.usage.input_tokens": usage.prompt_tokens, "gen_ai.usage.output_tokens": usage.completion_tokens}
+    cached = usage.prompt_tokens_details.cached_tokens if usage.prompt_tokens_details else None
+    if cached:
+        counts["gen_ai.usage.cache_read.input_tokens"] = cached
+    written = (usage.model_extra or {}).get("cache_creation_input_tokens")
+    if isinstance(written, int) and not isinstance(written, bool) and written > 0:
+        counts["gen_ai.usage.cache_creation.input_tokens"] = written
+    reasoning = usage.completion_tokens_details.reasoning_tokens if usage.completion_tokens_details else None
+    if reasoning:
+        counts["gen_ai.usage.reasoning.output_tokens"] = reasoning
     return counts
 
 
