@@ -200,7 +200,7 @@ def test_module_settings_for_callbacks_point_to_the_registry() -> None:
     assert modelmux.callbacks is callbacks  # the subpackage itself stays reachable
 
 
-def test_a_tuple_of_handlers_is_planned_once_and_replanned_when_registrations_change() -> None:
+def test_the_same_handlers_are_planned_once_and_replanned_when_registrations_change() -> None:
     from modelmux.callbacks._handlers import combine, current_plan
 
     rec, other = Recorder(), Recorder()
@@ -212,4 +212,5 @@ def test_a_tuple_of_handlers_is_planned_once_and_replanned_when_registrations_ch
         assert plan is not first and plan.handlers == (other, rec)
         modelmux.completion("mock/demo", MSG, callbacks=given)
     assert rec.hooks == other.hooks == ["start", "success"]
-    assert combine(current_plan(), [rec]) is not first  # lists are planned per call (they may change)
+    assert combine(current_plan(), [rec]) is first  # the same handlers in a list: the same plan
+    assert combine(current_plan(), [rec, other]).handlers == (rec, other)

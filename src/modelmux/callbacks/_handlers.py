@@ -104,25 +104,27 @@ def plan_of(handlers: Iterable[Any]) -> Plan:
     )
 
 
-#: Plans for ``(process-wide plan, per-call tuple)`` pairs seen before: the gateway gives every call to a model the
-#: same tuple, so its calls skip the planning. Tuples only (a list may change between calls); bounded.
-_combined: dict[tuple[int, int], tuple[Plan | None, tuple[Any, ...], Plan]] = {}
+#: Plans already made, by the identities of the process-wide plan and the per-call handlers: a program (or the
+#: gateway, per model route) passes the same handlers call after call, so planning is done once. The objects are kept
+#: with the plan (so their ids cannot be reused while cached); bounded.
+_combined: dict[tuple[int, ...], tuple[Plan | None, tuple[Any, ...], Plan]] = {}
 _MAX_COMBINED = 256
 
 
 def combine(base: Plan | None, given: Any) -> Plan:
     """The process-wide plan plus the handlers given to one call (``callbacks=[...]``)."""
-    if type(given) is tuple:
-        key = (id(base), id(given))
-        hit = _combined.get(key)
-        if hit is not None and hit[0] is base and hit[1] is given:
-            return hit[2]
-        plan = _combine(base, given)
-        if len(_combined) >= _MAX_COMBINED:
-            _combined.clear()
-        _combined[key] = (base, given, plan)  # the objects are kept, so their ids cannot be reused meanwhile
-        return plan
-    return _combine(base, given)
+    if type(given) is not tuple and type(given) is not list:
+        return _combine(base, given)  # checked and refused there (a string, a number…), or an unusual iterable
+    handlers = tuple(given)
+    key = (id(base), *map(id, handlers))
+    hit = _combined.get(key)
+    if hit is not None:  # the cached objects are alive (held here), so equal ids are the same objects
+        return hit[2]
+    plan = _combine(base, handlers)
+    if len(_combined) >= _MAX_COMBINED:
+        _combined.clear()
+    _combined[key] = (base, handlers, plan)
+    return plan
 
 
 def _combine(base: Plan | None, given: Any) -> Plan:

@@ -62,7 +62,8 @@ class Observer:
 
     def run(self, fn: Callable[..., R], *args: Any) -> R:
         """``fn(*args)`` between the start and end hooks (a stream is wrapped: its end fires at its end)."""
-        fire(self.plan.start, self.event)
+        if self.plan.start:
+            fire(self.plan.start, self.event)
         try:
             result = fn(*args)
         except BaseException as exc:
@@ -106,7 +107,8 @@ class Observer:
 
     async def arun(self, fn: Callable[..., Awaitable[R]], *args: Any) -> R:
         """The async twin of :meth:`run`: async hooks are awaited."""
-        await afire(self.plan.start, self.event)
+        if self.plan.start:
+            await afire(self.plan.start, self.event)
         try:
             result = await fn(*args)
         except Exception as exc:

@@ -52,7 +52,7 @@ def fire(hooks: Iterable[Hook], event: CallEvent) -> None:
         except Exception as exc:
             report(name, exc, event)
             continue
-        if inspect.isawaitable(result):
+        if result is not None and inspect.isawaitable(result):
             _submit(result, name, event)
 
 
@@ -61,7 +61,7 @@ async def afire(hooks: Iterable[Hook], event: CallEvent, *, wait_async: bool = T
     for fn, name in hooks:
         try:
             result = fn(event)
-            if inspect.isawaitable(result):
+            if result is not None and inspect.isawaitable(result):
                 if wait_async:
                     await result
                 else:
