@@ -47,3 +47,22 @@ def test_fractional_counter_values_keep_their_precision() -> None:
     counter.inc((), 0.0075)
     counter.inc((), 0.0025)
     assert list(counter.render())[-1] == "c_total 0.01"
+
+
+def test_error_type_labels_are_bounded() -> None:
+    from modelmux.asgi.config_metrics import MetricsSettings
+    from modelmux.asgi.metrics_asgi import _MAX_ERROR_TYPES, Instrumented
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        raise AssertionError("not called")
+
+    inst = Instrumented(
+        app, GatewayMetrics(), MetricsSettings(enabled=True), None,  # type: ignore[arg-type]
+        route_path=str, routes=frozenset(), prefixes=(),
+    )  # fmt: skip
+    assert inst._bounded("rate_limit_exceeded") == "rate_limit_exceeded"
+    assert inst._bounded("has spaces and {braces}") == "other"
+    assert inst._bounded("x" * 65) == "other"
+    for i in range(2 * _MAX_ERROR_TYPES):
+        inst._bounded(f"code_{i}")
+    assert inst._bounded("one_more") == "other" and inst._bounded("rate_limit_exceeded") == "rate_limit_exceeded"

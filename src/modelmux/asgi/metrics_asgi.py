@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -34,6 +35,10 @@ _LIMIT_CODES = {
     "concurrency_limit_exceeded": "max_concurrent",
     "service_unavailable": "limit_store_unavailable",
 }
+
+#: Distinct gateway error types counted at most (the rest count as "other"), and what one may look like.
+_MAX_ERROR_TYPES = 100
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
@@ -104,6 +109,7 @@ class Instrumented:
         self._routes = routes
         self._prefixes = prefixes
         self._key = f"Bearer {settings.key}".encode() if settings.key else None
+        self._error_types: set[str] = set()
 
     def _route(self, path: str) -> str:
         """A bounded label: a known route, a prefix route's template, or "other" (never the raw path)."""
@@ -135,11 +141,22 @@ class Instrumented:
         if status < 400 or watch.upstream_failed:  # an upstream failure was counted by its callback
             return
         kind, code = _error_kind(watch.error_body)
-        metrics.errors.inc(("gateway", kind))
+        metrics.errors.inc(("gateway", self._bounded(kind)))
         if code in _LIMIT_CODES:
             metrics.limit_rejections.inc((_LIMIT_CODES[code],))
         elif status == 429:  # Anthropic's dialect carries no code
             metrics.limit_rejections.inc(("rate_limit",))
+
+    def _bounded(self, kind: str) -> str:
+        """An error type as a label: a short identifier, one of at most :data:`_MAX_ERROR_TYPES` (an answer relayed
+        from an upstream could carry any text), else "other"."""
+        seen = self._error_types
+        if kind in seen:
+            return kind
+        if len(seen) >= _MAX_ERROR_TYPES or not _IDENTIFIER.fullmatch(kind):
+            return "other"
+        seen.add(kind)
+        return kind
 
     async def _scrape(self, scope: Scope, send: Send) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())[:100]}
