@@ -225,6 +225,8 @@ def completion(
             first on a context-window overflow / a content-policy refusal. Each model once, at most 5;
             ``disable_fallbacks=True`` turns them off. See ``modelmux._fallbacks``. With retries or fallbacks, a
             stream's first chunk is read before returning (a failure after it ends the stream, never replayed).
+        cache: a :class:`modelmux.Cache` (or ``cache.options(no_cache=…, no_store=…, ttl=…)``): an identical
+            request answers from it (``_hidden_params["cache_hit"]``); see ``modelmux.cache``.
 
     The result (``ChatCompletion`` or stream) has ``_hidden_params`` (not in its JSON): ``attempts``, ``model``
     (the one that answered), ``elapsed_s`` (until the answer was handed over) and ``failures``.
@@ -238,6 +240,16 @@ def completion(
         modelmux.errors.APIError: a subclass per failure (see ``modelmux.errors``).
     """
     options = _call.gather(locals(), "model", "messages", "stream")
+    cache = options.pop("cache", None)
+    if cache is not None:  # modelmux.cache: a hit answers without an attempt
+        from .cache.hook import cached_chat
+
+        return cached_chat(cache, model, messages, stream, options, _prepare, _completion)  # type: ignore[no-any-return]
+    return _completion(model, messages, stream, options)
+
+
+def _completion(model: str, messages: Any, stream: bool, options: dict[str, Any]) -> ChatCompletion | ChatStream:
+    """:func:`completion` after its arguments were gathered: one attempt, or the retry loop."""
     if one_attempt(options):  # the common case: no retry loop to set up
         started = current_pacer().clock()
         return stamp_one(_complete_once(model, messages, stream, options), model, started)
@@ -320,6 +332,18 @@ async def acompletion(
     """The async twin of :func:`completion` (truly async: the network is awaited, never a thread; only a very large
     request is translated in a worker thread, see ``OFFLOAD_ITEMS``). Same arguments."""
     options = _call.gather(locals(), "model", "messages", "stream")
+    cache = options.pop("cache", None)
+    if cache is not None:  # modelmux.cache: a hit answers without an attempt
+        from .cache.hook import acached_chat
+
+        return await acached_chat(cache, model, messages, stream, options, _prepare, _acompletion)  # type: ignore[no-any-return]
+    return await _acompletion(model, messages, stream, options)
+
+
+async def _acompletion(
+    model: str, messages: Any, stream: bool, options: dict[str, Any]
+) -> ChatCompletion | AsyncChatStream:
+    """:func:`acompletion` after its arguments were gathered: one attempt, or the retry loop."""
     if one_attempt(options):  # the common case: no retry loop to set up
         started = current_pacer().clock()
         return stamp_one(await _acomplete_once(model, messages, stream, options), model, started)

@@ -38,7 +38,7 @@ LITELLM_SETTINGS: dict[str, str | None] = {
     "telemetry": "modelmux sends no telemetry",
     "num_retries": "pass the retry options per call (see completion()'s documentation)",
     "fallbacks": "pass the fallback options per call (see completion()'s documentation)",
-    "cache": "modelmux has no response cache",
+    "cache": "pass cache=modelmux.Cache(...) to each call (or to the gateway's config)",
     "max_budget": "budgets are a gateway feature (modelmux serve), not a library setting",
     "model_alias_map": "resolve aliases in your own code, or use the gateway's model list",
     "headers": "pass extra_headers=... per call",
@@ -65,7 +65,8 @@ class GuardedModule(types.ModuleType):
     """The ``modelmux`` module's class: refuses LiteLLM's setting names, lets every other assignment through."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in LITELLM_SETTINGS:
+        # A submodule of the same name (``modelmux.cache``) is bound by the import system, not by a user.
+        if name in LITELLM_SETTINGS and not isinstance(value, types.ModuleType):
             raise ModuleSettingError(_explain(name))
         super().__setattr__(name, value)
 
