@@ -171,9 +171,11 @@ class Gateway:
             await send({"type": "websocket.close", "code": 1000})
 
     async def aclose(self) -> None:
-        """Release what the app holds (its limiter, when the app created it)."""
+        """Release what the app holds (its limiter, when the app created it; its cache's connections)."""
         if self._owns_limiter:
             await self.limiter.aclose()
+        if self.upstreams.cache is not None:
+            await self.upstreams.cache.aclose()
 
     async def check(self) -> None:
         """Raise :class:`LimiterError` when the limit store is unreachable or refuses the gateway's credentials."""

@@ -47,6 +47,7 @@ from typing import Any, cast
 
 from ..errors import ModelmuxError
 from ..providers.mock_options import ROUTE_OPTIONS, mock_route_options
+from .config_cache import CacheSettings, RouteCache, parse_cache, route_cache
 from .config_values import ConfigError, from_env, only, opt_str, positive, strings, table
 from .route_options import OPTION_TABLES as _OPTION_TABLES
 from .route_options import route_options
@@ -118,6 +119,7 @@ class ModelRoute:
     options: Mapping[str, Any] = field(default_factory=dict, repr=False)
     #: A mock model's own options (``mock_script``, ``mock_delay``…; see ``providers.mock_options``).
     mock_options: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    cache: RouteCache | None = None  # answers kept in the gateway's cache (``config_cache``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,7 @@ class GatewayConfig:
     redis_prefix: str = "modelmux"
     secrets: tuple[str, ...] = field(default=(), repr=False)  # scrubbed from every error message
     server: ServerSettings = ServerSettings()
+    cache: CacheSettings | None = None  # the [cache] table (``config_cache``)
 
     @property
     def auth_enabled(self) -> bool:
@@ -216,7 +219,7 @@ def dev_config(*, tokens_per_second: float | None = None, environ: Mapping[str, 
 def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> GatewayConfig:
     """Validate a mapping shaped like the TOML file and resolve its environment variables (default ``os.environ``)."""
     env = os.environ if environ is None else environ
-    only(data, {"models", "keys", "limits", "server", "cors"}, "the config")
+    only(data, {"models", "keys", "limits", "server", "cors", "cache"}, "the config")
     limits_table = table(data, "limits", "the config")
     only(
         limits_table,
@@ -254,6 +257,7 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
         limits=limits,
         redis_url=redis_url,
         redis_prefix=opt_str(limits_table, "redis_prefix", "[limits]") or "modelmux",
+        cache=parse_cache(table(data, "cache", "the config"), redis_url, env, secrets),
         secrets=tuple(s for s in secrets if s),
         server=_server(table(data, "server", "the config"), table(data, "cors", "the config")),
     )
@@ -285,7 +289,7 @@ def _server(t: Mapping[str, Any], cors: Mapping[str, Any]) -> ServerSettings:
 
 def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: list[str]) -> ModelRoute:
     where = f"[models.{name!r}]"
-    known = {"model", "api_base", "api_key_env", "timeout", "drop_params", "owned_by", "transport"}
+    known = {"model", "api_base", "api_key_env", "timeout", "drop_params", "owned_by", "transport", "cache"}
     only(t, known | _OPTION_TABLES | ROUTE_OPTIONS, where)
     if not name or name != name.strip():
         raise ConfigError(f"{where}: a model name must be non-empty, without surrounding spaces")
@@ -336,6 +340,7 @@ def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: lis
         transport=t.get("transport"),
         mock_options=mock_options,
         options=route_options(t, provider, env, secrets, where),
+        cache=route_cache(t, where),
     )
 
 

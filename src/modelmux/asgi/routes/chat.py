@@ -9,6 +9,7 @@ from ...errors import APIError
 from ...providers._base import OPENAI_PARAMS
 from ...providers.mock_options import mock_header_options
 from ..config import ModelRoute
+from ..config_cache import cache_option
 from ..errors import HTTPError
 from ..failures import internal_error
 from ..request import Request
@@ -20,7 +21,7 @@ from .check_chat import check_chat
 
 __all__ = ["create_chat_completion"]
 
-_OWN = frozenset({"model", "messages", "stream"})
+_OWN = frozenset({"model", "messages", "stream", "cache"})  # "cache": LiteLLM's per-request cache controls
 
 
 def _split(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -52,6 +53,7 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
         options.update(mock_header_options(request.headers))  # x-mock-script: a client's script for this call
     if extra:
         options["extra_body"] = extra
+    options.update(cache_option(upstreams.cache, route, request.key, request.headers, body.get("cache")))
     try:
         if not stream:
             return model_response(await acompletion(route.model, body["messages"], **params, **options))
