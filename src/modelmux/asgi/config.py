@@ -49,6 +49,7 @@ from ..errors import ModelmuxError
 from ..providers.mock_options import ROUTE_OPTIONS, mock_route_options
 from .config_cache import CacheSettings, RouteCache, parse_cache, route_cache
 from .config_values import ConfigError, from_env, only, opt_str, positive, strings, table
+from .limits.budget_config import BUDGET_KEYS, Budgets, parse_budgets
 from .route_options import OPTION_TABLES as _OPTION_TABLES
 from .route_options import route_options
 
@@ -147,6 +148,7 @@ class GatewayConfig:
     secrets: tuple[str, ...] = field(default=(), repr=False)  # scrubbed from every error message
     server: ServerSettings = ServerSettings()
     cache: CacheSettings | None = None  # the [cache] table (``config_cache``)
+    budgets: Budgets = field(default_factory=Budgets)  # spend per key (``limits.budget_config``)
 
     @property
     def auth_enabled(self) -> bool:
@@ -223,7 +225,7 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
     limits_table = table(data, "limits", "the config")
     only(
         limits_table,
-        {"rpm", "max_concurrent", "max_body_bytes", "redis_url", "redis_url_env", "redis_prefix"},
+        {"rpm", "max_concurrent", "max_body_bytes", "redis_url", "redis_url_env", "redis_prefix", *BUDGET_KEYS},
         "[limits]",
     )
     limits = _limits(limits_table, DEFAULT_LIMITS, "[limits]")
@@ -258,6 +260,7 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
         redis_url=redis_url,
         redis_prefix=opt_str(limits_table, "redis_prefix", "[limits]") or "modelmux",
         cache=parse_cache(table(data, "cache", "the config"), redis_url, env, secrets),
+        budgets=parse_budgets(limits_table, keys_table),
         secrets=tuple(s for s in secrets if s),
         server=_server(table(data, "server", "the config"), table(data, "cors", "the config")),
     )
@@ -353,7 +356,7 @@ def _key(
     secrets: list[str],
 ) -> ClientKey:
     where = f"[keys.{key_id}]"
-    only(t, {"key_env", "key_sha256", "models", "rpm", "max_concurrent", "max_body_bytes"}, where)
+    only(t, {"key_env", "key_sha256", "models", "rpm", "max_concurrent", "max_body_bytes", *BUDGET_KEYS}, where)
     key_env = opt_str(t, "key_env", where)
     hexdigest = opt_str(t, "key_sha256", where)
     if bool(key_env) == bool(hexdigest):

@@ -12,6 +12,7 @@ from ..config import ModelRoute
 from ..config_cache import cache_option
 from ..errors import HTTPError
 from ..failures import internal_error
+from ..limits.budget_meter import metered
 from ..request import Request
 from ..responses import Response, model_response
 from ..sse import EventStream
@@ -60,6 +61,7 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
         result = await acompletion(route.model, body["messages"], stream=True, **params, **options)
     except APIError as exc:
         raise upstreams.error(exc, route) from None
+    result = metered(result, route.model, body["messages"])  # a key with a spend budget: counted at the end
     # The first chunk is awaited before the 200 goes out, so a failure up to then keeps its own status.
     try:
         first = await result.__anext__()

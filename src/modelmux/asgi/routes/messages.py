@@ -27,6 +27,7 @@ from ..anthropic_api.passthrough import forward, request_id_header, whole_events
 from ..config import ModelRoute
 from ..errors import HTTPError
 from ..failures import internal_error
+from ..limits.budget_meter import charge, metered
 from ..request import Request
 from ..responses import JSON, Response, json_response
 from ..upstreams import Upstreams
@@ -76,12 +77,14 @@ async def create_message(request: Request, upstreams: Upstreams) -> Response | A
     try:
         if body.get("stream") is not True:
             completion = await acompletion(route.model, messages, **params, **options)
+            charge(completion)  # a key with a spend budget
             return json_response(convert_message(completion, route.name))
         result = await acompletion(
             route.model, messages, stream=True, stream_options={"include_usage": True}, **params, **options
         )
     except APIError as exc:
         raise upstreams.error(exc, route) from None
+    result = metered(result, route.model, messages)  # a key with a spend budget: counted at the end
     translator = StreamTranslator(route.name)
     # The first chunk is awaited before the 200 goes out, so a failure up to then keeps its own status.
     try:
