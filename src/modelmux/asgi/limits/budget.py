@@ -5,6 +5,7 @@ the settled cost of finished calls and the reservations of calls in flight), and
 step; ``settle`` replaces the reservation with the call's real cost (for a stream, once it ended). A reservation
 whose request never settles (a crashed worker) stays counted: budgets err on the side of spending less.
 
+Amounts are counted in whole nano-dollars (integers), so sums are exact and every replica agrees on them.
 Periods follow the gateway's UTC clock (a day is 00:00-24:00 UTC; a month starts on the 1st). :class:`MemoryBudgets`
 is exact within one process; ``RedisBudgets`` (``budget_redis``) across every replica sharing one Redis.
 """
@@ -16,10 +17,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
-__all__ = ["Budget", "BudgetDecision", "BudgetStore", "Hold", "MemoryBudgets", "periods", "seconds_until_reset"]
+__all__ = [
+    "Budget",
+    "BudgetDecision",
+    "BudgetStore",
+    "Hold",
+    "MemoryBudgets",
+    "nano",
+    "periods",
+    "seconds_until_reset",
+]
 
 DAY = "day"
 MONTH = "month"
+NANO = 1_000_000_000
+
+
+def nano(usd: float) -> int:
+    """``usd`` in whole nano-dollars."""
+    return round(usd * NANO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,20 +109,21 @@ class MemoryBudgets:
 
     def __init__(self, *, now: Callable[[], datetime] = utc_now) -> None:
         self._now = now
-        self._spent: dict[tuple[str, str], tuple[str, float]] = {}  # (key_id, "day") -> (period name, USD)
+        self._spent: dict[tuple[str, str], tuple[str, int]] = {}  # (key_id, "day") -> (period name, nano-USD)
 
     async def reserve(self, key_id: str, budget: Budget) -> BudgetDecision:
         now = self._now()
         names = periods(now)
-        current: list[tuple[str, str, float]] = []
+        current: list[tuple[str, str, int]] = []
+        reserve = nano(budget.reserve)
         for period, limit in budget.limits():
-            name, spent = self._spent.get((key_id, period), ("", 0.0))
-            spent = spent if name == names[period] else 0.0
-            if spent >= limit or spent + budget.reserve > limit:
-                return BudgetDecision(False, None, period, spent, limit, seconds_until_reset(period, now))
+            name, spent = self._spent.get((key_id, period), ("", 0))
+            spent = spent if name == names[period] else 0
+            if spent >= nano(limit) or spent + reserve > nano(limit):
+                return BudgetDecision(False, None, period, spent / NANO, limit, seconds_until_reset(period, now))
             current.append((period, names[period], spent))
         for period, name, spent in current:
-            self._spent[(key_id, period)] = (name, spent + budget.reserve)
+            self._spent[(key_id, period)] = (name, spent + reserve)
         return BudgetDecision(True, Hold(key_id, tuple(name for _, name, _ in current), budget.reserve))
 
     async def settle(self, hold: Hold, cost: float) -> None:
@@ -114,14 +131,14 @@ class MemoryBudgets:
             period = name.partition(":")[0]
             held = self._spent.get((hold.key_id, period))
             if held is not None and held[0] == name:  # a period that has ended since is left as it was
-                self._spent[(hold.key_id, period)] = (name, max(0.0, held[1] + cost - hold.amount))
+                self._spent[(hold.key_id, period)] = (name, max(0, held[1] + nano(cost) - nano(hold.amount)))
 
     async def spent(self, key_id: str) -> dict[str, float]:
         names = periods(self._now())
         out: dict[str, float] = {}
         for period in (DAY, MONTH):
-            name, value = self._spent.get((key_id, period), ("", 0.0))
-            out[period] = value if name == names[period] else 0.0
+            name, value = self._spent.get((key_id, period), ("", 0))
+            out[period] = value / NANO if name == names[period] else 0.0
         return out
 
     async def aclose(self) -> None:
