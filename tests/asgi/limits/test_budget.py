@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from budget_fakes import AUTH, CHAT, COST, ENV, OTHER_KEY, Priced, budget_config
 
+from modelmux import completion_cost
 from modelmux.asgi import ConfigError, Gateway, create_app, parse_config
 from modelmux.asgi.limits import MemoryLimiter
 from modelmux.asgi.limits.budget import Budget, MemoryBudgets, seconds_until_reset
@@ -190,3 +192,66 @@ async def test_other_endpoints_do_not_touch_the_budget() -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
         assert (await client.get("/v1/models", headers=AUTH)).status_code == 200
     assert (await post(app, CHAT)).status_code == 429
+
+
+class Anthropic(httpx.AsyncBaseTransport):
+    """Anthropic's Messages API, passed through by the gateway as it is."""
+
+    USAGE = {"input_tokens": 1000, "output_tokens": 1000}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(await request.aread())
+        message = {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": [{"type": "text", "text": "Hello"}],
+            "stop_reason": "end_turn",
+            "usage": {"input_tokens": 1000, "output_tokens": 1},
+        }
+        if not body.get("stream"):
+            return httpx.Response(200, json={**message, "usage": self.USAGE})
+        events = [
+            ("message_start", {"type": "message_start", "message": message}),
+            (
+                "content_block_start",
+                {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+            ),
+            (
+                "content_block_delta",
+                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hello"}},
+            ),
+            ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+            (
+                "message_delta",
+                {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1000}},
+            ),
+            ("message_stop", {"type": "message_stop"}),
+        ]
+        content = b"".join(f"event: {n}\ndata: {json.dumps(d)}\n\n".encode() for n, d in events)
+        return httpx.Response(200, content=content, headers={"content-type": "text/event-stream"})
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_anthropic_passthrough_is_counted_from_its_usage(stream: bool) -> None:
+    claude = "anthropic/claude-sonnet-4-20250514"
+    data = budget_config(key={"max_spend_per_day": 10})
+    data["models"]["claude"] = {"model": claude, "api_key_env": "UPSTREAM_KEY", "transport": Anthropic()}
+    app = gateway(data, Priced())
+    body = {"model": "claude", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}], "stream": stream}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+        response = await client.post("/v1/messages", json=body, headers=AUTH)
+    assert response.status_code == 200
+    expected = completion_cost({"model": claude, "usage": Anthropic.USAGE})
+    assert expected is not None and expected > 0
+    assert (await app.budgets.store.spent("budget"))["day"] == pytest.approx(expected)
+
+
+async def test_a_cached_stream_costs_nothing() -> None:
+    upstream = Priced()
+    app = gateway(budget_config(key={"max_spend_per_day": 10}, cache=True), upstream)
+    body = {**CHAT, "stream": True, "stream_options": {"include_usage": True}}
+    first, again = await post(app, body), await post(app, body)
+    assert first.text == again.text and upstream.calls == 1
+    assert (await app.budgets.store.spent("budget"))["day"] == pytest.approx(COST)

@@ -3,12 +3,13 @@ answers feed (``charge`` for a complete answer, ``metered`` for a stream, counte
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["METER", "Meter", "MeteredStream", "charge", "metered"]
+__all__ = ["METER", "Meter", "MeteredStream", "charge", "charged", "metered", "metered_events"]
 
 _log = logging.getLogger("modelmux.asgi.limits")
 
@@ -24,6 +25,10 @@ class Meter:
 
     def add(self, result: Any, model: str | None = None, **text: Any) -> None:
         """Count ``result``'s cost (see ``modelmux.completion_cost``; ``text``: its prompt/completion texts)."""
+        self.total += self.price(result, model, **text)
+
+    def price(self, result: Any, model: str | None = None, **text: Any) -> float:
+        """``result``'s cost; 0 when unknown (warned about once per model)."""
         from ...cost import completion_cost
 
         cost = completion_cost(result, model, **text) if text else completion_cost(result, model)
@@ -33,8 +38,8 @@ class Meter:
             if name not in self._unknown and len(self._unknown) < 1_000:
                 self._unknown.add(name)
                 _log.warning("no price known for %r: its calls count $0 against spend budgets", name)
-            return
-        self.total += cost
+            return 0.0
+        return cost
 
 
 #: The meter of the request in progress (set by the budget gate only for a key with a budget).
@@ -110,3 +115,50 @@ def metered(stream: Any, model: str, messages: Any) -> Any:
     """``stream`` counted against the request's budget, if it has one (else ``stream`` itself)."""
     meter = METER.get()
     return stream if meter is None else MeteredStream(stream, meter, model, messages)
+
+
+# ---------------------------------------------------------------- Anthropic's own format (passed through as is)
+
+
+def _anthropic_usage(data: bytes) -> Mapping[str, Any] | None:
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    usage = doc.get("usage")
+    if usage is None and isinstance(doc.get("message"), dict):
+        usage = doc["message"].get("usage")  # message_start
+    return usage if isinstance(usage, dict) else None
+
+
+def charged(content: bytes, model: str) -> bytes:
+    """A native Anthropic message (JSON), counted against the request's budget if it has one."""
+    meter = METER.get()
+    usage = _anthropic_usage(content) if meter is not None else None
+    if meter is not None and usage is not None:
+        meter.add({"model": model, "usage": usage})
+    return content
+
+
+def metered_events(events: AsyncIterator[bytes], model: str) -> AsyncIterator[bytes]:
+    """A native Anthropic event stream (whole events per item), counted as its usage arrives (``message_start``
+    has the input tokens, each ``message_delta`` the output so far), if the request has a budget."""
+    meter = METER.get()
+    return events if meter is None else _count_events(events, meter, model)
+
+
+async def _count_events(events: AsyncIterator[bytes], meter: Meter, model: str) -> AsyncIterator[bytes]:
+    usage: dict[str, Any] = {}
+    counted = 0.0
+    async for piece in events:
+        if b'"usage"' in piece:
+            for line in piece.split(b"\n"):
+                found = _anthropic_usage(line[5:]) if line.startswith(b"data:") and b'"usage"' in line else None
+                if found is not None:
+                    usage.update({k: v for k, v in found.items() if v is not None})
+            cost = meter.price({"model": model, "usage": usage})
+            meter.total += cost - counted  # counted as it comes: a stream cut short still pays what it used
+            counted = cost
+        yield piece

@@ -27,7 +27,7 @@ from ..anthropic_api.passthrough import forward, request_id_header, whole_events
 from ..config import ModelRoute
 from ..errors import HTTPError
 from ..failures import internal_error
-from ..limits.budget_meter import charge, metered
+from ..limits.budget_meter import charge, charged, metered, metered_events
 from ..request import Request
 from ..responses import JSON, Response, json_response
 from ..upstreams import Upstreams
@@ -119,13 +119,13 @@ async def _passthrough(
         raise upstreams.error(exc, route) from None
     headers = request_id_header(response)
     if body.get("stream") is not True:
-        return Response(200, _native_json(response.content, "message", route), JSON, headers)
+        return Response(200, charged(_native_json(response.content, "message", route), route.model), JSON, headers)
     if not response.headers.get("content-type", "").startswith("text/event-stream"):
         await response.aclose()
         raise HTTPError(502, f"The upstream provider of {route.name!r} did not answer with an event stream.")
     return AnthropicEventStream(
         b"",
-        whole_events(response.aiter_bytes()),
+        metered_events(whole_events(response.aiter_bytes()), route.model),
         close=response.aclose,
         on_error=lambda exc: error_event(_failure(exc, route, upstreams)),
         headers=headers,
