@@ -186,3 +186,20 @@ def test_what_cache_accepts() -> None:
 def test_modelmux_cache_cannot_be_set_globally() -> None:
     with pytest.raises(AttributeError, match=r"cache=modelmux\.Cache"):
         modelmux.cache = Cache()  # type: ignore[attr-defined]
+
+
+def test_a_huge_async_request_hits_too() -> None:
+    from modelmux._api import OFFLOAD_ITEMS
+
+    up, cache = Upstream(), Cache()
+    many = [{"role": "user", "content": f"m{i}"} for i in range(OFFLOAD_ITEMS + 1)]
+
+    async def call() -> Any:
+        return await modelmux.acompletion(GPT, many, api_key="k", transport=up.atransport, cache=cache)
+
+    async def run() -> None:
+        await call()
+        assert (await call())._hidden_params["cache_hit"] is True
+
+    asyncio.run(run())
+    assert len(up.sent) == 1

@@ -113,3 +113,11 @@ def test_redis_stopping_turns_hits_into_misses(start_redis: Callable[[], tuple[s
     assert chat(up, cache)._hidden_params["cache_hit"] is False  # down: served by the provider
     assert len(up.sent) == 2
     cache.close()
+
+
+def test_an_answer_over_max_entry_bytes_is_not_stored(redis_url: str, prefix: str) -> None:
+    up = Upstream()
+    small = Cache("redis", url=redis_url, namespace=prefix, max_entry_bytes=100)
+    chat(up, small)
+    assert chat(up, small)._hidden_params["cache_hit"] is False and len(up.sent) == 2
+    small.close()

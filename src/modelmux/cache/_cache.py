@@ -29,6 +29,7 @@ class Cache:
         max_entries, max_bytes: the memory cache's bounds (least recently used entries leave first).
         url: the Redis URL (``redis://[:password@]host:port/db``); or LiteLLM's ``host``/``port``/``password``.
         namespace: prefix of every key (several applications on one Redis).
+        max_entry_bytes: a larger answer (a long stream) is not stored (Redis; in memory ``max_bytes`` bounds it).
         clock: seconds since the epoch (``time.time``); tests pass a fake one.
     """
 
@@ -44,6 +45,7 @@ class Cache:
         port: int | None = None,
         password: str | None = None,
         namespace: str = "modelmux",
+        max_entry_bytes: int = 8 * 1024 * 1024,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if ttl is not None and (isinstance(ttl, bool) or not ttl > 0):
@@ -61,7 +63,7 @@ class Cache:
             if url is None:
                 auth = f":{password}@" if password else ""
                 url = f"redis://{auth}{host or 'localhost'}:{port or 6379}/0"
-            self.store = RedisStore(url)
+            self.store = RedisStore(url, max_entry_bytes=max_entry_bytes)
         else:
             raise ValueError(f"Cache type must be 'memory' or 'redis', not {type!r}")
 

@@ -197,7 +197,17 @@ async def acached_chat(
     use = as_cache_use(cache)
     if use is None:
         return await run(model, messages, stream, options)
-    digest = _digest("chat", lambda o: prepare(model, messages, stream, o), options, stream)
+    from .._api import OFFLOAD_ITEMS, _item_count
+
+    def key() -> str:
+        return _digest("chat", lambda o: prepare(model, messages, stream, o), options, stream)
+
+    if _item_count(messages, options) > OFFLOAD_ITEMS:  # a huge request: checked and hashed off the event loop
+        import asyncio
+
+        digest = await asyncio.to_thread(key)
+    else:
+        digest = key()
     return await _athrough(use, digest, CHAT, model, lambda: run(model, messages, stream, options), stream=stream)
 
 

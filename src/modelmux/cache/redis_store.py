@@ -31,12 +31,13 @@ READ_TIMEOUT = 1.0
 class RedisStore:
     """Entries under ``url`` (a ``redis://`` URL, password included when needed)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, max_entry_bytes: int = 8 * 1024 * 1024) -> None:
         try:
             import redis
         except ImportError as exc:
             raise ImportError("Cache(type='redis') needs the redis package (the modelmux 'redis' extra)") from exc
         self._url = url
+        self._max_entry_bytes = max_entry_bytes
         self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self._sync: redis_sync.Redis | None = None
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis_async.Redis] = (
@@ -76,7 +77,7 @@ class RedisStore:
         return value if isinstance(value, bytes) else None
 
     def set(self, key: str, value: bytes, ttl: float | None) -> bool:
-        if ttl is not None and ttl <= 0:
+        if (ttl is not None and ttl <= 0) or len(value) > self._max_entry_bytes:
             return False
         try:
             self._client().set(key, value, px=None if ttl is None else max(1, math.ceil(ttl * 1000)))
@@ -96,7 +97,7 @@ class RedisStore:
         return value if isinstance(value, bytes) else None
 
     async def aset(self, key: str, value: bytes, ttl: float | None) -> bool:
-        if ttl is not None and ttl <= 0:
+        if (ttl is not None and ttl <= 0) or len(value) > self._max_entry_bytes:
             return False
         try:
             await self._aclient().set(key, value, px=None if ttl is None else max(1, math.ceil(ttl * 1000)))
