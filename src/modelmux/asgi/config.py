@@ -10,6 +10,7 @@ file (never the secrets themselves), or a client key as its SHA-256 digest. A ty
     max_concurrent = 10            # requests in flight; "unlimited" lifts it
     max_body_bytes = 10_485_760    # request body
     # redis_url_env = "MODELMUX_REDIS_URL"   # share the limits between workers and replicas
+    # max_spend_per_day = 5.0      # USD budgets: see limits/budget_config.py; the [cache] table: config_cache.py
 
     [server]                       # connections (these are the built-in values)
     header_timeout = 10            # seconds to send the request line and headers (idle connections too)
@@ -27,7 +28,7 @@ file (never the secrets themselves), or a client key as its SHA-256 digest. A ty
     [models."gpt-4o"]              # the public name clients send as "model"
     model = "openai/gpt-4o"        # what modelmux.completion() is called with
     api_key_env = "OPENAI_API_KEY" # the variable holding the upstream key
-    # api_base = "https://..."  timeout = 600 (the default; bounds the whole call)  drop_params = true
+    # api_base = "https://..."  timeout = 600 (the default; bounds the whole call)  drop_params = true  cache = true
 
     [keys.alice]                   # a client key's id: used for limits and logs, never the secret
     key_env = "ALICE_KEY"          # the variable holding the key, or: key_sha256 = "<hex digest>"
