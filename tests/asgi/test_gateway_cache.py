@@ -196,3 +196,25 @@ async def test_two_replicas_share_a_redis_cache(redis_url: str, prefix: str) -> 
     finally:
         for app in apps:
             await app.aclose()
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "expected"),
+    [
+        ({}, None, {}),
+        ({"cache-control": "No-Cache, no-store"}, None, {"no-cache": True, "no-store": True}),
+        ({"cache-control": "max-age=60"}, None, {"s-maxage": 60.0}),
+        ({"cache-control": "max-age=soon, private"}, None, {}),
+        (
+            {},
+            {"no-cache": True, "ttl": 30, "s-maxage": 5, "namespace": "other"},
+            {"no-cache": True, "ttl": 30.0, "s-maxage": 5.0},
+        ),
+        ({}, {"no-store": "yes", "ttl": -1, "s-maxage": True}, {}),
+        ({}, "no-cache", {}),
+    ],
+)
+def test_client_cache_controls(headers: dict[str, str], body: Any, expected: dict[str, Any]) -> None:
+    from modelmux.asgi.config_cache import _controls
+
+    assert _controls(headers, body) == expected
