@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from ._rerank import arerank, rerank
     from ._streaming import AsyncChatStream, ChatStream
     from ._transcriptions import atranscription, transcription
+    from .cache import Cache
     from .cost import Prices, completion_cost, cost_per_token, default_prices, load_prices, set_default_prices
     from .tokens import token_counter
     from .types import (
@@ -82,6 +83,7 @@ _LAZY = {
     "atranscription": "._transcriptions",
     "transcription": "._transcriptions",
     "token_counter": ".tokens",
+    "Cache": ".cache",
     "Prices": ".cost",
     "completion_cost": ".cost",
     "cost_per_token": ".cost",
@@ -139,6 +141,7 @@ __all__ = [
     "AsyncChatStream",
     "AuthenticationError",
     "BadRequestError",
+    "Cache",
     "ChatCompletion",
     "ChatCompletionChunk",
     "ChatStream",

@@ -229,6 +229,8 @@ def completion(
             stream's first chunk is read before returning (a failure after it ends the stream, never replayed).
         callbacks: handlers told about this call (success, failure, stream end), besides those registered with
             ``modelmux.callbacks.register``; see ``modelmux.callbacks``.
+        cache: a :class:`modelmux.Cache` (or ``cache.options(no_cache=…, no_store=…, ttl=…)``): an identical
+            request answers from it (``_hidden_params["cache_hit"]``); see ``modelmux.cache``.
 
     The result (``ChatCompletion`` or stream) has ``_hidden_params`` (not in its JSON): ``attempts``, ``model``
     (the one that answered), ``elapsed_s`` (until the answer was handed over) and ``failures``.
@@ -251,7 +253,21 @@ def completion(
 def _complete(
     model: str, messages: Any, stream: bool, options: dict[str, Any], observer: Observer | None
 ) -> ChatCompletion | ChatStream:
-    """:func:`completion` after its callbacks were taken out: one attempt, or the retry loop."""
+    """:func:`completion` after its callbacks were taken out: the cache (when given), then :func:`_attempts`."""
+    cache = options.pop("cache", None)
+    if cache is not None:  # modelmux.cache: a hit answers without an attempt
+        from .cache.hook import cached_chat
+
+        return cached_chat(  # type: ignore[no-any-return]
+            cache, model, messages, stream, options, _prepare, lambda m, ms, s, o: _attempts(m, ms, s, o, observer)
+        )
+    return _attempts(model, messages, stream, options, observer)
+
+
+def _attempts(
+    model: str, messages: Any, stream: bool, options: dict[str, Any], observer: Observer | None
+) -> ChatCompletion | ChatStream:
+    """One attempt, or the retry loop."""
     if one_attempt(options):  # the common case: no retry loop to set up
         started = current_pacer().clock()
         return stamp_one(_complete_once(model, messages, stream, options), model, started)
@@ -344,7 +360,21 @@ async def acompletion(
 async def _acomplete(
     model: str, messages: Any, stream: bool, options: dict[str, Any], observer: Observer | None
 ) -> ChatCompletion | AsyncChatStream:
-    """:func:`acompletion` after its callbacks were taken out: one attempt, or the retry loop."""
+    """:func:`acompletion` after its callbacks were taken out: the cache (when given), then :func:`_aattempts`."""
+    cache = options.pop("cache", None)
+    if cache is not None:  # modelmux.cache: a hit answers without an attempt
+        from .cache.hook import acached_chat
+
+        return await acached_chat(  # type: ignore[no-any-return]
+            cache, model, messages, stream, options, _prepare, lambda m, ms, s, o: _aattempts(m, ms, s, o, observer)
+        )
+    return await _aattempts(model, messages, stream, options, observer)
+
+
+async def _aattempts(
+    model: str, messages: Any, stream: bool, options: dict[str, Any], observer: Observer | None
+) -> ChatCompletion | AsyncChatStream:
+    """One attempt, or the retry loop."""
     if one_attempt(options):  # the common case: no retry loop to set up
         started = current_pacer().clock()
         return stamp_one(await _acomplete_once(model, messages, stream, options), model, started)

@@ -1,20 +1,23 @@
-"""How a chat call's attempts are planned: the retry loop, the fallbacks and the one deadline over them
-(``_retry``, ``_fallbacks``), and the fast path of a call that asked for neither."""
+"""How a call's attempts are planned: the retry loop, the fallbacks and the one deadline over them (``_retry``,
+``_fallbacks``), and the fast path of a call that asked for neither. Chat drives them itself (its streams and
+context-window predictions); every other operation goes through :func:`run_operation`."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from . import _http
 from ._options import RELIABILITY_OPTIONS
-from ._retry import HIDDEN_PARAMS, RetryLoop, attempt_timeout, check_num_retries, current_pacer
+from ._retry import HIDDEN_PARAMS, RetryLoop, arun, attempt_timeout, check_num_retries, current_pacer, run
 
 if TYPE_CHECKING:  # fallbacks load with the first call that asks for them
     from ._fallbacks import Fallbacks, Target
 
-__all__ = ["attempt_options", "one_attempt", "plan_attempts", "stamp_one"]
+__all__ = ["arun_operation", "attempt_options", "one_attempt", "plan_attempts", "run_operation", "stamp_one"]
 
 R = TypeVar("R")
 
@@ -47,8 +50,7 @@ def one_attempt(options: dict[str, Any]) -> bool:
 
 def stamp_one(result: R, model: str, started: float) -> R:
     """``_hidden_params`` of a single attempt, the same keys :func:`stamp` gives a retried call."""
-    elapsed = current_pacer().clock() - started
-    setattr(result, HIDDEN_PARAMS, {"attempts": 1, "model": model, "elapsed_s": elapsed, "failures": []})
+    setattr(result, HIDDEN_PARAMS, _single(model, started))
     return result
 
 
@@ -66,3 +68,44 @@ def plan_attempts(
     total = _http.limits_of(_http.timeout_of(given_timeout), None, None).total
     loop = RetryLoop(plan.primary, num_retries, total, plan.switch)
     return loop, plan, given_timeout, stream and (num_retries > 0 or plan.any)
+
+
+def _stamped(result: R, hidden: dict[str, Any]) -> R:
+    """``result`` with ``_hidden_params`` (a plain ``str`` answer, e.g. a text transcription, cannot carry it)."""
+    with contextlib.suppress(AttributeError, TypeError):
+        setattr(result, HIDDEN_PARAMS, hidden)
+    return result
+
+
+def run_operation(model: str, options: dict[str, Any], once: Callable[[str, dict[str, Any]], R]) -> R:
+    """``once(model, options)`` (one attempt of any operation) under chat's retry loop, fallbacks and one
+    deadline: ``num_retries``, ``fallbacks``, ``timeout`` work for embeddings, images, transcriptions,
+    moderations and rerank exactly as for ``completion()``."""
+    if one_attempt(options):
+        started = current_pacer().clock()
+        result = once(model, options)
+        return _stamped(result, _single(model, started))
+    loop, plan, given_timeout, _ = plan_attempts(model, False, options)
+
+    def attempt(target: Target, remaining: float | None) -> R:
+        return once(target.model, attempt_options(plan, target, remaining, given_timeout, None))
+
+    return _stamped(run(loop, attempt), loop.hidden_params())
+
+
+async def arun_operation(model: str, options: dict[str, Any], once: Callable[[str, dict[str, Any]], Awaitable[R]]) -> R:
+    """The async twin of :func:`run_operation`: only the sleep differs."""
+    if one_attempt(options):
+        started = current_pacer().clock()
+        result = await once(model, options)
+        return _stamped(result, _single(model, started))
+    loop, plan, given_timeout, _ = plan_attempts(model, False, options)
+
+    async def attempt(target: Target, remaining: float | None) -> R:
+        return await once(target.model, attempt_options(plan, target, remaining, given_timeout, None))
+
+    return _stamped(await arun(loop, attempt), loop.hidden_params())
+
+
+def _single(model: str, started: float) -> dict[str, Any]:
+    return {"attempts": 1, "model": model, "elapsed_s": current_pacer().clock() - started, "failures": []}

@@ -8,6 +8,7 @@ from typing import Any, Literal
 import httpx
 
 from . import _call
+from ._attempts import arun_operation, run_operation
 from ._checks import check_choice, check_range, check_text
 from ._registry import resolve
 from .errors import BadRequestError
@@ -142,13 +143,27 @@ def embedding(
         encoding_format: ``"base64"`` returns each vector as little-endian float32 bytes in base64, as
             OpenAI does (computed locally for providers without the option).
         dimensions: shorten the vectors, for models that support it.
-        **provider_options: sent as-is in the native request (e.g. Gemini's ``taskType``).
+        **provider_options: sent as-is in the native request (e.g. Gemini's ``taskType``); also ``cache=``
+            (a :class:`modelmux.Cache`), ``num_retries=``, ``fallbacks=`` (as for ``completion()``).
 
     Raises:
         modelmux.errors.APIError: a subclass per failure; ``BadRequestError`` for a provider without embeddings.
     """
     options = _call.gather(locals(), "model", "input")
-    result: EmbeddingResponse = _call.execute(_prepare(model, input, options), EMBEDDING)
+    cache = options.pop("cache", None)
+    if cache is not None:  # modelmux.cache: a hit answers without an attempt
+        from .cache.hook import cached_embedding
+
+        result: EmbeddingResponse = cached_embedding(cache, model, input, options, _prepare, _embed)
+        return result
+    return _embed(model, input, options)
+
+
+def _embed(model: str, input: Any, options: dict[str, Any]) -> EmbeddingResponse:
+    """One attempt or the retry loop (``num_retries``, ``fallbacks``, ``timeout`` as for chat)."""
+    result: EmbeddingResponse = run_operation(
+        model, options, lambda m, o: _call.execute(_prepare(m, input, o), EMBEDDING)
+    )
     return result
 
 
@@ -169,5 +184,18 @@ async def aembedding(
 ) -> EmbeddingResponse:
     """The async twin of :func:`embedding`. Same arguments."""
     options = _call.gather(locals(), "model", "input")
-    result: EmbeddingResponse = await _call.aexecute(_prepare(model, input, options), EMBEDDING)
-    return result
+    cache = options.pop("cache", None)
+    if cache is not None:  # modelmux.cache: a hit answers without an attempt
+        from .cache.hook import acached_embedding
+
+        result: EmbeddingResponse = await acached_embedding(cache, model, input, options, _prepare, _aembed)
+        return result
+    return await _aembed(model, input, options)
+
+
+async def _aembed(model: str, input: Any, options: dict[str, Any]) -> EmbeddingResponse:
+    async def once(m: str, o: dict[str, Any]) -> EmbeddingResponse:
+        result: EmbeddingResponse = await _call.aexecute(_prepare(m, input, o), EMBEDDING)
+        return result
+
+    return await arun_operation(model, options, once)

@@ -9,6 +9,7 @@ from typing import Any, Literal
 import httpx
 
 from . import _call
+from ._attempts import arun_operation, run_operation
 from ._checks import check_choice, check_range, check_text
 from ._registry import resolve
 from .errors import BadRequestError
@@ -74,13 +75,16 @@ def image_generation(
         n: how many images (1 to 10; some models take only 1).
         size: ``"1024x1024"``, ``"1536x1024"``… or ``"auto"``.
         response_format: ``"url"`` or ``"b64_json"`` (models that return only base64 ignore it).
-        **provider_options: sent as-is (e.g. ``background``, ``output_format`` for GPT image models).
+        **provider_options: sent as-is (e.g. ``background``, ``output_format`` for GPT image models); also
+            ``num_retries=`` and ``fallbacks=`` (as for ``completion()``; ``timeout=`` bounds them all).
 
     Raises:
         modelmux.errors.APIError: a subclass per failure; ``BadRequestError`` for a provider without images.
     """
     options = _call.gather(locals(), "model", "prompt")
-    result: ImagesResponse = _call.execute(_prepare(model, prompt, options), IMAGE_GENERATION)
+    result: ImagesResponse = run_operation(
+        model, options, lambda m, o: _call.execute(_prepare(m, prompt, o), IMAGE_GENERATION)
+    )
     return result
 
 
@@ -104,5 +108,9 @@ async def aimage_generation(
 ) -> ImagesResponse:
     """The async twin of :func:`image_generation`. Same arguments."""
     options = _call.gather(locals(), "model", "prompt")
-    result: ImagesResponse = await _call.aexecute(_prepare(model, prompt, options), IMAGE_GENERATION)
-    return result
+
+    async def once(m: str, o: dict[str, Any]) -> ImagesResponse:
+        result: ImagesResponse = await _call.aexecute(_prepare(m, prompt, o), IMAGE_GENERATION)
+        return result
+
+    return await arun_operation(model, options, once)

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from . import _call
+from ._attempts import arun_operation, run_operation
 from ._registry import resolve
 from .errors import BadRequestError
 from .providers._base import MODERATION
@@ -73,12 +74,16 @@ def moderation(
     Args:
         input: a string, a list of strings (one result each), or a list of text/image parts (one result).
         model: default ``"openai/omni-moderation-latest"``; ``"mock/any"`` answers offline.
+        **provider_options: also ``num_retries=`` and ``fallbacks=`` (as for ``completion()``).
 
     Raises:
         modelmux.errors.APIError: a subclass per failure; ``BadRequestError`` for a provider without moderation.
     """
     options = _call.gather(locals(), "input", "model")
-    result: ModerationResponse = _call.execute(_prepare(input, model, options), MODERATION)
+    name = DEFAULT_MODERATION_MODEL if model is None else model
+    result: ModerationResponse = run_operation(
+        name, options, lambda m, o: _call.execute(_prepare(input, m, o), MODERATION)
+    )
     return result
 
 
@@ -96,5 +101,9 @@ async def amoderation(
 ) -> ModerationResponse:
     """The async twin of :func:`moderation`. Same arguments."""
     options = _call.gather(locals(), "input", "model")
-    result: ModerationResponse = await _call.aexecute(_prepare(input, model, options), MODERATION)
-    return result
+
+    async def once(m: str, o: dict[str, Any]) -> ModerationResponse:
+        result: ModerationResponse = await _call.aexecute(_prepare(input, m, o), MODERATION)
+        return result
+
+    return await arun_operation(DEFAULT_MODERATION_MODEL if model is None else model, options, once)

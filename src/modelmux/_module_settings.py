@@ -44,7 +44,7 @@ LITELLM_SETTINGS: dict[str, str | None] = {
     "telemetry": "modelmux sends no telemetry",
     "num_retries": "pass the retry options per call (see completion()'s documentation)",
     "fallbacks": "pass the fallback options per call (see completion()'s documentation)",
-    "cache": "modelmux has no response cache",
+    "cache": "pass cache=modelmux.Cache(...) to each call (or to the gateway's config)",
     "max_budget": "budgets are a gateway feature (modelmux serve), not a library setting",
     "model_alias_map": "resolve aliases in your own code, or use the gateway's model list",
     "headers": "pass extra_headers=... per call",

@@ -12,9 +12,9 @@ At run time a keyword that is neither a parameter of the function nor a common o
 3. a LiteLLM option that modelmux does not implement (:data:`LITELLM_ONLY`): never sent; it raises
    :class:`~modelmux.errors.UnsupportedParamsError` unless ``drop_params=True`` (then a
    ``DroppedParamWarning``), since ignoring ``num_retries`` or ``fallbacks`` silently would promise
-   resilience the call does not have. The same holds for these names inside ``extra_body``, and for
-   :data:`RELIABILITY_OPTIONS` (``num_retries``, ``fallbacks``…) given to a function other than
-   ``completion()``/``acompletion()``, which take them themselves;
+   resilience the call does not have. The same holds for these names inside ``extra_body``. The public
+   functions take :data:`RELIABILITY_OPTIONS` (``num_retries``, ``fallbacks``…) themselves, and ``cache``
+   (:data:`CACHE_OPTIONS`) where they can cache (chat and embeddings);
 4. anything else: :class:`~modelmux.errors.UnknownParameterError` (a ``TypeError`` and a
    ``BadRequestError``) naming it, with a did-you-mean suggestion.
 """
@@ -25,7 +25,7 @@ import difflib
 import logging
 import warnings
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 from pydantic import BaseModel
@@ -33,7 +33,11 @@ from typing_extensions import TypedDict
 
 from .errors import DroppedParamWarning, UnknownParameterError, UnsupportedParamsError
 
+if TYPE_CHECKING:
+    from .cache import Cache, CacheUse
+
 __all__ = [
+    "CACHE_OPTIONS",
     "COMMON_OPTIONS",
     "LITELLM_ONLY",
     "NOT_SENT",
@@ -105,8 +109,12 @@ RELIABILITY_OPTIONS = frozenset(
     {"num_retries", "fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "disable_fallbacks"}
 )
 
+#: ``cache=`` (a ``modelmux.Cache``): taken by completion()/acompletion()/embedding()/aembedding() themselves
+#: (``modelmux.cache``); also one of :data:`LITELLM_ONLY`, so the other functions refuse it and it is never sent.
+CACHE_OPTIONS = frozenset({"cache"})
+
 #: Names that are never sent upstream as body fields.
-NOT_SENT = LITELLM_ONLY | RELIABILITY_OPTIONS
+NOT_SENT = LITELLM_ONLY | RELIABILITY_OPTIONS | CACHE_OPTIONS
 
 #: A fallback entry: a model string, or ``{"model": ..., **per-model keyword arguments}``.
 FallbackEntry = str | Mapping[str, Any]
@@ -161,6 +169,7 @@ class _ChatOptions(TypedDict, total=False):
     content_policy_fallbacks: Sequence[FallbackEntry] | None
     disable_fallbacks: bool
     callbacks: Sequence[Any] | None
+    cache: Cache | CacheUse | None
     mock_response: Any
     mock_tool_calls: Sequence[Mapping[str, Any]] | None
     mock_script: Any

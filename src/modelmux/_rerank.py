@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from . import _call
+from ._attempts import arun_operation, run_operation
 from ._registry import resolve
 from .errors import BadRequestError
 from .providers._base import Operation
@@ -81,14 +82,20 @@ def rerank(
         top_n: return only the ``top_n`` most relevant (default: all).
         return_documents: echo each result's document as ``{"text": ...}`` (LiteLLM's default, True).
         max_tokens_per_doc: truncate long documents to this many tokens (Cohere's default 4,096).
+        **provider_options: also ``num_retries=`` and ``fallbacks=`` (as for ``completion()``).
 
     Raises:
         modelmux.errors.APIError: a subclass per failure; ``BadRequestError`` for a provider without rerank.
     """
     options = _call.gather(locals(), "model", "query", "documents", "top_n", "return_documents", "max_tokens_per_doc")
-    call = _prepare(model, query, documents, top_n, return_documents, max_tokens_per_doc, options)
-    result: RerankResponse = _call.execute(call, RERANK)
-    return result
+
+    def once(m: str, o: dict[str, Any]) -> RerankResponse:
+        result: RerankResponse = _call.execute(
+            _prepare(m, query, documents, top_n, return_documents, max_tokens_per_doc, o), RERANK
+        )
+        return result
+
+    return run_operation(model, options, once)
 
 
 async def arerank(
@@ -109,6 +116,10 @@ async def arerank(
 ) -> RerankResponse:
     """The async twin of :func:`rerank`. Same arguments."""
     options = _call.gather(locals(), "model", "query", "documents", "top_n", "return_documents", "max_tokens_per_doc")
-    call = _prepare(model, query, documents, top_n, return_documents, max_tokens_per_doc, options)
-    result: RerankResponse = await _call.aexecute(call, RERANK)
-    return result
+
+    async def once(m: str, o: dict[str, Any]) -> RerankResponse:
+        call = _prepare(m, query, documents, top_n, return_documents, max_tokens_per_doc, o)
+        result: RerankResponse = await _call.aexecute(call, RERANK)
+        return result
+
+    return await arun_operation(model, options, once)

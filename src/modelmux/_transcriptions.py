@@ -11,6 +11,7 @@ from typing import IO, Any, Literal, overload
 import httpx
 
 from . import _call
+from ._attempts import arun_operation, run_operation
 from ._checks import check_choice, check_range, check_text
 from ._registry import resolve
 from .errors import BadRequestError
@@ -147,13 +148,17 @@ def transcription(
         response_format: ``json`` (default), ``verbose_json`` and ``diarized_json`` return a
             :class:`TranscriptionResponse`; ``text``, ``srt`` and ``vtt`` return the text itself.
         timestamp_granularities: ``["word"]`` and/or ``["segment"]``, with ``verbose_json``.
-        **provider_options: sent as form fields (e.g. ``include=["logprobs"]``, ``chunking_strategy="auto"``).
+        **provider_options: sent as form fields (e.g. ``include=["logprobs"]``, ``chunking_strategy="auto"``);
+            also ``num_retries=`` and ``fallbacks=`` (as for ``completion()``; the file is read once).
 
     Raises:
         modelmux.errors.APIError: a subclass per failure; ``BadRequestError`` for a provider without transcription.
     """
     options = _call.gather(locals(), "model", "file")
-    result: TranscriptionResponse | str = _call.execute(_prepare(model, file, options), TRANSCRIPTION)
+    upload = read_file(file)  # once: a retry sends the same bytes (a file object would read empty the second time)
+    result: TranscriptionResponse | str = run_operation(
+        model, options, lambda m, o: _call.execute(_prepare(m, upload, o), TRANSCRIPTION)
+    )
     return result
 
 
@@ -182,5 +187,10 @@ async def atranscription(
 ) -> TranscriptionResponse | str:
     """The async twin of :func:`transcription`. Same arguments."""
     options = _call.gather(locals(), "model", "file")
-    result: TranscriptionResponse | str = await _call.aexecute(_prepare(model, file, options), TRANSCRIPTION)
-    return result
+    upload = read_file(file)
+
+    async def once(m: str, o: dict[str, Any]) -> TranscriptionResponse | str:
+        result: TranscriptionResponse | str = await _call.aexecute(_prepare(m, upload, o), TRANSCRIPTION)
+        return result
+
+    return await arun_operation(model, options, once)

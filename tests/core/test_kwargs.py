@@ -139,8 +139,10 @@ def test_reliability_options_in_extra_body_are_never_sent(option: str) -> None:
     with pytest.raises(modelmux.UnsupportedParamsError) as info:
         modelmux.completion("openai/gpt-4o", MSG, api_key="k", transport=NEVER, extra_body={option: 2})
     assert info.value.param == option
+    # embedding() takes num_retries/fallbacks itself now (tests/reliability/test_operation_retries.py); inside
+    # extra_body they are still never sent.
     with pytest.raises(modelmux.UnsupportedParamsError):
-        modelmux.embedding("openai/text-embedding-3-small", "hi", api_key="k", transport=NEVER, **{option: 2})
+        modelmux.embedding("openai/text-embedding-3-small", "hi", api_key="k", transport=NEVER, extra_body={option: 2})
 
 
 def test_the_litellm_list_and_the_native_lists_do_not_overlap() -> None:

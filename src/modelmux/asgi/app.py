@@ -26,6 +26,7 @@ from .disconnect import until_disconnect
 from .errors import HTTPError, retry_after_header
 from .failures import internal_error
 from .limits import LimiterError
+from .limits.budget_gate import BudgetGate
 from .metrics_callback import route_callbacks
 from .request import Request
 from .responses import Response, error_response
@@ -35,6 +36,7 @@ from .upstreams import Upstreams
 
 if TYPE_CHECKING:
     from .limits import Limiter
+    from .limits.budget import BudgetStore
     from .metrics import GatewayMetrics
 
 __all__ = ["Gateway", "create_app"]
@@ -163,10 +165,13 @@ class Gateway:
         owns_limiter: bool,
         transport: Any = None,
         callbacks: Sequence[Any] = (),
+        budget_store: BudgetStore | None = None,
     ) -> None:
         self.config = config
         self.limiter = limiter
         self._owns_limiter = owns_limiter
+        self.budgets = BudgetGate(config.budgets, budget_store or _default_budget_store(config))
+        self._owns_budgets = budget_store is None
         self._auth = Authenticator(config.keys, config.limits)
         self._browser = BrowserPolicy(config.server, auth_enabled=config.auth_enabled)
         self._entry: Callable[[Scope, Receive, Send], Awaitable[None]] = self._http
@@ -187,9 +192,13 @@ class Gateway:
             await send({"type": "websocket.close", "code": 1000})
 
     async def aclose(self) -> None:
-        """Release what the app holds (its limiter, when the app created it)."""
+        """Release what the app holds (its limiter, when the app created it; its cache's connections)."""
         if self._owns_limiter:
             await self.limiter.aclose()
+        if self.upstreams.cache is not None:
+            await self.upstreams.cache.aclose()
+        if self._owns_budgets:
+            await self.budgets.store.aclose()
 
     async def check(self) -> None:
         """Raise :class:`LimiterError` when the limit store is unreachable or refuses the gateway's credentials."""
@@ -283,12 +292,16 @@ class Gateway:
                 request = Request(scope["method"], path, headers, key, path_param=param)
                 await (await endpoint.handler(request, self.upstreams)).send(send)
                 return
-            length = _content_length(headers)
-            body = await read_body(
-                receive, limit=limits.max_body_bytes, content_length=length, timeout=self.config.server.body_timeout
-            )
-            request = Request(scope["method"], path, headers, key, body, param)
-            await until_disconnect(receive, self._respond(endpoint, request, send))
+            ticket = await self.budgets.enter(key.id)  # 429 when the key's spend budget is used up
+            try:
+                length = _content_length(headers)
+                body = await read_body(
+                    receive, limit=limits.max_body_bytes, content_length=length, timeout=self.config.server.body_timeout
+                )
+                request = Request(scope["method"], path, headers, key, body, param)
+                await until_disconnect(receive, self._respond(endpoint, request, send))
+            finally:
+                await self.budgets.exit(ticket)  # the calls' real cost, a stream's once it ended
         finally:
             await self.limiter.release(key.id, decision.token)
 
@@ -306,6 +319,7 @@ def create_app(
     transport: Any = None,
     limiter: Limiter | None = None,
     callbacks: Sequence[Any] = (),
+    budget_store: BudgetStore | None = None,
 ) -> Gateway:
     """The gateway as an ASGI 3 app (mountable in Starlette/FastAPI, servable by any ASGI server).
 
@@ -316,6 +330,7 @@ def create_app(
             own ``transport`` (mapping configs only) wins over it.
         limiter: where limit state lives; default: Redis when the config names one, else in this process.
         callbacks: handlers (``modelmux.callbacks``) told about every upstream call the gateway makes.
+        budget_store: where spend budgets live (``limits.budget``); the same default.
 
     Raises:
         ConfigError: the configuration is invalid or names an environment variable that is not set.
@@ -326,7 +341,14 @@ def create_app(
         limiter = _default_limiter(resolved)
     if not resolved.auth_enabled:
         _log.warning("modelmux gateway: no client keys configured, so every request is accepted without a key")
-    return Gateway(resolved, limiter=limiter, owns_limiter=owns, transport=transport, callbacks=callbacks)
+    return Gateway(
+        resolved,
+        limiter=limiter,
+        owns_limiter=owns,
+        transport=transport,
+        callbacks=callbacks,
+        budget_store=budget_store,
+    )
 
 
 def _default_limiter(config: GatewayConfig) -> Limiter:
@@ -337,3 +359,14 @@ def _default_limiter(config: GatewayConfig) -> Limiter:
     from .limits import MemoryLimiter
 
     return MemoryLimiter()
+
+
+def _default_budget_store(config: GatewayConfig) -> BudgetStore:
+    budgets = config.budgets
+    if config.redis_url and (budgets.default.limited or any(b.limited for b in budgets.per_key.values())):
+        from .limits.budget_redis import RedisBudgets
+
+        return RedisBudgets(config.redis_url, prefix=config.redis_prefix)
+    from .limits.budget import MemoryBudgets
+
+    return MemoryBudgets()

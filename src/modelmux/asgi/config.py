@@ -10,6 +10,7 @@ file (never the secrets themselves), or a client key as its SHA-256 digest. A ty
     max_concurrent = 10            # requests in flight; "unlimited" lifts it
     max_body_bytes = 10_485_760    # request body
     # redis_url_env = "MODELMUX_REDIS_URL"   # share the limits between workers and replicas
+    # max_spend_per_day = 5.0      # USD budgets: see limits/budget_config.py; the [cache] table: config_cache.py
 
     [server]                       # connections (these are the built-in values)
     header_timeout = 10            # seconds to send the request line and headers (idle connections too)
@@ -27,7 +28,7 @@ file (never the secrets themselves), or a client key as its SHA-256 digest. A ty
     [models."gpt-4o"]              # the public name clients send as "model"
     model = "openai/gpt-4o"        # what modelmux.completion() is called with
     api_key_env = "OPENAI_API_KEY" # the variable holding the upstream key
-    # api_base = "https://..."  timeout = 600 (the default; bounds the whole call)  drop_params = true
+    # api_base = "https://..."  timeout = 600 (the default; bounds the whole call)  drop_params = true  cache = true
 
     [keys.alice]                   # a client key's id: used for limits and logs, never the secret
     key_env = "ALICE_KEY"          # the variable holding the key, or: key_sha256 = "<hex digest>"
@@ -47,8 +48,10 @@ from typing import Any, cast
 
 from ..errors import ModelmuxError
 from ..providers.mock_options import ROUTE_OPTIONS, mock_route_options
+from .config_cache import CacheSettings, RouteCache, parse_cache, route_cache
 from .config_metrics import MetricsSettings, parse_metrics
 from .config_values import ConfigError, from_env, only, opt_str, positive, strings, table
+from .limits.budget_config import BUDGET_KEYS, Budgets, parse_budgets
 from .route_options import OPTION_TABLES as _OPTION_TABLES
 from .route_options import route_options
 
@@ -119,6 +122,7 @@ class ModelRoute:
     options: Mapping[str, Any] = field(default_factory=dict, repr=False)
     #: A mock model's own options (``mock_script``, ``mock_delay``…; see ``providers.mock_options``).
     mock_options: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    cache: RouteCache | None = None  # answers kept in the gateway's cache (``config_cache``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +150,8 @@ class GatewayConfig:
     secrets: tuple[str, ...] = field(default=(), repr=False)  # scrubbed from every error message
     server: ServerSettings = ServerSettings()
     metrics: MetricsSettings = field(default_factory=MetricsSettings)  # [metrics]: GET /metrics
+    cache: CacheSettings | None = None  # the [cache] table (``config_cache``)
+    budgets: Budgets = field(default_factory=Budgets)  # spend per key (``limits.budget_config``)
 
     @property
     def auth_enabled(self) -> bool:
@@ -218,11 +224,11 @@ def dev_config(*, tokens_per_second: float | None = None, environ: Mapping[str, 
 def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> GatewayConfig:
     """Validate a mapping shaped like the TOML file and resolve its environment variables (default ``os.environ``)."""
     env = os.environ if environ is None else environ
-    only(data, {"models", "keys", "limits", "server", "cors", "metrics"}, "the config")
+    only(data, {"models", "keys", "limits", "server", "cors", "metrics", "cache"}, "the config")
     limits_table = table(data, "limits", "the config")
     only(
         limits_table,
-        {"rpm", "max_concurrent", "max_body_bytes", "redis_url", "redis_url_env", "redis_prefix"},
+        {"rpm", "max_concurrent", "max_body_bytes", "redis_url", "redis_url_env", "redis_prefix", *BUDGET_KEYS},
         "[limits]",
     )
     limits = _limits(limits_table, DEFAULT_LIMITS, "[limits]")
@@ -257,6 +263,8 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
         limits=limits,
         redis_url=redis_url,
         redis_prefix=opt_str(limits_table, "redis_prefix", "[limits]") or "modelmux",
+        cache=parse_cache(table(data, "cache", "the config"), redis_url, env, secrets),
+        budgets=parse_budgets(limits_table, keys_table),
         secrets=tuple(s for s in secrets if s),
         server=_server(table(data, "server", "the config"), table(data, "cors", "the config")),
         metrics=metrics,
@@ -289,7 +297,7 @@ def _server(t: Mapping[str, Any], cors: Mapping[str, Any]) -> ServerSettings:
 
 def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: list[str]) -> ModelRoute:
     where = f"[models.{name!r}]"
-    known = {"model", "api_base", "api_key_env", "timeout", "drop_params", "owned_by", "transport"}
+    known = {"model", "api_base", "api_key_env", "timeout", "drop_params", "owned_by", "transport", "cache"}
     only(t, known | _OPTION_TABLES | ROUTE_OPTIONS, where)
     if not name or name != name.strip():
         raise ConfigError(f"{where}: a model name must be non-empty, without surrounding spaces")
@@ -340,6 +348,7 @@ def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: lis
         transport=t.get("transport"),
         mock_options=mock_options,
         options=route_options(t, provider, env, secrets, where),
+        cache=route_cache(t, where),
     )
 
 
@@ -352,7 +361,7 @@ def _key(
     secrets: list[str],
 ) -> ClientKey:
     where = f"[keys.{key_id}]"
-    only(t, {"key_env", "key_sha256", "models", "rpm", "max_concurrent", "max_body_bytes"}, where)
+    only(t, {"key_env", "key_sha256", "models", "rpm", "max_concurrent", "max_body_bytes", *BUDGET_KEYS}, where)
     key_env = opt_str(t, "key_env", where)
     hexdigest = opt_str(t, "key_sha256", where)
     if bool(key_env) == bool(hexdigest):

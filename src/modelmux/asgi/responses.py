@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .errors import HTTPError
+from .limits.budget_meter import charge
 from .types import Send
 
 __all__ = ["JSON", "Response", "error_response", "json_response", "model_response", "text_response"]
@@ -34,7 +35,9 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 
 def model_response(model: BaseModel) -> Response:
-    """A pydantic model as OpenAI sends it (``None`` fields left out, unknown fields kept)."""
+    """A pydantic model as OpenAI sends it (``None`` fields left out, unknown fields kept); a call's answer is
+    counted against the key's spend budget, when it has one."""
+    charge(model)
     return Response(200, model.__pydantic_serializer__.to_json(model, exclude_none=True))
 
 

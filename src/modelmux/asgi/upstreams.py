@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import APIError
 from .config import GatewayConfig, ModelRoute
+from .config_cache import build_cache
 from .errors import HTTPError, from_api_error
 from .request import Request
 from .validate import bad_request
@@ -25,6 +26,7 @@ class Upstreams:
         self.config = config
         self.created = int(time.time())
         self._options: dict[str, dict[str, Any]] = {}
+        self.cache = build_cache(config)  # None unless a model caches (``config_cache``)
         for name, route in config.models.items():
             options: dict[str, Any] = dict(route.options)
             if route.api_key:

@@ -187,8 +187,12 @@ def completion_cost(
     dict; its ``usage`` is priced for its ``model`` (``model=`` and ``provider=`` override them: a cloud
     serving a first-party model, e.g. Azure's ``gpt-4o``, is priced as the first party otherwise).
     Without a response, ``model`` + ``prompt``/``messages`` + ``completion`` texts are counted with
-    :func:`modelmux.token_counter` (an estimate for non-OpenAI tokenizers).
+    :func:`modelmux.token_counter` (an estimate for non-OpenAI tokenizers). A cache hit
+    (``_hidden_params["cache_hit"]``) costs 0.
     """
+    hidden = getattr(completion_response, "_hidden_params", None)
+    if isinstance(hidden, Mapping) and hidden.get("cache_hit") is True:
+        return 0.0  # answered from a modelmux.Cache: no provider was paid
     try:
         if completion_response is None:
             return _text_cost(model, prompt, completion, messages, provider or custom_llm_provider, prices)

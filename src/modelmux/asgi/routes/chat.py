@@ -9,8 +9,10 @@ from ...errors import APIError
 from ...providers._base import OPENAI_PARAMS
 from ...providers.mock_options import mock_header_options
 from ..config import ModelRoute
+from ..config_cache import cache_option
 from ..errors import HTTPError
 from ..failures import internal_error
+from ..limits.budget_meter import metered
 from ..request import Request
 from ..responses import Response, model_response
 from ..sse import EventStream
@@ -20,7 +22,7 @@ from .check_chat import check_chat
 
 __all__ = ["create_chat_completion"]
 
-_OWN = frozenset({"model", "messages", "stream"})
+_OWN = frozenset({"model", "messages", "stream", "cache"})  # "cache": LiteLLM's per-request cache controls
 
 
 def _split(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -52,12 +54,14 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
         options.update(mock_header_options(request.headers))  # x-mock-script: a client's script for this call
     if extra:
         options["extra_body"] = extra
+    options.update(cache_option(upstreams.cache, route, request.key, request.headers, body.get("cache")))
     try:
         if not stream:
             return model_response(await acompletion(route.model, body["messages"], **params, **options))
         result = await acompletion(route.model, body["messages"], stream=True, **params, **options)
     except APIError as exc:
         raise upstreams.error(exc, route) from None
+    result = metered(result, route.model, body["messages"])  # a key with a spend budget: counted at the end
     # The first chunk is awaited before the 200 goes out, so a failure up to then keeps its own status.
     try:
         first = await result.__anext__()

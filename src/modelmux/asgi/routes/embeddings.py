@@ -8,6 +8,7 @@ import modelmux
 
 from ..._embeddings import MAX_EMBEDDING_DIMENSIONS, check_input_counts
 from ...errors import APIError, BadRequestError
+from ..config_cache import cache_option
 from ..request import Request
 from ..responses import Response, model_response
 from ..upstreams import Upstreams
@@ -51,7 +52,7 @@ def _check_input(value: Any) -> None:
 async def create_embedding(request: Request, upstreams: Upstreams) -> Response:
     body = await sized(request, json_body, request)
     route = upstreams.route(request, required_str(body, "model"))
-    only_fields(body, {"model", *FIELDS})
+    only_fields(body, {"model", "cache", *FIELDS})  # "cache": LiteLLM's per-request cache controls
     check_fields(body, FIELDS)
     await sized(request, _check_input, body.get("input"))
     fmt = body.get("encoding_format")
@@ -64,6 +65,7 @@ async def create_embedding(request: Request, upstreams: Upstreams) -> Response:
     for name in ("encoding_format", "dimensions", "user"):
         if body.get(name) is not None:
             options[name] = body[name]
+    options.update(cache_option(upstreams.cache, route, request.key, request.headers, body.get("cache")))
     try:
         result = await answer(route, modelmux.embedding, modelmux.aembedding, route.model, body["input"], **options)
     except APIError as exc:

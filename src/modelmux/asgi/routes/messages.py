@@ -27,6 +27,7 @@ from ..anthropic_api.passthrough import forward, request_id_header, whole_events
 from ..config import ModelRoute
 from ..errors import HTTPError
 from ..failures import internal_error
+from ..limits.budget_meter import charge, charged, metered, metered_events
 from ..request import Request
 from ..responses import JSON, Response, json_response
 from ..upstreams import Upstreams
@@ -76,12 +77,14 @@ async def create_message(request: Request, upstreams: Upstreams) -> Response | A
     try:
         if body.get("stream") is not True:
             completion = await acompletion(route.model, messages, **params, **options)
+            charge(completion)  # a key with a spend budget
             return json_response(convert_message(completion, route.name))
         result = await acompletion(
             route.model, messages, stream=True, stream_options={"include_usage": True}, **params, **options
         )
     except APIError as exc:
         raise upstreams.error(exc, route) from None
+    result = metered(result, route.model, messages)  # a key with a spend budget: counted at the end
     translator = StreamTranslator(route.name)
     # The first chunk is awaited before the 200 goes out, so a failure up to then keeps its own status.
     try:
@@ -116,13 +119,13 @@ async def _passthrough(
         raise upstreams.error(exc, route) from None
     headers = request_id_header(response)
     if body.get("stream") is not True:
-        return Response(200, _native_json(response.content, "message", route), JSON, headers)
+        return Response(200, charged(_native_json(response.content, "message", route), route.model), JSON, headers)
     if not response.headers.get("content-type", "").startswith("text/event-stream"):
         await response.aclose()
         raise HTTPError(502, f"The upstream provider of {route.name!r} did not answer with an event stream.")
     return AnthropicEventStream(
         b"",
-        whole_events(response.aiter_bytes()),
+        metered_events(whole_events(response.aiter_bytes()), route.model),
         close=response.aclose,
         on_error=lambda exc: error_event(_failure(exc, route, upstreams)),
         headers=headers,

@@ -1,0 +1,70 @@
+"""The gateway's budget check around one request: reserve before (429 ``budget_exceeded`` when exhausted, 503 when
+the store is down), meter the calls, settle after (a stream at its end)."""
+
+from __future__ import annotations
+
+import math
+from contextvars import Token
+from dataclasses import dataclass
+
+from ..errors import HTTPError, retry_after_header
+from .base import LimiterError
+from .budget import BudgetDecision, BudgetStore, Hold
+from .budget_config import Budgets
+from .budget_meter import METER, Meter
+
+__all__ = ["BudgetGate", "Ticket"]
+
+
+@dataclass(slots=True)
+class Ticket:
+    hold: Hold
+    meter: Meter
+    token: Token[Meter | None]
+
+
+def _refusal(decision: BudgetDecision) -> HTTPError:
+    # 429 rather than 403: the key is allowed, it has spent what it may for now, and it will pass again when the
+    # period starts over (as OpenAI answers an exhausted quota: 429 insufficient_quota).
+    hours = math.ceil((decision.retry_after or 0) / 3600)
+    return HTTPError(
+        429,
+        f"Spend budget exhausted for this key: ${decision.spent:.4f} of ${decision.limit:.2f} per {decision.period}"
+        f" (UTC) is used or reserved; it starts over in about {hours} hour{'s' if hours != 1 else ''}.",
+        code="budget_exceeded",
+        headers=retry_after_header(decision.retry_after),
+    )
+
+
+class BudgetGate:
+    """``enter`` before a call endpoint's work, ``exit`` however it ended (exactly once per ticket)."""
+
+    def __init__(self, budgets: Budgets, store: BudgetStore) -> None:
+        self.budgets = budgets
+        self.store = store
+        self._unknown: set[str] = set()
+
+    async def enter(self, key_id: str) -> Ticket | None:
+        budget = self.budgets.for_key(key_id)
+        if budget is None:
+            return None
+        try:
+            decision = await self.store.reserve(key_id, budget)
+        except LimiterError:
+            raise HTTPError(
+                503,
+                "The gateway's budget store is unavailable; retry shortly.",
+                type="service_unavailable",
+                code="service_unavailable",
+                headers=retry_after_header(1.0),
+            ) from None
+        if not decision.allowed or decision.hold is None:
+            raise _refusal(decision)
+        meter = Meter(self._unknown)
+        return Ticket(decision.hold, meter, METER.set(meter))
+
+    async def exit(self, ticket: Ticket | None) -> None:
+        if ticket is None:
+            return
+        METER.reset(ticket.token)
+        await self.store.settle(ticket.hold, ticket.meter.total)

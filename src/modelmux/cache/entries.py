@@ -1,0 +1,59 @@
+"""What a cache entry holds: the answer's JSON under a one-line header (its kind and when it was stored).
+
+``chat`` is a ``ChatCompletion``, ``chunks`` a stream's chunks as a JSON list (replayed one by one as
+``ChatCompletionChunk``), ``embedding`` an ``EmbeddingResponse``. Unknown fields the provider sent are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from ..types import ChatCompletion, ChatCompletionChunk, EmbeddingResponse
+
+__all__ = ["CHAT", "CHUNKS", "EMBEDDING", "Entry", "decode", "encode", "encode_chunks"]
+
+CHAT = "chat"
+CHUNKS = "chunks"
+EMBEDDING = "embedding"
+
+_MODELS: dict[str, type[BaseModel]] = {CHAT: ChatCompletion, EMBEDDING: EmbeddingResponse}
+_CHUNK_LIST: TypeAdapter[list[ChatCompletionChunk]] = TypeAdapter(list[ChatCompletionChunk])
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    kind: str
+    stored_at: float
+    value: Any  # a model, or a list of chunks
+
+
+def _json(model: BaseModel) -> bytes:
+    return model.__pydantic_serializer__.to_json(model)
+
+
+def encode(kind: str, model: BaseModel, stored_at: float) -> bytes:
+    return f"{kind} {stored_at!r}\n".encode() + _json(model)
+
+
+def encode_chunks(chunks: Sequence[ChatCompletionChunk], stored_at: float) -> bytes:
+    return f"{CHUNKS} {stored_at!r}\n".encode() + b"[" + b",".join(map(_json, chunks)) + b"]"
+
+
+def decode(raw: bytes) -> Entry | None:
+    """The entry, or None for bytes that are not one (another program's key, a newer format): a miss."""
+    head, _, body = raw.partition(b"\n")
+    try:
+        kind, stamp = head.decode("ascii").split(" ")
+        stored_at = float(stamp)
+        if kind == CHUNKS:
+            return Entry(kind, stored_at, _CHUNK_LIST.validate_json(body))
+        model = _MODELS.get(kind)
+        if model is None:
+            return None
+        return Entry(kind, stored_at, model.model_validate_json(body))
+    except (ValueError, UnicodeDecodeError, ValidationError):
+        return None

@@ -1,0 +1,227 @@
+"""The cache around a call: look up (a hit answers at once), else call, then store.
+
+A streamed answer is stored after the stream ended successfully, as its chunks; a stream that failed, or that the
+caller closed early, is not stored. A hit is replayed with the streaming API's own types (``ChatStream`` /
+``AsyncChatStream`` of ``ChatCompletionChunk``). The key is computed from the call prepared as it would be sent
+(``key.call_key``); retries, fallbacks and the deadline stay inside (a hit makes no attempt at all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+from .._call import Call
+from .._options import RELIABILITY_OPTIONS
+from .._retry import HIDDEN_PARAMS
+from .._streaming import AsyncChatStream, ChatStream
+from ..errors import APIError
+from ..types import ChatCompletionChunk
+from ._cache import CacheUse, as_cache_use
+from .entries import CHAT, CHUNKS, EMBEDDING, Entry, decode, encode, encode_chunks
+from .key import call_key
+
+__all__ = ["acached_chat", "acached_embedding", "cached_chat", "cached_embedding"]
+
+R = TypeVar("R")
+
+
+def _digest(operation: str, prepare: Callable[[dict[str, Any]], Call], options: dict[str, Any], stream: bool) -> str:
+    """The key of the call ``options`` describe (prepared on a copy: the call itself prepares its own)."""
+    keyed = {k: v for k, v in options.items() if k not in RELIABILITY_OPTIONS}
+    return call_key(operation, prepare(keyed), stream=stream)
+
+
+def _entry(use: CacheUse, raw: bytes | None, kind: str) -> Entry | None:
+    entry = decode(raw) if raw is not None else None
+    if entry is None or entry.kind != kind or not use.fresh(entry.stored_at):
+        return None
+    return entry
+
+
+def _hit(value: R, model: str, digest: str) -> R:
+    hidden = {"attempts": 0, "model": model, "elapsed_s": 0.0, "failures": [], "cache_hit": True, "cache_key": digest}
+    setattr(value, HIDDEN_PARAMS, hidden)
+    return value
+
+
+def _miss(value: R, digest: str) -> R:
+    hidden = dict(getattr(value, HIDDEN_PARAMS, None) or {})
+    hidden.update(cache_hit=False, cache_key=digest)
+    setattr(value, HIDDEN_PARAMS, hidden)
+    return value
+
+
+def _as_is(err: APIError) -> APIError:
+    return err  # the inner stream already scrubbed it
+
+
+# ---------------------------------------------------------------- sync
+
+
+def _through(use: CacheUse, digest: str, kind: str, model: str, run: Callable[[], Any], *, stream: bool = False) -> Any:
+    name = use.name(digest)
+    store = use.cache.store
+    if use.read:
+        entry = _entry(use, store.get(name), CHUNKS if stream else kind)
+        if entry is not None:
+            if stream:
+                chunks = entry.value
+                return _hit(ChatStream(None, None, _as_is, chunks=iter(chunks)), model, digest)  # type: ignore[arg-type]
+            return _hit(entry.value, model, digest)
+    result = run()
+    if not use.write:
+        return _miss(result, digest)
+    if stream:
+        recorded = ChatStream(result.response, None, _as_is, chunks=_record(result, use, name))  # type: ignore[arg-type]
+        return _miss(_inherit(recorded, result), digest)
+    store.set(name, encode(kind, result, use.cache.clock()), use.ttl)
+    return _miss(result, digest)
+
+
+def _inherit(wrapper: R, inner: Any) -> R:
+    setattr(wrapper, HIDDEN_PARAMS, dict(getattr(inner, HIDDEN_PARAMS, None) or {}))
+    return wrapper
+
+
+def _record(stream: ChatStream, use: CacheUse, name: str) -> Iterator[ChatCompletionChunk]:
+    chunks: list[ChatCompletionChunk] = []
+    try:
+        for chunk in stream:
+            chunks.append(chunk)
+            yield chunk
+    finally:
+        stream.close()
+    # Only reached when the stream ended by itself: an error or an early close skips the store.
+    use.cache.store.set(name, encode_chunks(chunks, use.cache.clock()), use.ttl)
+
+
+def cached_chat(
+    cache: Any,
+    model: str,
+    messages: Any,
+    stream: bool,
+    options: dict[str, Any],
+    prepare: Callable[[str, Any, bool, dict[str, Any]], Call],
+    run: Callable[[str, Any, bool, dict[str, Any]], Any],
+) -> Any:
+    """``run(model, messages, stream, options)`` through ``cache`` (what ``completion(cache=)`` was given)."""
+    use = as_cache_use(cache)
+    if use is None:
+        return run(model, messages, stream, options)
+    digest = _digest("chat", lambda o: prepare(model, messages, stream, o), options, stream)
+    return _through(use, digest, CHAT, model, lambda: run(model, messages, stream, options), stream=stream)
+
+
+def cached_embedding(
+    cache: Any,
+    model: str,
+    input: Any,
+    options: dict[str, Any],
+    prepare: Callable[[str, Any, dict[str, Any]], Call],
+    run: Callable[[str, Any, dict[str, Any]], Any],
+) -> Any:
+    """``run(model, input, options)`` through ``cache`` (what ``embedding(cache=)`` was given)."""
+    use = as_cache_use(cache)
+    if use is None:
+        return run(model, input, options)
+    digest = _digest("embedding", lambda o: prepare(model, input, o), options, False)
+    return _through(use, digest, EMBEDDING, model, lambda: run(model, input, options))
+
+
+# ---------------------------------------------------------------- async
+
+
+async def _get(use: CacheUse, name: str) -> bytes | None:
+    store = use.cache.store
+    aget = getattr(store, "aget", None)
+    raw: bytes | None = await aget(name) if aget is not None else store.get(name)
+    return raw
+
+
+async def _set(use: CacheUse, name: str, value: bytes) -> None:
+    store = use.cache.store
+    aset = getattr(store, "aset", None)
+    if aset is not None:
+        await aset(name, value, use.ttl)
+    else:
+        store.set(name, value, use.ttl)
+
+
+async def _athrough(
+    use: CacheUse, digest: str, kind: str, model: str, run: Callable[[], Awaitable[Any]], *, stream: bool = False
+) -> Any:
+    name = use.name(digest)
+    if use.read:
+        entry = _entry(use, await _get(use, name), CHUNKS if stream else kind)
+        if entry is not None:
+            if stream:
+                return _hit(AsyncChatStream(None, None, _as_is, chunks=_replay(entry.value)), model, digest)  # type: ignore[arg-type]
+            return _hit(entry.value, model, digest)
+    result = await run()
+    if not use.write:
+        return _miss(result, digest)
+    if stream:
+        recorded = AsyncChatStream(result.response, None, _as_is, chunks=_arecord(result, use, name))  # type: ignore[arg-type]
+        return _miss(_inherit(recorded, result), digest)
+    await _set(use, name, encode(kind, result, use.cache.clock()))
+    return _miss(result, digest)
+
+
+async def _replay(chunks: list[ChatCompletionChunk]) -> AsyncIterator[ChatCompletionChunk]:
+    for chunk in chunks:
+        yield chunk
+
+
+async def _arecord(stream: AsyncChatStream, use: CacheUse, name: str) -> AsyncIterator[ChatCompletionChunk]:
+    chunks: list[ChatCompletionChunk] = []
+    try:
+        async for chunk in stream:
+            chunks.append(chunk)
+            yield chunk
+    finally:
+        await stream.aclose()
+    await _set(use, name, encode_chunks(chunks, use.cache.clock()))
+
+
+async def acached_chat(
+    cache: Any,
+    model: str,
+    messages: Any,
+    stream: bool,
+    options: dict[str, Any],
+    prepare: Callable[[str, Any, bool, dict[str, Any]], Call],
+    run: Callable[[str, Any, bool, dict[str, Any]], Awaitable[Any]],
+) -> Any:
+    """The async twin of :func:`cached_chat`."""
+    use = as_cache_use(cache)
+    if use is None:
+        return await run(model, messages, stream, options)
+    from .._api import OFFLOAD_ITEMS, _item_count
+
+    def key() -> str:
+        return _digest("chat", lambda o: prepare(model, messages, stream, o), options, stream)
+
+    if _item_count(messages, options) > OFFLOAD_ITEMS:  # a huge request: checked and hashed off the event loop
+        import asyncio
+
+        digest = await asyncio.to_thread(key)
+    else:
+        digest = key()
+    return await _athrough(use, digest, CHAT, model, lambda: run(model, messages, stream, options), stream=stream)
+
+
+async def acached_embedding(
+    cache: Any,
+    model: str,
+    input: Any,
+    options: dict[str, Any],
+    prepare: Callable[[str, Any, dict[str, Any]], Call],
+    run: Callable[[str, Any, dict[str, Any]], Awaitable[Any]],
+) -> Any:
+    """The async twin of :func:`cached_embedding`."""
+    use = as_cache_use(cache)
+    if use is None:
+        return await run(model, input, options)
+    digest = _digest("embedding", lambda o: prepare(model, input, o), options, False)
+    return await _athrough(use, digest, EMBEDDING, model, lambda: run(model, input, options))

@@ -1,0 +1,79 @@
+"""The cache key: a canonical hash of what determines an answer, never of credentials or call mechanics.
+
+Hashed: the operation, the provider and model after resolution (``"gpt-4o"`` and ``"openai/gpt-4o"`` are one model),
+the resolved ``api_base``, whether the answer is streamed, the validated request parameters (messages, tools,
+``tool_choice``, ``response_format``, sampling parameters, ``stream_options``…), native body fields, and the
+provider's scalar call options and extra headers minus anything that names a credential. Never hashed: the API key,
+``timeout``, retries and fallbacks, the transport. The JSON is canonical (keys sorted at every depth, tuples as
+lists, integral floats as integers: ``temperature=1`` and ``1.0`` are one request), so dict order, the process and
+the Python version do not change the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from .._call import Call
+
+__all__ = ["call_key", "canonical", "digest"]
+
+#: Option and header names that carry credentials (``aws_secret_access_key``, ``api-key``, ``authorization``…):
+#: left out of the key, so every key of one account shares its entries.
+_CREDENTIAL = re.compile(r"key|secret|token|credential|password|auth|cookie|profile", re.IGNORECASE)
+
+
+def canonical(value: Any) -> Any:
+    """``value`` as plain JSON data with one spelling per meaning (see the module docstring)."""
+    if isinstance(value, Mapping):
+        return {str(k): canonical(v) for k, v in sorted(value.items(), key=lambda item: str(item[0]))}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, BaseModel):
+        return canonical(value.model_dump(mode="json", exclude_none=True))
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$sha256": hashlib.sha256(bytes(value)).hexdigest()}
+    if isinstance(value, (set, frozenset)):
+        return sorted(canonical(v) for v in value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, type) and issubclass(value, BaseModel):
+        return {"$schema": canonical(value.model_json_schema())}
+    raise TypeError(f"a {type(value).__name__} cannot be part of a cache key")
+
+
+def digest(material: Mapping[str, Any]) -> str:
+    """The SHA-256 hex digest of ``material``'s canonical JSON."""
+    text = json.dumps(canonical(material), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _plain(items: Mapping[str, Any]) -> dict[str, Any]:
+    """Scalar entries whose names do not name a credential."""
+    return {k: v for k, v in items.items() if isinstance(v, (str, int, float, bool)) and not _CREDENTIAL.search(str(k))}
+
+
+def call_key(operation: str, call: Call, *, stream: bool = False) -> str:
+    """The key of one prepared call (:class:`modelmux._call.Call`, after validation and provider resolution)."""
+    ctx = call.ctx
+    return digest(
+        {
+            "operation": operation,
+            "provider": ctx.provider,
+            "model": ctx.model,
+            "api_base": ctx.api_base,
+            "stream": stream,
+            "params": call.params,
+            "extra_body": ctx.extra_body,
+            "options": _plain(ctx.options),
+            "headers": _plain({k.lower(): v for k, v in ctx.extra_headers.items()}),
+        }
+    )
