@@ -1,0 +1,138 @@
+"""OpenAI targets take the Responses request natively: ``POST {api_base}/responses`` with the checked body (``model``
+the target's id), the answer checked to be a ``response`` and returned as it is, stream events forwarded as they
+come (https://platform.openai.com/docs/api-reference/responses/create). Built-in tools (web_search, file_search,
+code_interpreter…) and every field OpenAI has reach it unchanged.
+
+The request goes through the core's single send (:func:`modelmux._call.asend`), so OpenAI's errors are mapped and
+scrubbed of secrets like every other call's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+import httpx
+
+from .._bounds import awithin, check_deadline
+from .._call import Call, asend, open_call, parse, send
+from .._registry import resolve
+from .._sse import SSEDecoder
+from ..errors import UpstreamError
+from ..providers.openai.provider import json_request
+
+__all__ = ["NATIVE_PROVIDERS", "anative", "for_openai", "native"]
+
+#: Providers whose own API is the Responses API.
+NATIVE_PROVIDERS = frozenset({"openai"})
+#: Item fields modelmux adds that OpenAI would look up (ids) or refuse (status) when history goes in as input.
+_HISTORY_DROP = ("id", "status")
+
+
+def for_openai(history: list[dict[str, Any]], given: Any) -> list[Any]:
+    """A conversation kept by modelmux (made on other providers) as OpenAI input items: without modelmux's ids and
+    reasoning items (OpenAI cannot read those), then the new ``input``."""
+    items: list[Any] = []
+    for item in history:
+        if item.get("type") == "reasoning":
+            continue
+        items.append({k: v for k, v in item.items() if k not in _HISTORY_DROP})
+    if isinstance(given, str):
+        items.append({"role": "user", "content": given})
+    else:
+        items.extend(given)
+    return items
+
+
+def _parse(content: bytes) -> dict[str, Any]:
+    data = json.loads(content)
+    if not isinstance(data, dict) or data.get("object") != "response" or not isinstance(data.get("id"), str):
+        raise ValueError("not a response object")
+    return data
+
+
+def _open(model: str, options: Mapping[str, Any], body: Mapping[str, Any], stream: bool) -> tuple[Call, Any]:
+    resolved = resolve(model)
+    call = open_call(resolved, {}, dict(options), stream=stream)
+    return call, json_request(call.ctx, "/responses", {**body, "model": resolved.model})
+
+
+def _event(data: str) -> dict[str, Any]:
+    event = json.loads(data)
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+        raise ValueError("not a stream event")
+    return event
+
+
+def native(
+    model: str, options: Mapping[str, Any], body: Mapping[str, Any]
+) -> dict[str, Any] | Iterator[dict[str, Any]]:
+    """The response (``body`` without ``stream: true``) or its events.
+
+    Raises:
+        APIError: OpenAI answered with an error, or with something that is not a response.
+    """
+    stream = body.get("stream") is True
+    call, request = _open(model, options, body, stream)
+    response = send(call, request, stream=stream)
+    if not stream:
+        return parse(call, response, _parse)
+    return _events(call, response)
+
+
+def _events(call: Call, response: httpx.Response) -> Iterator[dict[str, Any]]:
+    decoder = SSEDecoder(call.limits.max_event_bytes)
+    try:
+        for raw in response.iter_bytes():
+            check_deadline(call.deadline)
+            for _, data in decoder.feed(raw):
+                if data != "[DONE]":
+                    yield _checked(call, data)
+        for _, data in decoder.flush():
+            if data != "[DONE]":
+                yield _checked(call, data)
+    except httpx.TransportError as exc:
+        raise call.scrub(UpstreamError(f"the stream from openai broke ({type(exc).__name__})")) from None
+    finally:
+        response.close()
+
+
+async def anative(
+    model: str, options: Mapping[str, Any], body: Mapping[str, Any]
+) -> dict[str, Any] | AsyncIterator[dict[str, Any]]:
+    """The async twin of :func:`native`."""
+    stream = body.get("stream") is True
+    call, request = _open(model, options, body, stream)
+    response = await asend(call, request, stream=stream)
+    if not stream:
+        return parse(call, response, _parse)
+    return _aevents(call, response)
+
+
+async def _aevents(call: Call, response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+    decoder = SSEDecoder(call.limits.max_event_bytes)
+    reads = response.aiter_bytes()
+    try:
+        while True:
+            try:
+                raw = await awithin(reads.__anext__(), call.deadline)
+            except StopAsyncIteration:
+                break
+            for _, data in decoder.feed(raw):
+                if data != "[DONE]":
+                    yield _checked(call, data)
+        for _, data in decoder.flush():
+            if data != "[DONE]":
+                yield _checked(call, data)
+    except httpx.TransportError as exc:
+        raise call.scrub(UpstreamError(f"the stream from openai broke ({type(exc).__name__})")) from None
+    finally:
+        await response.aclose()
+
+
+def _checked(call: Call, data: str) -> dict[str, Any]:
+    try:
+        return _event(data)
+    except ValueError:
+        raise call.scrub(UpstreamError("openai sent a stream event that is not valid")) from None
