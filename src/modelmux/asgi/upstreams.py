@@ -10,6 +10,7 @@ from ..errors import APIError
 from .config import GatewayConfig, ModelRoute
 from .errors import HTTPError, from_api_error
 from .request import Request
+from .responses_api.store import make_store
 from .validate import bad_request
 
 __all__ = ["Upstreams"]
@@ -22,6 +23,7 @@ class Upstreams:
         self.config = config
         self.created = int(time.time())
         self._options: dict[str, dict[str, Any]] = {}
+        self.responses = make_store(config)  # stored Responses API answers (``/v1/responses``)
         for name, route in config.models.items():
             options: dict[str, Any] = dict(route.options)
             if route.api_key:
