@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from ..errors import BadRequestError
 from .errors import ResponseNotFoundError
 
 __all__ = [
@@ -32,8 +33,10 @@ __all__ = [
 
 _log = logging.getLogger("modelmux")
 
-#: The longest conversation followed through ``previous_response_id`` (each turn is one entry).
+#: The longest conversation followed through ``previous_response_id`` (each turn is one entry), and the most items
+#: it may hold together (the gateway's bound on messages per request is 10,000).
 MAX_CHAIN = 1_000
+MAX_ITEMS = 100_000
 
 
 @dataclass(slots=True)
@@ -165,11 +168,19 @@ def readable(entry: StoredResponse | None, owner: str | None) -> bool:
     return entry is not None and entry.owner == owner
 
 
-def _items(entries: list[StoredResponse]) -> list[dict[str, Any]]:
+def _items(entries: list[StoredResponse], more: bool) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for entry in reversed(entries):
         items.extend(entry.input_items)
         items.extend(entry.response.get("output") or ())
+    if more or len(items) > MAX_ITEMS:
+        raise BadRequestError(
+            f"The conversation before this response is too long to continue ({len(entries)} responses, "
+            f"{len(items)} items; at most {MAX_CHAIN} and {MAX_ITEMS}): start a new one with its items as input.",
+            param="previous_response_id",
+            code="conversation_too_long",
+            status_code=400,
+        )
     return items
 
 
@@ -189,7 +200,7 @@ def conversation(
             raise ResponseNotFoundError(wanted, param="previous_response_id")
         entries.append(entry)
         wanted = entry.previous
-    return entries[0], _items(entries)
+    return entries[0], _items(entries, wanted is not None)
 
 
 async def aconversation(
@@ -205,4 +216,4 @@ async def aconversation(
             raise ResponseNotFoundError(wanted, param="previous_response_id")
         entries.append(entry)
         wanted = entry.previous
-    return entries[0], _items(entries)
+    return entries[0], _items(entries, wanted is not None)

@@ -259,6 +259,7 @@ class EventTranslator:
                 "response.function_call_arguments.done",
                 item_id=open_.item_id,
                 output_index=open_.index,
+                name=open_.extra["name"],
                 arguments=arguments,
             )
         )
