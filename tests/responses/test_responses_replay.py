@@ -16,13 +16,13 @@ from openai import NOT_GIVEN
 from openai.lib.streaming.responses._responses import ResponseStreamState
 from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import TypeAdapter
+from tests.conformance.cassette import CASSETTES_ROOT, Interaction, chat_interactions, iter_cassettes, load_cassette
+from tests.conformance.expected import expected_for
+from tests.conformance.replay import ReplayTransport
 
 import modelmux
 from modelmux import MemoryResponseStore
 from modelmux._responses.convert_output import map_status
-from tests.conformance.cassette import CASSETTES_ROOT, Interaction, chat_interactions, iter_cassettes, load_cassette
-from tests.conformance.expected import expected_for
-from tests.conformance.replay import ReplayTransport
 
 KEY = "sk-replay-key-0123456789"
 EVENT = TypeAdapter(ResponseStreamEvent)
