@@ -1,0 +1,49 @@
+"""openai-agents (the ``e2e`` extra) with its default Responses model, against the gateway on the offline mock: a
+tool loop runs to its final answer, streamed and not, and a second run continues by ``previous_response_id``."""
+
+from __future__ import annotations
+
+import pytest
+from agents import Agent, OpenAIResponsesModel, Runner, function_tool, set_tracing_disabled
+from gateway_helpers import sdk
+
+from modelmux.asgi import Gateway
+
+pytestmark = pytest.mark.anyio
+
+
+def weather_agent(app: Gateway, calls: list[str]) -> Agent:
+    set_tracing_disabled(True)  # traces would go to OpenAI's servers
+
+    @function_tool
+    def get_weather(city: str) -> str:
+        """The weather in a city."""
+        calls.append(city)
+        return f"Sunny in {city}"
+
+    model = OpenAIResponsesModel(model="mock/demo", openai_client=sdk(app))
+    return Agent(name="weather", instructions="Answer with the tool.", tools=[get_weather], model=model)
+
+
+async def test_a_tool_loop_runs_to_completion(app: Gateway) -> None:
+    calls: list[str] = []
+    result = await Runner.run(weather_agent(app, calls), "What is the weather in Oslo?")
+    assert len(calls) == 1
+    assert result.final_output == f"Here is what the tools returned: Sunny in {calls[0]}"
+    assert result.last_response_id is not None and result.last_response_id.startswith("resp_")
+
+
+async def test_a_streamed_run(app: Gateway) -> None:
+    calls: list[str] = []
+    result = Runner.run_streamed(weather_agent(app, calls), "What is the weather in Oslo?")
+    kinds = [event.type async for event in result.stream_events()]
+    assert "raw_response_event" in kinds and "run_item_stream_event" in kinds
+    assert len(calls) == 1 and result.final_output == f"Here is what the tools returned: Sunny in {calls[0]}"
+
+
+async def test_a_run_continues_by_previous_response_id(app: Gateway) -> None:
+    calls: list[str] = []
+    agent = weather_agent(app, calls)
+    first = await Runner.run(agent, "What is the weather in Oslo?")
+    second = await Runner.run(agent, "And tomorrow?", previous_response_id=first.last_response_id)
+    assert second.final_output and len(calls) == 2
