@@ -200,3 +200,27 @@ def test_unknown_fields_are_refused_before_sending(store: MemoryResponseStore) -
     with pytest.raises(modelmux.UnknownParameterError):
         call(upstream, store, "Hi", extra_bodyy={"x": 1})
     assert not upstream.requests
+
+
+def test_num_retries_retries_a_failed_request(store: MemoryResponseStore) -> None:
+    answers = [
+        httpx.Response(
+            429, json={"error": {"message": "slow down", "type": "rate_limit"}}, headers={"retry-after-ms": "1"}
+        )
+    ]
+    upstream = FakeOpenAI()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answers.pop() if answers else upstream(request)
+
+    result = modelmux.responses(
+        "openai/gpt-4.1",
+        "Hi",
+        api_key=KEY,
+        transport=httpx.MockTransport(handler),
+        response_store=store,
+        num_retries=1,
+    )
+    assert result.output_text == "From OpenAI." and len(upstream.requests) == 1
+    with pytest.raises(modelmux.UnsupportedParamsError):
+        call(FakeOpenAI(), store, "Hi", fallbacks=["openai/gpt-4o"])

@@ -15,11 +15,14 @@ from typing import Any
 
 import httpx
 
+from .. import _http
+from .._attempts import one_attempt
 from .._bounds import awithin, check_deadline
 from .._call import Call, asend, open_call, parse, send
 from .._registry import resolve
+from .._retry import RetryLoop, arun, attempt_timeout, check_num_retries, run
 from .._sse import SSEDecoder
-from ..errors import UpstreamError
+from ..errors import UnsupportedParamsError, UpstreamError
 from ..providers.openai.provider import json_request
 
 __all__ = ["NATIVE_PROVIDERS", "anative", "for_openai", "native"]
@@ -65,14 +68,49 @@ def _event(data: str) -> dict[str, Any]:
     return event
 
 
+def _retries(model: str, options: Mapping[str, Any]) -> tuple[RetryLoop[str] | None, dict[str, Any], Any]:
+    """``(retry loop or None, options left, the caller's timeout)``: ``num_retries`` retries the request (a stream
+    that has started is not retried, as for chat); fallbacks would leave the Responses API, so they are refused."""
+    opts = dict(options)
+    if one_attempt(opts):
+        return None, opts, None
+    for name in ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks"):
+        if opts.pop(name, None) and not opts.get("drop_params"):
+            raise UnsupportedParamsError(
+                f"{name} are not available for OpenAI's native Responses API; pass drop_params=True to drop them",
+                model=model,
+                param=name,
+                code="unsupported_parameter",
+                status_code=400,
+            )
+    opts.pop("disable_fallbacks", None)
+    retries = check_num_retries(opts.pop("num_retries", None))
+    given = opts.pop("timeout", None)
+    total = _http.limits_of(_http.timeout_of(given), None, None).total
+    return RetryLoop(model, retries, total, lambda err: None), opts, given
+
+
 def native(
     model: str, options: Mapping[str, Any], body: Mapping[str, Any]
 ) -> dict[str, Any] | Iterator[dict[str, Any]]:
-    """The response (``body`` without ``stream: true``) or its events.
+    """The response (``body`` without ``stream: true``) or its events; ``num_retries`` retries a failed request.
 
     Raises:
         APIError: OpenAI answered with an error, or with something that is not a response.
     """
+    loop, opts, given = _retries(model, options)
+    if loop is None:
+        return _native_once(model, opts, body)
+
+    def attempt(target: str, remaining: float | None) -> dict[str, Any] | Iterator[dict[str, Any]]:
+        return _native_once(target, {**opts, "timeout": attempt_timeout(given, remaining)}, body)
+
+    return run(loop, attempt)
+
+
+def _native_once(
+    model: str, options: Mapping[str, Any], body: Mapping[str, Any]
+) -> dict[str, Any] | Iterator[dict[str, Any]]:
     stream = body.get("stream") is True
     call, request = _open(model, options, body, stream)
     response = send(call, request, stream=stream)
@@ -102,6 +140,19 @@ async def anative(
     model: str, options: Mapping[str, Any], body: Mapping[str, Any]
 ) -> dict[str, Any] | AsyncIterator[dict[str, Any]]:
     """The async twin of :func:`native`."""
+    loop, opts, given = _retries(model, options)
+    if loop is None:
+        return await _anative_once(model, opts, body)
+
+    async def attempt(target: str, remaining: float | None) -> dict[str, Any] | AsyncIterator[dict[str, Any]]:
+        return await _anative_once(target, {**opts, "timeout": attempt_timeout(given, remaining)}, body)
+
+    return await arun(loop, attempt)
+
+
+async def _anative_once(
+    model: str, options: Mapping[str, Any], body: Mapping[str, Any]
+) -> dict[str, Any] | AsyncIterator[dict[str, Any]]:
     stream = body.get("stream") is True
     call, request = _open(model, options, body, stream)
     response = await asend(call, request, stream=stream)
