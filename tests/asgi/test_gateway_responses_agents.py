@@ -1,5 +1,5 @@
-"""openai-agents (the ``e2e`` extra) with its default Responses model, against the gateway on the offline mock: a
-tool loop runs to its final answer, streamed and not, and a second run continues by ``previous_response_id``."""
+"""openai-agents and pydantic-ai (the ``e2e`` extra) with their Responses models, against the gateway on the offline
+mock: a tool loop runs to its final answer, streamed and not, and a run continues by ``previous_response_id``."""
 
 from __future__ import annotations
 
@@ -47,3 +47,25 @@ async def test_a_run_continues_by_previous_response_id(app: Gateway) -> None:
     first = await Runner.run(agent, "What is the weather in Oslo?")
     second = await Runner.run(agent, "And tomorrow?", previous_response_id=first.last_response_id)
     assert second.final_output and len(calls) == 2
+
+
+async def test_pydantic_ai_responses_model(app: Gateway) -> None:
+    from pydantic_ai import Agent as PydanticAgent
+    from pydantic_ai.models.openai import OpenAIResponsesModel as PydanticResponsesModel
+    from pydantic_ai.providers.openai import OpenAIProvider
+
+    model = PydanticResponsesModel("mock/demo", provider=OpenAIProvider(openai_client=sdk(app)))
+    agent = PydanticAgent(model, instructions="Answer with the tool.")
+    calls: list[str] = []
+
+    @agent.tool_plain
+    def get_weather(city: str) -> str:
+        """The weather in a city."""
+        calls.append(city)
+        return f"Sunny in {city}"
+
+    result = await agent.run("What is the weather in Oslo?")
+    assert len(calls) == 1 and result.output == f"Here is what the tools returned: Sunny in {calls[0]}"
+    async with agent.run_stream("What is the weather in Paris?") as stream:
+        assert (await stream.get_output()).startswith("Here is what the tools returned")
+    assert len(calls) == 2
