@@ -121,17 +121,14 @@ async def arespond(
 
 async def _atranslate(
     chat: AsyncChatStream, first: ChatCompletionChunk | None, translator: EventTranslator
-) -> AsyncIterator[dict[str, Any]]:
-    for event in translator.start():
-        yield event
-    if first is not None:
-        for event in translator.feed(first):
-            yield event
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """The events, a batch per chunk (the gateway writes each batch at once)."""
+    yield translator.start() + (translator.feed(first) if first is not None else [])
     async for chunk in chat:
-        for event in translator.feed(chunk):
-            yield event
-    for event in translator.finish():
-        yield event
+        events = translator.feed(chunk)
+        if events:
+            yield events
+    yield translator.finish()
 
 
 async def _anative(
@@ -247,13 +244,13 @@ def respond(
 
 def _translate(
     chat: ChatStream, first: ChatCompletionChunk | None, translator: EventTranslator
-) -> Iterator[dict[str, Any]]:
-    yield from translator.start()
-    if first is not None:
-        yield from translator.feed(first)
+) -> Iterator[list[dict[str, Any]]]:
+    yield translator.start() + (translator.feed(first) if first is not None else [])
     for chunk in chat:
-        yield from translator.feed(chunk)
-    yield from translator.finish()
+        events = translator.feed(chunk)
+        if events:
+            yield events
+    yield translator.finish()
 
 
 def _native(

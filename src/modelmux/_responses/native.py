@@ -92,7 +92,7 @@ def _retries(model: str, options: Mapping[str, Any]) -> tuple[RetryLoop[str] | N
 
 def native(
     model: str, options: Mapping[str, Any], body: Mapping[str, Any]
-) -> dict[str, Any] | Iterator[dict[str, Any]]:
+) -> dict[str, Any] | Iterator[list[dict[str, Any]]]:
     """The response (``body`` without ``stream: true``) or its events; ``num_retries`` retries a failed request.
 
     Raises:
@@ -102,7 +102,7 @@ def native(
     if loop is None:
         return _native_once(model, opts, body)
 
-    def attempt(target: str, remaining: float | None) -> dict[str, Any] | Iterator[dict[str, Any]]:
+    def attempt(target: str, remaining: float | None) -> dict[str, Any] | Iterator[list[dict[str, Any]]]:
         return _native_once(target, {**opts, "timeout": attempt_timeout(given, remaining)}, body)
 
     return run(loop, attempt)
@@ -110,7 +110,7 @@ def native(
 
 def _native_once(
     model: str, options: Mapping[str, Any], body: Mapping[str, Any]
-) -> dict[str, Any] | Iterator[dict[str, Any]]:
+) -> dict[str, Any] | Iterator[list[dict[str, Any]]]:
     stream = body.get("stream") is True
     call, request = _open(model, options, body, stream)
     response = send(call, request, stream=stream)
@@ -119,17 +119,17 @@ def _native_once(
     return _events(call, response)
 
 
-def _events(call: Call, response: httpx.Response) -> Iterator[dict[str, Any]]:
+def _events(call: Call, response: httpx.Response) -> Iterator[list[dict[str, Any]]]:
     decoder = SSEDecoder(call.limits.max_event_bytes)
     try:
         for raw in response.iter_bytes():
             check_deadline(call.deadline)
-            for _, data in decoder.feed(raw):
-                if data != "[DONE]":
-                    yield _checked(call, data)
-        for _, data in decoder.flush():
-            if data != "[DONE]":
-                yield _checked(call, data)
+            events = _batch(call, decoder.feed(raw))
+            if events:
+                yield events
+        events = _batch(call, decoder.flush())
+        if events:
+            yield events
     except httpx.TransportError as exc:
         raise call.scrub(UpstreamError(f"the stream from openai broke ({type(exc).__name__})")) from None
     finally:
@@ -138,13 +138,13 @@ def _events(call: Call, response: httpx.Response) -> Iterator[dict[str, Any]]:
 
 async def anative(
     model: str, options: Mapping[str, Any], body: Mapping[str, Any]
-) -> dict[str, Any] | AsyncIterator[dict[str, Any]]:
+) -> dict[str, Any] | AsyncIterator[list[dict[str, Any]]]:
     """The async twin of :func:`native`."""
     loop, opts, given = _retries(model, options)
     if loop is None:
         return await _anative_once(model, opts, body)
 
-    async def attempt(target: str, remaining: float | None) -> dict[str, Any] | AsyncIterator[dict[str, Any]]:
+    async def attempt(target: str, remaining: float | None) -> dict[str, Any] | AsyncIterator[list[dict[str, Any]]]:
         return await _anative_once(target, {**opts, "timeout": attempt_timeout(given, remaining)}, body)
 
     return await arun(loop, attempt)
@@ -152,7 +152,7 @@ async def anative(
 
 async def _anative_once(
     model: str, options: Mapping[str, Any], body: Mapping[str, Any]
-) -> dict[str, Any] | AsyncIterator[dict[str, Any]]:
+) -> dict[str, Any] | AsyncIterator[list[dict[str, Any]]]:
     stream = body.get("stream") is True
     call, request = _open(model, options, body, stream)
     response = await asend(call, request, stream=stream)
@@ -161,7 +161,7 @@ async def _anative_once(
     return _aevents(call, response)
 
 
-async def _aevents(call: Call, response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+async def _aevents(call: Call, response: httpx.Response) -> AsyncIterator[list[dict[str, Any]]]:
     decoder = SSEDecoder(call.limits.max_event_bytes)
     reads = response.aiter_bytes()
     try:
@@ -170,16 +170,21 @@ async def _aevents(call: Call, response: httpx.Response) -> AsyncIterator[dict[s
                 raw = await awithin(reads.__anext__(), call.deadline)
             except StopAsyncIteration:
                 break
-            for _, data in decoder.feed(raw):
-                if data != "[DONE]":
-                    yield _checked(call, data)
-        for _, data in decoder.flush():
-            if data != "[DONE]":
-                yield _checked(call, data)
+            events = _batch(call, decoder.feed(raw))
+            if events:
+                yield events
+        events = _batch(call, decoder.flush())
+        if events:
+            yield events
     except httpx.TransportError as exc:
         raise call.scrub(UpstreamError(f"the stream from openai broke ({type(exc).__name__})")) from None
     finally:
         await response.aclose()
+
+
+def _batch(call: Call, decoded: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The events of one network read (OpenAI ends no Responses stream with ``[DONE]``; one would be skipped)."""
+    return [_checked(call, data) for _, data in decoded if data != "[DONE]"]
 
 
 def _checked(call: Call, data: str) -> dict[str, Any]:

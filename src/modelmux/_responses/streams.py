@@ -51,11 +51,12 @@ class _Tracker:
 
 
 class AsyncResponseStream:
-    """``async for event in stream`` (``ResponseEvent``); ``response`` once the final event went by."""
+    """``async for event in stream`` (``ResponseEvent``); ``response`` once the final event went by. The source
+    gives the events in batches (those of one upstream chunk), which the gateway writes at once."""
 
     def __init__(
         self,
-        events: AsyncIterator[dict[str, Any]],
+        events: AsyncIterator[list[dict[str, Any]]],
         *,
         close: Callable[[], Awaitable[None]],
         on_final: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
@@ -69,15 +70,22 @@ class AsyncResponseStream:
     def response(self) -> dict[str, Any] | None:
         return self._tracker.response
 
-    async def raw(self) -> AsyncIterator[dict[str, Any]]:
-        """The events as dicts (what the gateway writes out)."""
+    async def batches(self) -> AsyncIterator[list[dict[str, Any]]]:
+        """The events as dicts, a batch at a time (what the gateway writes out)."""
         try:
-            async for event in self._events:
-                if self._tracker.see(event) and self._on_final is not None:
-                    await self._on_final(event["response"])
-                yield event
+            async for batch in self._events:
+                for event in batch:
+                    if self._tracker.see(event) and self._on_final is not None:
+                        await self._on_final(event["response"])
+                yield batch
         finally:
             await self._close()
+
+    async def raw(self) -> AsyncIterator[dict[str, Any]]:
+        """The events as dicts, one by one."""
+        async for batch in self.batches():
+            for event in batch:
+                yield event
 
     def failure_events(self, message: str, code: str = "server_error") -> list[dict[str, Any]]:
         return self._tracker.failure_events(message, code)
@@ -104,7 +112,7 @@ class ResponseStream:
 
     def __init__(
         self,
-        events: Iterator[dict[str, Any]],
+        events: Iterator[list[dict[str, Any]]],
         *,
         close: Callable[[], None],
         on_final: Callable[[dict[str, Any]], None] | None = None,
@@ -119,11 +127,13 @@ class ResponseStream:
         return self._tracker.response
 
     def raw(self) -> Iterator[dict[str, Any]]:
+        """The events as dicts, one by one."""
         try:
-            for event in self._events:
-                if self._tracker.see(event) and self._on_final is not None:
-                    self._on_final(event["response"])
-                yield event
+            for batch in self._events:
+                for event in batch:
+                    if self._tracker.see(event) and self._on_final is not None:
+                        self._on_final(event["response"])
+                    yield event
         finally:
             self._close()
 

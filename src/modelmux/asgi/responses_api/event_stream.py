@@ -33,8 +33,8 @@ def encode(events: list[dict[str, Any]]) -> bytes:
 
 
 async def _bytes(stream: AsyncResponseStream) -> AsyncIterator[bytes]:
-    async for event in stream.raw():
-        yield encode([event])
+    async for batch in stream.batches():
+        yield encode(batch)
 
 
 def event_stream(stream: AsyncResponseStream, on_error: Callable[[Exception], HTTPError]) -> AnthropicEventStream:
