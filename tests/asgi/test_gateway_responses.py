@@ -4,6 +4,7 @@ targets natively, and a stream that fails midway."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -35,6 +36,7 @@ class FakeOpenAI(httpx.AsyncBaseTransport):
 
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
+        self.closed = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -77,13 +79,19 @@ class FakeOpenAI(httpx.AsyncBaseTransport):
             for i, e in enumerate(events)
         ]
         broken = body["model"] == "broken"
+        slow = body["model"] == "slow"
 
         async def chunks() -> Any:
-            yield data[0]
-            if broken:
-                raise httpx.ReadError("connection reset")
-            for piece in data[1:]:
-                yield piece
+            try:
+                yield data[0]
+                if broken:
+                    raise httpx.ReadError("connection reset")
+                if slow:  # holds the stream open until the gateway lets go of it
+                    await asyncio.Event().wait()
+                for piece in data[1:]:
+                    yield piece
+            finally:
+                self.closed += 1
 
         return httpx.Response(200, content=chunks(), headers={"content-type": "text/event-stream"})
 
@@ -96,7 +104,7 @@ def openai_upstream() -> FakeOpenAI:
 @pytest.fixture
 def app(openai_upstream: FakeOpenAI) -> Gateway:
     config = keyed_config()
-    for name, model in (("oa/native", "openai/gpt-4.1"), ("oa/broken", "openai/broken")):
+    for name, model in (("oa/native", "openai/gpt-4.1"), ("oa/broken", "openai/broken"), ("oa/slow", "openai/slow")):
         config["models"][name] = {"model": model, "api_key_env": "OA_KEY", "api_base": "http://openai.test/v1"}
     parsed = parse_config(config, environ={**ENV, "OA_KEY": UPSTREAM_KEY})
     return create_app(parsed, transport=openai_upstream, limiter=MemoryLimiter())
@@ -291,3 +299,44 @@ async def test_unknown_model_and_methods(app: Gateway) -> None:
         assert (await http.put("/v1/responses/resp_x", headers=auth)).status_code == 405
         assert (await http.get("/v1/responses/resp_x/other", headers=auth)).status_code == 404
         assert (await http.get("/v1/responses/resp_x")).status_code == 401
+
+
+async def test_a_client_that_leaves_mid_stream_closes_the_upstream(app: Gateway, openai_upstream: FakeOpenAI) -> None:
+    before = asyncio.all_tasks()
+    leave = asyncio.Event()
+    first_body = asyncio.Event()
+    sent: list[dict[str, Any]] = []
+    pending = [json.dumps({"model": "oa/slow", "input": "Hi", "stream": True}).encode()]
+
+    async def receive() -> dict[str, Any]:
+        if pending:
+            return {"type": "http.request", "body": pending.pop(), "more_body": False}
+        await leave.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body" and message.get("body"):
+            first_body.set()
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/responses",
+        "raw_path": b"/v1/responses",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"authorization", f"Bearer {ALICE}".encode()), (b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("gw", 80),
+    }
+    task = asyncio.ensure_future(app(scope, receive, send))  # type: ignore[arg-type]
+    await asyncio.wait_for(first_body.wait(), 5)
+    assert sent[0]["status"] == 200 and b"response.created" in sent[1]["body"]
+    leave.set()
+    await asyncio.wait_for(task, 2)  # promptly, although the upstream would hold the stream forever
+    assert openai_upstream.closed == 1
+    assert asyncio.all_tasks() == before
