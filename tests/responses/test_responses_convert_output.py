@@ -104,3 +104,21 @@ def test_a_refusal() -> None:
     response = convert(completion({"content": None, "refusal": "I can't."}))
     assert response.output[0].content[0].type == "refusal"
     assert response.output_text == ""
+
+
+def test_output_items_are_valid_input_items_for_the_next_turn() -> None:
+    """What a client sends back (the output items as they came) is valid input by the SDK's own request types."""
+    from openai.types.responses import ResponseInputParam
+    from pydantic import TypeAdapter
+
+    result = completion(
+        {
+            "content": "Hi",
+            "reasoning_content": "r",
+            "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+        },
+        finish="tool_calls",
+    )
+    items = convert_completion(result, skeleton(BODY, model="m"))["output"]
+    TypeAdapter(ResponseInputParam).validate_python(items)
+    assert [m["role"] for m in convert_input(items)] == ["assistant"]
