@@ -142,3 +142,29 @@ def test_failure_events_continue_the_numbering() -> None:
         EVENT.validate_python(event)
     assert failure[1]["response"]["status"] == "failed"
     assert failure[1]["response"]["error"]["message"] == "The upstream failed."
+
+
+def test_a_refusal_streams_as_its_own_part() -> None:
+    events, _ = run(
+        [chunk({"content": "Well"}), chunk({"refusal": "I can't"}), chunk({"refusal": " help."}), chunk({}, "stop")]
+    )
+    final = check(events)
+    (message,) = final.output
+    assert [(p.type, getattr(p, "text", None) or getattr(p, "refusal", None)) for p in message.content] == [  # type: ignore[union-attr]
+        ("output_text", "Well"),
+        ("refusal", "I can't help."),
+    ]
+    done = next(e for e in events if e["type"] == "response.refusal.done")
+    assert (done["content_index"], done["refusal"]) == (1, "I can't help.")
+
+
+def test_citations_on_the_last_delta_become_annotation_events() -> None:
+    cite = {
+        "type": "url_citation",
+        "url_citation": {"url": "https://a", "title": "A", "start_index": 0, "end_index": 3},
+    }
+    events, _ = run([chunk({"content": "See [1]"}), chunk({"annotations": [cite]}, "stop")])
+    added = [e for e in events if e["type"] == "response.output_text.annotation.added"]
+    assert [(e["annotation_index"], e["annotation"]["url"]) for e in added] == [(0, "https://a")]
+    final = check(events)
+    assert final.output[0].content[0].annotations[0].url == "https://a"  # type: ignore[union-attr]

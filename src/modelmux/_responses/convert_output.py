@@ -2,8 +2,8 @@
 
 https://platform.openai.com/docs/api-reference/responses/object. The output items, in the order a reasoning model
 gives them: a ``reasoning`` item (the message's ``reasoning_content`` as its summary; thinking blocks with their
-signatures kept in ``encrypted_content``, see :mod:`.convert_input`), a ``message`` with one ``output_text`` part
-(``url_citation`` annotations flattened from chat's ``{"url_citation": {...}}``) or a ``refusal`` part, then one
+signatures kept in ``encrypted_content``, see :mod:`.convert_input`), a ``message`` with an ``output_text`` part
+(``url_citation`` annotations flattened from chat's ``{"url_citation": {...}}``) and/or a ``refusal`` part, then one
 ``function_call`` per tool call. ``finish_reason`` ``length`` makes the response ``incomplete`` with reason
 ``max_output_tokens``; ``content_filter`` with reason ``content_filter``.
 """
@@ -138,17 +138,16 @@ def _items(message: ChatCompletionMessage, status: str) -> list[dict[str, Any]]:
     blocks = extra.get("thinking_blocks")
     if message.reasoning_content or blocks:
         items.append(reasoning_item(message.reasoning_content or "", blocks if isinstance(blocks, list) else None))
-    if message.content or message.refusal:
-        part: dict[str, Any]
-        if message.refusal and not message.content:
-            part = {"type": "refusal", "refusal": message.refusal}
-        else:
-            part = {
-                "type": "output_text",
-                "text": message.content,
-                "annotations": annotations_of(extra.get("annotations")),
-            }
-        items.append({"id": new_id("msg"), "type": "message", "role": "assistant", "status": status, "content": [part]})
+    content: list[dict[str, Any]] = []
+    if message.content:
+        annotations = annotations_of(extra.get("annotations"))
+        content.append({"type": "output_text", "text": message.content, "annotations": annotations})
+    if message.refusal:
+        content.append({"type": "refusal", "refusal": message.refusal})
+    if content:
+        items.append(
+            {"id": new_id("msg"), "type": "message", "role": "assistant", "status": status, "content": content}
+        )
     for call in message.tool_calls or ():
         function = call.function
         if function is None:

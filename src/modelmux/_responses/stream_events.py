@@ -3,7 +3,8 @@
 The sequence (https://platform.openai.com/docs/api-reference/responses-streaming): ``response.created``,
 ``response.in_progress``; per output item ``response.output_item.added`` … ``response.output_item.done``, with in
 between for a message ``response.content_part.added``, ``response.output_text.delta``\\*, ``…output_text.done``,
-``response.content_part.done``; for a function call ``response.function_call_arguments.delta``\\* and ``…done``;
+``response.content_part.done`` (a refusal: ``response.refusal.delta``/``.done`` in a part of its own; citations:
+``response.output_text.annotation.added``); for a function call ``response.function_call_arguments.delta``\\* and ``…done``;
 for reasoning ``response.reasoning_summary_part.added``, ``response.reasoning_summary_text.delta``\\*, ``….done``,
 ``response.reasoning_summary_part.done``; then ``response.completed`` (or ``response.incomplete``) with usage.
 A failure after the start is an ``error`` event, then ``response.failed``.
@@ -92,8 +93,10 @@ class EventTranslator:
                 self._thinking.extend(blocks)
             if delta.content:
                 self._text_delta(delta.content, out)
-            if isinstance(extra.get("annotations"), list) and self._message is not None:
-                self._message.extra.setdefault("annotations", []).extend(annotations_of(extra["annotations"]))
+            if delta.refusal:
+                self._refusal_delta(delta.refusal, out)
+            if isinstance(extra.get("annotations"), list):
+                self._annotations(extra["annotations"], out)
             for call in delta.tool_calls or ():
                 self._call_delta(call, out)
             if choice.finish_reason:
@@ -180,42 +183,71 @@ class EventTranslator:
             self._thinking = []
         self._done(open_.index, item, out)
 
-    def _text_delta(self, text: str, out: list[Event]) -> None:
+    def _part(self, kind: str, out: list[Event]) -> tuple[_Open, int, list[str]]:
+        """The message's open content part of ``kind`` (``output_text`` or ``refusal``), started when needed."""
         open_ = self._message
         if open_ is None:
             self._close_reasoning(out)
             item_id = new_id("msg")
             item = {"id": item_id, "type": "message", "role": "assistant", "status": "in_progress", "content": []}
             open_ = self._message = _Open(self._add(item, out), item_id)
-            part = {"type": "output_text", "text": "", "annotations": []}
+            open_.extra["parts"] = []
+        parts: list[tuple[str, list[str], list[dict[str, Any]]]] = open_.extra["parts"]
+        if parts and parts[-1][0] == kind:
+            return open_, len(parts) - 1, parts[-1][1]
+        index = len(parts)
+        parts.append((kind, [], []))
+        part = {"type": kind, "text": "", "annotations": []} if kind == "output_text" else {"type": kind, "refusal": ""}
+        ids = {"item_id": open_.item_id, "output_index": open_.index, "content_index": index}
+        out.append(self._event("response.content_part.added", **ids, part=part))
+        return open_, index, parts[-1][1]
+
+    def _text_delta(self, text: str, out: list[Event]) -> None:
+        open_, index, chunks = self._part("output_text", out)
+        chunks.append(text)
+        ids = {"item_id": open_.item_id, "output_index": open_.index, "content_index": index}
+        out.append(self._event("response.output_text.delta", **ids, delta=text, logprobs=[]))
+
+    def _refusal_delta(self, text: str, out: list[Event]) -> None:
+        open_, index, chunks = self._part("refusal", out)
+        chunks.append(text)
+        ids = {"item_id": open_.item_id, "output_index": open_.index, "content_index": index}
+        out.append(self._event("response.refusal.delta", **ids, delta=text))
+
+    def _annotations(self, raw: list[Any], out: list[Event]) -> None:
+        """Citations (on a delta, as modelmux streams them) for the message's last text part."""
+        annotations = annotations_of(raw)
+        if not annotations:
+            return
+        open_, index, _ = self._part("output_text", out)
+        kept = open_.extra["parts"][index][2]
+        ids = {"item_id": open_.item_id, "output_index": open_.index, "content_index": index}
+        for annotation in annotations:
             out.append(
                 self._event(
-                    "response.content_part.added", item_id=item_id, output_index=open_.index, content_index=0, part=part
+                    "response.output_text.annotation.added", **ids, annotation_index=len(kept), annotation=annotation
                 )
             )
-        open_.parts.append(text)
-        out.append(
-            self._event(
-                "response.output_text.delta",
-                item_id=open_.item_id,
-                output_index=open_.index,
-                content_index=0,
-                delta=text,
-                logprobs=[],
-            )
-        )
+            kept.append(annotation)
 
     def _close_message(self, out: list[Event], status: str) -> None:
         open_ = self._message
         if open_ is None:
             return
         self._message = None
-        text = "".join(open_.parts)
-        ids = {"item_id": open_.item_id, "output_index": open_.index, "content_index": 0}
-        out.append(self._event("response.output_text.done", **ids, text=text, logprobs=[]))
-        part = {"type": "output_text", "text": text, "annotations": open_.extra.get("annotations", [])}
-        out.append(self._event("response.content_part.done", **ids, part=part))
-        item = {"id": open_.item_id, "type": "message", "role": "assistant", "status": status, "content": [dict(part)]}
+        content: list[dict[str, Any]] = []
+        for index, (kind, chunks, cites) in enumerate(open_.extra["parts"]):
+            ids = {"item_id": open_.item_id, "output_index": open_.index, "content_index": index}
+            text = "".join(chunks)
+            if kind == "output_text":
+                out.append(self._event("response.output_text.done", **ids, text=text, logprobs=[]))
+                part: dict[str, Any] = {"type": kind, "text": text, "annotations": cites}
+            else:
+                out.append(self._event("response.refusal.done", **ids, refusal=text))
+                part = {"type": kind, "refusal": text}
+            out.append(self._event("response.content_part.done", **ids, part=part))
+            content.append(dict(part))
+        item = {"id": open_.item_id, "type": "message", "role": "assistant", "status": status, "content": content}
         self._done(open_.index, item, out)
 
     def _call_delta(self, call: Any, out: list[Event]) -> None:
