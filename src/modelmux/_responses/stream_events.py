@@ -6,8 +6,8 @@ between for a message ``response.content_part.added``, ``response.output_text.de
 ``response.content_part.done`` (a refusal: ``response.refusal.delta``/``.done`` in a part of its own; citations:
 ``response.output_text.annotation.added``); for a function call ``response.function_call_arguments.delta``\\* and
 ``…done``; for reasoning ``response.reasoning_summary_part.added``, ``response.reasoning_summary_text.delta``\\*,
-``….done``, ``response.reasoning_summary_part.done``; then ``response.completed`` (or ``response.incomplete``) with usage.
-A failure after the start is an ``error`` event, then ``response.failed``.
+``….done``, ``response.reasoning_summary_part.done``; then ``response.completed`` (or ``response.incomplete``) with
+usage. A failure after the start is an ``error`` event, then ``response.failed``.
 
 ``sequence_number`` counts every event from 0; ``output_index`` numbers the items in the order they start. Reasoning
 and the message close when the next item starts; function calls stay open until the end (some vendors interleave
