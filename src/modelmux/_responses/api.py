@@ -10,7 +10,7 @@ Either way the response is stored unless ``store=False``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 from .._api import acompletion, completion
 from .._streaming import AsyncChatStream, ChatStream
@@ -154,8 +154,31 @@ async def _anative(
     return AsyncResponseStream(result, close=result.aclose, on_final=save if p.store else None)  # type: ignore[attr-defined]
 
 
+@overload
 async def aresponses(
-    model: str, input: str | Sequence[Any] | None = None, *, response_store: ResponseStore | None = None, **kwargs: Any
+    model: str,
+    input: str | Sequence[Any] | None = None,
+    *,
+    stream: Literal[False] = False,
+    response_store: ResponseStore | None = None,
+    **kwargs: Any,
+) -> ResponseObject: ...
+@overload
+async def aresponses(
+    model: str,
+    input: str | Sequence[Any] | None = None,
+    *,
+    stream: Literal[True],
+    response_store: ResponseStore | None = None,
+    **kwargs: Any,
+) -> AsyncResponseStream: ...
+async def aresponses(
+    model: str,
+    input: str | Sequence[Any] | None = None,
+    *,
+    stream: bool = False,
+    response_store: ResponseStore | None = None,
+    **kwargs: Any,
 ) -> ResponseObject | AsyncResponseStream:
     """Create a response (the OpenAI Responses API) with any provider.
 
@@ -175,7 +198,7 @@ async def aresponses(
         UnknownParameterError: a field the API does not have. UnsupportedParamsError: one the provider cannot
         honour (unless ``drop_params=True``). ResponseNotFoundError: an unknown ``previous_response_id``.
     """
-    body, options = split_kwargs({**kwargs, "input": input})
+    body, options = split_kwargs({**kwargs, "input": input, "stream": stream or None})
     store = response_store if response_store is not None else default_response_store()
     result = await arespond(model, body, options, store=store)
     return ResponseObject.model_validate(result) if isinstance(result, dict) else result
@@ -276,11 +299,34 @@ def _native(
     return ResponseStream(result, close=result.close, on_final=save if p.store else None)  # type: ignore[attr-defined]
 
 
+@overload
 def responses(
-    model: str, input: str | Sequence[Any] | None = None, *, response_store: ResponseStore | None = None, **kwargs: Any
+    model: str,
+    input: str | Sequence[Any] | None = None,
+    *,
+    stream: Literal[False] = False,
+    response_store: ResponseStore | None = None,
+    **kwargs: Any,
+) -> ResponseObject: ...
+@overload
+def responses(
+    model: str,
+    input: str | Sequence[Any] | None = None,
+    *,
+    stream: Literal[True],
+    response_store: ResponseStore | None = None,
+    **kwargs: Any,
+) -> ResponseStream: ...
+def responses(
+    model: str,
+    input: str | Sequence[Any] | None = None,
+    *,
+    stream: bool = False,
+    response_store: ResponseStore | None = None,
+    **kwargs: Any,
 ) -> ResponseObject | ResponseStream:
     """The sync twin of :func:`aresponses` (same arguments; a sync store, e.g. the default one)."""
-    body, options = split_kwargs({**kwargs, "input": input})
+    body, options = split_kwargs({**kwargs, "input": input, "stream": stream or None})
     store = response_store if response_store is not None else default_response_store()
     result = respond(model, body, options, store=store)
     return ResponseObject.model_validate(result) if isinstance(result, dict) else result
