@@ -1,5 +1,5 @@
-"""openai-agents and pydantic-ai (the ``e2e`` extra) with their Responses models, against the gateway on the offline
-mock: a tool loop runs to its final answer, streamed and not, and a run continues by ``previous_response_id``."""
+"""openai-agents, pydantic-ai and LangChain (the ``e2e`` extra) with their Responses models, against the gateway on the
+offline mock: a tool loop runs to its final answer, streamed and not, and a run goes on by ``previous_response_id``."""
 
 from __future__ import annotations
 
@@ -69,3 +69,33 @@ async def test_pydantic_ai_responses_model(app: Gateway) -> None:
     async with agent.run_stream("What is the weather in Paris?") as stream:
         assert (await stream.get_output()).startswith("Here is what the tools returned")
     assert len(calls) == 2
+
+
+async def test_langchain_use_responses_api(app: Gateway) -> None:
+    import httpx
+    from gateway_helpers import ALICE
+    from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
+    from langchain_core.tools import tool
+    from langchain_openai import ChatOpenAI
+
+    @tool
+    def get_weather(city: str) -> str:
+        """The weather in a city."""
+        return f"Sunny in {city}"
+
+    llm = ChatOpenAI(
+        model="mock/demo",
+        base_url="http://gw/v1",
+        api_key=ALICE,  # type: ignore[arg-type]
+        http_async_client=httpx.AsyncClient(transport=httpx.ASGITransport(app=app)),
+        use_responses_api=True,
+        max_retries=0,
+    ).bind_tools([get_weather])
+    messages: list[BaseMessage] = [HumanMessage("What is the weather in Oslo?")]
+    ai = await llm.ainvoke(messages)
+    (call,) = ai.tool_calls  # type: ignore[attr-defined]
+    messages += [ai, ToolMessage(get_weather.invoke(call["args"]), tool_call_id=call["id"])]
+    final = await llm.ainvoke(messages)
+    assert final.text == f"Here is what the tools returned: Sunny in {call['args']['city']}"
+    streamed = "".join([chunk.text async for chunk in llm.astream(messages)])
+    assert streamed == final.text
