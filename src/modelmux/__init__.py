@@ -44,6 +44,18 @@ if TYPE_CHECKING:
     from ._moderations import amoderation, moderation
     from ._registry import model_list
     from ._rerank import arerank, rerank
+    from ._responses.api import (
+        adelete_response,
+        aget_response,
+        aresponses,
+        delete_response,
+        get_response,
+        responses,
+    )
+    from ._responses.errors import ResponseNotFoundError
+    from ._responses.store import MemoryResponseStore
+    from ._responses.streams import AsyncResponseStream, ResponseStream
+    from ._responses.types import ResponseEvent, ResponseObject
     from ._streaming import AsyncChatStream, ChatStream
     from ._transcriptions import atranscription, transcription
     from .cache import Cache
@@ -101,6 +113,18 @@ _LAZY = {
     "ModerationResponse": ".types",
     "TranscriptionResponse": ".types",
     "RerankResponse": ".types_rerank",
+    "responses": "._responses.api",
+    "aresponses": "._responses.api",
+    "get_response": "._responses.api",
+    "aget_response": "._responses.api",
+    "delete_response": "._responses.api",
+    "adelete_response": "._responses.api",
+    "ResponseNotFoundError": "._responses.errors",
+    "MemoryResponseStore": "._responses.store",
+    "ResponseStream": "._responses.streams",
+    "AsyncResponseStream": "._responses.streams",
+    "ResponseEvent": "._responses.types",
+    "ResponseObject": "._responses.types",
 }
 
 
@@ -139,6 +163,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncChatStream",
+    "AsyncResponseStream",
     "AuthenticationError",
     "BadRequestError",
     "Cache",
@@ -152,6 +177,7 @@ __all__ = [
     "ImagesResponse",
     "InternalServerError",
     "InvalidAPIKeyError",
+    "MemoryResponseStore",
     "ModelList",
     "ModelResponse",
     "ModelResponseStream",
@@ -164,6 +190,10 @@ __all__ = [
     "Prices",
     "RateLimitError",
     "RerankResponse",
+    "ResponseEvent",
+    "ResponseNotFoundError",
+    "ResponseObject",
+    "ResponseStream",
     "ServiceUnavailableError",
     "Timeout",
     "TranscriptionResponse",
@@ -172,24 +202,30 @@ __all__ = [
     "UpstreamError",
     "Usage",
     "acompletion",
+    "adelete_response",
     "aembedding",
+    "aget_response",
     "aimage_generation",
     "amoderation",
     "arerank",
+    "aresponses",
     "atranscription",
     "callbacks",
     "completion",
     "completion_cost",
     "cost_per_token",
     "default_prices",
+    "delete_response",
     "embedding",
     "exceptions",
+    "get_response",
     "image_generation",
     "load_prices",
     "model_list",
     "moderation",
     "observability",
     "rerank",
+    "responses",
     "set_default_prices",
     "stream_chunk_builder",
     "token_counter",

@@ -30,7 +30,8 @@ from .limits.budget_gate import BudgetGate
 from .metrics_callback import route_callbacks
 from .request import Request
 from .responses import Response, error_response
-from .routes import chat, embeddings, health, images, messages, models, moderations, transcriptions
+from .responses_api.store import aclose_store
+from .routes import chat, embeddings, health, images, messages, models, moderations, responses, transcriptions
 from .types import Message, Receive, Scope, Send
 from .upstreams import Upstreams
 
@@ -75,10 +76,12 @@ ROUTES: dict[str, dict[str, Endpoint]] = {
     "/v1/moderations": {"POST": Endpoint(moderations.create_moderation, body=True)},
     "/v1/messages": {"POST": Endpoint(messages.create_message, body=True, errors=anthropic_error)},
     "/v1/messages/count_tokens": {"POST": Endpoint(messages.count_tokens, body=True, errors=anthropic_error)},
+    "/v1/responses": {"POST": Endpoint(responses.create_response, body=True)},
 }
 #: Routes whose last segment is a parameter; model ids may contain "/" (``mock/demo``), so it takes the rest.
 PREFIX_ROUTES: tuple[tuple[str, dict[str, Endpoint]], ...] = (
     ("/v1/models/", {"GET": Endpoint(models.retrieve_model)}),
+    ("/v1/responses/", {"GET": Endpoint(responses.retrieve_response), "DELETE": Endpoint(responses.delete_response)}),
 )
 
 
@@ -199,6 +202,7 @@ class Gateway:
             await self.upstreams.cache.aclose()
         if self._owns_budgets:
             await self.budgets.store.aclose()
+        await aclose_store(self.upstreams.responses)
 
     async def check(self) -> None:
         """Raise :class:`LimiterError` when the limit store is unreachable or refuses the gateway's credentials."""

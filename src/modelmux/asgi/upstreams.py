@@ -11,6 +11,7 @@ from .config import GatewayConfig, ModelRoute
 from .config_cache import build_cache
 from .errors import HTTPError, from_api_error
 from .request import Request
+from .responses_api.store import make_store
 from .validate import bad_request
 
 __all__ = ["Upstreams"]
@@ -27,6 +28,7 @@ class Upstreams:
         self.created = int(time.time())
         self._options: dict[str, dict[str, Any]] = {}
         self.cache = build_cache(config)  # None unless a model caches (``config_cache``)
+        self.responses = make_store(config)  # stored Responses API answers (``/v1/responses``)
         for name, route in config.models.items():
             options: dict[str, Any] = dict(route.options)
             if route.api_key:

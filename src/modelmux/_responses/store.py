@@ -1,0 +1,219 @@
+"""Where responses are kept for ``previous_response_id``, ``GET`` and ``DELETE``: the store interface, and a bounded
+in-memory store (the default; :mod:`.store_redis` shares one across processes).
+
+An entry is one response: the Response object, this request's input items, the id of the response it continued,
+who created it (the gateway key; ``None`` in the library) and whether OpenAI made it natively (then OpenAI knows its
+id too). A conversation is the chain of entries through ``previous`` (:func:`conversation`), so each turn stores
+only its own items: linear in the conversation, not quadratic.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from ..errors import BadRequestError
+from .errors import ResponseNotFoundError
+
+__all__ = [
+    "MAX_CHAIN",
+    "MemoryResponseStore",
+    "ResponseStore",
+    "StoredResponse",
+    "aconversation",
+    "conversation",
+    "readable",
+]
+
+_log = logging.getLogger("modelmux")
+
+#: The longest conversation followed through ``previous_response_id`` (each turn is one entry), and the most items
+#: it may hold together (the gateway's bound on messages per request is 10,000).
+MAX_CHAIN = 1_000
+MAX_ITEMS = 100_000
+
+
+@dataclass(slots=True)
+class StoredResponse:
+    response: dict[str, Any]
+    input_items: list[dict[str, Any]]
+    previous: str | None = None
+    owner: str | None = None
+    native: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return str(self.response["id"])
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> StoredResponse:
+        raw = json.loads(data)
+        return cls(
+            **{k: raw[k] for k in ("response", "input_items", "previous", "owner", "native", "extra") if k in raw}
+        )
+
+
+class ResponseStore(Protocol):
+    """Async methods for the gateway and ``aresponses()``; the sync ones for ``responses()``."""
+
+    async def aget(self, response_id: str) -> StoredResponse | None: ...
+    async def aput(self, entry: StoredResponse) -> None: ...
+    async def adelete(self, response_id: str) -> bool: ...
+    def get(self, response_id: str) -> StoredResponse | None: ...
+    def put(self, entry: StoredResponse) -> None: ...
+    def delete(self, response_id: str) -> bool: ...
+
+
+class MemoryResponseStore:
+    """Responses in this process, bounded by count, total bytes and age; the oldest go first.
+
+    Args:
+        max_entries: responses kept at most.
+        max_bytes: their JSON size together at most; a single response larger than a tenth of it is not kept
+            (with a warning), so one huge answer cannot flush the rest.
+        ttl: seconds a response is kept.
+        clock: seconds, monotonic (tests pass their own).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_entries: int = 10_000,
+        max_bytes: int = 256 * 1024 * 1024,
+        ttl: float = 24 * 3600,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.ttl = ttl
+        self._clock = clock
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def size(self) -> int:
+        """Bytes held."""
+        return self._bytes
+
+    def get(self, response_id: str) -> StoredResponse | None:
+        with self._lock:
+            found = self._entries.get(response_id)
+            if found is None:
+                return None
+            if found[0] <= self._clock():
+                self._remove(response_id)
+                return None
+        return StoredResponse.from_json(found[1])
+
+    def put(self, entry: StoredResponse) -> None:
+        data = entry.to_json()
+        if len(data) > self.max_bytes // 10:
+            _log.warning("response %s not stored: %d bytes is over a tenth of the store", entry.id, len(data))
+            return
+        with self._lock:
+            self._remove(entry.id)
+            self._entries[entry.id] = (self._clock() + self.ttl, data)
+            self._bytes += len(data)
+            self._evict()
+
+    def delete(self, response_id: str) -> bool:
+        with self._lock:
+            return self._remove(response_id)
+
+    async def aget(self, response_id: str) -> StoredResponse | None:
+        return self.get(response_id)
+
+    async def aput(self, entry: StoredResponse) -> None:
+        self.put(entry)
+
+    async def adelete(self, response_id: str) -> bool:
+        return self.delete(response_id)
+
+    def _remove(self, response_id: str) -> bool:
+        found = self._entries.pop(response_id, None)
+        if found is None:
+            return False
+        self._bytes -= len(found[1])
+        return True
+
+    def _evict(self) -> None:
+        now = self._clock()
+        entries = self._entries
+        while entries and (len(entries) > self.max_entries or self._bytes > self.max_bytes):
+            self._remove(next(iter(entries)))
+        # Expired entries at the old end go too (insertion order is expiry order: one TTL for all).
+        while entries:
+            first = next(iter(entries))
+            if entries[first][0] > now:
+                break
+            self._remove(first)
+
+
+def readable(entry: StoredResponse | None, owner: str | None) -> bool:
+    """Whether ``owner`` may read ``entry`` (the gateway key that created it; the library reads its own)."""
+    return entry is not None and entry.owner == owner
+
+
+def _items(entries: list[StoredResponse], more: bool) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for entry in reversed(entries):
+        items.extend(entry.input_items)
+        items.extend(entry.response.get("output") or ())
+    if more or len(items) > MAX_ITEMS:
+        raise BadRequestError(
+            f"The conversation before this response is too long to continue ({len(entries)} responses, "
+            f"{len(items)} items; at most {MAX_CHAIN} and {MAX_ITEMS}): start a new one with its items as input.",
+            param="previous_response_id",
+            code="conversation_too_long",
+            status_code=400,
+        )
+    return items
+
+
+def conversation(
+    store: ResponseStore, response_id: str, owner: str | None
+) -> tuple[StoredResponse, list[dict[str, Any]]]:
+    """The entry of ``response_id`` and every item of the conversation up to it, oldest first.
+
+    Raises:
+        ResponseNotFoundError: it, or a response before it, is not (or no longer) stored for ``owner``.
+    """
+    entries: list[StoredResponse] = []
+    wanted: str | None = response_id
+    while wanted is not None and len(entries) < MAX_CHAIN:
+        entry = store.get(wanted)
+        if entry is None or not readable(entry, owner):
+            raise ResponseNotFoundError(wanted, param="previous_response_id")
+        entries.append(entry)
+        wanted = entry.previous
+    return entries[0], _items(entries, wanted is not None)
+
+
+async def aconversation(
+    store: ResponseStore, response_id: str, owner: str | None
+) -> tuple[StoredResponse, list[dict[str, Any]]]:
+    """The async twin of :func:`conversation`."""
+    entries: list[StoredResponse] = []
+    wanted: str | None = response_id
+    while wanted is not None and len(entries) < MAX_CHAIN:
+        get: Callable[[str], Awaitable[StoredResponse | None]] = store.aget
+        entry = await get(wanted)
+        if entry is None or not readable(entry, owner):
+            raise ResponseNotFoundError(wanted, param="previous_response_id")
+        entries.append(entry)
+        wanted = entry.previous
+    return entries[0], _items(entries, wanted is not None)

@@ -1,0 +1,93 @@
+"""``POST /v1/responses``, ``GET``/``DELETE /v1/responses/{id}`` and ``GET /v1/responses/{id}/input_items``: the
+OpenAI Responses API for any configured model.
+
+An OpenAI route takes the request natively; any other is translated to the chat call and back
+(:mod:`modelmux._responses`). Responses are stored per gateway (:mod:`..responses_api.store`) and readable only
+with the key that created them: another key gets the same 404 as for an id that never existed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..._responses.api import arespond
+from ..._responses.errors import ResponseNotFoundError
+from ..._responses.store import StoredResponse, readable
+from ...errors import APIError
+from ...providers.mock_options import mock_header_options
+from ..anthropic_api.event_stream import AnthropicEventStream
+from ..config import ModelRoute
+from ..errors import HTTPError
+from ..failures import internal_error
+from ..request import Request
+from ..responses import Response, json_response
+from ..responses_api.check_request import check_responses_request
+from ..responses_api.event_stream import event_stream
+from ..upstreams import Upstreams
+from ..validate import json_body, required_str, sized
+
+__all__ = ["create_response", "delete_response", "retrieve_response"]
+
+
+def _not_found(response_id: str, param: str | None = None) -> HTTPError:
+    return HTTPError(404, f"Response with id '{response_id[:100]}' not found.", param=param)
+
+
+def _checked(request: Request) -> dict[str, Any]:
+    body = json_body(request)
+    check_responses_request(body)
+    return body
+
+
+async def create_response(request: Request, upstreams: Upstreams) -> Response | AnthropicEventStream:
+    body = await sized(request, _checked, request)
+    route = upstreams.route(request, required_str(body, "model"))
+    options = upstreams.options(route)
+    if route.provider == "mock":
+        options.update(mock_header_options(request.headers))  # x-mock-script: a client's script for this call
+    try:
+        result = await arespond(
+            route.model, body, options, store=upstreams.responses, owner=request.key.id, public=route.name
+        )
+    except ResponseNotFoundError as exc:
+        raise _not_found(body.get("previous_response_id") or "", exc.param) from None
+    except APIError as exc:
+        raise upstreams.error(exc, route) from None
+    if isinstance(result, dict):
+        return json_response(result)
+    return event_stream(result, lambda exc: _stream_error(exc, route, upstreams))
+
+
+def _stream_error(exc: Exception, route: ModelRoute, upstreams: Upstreams) -> HTTPError:
+    if isinstance(exc, APIError):
+        return upstreams.error(exc, route)
+    return internal_error(exc)
+
+
+async def _entry(request: Request, upstreams: Upstreams, response_id: str) -> StoredResponse:
+    entry = await upstreams.responses.aget(response_id)
+    if entry is None or not readable(entry, request.key.id):
+        raise _not_found(response_id)
+    return entry
+
+
+async def retrieve_response(request: Request, upstreams: Upstreams) -> Response:
+    """``GET /v1/responses/{id}``, or ``…/{id}/input_items`` (newest first, as OpenAI's default ``order``)."""
+    response_id, _, rest = request.path_param.partition("/")
+    if rest not in ("", "input_items"):
+        raise HTTPError(404, f"Invalid URL (GET {request.path[:200]}).", code="unknown_url")
+    entry = await _entry(request, upstreams, response_id)
+    if not rest:
+        return json_response(entry.response)
+    items = list(reversed(entry.input_items))
+    first = items[0].get("id") if items else None
+    last = items[-1].get("id") if items else None
+    return json_response({"object": "list", "data": items, "first_id": first, "last_id": last, "has_more": False})
+
+
+async def delete_response(request: Request, upstreams: Upstreams) -> Response:
+    response_id = request.path_param
+    await _entry(request, upstreams, response_id)
+    if not await upstreams.responses.adelete(response_id):
+        raise _not_found(response_id)
+    return json_response({"id": response_id, "object": "response", "deleted": True})
