@@ -21,7 +21,7 @@ from pydantic import AliasChoices, ConfigDict, Field, SecretStr, model_validator
 from ...types import ChatCompletionChunk, Usage
 from .convert_messages import convert_messages
 from .convert_tools import convert_tool_choice, convert_tools
-from .parse_response import chunk_to_generation, completion_to_result, final_chunk
+from .parse_response import answered_model, chunk_to_generation, completion_to_result, final_chunk, model_name
 from .structured_output import Method, structured_runnable
 
 __all__ = ["ChatModelmux"]
@@ -33,8 +33,9 @@ _TRACING_KWARGS = ("ls_structured_output_format",)
 class _StreamState:
     """What a stream's last chunk reports: finish reason, usage, model and id (seen on earlier chunks)."""
 
-    def __init__(self, model: str) -> None:
-        self.model = model
+    def __init__(self, answered: str) -> None:
+        self.answered = answered
+        self.model: str | None = None
         self.finish_reason: str | None = None
         self.usage: Usage | None = None
         self.id: str | None = None
@@ -49,7 +50,7 @@ class _StreamState:
         return generation
 
     def last(self) -> ChatGenerationChunk:
-        return final_chunk(self.model, self.finish_reason, self.usage, self.id)
+        return final_chunk(model_name(self.answered, self.model), self.finish_reason, self.usage, self.id)
 
 
 class ChatModelmux(BaseChatModel):
@@ -186,7 +187,8 @@ class ChatModelmux(BaseChatModel):
             return self._result_of(self._stream(messages, stop, run_manager, **kwargs))
         from ... import completion
 
-        return completion_to_result(completion(**self._call_kwargs(messages, stop, False, kwargs)))
+        params = self._call_kwargs(messages, stop, False, kwargs)
+        return completion_to_result(completion(**params), params["model"])
 
     async def _agenerate(
         self,
@@ -200,7 +202,8 @@ class ChatModelmux(BaseChatModel):
             return self._result_of(iter(chunks))
         from ... import acompletion
 
-        return completion_to_result(await acompletion(**self._call_kwargs(messages, stop, False, kwargs)))
+        params = self._call_kwargs(messages, stop, False, kwargs)
+        return completion_to_result(await acompletion(**params), params["model"])
 
     @staticmethod
     def _result_of(chunks: Iterator[ChatGenerationChunk]) -> ChatResult:
@@ -218,8 +221,8 @@ class ChatModelmux(BaseChatModel):
         from ... import completion
 
         params = self._call_kwargs(messages, stop, True, kwargs)
-        state = _StreamState(params["model"])
         with completion(**params) as stream:
+            state = _StreamState(answered_model(stream, params["model"]))
             for chunk in stream:
                 generation = state.feed(chunk)
                 if generation is not None:
@@ -238,8 +241,8 @@ class ChatModelmux(BaseChatModel):
         from ... import acompletion
 
         params = self._call_kwargs(messages, stop, True, kwargs)
-        state = _StreamState(params["model"])
         async with await acompletion(**params) as stream:
+            state = _StreamState(answered_model(stream, params["model"]))
             async for chunk in stream:
                 generation = state.feed(chunk)
                 if generation is not None:

@@ -18,7 +18,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 
 from ...types import ChatCompletion, ChatCompletionChunk, ChatCompletionMessage, ChoiceDelta, Usage
 
-__all__ = ["chunk_to_generation", "completion_to_result", "convert_usage", "final_chunk"]
+__all__ = ["answered_model", "chunk_to_generation", "completion_to_result", "convert_usage", "final_chunk", "model_name"]
 
 _EXTRAS = ("reasoning_content", "thinking_blocks", "refusal")
 
@@ -60,7 +60,24 @@ def _message_extras(message: ChatCompletionMessage | ChoiceDelta) -> dict[str, A
     return {k: v for k, v in extras.items() if v}
 
 
-def _message(completion: ChatCompletion, index: int) -> ChatGeneration:
+def model_name(answered: str, reported: str | None) -> str:
+    """The ``model_name`` to report, in modelmux's ``provider/model`` form: the model that answered (after any
+    fallback), with the provider's own fuller id when it names the same model (``openai/gpt-4o`` answered as
+    ``gpt-4o-2024-08-06`` → ``openai/gpt-4o-2024-08-06``)."""
+    provider, _, name = answered.rpartition("/")
+    if provider and reported and reported.startswith(name):
+        return f"{provider}/{reported}"
+    return answered
+
+
+def answered_model(result: object, requested: str) -> str:
+    """The modelmux model that produced ``result`` (its ``_hidden_params``; fallbacks can change it)."""
+    hidden = getattr(result, "_hidden_params", None)
+    model = hidden.get("model") if isinstance(hidden, dict) else None
+    return model if isinstance(model, str) and model else requested
+
+
+def _message(completion: ChatCompletion, index: int, model: str) -> ChatGeneration:
     choice = completion.choices[index]
     message = choice.message
     tool_calls, invalid = [], []
@@ -77,7 +94,7 @@ def _message(completion: ChatCompletion, index: int) -> ChatGeneration:
                 tool_calls.append(parsed)
     metadata = {
         "finish_reason": choice.finish_reason,
-        "model_name": completion.model,
+        "model_name": model,
         "id": completion.id or None,
         "system_fingerprint": completion.system_fingerprint,
     }
@@ -93,10 +110,11 @@ def _message(completion: ChatCompletion, index: int) -> ChatGeneration:
     return ChatGeneration(message=ai, generation_info={"finish_reason": choice.finish_reason})
 
 
-def completion_to_result(completion: ChatCompletion) -> ChatResult:
+def completion_to_result(completion: ChatCompletion, requested: str) -> ChatResult:
     """A whole answer → one ``ChatGeneration`` per choice (``n``), usage on each message and in ``llm_output``."""
-    generations = [_message(completion, i) for i in range(len(completion.choices))]
-    llm_output = {"model_name": completion.model, "id": completion.id or None}
+    model = model_name(answered_model(completion, requested), completion.model)
+    generations = [_message(completion, i, model) for i in range(len(completion.choices))]
+    llm_output = {"model_name": model, "id": completion.id or None}
     if completion.usage is not None:
         llm_output["token_usage"] = completion.usage.model_dump(exclude_none=True)
     return ChatResult(generations=generations, llm_output=llm_output)
