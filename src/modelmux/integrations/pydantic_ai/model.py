@@ -46,8 +46,12 @@ SETTINGS = {
 EFFORTS = {"minimal": "minimal", "low": "low", "medium": "medium", "high": "high", "xhigh": "high", "max": "high"}
 
 #: What modelmux offers on every provider: tools, JSON-schema output (mapped to each provider's native structured
-#: output) and JSON mode. Structured output defaults to output tools (pydantic-ai's default, the most portable).
-PROFILE = ModelProfile(supports_tools=True, supports_json_schema_output=True, supports_json_object_output=True)
+#: output), JSON mode, and thinking (``reasoning_effort``: a model without it fails clearly with modelmux's
+#: ``UnsupportedParamsError``, or drops it with ``drop_params=True``). Structured output defaults to output tools
+#: (pydantic-ai's default, the most portable).
+PROFILE = ModelProfile(
+    supports_tools=True, supports_json_schema_output=True, supports_json_object_output=True, supports_thinking=True
+)
 
 
 def _tool(tool: ToolDefinition) -> dict[str, Any]:
