@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from langchain_core.language_models import BaseChatModel
-from langchain_tests.integration_tests import chat_models as standard_chat
 from langchain_tests.integration_tests import ChatModelIntegrationTests, EmbeddingsIntegrationTests
+from langchain_tests.integration_tests import chat_models as standard_chat
 from langchain_tests.unit_tests import ChatModelUnitTests, EmbeddingsUnitTests
 
 from modelmux.integrations.langchain import ChatModelmux, ModelmuxEmbeddings
@@ -118,7 +118,6 @@ class TestChatModelmuxIntegration(ChatModelIntegrationTests):
     @property
     def model_override_value(self) -> str:
         return "mock/echo"
-
 
     # ---- scripted answers (see the class docstring)
 

@@ -117,7 +117,9 @@ async def test_tool_retry_goes_back_to_the_model() -> None:
     result = await agent.run("How old is Alice?")
     assert result.output == "Alice is 30."
     assert seen == ["nobody", "alice"]
-    retried = [p for m in result.all_messages() if isinstance(m, ModelRequest) for p in m.parts if "try 'alice'" in str(p)]
+    retried = [
+        p for m in result.all_messages() if isinstance(m, ModelRequest) for p in m.parts if "try 'alice'" in str(p)
+    ]
     assert retried  # the retry reached the model (as a tool result)
 
 

@@ -1,4 +1,4 @@
-"""``ModelmuxModel`` agents replayed over real recorded traffic (pydantic-ai's own cassettes, ``cassettes/pydantic-ai``):
+"""``ModelmuxModel`` agents replayed over real recorded traffic (pydantic-ai's own cassettes in ``cassettes/``):
 the recorded answers go through modelmux's OpenAI and Anthropic providers into pydantic-ai's agent loop, and what
 the agent sent is checked against what the recording's request asked for."""
 
@@ -13,10 +13,10 @@ from pydantic import BaseModel
 from pydantic_ai import Agent, NativeOutput, PromptedOutput
 from pydantic_ai.messages import ModelRequest, ModelResponse, TextPart, ThinkingPart, ToolCallPart
 from pydantic_ai.models import ModelRequestParameters
-
-from modelmux.integrations.pydantic_ai import ModelmuxModel
 from tests.conformance.cassette import CASSETTES_ROOT, load_cassette
 from tests.conformance.replay import ReplayTransport
+
+from modelmux.integrations.pydantic_ai import ModelmuxModel
 
 pytestmark = pytest.mark.anyio
 
@@ -59,7 +59,10 @@ async def test_openai_native_output_with_a_tool() -> None:
     assert second["messages"][2]["content"] == "Mexico"
     assert second["messages"][2]["tool_call_id"] == second["messages"][1]["tool_calls"][0]["id"]
     assert result.usage.requests == 2
-    assert result.usage.input_tokens > 0 and result.usage.output_tokens == 15 + result.all_messages()[1].usage.output_tokens
+    assert (
+        result.usage.input_tokens > 0
+        and result.usage.output_tokens == 15 + result.all_messages()[1].usage.output_tokens
+    )
 
 
 async def test_anthropic_prompted_output_with_a_tool() -> None:
@@ -78,7 +81,9 @@ async def test_anthropic_prompted_output_with_a_tool() -> None:
     first = sent(transport, 0)
     assert "CityLocation" in json.dumps(first["system"])  # the prompted schema reached Anthropic's system prompt
     second = sent(transport, 1)
-    results = [b for m in second["messages"] for b in m["content"] if isinstance(b, dict) and b["type"] == "tool_result"]
+    results = [
+        b for m in second["messages"] for b in m["content"] if isinstance(b, dict) and b["type"] == "tool_result"
+    ]
     assert len(results) == 1
     last = result.all_messages()[-1]
     assert isinstance(last, ModelResponse) and last.finish_reason == "stop"
@@ -104,7 +109,9 @@ async def test_anthropic_parallel_tool_calls() -> None:
     second = sent(transport, 1)
     assert "retrieve_entity_info" in json.dumps(sent(transport, 0)["tools"])
     assert "Use the `retrieve_entity_info` tool" in json.dumps(sent(transport, 0)["system"])
-    tool_results = [b for m in second["messages"] for b in m["content"] if isinstance(b, dict) and b["type"] == "tool_result"]
+    tool_results = [
+        b for m in second["messages"] for b in m["content"] if isinstance(b, dict) and b["type"] == "tool_result"
+    ]
     assert len(tool_results) == 4  # four tool messages → one user turn of four results
 
 
@@ -147,7 +154,9 @@ async def test_anthropic_thinking_stream_keeps_the_signature() -> None:
 async def test_non_streamed_tool_call_parts() -> None:
     transport = replay(RECORDED / "anthropic" / "test_multiple_parallel_tool_calls.yaml")
     model = ModelmuxModel("anthropic/claude-haiku-4-5", api_key="sk-ant-test", transport=transport)
-    response = await model.request([ModelRequest.user_text_prompt("Who is the youngest?")], None, ModelRequestParameters())
+    response = await model.request(
+        [ModelRequest.user_text_prompt("Who is the youngest?")], None, ModelRequestParameters()
+    )
     calls = [p for p in response.parts if isinstance(p, ToolCallPart)]
     assert [c.args_as_dict()["name"] for c in calls] == ["Alice", "Bob", "Charlie", "Daisy"]
     assert all(c.tool_call_id.startswith("toolu_") for c in calls)

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput, LangSmithParams
+from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
@@ -285,5 +285,3 @@ class ChatModelmux(BaseChatModel):
     ) -> Runnable[LanguageModelInput, Any]:
         """A runnable answering with ``schema`` (see :mod:`.structured_output` for the methods)."""
         return structured_runnable(self, schema, method, include_raw, strict, kwargs)  # type: ignore[arg-type]
-
-

@@ -15,7 +15,7 @@ ToolLike = Mapping[str, Any] | type | Callable[..., Any] | BaseTool
 
 def convert_tools(tools: Sequence[ToolLike], strict: bool | None = None) -> list[dict[str, Any]]:
     """BaseTools, functions, pydantic models, TypedDicts, JSON schemas or OpenAI tool dicts → OpenAI tools."""
-    return [convert_to_openai_tool(t, strict=strict) for t in tools]  # type: ignore[arg-type]
+    return [convert_to_openai_tool(t, strict=strict) for t in tools]
 
 
 def convert_tool_choice(choice: Any, tools: Sequence[Mapping[str, Any]]) -> str | dict[str, Any] | None:

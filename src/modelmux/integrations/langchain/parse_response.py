@@ -8,7 +8,7 @@ Tool calls become ``tool_calls`` (arguments parsed; malformed JSON → ``invalid
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
@@ -18,7 +18,14 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 
 from ...types import ChatCompletion, ChatCompletionChunk, ChatCompletionMessage, ChoiceDelta, Usage
 
-__all__ = ["answered_model", "chunk_to_generation", "completion_to_result", "convert_usage", "final_chunk", "model_name"]
+__all__ = [
+    "answered_model",
+    "chunk_to_generation",
+    "completion_to_result",
+    "convert_usage",
+    "final_chunk",
+    "model_name",
+]
 
 _EXTRAS = ("reasoning_content", "thinking_blocks", "refusal")
 
@@ -43,16 +50,16 @@ def convert_usage(usage: Usage | None) -> UsageMetadata | None:
         outputs["reasoning"] = details.reasoning_tokens
     if details and details.audio_tokens:
         outputs["audio"] = details.audio_tokens
-    metadata = UsageMetadata(
-        input_tokens=usage.prompt_tokens,
-        output_tokens=usage.completion_tokens,
-        total_tokens=usage.total_tokens or usage.prompt_tokens + usage.completion_tokens,
-    )
+    metadata: dict[str, Any] = {
+        "input_tokens": usage.prompt_tokens,
+        "output_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens or usage.prompt_tokens + usage.completion_tokens,
+    }
     if inputs:
         metadata["input_token_details"] = inputs
     if outputs:
         metadata["output_token_details"] = outputs
-    return metadata
+    return cast(UsageMetadata, metadata)
 
 
 def _message_extras(message: ChatCompletionMessage | ChoiceDelta) -> dict[str, Any]:
@@ -114,7 +121,7 @@ def completion_to_result(completion: ChatCompletion, requested: str) -> ChatResu
     """A whole answer → one ``ChatGeneration`` per choice (``n``), usage on each message and in ``llm_output``."""
     model = model_name(answered_model(completion, requested), completion.model)
     generations = [_message(completion, i, model) for i in range(len(completion.choices))]
-    llm_output = {"model_name": model, "id": completion.id or None}
+    llm_output: dict[str, Any] = {"model_name": model, "id": completion.id or None}
     if completion.usage is not None:
         llm_output["token_usage"] = completion.usage.model_dump(exclude_none=True)
     return ChatResult(generations=generations, llm_output=llm_output)

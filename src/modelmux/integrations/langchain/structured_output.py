@@ -59,7 +59,7 @@ def structured_runnable(
     llm: Runnable[Any, Any]
     parser: Runnable[Any, Any]
     if method == "function_calling":
-        tool = convert_to_openai_tool(schema, strict=strict)  # type: ignore[arg-type]
+        tool = convert_to_openai_tool(schema, strict=strict)
         name = tool["function"]["name"]
         llm = model.bind_tools(
             [tool],

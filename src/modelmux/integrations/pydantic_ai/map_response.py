@@ -61,7 +61,9 @@ def thinking_parts(message: ChatCompletionMessage, provider_name: str) -> list[T
         if not isinstance(block, dict):
             continue
         if block.get("type") == "redacted_thinking":
-            parts.append(ThinkingPart("", id=REDACTED_THINKING, signature=block.get("data"), provider_name=provider_name))
+            parts.append(
+                ThinkingPart("", id=REDACTED_THINKING, signature=block.get("data"), provider_name=provider_name)
+            )
         elif block.get("type") == "thinking":
             parts.append(
                 ThinkingPart(block.get("thinking") or "", signature=block.get("signature"), provider_name=provider_name)
