@@ -293,3 +293,24 @@ def test_create_agent_with_a_tool_and_response_format() -> None:
     assert called
     assert isinstance(state["structured_response"], Weather)
     assert len([m for m in state["messages"] if isinstance(m, AIMessage)]) <= 3
+
+
+def test_key_from_the_providers_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without ``api_key``, modelmux reads the provider's own variable at call time (ChatModelmux has none of its
+    own, which is why LangChain's ``test_init_from_env`` has nothing to check)."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
+    recorder = Recorder()
+    ChatModelmux(model="openai/gpt-4o", transport=recorder.transport()).invoke("Hi")
+    assert recorder.requests[-1].headers["authorization"] == "Bearer sk-from-env"
+
+
+def test_n_choices_are_generations() -> None:
+    result = ChatModelmux(model="mock/demo", n=3).generate([[HumanMessage("Hi")]])
+    assert len(result.generations[0]) == 3
+
+
+def test_unknown_keyword_fails_clearly_at_call_time() -> None:
+    import modelmux
+
+    with pytest.raises(modelmux.UnknownParameterError, match="not_a_param"):
+        ChatModelmux(model="mock/demo", not_a_param=1).invoke("Hi")

@@ -76,6 +76,17 @@ SCRIPTS: dict[str, list[Any]] = {
 }
 
 
+#: Standard tests that download a file from the web: ``httpx.get`` in that module returns a local PNG instead.
+DOWNLOADS = {
+    "test_image_inputs",
+    "test_pdf_inputs",
+    "test_audio_inputs",
+    "test_image_tool_message",
+    "test_pdf_tool_message",
+    "test_anthropic_inputs",
+}
+
+
 class TestChatModelmuxIntegration(ChatModelIntegrationTests):
     """The standard integration suite on ``mock/demo``.
 
@@ -88,8 +99,32 @@ class TestChatModelmuxIntegration(ChatModelIntegrationTests):
     * ``test_unicode_tool_call_integration``: expects the customer's name copied from the prompt;
     * ``test_json_mode``: expects a joke with ``setup`` / ``punchline`` keys asked for in prose (the mock's JSON
       mode reads a schema or an example object from the prompt, not prose);
-    * ``test_image_inputs``: downloads an image from the web; here ``httpx.get`` in that module returns a PNG.
+
+    The file-input tests (``DOWNLOADS``: images, PDFs, audio, files in tool results, Anthropic-style blocks) download
+    their file from the web; here they get a local PNG. The mock does not read files: these tests check that the
+    content blocks convert and that modelmux accepts them, not that a model understood them (that depends on the
+    provider; see the provider tests).
     """
+
+    @property
+    def supports_pdf_inputs(self) -> bool:
+        return True
+
+    @property
+    def supports_audio_inputs(self) -> bool:
+        return True
+
+    @property
+    def supports_image_tool_message(self) -> bool:
+        return True
+
+    @property
+    def supports_pdf_tool_message(self) -> bool:
+        return True
+
+    @property
+    def supports_anthropic_inputs(self) -> bool:
+        return True
 
     @property
     def chat_model_class(self) -> type[BaseChatModel]:
@@ -129,7 +164,7 @@ class TestChatModelmuxIntegration(ChatModelIntegrationTests):
 
     @pytest.fixture(autouse=True)
     def _offline_image(self, request: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-        if request.node.originalname == "test_image_inputs":
+        if request.node.originalname in DOWNLOADS:
             fake = SimpleNamespace(get=lambda *a, **k: SimpleNamespace(content=PNG_1X1))
             monkeypatch.setattr(standard_chat, "httpx", fake)
 
