@@ -9,7 +9,7 @@ from .._extra import missing_extra
 try:
     import langchain_core  # noqa: F401
 except ImportError as e:  # pragma: no cover - exercised by a test that hides the package
-    raise missing_extra("langchain", "langchain", "langchain-core>=1.0", e) from e
+    raise missing_extra("langchain", "langchain", "langchain-core>=1.8", e) from e
 
 from .chat_model import ChatModelmux
 from .embeddings import ModelmuxEmbeddings
