@@ -156,3 +156,33 @@ async def test_tool_calls_and_returns_round_trip_in_history() -> None:
     history = second.all_messages()
     assert any(isinstance(p, ToolReturnPart) for m in history for p in m.parts)
     assert any(isinstance(p, ToolCallPart) for m in history for p in m.parts)
+
+
+async def test_provider_errors_become_pydantic_ai_errors() -> None:
+    from pydantic_ai.exceptions import ModelHTTPError
+
+    import modelmux
+
+    agent = Agent(ModelmuxModel("mock/demo", mock_script=[{"error": 429, "message": "slow down"}]))
+    with pytest.raises(ModelHTTPError) as caught:
+        await agent.run("Hi")
+    assert caught.value.status_code == 429
+    assert isinstance(caught.value.__cause__, modelmux.RateLimitError)
+
+
+async def test_a_stream_failing_midway_is_a_pydantic_ai_error() -> None:
+    from pydantic_ai.exceptions import ModelHTTPError
+
+    agent = Agent(ModelmuxModel("mock/demo", mock_script=[{"text": "Partial answer", "error": 500}]))
+    with pytest.raises(ModelHTTPError) as caught:
+        async with agent.run_stream("Hi") as run:
+            [d async for d in run.stream_text(delta=True, debounce_by=None)]
+    assert caught.value.status_code == 500
+
+
+async def test_fallback_model_moves_on_after_a_provider_error() -> None:
+    from pydantic_ai.models.fallback import FallbackModel
+
+    failing = ModelmuxModel("mock/demo", mock_script=[{"error": 503}])
+    agent = Agent(FallbackModel(failing, ModelmuxModel("mock/echo")))
+    assert (await agent.run("still here")).output == "still here"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from pydantic_ai.exceptions import UnexpectedModelBehavior
 from pydantic_ai.messages import FinishReason, ModelResponse, ModelResponsePart, TextPart, ThinkingPart, ToolCallPart
 from pydantic_ai.usage import RequestUsage
 
@@ -76,7 +77,7 @@ def thinking_parts(message: ChatCompletionMessage, provider_name: str) -> list[T
 def map_response(completion: ChatCompletion, model_name: str, provider_name: str) -> ModelResponse:
     """The first choice of ``completion`` as a ``ModelResponse``; a refusal is a ``content_filter`` finish."""
     if not completion.choices:
-        raise ValueError("the answer has no choices")
+        raise UnexpectedModelBehavior("the model's answer has no choices")
     choice = completion.choices[0]
     message = choice.message
     parts: list[ModelResponsePart] = [*thinking_parts(message, provider_name)]

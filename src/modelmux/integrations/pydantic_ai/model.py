@@ -18,6 +18,7 @@ from pydantic_ai.profiles import ModelProfile, ModelProfileSpec
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.tools import RunContext, ToolDefinition
 
+from .map_error import mapped_errors
 from .map_messages import map_messages
 from .map_response import map_response
 from .stream import ModelmuxStreamedResponse
@@ -201,7 +202,8 @@ class ModelmuxModel(Model):
         from ... import acompletion
 
         settings, params = self.prepare_request(model_settings, model_request_parameters)
-        completion = await acompletion(self._model, **self._call_kwargs(messages, settings, params, False))
+        with mapped_errors(self._model):
+            completion = await acompletion(self._model, **self._call_kwargs(messages, settings, params, False))
         return map_response(completion, self._model, self.system)
 
     @asynccontextmanager
@@ -215,7 +217,8 @@ class ModelmuxModel(Model):
         from ... import acompletion
 
         settings, params = self.prepare_request(model_settings, model_request_parameters)
-        stream = await acompletion(self._model, **self._call_kwargs(messages, settings, params, True))
+        with mapped_errors(self._model):
+            stream = await acompletion(self._model, **self._call_kwargs(messages, settings, params, True))
         async with stream:
             yield ModelmuxStreamedResponse(
                 model_request_parameters=params,

@@ -13,6 +13,7 @@ from pydantic_ai.models import StreamedResponse
 
 from ..._streaming import AsyncChatStream
 from ...types import ChatCompletionChunk, ChoiceDelta
+from .map_error import mapped_errors
 from .map_messages import REDACTED_THINKING
 from .map_response import map_finish_reason, map_usage
 
@@ -44,15 +45,17 @@ class ModelmuxStreamedResponse(StreamedResponse):
         return kind, self._segment
 
     async def _get_event_iterator(self) -> AsyncIterator[ModelResponseStreamEvent]:
-        async for chunk in self._stream:
-            self._note(chunk)
-            if chunk.choices:
-                choice = chunk.choices[0]
-                for event in self._delta_events(choice.delta):
-                    yield event
-                if choice.finish_reason:
-                    self.finish_reason = map_finish_reason(choice.finish_reason)
-                    self.provider_details = {**(self.provider_details or {}), "finish_reason": choice.finish_reason}
+        with mapped_errors(self._model_name):  # a stream that fails midway
+            async for chunk in self._stream:
+                self._note(chunk)
+                if chunk.choices:
+                    choice = chunk.choices[0]
+                    for event in self._delta_events(choice.delta):
+                        yield event
+                    if choice.finish_reason:
+                        self.finish_reason = map_finish_reason(choice.finish_reason)
+                        details = {**(self.provider_details or {}), "finish_reason": choice.finish_reason}
+                        self.provider_details = details
 
     def _note(self, chunk: ChatCompletionChunk) -> None:
         if chunk.id:
