@@ -314,3 +314,26 @@ def test_unknown_keyword_fails_clearly_at_call_time() -> None:
 
     with pytest.raises(modelmux.UnknownParameterError, match="not_a_param"):
         ChatModelmux(model="mock/demo", not_a_param=1).invoke("Hi")
+
+
+def test_replayed_anthropic_thinking_stream_round_trips() -> None:
+    from modelmux.integrations.langchain.convert_messages import convert_messages
+
+    path = CASSETTES_ROOT / "pydantic-ai" / "anthropic" / "test_anthropic_model_thinking_part_stream.yaml"
+    llm = ChatModelmux(
+        model="anthropic/claude-sonnet-4-20250514",
+        api_key="sk-ant-test",
+        reasoning_effort="medium",
+        transport=ReplayTransport(load_cassette(path)),
+    )
+    chunks = list(llm.stream("How do I cross the street?"))
+    full = chunks[0]
+    for c in chunks[1:]:
+        full = full + c
+    assert isinstance(full, AIMessageChunk) and full.content
+    reasoning = full.additional_kwargs["reasoning_content"]
+    (block,) = full.additional_kwargs["thinking_blocks"]
+    assert reasoning and block["thinking"] == reasoning and block["signature"]
+    assert full.usage_metadata and full.usage_metadata["input_tokens"] == 43
+    sent_back = convert_messages([HumanMessage("How do I cross the street?"), full])[1]
+    assert sent_back["thinking_blocks"] == [block] and sent_back["content"] == full.content

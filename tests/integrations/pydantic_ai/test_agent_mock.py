@@ -186,3 +186,42 @@ async def test_fallback_model_moves_on_after_a_provider_error() -> None:
     failing = ModelmuxModel("mock/demo", mock_script=[{"error": 503}])
     agent = Agent(FallbackModel(failing, ModelmuxModel("mock/echo")))
     assert (await agent.run("still here")).output == "still here"
+
+
+async def test_what_an_agent_sends_for_tools_output_tools_and_settings() -> None:
+    import json
+
+    import httpx
+
+    bodies: list[dict[str, object]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        call = {
+            "id": "c1",
+            "type": "function",
+            "function": {"name": "final_result", "arguments": '{"city": "A", "country": "B"}'},
+        }
+        message = {"role": "assistant", "content": None, "tool_calls": [call]}
+        usage = {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}
+        return httpx.Response(
+            200,
+            json={
+                "id": "x",
+                "model": "gpt-4o",
+                "choices": [{"index": 0, "finish_reason": "tool_calls", "message": message}],
+                "usage": usage,
+            },
+        )
+
+    model = ModelmuxModel("openai/gpt-4o", api_key="sk-test", transport=httpx.MockTransport(answer))
+    agent, _ = agent_with_country_tool(model)
+    settings = {"temperature": 0.3, "max_tokens": 50, "stop_sequences": ["END"], "seed": 1, "top_p": 0.5}
+    result = await agent.run("Which city?", model_settings=settings)  # type: ignore[arg-type]
+    assert result.output == City(city="A", country="B")
+    body = bodies[0]
+    assert [t["function"]["name"] for t in body["tools"]] == ["get_user_country", "final_result"]  # type: ignore[index]
+    assert body["tool_choice"] == "required"  # structured output only: a tool call is required
+    assert (body["temperature"], body["stop"], body["seed"], body["top_p"]) == (0.3, ["END"], 1, 0.5)
+    assert body.get("max_tokens", body.get("max_completion_tokens")) == 50
+    assert body["messages"][0] == {"role": "system", "content": "Answer briefly."}  # type: ignore[index]
