@@ -225,3 +225,12 @@ async def test_what_an_agent_sends_for_tools_output_tools_and_settings() -> None
     assert (body["temperature"], body["stop"], body["seed"], body["top_p"]) == (0.3, ["END"], 1, 0.5)
     assert body.get("max_tokens", body.get("max_completion_tokens")) == 50
     assert body["messages"][0] == {"role": "system", "content": "Answer briefly."}  # type: ignore[index]
+
+
+async def test_allow_model_requests_false_blocks_real_providers_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic_ai import models
+
+    monkeypatch.setattr(models, "ALLOW_MODEL_REQUESTS", False)
+    assert (await Agent(ModelmuxModel("mock/echo")).run("offline")).output == "offline"
+    with pytest.raises(RuntimeError, match="ALLOW_MODEL_REQUESTS"):
+        await Agent(ModelmuxModel("openai/gpt-4o", api_key="sk-test")).run("Hi")

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from pydantic_ai.messages import ModelMessage, ModelResponse
-from pydantic_ai.models import Model, ModelRequestParameters, StreamedResponse
+from pydantic_ai.models import Model, ModelRequestParameters, StreamedResponse, check_allow_model_requests
 from pydantic_ai.models._tool_choice import resolve_tool_choice
 from pydantic_ai.profiles import ModelProfile, ModelProfileSpec
 from pydantic_ai.settings import ModelSettings
@@ -117,6 +117,12 @@ class ModelmuxModel(Model):
     def _provider_model_profile(self) -> ModelProfile:
         return PROFILE
 
+    def _check_allowed(self) -> None:
+        """pydantic-ai's ``ALLOW_MODEL_REQUESTS = False`` (set in test suites) blocks real providers; the offline
+        ``mock`` sends nothing, so it stays allowed."""
+        if self.system != "mock":
+            check_allow_model_requests()
+
     # ------------------------------------------------------------------ the request
 
     def _call_kwargs(
@@ -201,6 +207,7 @@ class ModelmuxModel(Model):
     ) -> ModelResponse:
         from ... import acompletion
 
+        self._check_allowed()
         settings, params = self.prepare_request(model_settings, model_request_parameters)
         with mapped_errors(self._model):
             completion = await acompletion(self._model, **self._call_kwargs(messages, settings, params, False))
@@ -216,6 +223,7 @@ class ModelmuxModel(Model):
     ) -> AsyncIterator[StreamedResponse]:
         from ... import acompletion
 
+        self._check_allowed()
         settings, params = self.prepare_request(model_settings, model_request_parameters)
         with mapped_errors(self._model):
             stream = await acompletion(self._model, **self._call_kwargs(messages, settings, params, True))
