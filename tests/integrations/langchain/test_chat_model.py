@@ -337,3 +337,17 @@ def test_replayed_anthropic_thinking_stream_round_trips() -> None:
     assert full.usage_metadata and full.usage_metadata["input_tokens"] == 43
     sent_back = convert_messages([HumanMessage("How do I cross the street?"), full])[1]
     assert sent_back["thinking_blocks"] == [block] and sent_back["content"] == full.content
+
+
+def test_token_counts_are_local() -> None:
+    llm = ChatModelmux(model="openai/gpt-4o")
+    assert llm.get_num_tokens("hello world") == 2
+    messages = [SystemMessage("Be brief."), HumanMessage("hello world")]
+    plain = llm.get_num_tokens_from_messages(messages)
+    assert plain > 4
+
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        return a + b
+
+    assert llm.get_num_tokens_from_messages(messages, tools=[add]) > plain

@@ -251,6 +251,25 @@ class ChatModelmux(BaseChatModel):
                     yield generation
         yield state.last()
 
+    # ------------------------------------------------------------------ token counts
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens of ``text`` with modelmux's bundled tokenizers (LangChain's default downloads GPT-2's)."""
+        from ... import token_counter
+
+        return token_counter(self.model, text=text)
+
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
+        """Tokens of a conversation as the model sees it (OpenAI's accounting), tool schemas included."""
+        import json
+
+        from ... import token_counter
+
+        total = token_counter(self.model, messages=convert_messages(messages))
+        if tools:
+            total += token_counter(self.model, text=json.dumps(convert_tools(tools)))
+        return total
+
     # ------------------------------------------------------------------ tools and structured output
 
     def bind_tools(
