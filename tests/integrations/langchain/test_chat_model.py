@@ -351,3 +351,21 @@ def test_token_counts_are_local() -> None:
         return a + b
 
     assert llm.get_num_tokens_from_messages(messages, tools=[add]) > plain
+
+
+def test_credential_options_and_headers_stay_secret() -> None:
+    recorder = Recorder()
+    llm = ChatModelmux(
+        model="openai/gpt-4o",
+        api_key="sk-test",
+        transport=recorder.transport(),
+        extra_headers={"X-Proxy-Auth": "hdr-secret"},
+        model_kwargs={"user": "u1"},
+        vertex_credentials="cred-secret",  # a credential-named provider option (ignored by openai: see below)
+    )
+    shown = " ".join([repr(llm), str(llm._identifying_params), json.dumps(llm.model_dump(mode="json"))])
+    assert "hdr-secret" not in shown and "cred-secret" not in shown
+    llm = llm.model_copy(update={"model_kwargs": {"user": "u1"}})  # openai takes no vertex_credentials
+    llm.invoke("Hi")
+    assert recorder.requests[-1].headers["x-proxy-auth"] == "hdr-secret"
+    assert recorder.body()["user"] == "u1"

@@ -21,6 +21,7 @@ from pydantic import AliasChoices, ConfigDict, Field, SecretStr, model_validator
 from ...types import ChatCompletionChunk, Usage
 from .convert_messages import convert_messages
 from .convert_tools import convert_tool_choice, convert_tools
+from .hide_secrets import hide_secret_options, reveal
 from .parse_response import answered_model, chunk_to_generation, completion_to_result, final_chunk, model_name
 from .structured_output import Method, structured_runnable
 
@@ -80,7 +81,8 @@ class ChatModelmux(BaseChatModel):
     """Ask for usage at the end of streams (``stream_options.include_usage``)."""
     api_key: SecretStr | None = None
     api_base: str | None = Field(default=None, validation_alias=AliasChoices("api_base", "base_url"))
-    extra_headers: dict[str, str] | None = None
+    extra_headers: dict[str, SecretStr] | None = None
+    """Sent with every call; the values are kept secret (an ``Authorization`` header)."""
     extra_body: dict[str, Any] | None = None
     drop_params: bool = False
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
@@ -99,13 +101,14 @@ class ChatModelmux(BaseChatModel):
             if isinstance(alias, AliasChoices):
                 known.update(a for a in alias.choices if isinstance(a, str))
         extra = {k: values[k] for k in values if k not in known}
-        if not extra:
-            return values
         given = dict(values.get("model_kwargs") or {})
         clash = set(extra) & set(given)
         if clash:
             raise ValueError(f"given both as a keyword and in model_kwargs: {', '.join(sorted(clash))}")
-        return {**{k: v for k, v in values.items() if k not in extra}, "model_kwargs": {**given, **extra}}
+        if not extra and not given:
+            return values
+        kept = {k: v for k, v in values.items() if k not in extra}
+        return {**kept, "model_kwargs": hide_secret_options({**given, **extra})}
 
     @property
     def _llm_type(self) -> str:
@@ -113,6 +116,7 @@ class ChatModelmux(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
+        """What LangChain's tracers and caches see: no secret values (they stay ``SecretStr``)."""
         return {"model": self.model, **self._default_params()}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
@@ -145,7 +149,7 @@ class ChatModelmux(BaseChatModel):
             "timeout": self.timeout,
             "num_retries": self.max_retries,
             "api_base": self.api_base,
-            "extra_headers": self.extra_headers,
+            "extra_headers": dict(self.extra_headers) if self.extra_headers else None,
             "extra_body": self.extra_body,
         }
         if self.drop_params:
@@ -159,7 +163,9 @@ class ChatModelmux(BaseChatModel):
         call's own (``bind``/``invoke`` keywords) over them."""
         for key in _TRACING_KWARGS:
             kwargs.pop(key, None)
-        params = {**self._default_params(), **kwargs}
+        params = reveal({**self._default_params(), **kwargs})
+        if params.get("extra_headers"):
+            params["extra_headers"] = reveal(params["extra_headers"])
         params["model"] = kwargs.get("model") or self.model
         params["messages"] = convert_messages(messages)
         if stop is not None:

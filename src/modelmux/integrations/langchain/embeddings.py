@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from ...types import EmbeddingResponse
+from .hide_secrets import hide_secret_options, reveal
 
 __all__ = ["ModelmuxEmbeddings"]
 
@@ -26,20 +27,25 @@ class ModelmuxEmbeddings(BaseModel, Embeddings):
     timeout: float | None = Field(default=None, validation_alias=AliasChoices("timeout", "request_timeout"))
     api_key: SecretStr | None = None
     api_base: str | None = Field(default=None, validation_alias=AliasChoices("api_base", "base_url"))
-    extra_headers: dict[str, str] | None = None
+    extra_headers: dict[str, SecretStr] | None = None
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     transport: Any = Field(default=None, exclude=True, repr=False)
+
+    @field_validator("model_kwargs")
+    @classmethod
+    def _hide_secrets(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return hide_secret_options(value)
 
     def _kwargs(self) -> dict[str, Any]:
         params: dict[str, Any] = {
             "dimensions": self.dimensions,
             "timeout": self.timeout,
             "api_base": self.api_base,
-            "extra_headers": self.extra_headers,
+            "extra_headers": reveal(self.extra_headers) if self.extra_headers else None,
             "transport": self.transport,
             "api_key": self.api_key.get_secret_value() if self.api_key is not None else None,
         }
-        return {**{k: v for k, v in params.items() if v is not None}, **self.model_kwargs}
+        return {**{k: v for k, v in params.items() if v is not None}, **reveal(self.model_kwargs)}
 
     @staticmethod
     def _vectors(response: EmbeddingResponse, count: int) -> list[list[float]]:
