@@ -234,3 +234,23 @@ async def test_allow_model_requests_false_blocks_real_providers_only(monkeypatch
     assert (await Agent(ModelmuxModel("mock/echo")).run("offline")).output == "offline"
     with pytest.raises(RuntimeError, match="ALLOW_MODEL_REQUESTS"):
         await Agent(ModelmuxModel("openai/gpt-4o", api_key="sk-test")).run("Hi")
+
+
+async def test_parallel_tool_calls_only_with_tools() -> None:
+    import json
+
+    import httpx
+
+    bodies: list[dict[str, object]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        message = {"role": "assistant", "content": "ok"}
+        return httpx.Response(200, json={"choices": [{"index": 0, "finish_reason": "stop", "message": message}]})
+
+    model = ModelmuxModel("openai/gpt-4o", api_key="sk-test", transport=httpx.MockTransport(answer))
+    await model.request([ModelRequest.user_text_prompt("hi")], {"parallel_tool_calls": False}, ModelRequestParameters())
+    assert "parallel_tool_calls" not in bodies[-1]
+    agent, _ = agent_with_country_tool(model, output_type=str)
+    await agent.run("hi", model_settings={"parallel_tool_calls": False})
+    assert bodies[-1]["parallel_tool_calls"] is False

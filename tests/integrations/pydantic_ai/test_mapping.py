@@ -44,7 +44,7 @@ def test_system_user_and_instructions() -> None:
 def test_multimodal_user_content() -> None:
     content = [
         "Describe",
-        ImageUrl("https://example.com/cat.png"),
+        ImageUrl("https://example.com/cat.png", vendor_metadata={"detail": "low"}),
         BinaryContent(PNG, media_type="image/png"),
         BinaryContent(b"RIFF....", media_type="audio/wav"),
         DocumentUrl("https://example.com/a.pdf"),
@@ -54,7 +54,7 @@ def test_multimodal_user_content() -> None:
     (user,) = map_messages([ModelRequest(parts=[UserPromptPart(content)])])
     parts = user["content"]
     assert parts[0] == {"type": "text", "text": "Describe"}
-    assert parts[1] == {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
+    assert parts[1] == {"type": "image_url", "image_url": {"url": "https://example.com/cat.png", "detail": "low"}}
     assert parts[2]["image_url"]["url"].startswith("data:image/png;base64,")
     assert parts[3] == {
         "type": "input_audio",

@@ -50,7 +50,11 @@ def map_user_content(item: UserContent) -> dict[str, Any] | None:
     if isinstance(item, CachePoint):
         return None
     if isinstance(item, ImageUrl):
-        return {"type": "image_url", "image_url": {"url": item.url}}
+        image: dict[str, Any] = {"url": item.url}
+        detail = (item.vendor_metadata or {}).get("detail")  # OpenAI's image detail, as pydantic-ai passes it
+        if detail:
+            image["detail"] = detail
+        return {"type": "image_url", "image_url": image}
     if isinstance(item, DocumentUrl):
         return {"type": "file", "file": {"file_data": item.url}}
     if isinstance(item, BinaryContent):

@@ -138,7 +138,10 @@ class ModelmuxModel(Model):
         for key, name in SETTINGS.items():
             if given.get(key) is not None:
                 kwargs[name] = given[key]
-        kwargs.update(self._tools(settings, params))
+        tools = self._tools(settings, params)
+        if not tools:
+            kwargs.pop("parallel_tool_calls", None)  # OpenAI rejects it without tools
+        kwargs.update(tools)
         if params.output_mode == "native" and params.output_object is not None:
             kwargs["response_format"] = self._json_schema(params)
         elif params.output_mode == "prompted":
