@@ -187,3 +187,68 @@ def test_missing_usage_is_unmeasured() -> None:
 )
 def test_finish_reasons(raw: str | None, mapped: str | None) -> None:
     assert map_finish_reason(raw) == mapped
+
+
+class FakeStream:
+    """An async stream of given chunks (what ``modelmux.acompletion(stream=True)`` yields)."""
+
+    def __init__(self, chunks: list[dict[str, object]]) -> None:
+        from modelmux.types import ChatCompletionChunk
+
+        self.chunks = [ChatCompletionChunk.model_validate(c) for c in chunks]
+        self.closed = False
+
+    def __aiter__(self) -> FakeStream:
+        return self
+
+    async def __anext__(self) -> object:
+        if not self.chunks:
+            raise StopAsyncIteration
+        return self.chunks.pop(0)
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def _delta(**delta: object) -> dict[str, object]:
+    return {"choices": [{"index": 0, "delta": delta}]}
+
+
+@pytest.mark.anyio
+async def test_stream_parts_text_tool_text_and_thinking() -> None:
+    from pydantic_ai.models import ModelRequestParameters
+
+    from modelmux.integrations.pydantic_ai.stream import ModelmuxStreamedResponse
+
+    call = {"index": 0, "id": "c1", "function": {"name": "f", "arguments": '{"a"'}}
+    chunks = [
+        _delta(reasoning_content="Think"),
+        _delta(reasoning_content="ing."),
+        _delta(thinking_blocks=[{"type": "thinking", "thinking": "Thinking.", "signature": "sig"}]),
+        _delta(content="Before "),
+        _delta(content="tool."),
+        _delta(tool_calls=[call]),
+        _delta(tool_calls=[{"index": 0, "function": {"arguments": ": 1}"}}]),
+        _delta(content="After."),
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+        {"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10}},
+    ]
+    fake = FakeStream(chunks)
+    stream = ModelmuxStreamedResponse(
+        model_request_parameters=ModelRequestParameters(),
+        _model_name="x/y",
+        _provider_name="x",
+        _provider_url=None,
+        _stream=fake,  # type: ignore[arg-type]
+    )
+    [e async for e in stream]
+    response = stream.get()
+    assert [type(p).__name__ for p in response.parts] == ["ThinkingPart", "TextPart", "ToolCallPart", "TextPart"]
+    thinking, before, tool, after = response.parts
+    assert (thinking.content, thinking.signature) == ("Thinking.", "sig")  # type: ignore[union-attr]
+    assert before.content == "Before tool." and after.content == "After."  # type: ignore[union-attr]
+    assert tool.args_as_dict() == {"a": 1}  # type: ignore[union-attr]
+    assert response.finish_reason == "tool_call"
+    assert (response.usage.input_tokens, response.usage.output_tokens) == (7, 3)
+    await stream.close_stream()
+    assert fake.closed

@@ -162,3 +162,31 @@ async def test_non_streamed_tool_call_parts() -> None:
     assert all(c.tool_call_id.startswith("toolu_") for c in calls)
     assert response.finish_reason == "tool_call"
     assert response.provider_response_id and response.provider_name == "anthropic"
+
+
+async def test_streamed_tool_call_arrives_as_part_deltas() -> None:
+    from pydantic_ai.messages import PartDeltaEvent, PartStartEvent, ToolCallPartDelta
+    from pydantic_ai.tools import ToolDefinition
+
+    transport = replay(RECORDED / "openai-chat" / "test_run_stream_sync_streams_real_model.yaml")
+    model = ModelmuxModel("openai/gpt-4o-mini", api_key="sk-test", transport=transport)
+    tool = ToolDefinition(
+        name="get_capital",
+        parameters_json_schema={
+            "type": "object",
+            "properties": {"country": {"type": "string"}},
+            "required": ["country"],
+        },
+    )
+    params = ModelRequestParameters(function_tools=[tool])
+    request = ModelRequest.user_text_prompt("What is the capital of the UK? Use the tool, then answer.")
+    async with model.request_stream([request], None, params) as stream:
+        events = [e async for e in stream]
+        response = stream.get()
+    starts = [e for e in events if isinstance(e, PartStartEvent)]
+    deltas = [e for e in events if isinstance(e, PartDeltaEvent) and isinstance(e.delta, ToolCallPartDelta)]
+    assert isinstance(starts[0].part, ToolCallPart) and starts[0].part.tool_name == "get_capital"
+    assert deltas  # the arguments came in pieces
+    (call,) = [p for p in response.parts if isinstance(p, ToolCallPart)]
+    assert call.args_as_dict() == {"country": "UK"} and call.tool_call_id
+    assert response.finish_reason == "tool_call" and response.usage.input_tokens > 0

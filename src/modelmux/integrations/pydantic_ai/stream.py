@@ -26,8 +26,8 @@ def _now() -> datetime:
 
 @dataclass
 class ModelmuxStreamedResponse(StreamedResponse):
-    """Events of one modelmux stream. Text, thinking and tool calls each open a new part when another kind came
-    between (text, a tool call, more text → three parts); tool calls are keyed by their stream index."""
+    """Events of one modelmux stream. Text and thinking open a new part when another kind came between (text, a
+    tool call, more text → three parts); tool calls are keyed by their stream index."""
 
     _model_name: str
     _provider_name: str
@@ -37,7 +37,6 @@ class ModelmuxStreamedResponse(StreamedResponse):
     _usage_received: bool | None = field(default=False, init=False)
     _kind: str = field(default="", init=False)
     _segment: int = field(default=0, init=False)
-    _tool_base: int = field(default=0, init=False)
 
     def _key(self, kind: str) -> tuple[str, int]:
         if kind != self._kind:
@@ -74,12 +73,10 @@ class ModelmuxStreamedResponse(StreamedResponse):
         if delta.content:
             yield from self._parts_manager.handle_text_delta(vendor_part_id=self._key("text"), content=delta.content)
         for call in delta.tool_calls or ():
-            if self._kind != "tool":
-                self._key("tool")
-                self._tool_base = self._segment * 10_000  # tool-call indexes restart after other kinds of part
+            self._kind = "tool"  # text after a tool call starts a new part
             function = call.function
             yield from self._parts_manager.handle_tool_call_delta_events(
-                vendor_part_id=self._tool_base + call.index,
+                vendor_part_id=("tool", call.index),  # unique within one answer (OpenAI's stream contract)
                 tool_name=function.name if function else None,
                 args=function.arguments if function else None,
                 tool_call_id=call.id,
