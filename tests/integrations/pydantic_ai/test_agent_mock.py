@@ -254,3 +254,17 @@ async def test_parallel_tool_calls_only_with_tools() -> None:
     agent, _ = agent_with_country_tool(model, output_type=str)
     await agent.run("hi", model_settings={"parallel_tool_calls": False})
     assert bodies[-1]["parallel_tool_calls"] is False
+
+
+async def test_count_tokens_before_request_enforces_the_limit() -> None:
+    from pydantic_ai.exceptions import UsageLimitExceeded
+    from pydantic_ai.usage import UsageLimits
+
+    model = ModelmuxModel("openai/gpt-4o", api_key="sk-test")  # nothing is sent: counting is local
+    request = ModelRequest.user_text_prompt("hello world")
+    counted = await model.count_tokens([request], None, ModelRequestParameters())
+    assert 5 < counted.input_tokens < 20
+    agent = Agent(ModelmuxModel("mock/demo"))
+    limits = UsageLimits(input_tokens_limit=5, count_tokens_before_request=True)
+    with pytest.raises(UsageLimitExceeded):
+        await agent.run("a prompt that is clearly longer than five tokens, surely", usage_limits=limits)

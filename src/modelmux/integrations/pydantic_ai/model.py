@@ -17,6 +17,7 @@ from pydantic_ai.models._tool_choice import resolve_tool_choice
 from pydantic_ai.profiles import ModelProfile, ModelProfileSpec
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.tools import RunContext, ToolDefinition
+from pydantic_ai.usage import RequestUsage
 
 from .map_error import mapped_errors
 from .map_messages import map_messages
@@ -201,6 +202,26 @@ class ModelmuxModel(Model):
         if thinking is None or thinking is False:
             return None
         return "medium" if thinking is True else EFFORTS.get(thinking, "medium")
+
+    async def count_tokens(
+        self,
+        messages: list[ModelMessage],
+        model_settings: ModelSettings | None,
+        model_request_parameters: ModelRequestParameters,
+    ) -> RequestUsage:
+        """The request's input tokens counted locally with modelmux's bundled tokenizers (OpenAI's accounting;
+        an estimate for other providers' tokenizers), tool schemas included: for ``UsageLimits``'
+        ``count_tokens_before_request``. Nothing is sent."""
+        import json
+
+        from ... import token_counter
+
+        settings, params = self.prepare_request(model_settings, model_request_parameters)
+        kwargs = self._call_kwargs(messages, settings, params, False)
+        total = token_counter(self._model, messages=kwargs["messages"])
+        if kwargs.get("tools"):
+            total += token_counter(self._model, text=json.dumps(kwargs["tools"]))
+        return RequestUsage(input_tokens=total)
 
     async def request(
         self,
