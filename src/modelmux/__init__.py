@@ -46,6 +46,15 @@ if TYPE_CHECKING:
     from ._streaming import AsyncChatStream, ChatStream
     from ._transcriptions import atranscription, transcription
     from .cost import Prices, completion_cost, cost_per_token, default_prices, load_prices, set_default_prices
+    from .model_info import (
+        get_model_info,
+        get_supported_openai_params,
+        model_cost,
+        supports_function_calling,
+        supports_reasoning,
+        supports_response_schema,
+        supports_vision,
+    )
     from .tokens import token_counter
     from .types import (
         ChatCompletion,
@@ -81,6 +90,13 @@ _LAZY = {
     "atranscription": "._transcriptions",
     "transcription": "._transcriptions",
     "token_counter": ".tokens",
+    "get_model_info": ".model_info",
+    "get_supported_openai_params": ".model_info",
+    "model_cost": ".model_info",
+    "supports_function_calling": ".model_info",
+    "supports_reasoning": ".model_info",
+    "supports_response_schema": ".model_info",
+    "supports_vision": ".model_info",
     "Prices": ".cost",
     "completion_cost": ".cost",
     "cost_per_token": ".cost",
@@ -171,13 +187,20 @@ __all__ = [
     "default_prices",
     "embedding",
     "exceptions",
+    "get_model_info",
+    "get_supported_openai_params",
     "image_generation",
     "load_prices",
+    "model_cost",
     "model_list",
     "moderation",
     "rerank",
     "set_default_prices",
     "stream_chunk_builder",
+    "supports_function_calling",
+    "supports_reasoning",
+    "supports_response_schema",
+    "supports_vision",
     "token_counter",
     "transcription",
 ]
