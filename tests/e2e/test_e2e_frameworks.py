@@ -1,8 +1,10 @@
-"""Agent frameworks through the gateway (OpenAI chat completions) on the offline mock: each loop calls its tool,
-then ends with a structured answer, in a few requests.
+"""Agent frameworks through the gateway on the offline mock: each loop calls its tool, then ends with a structured
+answer, in a few requests.
 
-pydantic-ai ``Agent`` over ``OpenAIChatModel``; LangChain ``create_agent`` over ``ChatOpenAI``; instructor's
-``JSON`` and ``TOOLS`` modes over the ``openai`` client.
+pydantic-ai ``Agent`` over ``OpenAIChatModel`` (chat completions) and over ``AnthropicModel`` (``/v1/messages``), with
+tool output and prompted output; LangChain ``create_agent`` over ``ChatOpenAI``; instructor's ``JSON``, ``MD_JSON``
+and ``TOOLS`` modes over the ``openai`` client and its ``TOOLS`` / ``JSON`` modes over the
+``anthropic`` client.
 """
 
 from __future__ import annotations
@@ -10,14 +12,19 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import anthropic
 import instructor
 import openai
 import pydantic
+import pytest
 from gateway_server import KEY, RunningGateway, async_http_client, http_client
 from langchain.agents import create_agent
 from langchain_openai import ChatOpenAI
-from pydantic_ai import Agent
+from pydantic_ai import Agent, PromptedOutput
+from pydantic_ai.models import Model
+from pydantic_ai.models.anthropic import AnthropicModel
 from pydantic_ai.models.openai import OpenAIChatModel
+from pydantic_ai.providers.anthropic import AnthropicProvider
 from pydantic_ai.providers.openai import OpenAIProvider
 
 
@@ -37,10 +44,24 @@ class Counter:
 # ---------------------------------------------------------------- pydantic-ai
 
 
-def test_pydantic_ai_agent_with_a_tool_and_an_output_type(gateway: RunningGateway) -> None:
+def _openai_model(gateway: RunningGateway, name: str) -> Model:
     client = openai.AsyncOpenAI(base_url=gateway.base_url, api_key=KEY, max_retries=0, http_client=async_http_client())
-    model = OpenAIChatModel("mock/agent", provider=OpenAIProvider(openai_client=client))
-    agent = Agent(model, output_type=Weather, instructions="Answer about the weather.")
+    return OpenAIChatModel(name, provider=OpenAIProvider(openai_client=client))
+
+
+def _anthropic_model(gateway: RunningGateway, name: str) -> Model:
+    client = anthropic.AsyncAnthropic(base_url=gateway.url, api_key=KEY, max_retries=0, http_client=async_http_client())
+    return AnthropicModel(name, provider=AnthropicProvider(anthropic_client=client))
+
+
+MODELS = {"chat-completions": _openai_model, "messages": _anthropic_model}
+
+
+@pytest.mark.parametrize("api", list(MODELS))
+@pytest.mark.parametrize("prompted", [False, True], ids=["tool-output", "prompted-output"])
+def test_pydantic_ai_agent_with_a_tool_and_an_output_type(gateway: RunningGateway, api: str, prompted: bool) -> None:
+    output: Any = PromptedOutput(Weather) if prompted else Weather
+    agent = Agent(MODELS[api](gateway, "mock/agent"), output_type=output, instructions="Answer about the weather.")
     seen = Counter()
 
     @agent.tool_plain
@@ -51,14 +72,14 @@ def test_pydantic_ai_agent_with_a_tool_and_an_output_type(gateway: RunningGatewa
 
     result = asyncio.run(agent.run("What is the weather in Oslo?"))
     assert isinstance(result.output, Weather)
-    assert len(seen.calls) == 1  # the tool ran once, then the output tool ended the run
+    assert len(seen.calls) == 1  # the tool ran once, then the output ended the run
     requests = result.usage.requests
     assert 2 <= requests <= 3, requests
 
 
-def test_pydantic_ai_agent_streams_its_output(gateway: RunningGateway) -> None:
-    client = openai.AsyncOpenAI(base_url=gateway.base_url, api_key=KEY, max_retries=0, http_client=async_http_client())
-    agent = Agent(OpenAIChatModel("mock/echo", provider=OpenAIProvider(openai_client=client)))
+@pytest.mark.parametrize("api", list(MODELS))
+def test_pydantic_ai_agent_streams_its_output(gateway: RunningGateway, api: str) -> None:
+    agent = Agent(MODELS[api](gateway, "mock/echo"))
 
     async def run() -> list[str]:
         async with agent.run_stream("Stream these words back") as result:
@@ -111,8 +132,9 @@ def _instructor(gateway: RunningGateway, mode: instructor.Mode) -> Any:
     return instructor.from_openai(client, mode=mode)
 
 
-def test_instructor_json_mode(gateway: RunningGateway) -> None:
-    weather = _instructor(gateway, instructor.Mode.JSON).chat.completions.create(
+@pytest.mark.parametrize("mode", [instructor.Mode.JSON, instructor.Mode.MD_JSON], ids=["JSON", "MD_JSON"])
+def test_instructor_json_modes(gateway: RunningGateway, mode: instructor.Mode) -> None:
+    weather = _instructor(gateway, mode).chat.completions.create(
         model="mock/demo",
         response_model=Weather,
         messages=[{"role": "user", "content": "Weather in Oslo, as JSON."}],
@@ -139,3 +161,16 @@ def test_instructor_list_of_models_in_tools_mode(gateway: RunningGateway) -> Non
         max_retries=0,
     )
     assert isinstance(cities, list) and all(isinstance(c, Weather) for c in cities)
+
+
+@pytest.mark.parametrize("mode", [instructor.Mode.TOOLS, instructor.Mode.JSON], ids=["TOOLS", "JSON"])
+def test_instructor_over_the_messages_api(gateway: RunningGateway, mode: instructor.Mode) -> None:
+    client = anthropic.Anthropic(base_url=gateway.url, api_key=KEY, max_retries=0, http_client=http_client())
+    weather = instructor.from_anthropic(client, mode=mode).messages.create(
+        model="mock/demo",
+        max_tokens=500,
+        response_model=Weather,
+        messages=[{"role": "user", "content": "Weather in Oslo."}],
+        max_retries=0,
+    )
+    assert isinstance(weather, Weather)
