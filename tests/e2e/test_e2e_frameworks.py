@@ -92,7 +92,13 @@ def test_pydantic_ai_agent_streams_its_output(gateway: RunningGateway, api: str)
 # ---------------------------------------------------------------- LangChain
 
 
-def test_langchain_create_agent_with_a_tool_and_response_format(gateway: RunningGateway) -> None:
+def _chat_openai(gateway: RunningGateway, model: str) -> ChatOpenAI:
+    return ChatOpenAI(model=model, base_url=gateway.base_url, api_key=KEY, max_retries=0, http_client=http_client())
+
+
+@pytest.mark.parametrize("strategy", ["default", "tool", "provider"])
+def test_langchain_create_agent_with_a_tool_and_response_format(gateway: RunningGateway, strategy: str) -> None:
+    from langchain.agents.structured_output import ProviderStrategy, ToolStrategy
     from langchain_core.tools import tool
 
     seen = Counter()
@@ -103,17 +109,23 @@ def test_langchain_create_agent_with_a_tool_and_response_format(gateway: Running
         seen.calls.append(city)
         return f"12 degrees and rain in {city}"
 
-    llm = ChatOpenAI(
-        model="mock/agent", base_url=gateway.base_url, api_key=KEY, max_retries=0, http_client=http_client()
+    response_format: Any = {"default": Weather, "tool": ToolStrategy(Weather), "provider": ProviderStrategy(Weather)}
+    agent = create_agent(
+        _chat_openai(gateway, "mock/agent"), tools=[get_weather], response_format=response_format[strategy]
     )
-    agent = create_agent(llm, tools=[get_weather], response_format=Weather)
     state: dict[str, Any] = agent.invoke(
         {"messages": [{"role": "user", "content": "What is the weather in Oslo?"}]}, {"recursion_limit": 12}
     )
     assert isinstance(state["structured_response"], Weather)
     assert len(seen.calls) == 1
     model_turns = [m for m in state["messages"] if m.type == "ai"]
-    assert 2 <= len(model_turns) <= 3, state["messages"]
+    assert len(model_turns) == 2, state["messages"]  # the tool call, then the answer (as a tool call or as JSON)
+
+
+@pytest.mark.parametrize("method", ["json_schema", "function_calling"])
+def test_langchain_with_structured_output(gateway: RunningGateway, method: str) -> None:
+    structured = _chat_openai(gateway, "mock/demo").with_structured_output(Weather, method=method)
+    assert isinstance(structured.invoke("The weather in Oslo"), Weather)
 
 
 def test_langchain_chat_model_streams(gateway: RunningGateway) -> None:
