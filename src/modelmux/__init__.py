@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from ._transcriptions import atranscription, transcription
     from .cost import Prices, completion_cost, cost_per_token, default_prices, load_prices, set_default_prices
     from .model_info import (
+        get_max_tokens,
         get_model_info,
         get_supported_openai_params,
         model_cost,
@@ -90,6 +91,7 @@ _LAZY = {
     "atranscription": "._transcriptions",
     "transcription": "._transcriptions",
     "token_counter": ".tokens",
+    "get_max_tokens": ".model_info",
     "get_model_info": ".model_info",
     "get_supported_openai_params": ".model_info",
     "model_cost": ".model_info",
@@ -187,6 +189,7 @@ __all__ = [
     "default_prices",
     "embedding",
     "exceptions",
+    "get_max_tokens",
     "get_model_info",
     "get_supported_openai_params",
     "image_generation",

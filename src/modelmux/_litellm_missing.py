@@ -22,6 +22,8 @@ LITELLM_MISSING: dict[str, str] = {
     "get_llm_provider": "the provider is the part before '/' in the model string ('openai/gpt-4o')",
     "encode": "use modelmux.token_counter(), or tiktoken directly",
     "decode": "use tiktoken directly",
+    "create_pretrained_tokenizer": "use modelmux.token_counter(), or the tokenizer's own package",
+    "create_tokenizer": "use modelmux.token_counter(), or the tokenizer's own package",
     "register_model": "load your own prices with modelmux.load_prices() and set_default_prices()",
     "register_prompt_template": "pass the messages already formatted",
     "speech": "text-to-speech is not implemented",

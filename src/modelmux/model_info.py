@@ -1,5 +1,5 @@
-"""What is known of a model, asked LiteLLM's way: ``get_model_info``, ``supports_*``, ``get_supported_openai_params``,
-``model_cost``.
+"""What is known of a model, asked LiteLLM's way: ``get_model_info``, ``get_max_tokens``, ``supports_*``,
+``get_supported_openai_params``, ``model_cost``.
 
 Everything is read from the bundled catalog (``data/models.json``: context window, output limit, capabilities) and
 the default prices (:func:`modelmux.default_prices`, USD per million tokens; LiteLLM's keys are per token). Nothing is
@@ -16,6 +16,7 @@ from typing import Any
 from .errors import NotFoundError
 
 __all__ = [
+    "get_max_tokens",
     "get_model_info",
     "get_supported_openai_params",
     "model_cost",
@@ -79,6 +80,16 @@ def get_model_info(model: str, custom_llm_provider: str | None = None) -> dict[s
         "supports_reasoning": "reasoning" in caps,
         "supported_openai_params": get_supported_openai_params(bare, provider),
     }
+
+
+def get_max_tokens(model: str) -> int | None:
+    """The model's output-token limit (LiteLLM's ``get_max_tokens``), or ``None`` when the catalog does not say.
+
+    Raises:
+        NotFoundError: the model is unknown (as :func:`get_model_info`).
+    """
+    value = get_model_info(model)["max_tokens"]
+    return value if isinstance(value, int) else None
 
 
 def _per_token(per_million: float | None) -> float | None:

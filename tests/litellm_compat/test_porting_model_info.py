@@ -58,6 +58,13 @@ def test_get_model_info_keys_and_prices() -> None:
     assert info["supported_openai_params"] == litellm.get_supported_openai_params("gpt-4o")
 
 
+def test_get_max_tokens_is_the_output_limit() -> None:
+    # https://docs.litellm.ai/docs/completion/token_usage: get_max_tokens
+    assert litellm.get_max_tokens("gpt-4o") == litellm.get_model_info("gpt-4o")["max_output_tokens"] == 16384
+    with pytest.raises(NotFoundError):
+        litellm.get_max_tokens("no-such-model")
+
+
 def test_get_model_info_of_an_unknown_model_raises_like_litellm() -> None:
     # LiteLLM raises ("This model isn't mapped yet"); code wraps it in ``except Exception``.
     for model in ("no-such-model", "openai/no-such-model"):
