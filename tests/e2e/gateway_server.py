@@ -35,12 +35,6 @@ def config(models: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class RunningGateway:
     def __init__(self, port: int) -> None:
         self.port = port
@@ -52,9 +46,11 @@ class RunningGateway:
 def serve(data: dict[str, Any] | None = None, *, transport: Any = None) -> Iterator[RunningGateway]:
     """The gateway for ``data`` (default: :func:`config`) listening on a free loopback port until the block ends."""
     app = create_app(parse_config(data or config(), environ=ENV), transport=transport, limiter=MemoryLimiter())
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    sock = socket.socket()  # bound here and handed to uvicorn: no other process can take the port in between
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -66,6 +62,7 @@ def serve(data: dict[str, Any] | None = None, *, transport: Any = None) -> Itera
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        sock.close()
 
 
 def http_client(**kwargs: Any) -> Any:
