@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import openai
+import pydantic
 import pytest
 from gateway_server import KEY, RunningGateway, async_http_client, http_client
 
@@ -123,3 +124,21 @@ def test_async_stream(gateway: RunningGateway) -> None:
     import asyncio
 
     assert asyncio.run(_async_stream(gateway)) == "Hello there, gateway"
+
+
+class Weather(pydantic.BaseModel):
+    city: str
+    temperature_c: int
+
+
+def test_parse_with_a_pydantic_response_format(gateway: RunningGateway) -> None:
+    completion = sdk(gateway).chat.completions.parse(model="mock/demo", messages=USER, response_format=Weather)
+    assert isinstance(completion.choices[0].message.parsed, Weather)
+
+
+def test_parse_with_a_strict_pydantic_tool(gateway: RunningGateway) -> None:
+    completion = sdk(gateway).chat.completions.parse(
+        model="mock/agent", messages=USER, tools=[openai.pydantic_function_tool(Weather)], tool_choice="required"
+    )
+    call = completion.choices[0].message.tool_calls[0]  # type: ignore[index]
+    assert isinstance(call.function.parsed_arguments, Weather)  # type: ignore[union-attr]
