@@ -60,6 +60,16 @@ if TYPE_CHECKING:
     from ._transcriptions import atranscription, transcription
     from .cache import Cache
     from .cost import Prices, completion_cost, cost_per_token, default_prices, load_prices, set_default_prices
+    from .model_info import (
+        get_max_tokens,
+        get_model_info,
+        get_supported_openai_params,
+        model_cost,
+        supports_function_calling,
+        supports_reasoning,
+        supports_response_schema,
+        supports_vision,
+    )
     from .tokens import token_counter
     from .types import (
         ChatCompletion,
@@ -96,6 +106,14 @@ _LAZY = {
     "transcription": "._transcriptions",
     "token_counter": ".tokens",
     "Cache": ".cache",
+    "get_max_tokens": ".model_info",
+    "get_model_info": ".model_info",
+    "get_supported_openai_params": ".model_info",
+    "model_cost": ".model_info",
+    "supports_function_calling": ".model_info",
+    "supports_reasoning": ".model_info",
+    "supports_response_schema": ".model_info",
+    "supports_vision": ".model_info",
     "Prices": ".cost",
     "completion_cost": ".cost",
     "cost_per_token": ".cost",
@@ -218,9 +236,13 @@ __all__ = [
     "delete_response",
     "embedding",
     "exceptions",
+    "get_max_tokens",
+    "get_model_info",
     "get_response",
+    "get_supported_openai_params",
     "image_generation",
     "load_prices",
+    "model_cost",
     "model_list",
     "moderation",
     "observability",
@@ -228,6 +250,10 @@ __all__ = [
     "responses",
     "set_default_prices",
     "stream_chunk_builder",
+    "supports_function_calling",
+    "supports_reasoning",
+    "supports_response_schema",
+    "supports_vision",
     "token_counter",
     "transcription",
 ]

@@ -94,4 +94,8 @@ def missing(name: str) -> AttributeError:
     """The error for reading an attribute ``modelmux`` lacks (explaining LiteLLM's settings)."""
     if name in LITELLM_SETTINGS:
         return ModuleSettingError(_explain(name))
+    from ._litellm_missing import LITELLM_MISSING
+
+    if name in LITELLM_MISSING:
+        return AttributeError(f"modelmux does not implement LiteLLM's {name!r}: {LITELLM_MISSING[name]}")
     return AttributeError(f"module 'modelmux' has no attribute {name!r}")

@@ -353,7 +353,7 @@ def test_a_clear_message_without_uvicorn(monkeypatch: pytest.MonkeyPatch, capsys
 
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn now raises ImportError
     assert main(["serve", "--port", "1"]) == 2
-    assert "pip install 'modelmux[server]'" in capsys.readouterr().err
+    assert "pip install '.[server]' in the modelmux checkout" in capsys.readouterr().err  # never the PyPI name
 
 
 def test_the_other_commands_still_work(capsys: pytest.CaptureFixture[str]) -> None:

@@ -247,5 +247,5 @@ def protocol_class(parser: str) -> type[asyncio.Protocol]:
     if parser in ("auto", "httptools") and GuardedHttpToolsProtocol is not None:
         return GuardedHttpToolsProtocol
     if parser == "httptools":
-        raise ImportError("httptools is not installed: pip install 'modelmux[server]'")
+        raise ImportError("httptools is not installed: pip install '.[server]' in the modelmux checkout")
     return GuardedH11Protocol

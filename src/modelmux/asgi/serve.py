@@ -113,7 +113,10 @@ def run(config_path: str | None, *, host: str, port: int, workers: int, log_leve
     try:
         import uvicorn
     except ImportError:
-        print("modelmux serve needs uvicorn: pip install 'modelmux[server]'", file=sys.stderr)
+        print(
+            "modelmux serve needs uvicorn (the 'server' extra): pip install '.[server]' in the modelmux checkout",
+            file=sys.stderr,
+        )
         return 2
     path = str(Path(config_path).resolve()) if config_path else None
     try:

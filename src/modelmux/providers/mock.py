@@ -8,7 +8,8 @@
 * ``mock_response=`` answers with that text, or raises it when it is an exception (instance or class);
   ``mock_tool_calls=[{"name": ..., "arguments": {...}}]`` answers with tool calls.
 * ``response_format`` ``json_schema`` answers with a valid instance of the schema, varied by ``seed``;
-  ``json_object`` with what the prompt asks for (:mod:`.mock_prompt`). ``n`` gives ``n`` choices. The mock's own
+  ``json_object`` with what the prompt asks for (:mod:`.mock_prompt`), as without a ``response_format`` when a
+  system message asks for JSON by a schema (prompted output). ``n`` gives ``n`` choices. The mock's own
   text is cut at ``max_tokens`` / ``max_completion_tokens`` (finish reason ``length``); JSON and given text never.
 * ``mock/error-<status>`` raises the error class for that HTTP status, with provider and model set.
 * Streams go word by word, paced by ``mock_delay=`` / ``mock_tokens_per_second=`` (:mod:`.mock_pace`).
@@ -41,7 +42,7 @@ from .mock_agent import choose_tool, default_arguments, last_user_text, text_of,
 from .mock_json import sample_for_schema, schema_instance
 from .mock_operations import mock_embedding, mock_images, mock_moderation, mock_transcription, raise_if_error
 from .mock_pace import Pace, pace_of
-from .mock_prompt import json_object_answer
+from .mock_prompt import json_object_answer, prompted_json_answer
 from .mock_rerank import mock_rerank
 from .mock_script import MockScript, Turn, turn_for
 from .mock_shapes import Reply, build_chunks, build_completion, truncate_words
@@ -152,9 +153,9 @@ class MockProvider(BaseProvider):
         if wants_tool(params):
             fn = choose_tool(params)
             return Reply(None, self._tool_calls(params, [(str(fn.get("name")), None, None)], prefix, seed))
-        text = self._text(params, ctx, seed)
+        text, is_json = self._text(params, ctx, seed)
         limit = params.get("max_completion_tokens") or params.get("max_tokens")
-        if isinstance(limit, int) and not params.get("response_format"):  # JSON is never cut: it would not parse
+        if isinstance(limit, int) and not is_json:  # JSON is never cut: it would not parse
             text, cut = truncate_words(text, limit)
             return Reply(text, truncated=cut)
         return Reply(text)
@@ -176,18 +177,22 @@ class MockProvider(BaseProvider):
         return out
 
     @staticmethod
-    def _text(params: dict[str, Any], ctx: CallContext, seed: int) -> str:
+    def _text(params: dict[str, Any], ctx: CallContext, seed: int) -> tuple[str, bool]:
+        """The mock's own answer text, and whether it is JSON."""
         messages = params["messages"]
         fmt = params.get("response_format") or {}
         if fmt.get("type") == "json_schema":
-            return json.dumps(schema_instance((fmt.get("json_schema") or {}).get("schema"), seed=seed))
+            return json.dumps(schema_instance((fmt.get("json_schema") or {}).get("schema"), seed=seed)), True
         if fmt.get("type") == "json_object":
-            return json.dumps(json_object_answer(messages, seed, DEFAULT_REPLY))
+            return json.dumps(json_object_answer(messages, seed, DEFAULT_REPLY)), True
+        prompted = None if ctx.model == "echo" else prompted_json_answer(messages, seed)
+        if prompted is not None:  # asked for by the system prompt: the answer, also after tool results
+            return json.dumps(prompted), True
         if messages and messages[-1].get("role") in ("tool", "function"):
-            return tool_results_text(messages)
+            return tool_results_text(messages), bool(fmt)
         if ctx.model == "echo":
-            return last_user_text(messages)
-        return DEFAULT_REPLY
+            return last_user_text(messages), bool(fmt)
+        return DEFAULT_REPLY, bool(fmt)
 
     def _usage(self, params: dict[str, Any], replies: list[Reply]) -> dict[str, Any]:
         prompt = sum(_approx_tokens(text_of(m.get("content"))) for m in params["messages"])

@@ -1,9 +1,13 @@
-"""JSON answers for ``response_format={"type": "json_object"}``: what the prompt asks for.
+"""JSON answers for ``response_format={"type": "json_object"}``, and for prompts that ask for JSON by schema.
 
 Prompts for JSON mode show what they want (OpenAI requires the word "JSON" in them): a JSON schema (instructor's
 JSON mode pastes one in the system message), or an example object. The mock answers with an instance of the last
 schema found in the system/developer/user messages, else with a copy of the last example object, else with a
 small object of its own.
+
+Without any ``response_format``, a system (or developer) message that says "JSON" and carries a JSON schema is how
+"prompted output" asks (instructor's ``ANTHROPIC_JSON`` / ``MD_JSON`` modes, pydantic-ai's ``PromptedOutput``,
+LangChain's output parsers): a model answers with an instance, and so does the mock (:func:`prompted_json_answer`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 from .mock_agent import text_of
 from .mock_json import schema_instance
 
-__all__ = ["json_object_answer"]
+__all__ = ["json_object_answer", "prompted_json_answer"]
 
 #: How much of the prompt is searched, and how many ``{`` are tried: bounded work on any prompt.
 _MAX_CHARS = 200_000
@@ -60,3 +64,14 @@ def json_object_answer(messages: Sequence[Mapping[str, Any]], seed: int, fallbac
     if objects:
         return objects[-1]
     return {"mock": True, "reply": fallback}
+
+
+def prompted_json_answer(messages: Sequence[Mapping[str, Any]], seed: int) -> Any | None:
+    """An instance of the JSON schema a system/developer message asks for by saying "JSON", or ``None``."""
+    schemas: list[dict[str, Any]] = []
+    for m in messages:
+        if m.get("role") in ("system", "developer"):
+            text = text_of(m.get("content"))
+            if "json" in text[:_MAX_CHARS].lower():
+                schemas += [value for value in _objects(text) if _is_schema(value)]
+    return schema_instance(schemas[-1], seed=seed) if schemas else None
