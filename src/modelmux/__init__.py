@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from ._moderations import amoderation, moderation
     from ._registry import model_list
     from ._rerank import arerank, rerank
+    from .router import Router
     from ._streaming import AsyncChatStream, ChatStream
     from ._transcriptions import atranscription, transcription
     from .cost import Prices, completion_cost, cost_per_token, default_prices, load_prices, set_default_prices
@@ -75,6 +76,7 @@ _LAZY = {
     "model_list": "._registry",
     "arerank": "._rerank",
     "rerank": "._rerank",
+    "Router": ".router",
     "AsyncChatStream": "._streaming",
     "ChatStream": "._streaming",
     "stream_chunk_builder": "._chunk_builder",
@@ -152,6 +154,7 @@ __all__ = [
     "Prices",
     "RateLimitError",
     "RerankResponse",
+    "Router",
     "ServiceUnavailableError",
     "Timeout",
     "TranscriptionResponse",

@@ -1,0 +1,269 @@
+"""One router call: the retry loop over model groups, each attempt a single call to one deployment.
+
+The loop is ``_retry.RetryLoop`` (the only one in the stack: deployments are called without ``num_retries``), its
+target a model group and its ``switch`` the group fallbacks. Each attempt picks a free deployment of the group,
+reserves its slot, calls it once with the time left before the overall deadline, and records the outcome (latency,
+usage, the circuit counts). A retry goes at once to another free deployment when there is one; otherwise it waits
+as the retry policy says (the provider's ``Retry-After``, else capped exponential backoff with jitter). Streams are
+read up to their first chunk inside the attempt: a failure before it fails over, a failure after it ends the stream
+with the error (counted against the deployment) and is never replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .. import _http
+from .._retry import Backoff, RetryLoop, attempt_timeout, check_num_retries, current_pacer, retryable
+from .._streaming import AsyncChatStream, ChatStream
+from ..errors import APIError
+from .circuit import Outcome, classify
+from .deployments import Deployment
+from .fallbacks import for_call
+from .operations import Operation, estimate_tokens
+from .pick import NoDeploymentAvailableError, rank, unavailable
+from .state import Stats
+
+if TYPE_CHECKING:
+    from .router import Router
+
+__all__ = ["RouterCall"]
+
+_FALLBACK_OPTIONS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "disable_fallbacks")
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupBackoff(Backoff):
+    """No wait when another free deployment of the group is left to try; the usual backoff otherwise."""
+
+    ready: Callable[[], bool] = lambda: False
+
+    def delay(self, n: int, err: BaseException, rand: Callable[[], float]) -> float:
+        return 0.0 if self.ready() else Backoff.delay(self, n, err, rand)
+
+
+def _as_is(err: APIError) -> APIError:
+    return err  # the deployment's stream already scrubbed it
+
+
+def _usage_tokens(result: Any) -> int:
+    usage = getattr(result, "usage", None)
+    total = getattr(usage, "total_tokens", None)
+    return total if isinstance(total, int) else 0
+
+
+class RouterCall:
+    """The state of one call: which deployments failed, the last look at the group, how the answer was obtained."""
+
+    def __init__(self, router: Router, op: Operation, group: str, args: dict[str, Any], options: dict[str, Any]):
+        self.router, self.op, self.args = router, op, args
+        self.stream = bool(op.streams and args.get("stream"))
+        pacer = current_pacer()
+        self.pacer, self.clock = pacer, pacer.clock
+        self.started = self.clock()
+        num_retries = check_num_retries(options.pop("num_retries", router.num_retries))
+        overrides = {name: options.pop(name) for name in _FALLBACK_OPTIONS if name in options}
+        self.plan = for_call(group, router.fallback_maps, overrides, router.groups, router.max_fallbacks)
+        self.given_timeout = options.pop("timeout", router.timeout)
+        total = _http.limits_of(_http.timeout_of(self.given_timeout), None, None).total
+        self.options = options
+        self.failed: set[str] = set()
+        self.seen: list[tuple[Deployment, Stats]] = []
+        self.deployment: Deployment | None = None
+        self.failures: list[dict[str, Any]] = []
+        self.estimates: dict[str, int] = {}
+        backoff = _GroupBackoff(ready=self._another_ready)
+        self.loop: RetryLoop[str] = RetryLoop(
+            group, num_retries, total, self.plan.switch, backoff=backoff, pacer=pacer, may_retry=self._may_retry
+        )
+
+    # ---------------------------------------------------------------- shared steps
+
+    @staticmethod
+    def _may_retry(err: BaseException) -> bool:
+        return retryable(err) and not isinstance(err, NoDeploymentAvailableError)
+
+    def _another_ready(self) -> bool:
+        return any(d.id not in self.failed and not s.blocked(d, 0) for d, s in self.seen)
+
+    def _tokens(self, group: str) -> int:
+        if group not in self.estimates:
+            limited = any(d.tpm is not None for d in self.router.groups[group])
+            self.estimates[group] = estimate_tokens(self.args) if limited else 0
+        return self.estimates[group]
+
+    def _call_options(self, deployment: Deployment, remaining: float | None) -> dict[str, Any]:
+        options = {**self.router.default_options, **deployment.params, **self.options}
+        given = self.given_timeout
+        if deployment.timeout is not None:  # a deployment's own cap on one attempt, within the overall deadline
+            given = deployment.timeout if remaining is None else min(deployment.timeout, remaining)
+        options["timeout"] = attempt_timeout(given, remaining)
+        return options
+
+    def _outcome_of_failure(self, deployment: Deployment, err: APIError, started: float) -> Outcome:
+        self.failed.add(deployment.id)
+        self.failures.append(
+            {
+                "model": deployment.model,
+                "model_id": deployment.id,
+                "model_group": deployment.group,
+                "error": type(err).__name__,
+                "status": err.status_code,
+            }
+        )
+        return classify(err, self.router.policy, self.clock() - started)
+
+    def _no_deployment(self, err: NoDeploymentAvailableError, group: str) -> None:
+        self.loop.attempts -= 1  # nothing was sent: attempts count requests
+        self.failures.append({"model_group": group, "error": type(err).__name__, "status": err.status_code})
+
+    def _wait_for(self, err: NoDeploymentAvailableError) -> float | None:
+        """Seconds to wait for a deployment to be free (``wait_for_cooldown``), or None: raise ``err``."""
+        if not self.router.wait_for_cooldown or err.retry_after is None:
+            return None
+        remaining = self.loop.remaining()
+        wait = max(err.retry_after, 0.001)
+        return wait if remaining is None or wait < remaining else None
+
+    def hidden_params(self) -> dict[str, Any]:
+        d = self.deployment
+        return {
+            "attempts": self.loop.attempts,
+            "model": d.model if d else None,
+            "model_id": d.id if d else None,
+            "model_group": d.group if d else None,
+            "elapsed_s": self.clock() - self.started,
+            "failures": list(self.failures),
+        }
+
+    def _success(self, deployment: Deployment, result: Any, started: float) -> Outcome:
+        self.deployment = deployment
+        latency = self.clock() - started
+        if self.stream:
+            return Outcome(ok=True, latency=latency, release=False)
+        return Outcome(ok=True, latency=latency, tokens=_usage_tokens(result) - self._tokens(deployment.group))
+
+    # ---------------------------------------------------------------- sync
+
+    def run(self) -> Any:
+        from .._retry import run
+
+        return run(self.loop, self.attempt)
+
+    def _pick(self, group: str) -> tuple[Deployment, str]:
+        router, deployments = self.router, self.router.groups[group]
+        while True:
+            now = self.clock()
+            stats = router.state.snapshot(deployments, now)
+            self.seen = list(zip(deployments, stats))
+            tokens = self._tokens(group)
+            for d in rank(deployments, stats, router.strategy, self.pacer.random, tokens, self.failed):
+                admission = router.state.reserve(d, now, tokens, router.policy)
+                if admission.ok:
+                    return d, admission.token
+            err = unavailable(group, deployments, stats)
+            wait = self._wait_for(err)
+            if wait is None:
+                self._no_deployment(err, group)
+                raise err
+            self.pacer.sleep(wait)
+
+    def attempt(self, group: str, remaining: float | None) -> Any:
+        deployment, token = self._pick(group)
+        state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
+        started = self.clock()
+        try:
+            result = self.op.sync(model=deployment.model, **self.args, **self._call_options(deployment, remaining))
+            if self.stream:
+                from .._stream_first import first_chunk
+
+                result = first_chunk(result)
+        except APIError as err:
+            state.settle(deployment, token, self.clock(), self._outcome_of_failure(deployment, err, started), policy, alpha)
+            raise
+        except BaseException:
+            state.release(deployment, token)
+            raise
+        state.settle(deployment, token, self.clock(), self._success(deployment, result, started), policy, alpha)
+        if self.stream:
+            return ChatStream(result.response, None, _as_is, chunks=self._tail(deployment, token, result))  # type: ignore[arg-type]
+        return result
+
+    def _tail(self, deployment: Deployment, token: str, stream: ChatStream) -> Iterator[Any]:
+        state, settled = self.router.state, False
+        try:
+            yield from stream
+        except APIError as err:  # after the first chunk: the caller gets the error, never a replay
+            settled = True
+            outcome = classify(err, self.router.policy)
+            state.settle(deployment, token, self.clock(), outcome, self.router.policy, self.router.alpha)
+            raise
+        finally:
+            stream.close()
+            if not settled:
+                state.release(deployment, token)
+
+    # ---------------------------------------------------------------- async
+
+    async def arun(self) -> Any:
+        from .._retry import arun
+
+        return await arun(self.loop, self.aattempt)
+
+    async def _apick(self, group: str) -> tuple[Deployment, str]:
+        router, deployments = self.router, self.router.groups[group]
+        while True:
+            now = self.clock()
+            stats = await router.state.asnapshot(deployments, now)
+            self.seen = list(zip(deployments, stats))
+            tokens = self._tokens(group)
+            for d in rank(deployments, stats, router.strategy, self.pacer.random, tokens, self.failed):
+                admission = await router.state.areserve(d, now, tokens, router.policy)
+                if admission.ok:
+                    return d, admission.token
+            err = unavailable(group, deployments, stats)
+            wait = self._wait_for(err)
+            if wait is None:
+                self._no_deployment(err, group)
+                raise err
+            await self.pacer.asleep(wait)
+
+    async def aattempt(self, group: str, remaining: float | None) -> Any:
+        deployment, token = await self._apick(group)
+        state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
+        started = self.clock()
+        try:
+            result = await self.op.async_(model=deployment.model, **self.args, **self._call_options(deployment, remaining))
+            if self.stream:
+                from .._stream_first import afirst_chunk
+
+                result = await afirst_chunk(result)
+        except APIError as err:
+            outcome = self._outcome_of_failure(deployment, err, started)
+            await state.asettle(deployment, token, self.clock(), outcome, policy, alpha)
+            raise
+        except BaseException:
+            await state.arelease(deployment, token)
+            raise
+        await state.asettle(deployment, token, self.clock(), self._success(deployment, result, started), policy, alpha)
+        if self.stream:
+            chunks = self._atail(deployment, token, result)
+            return AsyncChatStream(result.response, None, _as_is, chunks=chunks)  # type: ignore[arg-type]
+        return result
+
+    async def _atail(self, deployment: Deployment, token: str, stream: AsyncChatStream) -> AsyncIterator[Any]:
+        state, settled = self.router.state, False
+        try:
+            async for chunk in stream:
+                yield chunk
+        except APIError as err:
+            settled = True
+            outcome = classify(err, self.router.policy)
+            await state.asettle(deployment, token, self.clock(), outcome, self.router.policy, self.router.alpha)
+            raise
+        finally:
+            await stream.aclose()
+            if not settled:
+                await state.arelease(deployment, token)
