@@ -36,12 +36,15 @@ _FALLBACK_OPTIONS = ("fallbacks", "context_window_fallbacks", "content_policy_fa
 
 @dataclass(frozen=True, slots=True)
 class _GroupBackoff(Backoff):
-    """No wait when another free deployment of the group is left to try; the usual backoff otherwise."""
+    """No wait when another free deployment of the group is left to try, or after a 429 (its deployment cools
+    down instead: the next pick finds another one, waits for it with ``wait_for_cooldown``, or raises
+    ``NoDeploymentAvailableError`` with the earliest ``retry_after``); the usual backoff otherwise."""
 
     ready: Callable[[], bool] = lambda: False
+    cools: Callable[[BaseException], bool] = lambda err: False
 
     def delay(self, n: int, err: BaseException, rand: Callable[[], float]) -> float:
-        return 0.0 if self.ready() else Backoff.delay(self, n, err, rand)
+        return 0.0 if self.ready() or self.cools(err) else Backoff.delay(self, n, err, rand)
 
 
 def _as_is(err: APIError) -> APIError:
@@ -74,7 +77,7 @@ class RouterCall:
         self.deployment: Deployment | None = None
         self.failures: list[dict[str, Any]] = []
         self.estimates: dict[str, int] = {}
-        backoff = _GroupBackoff(ready=self._another_ready)
+        backoff = _GroupBackoff(ready=self._another_ready, cools=self._cools)
         self.loop: RetryLoop[str] = RetryLoop(
             group, num_retries, total, self.plan.switch, backoff=backoff, pacer=pacer, may_retry=self._may_retry
         )
@@ -84,6 +87,12 @@ class RouterCall:
     @staticmethod
     def _may_retry(err: BaseException) -> bool:
         return retryable(err) and not isinstance(err, NoDeploymentAvailableError)
+
+    def _cools(self, err: BaseException) -> bool:
+        if not isinstance(err, APIError):
+            return False
+        cooldown = classify(err, self.router.policy).cooldown
+        return cooldown is not None and cooldown > 0
 
     def _another_ready(self) -> bool:
         return any(d.id not in self.failed and not s.blocked(d, 0) for d, s in self.seen)
@@ -157,7 +166,7 @@ class RouterCall:
         while True:
             now = self.clock()
             stats = router.state.snapshot(deployments, now)
-            self.seen = list(zip(deployments, stats))
+            self.seen = list(zip(deployments, stats, strict=True))
             tokens = self._tokens(group)
             for d in rank(deployments, stats, router.strategy, self.pacer.random, tokens, self.failed):
                 admission = router.state.reserve(d, now, tokens, router.policy)
@@ -181,7 +190,9 @@ class RouterCall:
 
                 result = first_chunk(result)
         except APIError as err:
-            state.settle(deployment, token, self.clock(), self._outcome_of_failure(deployment, err, started), policy, alpha)
+            state.settle(
+                deployment, token, self.clock(), self._outcome_of_failure(deployment, err, started), policy, alpha
+            )
             raise
         except BaseException:
             state.release(deployment, token)
@@ -217,7 +228,7 @@ class RouterCall:
         while True:
             now = self.clock()
             stats = await router.state.asnapshot(deployments, now)
-            self.seen = list(zip(deployments, stats))
+            self.seen = list(zip(deployments, stats, strict=True))
             tokens = self._tokens(group)
             for d in rank(deployments, stats, router.strategy, self.pacer.random, tokens, self.failed):
                 admission = await router.state.areserve(d, now, tokens, router.policy)
@@ -235,7 +246,9 @@ class RouterCall:
         state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
         started = self.clock()
         try:
-            result = await self.op.async_(model=deployment.model, **self.args, **self._call_options(deployment, remaining))
+            result = await self.op.async_(
+                model=deployment.model, **self.args, **self._call_options(deployment, remaining)
+            )
             if self.stream:
                 from .._stream_first import afirst_chunk
 

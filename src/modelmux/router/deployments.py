@@ -112,7 +112,12 @@ def _resolve_env(where: str, params: dict[str, Any], environ: Mapping[str, str])
 def _number(where: str, name: str, value: Any, kind: type) -> Any:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (kind is int and value != int(value)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value < 0
+        or (kind is int and value != int(value))
+    ):
         raise _error(f"{where}: {name} must be a non-negative {'integer' if kind is int else 'number'}")
     return kind(value)
 

@@ -28,7 +28,7 @@ def rank(
     failed: Collection[str],
 ) -> list[Deployment]:
     """The free deployments, in the order to try them (empty: none is free)."""
-    free = [(d, s) for d, s in zip(deployments, stats) if not s.blocked(d, tokens)]
+    free = [(d, s) for d, s in zip(deployments, stats, strict=True) if not s.blocked(d, tokens)]
     if not free:
         return []
     fresh = [c for c in free if c[0].id not in failed]

@@ -154,7 +154,9 @@ class RedisState:
         try:
             import redis
         except ImportError as exc:
-            raise ImportError("RedisState needs the redis package (the modelmux 'redis' extra): pip install redis") from exc
+            raise ImportError(
+                "RedisState needs the redis package (the modelmux 'redis' extra): pip install redis"
+            ) from exc
         self._url = url
         self._prefix = prefix
         self._lease_us = _us(lease_seconds)
@@ -291,7 +293,9 @@ class RedisState:
         self, deployment: Deployment, token: str, now: float, outcome: Outcome, policy: CircuitPolicy, alpha: float
     ) -> None:
         try:
-            self._script(False, _SETTLE)(keys=self._keys(deployment), args=self._settle_args(token, outcome, policy, alpha))
+            self._script(False, _SETTLE)(
+                keys=self._keys(deployment), args=self._settle_args(token, outcome, policy, alpha)
+            )
         except self._errors as exc:
             self._failed(exc)
 

@@ -101,14 +101,20 @@ class Router:
             raise BadRequestError(f"circuit settings: {exc}", param="cooldown_time") from None
         self.fallback_maps: dict[str, FallbackMap] = {
             "fallbacks": parse_fallbacks(fallbacks, "fallbacks", self.groups),
-            "context_window_fallbacks": parse_fallbacks(context_window_fallbacks, "context_window_fallbacks", self.groups),
-            "content_policy_fallbacks": parse_fallbacks(content_policy_fallbacks, "content_policy_fallbacks", self.groups),
+            "context_window_fallbacks": parse_fallbacks(
+                context_window_fallbacks, "context_window_fallbacks", self.groups
+            ),
+            "content_policy_fallbacks": parse_fallbacks(
+                content_policy_fallbacks, "content_policy_fallbacks", self.groups
+            ),
         }
         if isinstance(max_fallbacks, bool) or not isinstance(max_fallbacks, int) or max_fallbacks < 0:
             raise BadRequestError("max_fallbacks must be a non-negative integer", param="max_fallbacks")
         self.max_fallbacks = max_fallbacks
         self.wait_for_cooldown = bool(wait_for_cooldown)
-        self.state: RouterState = state if state is not None else _state(redis_url, redis_host, redis_port, redis_password, redis_prefix)
+        self.state: RouterState = (
+            state if state is not None else _state(redis_url, redis_host, redis_port, redis_password, redis_prefix)
+        )
         if default_options is not None and default_litellm_params is not None:
             raise BadRequestError("give default_options or default_litellm_params, not both", param="default_options")
         self.default_options: dict[str, Any] = dict(default_options or default_litellm_params or {})
@@ -132,7 +138,9 @@ class Router:
         if not isinstance(model, str) or model not in self.groups:
             known = ", ".join(map(repr, self.groups))
             raise BadRequestError(
-                f"{model!r} is not a model group of this router (groups: {known})", param="model", code="model_not_found"
+                f"{model!r} is not a model group of this router (groups: {known})",
+                param="model",
+                code="model_not_found",
             )
         return model
 
@@ -211,9 +219,7 @@ def _read(file: Any) -> Any:
     return read_file(file)
 
 
-def _state(
-    url: str | None, host: str | None, port: int | None, password: str | None, prefix: str
-) -> RouterState:
+def _state(url: str | None, host: str | None, port: int | None, password: str | None, prefix: str) -> RouterState:
     if url is None and host is not None:
         from urllib.parse import quote
 

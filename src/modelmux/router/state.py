@@ -86,8 +86,19 @@ class RouterState(Protocol):
 
 
 class _Slot:
-    __slots__ = ("busy", "cooldown_until", "fails", "half_open", "latency", "minute", "probe_until", "requests")
-    __slots__ += ("tokens", "total", "window_start")
+    __slots__ = (
+        "busy",
+        "cooldown_until",
+        "fails",
+        "half_open",
+        "latency",
+        "minute",
+        "probe_until",
+        "requests",
+        "tokens",
+        "total",
+        "window_start",
+    )
 
     def __init__(self) -> None:
         self.busy = 0
