@@ -52,7 +52,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         port = _free_port()
         command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         server = subprocess.Popen(
-            command + ["--dir", str(workdir)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+            [*command, "--dir", str(workdir)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and server.poll() is None:

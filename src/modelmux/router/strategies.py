@@ -91,7 +91,7 @@ class LowestLatency:
         best = ordered[0][1].latency or 0.0
         limit = best * (1.0 + self.buffer)
         near = [c for c in ordered if (c[1].latency or 0.0) <= limit]
-        return [d for d, _ in near] + [d for d, _ in ordered[len(near) :]]
+        return [d for d, _ in _shuffled(near, rand)] + [d for d, _ in ordered[len(near) :]]
 
 
 class UsageBased:
