@@ -174,6 +174,7 @@ class Gateway:
         """Release what the app holds (its limiter, when the app created it)."""
         if self._owns_limiter:
             await self.limiter.aclose()
+        await self.upstreams.aclose()
 
     async def check(self) -> None:
         """Raise :class:`LimiterError` when the limit store is unreachable or refuses the gateway's credentials."""

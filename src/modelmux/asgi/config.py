@@ -43,13 +43,16 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import ModelmuxError
 from ..providers.mock_options import ROUTE_OPTIONS, mock_route_options
 from .config_values import ConfigError, from_env, only, opt_str, positive, strings, table
 from .route_options import OPTION_TABLES as _OPTION_TABLES
 from .route_options import route_options
+
+if TYPE_CHECKING:
+    from .config_groups import ModelGroup, RouterSettings
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -144,6 +147,8 @@ class GatewayConfig:
     redis_prefix: str = "modelmux"
     secrets: tuple[str, ...] = field(default=(), repr=False)  # scrubbed from every error message
     server: ServerSettings = ServerSettings()
+    groups: Mapping[str, ModelGroup] = field(default_factory=dict)  # see config_groups
+    router: RouterSettings | None = None
 
     @property
     def auth_enabled(self) -> bool:
@@ -216,7 +221,7 @@ def dev_config(*, tokens_per_second: float | None = None, environ: Mapping[str, 
 def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> GatewayConfig:
     """Validate a mapping shaped like the TOML file and resolve its environment variables (default ``os.environ``)."""
     env = os.environ if environ is None else environ
-    only(data, {"models", "keys", "limits", "server", "cors"}, "the config")
+    only(data, {"models", "keys", "limits", "server", "cors", "router"}, "the config")
     limits_table = table(data, "limits", "the config")
     only(
         limits_table,
@@ -229,7 +234,10 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
     models_table = table(data, "models", "the config")
     if not models_table:
         raise ConfigError('the config has no [models."<name>"] table: the gateway would serve nothing')
-    models = {name: _route(name, table(models_table, name, "[models]"), env, secrets) for name in models_table}
+    from .config_groups import parse_groups  # models served by several deployments through a Router
+
+    groups, stand_ins, router = parse_groups(data, models_table, env, secrets, _route)
+    models = {n: stand_ins.get(n) or _route(n, table(models_table, n, "[models]"), env, secrets) for n in models_table}
 
     keys_table = table(data, "keys", "the config")
     keys = tuple(
@@ -256,6 +264,8 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
         redis_prefix=opt_str(limits_table, "redis_prefix", "[limits]") or "modelmux",
         secrets=tuple(s for s in secrets if s),
         server=_server(table(data, "server", "the config"), table(data, "cors", "the config")),
+        groups=groups,
+        router=router,
     )
 
 
