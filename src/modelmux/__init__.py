@@ -43,10 +43,10 @@ if TYPE_CHECKING:
     from ._moderations import amoderation, moderation
     from ._registry import model_list
     from ._rerank import arerank, rerank
-    from .router import Router
     from ._streaming import AsyncChatStream, ChatStream
     from ._transcriptions import atranscription, transcription
     from .cost import Prices, completion_cost, cost_per_token, default_prices, load_prices, set_default_prices
+    from .router import Router
     from .tokens import token_counter
     from .types import (
         ChatCompletion,
