@@ -21,7 +21,7 @@ from .._streaming import AsyncChatStream, ChatStream
 from ..errors import APIError
 from .circuit import Outcome, classify
 from .deployments import Deployment
-from .fallbacks import for_call
+from .fallbacks import GroupFallbacks, for_call
 from .operations import Operation, estimate_tokens
 from .pick import NoDeploymentAvailableError, rank, unavailable
 from .state import Stats
@@ -31,7 +31,13 @@ if TYPE_CHECKING:
 
 __all__ = ["RouterCall"]
 
-_FALLBACK_OPTIONS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "disable_fallbacks")
+#: An attempt sent this soon (seconds) after the call started keeps the caller's ``timeout=`` as it is (the same
+#: deadline, give or take the router's own microseconds), sparing the per-phase clipping.
+_AT_ONCE = 0.001
+
+_FALLBACK_OPTIONS = frozenset(
+    {"fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "disable_fallbacks"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,9 @@ class _GroupBackoff(Backoff):
 
     def delay(self, n: int, err: BaseException, rand: Callable[[], float]) -> float:
         return 0.0 if self.ready() or self.cools(err) else Backoff.delay(self, n, err, rand)
+
+
+_PLAIN = Backoff()
 
 
 def _as_is(err: APIError) -> APIError:
@@ -66,20 +75,29 @@ class RouterCall:
         pacer = current_pacer()
         self.pacer, self.clock = pacer, pacer.clock
         self.started = self.clock()
-        num_retries = check_num_retries(options.pop("num_retries", router.num_retries))
-        overrides = {name: options.pop(name) for name in _FALLBACK_OPTIONS if name in options}
-        self.plan = for_call(group, router.fallback_maps, overrides, router.groups, router.max_fallbacks)
-        self.given_timeout = options.pop("timeout", router.timeout)
-        total = _http.limits_of(_http.timeout_of(self.given_timeout), None, None).total
+        # The router's settings were checked once; a call's own ones are checked here (the common case is fast).
+        num_retries = check_num_retries(options.pop("num_retries")) if "num_retries" in options else router.num_retries
+        if options and not options.keys().isdisjoint(_FALLBACK_OPTIONS):
+            overrides = {name: options.pop(name) for name in _FALLBACK_OPTIONS if name in options}
+            self.plan = for_call(group, router.fallback_maps, overrides, router.groups, router.max_fallbacks)
+        else:
+            general, window, policy = router.fallback_lists[group]
+            self.plan = GroupFallbacks(group, general, window, policy, max_fallbacks=router.max_fallbacks)
+        if "timeout" in options:
+            self.given_timeout = options.pop("timeout")
+            self.total = _http.limits_of(_http.timeout_of(self.given_timeout), None, None).total
+        else:
+            self.given_timeout, self.total = router.timeout, router.total
+        total = self.total
         self.options = options
         self.failed: set[str] = set()
         self.seen: list[tuple[Deployment, Stats]] = []
         self.deployment: Deployment | None = None
         self.failures: list[dict[str, Any]] = []
         self.estimates: dict[str, int] = {}
-        backoff = _GroupBackoff(ready=self._another_ready, cools=self._cools)
+        # The loop's backoff becomes a _GroupBackoff at the first failure (most calls never need one).
         self.loop: RetryLoop[str] = RetryLoop(
-            group, num_retries, total, self.plan.switch, backoff=backoff, pacer=pacer, may_retry=self._may_retry
+            group, num_retries, total, self.plan.switch, backoff=_PLAIN, pacer=pacer, may_retry=self._may_retry
         )
 
     # ---------------------------------------------------------------- shared steps
@@ -108,10 +126,15 @@ class RouterCall:
         given = self.given_timeout
         if deployment.timeout is not None:  # a deployment's own cap on one attempt, within the overall deadline
             given = deployment.timeout if remaining is None else min(deployment.timeout, remaining)
+        elif remaining is not None and self.total is not None and self.total - remaining < _AT_ONCE:
+            options["timeout"] = given  # the first attempt, sent at once: its own deadline is the call's
+            return options
         options["timeout"] = attempt_timeout(given, remaining)
         return options
 
     def _outcome_of_failure(self, deployment: Deployment, err: APIError, started: float) -> Outcome:
+        if self.loop.backoff is _PLAIN:
+            self.loop.backoff = _GroupBackoff(ready=self._another_ready, cools=self._cools)
         self.failed.add(deployment.id)
         self.failures.append(
             {
@@ -125,6 +148,8 @@ class RouterCall:
         return classify(err, self.router.policy, self.clock() - started)
 
     def _no_deployment(self, err: NoDeploymentAvailableError, group: str) -> None:
+        if self.loop.backoff is _PLAIN:
+            self.loop.backoff = _GroupBackoff(ready=self._another_ready, cools=self._cools)
         self.loop.attempts -= 1  # nothing was sent: attempts count requests
         self.failures.append({"model_group": group, "error": type(err).__name__, "status": err.status_code})
 
@@ -163,12 +188,13 @@ class RouterCall:
 
     def _pick(self, group: str) -> tuple[Deployment, str]:
         router, deployments = self.router, self.router.groups[group]
+        ordered = group in router.ordered
         while True:
             now = self.clock()
             stats = router.state.snapshot(deployments, now)
             self.seen = list(zip(deployments, stats, strict=True))
             tokens = self._tokens(group)
-            for d in rank(deployments, stats, router.strategy, self.pacer.random, tokens, self.failed):
+            for d in rank(deployments, stats, router.strategy, self.pacer.random, tokens, self.failed, ordered):
                 admission = router.state.reserve(d, now, tokens, router.policy)
                 if admission.ok:
                     return d, admission.token
@@ -225,12 +251,13 @@ class RouterCall:
 
     async def _apick(self, group: str) -> tuple[Deployment, str]:
         router, deployments = self.router, self.router.groups[group]
+        ordered = group in router.ordered
         while True:
             now = self.clock()
             stats = await router.state.asnapshot(deployments, now)
             self.seen = list(zip(deployments, stats, strict=True))
             tokens = self._tokens(group)
-            for d in rank(deployments, stats, router.strategy, self.pacer.random, tokens, self.failed):
+            for d in rank(deployments, stats, router.strategy, self.pacer.random, tokens, self.failed, ordered):
                 admission = await router.state.areserve(d, now, tokens, router.policy)
                 if admission.ok:
                     return d, admission.token

@@ -26,11 +26,14 @@ def rank(
     rand: Random,
     tokens: int,
     failed: Collection[str],
+    ordered: bool = True,
 ) -> list[Deployment]:
-    """The free deployments, in the order to try them (empty: none is free)."""
+    """The free deployments, in the order to try them (empty: none is free). ``ordered``: some have an ``order``."""
     free = [(d, s) for d, s in zip(deployments, stats, strict=True) if not s.blocked(d, tokens)]
     if not free:
         return []
+    if not failed and not ordered:  # the usual case
+        return strategy.rank(free, rand)
     fresh = [c for c in free if c[0].id not in failed]
     out: list[Deployment] = []
     for tier in (fresh, [c for c in free if c[0].id in failed]):

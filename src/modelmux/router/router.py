@@ -91,10 +91,15 @@ class Router:
         if not 0 < self.alpha <= 1:
             raise BadRequestError("routing_strategy_args: ewma_alpha must be in (0, 1]", param="ewma_alpha")
         self.strategy = make_strategy(routing_strategy, args)
+        #: Groups where some deployment has an ``order`` (the others skip that step).
+        self.ordered = {g for g, ds in self.groups.items() if any(d.order is not None for d in ds)}
         from .._retry import check_num_retries
 
         self.num_retries = check_num_retries(num_retries)
         self.timeout = timeout
+        from .. import _http
+
+        self.total = _http.limits_of(_http.timeout_of(timeout), None, None).total  # the overall deadline, seconds
         try:
             self.policy = CircuitPolicy(allowed_fails, float(cooldown_time), failure_threshold, failure_min_requests)
         except (TypeError, ValueError) as exc:
@@ -108,6 +113,11 @@ class Router:
                 content_policy_fallbacks, "content_policy_fallbacks", self.groups
             ),
         }
+        #: Per group, its (fallbacks, context_window_fallbacks, content_policy_fallbacks), looked up once.
+        self.fallback_lists: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
+        for g in self.groups:
+            general, window, policy = (m.get(g, m.get("*", ())) for m in self.fallback_maps.values())
+            self.fallback_lists[g] = (general, window, policy)
         if isinstance(max_fallbacks, bool) or not isinstance(max_fallbacks, int) or max_fallbacks < 0:
             raise BadRequestError("max_fallbacks must be a non-negative integer", param="max_fallbacks")
         self.max_fallbacks = max_fallbacks

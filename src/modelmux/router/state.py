@@ -30,7 +30,7 @@ from .deployments import Deployment
 __all__ = ["Admission", "MemoryState", "RouterState", "Stats"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made per deployment per call, and frozen __init__ costs
 class Stats:
     """What a strategy may read about a deployment."""
 

@@ -27,8 +27,9 @@ class Strategy(Protocol):
 
 def _shuffled(candidates: Candidates, rand: Random) -> list[tuple[Deployment, Stats]]:
     out = list(candidates)
-    for i in range(len(out) - 1, 0, -1):  # Fisher-Yates
-        j = int(rand() * (i + 1)) % (i + 1)
+    n = len(out)
+    for i in range(n - 1):  # Fisher-Yates, front to back (a draw of 0 keeps the given order)
+        j = i + int(rand() * (n - i)) % (n - i)
         out[i], out[j] = out[j], out[i]
     return out
 
@@ -42,15 +43,18 @@ class WeightedShuffle:
 
     @staticmethod
     def weight(d: Deployment) -> float:
-        for value in (d.weight, d.rpm, d.tpm):
-            if value is not None:
-                return float(value)
-        return 1.0
+        if d.weight is not None:
+            return d.weight
+        if d.rpm is not None:
+            return float(d.rpm)
+        return 1.0 if d.tpm is None else float(d.tpm)
 
     def rank(self, candidates: Candidates, rand: Random) -> list[Deployment]:
         if len(candidates) == 1:
             return [candidates[0][0]]
         pool = [(d, self.weight(d)) for d, _ in candidates]
+        if all(w == pool[0][1] for _, w in pool):  # equal weights (none given): a plain shuffle
+            return [d for d, _ in _shuffled(candidates, rand)]
         out: list[Deployment] = []
         while pool:
             total = sum(w for _, w in pool)
