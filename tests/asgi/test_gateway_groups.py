@@ -154,3 +154,18 @@ def test_a_group_config_parses_with_its_settings() -> None:
     assert config.router is not None and config.router.routing_strategy == "least-busy"
     assert config.models["gpt"].timeout == 30.0 and UPSTREAM_KEY in config.secrets
     assert UPSTREAM_KEY not in repr(config)
+
+
+def test_the_readme_example_parses(tmp_path: Any) -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "readme" / "router.md").read_text()
+    toml = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "gateway.toml").write_text(toml)
+    from modelmux.asgi.config import load_config
+
+    env = {"AZURE_EAST_KEY": "k1", "OPENAI_API_KEY": "k2", "ANTHROPIC_API_KEY": "k3"}
+    config = load_config(tmp_path / "gateway.toml", environ=env)
+    assert [d.id for d in config.groups["gpt-4o"].deployments] == ["east", "gpt-4o/1"]
+    assert config.groups["gpt-4o"].fallbacks == {"fallbacks": ("claude",)}
+    create_app(config, limiter=MemoryLimiter())  # the router builds from it
