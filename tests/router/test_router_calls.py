@@ -167,6 +167,18 @@ def test_half_open_lets_one_probe_through_and_a_failed_probe_cools_down_again() 
         assert left == pytest.approx(20.0)  # ...and d1 cools down again, for cooldown_time
 
 
+@pytest.mark.parametrize("code", [401, 403, 404])
+def test_a_deployment_s_own_key_or_model_error_moves_to_another_deployment(code: int) -> None:
+    with upstreams("d1", "d2") as up, fake_clock() as clock:
+        up["d1"].then(status(code, kind="authentication_error"), status(code, kind="authentication_error"))
+        router = modelmux.Router([deployment("g", up["d1"]), deployment("g", up["d2"])], num_retries=3)
+        assert _text(router.completion("g", MSG)) == "hello from d2" and clock.sleeps == []
+        lone = modelmux.Router([deployment("h", up["d1"])], num_retries=3)
+        with pytest.raises(APIError):
+            lone.completion("h", MSG)  # nothing else to try: not retried on the same key
+        assert up["d1"].count == 2
+
+
 def test_a_request_error_is_neither_retried_nor_counted() -> None:
     with upstreams("d1", "d2") as up, fake_clock():
         up["d1"].then(status(400, message="bad request", kind="invalid_request_error"))

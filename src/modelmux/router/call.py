@@ -19,7 +19,7 @@ from .. import _http
 from .._retry import Backoff, RetryLoop, attempt_timeout, check_num_retries, current_pacer, retryable
 from .._streaming import AsyncChatStream, ChatStream
 from ..errors import APIError
-from .circuit import Outcome, classify
+from .circuit import DEPLOYMENT_FAULTS, Outcome, classify
 from .deployments import Deployment
 from .fallbacks import GroupFallbacks, for_call
 from .operations import Operation, estimate_tokens
@@ -102,9 +102,14 @@ class RouterCall:
 
     # ---------------------------------------------------------------- shared steps
 
-    @staticmethod
-    def _may_retry(err: BaseException) -> bool:
-        return retryable(err) and not isinstance(err, NoDeploymentAvailableError)
+    def _may_retry(self, err: BaseException) -> bool:
+        """Transient failures; and a deployment's own fault (its key: 401/403, its model name: 404) while another
+        deployment of the group is left, since that one has its own key and name."""
+        if isinstance(err, NoDeploymentAvailableError):
+            return False
+        if retryable(err):
+            return True
+        return isinstance(err, APIError) and err.status_code in DEPLOYMENT_FAULTS and self._another_ready()
 
     def _cools(self, err: BaseException) -> bool:
         if not isinstance(err, APIError):

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from .._retry import retryable
 from ..errors import APIError, RateLimitError
 
-__all__ = ["CircuitPolicy", "Outcome", "classify"]
+__all__ = ["DEPLOYMENT_FAULTS", "CircuitPolicy", "Outcome", "classify"]
 
 #: Statuses that are the deployment's fault although not retried on it: its key (401, 403) or its model (404).
-_DEPLOYMENT_FAULTS = frozenset({401, 403, 404})
+DEPLOYMENT_FAULTS = frozenset({401, 403, 404})
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,5 +80,5 @@ def classify(err: APIError, policy: CircuitPolicy, latency: float | None = None)
         hint = err.retry_after
         seconds = policy.cooldown_time if hint is None else min(max(hint, 0.0), policy.max_cooldown)
         return Outcome(ok=False, failure=True, cooldown=seconds, latency=latency)
-    failure = retryable(err) or err.status_code in _DEPLOYMENT_FAULTS
+    failure = retryable(err) or err.status_code in DEPLOYMENT_FAULTS
     return Outcome(ok=False, failure=failure, latency=latency)
