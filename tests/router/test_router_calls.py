@@ -327,3 +327,40 @@ def test_unknown_group_and_per_call_options() -> None:
         router.completion("g", MSG, seed=7)
         body = up["d1"].requests[-1]["body"]
         assert body["temperature"] == 0.5 and body["seed"] == 7
+
+
+def test_a_backoff_that_would_pass_the_deadline_is_not_taken() -> None:
+    with upstreams("d1") as up, fake_clock(rand=1.0) as clock:
+        up["d1"].then(status(500), status(500), status(500))
+        router = modelmux.Router([deployment("g", up["d1"])], num_retries=5, allowed_fails=None, timeout=1.2)
+        with pytest.raises(InternalServerError):
+            router.completion("g", MSG)
+        assert clock.sleeps == [0.5] and up["d1"].count == 2  # the next wait (1.0 s) would end past 1.2 s
+
+
+def test_least_busy_counts_an_open_stream_as_in_flight() -> None:
+    with upstreams("d1", "d2") as up, fake_clock():
+        router = modelmux.Router([deployment("g", up["d1"]), deployment("g", up["d2"])], routing_strategy="least-busy")
+        stream = router.completion("g", MSG, stream=True)
+        busy = stream._hidden_params["model_id"]
+        assert [s.in_flight for s in router.state.snapshot(router.deployments("g"), 0)].count(1) == 1
+        for _ in range(3):  # every call goes to the deployment without the open stream
+            assert router.completion("g", MSG)._hidden_params["model_id"] != busy
+        stream.close()
+        assert [s.in_flight for s in router.state.snapshot(router.deployments("g"), 0)] == [0, 0]
+
+
+def test_an_async_stream_closed_early_frees_its_slot() -> None:
+    async def main() -> None:
+        with upstreams("d1") as up, fake_clock():
+            router = modelmux.Router([deployment("g", up["d1"])])
+            stream = await router.acompletion("g", MSG, stream=True)
+            assert router.state.snapshot(router.deployments("g"), 0)[0].in_flight == 1
+            await stream.__anext__()
+            await stream.aclose()
+            assert router.state.snapshot(router.deployments("g"), 0)[0].in_flight == 0
+            unread = await router.acompletion("g", MSG, stream=True)
+            await unread.aclose()  # never iterated
+            assert router.state.snapshot(router.deployments("g"), 0)[0].in_flight == 0
+
+    asyncio.run(main())

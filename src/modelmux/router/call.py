@@ -11,13 +11,12 @@ with the error (counted against the deployment) and is never replayed.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import _http
 from .._retry import Backoff, RetryLoop, attempt_timeout, check_num_retries, current_pacer, retryable
-from .._streaming import AsyncChatStream, ChatStream
 from ..errors import APIError
 from .circuit import DEPLOYMENT_FAULTS, Outcome, classify
 from .deployments import Deployment
@@ -25,6 +24,7 @@ from .fallbacks import GroupFallbacks, for_call
 from .operations import Operation, estimate_tokens
 from .pick import NoDeploymentAvailableError, rank, unavailable
 from .state import Stats
+from .streams import AsyncRoutedStream, RoutedStream
 
 if TYPE_CHECKING:
     from .router import Router
@@ -54,10 +54,6 @@ class _GroupBackoff(Backoff):
 
 
 _PLAIN = Backoff()
-
-
-def _as_is(err: APIError) -> APIError:
-    return err  # the deployment's stream already scrubbed it
 
 
 def _usage_tokens(result: Any) -> int:
@@ -166,6 +162,29 @@ class RouterCall:
         wait = max(err.retry_after, 0.001)
         return wait if remaining is None or wait < remaining else None
 
+    def _ender(self, deployment: Deployment, token: str) -> Callable[[APIError | None], None]:
+        """What a handed-over stream does when it ends: free its slot, or record its failure (which frees it)."""
+        state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
+
+        def end(err: APIError | None) -> None:
+            if err is None:
+                state.release(deployment, token)
+            else:
+                state.settle(deployment, token, self.clock(), classify(err, policy), policy, alpha)
+
+        return end
+
+    def _aender(self, deployment: Deployment, token: str) -> Callable[[APIError | None], Awaitable[None]]:
+        state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
+
+        async def end(err: APIError | None) -> None:
+            if err is None:
+                await state.arelease(deployment, token)
+            else:
+                await state.asettle(deployment, token, self.clock(), classify(err, policy), policy, alpha)
+
+        return end
+
     def hidden_params(self) -> dict[str, Any]:
         d = self.deployment
         return {
@@ -230,22 +249,8 @@ class RouterCall:
             raise
         state.settle(deployment, token, self.clock(), self._success(deployment, result, started), policy, alpha)
         if self.stream:
-            return ChatStream(result.response, None, _as_is, chunks=self._tail(deployment, token, result))  # type: ignore[arg-type]
+            return RoutedStream(result, self._ender(deployment, token))
         return result
-
-    def _tail(self, deployment: Deployment, token: str, stream: ChatStream) -> Iterator[Any]:
-        state, settled = self.router.state, False
-        try:
-            yield from stream
-        except APIError as err:  # after the first chunk: the caller gets the error, never a replay
-            settled = True
-            outcome = classify(err, self.router.policy)
-            state.settle(deployment, token, self.clock(), outcome, self.router.policy, self.router.alpha)
-            raise
-        finally:
-            stream.close()
-            if not settled:
-                state.release(deployment, token)
 
     # ---------------------------------------------------------------- async
 
@@ -294,21 +299,5 @@ class RouterCall:
             raise
         await state.asettle(deployment, token, self.clock(), self._success(deployment, result, started), policy, alpha)
         if self.stream:
-            chunks = self._atail(deployment, token, result)
-            return AsyncChatStream(result.response, None, _as_is, chunks=chunks)  # type: ignore[arg-type]
+            return AsyncRoutedStream(result, self._aender(deployment, token))
         return result
-
-    async def _atail(self, deployment: Deployment, token: str, stream: AsyncChatStream) -> AsyncIterator[Any]:
-        state, settled = self.router.state, False
-        try:
-            async for chunk in stream:
-                yield chunk
-        except APIError as err:
-            settled = True
-            outcome = classify(err, self.router.policy)
-            await state.asettle(deployment, token, self.clock(), outcome, self.router.policy, self.router.alpha)
-            raise
-        finally:
-            await stream.aclose()
-            if not settled:
-                await state.arelease(deployment, token)
