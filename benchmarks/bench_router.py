@@ -6,8 +6,12 @@ drift (CPU frequency, noisy neighbours) hits both alike; the overhead is the med
 over the median plain call. Warm-up rounds are not recorded. The router has two deployments of the group (both on
 the fake upstream), the default weighted shuffle, memory state.
 
-    python benchmarks/bench_router.py            # 2,000 rounds per mode
-    python benchmarks/bench_router.py --rounds 300
+On a busy machine wall-clock times swing by milliseconds; ``--clock cpu`` times each call by this thread's CPU
+time instead (the work the router adds, whatever the scheduler does), and ``--upstream mock`` answers in-process
+(an ``httpx.MockTransport``), leaving only client-side work.
+
+    python benchmarks/bench_router.py                              # loopback, wall clock, 2,000 rounds per mode
+    python benchmarks/bench_router.py --clock cpu --upstream mock  # the CPU the router adds, in isolation
 """
 
 from __future__ import annotations
@@ -28,6 +32,12 @@ from fake_upstream import start_in_subprocess
 import modelmux
 
 MESSAGES = [{"role": "user", "content": "Say hello."}]
+CLOCK = time.perf_counter
+_ANSWER = (
+    b'{"id":"1","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,'
+    b'"message":{"role":"assistant","content":"Hello!"},"finish_reason":"stop"}],'
+    b'"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}'
+)
 
 
 def _report(name: str, plain: list[float], routed: list[float]) -> None:
@@ -47,7 +57,7 @@ def _pair(
 ) -> tuple[list[float], list[float]]:
     a: list[float] = []
     b: list[float] = []
-    clock = time.perf_counter
+    clock = CLOCK
     for i in range(warmup + rounds):
         order = (plain, routed) if i % 2 == 0 else (routed, plain)
         times = []
@@ -67,7 +77,7 @@ async def _apair(
 ) -> tuple[list[float], list[float]]:
     a: list[float] = []
     b: list[float] = []
-    clock = time.perf_counter
+    clock = CLOCK
     for i in range(warmup + rounds):
         order = (plain, routed) if i % 2 == 0 else (routed, plain)
         times = []
@@ -86,13 +96,31 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall")
+    parser.add_argument("--upstream", choices=("loopback", "mock"), default="loopback")
     args = parser.parse_args()
+    global CLOCK
+    CLOCK = time.perf_counter if args.clock == "wall" else time.thread_time
     url, proc = start_in_subprocess()
     try:
-        call = {"model": "openai/gpt-4o-mini", "api_base": url + "/v1", "api_key": "sk-bench"}
+        call: dict[str, Any] = {"model": "openai/gpt-4o-mini", "api_base": url + "/v1", "api_key": "sk-bench"}
+        if args.upstream == "mock":
+            import httpx
+
+            def answer(request: httpx.Request) -> httpx.Response:
+                return httpx.Response(200, content=_ANSWER, headers={"content-type": "application/json"})
+
+            call["transport"] = httpx.MockTransport(answer)
+        acall = dict(call)
+        if args.upstream == "mock":
+            acall["transport"] = httpx.MockTransport(answer)
         deployment = {"model_name": "g", "litellm_params": call}
         router = modelmux.Router([deployment, {"model_name": "g", "litellm_params": dict(call)}])
-        print(f"python {sys.version.split()[0]}, {args.rounds} paired rounds (+{args.warmup} warm-up) per mode")
+        arouter = modelmux.Router([{"model_name": "g", "litellm_params": acall}] * 2)
+        print(
+            f"python {sys.version.split()[0]}, {args.rounds} paired rounds (+{args.warmup} warm-up) per mode, "
+            f"{args.upstream} upstream, {args.clock} clock"
+        )
         plain, routed = _pair(
             args.rounds,
             args.warmup,
@@ -105,8 +133,8 @@ def main() -> None:
             plain, routed = await _apair(
                 args.rounds,
                 args.warmup,
-                lambda: modelmux.acompletion(messages=MESSAGES, **call),
-                lambda: router.acompletion("g", MESSAGES),
+                lambda: modelmux.acompletion(messages=MESSAGES, **acall),
+                lambda: arouter.acompletion("g", MESSAGES),
             )
             _report("async", plain, routed)
 

@@ -57,7 +57,7 @@ class CircuitPolicy:
         return total >= self.min_requests and fails / total > self.failure_threshold
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # made per attempt: a frozen dataclass's __init__ costs more
 class Outcome:
     """How one attempt on a deployment ended, as the state records it."""
 

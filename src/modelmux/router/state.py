@@ -47,6 +47,8 @@ class Stats:
         """Cooling down, being probed, or at its ``rpm``/``tpm`` this minute."""
         if self.cooldown_left > 0 or (self.half_open and self.probing):
             return True
+        if deployment.rpm is None and deployment.tpm is None:
+            return False
         return over_limits(deployment, self.requests, self.tokens, tokens)
 
     def free_in(self) -> float:
@@ -140,16 +142,17 @@ class MemoryState:
             for deployment in deployments:
                 slot = self._slot(deployment)
                 slot.roll(now)
+                left = slot.cooldown_until - now
                 out.append(
-                    Stats(
-                        in_flight=slot.busy,
-                        latency=slot.latency,
-                        cooldown_left=max(0.0, slot.cooldown_until - now),
-                        half_open=slot.half_open,
-                        probing=slot.probe_until > now,
-                        requests=slot.requests,
-                        tokens=slot.tokens,
-                        minute_left=60.0 - now % 60.0,
+                    Stats(  # positional: the order of Stats' fields
+                        slot.busy,
+                        slot.latency,
+                        left if left > 0.0 else 0.0,
+                        slot.half_open,
+                        slot.probe_until > now,
+                        slot.requests,
+                        slot.tokens,
+                        60.0 - now % 60.0,
                     )
                 )
         return out
