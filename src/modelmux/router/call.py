@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import _http
-from .._retry import Backoff, RetryLoop, attempt_timeout, check_num_retries, current_pacer, retryable
+from .._retry import Backoff, RetryLoop, arun, attempt_timeout, check_num_retries, current_pacer, retryable, run
+from .._stream_first import afirst_chunk, first_chunk
 from ..errors import APIError
 from .circuit import DEPLOYMENT_FAULTS, Outcome, classify
 from .deployments import Deployment
@@ -206,8 +207,6 @@ class RouterCall:
     # ---------------------------------------------------------------- sync
 
     def run(self) -> Any:
-        from .._retry import run
-
         return run(self.loop, self.attempt)
 
     def _pick(self, group: str) -> tuple[Deployment, str]:
@@ -236,8 +235,6 @@ class RouterCall:
         try:
             result = self.op.sync(model=deployment.model, **self.args, **self._call_options(deployment, remaining))
             if self.stream:
-                from .._stream_first import first_chunk
-
                 result = first_chunk(result)
         except APIError as err:
             state.settle(
@@ -255,8 +252,6 @@ class RouterCall:
     # ---------------------------------------------------------------- async
 
     async def arun(self) -> Any:
-        from .._retry import arun
-
         return await arun(self.loop, self.aattempt)
 
     async def _apick(self, group: str) -> tuple[Deployment, str]:
@@ -287,8 +282,6 @@ class RouterCall:
                 model=deployment.model, **self.args, **self._call_options(deployment, remaining)
             )
             if self.stream:
-                from .._stream_first import afirst_chunk
-
                 result = await afirst_chunk(result)
         except APIError as err:
             outcome = self._outcome_of_failure(deployment, err, started)

@@ -29,7 +29,7 @@ def rank(
     ordered: bool = True,
 ) -> list[Deployment]:
     """The free deployments, in the order to try them (empty: none is free). ``ordered``: some have an ``order``."""
-    free = [(d, s) for d, s in zip(deployments, stats, strict=True) if not s.blocked(d, tokens)]
+    free = [(d, s) for d, s in zip(deployments, stats) if not s.blocked(d, tokens)]  # noqa: B905 - equal lengths
     if not free:
         return []
     if not failed and not ordered:  # the usual case
