@@ -364,3 +364,16 @@ def test_an_async_stream_closed_early_frees_its_slot() -> None:
             assert router.state.snapshot(router.deployments("g"), 0)[0].in_flight == 0
 
     asyncio.run(main())
+
+
+def test_a_predicted_context_window_overflow_goes_to_the_bigger_group_without_sending() -> None:
+    huge = [{"role": "user", "content": "word " * 140_000}]  # over gpt-4o's 128k-token window
+    with upstreams("small", "big") as up, fake_clock():
+        router = modelmux.Router(
+            [deployment("S", up["small"]), deployment("B", up["big"], model="openai/gpt-4.1")],
+            context_window_fallbacks=[{"S": ["B"]}],
+        )
+        answer = router.completion("S", huge)
+        assert _text(answer) == "hello from big" and up["small"].count == 0
+        assert answer._hidden_params["failures"][0]["error"] == "ContextWindowExceededError"
+        assert router.completion("S", MSG)._hidden_params["model_group"] == "S"  # a small prompt stays

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .. import _http
 from .._retry import Backoff, RetryLoop, arun, attempt_timeout, check_num_retries, current_pacer, retryable, run
 from .._stream_first import afirst_chunk, first_chunk
-from ..errors import APIError
+from ..errors import APIError, ContextWindowExceededError
 from .circuit import DEPLOYMENT_FAULTS, Outcome, classify
 from .deployments import Deployment
 from .fallbacks import GroupFallbacks, for_call
@@ -92,6 +92,7 @@ class RouterCall:
         self.deployment: Deployment | None = None
         self.failures: list[dict[str, Any]] = []
         self.estimates: dict[str, int] = {}
+        self.windows: dict[str, ContextWindowExceededError | None] = {}
         # The loop's backoff becomes a _GroupBackoff at the first failure (most calls never need one).
         self.loop: RetryLoop[str] = RetryLoop(
             group, num_retries, total, self.plan.switch, backoff=_PLAIN, pacer=pacer, may_retry=self._may_retry
@@ -122,6 +123,22 @@ class RouterCall:
             limited = any(d.tpm is not None for d in self.router.groups[group])
             self.estimates[group] = estimate_tokens(self.args) if limited else 0
         return self.estimates[group]
+
+    def _check_window(self, deployment: Deployment) -> None:
+        """Raise the context-window error ``deployment`` would answer with, without sending, when its catalogued
+        window is certainly too small for the messages and a context-window fallback group is left to go to."""
+        plan = self.plan
+        if not plan.context_window or "messages" not in self.args or plan.used >= plan.max_fallbacks:
+            return
+        if all(group in plan.tried for group in plan.context_window):
+            return
+        if deployment.model not in self.windows:  # counting costs CPU: once per model and call
+            from .._fallbacks import predict_overflow
+
+            self.windows[deployment.model] = predict_overflow(deployment.model, self.args["messages"])
+        overflow = self.windows[deployment.model]
+        if overflow is not None:
+            raise overflow
 
     def _call_options(self, deployment: Deployment, remaining: float | None) -> dict[str, Any]:
         options = {**self.router.default_options, **deployment.params, **self.options}
@@ -233,6 +250,7 @@ class RouterCall:
         state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
         started = self.clock()
         try:
+            self._check_window(deployment)
             result = self.op.sync(model=deployment.model, **self.args, **self._call_options(deployment, remaining))
             if self.stream:
                 result = first_chunk(result)
@@ -278,6 +296,7 @@ class RouterCall:
         state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
         started = self.clock()
         try:
+            self._check_window(deployment)
             result = await self.op.async_(
                 model=deployment.model, **self.args, **self._call_options(deployment, remaining)
             )
