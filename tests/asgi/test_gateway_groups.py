@@ -169,3 +169,18 @@ def test_the_readme_example_parses(tmp_path: Any) -> None:
     assert [d.id for d in config.groups["gpt-4o"].deployments] == ["east", "gpt-4o/1"]
     assert config.groups["gpt-4o"].fallbacks == {"fallbacks": ("claude",)}
     create_app(config, limiter=MemoryLimiter())  # the router builds from it
+
+
+async def test_anthropic_messages_on_a_group_go_through_the_router() -> None:
+    upstream = FakeUpstream()
+    app = _app(_config(_group(_deployment("500", order=1), _deployment("ok", order=2))), upstream)
+    body = {"model": "gpt", "max_tokens": 50, "messages": MSG}
+    async with raw(app) as client:
+        answer = await client.post("/v1/messages", json=body, headers={"anthropic-version": "2023-06-01"})
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["x-modelmux-attempts"] == "2" and answer.headers["x-modelmux-deployment"] == "ok"
+        assert answer.json()["content"][0]["text"] == "Hello from the fake upstream."
+        stream = {**body, "stream": True}
+        async with client.stream("POST", "/v1/messages", json=stream, headers={"anthropic-version": "2023-06-01"}) as s:
+            text = (await s.aread()).decode()
+        assert s.headers["x-modelmux-deployment"] == "ok" and "message_stop" in text

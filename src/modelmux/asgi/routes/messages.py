@@ -75,7 +75,8 @@ async def create_message(request: Request, upstreams: Upstreams) -> Response | A
     try:
         if body.get("stream") is not True:
             completion = await upstreams.acompletion(route, messages, **params, **options)
-            return json_response(convert_message(completion, route.name))
+            answer = json_response(convert_message(completion, route.name))
+            return Response(answer.status, answer.body, JSON, upstreams.headers(route, completion))
         result = await upstreams.acompletion(
             route, messages, stream=True, stream_options={"include_usage": True}, **params, **options
         )
@@ -102,7 +103,11 @@ async def create_message(request: Request, upstreams: Upstreams) -> Response | A
         yield translator.finish()
 
     return AnthropicEventStream(
-        head, events(), close=result.aclose, on_error=lambda exc: error_event(_failure(exc, route, upstreams))
+        head,
+        events(),
+        close=result.aclose,
+        on_error=lambda exc: error_event(_failure(exc, route, upstreams)),
+        headers=upstreams.headers(route, result),
     )
 
 
