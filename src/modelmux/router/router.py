@@ -55,7 +55,9 @@ class Router:
             default; ``redis_url`` (or LiteLLM's ``redis_host``/``redis_port``/``redis_password``) shares them
             between processes (``modelmux.router.RedisState``).
         default_options: keyword arguments given to every call (under the deployment's and the call's own);
-            ``default_litellm_params`` is LiteLLM's name for it.
+            ``default_litellm_params`` is LiteLLM's name for it. The seam for later per-router options (a cache,
+            callbacks): whatever the library functions accept is passed through to each deployment call.
+        environ: where ``"os.environ/NAME"`` values are read (default ``os.environ``), once.
     """
 
     def __init__(
