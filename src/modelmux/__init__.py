@@ -70,6 +70,7 @@ if TYPE_CHECKING:
         supports_response_schema,
         supports_vision,
     )
+    from .router import Router
     from .tokens import token_counter
     from .types import (
         ChatCompletion,
@@ -99,6 +100,7 @@ _LAZY = {
     "model_list": "._registry",
     "arerank": "._rerank",
     "rerank": "._rerank",
+    "Router": ".router",
     "AsyncChatStream": "._streaming",
     "ChatStream": "._streaming",
     "stream_chunk_builder": "._chunk_builder",
@@ -212,6 +214,7 @@ __all__ = [
     "ResponseNotFoundError",
     "ResponseObject",
     "ResponseStream",
+    "Router",
     "ServiceUnavailableError",
     "Timeout",
     "TranscriptionResponse",

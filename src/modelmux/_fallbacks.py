@@ -40,7 +40,7 @@ from .errors import (
 )
 from .providers._base import OPENAI_PARAMS
 
-__all__ = ["MAX_FALLBACKS", "Fallbacks", "Target", "pop_fallbacks"]
+__all__ = ["MAX_FALLBACKS", "Fallbacks", "Target", "pop_fallbacks", "predict_overflow"]
 
 #: At most this many fallbacks are tried per call (LiteLLM's Router ``max_fallbacks`` default).
 MAX_FALLBACKS = 5
@@ -145,27 +145,7 @@ class Fallbacks:
             return None
         if all(t.key(self.options_base(t)) in self.tried for t in self.context_window):
             return None
-        resolved = resolve(target.model)
-        window = resolved.info.context_window if resolved.info is not None else None
-        if not window:
-            return None
-        try:
-            from .tokens import token_counter
-
-            dicts = [m.model_dump(exclude_none=True) if hasattr(m, "model_dump") else dict(m) for m in messages]
-            count = token_counter(resolved.model, messages=dicts)
-        except Exception:  # an unusual message shape: let the provider decide
-            return None
-        margin = 1.0 if resolved.provider_name in ("openai", "azure") else APPROXIMATION_MARGIN
-        if count <= window * margin:
-            return None
-        return ContextWindowExceededError(
-            f"the prompt is about {count} tokens, over the {window}-token context window of {target.model} "
-            "(predicted from the catalog; not sent)",
-            provider=resolved.provider_name,
-            model=resolved.model,
-            code="context_length_exceeded",
-        )
+        return predict_overflow(target.model, messages)
 
     def options_base(self, target: Target) -> dict[str, Any]:
         """The call's options ``target`` inherits (see the module docstring)."""
@@ -175,6 +155,35 @@ class Fallbacks:
 
     def options_for(self, target: Target) -> dict[str, Any]:
         return {**self.options_base(target), **target.overrides}
+
+
+def predict_overflow(model: str, messages: Any) -> ContextWindowExceededError | None:
+    """The error ``model`` would answer with, when its catalogued context window is certainly too small for
+    ``messages`` (see the module docstring); None when it fits or nobody can tell. Counting costs CPU: callers
+    ask only when a context-window fallback is left to go to (also the router's)."""
+    if not isinstance(messages, (list, tuple)):
+        return None
+    resolved = resolve(model)
+    window = resolved.info.context_window if resolved.info is not None else None
+    if not window:
+        return None
+    try:
+        from .tokens import token_counter
+
+        dicts = [m.model_dump(exclude_none=True) if hasattr(m, "model_dump") else dict(m) for m in messages]
+        count = token_counter(resolved.model, messages=dicts)
+    except Exception:  # an unusual message shape: let the provider decide
+        return None
+    margin = 1.0 if resolved.provider_name in ("openai", "azure") else APPROXIMATION_MARGIN
+    if count <= window * margin:
+        return None
+    return ContextWindowExceededError(
+        f"the prompt is about {count} tokens, over the {window}-token context window of {model} "
+        "(predicted from the catalog; not sent)",
+        provider=resolved.provider_name,
+        model=resolved.model,
+        code="context_length_exceeded",
+    )
 
 
 def pop_fallbacks(model: str, options: dict[str, Any]) -> Fallbacks:

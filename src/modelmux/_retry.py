@@ -150,6 +150,8 @@ class RetryLoop(Generic[T]):
     switch: Callable[[APIError], T | None]
     backoff: Backoff = field(default_factory=Backoff)
     pacer: Pacer = field(default_factory=current_pacer)
+    #: Whether a failure may be retried on the same target (a router also refuses "every deployment is cooling").
+    may_retry: Callable[[BaseException], bool] = retryable
     attempts: int = 0
     retries_used: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
@@ -170,7 +172,7 @@ class RetryLoop(Generic[T]):
         """Seconds to wait before the next attempt, or None: give up (re-raise ``err``)."""
         self.failures.append({"model": describe(self.target), "error": type(err).__name__, "status": err.status_code})
         now = self.pacer.clock()
-        if retryable(err) and self.retries_used < self.num_retries:
+        if self.may_retry(err) and self.retries_used < self.num_retries:
             delay = self.backoff.delay(self.retries_used, err, self.pacer.random)
             if self.deadline is not None and now + delay >= self.deadline:
                 return None  # the wait alone would pass the deadline: the caller gets the real error now

@@ -9,7 +9,8 @@ Either way the response is stored unless ``store=False``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
 from .._api import acompletion, completion
@@ -77,8 +78,12 @@ async def arespond(
     store: ResponseStore,
     owner: str | None = None,
     public: str | None = None,
+    complete: Callable[..., Awaitable[Any]] | None = None,
 ) -> dict[str, Any] | AsyncResponseStream:
     """One Responses call: the response as a dict, or its stream (what the gateway and :func:`aresponses` share).
+
+    ``complete`` replaces ``acompletion`` (same signature): the gateway's model groups call their router with it.
+    A call given one is always translated through chat completions, never passed through natively.
 
     Raises:
         UnknownParameterError, BadRequestError, UnsupportedParamsError: the request cannot be made.
@@ -87,6 +92,10 @@ async def arespond(
     """
     check_types(body)
     p = plan(model, body, options, public=public or model, owner=owner)
+    if complete is not None:
+        p = dataclasses.replace(p, native=False)
+    else:
+        complete = acompletion
     if p.native:
         return await _anative(p, body, options, store)
     history: list[dict[str, Any]] = []
@@ -95,14 +104,12 @@ async def arespond(
     translated = convert_request(body, history, provider=p.provider, model=p.public, drop=p.drop)
     base = skeleton(body, model=p.public)
     if not p.stream:
-        result = await acompletion(model, translated.messages, **{**translated.params, **options})
+        result = await complete(model, translated.messages, **{**translated.params, **options})
         response = convert_completion(result, base)
         if p.store:
             await store.aput(_entry(response, p, False))
         return response
-    chat = await acompletion(
-        model, translated.messages, stream=True, **_chat_stream_options(translated.params, options)
-    )
+    chat = await complete(model, translated.messages, stream=True, **_chat_stream_options(translated.params, options))
     try:  # the first chunk before returning: a failure up to then raises here, not mid-stream
         first: ChatCompletionChunk | None = await chat.__anext__()
     except StopAsyncIteration:

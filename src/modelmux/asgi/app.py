@@ -30,7 +30,6 @@ from .limits.budget_gate import BudgetGate
 from .metrics_callback import route_callbacks
 from .request import Request
 from .responses import Response, error_response
-from .responses_api.store import aclose_store
 from .routes import chat, embeddings, health, images, messages, models, moderations, responses, transcriptions
 from .types import Message, Receive, Scope, Send
 from .upstreams import Upstreams
@@ -195,14 +194,13 @@ class Gateway:
             await send({"type": "websocket.close", "code": 1000})
 
     async def aclose(self) -> None:
-        """Release what the app holds (its limiter, when the app created it; its cache's connections)."""
+        """Release what the app holds (its limiter and budgets, when the app created them; the upstreams' router,
+        cache and response store)."""
         if self._owns_limiter:
             await self.limiter.aclose()
-        if self.upstreams.cache is not None:
-            await self.upstreams.cache.aclose()
+        await self.upstreams.aclose()  # its router, cache and response store
         if self._owns_budgets:
             await self.budgets.store.aclose()
-        await aclose_store(self.upstreams.responses)
 
     async def check(self) -> None:
         """Raise :class:`LimiterError` when the limit store is unreachable or refuses the gateway's credentials."""

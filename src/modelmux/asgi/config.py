@@ -44,7 +44,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import ModelmuxError
 from ..providers.mock_options import ROUTE_OPTIONS, mock_route_options
@@ -54,6 +54,9 @@ from .config_values import ConfigError, from_env, only, opt_str, positive, strin
 from .limits.budget_config import BUDGET_KEYS, Budgets, parse_budgets
 from .route_options import OPTION_TABLES as _OPTION_TABLES
 from .route_options import route_options
+
+if TYPE_CHECKING:
+    from .config_groups import ModelGroup, RouterSettings
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -152,6 +155,8 @@ class GatewayConfig:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)  # [metrics]: GET /metrics
     cache: CacheSettings | None = None  # the [cache] table (``config_cache``)
     budgets: Budgets = field(default_factory=Budgets)  # spend per key (``limits.budget_config``)
+    groups: Mapping[str, ModelGroup] = field(default_factory=dict)  # see config_groups
+    router: RouterSettings | None = None
 
     @property
     def auth_enabled(self) -> bool:
@@ -224,7 +229,7 @@ def dev_config(*, tokens_per_second: float | None = None, environ: Mapping[str, 
 def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> GatewayConfig:
     """Validate a mapping shaped like the TOML file and resolve its environment variables (default ``os.environ``)."""
     env = os.environ if environ is None else environ
-    only(data, {"models", "keys", "limits", "server", "cors", "metrics", "cache"}, "the config")
+    only(data, {"models", "keys", "limits", "server", "cors", "metrics", "cache", "router"}, "the config")
     limits_table = table(data, "limits", "the config")
     only(
         limits_table,
@@ -237,7 +242,10 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
     models_table = table(data, "models", "the config")
     if not models_table:
         raise ConfigError('the config has no [models."<name>"] table: the gateway would serve nothing')
-    models = {name: _route(name, table(models_table, name, "[models]"), env, secrets) for name in models_table}
+    from .config_groups import parse_groups  # models served by several deployments through a Router
+
+    groups, stand_ins, router = parse_groups(data, models_table, env, secrets, _route)
+    models = {n: stand_ins.get(n) or _route(n, table(models_table, n, "[models]"), env, secrets) for n in models_table}
 
     keys_table = table(data, "keys", "the config")
     keys = tuple(
@@ -268,6 +276,8 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
         secrets=tuple(s for s in secrets if s),
         server=_server(table(data, "server", "the config"), table(data, "cors", "the config")),
         metrics=metrics,
+        groups=groups,
+        router=router,
     )
 
 

@@ -34,11 +34,11 @@ def json_response(data: Any, status: int = 200) -> Response:
     return Response(status, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def model_response(model: BaseModel) -> Response:
+def model_response(model: BaseModel, headers: tuple[tuple[bytes, bytes], ...] = ()) -> Response:
     """A pydantic model as OpenAI sends it (``None`` fields left out, unknown fields kept); a call's answer is
     counted against the key's spend budget, when it has one."""
     charge(model)
-    return Response(200, model.__pydantic_serializer__.to_json(model, exclude_none=True))
+    return Response(200, model.__pydantic_serializer__.to_json(model, exclude_none=True), headers=headers)
 
 
 def text_response(text: str) -> Response:

@@ -41,15 +41,17 @@ class EventStream:
         *,
         close: Callable[[], Awaitable[None]],
         on_error: Callable[[Exception], HTTPError],
+        headers: tuple[tuple[bytes, bytes], ...] = (),
     ) -> None:
         self._first = first
+        self._headers = [*_HEADERS, *headers]
         self._items = items
         self._close = close
         self._on_error = on_error
 
     async def send(self, send: Send) -> None:
         try:
-            await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
+            await send({"type": "http.response.start", "status": 200, "headers": self._headers})
             if self._first is not None:
                 await send({"type": "http.response.body", "body": frame(self._first), "more_body": True})
             tail = await self._pump(send)

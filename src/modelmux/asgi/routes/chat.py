@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..._api import acompletion
 from ...errors import APIError
 from ...providers._base import OPENAI_PARAMS
 from ...providers.mock_options import mock_header_options
@@ -57,8 +56,9 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
     options.update(cache_option(upstreams.cache, route, request.key, request.headers, body.get("cache")))
     try:
         if not stream:
-            return model_response(await acompletion(route.model, body["messages"], **params, **options))
-        result = await acompletion(route.model, body["messages"], stream=True, **params, **options)
+            answer = await upstreams.acompletion(route, body["messages"], **params, **options)
+            return model_response(answer, upstreams.headers(route, answer))
+        result = await upstreams.acompletion(route, body["messages"], stream=True, **params, **options)
     except APIError as exc:
         raise upstreams.error(exc, route) from None
     result = metered(result, route.model, body["messages"])  # a key with a spend budget: counted at the end
@@ -77,7 +77,7 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
     def on_error(exc: Exception) -> HTTPError:
         return _stream_error(exc, route, upstreams)
 
-    return EventStream(first, result, close=result.aclose, on_error=on_error)
+    return EventStream(first, result, close=result.aclose, on_error=on_error, headers=upstreams.headers(route, result))
 
 
 def _stream_error(exc: Exception, route: ModelRoute, upstreams: Upstreams) -> HTTPError:

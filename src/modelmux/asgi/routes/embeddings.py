@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import modelmux
-
 from ..._embeddings import MAX_EMBEDDING_DIMENSIONS, check_input_counts
 from ...errors import APIError, BadRequestError
 from ..config_cache import cache_option
@@ -13,7 +11,6 @@ from ..request import Request
 from ..responses import Response, model_response
 from ..upstreams import Upstreams
 from ..validate import bad_request, check_fields, json_body, only_fields, required_str, sized
-from .local import answer
 
 __all__ = ["create_embedding"]
 
@@ -67,7 +64,7 @@ async def create_embedding(request: Request, upstreams: Upstreams) -> Response:
             options[name] = body[name]
     options.update(cache_option(upstreams.cache, route, request.key, request.headers, body.get("cache")))
     try:
-        result = await answer(route, modelmux.embedding, modelmux.aembedding, route.model, body["input"], **options)
+        result = await upstreams.aembedding(route, body["input"], **options)
     except APIError as exc:
         raise upstreams.error(exc, route) from None
-    return model_response(result)
+    return model_response(result, upstreams.headers(route, result))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import modelmux
-
 from ..._images import MAX_IMAGES
 from ...errors import APIError
 from ..request import Request
@@ -44,7 +42,7 @@ async def create_image(request: Request, upstreams: Upstreams) -> Response:
         if body.get(name) is not None:
             options[name] = body[name]
     try:
-        result = await modelmux.aimage_generation(route.model, prompt, **options)
+        result = await upstreams.aimage_generation(route, prompt, **options)
     except APIError as exc:
         raise upstreams.error(exc, route) from None
-    return model_response(result)
+    return model_response(result, upstreams.headers(route, result))

@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 
-from ..._api import acompletion
 from ..._registry import get_provider, resolve
 from ...errors import APIError
 from ...tokens import token_counter
@@ -67,7 +66,7 @@ def _target(route: ModelRoute) -> Target:
 async def create_message(request: Request, upstreams: Upstreams) -> Response | AnthropicEventStream:
     body = await sized(request, _checked, request)
     route = upstreams.route(request, required_str(body, "model"))
-    if route.provider in NATIVE_PROVIDERS:
+    if route.provider in NATIVE_PROVIDERS and not upstreams.is_group(route):
         return await _passthrough(request, body, route, upstreams)
     messages, params = await sized(request, convert_request, body, _target(route))
     options = upstreams.options(route)
@@ -76,11 +75,12 @@ async def create_message(request: Request, upstreams: Upstreams) -> Response | A
         options["extra_body"] = extra
     try:
         if body.get("stream") is not True:
-            completion = await acompletion(route.model, messages, **params, **options)
+            completion = await upstreams.acompletion(route, messages, **params, **options)
             charge(completion)  # a key with a spend budget
-            return json_response(convert_message(completion, route.name))
-        result = await acompletion(
-            route.model, messages, stream=True, stream_options={"include_usage": True}, **params, **options
+            answer = json_response(convert_message(completion, route.name))
+            return Response(answer.status, answer.body, JSON, upstreams.headers(route, completion))
+        result = await upstreams.acompletion(
+            route, messages, stream=True, stream_options={"include_usage": True}, **params, **options
         )
     except APIError as exc:
         raise upstreams.error(exc, route) from None
@@ -106,7 +106,11 @@ async def create_message(request: Request, upstreams: Upstreams) -> Response | A
         yield translator.finish()
 
     return AnthropicEventStream(
-        head, events(), close=result.aclose, on_error=lambda exc: error_event(_failure(exc, route, upstreams))
+        head,
+        events(),
+        close=result.aclose,
+        on_error=lambda exc: error_event(_failure(exc, route, upstreams)),
+        headers=upstreams.headers(route, result),
     )
 
 
@@ -148,7 +152,7 @@ async def count_tokens(request: Request, upstreams: Upstreams) -> Response:
     other an estimate with modelmux's tokenizer over the translated prompt and the tools' JSON."""
     body = await sized(request, _checked_count, request)
     route = upstreams.route(request, required_str(body, "model"))
-    if route.provider in NATIVE_PROVIDERS:
+    if route.provider in NATIVE_PROVIDERS and not upstreams.is_group(route):
         try:
             response = await forward(route.model, upstreams.options(route), body, request.headers, count=True)
         except APIError as exc:

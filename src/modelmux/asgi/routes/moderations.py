@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import modelmux
-
 from ...errors import APIError
 from ..request import Request
 from ..responses import Response, model_response
 from ..upstreams import Upstreams
 from ..validate import bad_request, expect, json_body, only_fields, required_str, sized
-from .local import answer
 
 __all__ = ["create_moderation"]
 
@@ -38,9 +35,7 @@ async def create_moderation(request: Request, upstreams: Upstreams) -> Response:
     await sized(request, _check_input, body.get("input"))
     try:
         options = upstreams.options(route)
-        result = await answer(
-            route, modelmux.moderation, modelmux.amoderation, body["input"], model=route.model, **options
-        )
+        result = await upstreams.amoderation(route, body["input"], **options)
     except APIError as exc:
         raise upstreams.error(exc, route) from None
-    return model_response(result)
+    return model_response(result, upstreams.headers(route, result))

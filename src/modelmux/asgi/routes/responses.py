@@ -45,9 +45,21 @@ async def create_response(request: Request, upstreams: Upstreams) -> Response | 
     options = upstreams.options(route)
     if route.provider == "mock":
         options.update(mock_header_options(request.headers))  # x-mock-script: a client's script for this call
+    complete = None
+    if upstreams.is_group(route):  # a model group: its router picks the deployment (translated, never native)
+
+        async def complete(_model: str, messages: Any, **kwargs: Any) -> Any:
+            return await upstreams.acompletion(route, messages, **kwargs)
+
     try:
         result = await arespond(
-            route.model, body, options, store=upstreams.responses, owner=request.key.id, public=route.name
+            route.model,
+            body,
+            options,
+            store=upstreams.responses,
+            owner=request.key.id,
+            public=route.name,
+            complete=complete,
         )
     except ResponseNotFoundError as exc:
         raise _not_found(body.get("previous_response_id") or "", exc.param) from None

@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import modelmux
-
 from ...errors import APIError
 from ..multipart import FormPart, MultipartError, boundary_of, parse_form
 from ..request import Request
@@ -103,9 +101,9 @@ async def create_transcription(request: Request, upstreams: Upstreams) -> Respon
     options.update(_options(form))
     file = (upload.filename, upload.data, upload.content_type or "application/octet-stream")
     try:
-        result = await modelmux.atranscription(route.model, file, **options)
+        result = await upstreams.atranscription(route, file, **options)
     except APIError as exc:
         raise upstreams.error(exc, route) from None
     if isinstance(result, str):
         return text_response(result)
-    return model_response(result)
+    return model_response(result, upstreams.headers(route, result))

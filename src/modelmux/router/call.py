@@ -1,0 +1,315 @@
+"""One router call: the retry loop over model groups, each attempt a single call to one deployment.
+
+The loop is ``_retry.RetryLoop`` (the only one in the stack: deployments are called without ``num_retries``), its
+target a model group and its ``switch`` the group fallbacks. Each attempt picks a free deployment of the group,
+reserves its slot, calls it once with the time left before the overall deadline, and records the outcome (latency,
+usage, the circuit counts). A retry goes at once to another free deployment when there is one; otherwise it waits
+as the retry policy says (the provider's ``Retry-After``, else capped exponential backoff with jitter). Streams are
+read up to their first chunk inside the attempt: a failure before it fails over, a failure after it ends the stream
+with the error (counted against the deployment) and is never replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .. import _http
+from .._retry import Backoff, RetryLoop, arun, attempt_timeout, check_num_retries, current_pacer, retryable, run
+from .._stream_first import afirst_chunk, first_chunk
+from ..errors import APIError, ContextWindowExceededError
+from .circuit import DEPLOYMENT_FAULTS, Outcome, classify
+from .deployments import Deployment
+from .fallbacks import GroupFallbacks, for_call
+from .operations import Operation, estimate_tokens
+from .pick import NoDeploymentAvailableError, rank, unavailable
+from .state import Stats
+from .streams import AsyncRoutedStream, RoutedStream
+
+if TYPE_CHECKING:
+    from .router import Router
+
+__all__ = ["RouterCall"]
+
+#: An attempt sent this soon (seconds) after the call started keeps the caller's ``timeout=`` as it is (the same
+#: deadline, give or take the router's own microseconds), sparing the per-phase clipping.
+_AT_ONCE = 0.001
+
+_FALLBACK_OPTIONS = frozenset(
+    {"fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "disable_fallbacks"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupBackoff(Backoff):
+    """No wait when another free deployment of the group is left to try, or after a 429 (its deployment cools
+    down instead: the next pick finds another one, waits for it with ``wait_for_cooldown``, or raises
+    ``NoDeploymentAvailableError`` with the earliest ``retry_after``); the usual backoff otherwise."""
+
+    ready: Callable[[], bool] = lambda: False
+    cools: Callable[[BaseException], bool] = lambda err: False
+
+    def delay(self, n: int, err: BaseException, rand: Callable[[], float]) -> float:
+        return 0.0 if self.ready() or self.cools(err) else Backoff.delay(self, n, err, rand)
+
+
+_PLAIN = Backoff()
+
+
+def _usage_tokens(result: Any) -> int:
+    usage = getattr(result, "usage", None)
+    total = getattr(usage, "total_tokens", None)
+    return total if isinstance(total, int) else 0
+
+
+class RouterCall:
+    """The state of one call: which deployments failed, the last look at the group, how the answer was obtained."""
+
+    def __init__(self, router: Router, op: Operation, group: str, args: dict[str, Any], options: dict[str, Any]):
+        self.router, self.op, self.args = router, op, args
+        self.stream = bool(op.streams and args.get("stream"))
+        pacer = current_pacer()
+        self.pacer, self.clock = pacer, pacer.clock
+        self.started = self.clock()
+        # The router's settings were checked once; a call's own ones are checked here (the common case is fast).
+        num_retries = check_num_retries(options.pop("num_retries")) if "num_retries" in options else router.num_retries
+        if options and not options.keys().isdisjoint(_FALLBACK_OPTIONS):
+            overrides = {name: options.pop(name) for name in _FALLBACK_OPTIONS if name in options}
+            self.plan = for_call(group, router.fallback_maps, overrides, router.groups, router.max_fallbacks)
+        else:
+            general, window, policy = router.fallback_lists[group]
+            self.plan = GroupFallbacks(group, general, window, policy, max_fallbacks=router.max_fallbacks)
+        if "timeout" in options:
+            self.given_timeout = options.pop("timeout")
+            self.total = _http.limits_of(_http.timeout_of(self.given_timeout), None, None).total
+        else:
+            self.given_timeout, self.total = router.timeout, router.total
+        total = self.total
+        self.options = options
+        self.failed: set[str] = set()
+        self.seen: list[tuple[Deployment, Stats]] = []
+        self.deployment: Deployment | None = None
+        self.failures: list[dict[str, Any]] = []
+        self.estimates: dict[str, int] = {}
+        self.windows: dict[str, ContextWindowExceededError | None] = {}
+        # The loop's backoff becomes a _GroupBackoff at the first failure (most calls never need one).
+        self.loop: RetryLoop[str] = RetryLoop(
+            group, num_retries, total, self.plan.switch, backoff=_PLAIN, pacer=pacer, may_retry=self._may_retry
+        )
+
+    # ---------------------------------------------------------------- shared steps
+
+    def _may_retry(self, err: BaseException) -> bool:
+        """Transient failures; and a deployment's own fault (its key: 401/403, its model name: 404) while another
+        deployment of the group is left, since that one has its own key and name."""
+        if isinstance(err, NoDeploymentAvailableError):
+            return False
+        if retryable(err):
+            return True
+        return isinstance(err, APIError) and err.status_code in DEPLOYMENT_FAULTS and self._another_ready()
+
+    def _cools(self, err: BaseException) -> bool:
+        if not isinstance(err, APIError):
+            return False
+        cooldown = classify(err, self.router.policy).cooldown
+        return cooldown is not None and cooldown > 0
+
+    def _another_ready(self) -> bool:
+        return any(d.id not in self.failed and not s.blocked(d, 0) for d, s in self.seen)
+
+    def _tokens(self, group: str) -> int:
+        if group not in self.estimates:
+            limited = any(d.tpm is not None for d in self.router.groups[group])
+            self.estimates[group] = estimate_tokens(self.args) if limited else 0
+        return self.estimates[group]
+
+    def _check_window(self, deployment: Deployment) -> None:
+        """Raise the context-window error ``deployment`` would answer with, without sending, when its catalogued
+        window is certainly too small for the messages and a context-window fallback group is left to go to."""
+        plan = self.plan
+        if not plan.context_window or "messages" not in self.args or plan.used >= plan.max_fallbacks:
+            return
+        if all(group in plan.tried for group in plan.context_window):
+            return
+        if deployment.model not in self.windows:  # counting costs CPU: once per model and call
+            from .._fallbacks import predict_overflow
+
+            self.windows[deployment.model] = predict_overflow(deployment.model, self.args["messages"])
+        overflow = self.windows[deployment.model]
+        if overflow is not None:
+            raise overflow
+
+    def _call_options(self, deployment: Deployment, remaining: float | None) -> dict[str, Any]:
+        options = {**self.router.default_options, **deployment.params, **self.options}
+        given = self.given_timeout
+        if deployment.timeout is not None:  # a deployment's own cap on one attempt, within the overall deadline
+            given = deployment.timeout if remaining is None else min(deployment.timeout, remaining)
+        elif remaining is not None and self.total is not None and self.total - remaining < _AT_ONCE:
+            options["timeout"] = given  # the first attempt, sent at once: its own deadline is the call's
+            return options
+        options["timeout"] = attempt_timeout(given, remaining)
+        return options
+
+    def _outcome_of_failure(self, deployment: Deployment, err: APIError, started: float) -> Outcome:
+        if self.loop.backoff is _PLAIN:
+            self.loop.backoff = _GroupBackoff(ready=self._another_ready, cools=self._cools)
+        self.failed.add(deployment.id)
+        self.failures.append(
+            {
+                "model": deployment.model,
+                "model_id": deployment.id,
+                "model_group": deployment.group,
+                "error": type(err).__name__,
+                "status": err.status_code,
+            }
+        )
+        return classify(err, self.router.policy, self.clock() - started)
+
+    def _no_deployment(self, err: NoDeploymentAvailableError, group: str) -> None:
+        if self.loop.backoff is _PLAIN:
+            self.loop.backoff = _GroupBackoff(ready=self._another_ready, cools=self._cools)
+        self.loop.attempts -= 1  # nothing was sent: attempts count requests
+        self.failures.append({"model_group": group, "error": type(err).__name__, "status": err.status_code})
+
+    def _wait_for(self, err: NoDeploymentAvailableError) -> float | None:
+        """Seconds to wait for a deployment to be free (``wait_for_cooldown``), or None: raise ``err``."""
+        if not self.router.wait_for_cooldown or err.retry_after is None:
+            return None
+        remaining = self.loop.remaining()
+        wait = max(err.retry_after, 0.001)
+        return wait if remaining is None or wait < remaining else None
+
+    def _ender(self, deployment: Deployment, token: str) -> Callable[[APIError | None], None]:
+        """What a handed-over stream does when it ends: free its slot, or record its failure (which frees it)."""
+        state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
+
+        def end(err: APIError | None) -> None:
+            if err is None:
+                state.release(deployment, token)
+            else:
+                state.settle(deployment, token, self.clock(), classify(err, policy), policy, alpha)
+
+        return end
+
+    def _aender(self, deployment: Deployment, token: str) -> Callable[[APIError | None], Awaitable[None]]:
+        state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
+
+        async def end(err: APIError | None) -> None:
+            if err is None:
+                await state.arelease(deployment, token)
+            else:
+                await state.asettle(deployment, token, self.clock(), classify(err, policy), policy, alpha)
+
+        return end
+
+    def hidden_params(self) -> dict[str, Any]:
+        d = self.deployment
+        return {
+            "attempts": self.loop.attempts,
+            "model": d.model if d else None,
+            "model_id": d.id if d else None,
+            "model_group": d.group if d else None,
+            "elapsed_s": self.clock() - self.started,
+            "failures": list(self.failures),
+        }
+
+    def _success(self, deployment: Deployment, result: Any, started: float) -> Outcome:
+        self.deployment = deployment
+        latency = self.clock() - started
+        if self.stream:
+            return Outcome(ok=True, latency=latency, release=False)
+        return Outcome(ok=True, latency=latency, tokens=_usage_tokens(result) - self._tokens(deployment.group))
+
+    # ---------------------------------------------------------------- sync
+
+    def run(self) -> Any:
+        return run(self.loop, self.attempt)
+
+    def _pick(self, group: str) -> tuple[Deployment, str]:
+        router, deployments = self.router, self.router.groups[group]
+        ordered = group in router.ordered
+        while True:
+            now = self.clock()
+            stats = router.state.snapshot(deployments, now)
+            self.seen = list(zip(deployments, stats, strict=True))
+            tokens = self._tokens(group)
+            for d in rank(deployments, stats, router.strategy, self.pacer.random, tokens, self.failed, ordered):
+                admission = router.state.reserve(d, now, tokens, router.policy)
+                if admission.ok:
+                    return d, admission.token
+            err = unavailable(group, deployments, stats)
+            wait = self._wait_for(err)
+            if wait is None:
+                self._no_deployment(err, group)
+                raise err
+            self.pacer.sleep(wait)
+
+    def attempt(self, group: str, remaining: float | None) -> Any:
+        deployment, token = self._pick(group)
+        state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
+        started = self.clock()
+        try:
+            self._check_window(deployment)
+            result = self.op.sync(model=deployment.model, **self.args, **self._call_options(deployment, remaining))
+            if self.stream:
+                result = first_chunk(result)
+        except APIError as err:
+            state.settle(
+                deployment, token, self.clock(), self._outcome_of_failure(deployment, err, started), policy, alpha
+            )
+            raise
+        except BaseException:
+            state.release(deployment, token)
+            raise
+        state.settle(deployment, token, self.clock(), self._success(deployment, result, started), policy, alpha)
+        if self.stream:
+            return RoutedStream(result, self._ender(deployment, token))
+        return result
+
+    # ---------------------------------------------------------------- async
+
+    async def arun(self) -> Any:
+        return await arun(self.loop, self.aattempt)
+
+    async def _apick(self, group: str) -> tuple[Deployment, str]:
+        router, deployments = self.router, self.router.groups[group]
+        ordered = group in router.ordered
+        while True:
+            now = self.clock()
+            stats = await router.state.asnapshot(deployments, now)
+            self.seen = list(zip(deployments, stats, strict=True))
+            tokens = self._tokens(group)
+            for d in rank(deployments, stats, router.strategy, self.pacer.random, tokens, self.failed, ordered):
+                admission = await router.state.areserve(d, now, tokens, router.policy)
+                if admission.ok:
+                    return d, admission.token
+            err = unavailable(group, deployments, stats)
+            wait = self._wait_for(err)
+            if wait is None:
+                self._no_deployment(err, group)
+                raise err
+            await self.pacer.asleep(wait)
+
+    async def aattempt(self, group: str, remaining: float | None) -> Any:
+        deployment, token = await self._apick(group)
+        state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
+        started = self.clock()
+        try:
+            self._check_window(deployment)
+            result = await self.op.async_(
+                model=deployment.model, **self.args, **self._call_options(deployment, remaining)
+            )
+            if self.stream:
+                result = await afirst_chunk(result)
+        except APIError as err:
+            outcome = self._outcome_of_failure(deployment, err, started)
+            await state.asettle(deployment, token, self.clock(), outcome, policy, alpha)
+            raise
+        except BaseException:
+            await state.arelease(deployment, token)
+            raise
+        await state.asettle(deployment, token, self.clock(), self._success(deployment, result, started), policy, alpha)
+        if self.stream:
+            return AsyncRoutedStream(result, self._aender(deployment, token))
+        return result
