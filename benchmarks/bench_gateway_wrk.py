@@ -4,7 +4,10 @@
   any app's cost;
 - **direct**: the fake upstream itself (``fake_upstream.py``), the floor of latency;
 - **modelmux gateway**: ``modelmux serve`` routing to the fake upstream (``--workers``: one contender per count);
-- **litellm proxy**: with ``--litellm-python PATH`` (a venv's python with litellm 1.110.2 and its proxy deps).
+- **litellm proxy**: with ``--litellm-python PATH`` (a venv's python with litellm 1.110.2 and its proxy deps);
+- upstream-client variants of the gateway (``--variants aiohttp,shards=1``, served by ``bench_gateway_launch.py``
+  with ``modelmux serve``'s uvicorn options), and the gateway from another source tree (``--baseline-src DIR``),
+  to compare clients and before/after in one run.
 
 Each cell (scenario x connections) runs wrk once per contender per repeat, contenders taking turns in a rotating
 order. Server CPU per request is the CPU the server's processes used (``/proc/<pid>/task/*/schedstat``) over the
@@ -47,9 +50,11 @@ from bench_gateway import (
     START_TIMEOUT_S,
     STREAM,
     Target,
+    _server_env,
     cpu_ns,
     direct_target,
     free_port,
+    gateway_config,
     process_tree,
     request_body,
     sanity_check,
@@ -134,6 +139,48 @@ def start_const_app(tmp: str) -> tuple[Target, subprocess.Popen[bytes]]:
     return target, proc
 
 
+def start_variant(
+    upstream: str, tmp: str, name: str, launch: list[str], pythonpath: str | None
+) -> tuple[Target, subprocess.Popen[bytes]]:
+    """The gateway through ``bench_gateway_launch.py`` (``launch``: its extra arguments), ``pythonpath`` first."""
+    config = os.path.join(tmp, "gateway.toml")
+    with open(config, "w") as fh:
+        fh.write(gateway_config(upstream))
+    port = free_port()
+    log_path = os.path.join(tmp, f"variant-{port}.log")
+    cmd = [sys.executable, os.path.join(HERE, "bench_gateway_launch.py"), "--config", config, "--port", str(port)]
+    env = _server_env()
+    if pythonpath:
+        env["PYTHONPATH"] = os.pathsep.join([pythonpath, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [*cmd, *launch], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env
+        )
+    base = f"http://{HOST}:{port}"
+    try:
+        wait_until_ready(base + "/health", proc, log_path, START_TIMEOUT_S)
+    except BaseException as exc:
+        stop(proc)
+        raise RuntimeError(f"{name}: {exc}") from None
+    target = Target(
+        name=name,
+        url=base + "/v1/chat/completions",
+        model="bench-model",
+        headers={"authorization": f"Bearer {CLIENT_KEY}", "content-type": "application/json"},
+        pids=(proc.pid,),
+        server=f"bench_gateway_launch.py {' '.join(launch)} (PYTHONPATH {pythonpath or 'unchanged'})",
+    )
+    return target, proc
+
+
+def _variant_args(variant: str) -> list[str]:
+    if variant == "aiohttp":
+        return ["--client", "aiohttp"]
+    if variant.startswith("shards="):
+        return ["--shards", variant.split("=", 1)[1]]
+    raise SystemExit(f"unknown variant {variant!r} (aiohttp, shards=N)")
+
+
 @dataclass
 class Run:
     requests: int
@@ -214,21 +261,23 @@ def aims(cells: list[Cell], gateway: str) -> list[str]:
                 ratio = gw.median("cpu_us_per_req") / const.median("cpu_us_per_req")
                 verdict = "met" if ratio <= limit else "MISSED"
                 out.append(
-                    f"{verdict}: {scenario} @{conns}: gateway CPU/req = {ratio:.1f}x const app (aim ≤ {limit:g}x)"
+                    f"{verdict}: {gateway}, {scenario} @{conns}: CPU/req = {ratio:.1f}x const app (aim ≤ {limit:g}x)"
                 )
             lite = by.get((LITELLM, scenario, conns))
             if gw and lite:
                 ratio = lite.median("cpu_us_per_req") / gw.median("cpu_us_per_req")
                 verdict = "met" if ratio >= AIM_LITELLM_X else "MISSED"
                 out.append(
-                    f"{verdict}: {scenario} @{conns}: litellm CPU/req = {ratio:.1f}x gateway (aim ≥ {AIM_LITELLM_X:g}x)"
+                    f"{verdict}: {gateway}, {scenario} @{conns}: litellm CPU/req = {ratio:.1f}x gateway"
+                    f" (aim ≥ {AIM_LITELLM_X:g}x)"
                 )
         gw, direct = by.get((gateway, scenario, AIM_CONNECTIONS)), by.get((DIRECT, scenario, AIM_CONNECTIONS))
         if gw and direct:
             added = gw.median("p50_ms") - direct.median("p50_ms")
             verdict = "met" if added < AIM_ADDED_P50_MS else "MISSED"
             out.append(
-                f"{verdict}: {scenario} @{AIM_CONNECTIONS}: added p50 = {added:+.2f} ms (aim < {AIM_ADDED_P50_MS:g} ms)"
+                f"{verdict}: {gateway}, {scenario} @{AIM_CONNECTIONS}: added p50 = {added:+.2f} ms"
+                f" (aim < {AIM_ADDED_P50_MS:g} ms)"
             )
     return out
 
@@ -257,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenarios", default="chat,stream", help="chat,stream (both)")
     parser.add_argument("--workers", default="1", help="modelmux serve --workers counts, one contender each (1)")
     parser.add_argument("--litellm-python", default=None, help="python of a venv with litellm 1.110.2's proxy")
+    parser.add_argument("--variants", default="", help="gateway client variants: aiohttp, shards=N (none)")
+    parser.add_argument("--aiohttp-path", default=None, help="a directory with httpx-aiohttp (pip install --target)")
+    parser.add_argument("--baseline-src", default=None, help="another modelmux src/ to serve as 'gateway (baseline)'")
     parser.add_argument("--contenders", default=None, help="only these (comma-separated names)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", default=None)
@@ -283,6 +335,19 @@ def main(argv: list[str] | None = None) -> int:
             name = GATEWAY if count == 1 else f"{GATEWAY} ({count} workers)"
             gateway_names.append(name)
             targets.append(replace(gw, name=name))
+        for variant in filter(None, args.variants.split(",")):
+            name = f"{GATEWAY} ({variant})"
+            path = args.aiohttp_path if variant == "aiohttp" else None
+            gw, proc = start_variant(upstream, tmp, name, _variant_args(variant), path)
+            procs.append(proc)
+            gateway_names.append(name)
+            targets.append(gw)
+        if args.baseline_src:
+            name = f"{GATEWAY} (baseline)"
+            gw, proc = start_variant(upstream, tmp, name, [], os.path.abspath(args.baseline_src))
+            procs.append(proc)
+            gateway_names.append(name)
+            targets.append(gw)
         if args.litellm_python:
             command = os.path.join(os.path.dirname(args.litellm_python), "litellm")
             lite, proc = start_litellm(command, upstream, tmp)
