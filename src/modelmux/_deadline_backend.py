@@ -11,6 +11,7 @@ from typing import Any
 import httpcore
 from httpcore._utils import is_socket_readable
 
+from ._asyncio_backend import AsyncioBackend, AsyncioStream
 from ._deadline import _clip
 from ._read_hook import BEFORE_READ
 
@@ -91,7 +92,7 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
         return _AsyncStream(inner)
 
     def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":
+        if info == "is_readable" and not isinstance(self._inner, AsyncioStream):  # that one answers from a flag
             # httpcore's pool asks this of every idle connection each time a request starts or ends; anyio answers
             # through its typed-attribute lookup, about 70% of that check's CPU in a gateway profile: keep the socket.
             sock = self._socket
@@ -127,6 +128,14 @@ class _AsyncBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+#: The pooled async transports talk to sockets through plain asyncio (``_asyncio_backend``), not anyio.
+_PLAIN_ASYNCIO = True
+
+
+def _async_backend(default: httpcore.AsyncNetworkBackend) -> httpcore.AsyncNetworkBackend:
+    return AsyncioBackend() if _PLAIN_ASYNCIO else default
+
+
 def install(transport: Any) -> bool:
     """Put the deadline-aware backend under an httpx transport's pool (and a client's proxy mounts); whether it
     was (it is not if httpx's private attributes ever move: then callers fall back to coarser checks).
@@ -145,6 +154,6 @@ def install(transport: Any) -> bool:
             pool._network_backend = _Backend(backend)
             installed = True
         elif isinstance(backend, httpcore.AsyncNetworkBackend):
-            pool._network_backend = _AsyncBackend(backend)
+            pool._network_backend = _AsyncBackend(_async_backend(backend))
             installed = True
     return installed
