@@ -5,6 +5,7 @@ Used by ``bench_gateway_wrk.py`` to compare upstream HTTP clients side by side u
     python benchmarks/bench_gateway_launch.py --config gw.toml --port 8000                      # as modelmux serve
     python benchmarks/bench_gateway_launch.py --config gw.toml --port 8000 --client aiohttp     # httpx-aiohttp
     python benchmarks/bench_gateway_launch.py --config gw.toml --port 8000 --shards 1           # one httpcore pool
+    python benchmarks/bench_gateway_launch.py --config gw.toml --port 8000 --anyio              # httpcore on anyio
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--client", default="httpcore", choices=("httpcore", "aiohttp"))
+    parser.add_argument("--anyio", action="store_true", help="httpcore's anyio backend, not modelmux's asyncio one")
     parser.add_argument("--shards", type=int, default=None, help="httpcore pools per origin (the library's default: 8)")
     args = parser.parse_args()
 
@@ -40,6 +42,10 @@ def main() -> None:
     from modelmux.asgi.config import load_config
     from modelmux.asgi.serve import uvicorn_options
 
+    if args.anyio:
+        from modelmux import _deadline_backend
+
+        _deadline_backend._PLAIN_ASYNCIO = False
     if args.shards is not None:
         _http._ASYNC_SHARDS = args.shards
     config = load_config(args.config)

@@ -176,9 +176,11 @@ def start_variant(
 def _variant_args(variant: str) -> list[str]:
     if variant == "aiohttp":
         return ["--client", "aiohttp"]
+    if variant == "anyio":
+        return ["--anyio"]
     if variant.startswith("shards="):
         return ["--shards", variant.split("=", 1)[1]]
-    raise SystemExit(f"unknown variant {variant!r} (aiohttp, shards=N)")
+    raise SystemExit(f"unknown variant {variant!r} (aiohttp, anyio, shards=N)")
 
 
 @dataclass
@@ -199,7 +201,7 @@ class Cell:
     runs: list[Run] = field(default_factory=list)
 
     def median(self, attr: str) -> float:
-        values = [getattr(r, attr) for r in self.runs]
+        values = [v for r in self.runs if (v := getattr(r, attr)) == v]  # NaN: a run without a finished request
         return statistics.median(values) if values else float("nan")
 
     def rps(self) -> float:
@@ -221,13 +223,14 @@ def run_wrk(wrk: str, target: Target, script: str, connections: int, seconds: fl
     data = json.loads(found.group(1))
     requests = int(data["requests"])
     errors = sum(int(data[k]) for k in ("connect", "read", "write", "status", "timeout"))
+    nan = float("nan")  # no request finished in the run (LiteLLM's streams under load): no figure, not a huge one
     return Run(
         requests=requests,
         seconds=data["duration_us"] / 1e6,
         errors=errors,
-        p50_ms=data["p50_us"] / 1000,
-        p99_ms=data["p99_us"] / 1000,
-        cpu_us_per_req=(after - before) / 1000 / max(requests, 1),
+        p50_ms=data["p50_us"] / 1000 if requests else nan,
+        p99_ms=data["p99_us"] / 1000 if requests else nan,
+        cpu_us_per_req=(after - before) / 1000 / requests if requests else nan,
     )
 
 
@@ -306,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenarios", default="chat,stream", help="chat,stream (both)")
     parser.add_argument("--workers", default="1", help="modelmux serve --workers counts, one contender each (1)")
     parser.add_argument("--litellm-python", default=None, help="python of a venv with litellm 1.110.2's proxy")
-    parser.add_argument("--variants", default="", help="gateway client variants: aiohttp, shards=N (none)")
+    parser.add_argument("--variants", default="", help="gateway client variants: aiohttp, anyio, shards=N (none)")
     parser.add_argument("--aiohttp-path", default=None, help="a directory with httpx-aiohttp (pip install --target)")
     parser.add_argument("--baseline-src", default=None, help="another modelmux src/ to serve as 'gateway (baseline)'")
     parser.add_argument("--contenders", default=None, help="only these (comma-separated names)")
