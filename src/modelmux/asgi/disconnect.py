@@ -26,8 +26,11 @@ class _Watch:
         self.left = False  # the client left, and the watcher cancelled the work
 
     async def __call__(self, receive: Receive) -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
+        try:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+        except Exception:  # the server's receive failed: nothing left to watch (and no unretrieved task error)
+            return
         if self.running:
             self.left = True
             self.target.cancel()

@@ -69,7 +69,7 @@ class EventStream:
     async def _pump(self, batch: _Batch) -> bytes:
         items = self._items
         drain = getattr(items, "drain", None)  # chunks already translated: forward them in the same write
-        token = BEFORE_READ.set(batch.flush)
+        token = BEFORE_READ.set(batch.flush if batch.batched else None)  # None: nor an outer relay's callback
         try:
             while True:
                 try:
