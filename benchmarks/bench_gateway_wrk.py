@@ -267,8 +267,8 @@ def aims(cells: list[Cell], gateway: str) -> list[str]:
                     f"{verdict}: {gateway}, {scenario} @{conns}: CPU/req = {ratio:.1f}x const app (aim ≤ {limit:g}x)"
                 )
             lite = by.get((LITELLM, scenario, conns))
-            if gw and lite:
-                ratio = lite.median("cpu_us_per_req") / gw.median("cpu_us_per_req")
+            ratio = lite.median("cpu_us_per_req") / gw.median("cpu_us_per_req") if gw and lite else float("nan")
+            if ratio == ratio:  # NaN: LiteLLM finished no request in that cell
                 verdict = "met" if ratio >= AIM_LITELLM_X else "MISSED"
                 out.append(
                     f"{verdict}: {gateway}, {scenario} @{conns}: litellm CPU/req = {ratio:.1f}x gateway"
