@@ -152,3 +152,15 @@ async def test_a_client_that_leaves_a_batched_stream_closes_the_upstream_connect
         await asyncio.wait_for(task, 2)
         await asyncio.wait_for(upstream.closed.wait(), 2)  # the upstream request was dropped, not read on
         assert upstream.requests == 1
+
+
+async def test_a_client_that_leaves_a_pending_non_streamed_call_closes_the_upstream_connection() -> None:
+    async with Upstream(first=0, rest=1) as upstream:  # answers a head, then holds the body back
+        client = Recorder({"model": "up", "messages": USER})
+        task = asyncio.ensure_future(_app(upstream)(_scope(), client.receive, client.send))
+        await _until(lambda: upstream.requests == 1)
+        await asyncio.sleep(0.05)
+        client.leave.set()
+        await asyncio.wait_for(task, 2)  # the request task itself ends: its work was cancelled, not awaited
+        await asyncio.wait_for(upstream.closed.wait(), 2)
+    assert client.writes == []  # nothing was sent to a client that is gone
