@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from pydantic import BaseModel
 
+from .._read_hook import BEFORE_READ
 from .errors import HTTPError
 from .types import Send
 
@@ -32,7 +33,13 @@ def frame(item: BaseModel) -> bytes:
 
 class EventStream:
     """A 200 ``text/event-stream`` of ``first`` then the rest of ``items``; ``close`` runs however it ends
-    (finished, failed, or cancelled because the client left)."""
+    (finished, failed, or cancelled because the client left).
+
+    With ``batched`` (the source reads the network only through the pooled transports, which await ``BEFORE_READ``
+    before every read), events go out one write per network read of the upstream: what one read brought is kept
+    until the upstream is about to be read again, or the stream ends. Otherwise (an injected transport, the mock's
+    timed chunks) every event is written as it comes, with whatever ``items.drain()`` already holds.
+    """
 
     def __init__(
         self,
@@ -42,7 +49,9 @@ class EventStream:
         close: Callable[[], Awaitable[None]],
         on_error: Callable[[Exception], HTTPError],
         headers: tuple[tuple[bytes, bytes], ...] = (),
+        batched: bool = False,
     ) -> None:
+        self._batched = batched
         self._first = first
         self._headers = [*_HEADERS, *headers]
         self._items = items
@@ -54,25 +63,66 @@ class EventStream:
             await send({"type": "http.response.start", "status": 200, "headers": self._headers})
             if self._first is not None:
                 await send({"type": "http.response.body", "body": frame(self._first), "more_body": True})
-            tail = await self._pump(send)
+            tail = await self._pump(_Batch(send, self._batched))
         finally:
             await self._close()
         await send({"type": "http.response.body", "body": tail, "more_body": False})
 
-    async def _pump(self, send: Send) -> bytes:
+    async def _pump(self, batch: _Batch) -> bytes:
         items = self._items
         drain = getattr(items, "drain", None)  # chunks already translated: forward them in the same write
-        while True:
-            try:
-                item = await items.__anext__()
-            except StopAsyncIteration:
-                return _DONE
-            except Exception as exc:  # the source failed mid-stream: tell the client in the stream
-                error = self._on_error(exc)
-                return b"data: " + error.body() + b"\n\n"
-            body = frame(item)
-            if drain is not None:
-                more = drain()
-                if more:
-                    body = b"".join([body, *map(frame, more)])
-            await send({"type": "http.response.body", "body": body, "more_body": True})
+        token = BEFORE_READ.set(batch.flush if batch.batched else None)  # None: nor an outer relay's callback
+        try:
+            while True:
+                try:
+                    item = await items.__anext__()
+                except StopAsyncIteration:
+                    return batch.take(_DONE)
+                except Exception as exc:  # the source failed mid-stream: tell the client in the stream
+                    error = self._on_error(exc)
+                    return batch.take(b"data: " + error.body() + b"\n\n")
+                batch.check()
+                batch.parts.append(frame(item))
+                if not batch.batched:
+                    if drain is not None:
+                        batch.parts.extend(map(frame, drain()))
+                    await batch.flush()
+                    batch.check()
+        finally:
+            BEFORE_READ.reset(token)
+
+
+class _Batch:
+    """Frames waiting for the next write, and the write itself; a failed write is raised at the next event (not
+    inside the transport's read, which would take it for its own failure)."""
+
+    __slots__ = ("_failed", "_send", "batched", "parts")
+
+    def __init__(self, send: Send, batched: bool) -> None:
+        self._send = send
+        self.parts: list[bytes] = []
+        self.batched = batched  # the transport calls flush() before its reads
+        self._failed: Exception | None = None
+
+    async def flush(self) -> None:
+        parts = self.parts
+        if not parts or self._failed is not None:
+            return
+        body = parts[0] if len(parts) == 1 else b"".join(parts)
+        parts.clear()
+        try:
+            await self._send({"type": "http.response.body", "body": body, "more_body": True})
+        except Exception as exc:
+            self._failed = exc
+
+    def check(self) -> None:
+        if self._failed is not None:
+            raise self._failed
+
+    def take(self, last: bytes) -> bytes:
+        """What is left to write, ending with ``last``."""
+        self.check()
+        self.parts.append(last)
+        body = b"".join(self.parts)
+        self.parts.clear()
+        return body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._http import clips
 from ...errors import APIError
 from ...providers._base import OPENAI_PARAMS
 from ...providers.mock_options import mock_header_options
@@ -77,7 +78,12 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
     def on_error(exc: Exception) -> HTTPError:
         return _stream_error(exc, route, upstreams)
 
-    return EventStream(first, result, close=result.aclose, on_error=on_error, headers=upstreams.headers(route, result))
+    # Through the pooled transports (not an injected one, not the mock's timed chunks) events go out a network
+    # read at a time.
+    batched = route.provider != "mock" and "transport" not in options and clips(None)
+    return EventStream(
+        first, result, close=result.aclose, on_error=on_error, headers=upstreams.headers(route, result), batched=batched
+    )
 
 
 def _stream_error(exc: Exception, route: ModelRoute, upstreams: Upstreams) -> HTTPError:
