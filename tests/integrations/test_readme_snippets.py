@@ -1,4 +1,4 @@
-"""The Python snippets of ``docs/readme/frameworks.md`` run as written (on the offline mock)."""
+"""The Python snippets of the README's framework-backends section run as written (on the offline mock)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "readme" / "frameworks.md"
-SNIPPETS = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+DOC = Path(__file__).resolve().parents[2] / "README.md"
+_README = DOC.read_text(encoding="utf-8")
+_START = _README.index("## Framework backends")
+SECTION = _README[_START : _README.index("\n## ", _START)]
+SNIPPETS = re.findall(r"```python\n(.*?)```", SECTION, flags=re.S)
 
 
 def test_the_doc_has_snippets() -> None:

@@ -1,7 +1,8 @@
 """OpenTelemetry for modelmux calls: a span per call, a child span per attempt, and the GenAI client metrics.
 
-Needs ``opentelemetry-api`` (``pip install 'modelmux[otel]'``) and, to export anything, an SDK with a tracer and
-meter provider configured by the application. modelmux imports OpenTelemetry only here, when you enable it.
+Needs ``opentelemetry-api`` (the ``otel`` extra: ``pip install '.[otel]'`` in the modelmux checkout) and, to export
+anything, an SDK with a tracer and meter provider configured by the application. modelmux imports OpenTelemetry
+only here, when you enable it.
 
 Spans: ``"{operation} {model}"`` (kind CLIENT) started when the call starts (a child of the span current then),
 ended when the call or its stream ends; each try (retries, fallbacks) is an INTERNAL child span with its own
@@ -40,7 +41,7 @@ def _import_otel() -> tuple[Any, Any]:
         from opentelemetry import metrics, trace
     except ImportError:
         raise ImportError(
-            "modelmux's OpenTelemetry support needs opentelemetry-api: pip install 'modelmux[otel]'"
+            "modelmux's OpenTelemetry support needs opentelemetry-api: pip install '.[otel]' in the modelmux checkout"
         ) from None
     return trace, metrics
 

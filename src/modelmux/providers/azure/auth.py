@@ -43,7 +43,8 @@ def _default_credential() -> Any:
     except ImportError:
         raise AuthenticationError(
             "no credentials for Azure OpenAI: pass api_key= (or set AZURE_OPENAI_API_KEY), azure_ad_token=, "
-            "azure_ad_token_provider=, or install modelmux[azure] (azure-identity) for DefaultAzureCredential",
+            "azure_ad_token_provider=, or install the azure extra (azure-identity; pip install '.[azure]' in the "
+            "modelmux checkout) for DefaultAzureCredential",
             provider="azure",
         ) from None
     return DefaultAzureCredential()

@@ -99,7 +99,8 @@ def _from_environment() -> AwsCredentials | None:
 _NO_CREDENTIALS = (
     "no AWS credentials for bedrock: pass api_key= (a Bedrock API key) or aws_access_key_id= and "
     "aws_secret_access_key=, set AWS_BEARER_TOKEN_BEDROCK or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, pass "
-    "credential_provider=, or install modelmux[aws] to use profiles, SSO and instance credentials"
+    "credential_provider=, or install the aws extra (pip install '.[aws]' in the modelmux checkout) to use "
+    "profiles, SSO and instance credentials"
 )
 
 

@@ -44,7 +44,8 @@ _ADC = "application-default-credentials"
 def _no_extra() -> AuthenticationError:
     return AuthenticationError(
         "no credentials for Vertex AI: pass api_key= (express mode), vertex_access_token=, vertex_token_provider=, "
-        "or install modelmux[vertex] (google-auth) for Application Default Credentials and service-account files",
+        "or install the vertex extra (google-auth; pip install '.[vertex]' in the modelmux checkout) for "
+        "Application Default Credentials and service-account files",
         provider="vertex",
     )
 
