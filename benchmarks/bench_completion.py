@@ -935,7 +935,7 @@ def main(argv: list[str] | None = None) -> int:
             contenders.sort(key=lambda c: (known.index(c.scenario), c.name))
             print(
                 f"timing {len(contenders)} contenders: {warmup} warm-up + {iterations} rounds "
-                f"(streams every {stride}th round, {STREAM_EVENTS} events each) ...",
+                f"(streams every {stride}th round, {STREAM_EVENTS} events each unless n=… says otherwise) ...",
                 flush=True,
             )
             t0 = time.perf_counter()
