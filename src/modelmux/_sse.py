@@ -10,7 +10,10 @@ search for the end of an event looks at the new bytes only. An event larger than
 is an :class:`~modelmux.errors.UpstreamError` (raised once the events before it were handed over).
 
 The decoder works a whole event (a block between blank lines) at a time: most events are one
-``data:`` line or an ``event:`` line and a ``data:`` line, and those take a fast path.
+``data:`` line or an ``event:`` line and a ``data:`` line, and those take a fast path. The events a read
+completes are decoded from UTF-8 in one call (a newline is never inside a character, so this equals
+decoding them one by one), unless that region is larger than ``max_event_bytes``: then each event is
+measured in bytes first.
 """
 
 from __future__ import annotations
