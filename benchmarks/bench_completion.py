@@ -791,27 +791,31 @@ def markdown_lengths(results: Iterable[CallResult]) -> str:
     """Length scaling: per provider and shape, the cost per event at each length, the floor's and modelmux's.
 
     Flat means modelmux's µs per event (and the µs it adds per event over the floor) do not grow from 500 to
-    5,000 events; at 50 events the fixed cost of the call (request, headers) still dominates.
+    5,000 events; at 50 events the fixed cost of the call (request, headers) still dominates. Wall time and
+    CPU time of the calling thread (see ``Contender.cpu_ns``).
     """
-    by: dict[tuple[str, str], dict[int, dict[str, float]]] = {}
+    by: dict[tuple[str, str], dict[int, dict[str, CallResult]]] = {}
     for r in results:
         if " n=" not in r.scenario:
             continue
         provider = r.scenario.split()[0]
         shape = "one read" if r.scenario.endswith("(one read)") else "chunked"
-        n = scenario_events(r.scenario)
-        by.setdefault((provider, shape), {}).setdefault(n, {})[r.name] = r.median_us
+        by.setdefault((provider, shape), {}).setdefault(scenario_events(r.scenario), {})[r.name] = r
     lines = [
-        "| provider | shape | events | floor µs | modelmux µs | x floor | floor µs/event | modelmux µs/event "
-        "| added µs/event |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| provider | shape | events | floor µs | modelmux µs | x floor | modelmux µs/event | added µs/event "
+        "| modelmux CPU µs/event | added CPU µs/event | x floor (CPU) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for (provider, shape), sizes in by.items():
         for n in sorted(sizes):
-            floor, mm = sizes[n].get(FLOOR, math.nan), sizes[n].get(MODELMUX, math.nan)
+            floor, mm = sizes[n].get(FLOOR), sizes[n].get(MODELMUX)
+            if floor is None or mm is None:
+                continue
             lines.append(
-                f"| {provider} | {shape} | {n:,} | {floor:,.0f} | {mm:,.0f} | {_ratio(mm / floor)} "
-                f"| {floor / n:.2f} | {mm / n:.2f} | {(mm - floor) / n:+.2f} |"
+                f"| {provider} | {shape} | {n:,} | {floor.median_us:,.0f} | {mm.median_us:,.0f} "
+                f"| {_ratio(mm.ratio_median)} | {mm.median_us / n:.2f} | {(mm.median_us - floor.median_us) / n:+.2f} "
+                f"| {mm.cpu_median_us / n:.2f} | {(mm.cpu_median_us - floor.cpu_median_us) / n:+.2f} "
+                f"| {_ratio(mm.cpu_ratio_median)} |"
             )
     return "\n".join(lines)
 
