@@ -49,7 +49,10 @@ class SSEDecoder:
         buf = self._buf
         if not buf:
             if chunk[-2:] == b"\n\n":  # whole events only (a server that flushes per event): nothing to keep
-                return self._pending(self._blocks(chunk))
+                events = self._blocks(chunk)
+                if self._error is not None and not events:  # an event over the limit, and nothing before it
+                    raise self._error
+                return events
             end = chunk.rfind(b"\n\n")
             if end < 0:
                 buf += chunk
@@ -90,6 +93,8 @@ class SSEDecoder:
         # block by block, with one call and one copy fewer per event.
         events: list[tuple[str, str]] = []
         for block in raw.decode("utf-8", "replace").split("\n\n"):
+            if not block:  # the end of the region (it ends in a blank line), or blank lines between events
+                continue
             if block[:6] == "data: " and "\n" not in block:  # fast path: one data line
                 events.append(("", block[6:]))
                 continue
@@ -98,7 +103,7 @@ class SSEDecoder:
                 if block[cut + 1 : cut + 7] == "data: " and block.find("\n", cut + 1) < 0:
                     events.append((block[7:cut].strip(), block[cut + 7 :]))
                     continue
-            event = _block(block) if block else None
+            event = _block(block)
             if event is not None:
                 events.append(event)
         return events
