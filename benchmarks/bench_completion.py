@@ -61,6 +61,8 @@ AWS_CREDENTIALS = {
 }
 COHERE_MODEL = "command-a-03-2025"
 OLLAMA_MODEL = "llama3.1"
+GEMINI_MODEL = "gemini-2.0-flash"
+MISTRAL_MODEL = "mistral-small-latest"
 SYSTEM_PROMPT = "You are a helpful assistant."
 USER_PROMPT = "Write about thirty words on benchmarking."
 MESSAGES: list[dict[str, Any]] = [
@@ -75,44 +77,30 @@ FLOOR = "floor (httpx)"
 MODELMUX = "modelmux"
 LITELLM = "litellm"
 
+PROVIDERS = ("openai", "anthropic", "gemini", "bedrock", "cohere", "ollama", "mistral")
 # "(one read)": the fake upstream sends the whole stream as one HTTP chunk (path prefix /one-read), so the
 # client gets every event in one network read and only its per-event CPU shows.
-SCENARIOS = (
-    "openai",
-    "openai stream",
-    "openai stream (one read)",
-    "anthropic",
-    "anthropic stream",
-    "anthropic stream (one read)",
-    "bedrock",
-    "bedrock stream",
-    "bedrock stream (one read)",
-    "cohere",
-    "cohere stream",
-    "cohere stream (one read)",
-    "ollama",
-    "ollama stream",
-    "ollama stream (one read)",
-)
+SCENARIOS = tuple(s for p in PROVIDERS for s in (p, f"{p} stream", f"{p} stream (one read)"))
 ONE_READ = "/one-read"
 
-AIMS = {
-    "openai": 1.10,
-    "anthropic": 1.10,
-    "openai stream": 1.5,
-    "anthropic stream": 1.5,
-    "openai stream (one read)": 1.5,
-    "anthropic stream (one read)": 1.5,
-    "bedrock": 1.10,
-    "bedrock stream": 1.5,
-    "bedrock stream (one read)": 1.5,
-    "cohere": 1.10,
-    "cohere stream": 1.5,
-    "cohere stream (one read)": 1.5,
-    "ollama": 1.10,
-    "ollama stream": 1.5,
-    "ollama stream (one read)": 1.5,
-}
+# Length scaling (--lengths): the same streams with n content events (path prefix /events/{n}), both shapes.
+DEFAULT_LENGTHS = (50, 500, 5000)
+
+
+def length_scenarios(lengths: Iterable[int]) -> tuple[str, ...]:
+    return tuple(s for p in PROVIDERS for n in lengths for s in (f"{p} stream n={n}", f"{p} stream n={n} (one read)"))
+
+
+def scenario_events(scenario: str) -> int:
+    """The content events of a streamed scenario (``n=…`` in its name, else the default)."""
+    for word in scenario.split():
+        if word.startswith("n="):
+            return int(word[2:])
+    return STREAM_EVENTS
+
+
+#: Aims of issue 12: non-streamed at most the floor, a 200-event stream at most 1.3x, either shape.
+AIMS = {s: (1.3 if "stream" in s else 1.0) for s in SCENARIOS}
 IMPORT_AIM = 1.5
 
 Call = Callable[[], str]
@@ -130,15 +118,15 @@ def _get(obj: Any, *path: str | int) -> Any:
 
 
 def _chunk_text(chunk: Any) -> str:
-    choices = _get(chunk, "choices")
-    if not choices:
-        return ""
-    delta = _get(choices[0], "delta")
-    content = delta.get("content") if isinstance(delta, dict) else getattr(delta, "content", None)
-    return content or ""
+    """The text of a chunk: a parsed JSON dict (the floor), or a library's object read as its users write it."""
+    if isinstance(chunk, dict):
+        choices = chunk.get("choices")
+        return (choices[0]["delta"].get("content") or "") if choices else ""
+    choices = chunk.choices
+    return (choices[0].delta.content or "") if choices else ""
 
 
-def select_scenarios(spec: str | None) -> tuple[str, ...]:
+def select_scenarios(spec: str | None, known: tuple[str, ...] = SCENARIOS) -> tuple[str, ...]:
     """The scenarios named by ``--scenarios``: comma-separated names or prefixes.
 
     An entry selects the scenario of that name and every scenario that starts with it followed by a space,
@@ -146,14 +134,12 @@ def select_scenarios(spec: str | None) -> tuple[str, ...]:
     ``openai stream`` selects ``openai stream`` and ``openai stream (one read)``.
     """
     if not spec:
-        return SCENARIOS
+        return known
     entries = [e.strip() for e in spec.split(",") if e.strip()]
-    unknown = [e for e in entries if not any(s == e or s.startswith(e + " ") for s in SCENARIOS)]
+    unknown = [e for e in entries if not any(s == e or s.startswith(e + " ") for s in known)]
     if unknown:
-        raise SystemExit(
-            f"--scenarios: no scenario matches {', '.join(map(repr, unknown))}; known: {', '.join(SCENARIOS)}"
-        )
-    return tuple(s for s in SCENARIOS if any(s == e or s.startswith(e + " ") for e in entries))
+        raise SystemExit(f"--scenarios: no scenario matches {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+    return tuple(s for s in known if any(s == e or s.startswith(e + " ") for e in entries))
 
 
 def event_stream_payloads(chunks: Iterable[bytes]) -> Iterable[bytes]:
@@ -184,13 +170,18 @@ def percentile(sorted_values: list[float], q: float) -> float:
 # --------------------------------------------------------------------------- contenders
 
 
-def floor_calls(url: str) -> dict[str, Call]:
+def floor_calls(url: str, lengths: Iterable[int] = ()) -> dict[str, Call]:
     """Raw httpx: one shared client, the request a library would send, minimal parsing."""
     client = httpx.Client(timeout=30.0)
-    return {
+    calls = {
         **_floor_calls(client, url),
         **{f"{k} (one read)": v for k, v in _floor_calls(client, url + ONE_READ).items() if "stream" in k},
     }
+    for n in lengths:
+        for prefix, suffix in (("", ""), (ONE_READ, " (one read)")):
+            sized = _floor_calls(client, f"{url}{prefix}/events/{n}")
+            calls.update({f"{k} n={n}{suffix}": v for k, v in sized.items() if "stream" in k})
+    return calls
 
 
 def _floor_calls(client: httpx.Client, url: str) -> dict[str, Call]:
@@ -304,6 +295,53 @@ def _floor_calls(client: httpx.Client, url: str) -> dict[str, Call]:
                     parts.append(event["delta"]["message"]["content"].get("text", ""))
         return "".join(parts)
 
+    ge_url = f"{url}/v1beta/models/{GEMINI_MODEL}"
+    ge_headers = {"x-goog-api-key": API_KEY, "content-type": "application/json"}
+    ge_body = {
+        "contents": [{"role": "user", "parts": [{"text": USER_PROMPT}]}],
+        "systemInstruction": {"parts": [{"text": SYSTEM_PROMPT}]},
+    }
+
+    def gemini() -> str:
+        resp = client.post(ge_url + ":generateContent", content=json.dumps(ge_body).encode(), headers=ge_headers)
+        resp.raise_for_status()
+        data = resp.json()
+        return "".join(part.get("text", "") for part in data["candidates"][0]["content"]["parts"])
+
+    def gemini_stream() -> str:
+        parts: list[str] = []
+        stream_url = ge_url + ":streamGenerateContent?alt=sse"
+        with client.stream("POST", stream_url, content=json.dumps(ge_body).encode(), headers=ge_headers) as resp:
+            resp.raise_for_status()
+            for line in resp.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                event = json.loads(line[5:])
+                parts += (part.get("text", "") for part in event["candidates"][0]["content"]["parts"])
+        return "".join(parts)
+
+    # Mistral speaks the OpenAI dialect at /v1/chat/completions (the fake upstream answers as for OpenAI).
+    mi_body = {"model": MISTRAL_MODEL, "messages": MESSAGES}
+
+    def mistral() -> str:
+        resp = client.post(oa_url, content=json.dumps(mi_body).encode(), headers=oa_headers)
+        resp.raise_for_status()
+        return str(resp.json()["choices"][0]["message"]["content"])
+
+    def mistral_stream() -> str:
+        parts: list[str] = []
+        body = json.dumps({**mi_body, "stream": True}).encode()
+        with client.stream("POST", oa_url, content=body, headers=oa_headers) as resp:
+            resp.raise_for_status()
+            for line in resp.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                payload = line[5:].strip()
+                if payload == "[DONE]":
+                    break
+                parts.append(_chunk_text(json.loads(payload)))
+        return "".join(parts)
+
     ol_url = url + "/api/chat"
     ol_headers = {"content-type": "application/json"}
 
@@ -334,6 +372,10 @@ def _floor_calls(client: httpx.Client, url: str) -> dict[str, Call]:
         "cohere stream": cohere_stream,
         "ollama": ollama,
         "ollama stream": ollama_stream,
+        "gemini": gemini,
+        "gemini stream": gemini_stream,
+        "mistral": mistral,
+        "mistral stream": mistral_stream,
     }
 
 
@@ -349,6 +391,9 @@ def modelmux_routes(url: str) -> dict[str, dict[str, Any]]:
         "bedrock": {"model": f"bedrock/{BEDROCK_MODEL}", "api_base": url, **AWS_CREDENTIALS},
         "cohere": {"model": f"cohere/{COHERE_MODEL}", "api_base": url, "api_key": API_KEY},  # + /v2/chat
         "ollama": {"model": f"ollama/{OLLAMA_MODEL}", "api_base": url},  # + /api/chat
+        # + /v1beta/models/{model}:generateContent (:streamGenerateContent?alt=sse)
+        "gemini": {"model": f"gemini/{GEMINI_MODEL}", "api_base": url, "api_key": API_KEY},
+        "mistral": {"model": f"mistral/{MISTRAL_MODEL}", "api_base": url + "/v1", "api_key": API_KEY},
     }
 
 
@@ -363,7 +408,10 @@ def litellm_routes(url: str) -> dict[str, dict[str, Any]]:
 
 
 def _library_calls(
-    completion: Callable[..., Any], url: str, routes: Callable[[str], dict[str, dict[str, Any]]]
+    completion: Callable[..., Any],
+    url: str,
+    routes: Callable[[str], dict[str, dict[str, Any]]],
+    lengths: Iterable[int] = (),
 ) -> dict[str, Call]:
     """Calls for any litellm-style ``completion(model=..., messages=..., api_base=..., ...)``."""
 
@@ -386,10 +434,14 @@ def _library_calls(
         calls[provider] = nonstream(kwargs)
         calls[f"{provider} stream"] = stream(kwargs)
         calls[f"{provider} stream (one read)"] = stream(one_read[provider])
+    for n in lengths:
+        for prefix, suffix in (("", ""), (ONE_READ, " (one read)")):
+            for provider, kwargs in routes(f"{url}{prefix}/events/{n}").items():
+                calls[f"{provider} stream n={n}{suffix}"] = stream(kwargs)
     return calls
 
 
-def modelmux_calls(url: str) -> tuple[dict[str, Call] | None, str]:
+def modelmux_calls(url: str, lengths: Iterable[int] = ()) -> tuple[dict[str, Call] | None, str]:
     try:
         modelmux = importlib.import_module("modelmux")
     except ImportError as exc:
@@ -397,10 +449,10 @@ def modelmux_calls(url: str) -> tuple[dict[str, Call] | None, str]:
     completion = getattr(modelmux, "completion", None)
     if completion is None:
         return None, "modelmux.completion does not exist yet"
-    return _library_calls(completion, url, modelmux_routes), str(getattr(modelmux, "__version__", "?"))
+    return _library_calls(completion, url, modelmux_routes, lengths), str(getattr(modelmux, "__version__", "?"))
 
 
-def litellm_calls(url: str) -> tuple[dict[str, Call] | None, str]:
+def litellm_calls(url: str, lengths: Iterable[int] = ()) -> tuple[dict[str, Call] | None, str]:
     try:
         litellm = importlib.import_module("litellm")
     except ImportError:
@@ -414,7 +466,7 @@ def litellm_calls(url: str) -> tuple[dict[str, Call] | None, str]:
         ver = version("litellm")
     except Exception:
         ver = "?"
-    return _library_calls(litellm.completion, url, litellm_routes), ver
+    return _library_calls(litellm.completion, url, litellm_routes, lengths), ver
 
 
 # --------------------------------------------------------------------------- timing
@@ -426,6 +478,9 @@ class Contender:
     name: str
     call: Call
     samples_ns: list[int] = field(default_factory=list)
+    #: CPU time of this (the calling) thread during each call: unlike wall time, it does not count the time the
+    #: process waited for a core, so it holds up on a machine shared with other work.
+    cpu_ns: list[int] = field(default_factory=list)
     background_cpu_ns: list[int] = field(default_factory=list)
 
 
@@ -458,7 +513,7 @@ def sanity_check(contenders: list[Contender], notes: list[str]) -> list[Contende
     """Call each contender once; drop (with a note) any that fails or returns the wrong text."""
     ok: list[Contender] = []
     for c in contenders:
-        expected = EXPECTED_STREAM_TEXT if "stream" in c.scenario else EXPECTED_TEXT
+        expected = "".join(words(scenario_events(c.scenario))) if "stream" in c.scenario else EXPECTED_TEXT
         try:
             got = c.call()
         except Exception as exc:
@@ -491,9 +546,11 @@ def run_rounds(contenders: list[Contender], rounds: int, stream_stride: int, rec
             t0 = perf()
             c.call()
             t1 = perf()
+            m1 = own_cpu()
             settle()
             if record:
                 c.samples_ns.append(t1 - t0)
+                c.cpu_ns.append(m1 - m0)
                 c.background_cpu_ns.append(max(0, (cpu() - p0) - (own_cpu() - m0)))
 
 
@@ -508,10 +565,13 @@ class CallResult:
     ratio_median: float
     ratio_p90: float
     background_cpu_median_us: float
+    cpu_median_us: float = math.nan
+    cpu_ratio_median: float = math.nan
 
 
-def summarize(contenders: list[Contender]) -> list[CallResult]:
+def summarize(contenders: list[Contender], known: tuple[str, ...] = SCENARIOS) -> list[CallResult]:
     floors: dict[str, tuple[float, float]] = {}
+    floor_cpu: dict[str, float] = {}
     stats: list[tuple[Contender, float, float, float, float]] = []
     for c in contenders:
         if not c.samples_ns:
@@ -523,11 +583,15 @@ def summarize(contenders: list[Contender]) -> list[CallResult]:
         stats.append((c, med, p90, statistics.fmean(values), bg))
         if c.name == FLOOR:
             floors[c.scenario] = (med, p90)
+            floor_cpu[c.scenario] = statistics.median(c.cpu_ns) / 1000.0
     results = []
     for c, med, p90, mean, bg in stats:
         fmed, fp90 = floors.get(c.scenario, (math.nan, math.nan))
-        results.append(CallResult(c.scenario, c.name, len(c.samples_ns), med, p90, mean, med / fmed, p90 / fp90, bg))
-    order = {s: i for i, s in enumerate(SCENARIOS)}
+        cpu = statistics.median(c.cpu_ns) / 1000.0
+        ratio_cpu = cpu / floor_cpu.get(c.scenario, math.nan)
+        n = len(c.samples_ns)
+        results.append(CallResult(c.scenario, c.name, n, med, p90, mean, med / fmed, p90 / fp90, bg, cpu, ratio_cpu))
+    order = {s: i for i, s in enumerate(known)}
     names = {FLOOR: 0, MODELMUX: 1, LITELLM: 2}
     results.sort(key=lambda r: (order[r.scenario], names.get(r.name, 9)))
     return results
@@ -695,14 +759,15 @@ def _ratio(value: float) -> str:
 
 def markdown_calls(results: Iterable[CallResult]) -> str:
     lines = [
-        "| scenario | contender | n | median µs | p90 µs | x floor (median) | x floor (p90) | background CPU µs |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| scenario | contender | n | median µs | p90 µs | x floor (median) | x floor (p90) | CPU µs (median) "
+        "| x floor (CPU) | background CPU µs |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         lines.append(
             f"| {r.scenario} | {r.name} | {r.n} | {r.median_us:,.0f} | {r.p90_us:,.0f} "
             f"| {_ratio(r.ratio_median)} | {_ratio(r.ratio_p90)} "
-            f"| {r.background_cpu_median_us:,.0f} |"
+            f"| {r.cpu_median_us:,.0f} | {_ratio(r.cpu_ratio_median)} | {r.background_cpu_median_us:,.0f} |"
         )
     return "\n".join(lines)
 
@@ -722,10 +787,43 @@ def markdown_imports(results: Iterable[ImportResult]) -> str:
     return "\n".join(lines)
 
 
+def markdown_lengths(results: Iterable[CallResult]) -> str:
+    """Length scaling: per provider and shape, the cost per event at each length, the floor's and modelmux's.
+
+    Flat means modelmux's µs per event (and the µs it adds per event over the floor) do not grow from 500 to
+    5,000 events; at 50 events the fixed cost of the call (request, headers) still dominates. Wall time and
+    CPU time of the calling thread (see ``Contender.cpu_ns``).
+    """
+    by: dict[tuple[str, str], dict[int, dict[str, CallResult]]] = {}
+    for r in results:
+        if " n=" not in r.scenario:
+            continue
+        provider = r.scenario.split()[0]
+        shape = "one read" if r.scenario.endswith("(one read)") else "chunked"
+        by.setdefault((provider, shape), {}).setdefault(scenario_events(r.scenario), {})[r.name] = r
+    lines = [
+        "| provider | shape | events | floor µs | modelmux µs | x floor | modelmux µs/event | added µs/event "
+        "| modelmux CPU µs/event | added CPU µs/event | x floor (CPU) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for (provider, shape), sizes in by.items():
+        for n in sorted(sizes):
+            floor, mm = sizes[n].get(FLOOR), sizes[n].get(MODELMUX)
+            if floor is None or mm is None:
+                continue
+            lines.append(
+                f"| {provider} | {shape} | {n:,} | {floor.median_us:,.0f} | {mm.median_us:,.0f} "
+                f"| {_ratio(mm.ratio_median)} | {mm.median_us / n:.2f} | {(mm.median_us - floor.median_us) / n:+.2f} "
+                f"| {mm.cpu_median_us / n:.2f} | {(mm.cpu_median_us - floor.cpu_median_us) / n:+.2f} "
+                f"| {_ratio(mm.cpu_ratio_median)} |"
+            )
+    return "\n".join(lines)
+
+
 def aims_report(calls: list[CallResult], imports: list[ImportResult]) -> list[dict[str, Any]]:
     aims: list[dict[str, Any]] = []
     for r in calls:
-        if r.name != MODELMUX:
+        if r.name != MODELMUX or r.scenario not in AIMS:
             continue
         limit = AIMS[r.scenario]
         aims.append(
@@ -770,6 +868,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-calls", action="store_true", help="skip the per-call part")
     parser.add_argument("--upstream", metavar="URL", help="use a running fake_upstream instead of starting one")
     parser.add_argument(
+        "--lengths",
+        nargs="?",
+        const=",".join(map(str, DEFAULT_LENGTHS)),
+        default="",
+        metavar="N,N,...",
+        help="also run every stream at these lengths, both shapes (bare: 50,500,5000); scenarios '<p> stream n=N'",
+    )
+    parser.add_argument(
         "--scenarios",
         metavar="LIST",
         help="comma-separated scenario names or prefixes, e.g. 'bedrock,cohere stream' (default: all)",
@@ -782,7 +888,9 @@ def main(argv: list[str] | None = None) -> int:
     stride = max(1, args.stream_stride if args.stream_stride is not None else 4)
     import_repeats = args.import_repeats if args.import_repeats is not None else (3 if quick else 15)
     rss_repeats = 1 if quick else 3
-    selected = select_scenarios(args.scenarios)
+    lengths = tuple(int(n) for n in args.lengths.split(",") if n.strip())
+    known = SCENARIOS + length_scenarios(lengths)
+    selected = select_scenarios(args.scenarios, known)
 
     notes: list[str] = []
     calls: list[CallResult] = []
@@ -797,6 +905,7 @@ def main(argv: list[str] | None = None) -> int:
         "warmup": warmup,
         "stream_stride": stride,
         "stream_events": STREAM_EVENTS,
+        "lengths": list(lengths),
         "import_repeats": import_repeats,
         "scenarios": list(selected),
     }
@@ -811,7 +920,9 @@ def main(argv: list[str] | None = None) -> int:
             url, proc = start_in_subprocess()
         meta["upstream"] = url
         try:
-            contenders: list[Contender] = [Contender(s, FLOOR, f) for s, f in floor_calls(url).items() if s in selected]
+            contenders: list[Contender] = [
+                Contender(s, FLOOR, f) for s, f in floor_calls(url, lengths).items() if s in selected
+            ]
             for name, factory, enabled in (
                 (MODELMUX, modelmux_calls, True),
                 (LITELLM, litellm_calls, not args.no_litellm),
@@ -819,16 +930,16 @@ def main(argv: list[str] | None = None) -> int:
                 if not enabled:
                     notes.append(f"{name}: skipped (--no-{name})")
                     continue
-                lib, info = factory(url)
+                lib, info = factory(url, lengths)
                 if lib is None:
                     notes.append(f"{name}: skipped, {info}")
                     continue
                 contenders += [Contender(s, name, f) for s, f in lib.items() if s in selected]
             contenders = sanity_check(contenders, notes)
-            contenders.sort(key=lambda c: (SCENARIOS.index(c.scenario), c.name))
+            contenders.sort(key=lambda c: (known.index(c.scenario), c.name))
             print(
                 f"timing {len(contenders)} contenders: {warmup} warm-up + {iterations} rounds "
-                f"(streams every {stride}th round, {STREAM_EVENTS} events each) ...",
+                f"(streams every {stride}th round, {STREAM_EVENTS} events each unless n=… says otherwise) ...",
                 flush=True,
             )
             t0 = time.perf_counter()
@@ -836,13 +947,16 @@ def main(argv: list[str] | None = None) -> int:
             gc.collect()
             run_rounds(contenders, iterations, stride, record=True)
             meta["calls_seconds"] = round(time.perf_counter() - t0, 1)
-            calls = summarize(contenders)
+            calls = summarize(contenders, known)
         finally:
             if proc is not None:
                 proc.terminate()
                 proc.wait(timeout=10)
         print("\n## Per call\n")
         print(markdown_calls(calls))
+        if any(" n=" in r.scenario for r in calls):
+            print("\n## Length scaling\n")
+            print(markdown_lengths(calls))
 
     imports: list[ImportResult] = []
     if not args.no_imports:

@@ -16,13 +16,17 @@ Routes (matched on the path suffix, query string ignored):
 * ``POST .../v2/chat`` -- Cohere v2 chat, JSON or SSE (``"stream": true``).
 * ``POST .../api/chat`` -- Ollama's native chat, JSON (``"stream": false``) or NDJSON (``"stream"``
   true or absent, as Ollama itself defaults to streaming).
+* ``POST .../models/{model}:generateContent`` -- Gemini, JSON; ``...:streamGenerateContent`` -- Gemini's
+  ``alt=sse`` stream (the path decides, as for Bedrock).
 * ``GET /health`` -- ``ok``.
 
 Streams go out as one HTTP chunk per event; under a path starting with ``/one-read`` (e.g.
 ``/one-read/v1/chat/completions``) the same events go out as a single HTTP chunk, so a client gets
-the whole stream in one network read and its per-event CPU is all that is measured.
+the whole stream in one network read and its per-event CPU is all that is measured. Under
+``[/one-read]/events/{n}/…`` (e.g. ``/one-read/events/5000/v1/messages``) every stream has ``n``
+content events instead of :data:`STREAM_EVENTS`.
 
-Every response body is encoded once at start-up.  Authentication headers
+Every response body is encoded once at start-up (those of another ``n`` at its first request).  Authentication headers
 are ignored.
 
 Run standalone with ``python benchmarks/fake_upstream.py --port 8765`` or
@@ -47,7 +51,9 @@ from typing import Any
 __all__ = ["STREAM_EVENTS", "Responses", "event_stream_frame", "start_in_subprocess", "words"]
 
 STREAM_EVENTS = 200
-"""Number of content-bearing events in every streamed response."""
+"""Number of content-bearing events in every streamed response (unless the path says otherwise: ``/events/{n}``)."""
+MAX_EVENTS = 100_000
+"""The most content events a ``/events/{n}`` path may ask for."""
 
 OPENAI_MODEL = "gpt-4o-mini-2024-07-18"
 ANTHROPIC_MODEL = "claude-sonnet-4-20250514"
@@ -171,8 +177,8 @@ def _openai_completion() -> bytes:
     )
 
 
-def _openai_stream_events(include_usage: bool) -> list[bytes]:
-    tokens = words(STREAM_EVENTS)
+def _openai_stream_events(include_usage: bool, n: int = STREAM_EVENTS) -> list[bytes]:
+    tokens = words(n)
     events: list[bytes] = []
     for i, word in enumerate(tokens):
         delta: dict[str, Any] = {"content": word}
@@ -208,8 +214,8 @@ def _openai_stream_events(include_usage: bool) -> list[bytes]:
             "choices": [],
             "usage": {
                 "prompt_tokens": PROMPT_TOKENS,
-                "completion_tokens": STREAM_EVENTS,
-                "total_tokens": PROMPT_TOKENS + STREAM_EVENTS,
+                "completion_tokens": n,
+                "total_tokens": PROMPT_TOKENS + n,
             },
         }
         events.append(b"data: " + _dumps(usage_chunk) + b"\n\n")
@@ -245,7 +251,7 @@ def _sse_event(name: str, data: dict[str, Any]) -> bytes:
     return b"event: " + name.encode() + b"\ndata: " + _dumps(data) + b"\n\n"
 
 
-def _anthropic_stream_events() -> list[bytes]:
+def _anthropic_stream_events(n: int = STREAM_EVENTS) -> list[bytes]:
     events = [
         _sse_event(
             "message_start",
@@ -274,7 +280,7 @@ def _anthropic_stream_events() -> list[bytes]:
             {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
         ),
     ]
-    for word in words(STREAM_EVENTS):
+    for word in words(n):
         events.append(
             _sse_event(
                 "content_block_delta",
@@ -288,7 +294,7 @@ def _anthropic_stream_events() -> list[bytes]:
             {
                 "type": "message_delta",
                 "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                "usage": {"output_tokens": STREAM_EVENTS},
+                "usage": {"output_tokens": n},
             },
         ),
         _sse_event("message_stop", {"type": "message_stop"}),
@@ -339,14 +345,14 @@ def _bedrock_converse() -> bytes:
     )
 
 
-def _bedrock_stream_events() -> list[bytes]:
+def _bedrock_stream_events(n: int = STREAM_EVENTS) -> list[bytes]:
     """messageStart, 200 one-word contentBlockDelta, contentBlockStop, messageStop, metadata (usage).
 
     Each payload carries Bedrock's ``p`` padding field, as the real service's do.
     """
     pad = _BEDROCK_PAD
     events = [event_stream_frame("messageStart", _dumps({"p": pad[:8], "role": "assistant"}))]
-    for i, word in enumerate(words(STREAM_EVENTS)):
+    for i, word in enumerate(words(n)):
         payload = {"contentBlockIndex": 0, "delta": {"text": word}, "p": pad[: 4 + i % 16]}
         events.append(event_stream_frame("contentBlockDelta", _dumps(payload)))
     events += [
@@ -354,7 +360,7 @@ def _bedrock_stream_events() -> list[bytes]:
         event_stream_frame("messageStop", _dumps({"p": pad[:6], "stopReason": "end_turn"})),
         event_stream_frame(
             "metadata",
-            _dumps({"metrics": {"latencyMs": 1234}, "p": pad[:10], "usage": _bedrock_usage(STREAM_EVENTS)}),
+            _dumps({"metrics": {"latencyMs": 1234}, "p": pad[:10], "usage": _bedrock_usage(n)}),
         ),
     ]
     return events
@@ -381,7 +387,7 @@ def _cohere_chat() -> bytes:
     )
 
 
-def _cohere_stream_events() -> list[bytes]:
+def _cohere_stream_events(n: int = STREAM_EVENTS) -> list[bytes]:
     """message-start, content-start, 200 one-word content-delta, content-end, message-end (usage)."""
     events = [
         _sse_event(
@@ -399,7 +405,7 @@ def _cohere_stream_events() -> list[bytes]:
             {"type": "content-start", "index": 0, "delta": {"message": {"content": {"type": "text", "text": ""}}}},
         ),
     ]
-    for word in words(STREAM_EVENTS):
+    for word in words(n):
         events.append(
             _sse_event(
                 "content-delta",
@@ -410,7 +416,7 @@ def _cohere_stream_events() -> list[bytes]:
         _sse_event("content-end", {"type": "content-end", "index": 0}),
         _sse_event(
             "message-end",
-            {"type": "message-end", "delta": {"finish_reason": "COMPLETE", "usage": _cohere_usage(STREAM_EVENTS)}},
+            {"type": "message-end", "delta": {"finish_reason": "COMPLETE", "usage": _cohere_usage(n)}},
         ),
     ]
     return events
@@ -439,7 +445,7 @@ def _ollama_chat() -> bytes:
     return _dumps(_ollama_final("".join(words(30)), 30))
 
 
-def _ollama_stream_lines() -> list[bytes]:
+def _ollama_stream_lines(n: int = STREAM_EVENTS) -> list[bytes]:
     """200 ``done: false`` lines of one word each, then the ``done: true`` line with the counts."""
     lines = [
         _dumps(
@@ -451,10 +457,48 @@ def _ollama_stream_lines() -> list[bytes]:
             }
         )
         + b"\n"
-        for word in words(STREAM_EVENTS)
+        for word in words(n)
     ]
-    lines.append(_dumps(_ollama_final("", STREAM_EVENTS)) + b"\n")
+    lines.append(_dumps(_ollama_final("", n)) + b"\n")
     return lines
+
+
+# --------------------------------------------------------------------------- Gemini (generateContent)
+
+GEMINI_MODEL = "gemini-2.0-flash"
+
+
+def _gemini_usage(output_tokens: int) -> dict[str, Any]:
+    return {
+        "promptTokenCount": PROMPT_TOKENS,
+        "candidatesTokenCount": output_tokens,
+        "totalTokenCount": PROMPT_TOKENS + output_tokens,
+    }
+
+
+def _gemini_response(text: str, finish: bool, output_tokens: int, response_id: str) -> dict[str, Any]:
+    candidate: dict[str, Any] = {"content": {"parts": [{"text": text}], "role": "model"}, "index": 0}
+    if finish:
+        candidate["finishReason"] = "STOP"
+    return {
+        "candidates": [candidate],
+        "usageMetadata": _gemini_usage(output_tokens),
+        "modelVersion": GEMINI_MODEL,
+        "responseId": response_id,
+    }
+
+
+def _gemini_generate() -> bytes:
+    return _dumps(_gemini_response("".join(words(30)), True, 30, "fakeupstream01"))
+
+
+def _gemini_stream_events(n: int = STREAM_EVENTS) -> list[bytes]:
+    """``alt=sse``: n partial responses of one word each (usage on each, as Gemini sends it), the last with
+    ``finishReason: STOP``; events end in ``\\r\\n\\r\\n``, as Google's servers write them."""
+    return [
+        b"data: " + _dumps(_gemini_response(word, i == n - 1, i + 1, "fakeupstream02")) + b"\r\n\r\n"
+        for i, word in enumerate(words(n))
+    ]
 
 
 # --------------------------------------------------------------------------- responses
@@ -463,26 +507,32 @@ def _ollama_stream_lines() -> list[bytes]:
 class Responses:
     """Every response the server can send, fully encoded (status line to last byte)."""
 
-    def __init__(self) -> None:
+    def __init__(self, events: int = STREAM_EVENTS) -> None:
+        n = events
+        self.events = n
         self.openai_json = _http_json(_openai_completion())
-        self.openai_sse = _http_sse(_openai_stream_events(include_usage=False))
-        self.openai_sse_usage = _http_sse(_openai_stream_events(include_usage=True))
+        self.openai_sse = _http_sse(_openai_stream_events(include_usage=False, n=n))
+        self.openai_sse_usage = _http_sse(_openai_stream_events(include_usage=True, n=n))
         self.anthropic_json = _http_json(_anthropic_message())
-        self.anthropic_sse = _http_sse(_anthropic_stream_events())
-        self.openai_sse_one = _http_sse(_openai_stream_events(include_usage=False), one_chunk=True)
-        self.openai_sse_usage_one = _http_sse(_openai_stream_events(include_usage=True), one_chunk=True)
-        self.anthropic_sse_one = _http_sse(_anthropic_stream_events(), one_chunk=True)
+        self.anthropic_sse = _http_sse(_anthropic_stream_events(n))
+        self.openai_sse_one = _http_sse(_openai_stream_events(include_usage=False, n=n), one_chunk=True)
+        self.openai_sse_usage_one = _http_sse(_openai_stream_events(include_usage=True, n=n), one_chunk=True)
+        self.anthropic_sse_one = _http_sse(_anthropic_stream_events(n), one_chunk=True)
         self.bedrock_json = _http_json(_bedrock_converse())
-        bedrock_frames = _bedrock_stream_events()
+        bedrock_frames = _bedrock_stream_events(n)
         self.bedrock_stream = _http_stream(b"application/vnd.amazon.eventstream", bedrock_frames)
         self.bedrock_stream_one = _http_stream(b"application/vnd.amazon.eventstream", bedrock_frames, one_chunk=True)
         self.cohere_json = _http_json(_cohere_chat())
-        self.cohere_sse = _http_sse(_cohere_stream_events())
-        self.cohere_sse_one = _http_sse(_cohere_stream_events(), one_chunk=True)
+        self.cohere_sse = _http_sse(_cohere_stream_events(n))
+        self.cohere_sse_one = _http_sse(_cohere_stream_events(n), one_chunk=True)
         self.ollama_json = _http_json(_ollama_chat())
-        ollama_lines = _ollama_stream_lines()
+        ollama_lines = _ollama_stream_lines(n)
         self.ollama_ndjson = _http_stream(b"application/x-ndjson", ollama_lines)
         self.ollama_ndjson_one = _http_stream(b"application/x-ndjson", ollama_lines, one_chunk=True)
+        self.gemini_json = _http_json(_gemini_generate())
+        self.gemini_sse = _http_sse(_gemini_stream_events(n))
+        self.gemini_sse_one = _http_sse(_gemini_stream_events(n), one_chunk=True)
+        self._sized: dict[int, Responses] = {}
         self.health = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
         self.not_found = _http_json(
             _dumps({"error": {"message": "not found", "type": "invalid_request_error"}}),
@@ -503,6 +553,21 @@ class Responses:
             path = path[:q]
         path = path.rstrip(b"/")
         one = path.startswith(b"/one-read/")
+        events = path[9:] if one else path
+        if events.startswith(b"/events/"):  # /events/{n}/…: the same streams with n content events
+            count, _, rest = events[8:].partition(b"/")
+            if not count.isdigit() or not 1 <= int(count) <= MAX_EVENTS:
+                return self.not_found
+            inner = (b"/one-read/" if one else b"/") + rest
+            n = int(count)
+            if n == self.events:
+                return self.for_request(method, inner, body)
+            sized = self._sized.get(n)
+            if sized is None:
+                if len(self._sized) >= 8:  # bounded: a client cannot make it keep every size
+                    self._sized.clear()
+                sized = self._sized[n] = Responses(n)
+            return sized.for_request(method, inner, body)
         if method == b"POST":
             if path.endswith(b"/chat/completions"):
                 stream, usage = _stream_flags(body)
@@ -533,6 +598,12 @@ class Responses:
                 if not stream:
                     return self.cohere_json
                 return self.cohere_sse_one if one else self.cohere_sse
+            if path.endswith(b":generateContent"):
+                return self.bad_request if _json_object(body) is None else self.gemini_json
+            if path.endswith(b":streamGenerateContent"):  # streamed because of the path (alt=sse is ignored)
+                if _json_object(body) is None:
+                    return self.bad_request
+                return self.gemini_sse_one if one else self.gemini_sse
             if path.endswith(b"/api/chat"):
                 data = _json_object(body)
                 if data is None:

@@ -36,7 +36,7 @@ class _Pipeline:
     stream and raise: the mapped error for ``{"error": ...}``, else :class:`UpstreamError`. A stream that
     ends without a single event is an :class:`UpstreamError` too, never an empty success."""
 
-    __slots__ = ("_decoder", "_events", "_json", "_limits", "_map_error", "_mode", "_translator")
+    __slots__ = ("_decoder", "_events", "_json", "_limits", "_map_error", "_mode", "_translator", "feed")
 
     def __init__(
         self,
@@ -52,10 +52,18 @@ class _Pipeline:
         self._json = bytearray()
         self._limits = limits
         self._map_error = map_error
-        self._events = 0
+        self._events = False  # any event decoded yet
+        #: The translator's ``feed`` (the per-event call: bound once, not looked up per event).
+        self.feed = translator.feed
 
     def events(self, raw: bytes) -> list[tuple[str, str]]:
         """The events one network read completed."""
+        events = self._decode(raw)
+        if events:
+            self._events = True
+        return events
+
+    def _decode(self, raw: bytes) -> list[tuple[str, str]]:
         if self._mode == "sse":
             return self._decoder.feed(raw)
         if self._mode == "json":
@@ -72,7 +80,7 @@ class _Pipeline:
         if first == b"<":
             raise UpstreamError("the provider answered a stream request with HTML (a proxy or error page?)")
         self._mode = "json" if first in (b"[", b"{") else "sse"
-        return self.events(head)
+        return self._decode(head)
 
     def end_events(self) -> list[tuple[str, str]]:
         """The events left when the bytes end."""
@@ -85,10 +93,6 @@ class _Pipeline:
         if isinstance(doc, list):
             return [("", json.dumps(item)) for item in doc]
         raise self._not_a_stream(doc)
-
-    def translate(self, event: str, data: str) -> list[ChatCompletionChunk]:
-        self._events += 1
-        return self._translator.feed(event, data)
 
     def finish(self) -> list[ChatCompletionChunk]:
         return self._translator.finish()
@@ -108,9 +112,10 @@ class _Pipeline:
     def batch(self, events: list[tuple[str, str]]) -> tuple[list[ChatCompletionChunk], BaseException | None]:
         """Translate ``events`` in order; on a failure, the chunks before it and the failure."""
         out: list[ChatCompletionChunk] = []
+        feed = self.feed
         try:
             for event, data in events:
-                out += self.translate(event, data)
+                out += feed(event, data)
         except (APIError, *_GARBAGE) as exc:
             return out, exc
         return out, None
@@ -165,6 +170,7 @@ class ChatStream:
     ) -> Iterator[ChatCompletionChunk]:
         response = self.response
         assert response is not None
+        feed = pipeline.feed
         try:
             if _is_html(response):
                 raise UpstreamError("the provider answered a stream request with HTML (a proxy or error page?)")
@@ -178,10 +184,10 @@ class ChatStream:
                 if raw is None:
                     break
                 for event, data in pipeline.events(raw):
-                    yield from pipeline.translate(event, data)
+                    yield from feed(event, data)  # each chunk handed over as soon as it is made
                 check_deadline(deadline)
             for event, data in pipeline.end_events():
-                yield from pipeline.translate(event, data)
+                yield from feed(event, data)
             yield from pipeline.finish()
         except (APIError, httpx.TransportError, *_GARBAGE) as exc:
             raise _wrap(exc, scrub) from None

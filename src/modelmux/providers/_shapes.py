@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from ..types import ChatCompletion, ChatCompletionChunk, EmbeddingResponse
+from ..types import ChatCompletion, ChatCompletionChunk, EmbeddingResponse, construct_text_chunk
 
 
 def make_usage(
@@ -81,15 +81,36 @@ def make_completion(
     )
 
 
-class ChunkFactory:
-    """Stamps chunks of one stream with its id, creation time and model."""
+#: Delta fields a translator fills with text: a delta of only these, all exact ``str``, is built without validation.
+_TEXT_FIELDS = frozenset({"role", "content", "refusal", "reasoning_content"})
+#: ``ChoiceDelta.role``'s literal values.
+_ROLES = frozenset({"assistant", "system", "user", "tool", "developer"})
+_STR_OR_NONE = (str, type(None))
 
-    __slots__ = ("created", "id", "model")
+
+class ChunkFactory:
+    """Stamps chunks of one stream with its id, creation time and model.
+
+    Most chunks of a stream are text deltas (``content``, ``reasoning_content``, the first ``role``) and the
+    finish chunk: when the stamp and every value have the exact type the model declares, the chunk is
+    constructed directly (:func:`~modelmux.types.construct_text_chunk`, equal to the validated one); anything
+    else (tool calls, extras such as ``thinking_blocks``, a value from upstream of another type) is validated
+    as before, so a malformed value still fails there.
+    """
+
+    __slots__ = ("_trusted", "created", "id", "model")
+    _trusted: bool  # the stamp has the exact types the chunk model declares (kept so by __setattr__)
 
     def __init__(self, id: str, model: str, created: int | None = None) -> None:
         self.id = id
         self.model = model
         self.created = created if created is not None else int(time.time())
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name != "_trusted":  # the stamp changed (a translator may learn the model late): check it again
+            stamp = (getattr(self, "id", None), getattr(self, "model", None), getattr(self, "created", None))
+            object.__setattr__(self, "_trusted", tuple(map(type, stamp)) == (str, str, int))
 
     def delta(
         self,
@@ -97,11 +118,18 @@ class ChunkFactory:
         finish_reason: str | None = None,
         native_finish_reason: str | None = None,
     ) -> ChatCompletionChunk:
+        if self._trusted and type(finish_reason) in _STR_OR_NONE and type(native_finish_reason) in _STR_OR_NONE:
+            for key, value in delta.items():
+                if type(value) is not str or key not in _TEXT_FIELDS:
+                    break
+            else:
+                if "role" not in delta or delta["role"] in _ROLES:
+                    extra = {} if native_finish_reason is None else {"native_finish_reason": native_finish_reason}
+                    return construct_text_chunk(self.id, self.created, self.model, delta, finish_reason, extra)
         choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}
         if native_finish_reason is not None:
             choice["native_finish_reason"] = native_finish_reason
-        # The validator itself, not model_validate(): this runs once per streamed chunk, and the
-        # classmethod's own argument handling is a sixth of the cost.
+        # The validator itself, not model_validate(): the classmethod's own argument handling is a sixth of the cost.
         return ChatCompletionChunk.__pydantic_validator__.validate_python(  # type: ignore[no-any-return]
             {
                 "id": self.id,

@@ -210,8 +210,13 @@ class AnthropicStreamTranslator:
         if block is None or not isinstance(delta, dict):
             return []
         kind = delta.get("type")
-        if kind == "text_delta" and block.kind == "text":
-            return self._text(block, delta.get("text") or "")
+        if kind == "text_delta" and block.kind == "text":  # most events of a stream: _text/_content, inlined
+            text = delta.get("text") or ""
+            if not text:
+                return []
+            block.parts.append(text)
+            self._length += len(text)
+            return [self._factory().delta({"content": text})]
         if kind == "input_json_delta":
             return self._json(block, delta.get("partial_json") or "")
         if kind == "citations_delta" and block.kind == "text":

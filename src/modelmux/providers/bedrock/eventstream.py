@@ -98,11 +98,15 @@ class EventStreamDecoder:
     def __init__(self) -> None:
         self._buffer = bytearray()
         # A stream's messages repeat a handful of header blocks byte for byte (event type, content type,
-        # message type): each distinct block is decoded once. Bounded, so hostile variety cannot grow it.
-        self._headers: dict[bytes, dict[str, Any]] = {}
+        # message type): each distinct block is decoded once, with the event name it gives. Bounded, so
+        # hostile variety cannot grow it.
+        self._headers: dict[bytes, tuple[dict[str, Any], str | None]] = {}
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
-        return [_as_event(headers, payload) for headers, payload in self.feed_messages(chunk)]
+        out: list[tuple[str, str]] = []
+        for (headers, name), payload in self._scan(chunk, text=True):
+            out.append((name, payload) if name is not None else _error_event(headers))
+        return out
 
     def flush(self) -> list[tuple[str, str]]:
         if self._buffer:
@@ -113,41 +117,76 @@ class EventStreamDecoder:
 
     def feed_messages(self, chunk: bytes) -> list[Message]:
         """The raw ``(headers, payload bytes)`` of every message completed by ``chunk``."""
+        return [(headers, payload) for (headers, _), payload in self._scan(chunk, text=False)]
+
+    def _scan(self, chunk: bytes, *, text: bool) -> list[tuple[tuple[dict[str, Any], str | None], Any]]:
+        """The messages ``chunk`` completes: (decoded headers and event name, payload as text or bytes).
+
+        Works on one ``bytes`` object: the read itself when nothing was pending (the usual case: servers write
+        whole messages), else the pending bytes and the read joined once. Only the incomplete tail is kept.
+        """
         buffer = self._buffer
-        buffer += chunk
-        out: list[Message] = []
+        if buffer:
+            buffer += chunk
+            # Copied out only once the pending message is complete: a large message arriving in many small
+            # reads is appended in place, never copied per read.
+            if len(buffer) < _PRELUDE or len(buffer) < _prelude(buffer, 0)[0]:
+                return []
+            data = bytes(buffer)
+            buffer.clear()
+        else:
+            data = chunk if type(chunk) is bytes else bytes(chunk)
+        out: list[tuple[tuple[dict[str, Any], str | None], Any]] = []
         pos = 0
-        while len(buffer) - pos >= _PRELUDE:
-            total, headers_len, prelude_crc = struct.unpack_from(">III", buffer, pos)
-            if zlib.crc32(buffer[pos : pos + 8]) != prelude_crc:
-                raise EventStreamError("event-stream prelude CRC mismatch")
-            if headers_len > MAX_HEADERS_LENGTH or total < _MIN_MESSAGE + headers_len:
-                raise EventStreamError(f"bad event-stream lengths (total {total}, headers {headers_len})")
-            if total - _MIN_MESSAGE - headers_len > MAX_PAYLOAD_LENGTH:
-                raise EventStreamError(f"event-stream payload too large ({total} bytes)")
-            if len(buffer) - pos < total:
+        size = len(data)
+        cache = self._headers
+        unpack = struct.unpack_from
+        crc32 = zlib.crc32
+        while size - pos >= _PRELUDE:
+            total, headers_len = _prelude(data, pos)
+            end = pos + total
+            if size < end:
                 break
-            message = bytes(buffer[pos : pos + total])  # one copy per message, never a rescan
-            (message_crc,) = struct.unpack_from(">I", message, total - 4)
-            if zlib.crc32(memoryview(message)[:-4]) != message_crc:
+            if crc32(data[pos : end - 4]) != unpack(">I", data, end - 4)[0]:
                 raise EventStreamError("event-stream message CRC mismatch")
-            raw_headers = message[_PRELUDE : _PRELUDE + headers_len]
-            headers = self._headers.get(raw_headers)
-            if headers is None:
+            start = pos + _PRELUDE + headers_len
+            raw_headers = data[pos + _PRELUDE : start]
+            entry = cache.get(raw_headers)
+            if entry is None:
                 headers = decode_headers(raw_headers)
-                if len(self._headers) < _HEADER_CACHE:
-                    self._headers[raw_headers] = headers
-            out.append((headers, message[_PRELUDE + headers_len : -4]))
-            pos += total
-        if pos:
-            del buffer[:pos]
+                entry = (headers, _event_name(headers))
+                if len(cache) < _HEADER_CACHE:
+                    cache[raw_headers] = entry
+            payload = data[start : end - 4]
+            out.append((entry, payload.decode("utf-8") if text else payload))
+            pos = end
+        if pos < size:
+            buffer += data[pos:]  # an incomplete message: kept until the rest comes
         return out
 
 
-def _as_event(headers: dict[str, Any], payload: bytes) -> tuple[str, str]:
+def _prelude(data: bytes | bytearray, pos: int) -> tuple[int, int]:
+    """``(total length, headers length)`` of the message at ``pos``, its prelude checked (CRC, bounds) before
+    any wait for the rest of it."""
+    total, headers_len, prelude_crc = struct.unpack_from(">III", data, pos)
+    if zlib.crc32(data[pos : pos + 8]) != prelude_crc:
+        raise EventStreamError("event-stream prelude CRC mismatch")
+    if headers_len > MAX_HEADERS_LENGTH or total < _MIN_MESSAGE + headers_len:
+        raise EventStreamError(f"bad event-stream lengths (total {total}, headers {headers_len})")
+    if total - _MIN_MESSAGE - headers_len > MAX_PAYLOAD_LENGTH:
+        raise EventStreamError(f"event-stream payload too large ({total} bytes)")
+    return total, headers_len
+
+
+def _event_name(headers: dict[str, Any]) -> str | None:
+    """The event name of an ``event`` or ``exception`` message; ``None`` for an ``error`` (its body is built)."""
     kind = headers.get(":message-type", "event")
     if kind == "error":
-        body = {"code": headers.get(":error-code"), "message": headers.get(":error-message")}
-        return "error", json.dumps(body)
+        return None
     name = headers.get(":exception-type") if kind == "exception" else headers.get(":event-type")
-    return str(name or ""), payload.decode("utf-8")
+    return str(name or "")
+
+
+def _error_event(headers: dict[str, Any]) -> tuple[str, str]:
+    body = {"code": headers.get(":error-code"), "message": headers.get(":error-message")}
+    return "error", json.dumps(body)

@@ -72,7 +72,8 @@ class CohereStreamTranslator:
     # ------------------------------------------------------------------ events
 
     def feed(self, event: str, data: str) -> list[ChatCompletionChunk]:
-        if not data.strip() or data.strip() == "[DONE]":
+        stripped = data.strip()
+        if not stripped or stripped == "[DONE]":
             return []
         payload = from_json(data)
         if not isinstance(payload, dict):
@@ -214,6 +215,8 @@ class CohereStreamTranslator:
         return delta
 
     def _chunk(self, delta: dict[str, Any]) -> ChatCompletionChunk:
+        if self._role_sent and self._factory is not None:  # every chunk after the first
+            return self._factory.delta(delta)
         return self._stamp().delta(self._with_role(delta))
 
 

@@ -81,7 +81,12 @@ class GeminiStreamTranslator:
         native = candidate.get("finishReason")
         if isinstance(native, str) and native:
             self._native = native
-        content = read_parts((candidate.get("content") or {}).get("parts"), self._response_id, self._calls)
+        parts = (candidate.get("content") or {}).get("parts")
+        if type(parts) is list and len(parts) == 1 and type(parts[0]) is dict and len(parts[0]) == 1:
+            text = parts[0].get("text")  # most events: one plain text part (what read_parts makes of it, cheaper)
+            if type(text) is str:
+                return [self._chunk({"content": text})] if text else []
+        content = read_parts(parts, self._response_id, self._calls)
         delta: dict[str, Any] = {}
         if content.text:
             delta["content"] = content.text

@@ -29,7 +29,7 @@ def answer_parts(doc: Mapping[str, Any]) -> tuple[str, str, list[dict[str, Any]]
     message = doc.get("message")
     if message is None:  # /api/generate
         return str(doc.get("response") or ""), str(doc.get("thinking") or ""), []
-    if not isinstance(message, Mapping):
+    if type(message) is not dict and not isinstance(message, Mapping):  # a dict (every parsed line) checked cheaply
         raise ValueError("message is not an object")
     calls = []
     for call in message.get("tool_calls") or ():

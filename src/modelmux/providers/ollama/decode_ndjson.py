@@ -36,13 +36,24 @@ class NDJSONDecoder:
         scan = len(buf)  # the buffer holds no newline: only the new bytes need scanning
         buf += chunk
         out: list[tuple[str, str]] = []
-        if not self._document:
+        if not self._seen_line and not self._document:  # only the first line can open a document
             start = 0
-            while (end := buf.find(b"\n", scan)) >= 0:
+            while not self._seen_line and (end := buf.find(b"\n", scan)) >= 0:
                 if self._line(bytes(buf[start:end]), out):
                     break  # a document starts at ``start``: keep it all from there
                 start = scan = end + 1
             del buf[:start]
+            scan = 0
+        if self._seen_line and not self._document:  # past the first line: no document can start any more
+            end = buf.rfind(b"\n", scan)
+            if end >= 0:
+                lines = bytes(buf[:end]).split(b"\n")  # every complete line of this read, one copy
+                del buf[: end + 1]
+                for raw in lines:
+                    if raw[:1] == b"{":  # a native line (the usual): what _line makes of it, cheaper
+                        out.append(("", raw.strip().decode("utf-8")))
+                    else:
+                        self._line(raw, out)
         self._check(len(buf))
         return out
 

@@ -61,6 +61,8 @@ class OllamaStreamTranslator:
         if self._done:
             return []  # nothing follows the final object
         raw = None if data == "[DONE]" or event else from_json(data)
+        if type(raw) is dict and "choices" not in raw and "object" not in raw and "error" not in raw:
+            return self._native(raw)  # a native line (the checks below all need one of those keys)
         if _whole_completion(raw):
             return self._completion(data)
         if _openai_shaped(event, data, raw):
@@ -87,7 +89,7 @@ class OllamaStreamTranslator:
             delta["tool_calls"] = [{"index": self._tool_index + i, **call} for i, call in enumerate(calls)]
             self._tool_index += len(calls)
         out = []
-        if any(k != "role" for k in delta) or (delta and not raw.get("done")):
+        if len(delta) > ("role" in delta) or (delta and not raw.get("done")):  # more than the role, or not the end
             self._started = True
             out.append(self._chunks.delta(delta))
         if raw.get("done") is True:
