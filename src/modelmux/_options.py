@@ -69,7 +69,8 @@ COMMON_OPTIONS = frozenset(
 
 #: LiteLLM keyword arguments that are about LiteLLM's own machinery (retries, fallbacks, caching, logging,
 #: cost tracking, routing), not about the request: https://docs.litellm.ai/docs/completion/input
-#: ("LiteLLM-specific params"). modelmux does not implement them (yet); they are never sent upstream.
+#: ("LiteLLM-specific params"). modelmux does not implement them; they are never sent upstream (``cache`` is
+#: modelmux's own option when given to a call, and refused inside ``extra_body``).
 #: ``metadata`` is not here: it is OpenAI's stored-completion field (an OpenAI parameter).
 LITELLM_ONLY = frozenset(
     {
@@ -268,7 +269,10 @@ def drop_litellm_only(names: Sequence[str], drop_params: bool, provider: str, mo
     if not names:
         return
     listed = ", ".join(repr(n) for n in names)
-    message = f"modelmux does not implement the LiteLLM option(s) {listed} (retries, fallbacks, caching, logging…)"
+    message = (
+        f"modelmux does not implement the LiteLLM option(s) {listed} (LiteLLM's own machinery; modelmux's retries, "
+        "fallbacks, cache= and callbacks= are documented on completion())"
+    )
     if not drop_params:
         raise UnsupportedParamsError(
             message + "; remove them, or pass drop_params=True to ignore them with a warning",
