@@ -136,6 +136,64 @@ def test_required_keeps_calling_and_reaches_an_output_tool_not_yet_called() -> N
     assert isinstance(json.loads(call.function.arguments)["answer"], str)
 
 
+def _required_turn(messages: list[dict[str, Any]], tools: list[dict[str, Any]], limit: int = 10) -> list[str]:
+    """One user turn under tool_choice="required": call tools until the output tool is called (at most ``limit``)."""
+    called: list[str] = []
+    for _ in range(limit):
+        reply = modelmux.completion("mock/x", messages, tools=tools, tool_choice="required")
+        call = reply.choices[0].message.tool_calls[0]  # type: ignore[index]
+        called.append(call.function.name)
+        messages.append(reply.choices[0].message.model_dump(exclude_none=True))
+        messages.append({"role": "tool", "tool_call_id": call.id, "content": "done"})
+        if call.function.name.startswith("final_result"):
+            break
+    return called
+
+
+def test_required_reaches_the_output_tool_again_in_a_continued_conversation() -> None:
+    # Regression: "called" used to span the whole conversation, so on the second user turn every tool had been
+    # called and the mock picked get_weather by word overlap forever (pydantic-ai hit its 50-request limit).
+    output = {"type": "function", "function": {"name": "final_result", "parameters": {"type": "object"}}}
+    tools = [WEATHER, SEARCH, output]
+    messages: list[dict[str, Any]] = [{"role": "user", "content": "What is the weather in Paris?"}]
+    first = _required_turn(messages, tools)
+    assert first[0] == "get_weather" and first[-1] == "final_result" and len(first) == 3
+    for question in ("And the weather tomorrow?", "The weather again, please"):
+        messages.append({"role": "user", "content": question})
+        again = _required_turn(messages, tools)
+        assert again[0] == "get_weather" and again[-1] == "final_result" and len(again) == 3
+
+
+def test_required_with_every_tool_called_ends_on_an_output_tool_even_if_the_text_prefers_another() -> None:
+    output = {"type": "function", "function": {"name": "final_result_City", "parameters": {"type": "object"}}}
+    messages: list[dict[str, Any]] = [
+        {"role": "user", "content": "weather weather"},
+        {
+            "role": "assistant",
+            "tool_calls": [
+                {"id": "a", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}},
+                {"id": "b", "type": "function", "function": {"name": "final_result_City", "arguments": "{}"}},
+            ],
+        },
+        {"role": "tool", "tool_call_id": "a", "content": "x"},
+        {"role": "tool", "tool_call_id": "b", "content": "y"},
+    ]
+    reply = modelmux.completion("mock/x", messages, tools=[WEATHER, output], tool_choice="required")
+    assert reply.choices[0].message.tool_calls[0].function.name == "final_result_City"  # type: ignore[index]
+
+
+def test_required_without_an_output_tool_rotates_through_the_least_recently_called() -> None:
+    messages: list[dict[str, Any]] = [{"role": "user", "content": "What is the weather in Paris?"}]
+    called = []
+    for _ in range(5):
+        reply = modelmux.completion("mock/x", messages, tools=TOOLS, tool_choice="required")
+        call = reply.choices[0].message.tool_calls[0]  # type: ignore[index]
+        called.append(call.function.name)
+        messages.append(reply.choices[0].message.model_dump(exclude_none=True))
+        messages.append({"role": "tool", "tool_call_id": call.id, "content": "done"})
+    assert called == ["get_weather", "search_flights", "get_weather", "search_flights", "get_weather"]
+
+
 def test_tool_call_ids_are_unique_within_a_conversation() -> None:
     text, _, messages = agent_loop("mock/x", "hi", [WEATHER, SEARCH], tool_choice=None)
     assert text

@@ -34,6 +34,7 @@ _LIMIT_CODES = {
     "rate_limit_exceeded": "requests_per_minute",
     "concurrency_limit_exceeded": "max_concurrent",
     "service_unavailable": "limit_store_unavailable",
+    "budget_exceeded": "budget_exceeded",
 }
 
 #: Distinct gateway error types counted at most (the rest count as "other"), and what one may look like.

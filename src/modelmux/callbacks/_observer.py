@@ -172,9 +172,11 @@ class Observer:
         event.completed = completed
         if chunks:
             event.keep_chunks(chunks)
-        if not event.attempts:
+        if not event.attempts and event.hidden_params.get("attempts") != 0:  # 0: a cache hit sent no request
             answered = event.hidden_params.get("model")
             event.attempts.append(Attempt(answered if isinstance(answered, str) else event.model, event.start_time))
+        if not event.attempts:
+            return True
         last = event.attempts[-1]
         if last.end_time is None:
             last.end_time = end

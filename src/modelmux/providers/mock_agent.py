@@ -2,13 +2,15 @@
 
 * ``tool_choice`` ``"auto"`` (or absent) with tools: when the last message is not a tool result, call one tool;
   once tool results are in, answer in text (so a loop ends after one round of tools);
-* ``"required"``: always call a tool, preferring one not called yet in the conversation (so a framework's
-  "final result" output tool is reached after the others); a named tool (``{"type": "function", "function":
-  {"name": ...}}``) calls that one; ``"none"`` answers in text.
+* ``"required"``: always call a tool, preferring one not called yet since the last user message (so a
+  framework's "final result" output tool is reached after the others, in every run of a continued
+  conversation); once each has been called, the output tool (pydantic-ai's ``final_result``/``final_result_*``)
+  when there is one, so the run ends, else the least recently called tool; a named tool (``{"type":
+  "function", "function": {"name": ...}}``) calls that one; ``"none"`` answers in text.
 
-The tool is chosen deterministically: among the tools not yet called (all, once each has been), the one whose
-name and description share the most words with the last user message; the first such on a tie. Its arguments are
-an instance of its ``parameters`` schema (:func:`mock_json.schema_instance`), varied by the request's ``seed``.
+The tool is chosen deterministically: among the tools not yet called since the last user message, the one whose
+name and description share the most words with that message; the first such on a tie. Its arguments are an
+instance of its ``parameters`` schema (:func:`mock_json.schema_instance`), varied by the request's ``seed``.
 """
 
 from __future__ import annotations
@@ -43,14 +45,31 @@ def _functions(tools: Sequence[Any]) -> list[Mapping[str, Any]]:
     return [t["function"] for t in tools if isinstance(t, Mapping) and isinstance(t.get("function"), Mapping)]
 
 
-def _called(messages: Sequence[Mapping[str, Any]]) -> set[str]:
-    names = set()
+def _since_last_user(messages: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+    """The messages of the current turn: those after the last user message (all when there is none)."""
+    for i in range(len(messages) - 1, -1, -1):
+        if messages[i].get("role") == "user":
+            return messages[i + 1 :]
+    return messages
+
+
+def _last_called(messages: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Each tool called in these messages, with the position of its latest call."""
+    order: dict[str, int] = {}
+    position = 0
     for m in messages:
         for call in m.get("tool_calls") or ():
             fn = call.get("function") if isinstance(call, Mapping) else None
             if isinstance(fn, Mapping) and isinstance(fn.get("name"), str):
-                names.add(fn["name"])
-    return names
+                order[fn["name"]] = position
+                position += 1
+    return order
+
+
+def _is_output_tool(fn: Mapping[str, Any]) -> bool:
+    """pydantic-ai names its output tools ``final_result`` (``final_result_<Type>`` when there are several)."""
+    name = str(fn.get("name", ""))
+    return name == "final_result" or name.startswith("final_result_")
 
 
 def wants_tool(params: Mapping[str, Any]) -> bool:
@@ -74,8 +93,13 @@ def choose_tool(params: Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(choice, Mapping) and isinstance(choice.get("function"), Mapping):
         named = choice["function"].get("name")
         return next((f for f in functions if f.get("name") == named), {"name": str(named)})
-    called = _called(params["messages"])
-    candidates = [f for f in functions if f.get("name") not in called] or functions
+    called = _last_called(_since_last_user(params["messages"]))
+    candidates = [f for f in functions if f.get("name") not in called]
+    if not candidates:  # every tool was called this turn: end the run if a tool can, else rotate
+        output = [f for f in functions if _is_output_tool(f)]
+        if output:
+            return output[0]
+        return min(functions, key=lambda f: called.get(str(f.get("name")), -1))
     words = set(_WORD.findall(last_user_text(params["messages"]).lower()))
 
     def score(fn: Mapping[str, Any]) -> int:

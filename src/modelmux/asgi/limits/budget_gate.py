@@ -23,14 +23,20 @@ class Ticket:
     token: Token[Meter | None]
 
 
+def _usd(amount: float) -> str:
+    """Whole cents as cents, anything finer to 1/100 of a cent (a $0.0102 limit must not read "$0.01")."""
+    return f"${amount:.2f}" if abs(amount * 100 - round(amount * 100)) < 1e-9 else f"${amount:.4f}"
+
+
 def _refusal(decision: BudgetDecision) -> HTTPError:
     # 429 rather than 403: the key is allowed, it has spent what it may for now, and it will pass again when the
     # period starts over (as OpenAI answers an exhausted quota: 429 insufficient_quota).
     hours = math.ceil((decision.retry_after or 0) / 3600)
     return HTTPError(
         429,
-        f"Spend budget exhausted for this key: ${decision.spent:.4f} of ${decision.limit:.2f} per {decision.period}"
-        f" (UTC) is used or reserved; it starts over in about {hours} hour{'s' if hours != 1 else ''}.",
+        f"Spend budget exhausted for this key: ${decision.spent:.4f} of {_usd(decision.limit)} per {decision.period}"
+        f" (UTC) is used or reserved, too little is left to reserve for this request; it starts over in about"
+        f" {hours} hour{'s' if hours != 1 else ''}.",
         code="budget_exceeded",
         headers=retry_after_header(decision.retry_after),
     )

@@ -68,6 +68,11 @@ class MeteredStream:
         self._counted = False
         self.response = getattr(stream, "response", None)
 
+    @property
+    def _hidden_params(self) -> Any:
+        """The wrapped stream's (a group's ``x-modelmux-*`` headers are read from them)."""
+        return getattr(self._stream, "_hidden_params", None)
+
     def _see(self, chunk: Any) -> None:
         if chunk.usage is not None:
             self._usage = chunk.usage.model_dump()

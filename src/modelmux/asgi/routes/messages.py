@@ -27,6 +27,7 @@ from ..config import ModelRoute
 from ..errors import HTTPError
 from ..failures import internal_error
 from ..limits.budget_meter import charge, charged, metered, metered_events
+from ..metrics_callback import CURRENT
 from ..request import Request
 from ..responses import JSON, Response, json_response
 from ..upstreams import Upstreams
@@ -117,6 +118,9 @@ async def create_message(request: Request, upstreams: Upstreams) -> Response | A
 async def _passthrough(
     request: Request, body: dict[str, Any], route: ModelRoute, upstreams: Upstreams
 ) -> Response | AnthropicEventStream:
+    watch = CURRENT.get()
+    if watch is not None:  # /metrics labels the request with its model (no callback does it for a raw call)
+        watch.model = route.name
     try:
         response = await forward(route.model, upstreams.options(route), body, request.headers)
     except APIError as exc:
