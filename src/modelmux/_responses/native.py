@@ -195,7 +195,9 @@ async def _aevents(call: Call, response: httpx.Response) -> AsyncIterator[list[d
 #: The events that end a Responses stream (an ``error`` event ends it too); a stream without one was cut short,
 #: or was not a Responses stream at all (an HTML page, nothing): an error, never an empty success.
 _TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
-_UNFINISHED = "the stream from openai ended before the response finished (no response.completed, .incomplete or .failed)"
+_UNFINISHED = (
+    "the stream from openai ended before the response finished (no response.completed, .incomplete or .failed)"
+)
 
 
 def _ends(events: list[dict[str, Any]]) -> bool:
