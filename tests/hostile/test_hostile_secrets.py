@@ -127,3 +127,12 @@ async def test_metrics_without_a_key_answer_no_remote_client(client: Any, header
     async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
         answer = await http.get("/metrics", headers=headers)
     assert answer.status_code == 403
+
+
+def test_a_callback_sees_no_credential_header_whatever_its_name() -> None:
+    from modelmux.callbacks._event import scrub_kwargs
+
+    names = ("Ocp-Apim-Subscription-Key", "Helicone-Auth", "X-Auth", "x-goog-api-key", "X-Password")
+    scrubbed = scrub_kwargs({"extra_headers": {**dict.fromkeys(names, "s3cr3t"), "x-request-id": "r1"}})
+    assert scrubbed["extra_headers"] == {**dict.fromkeys(names, "[REDACTED]"), "x-request-id": "r1"}
+    assert scrub_kwargs({"headers": {"Authorization": "Bearer s3cr3t"}}) == {"headers": {"Authorization": "[REDACTED]"}}
