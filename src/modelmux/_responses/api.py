@@ -158,7 +158,23 @@ async def _anative(
     async def save(response: dict[str, Any]) -> None:
         await store.aput(_entry(response, p, True))
 
-    return AsyncResponseStream(result, close=result.aclose, on_final=save if p.store else None)  # type: ignore[attr-defined]
+    close = result.aclose  # type: ignore[attr-defined]
+    try:  # the first events before returning: a stream that fails before any (an HTML page) raises here, not mid-stream
+        first = await result.__anext__()
+    except StopAsyncIteration:
+        first = []
+    except BaseException:
+        await close()
+        raise
+    return AsyncResponseStream(_aprepend(first, result), close=close, on_final=save if p.store else None)
+
+
+async def _aprepend(
+    first: list[dict[str, Any]], rest: AsyncIterator[list[dict[str, Any]]]
+) -> AsyncIterator[list[dict[str, Any]]]:
+    yield first
+    async for batch in rest:
+        yield batch
 
 
 @overload

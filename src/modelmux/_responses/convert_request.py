@@ -142,7 +142,7 @@ def _unsupported_fields(body: Mapping[str, Any], model: str, drop: bool) -> None
     for value in body.get("include") or ():
         if value == "message.output_text.logprobs":
             unsupported("include", "logprobs are not returned for this model", model=model, drop=drop)
-        elif value not in _TOOL_INCLUDES:
+        elif not isinstance(value, str) or value not in _TOOL_INCLUDES:  # a list or dict is unhashable
             raise bad_item(f"'include' does not take {str(value)[:80]!r}.", "include")
 
 

@@ -121,15 +121,20 @@ def _native_once(
 
 def _events(call: Call, response: httpx.Response) -> Iterator[list[dict[str, Any]]]:
     decoder = SSEDecoder(call.limits.max_event_bytes)
+    ended = False
     try:
         for raw in response.iter_bytes():
             check_deadline(call.deadline)
             events = _batch(call, decoder.feed(raw))
             if events:
+                ended = ended or _ends(events)
                 yield events
         events = _batch(call, decoder.flush())
         if events:
+            ended = ended or _ends(events)
             yield events
+        if not ended:
+            raise call.scrub(UpstreamError(_UNFINISHED))
     except httpx.TransportError as exc:
         raise call.scrub(UpstreamError(f"the stream from openai broke ({type(exc).__name__})")) from None
     finally:
@@ -164,6 +169,7 @@ async def _anative_once(
 async def _aevents(call: Call, response: httpx.Response) -> AsyncIterator[list[dict[str, Any]]]:
     decoder = SSEDecoder(call.limits.max_event_bytes)
     reads = response.aiter_bytes()
+    ended = False
     try:
         while True:
             try:
@@ -172,14 +178,30 @@ async def _aevents(call: Call, response: httpx.Response) -> AsyncIterator[list[d
                 break
             events = _batch(call, decoder.feed(raw))
             if events:
+                ended = ended or _ends(events)
                 yield events
         events = _batch(call, decoder.flush())
         if events:
+            ended = ended or _ends(events)
             yield events
+        if not ended:
+            raise call.scrub(UpstreamError(_UNFINISHED))
     except httpx.TransportError as exc:
         raise call.scrub(UpstreamError(f"the stream from openai broke ({type(exc).__name__})")) from None
     finally:
         await response.aclose()
+
+
+#: The events that end a Responses stream (an ``error`` event ends it too); a stream without one was cut short,
+#: or was not a Responses stream at all (an HTML page, nothing): an error, never an empty success.
+_TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
+_UNFINISHED = (
+    "the stream from openai ended before the response finished (no response.completed, .incomplete or .failed)"
+)
+
+
+def _ends(events: list[dict[str, Any]]) -> bool:
+    return any(event["type"] in _TERMINAL for event in events)
 
 
 def _batch(call: Call, decoded: list[tuple[str, str]]) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..errors import BadRequestError
@@ -23,6 +23,7 @@ from .errors import ResponseNotFoundError
 
 __all__ = [
     "MAX_CHAIN",
+    "MAX_CONVERSATION_BYTES",
     "MemoryResponseStore",
     "ResponseStore",
     "StoredResponse",
@@ -37,6 +38,11 @@ _log = logging.getLogger("modelmux")
 #: it may hold together (the gateway's bound on messages per request is 10,000).
 MAX_CHAIN = 1_000
 MAX_ITEMS = 100_000
+#: The most JSON bytes a conversation's stored responses may hold together: a chain of large entries (Redis keeps
+#: up to 16 MiB each) is refused once this much was read, before the rest is loaded.
+MAX_CONVERSATION_BYTES = 64 << 20
+
+_FIELDS = ("response", "input_items", "previous", "owner", "native", "extra")
 
 
 @dataclass(slots=True)
@@ -47,20 +53,20 @@ class StoredResponse:
     owner: str | None = None
     native: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    size: int = field(default=0, compare=False, repr=False)  # bytes of its JSON, when read from a store
 
     @property
     def id(self) -> str:
         return str(self.response["id"])
 
     def to_json(self) -> bytes:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
+        data = {name: getattr(self, name) for name in _FIELDS}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
     def from_json(cls, data: bytes | str) -> StoredResponse:
         raw = json.loads(data)
-        return cls(
-            **{k: raw[k] for k in ("response", "input_items", "previous", "owner", "native", "extra") if k in raw}
-        )
+        return cls(**{k: raw[k] for k in _FIELDS if k in raw}, size=len(data))
 
 
 class ResponseStore(Protocol):
@@ -174,9 +180,11 @@ def _items(entries: list[StoredResponse], more: bool) -> list[dict[str, Any]]:
         items.extend(entry.input_items)
         items.extend(entry.response.get("output") or ())
     if more or len(items) > MAX_ITEMS:
+        size = sum(entry.size for entry in entries)
         raise BadRequestError(
             f"The conversation before this response is too long to continue ({len(entries)} responses, "
-            f"{len(items)} items; at most {MAX_CHAIN} and {MAX_ITEMS}): start a new one with its items as input.",
+            f"{len(items)} items, {size} bytes; at most {MAX_CHAIN}, {MAX_ITEMS} and {MAX_CONVERSATION_BYTES}): "
+            "start a new one with its items as input.",
             param="previous_response_id",
             code="conversation_too_long",
             status_code=400,
@@ -194,12 +202,16 @@ def conversation(
     """
     entries: list[StoredResponse] = []
     wanted: str | None = response_id
+    size = 0
     while wanted is not None and len(entries) < MAX_CHAIN:
         entry = store.get(wanted)
         if entry is None or not readable(entry, owner):
             raise ResponseNotFoundError(wanted, param="previous_response_id")
         entries.append(entry)
         wanted = entry.previous
+        size += entry.size
+        if size > MAX_CONVERSATION_BYTES:
+            break
     return entries[0], _items(entries, wanted is not None)
 
 
@@ -209,6 +221,7 @@ async def aconversation(
     """The async twin of :func:`conversation`."""
     entries: list[StoredResponse] = []
     wanted: str | None = response_id
+    size = 0
     while wanted is not None and len(entries) < MAX_CHAIN:
         get: Callable[[str], Awaitable[StoredResponse | None]] = store.aget
         entry = await get(wanted)
@@ -216,4 +229,7 @@ async def aconversation(
             raise ResponseNotFoundError(wanted, param="previous_response_id")
         entries.append(entry)
         wanted = entry.previous
+        size += entry.size
+        if size > MAX_CONVERSATION_BYTES:
+            break
     return entries[0], _items(entries, wanted is not None)

@@ -44,6 +44,9 @@ __all__ = [
     "route_cache",
 ]
 
+#: A client's ttl or max-age is clamped here (about 31 years) before it becomes a float.
+_MAX_SECONDS = 1e9
+
 _KEYS = {"backend", "ttl", "max_entries", "max_bytes", "redis_url", "redis_url_env", "namespace", "shared"}
 
 
@@ -149,13 +152,13 @@ def _controls(headers: Mapping[str, str], body: Any) -> dict[str, Any]:
         for name in ("ttl", "s-maxage"):
             value = body.get(name)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-                controls[name] = float(value)
+                controls[name] = float(min(value, _MAX_SECONDS))  # an int like 10**400 overflows float()
     for directive in headers.get("cache-control", "").lower().split(","):
         name, _, value = directive.strip().partition("=")
         if name in ("no-cache", "no-store"):
             controls[name] = True
-        elif name == "max-age" and value.isdigit():
-            controls["s-maxage"] = float(value)
+        elif name == "max-age" and value.isascii() and value.isdigit():  # "²" is a latin-1 digit float() refuses
+            controls["s-maxage"] = float(min(int(value[:19]), _MAX_SECONDS))
     return controls
 
 

@@ -16,7 +16,7 @@ class ConfigError(ModelmuxError, ValueError):
 
 def positive(value: Any, where: str, kind: type[float] | type[int]) -> Any:
     ok = (kind is float and isinstance(value, (int, float))) or isinstance(value, int)
-    if isinstance(value, bool) or not ok or not 0 < value < float("inf"):
+    if isinstance(value, bool) or not ok or not 0 < value < 1e18:  # float(10**400) would overflow
         raise ConfigError(f"{where} must be a positive {'number' if kind is float else 'integer'}")
     return kind(value)
 

@@ -31,7 +31,7 @@ def _labels(names: Labels, values: Labels, extra: str = "") -> str:
 
 
 def _number(value: float) -> str:
-    if value == int(value) and abs(value) < 1e15:
+    if abs(value) < 1e15 and value == int(value):  # abs() first: int() of NaN or inf raises
         return str(int(value))
     return repr(value)
 
@@ -46,6 +46,8 @@ class Counter:
         self.values: dict[Labels, float] = {}
 
     def inc(self, labels: Labels, amount: float = 1) -> None:
+        if not 0 <= amount < float("inf"):  # a broken upstream usage (negative, NaN, inf) must not poison it
+            return
         values = self.values
         values[labels] = values.get(labels, 0) + amount
 

@@ -21,7 +21,10 @@ REDACTED = "[REDACTED]"
 #: ``vertex_credentials``, ``credential_provider``…): never shown to a callback.
 _SECRET_NAME = re.compile(r"key|secret|token|credential|password", re.IGNORECASE)
 #: Header names whose values are credentials.
-_SECRET_HEADER = re.compile(r"authorization|api[-_]?key|token|secret|cookie|signature", re.IGNORECASE)
+#: Broad on purpose (``Ocp-Apim-Subscription-Key``, ``Helicone-Auth``, ``X-Auth``…): a header hidden needlessly costs
+#: nothing, one shown is a leaked credential.
+_SECRET_HEADER = re.compile(r"auth|key|token|secret|cookie|signature|password|credential", re.IGNORECASE)
+_HEADER_OPTIONS = frozenset({"extra_headers", "headers"})
 
 
 def scrub_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -33,7 +36,7 @@ def scrub_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if _SECRET_NAME.search(name) and name not in _NOT_SECRET:
             out[name] = REDACTED
-        elif name == "extra_headers" and isinstance(value, Mapping):
+        elif name in _HEADER_OPTIONS and isinstance(value, Mapping):
             out[name] = {k: REDACTED if _SECRET_HEADER.search(str(k)) else v for k, v in value.items()}
         else:
             out[name] = value
@@ -288,7 +291,7 @@ def secret_values(event: CallEvent) -> tuple[str, ...]:
     for name, value in event._options.items():
         if isinstance(value, str) and _SECRET_NAME.search(name) and name not in _NOT_SECRET:
             out.append(value)
-        elif name == "extra_headers" and isinstance(value, Mapping):
+        elif name in _HEADER_OPTIONS and isinstance(value, Mapping):
             out.extend(v for k, v in value.items() if isinstance(v, str) and _SECRET_HEADER.search(str(k)))
     return tuple(out)
 

@@ -1,6 +1,7 @@
 """Calling hooks so that a handler can never break the call: its exception is logged (once per hook, redacted)
 and swallowed. In a sync call an ``async`` hook runs on modelmux's callback thread (its own event loop), never
-blocking the caller; in an async call it is awaited, unless the call was cancelled (then it is scheduled)."""
+blocking the caller; in an async call it is awaited (at most :data:`HOOK_TIMEOUT`, then it goes on in the
+background), unless the call was cancelled (then it is scheduled)."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ async def afire(hooks: Iterable[Hook], event: CallEvent, *, wait_async: bool = T
             result = fn(event)
             if result is not None and inspect.isawaitable(result):
                 if wait_async:
-                    await result
+                    await _bounded(result, name, event)
                 else:
                     import asyncio
 
@@ -75,6 +76,31 @@ async def afire(hooks: Iterable[Hook], event: CallEvent, *, wait_async: bool = T
 
 
 _tasks: set[asyncio.Future[None]] = set()  # scheduled hooks, referenced until done (else they may be collected)
+
+
+#: Seconds an awaited async hook may hold its call: a slower one (a hung webhook) goes on in the background and the
+#: call proceeds, so a handler can never hang a call (nor a gateway request).
+HOOK_TIMEOUT = 5.0
+
+
+async def _bounded(awaitable: Awaitable[Any], name: str, event: CallEvent) -> None:
+    import asyncio
+
+    task = asyncio.ensure_future(_guarded(awaitable, name, event))
+    _tasks.add(task)  # referenced until done, also when the call is cancelled while waiting
+    task.add_done_callback(_tasks.discard)
+    done, _ = await asyncio.wait((task,), timeout=HOOK_TIMEOUT)
+    if not done:
+        slow = f"{name} (slow)"
+        first = slow not in _reported and len(_reported) < _MAX_REPORTED
+        if first:
+            _reported.add(slow)
+        logger.log(
+            logging.WARNING if first else logging.DEBUG,
+            "modelmux callback %s took over %.0f s; the call went on without waiting for it (it keeps running)",
+            name,
+            HOOK_TIMEOUT,
+        )
 
 
 async def _guarded(awaitable: Awaitable[Any], name: str, event: CallEvent) -> None:

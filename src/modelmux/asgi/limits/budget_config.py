@@ -26,6 +26,9 @@ from .budget import Budget
 
 __all__ = ["BUDGET_KEYS", "Budgets", "parse_budgets"]
 
+#: The largest amount in USD a budget setting takes: counted in nano-dollars, 1e300 would overflow an integer.
+MAX_USD = 1e9
+
 BUDGET_KEYS = frozenset({"max_spend_per_day", "max_spend_per_month", "spend_reserve"})
 
 
@@ -48,9 +51,9 @@ def _usd(t: Mapping[str, Any], name: str, default: float | None, where: str) -> 
     value = t[name]
     if value == "unlimited" and name != "spend_reserve":
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_USD:
         unlimited = "" if name == "spend_reserve" else ' or "unlimited"'
-        raise ConfigError(f"{where}: {name} must be a non-negative number of USD{unlimited}")
+        raise ConfigError(f"{where}: {name} must be a number of USD from 0 to {MAX_USD:,.0f}{unlimited}")
     return float(value)
 
 

@@ -11,7 +11,7 @@ from ..errors import HTTPError, retry_after_header
 from .base import LimiterError
 from .budget import BudgetDecision, BudgetStore, Hold
 from .budget_config import Budgets
-from .budget_meter import METER, Meter
+from .budget_meter import MAX_COST, METER, Meter
 
 __all__ = ["BudgetGate", "Ticket"]
 
@@ -73,4 +73,5 @@ class BudgetGate:
         if ticket is None:
             return
         METER.reset(ticket.token)
-        await self.store.settle(ticket.hold, ticket.meter.total)
+        # At most MAX_COST: nano-dollars stay within Redis's 64-bit integers however many calls were charged.
+        await self.store.settle(ticket.hold, min(ticket.meter.total, MAX_COST))

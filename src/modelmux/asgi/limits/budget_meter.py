@@ -13,6 +13,10 @@ __all__ = ["METER", "Meter", "MeteredStream", "charge", "charged", "metered", "m
 
 _log = logging.getLogger("modelmux.asgi.limits")
 
+#: The most one request is charged (USD): a larger or infinite price from a broken usage counts this much, which
+#: exhausts any budget yet stays an integer count of nano-dollars.
+MAX_COST = 1e9
+
 
 class Meter:
     """USD spent by one request's calls. ``unknown`` is shared per gateway: models already warned about."""
@@ -31,7 +35,13 @@ class Meter:
         """``result``'s cost; 0 when unknown (warned about once per model)."""
         from ...cost import completion_cost
 
-        cost = completion_cost(result, model, **text) if text else completion_cost(result, model)
+        try:
+            cost = completion_cost(result, model, **text) if text else completion_cost(result, model)
+        except (OverflowError, ValueError):  # an upstream's absurd usage (10**400 tokens): charge the most
+            return MAX_COST
+        if cost is not None and not 0 <= cost <= MAX_COST:  # NaN, negative or inf from a broken usage
+            _log.warning("usage of %r priced at %r: counted as $%s", model, cost, 0 if cost != cost else MAX_COST)
+            return 0.0 if cost != cost or cost < 0 else MAX_COST
         if cost is None:
             named = result.get("model") if isinstance(result, Mapping) else getattr(result, "model", None)
             name = model or str(named or type(result).__name__)
