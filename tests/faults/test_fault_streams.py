@@ -124,6 +124,15 @@ def test_a_stream_cut_before_its_terminal_event_is_an_upstream_error(model: str,
     assert isinstance(err, modelmux.UpstreamError)  # ...and the stream does not pass for complete
 
 
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+def test_an_openai_stream_of_only_done_is_an_upstream_error(is_async: bool) -> None:
+    """``data: [DONE]`` and nothing before it: no answer at all, never an empty success."""
+    with FakeUpstream(sse_stream([b"data: [DONE]\n\n"])) as up:
+        text, err = run("openai/gpt-4o", up.url, is_async=is_async)
+    assert text == "" and isinstance(err, modelmux.UpstreamError)
+    assert "without a single chunk" in str(err)
+
+
 @pytest.mark.parametrize("model", sorted(STREAMS))
 def test_a_stream_cut_mid_chunked_body_is_an_upstream_error(model: str) -> None:
     def script(request: Request, conn: Conn) -> None:

@@ -34,13 +34,14 @@ __all__ = ["OpenAIStreamTranslator"]
 
 
 class OpenAIStreamTranslator:
-    __slots__ = ("_citations", "_done", "_finished", "_think", "_tools", "ctx", "provider")
+    __slots__ = ("_citations", "_done", "_finished", "_seen", "_think", "_tools", "ctx", "provider")
 
     def __init__(self, provider: OpenAIProvider, ctx: CallContext) -> None:
         self.provider = provider
         self.ctx = ctx
         self._done = False
         self._finished = False
+        self._seen = False  # any chunk at all: a bare ``[DONE]`` is no answer
         self._tools: dict[int, ToolCallIndexes] = {}
         #: Only for a server whose answers cite sources (``Profile.citations``): the text so far, per choice.
         self._citations = StreamCitations() if provider.profile.citations else None
@@ -89,12 +90,19 @@ class OpenAIStreamTranslator:
             self._citations.feed(chunk)
         if not chunk.model:
             chunk.model = self.ctx.model
+        self._seen = True
         return [chunk]
 
     def finish(self) -> list[ChatCompletionChunk]:
         if not self._finished and not self._done:
             raise UpstreamError(
                 "the stream ended before the provider finished the answer (no finish_reason and no [DONE])",
+                provider=self.ctx.provider,
+                model=self.ctx.model,
+            )
+        if not self._seen:
+            raise UpstreamError(
+                "the stream ended without a single chunk (only [DONE]): the provider sent no answer",
                 provider=self.ctx.provider,
                 model=self.ctx.model,
             )
