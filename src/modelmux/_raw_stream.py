@@ -59,7 +59,7 @@ class RawChatStream:
         self._finished = False
         self._done = False
         self._any = False
-        self._was_done = False  # the event just checked was [DONE] (not forwarded)
+        self._forward = False  # the event just checked goes out (not [DONE], not a comment)
         self._secrets = tuple(secret.encode() for secret in call.secrets())
         self._iter = self._run()
 
@@ -192,9 +192,8 @@ class RawChatStream:
             failure = self._check_block(block)
             if failure is not None:
                 return b"".join(out), failure
-            if block and not self._was_done:
+            if self._forward:
                 out.append(block + b"\n\n")
-            self._was_done = False
         return b"".join(out), None
 
     def _check_block(self, block: bytes) -> BaseException | None:
@@ -208,6 +207,7 @@ class RawChatStream:
                 name = line[6:].strip().decode("utf-8", "replace")
             elif line == b"data":
                 data.append(b"")
+        self._forward = bool(data)  # comments (keep-alives) are not dispatched: not forwarded either
         if not data:
             return None
         return self._check_data(b"\n".join(data), name)
@@ -217,7 +217,8 @@ class RawChatStream:
         if event == "error":
             return self._error_event(data)
         if data == _DONE:
-            self._done = self._was_done = True
+            self._done = True
+            self._forward = False
             return None
         if not data.strip():  # an empty keep-alive event
             return None
@@ -230,7 +231,7 @@ class RawChatStream:
         except ValueError as exc:
             return exc
         if not isinstance(doc, dict):
-            return ValueError(f"a stream event is not a JSON object: {data[:80]!r}")
+            return ValueError(f"a stream event is not a JSON object: {data[:80].decode('utf-8', 'replace')!r}")
         if doc.get("object") == "error" or ("error" in doc and not doc.get("choices")):
             return self._map_error(doc.get("error", doc), data.decode("utf-8", "replace"), self._call.ctx)
         choices = doc.get("choices")
