@@ -81,7 +81,7 @@ class RawChatStream:
             if _is_html(response):
                 raise UpstreamError("the provider answered a stream request with HTML (a proxy or error page?)")
             reads = response.aiter_bytes()
-            buf = b""
+            buf = bytearray()
             cr = False
             json_doc: bytearray | None = None
             started = False
@@ -123,13 +123,15 @@ class RawChatStream:
                 if b"\r" in raw:
                     cr = raw[-1:] == b"\r"
                     raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-                buf += raw
-                end = buf.rfind(b"\n\n")
+                start = max(len(buf) - 1, 0)  # a blank line may straddle the kept tail and the new bytes
+                buf += raw  # grown in place, searched in the new bytes only: linear in a long event's reads
+                end = buf.rfind(b"\n\n", start)
                 if end < 0:
                     if len(buf) > limit:
                         raise _too_big(limit)
                     continue
-                region, buf = buf[: end + 2], buf[end + 2 :]
+                region = bytes(buf[: end + 2])
+                del buf[: end + 2]
                 good, failure = self._scan(region, limit)
                 if good:
                     yield good
@@ -140,7 +142,7 @@ class RawChatStream:
             if json_doc is not None:
                 region = self._from_json_doc(bytes(json_doc))
             else:
-                rest = buf.strip(b"\n")
+                rest = bytes(buf).strip(b"\n")
                 region = rest + b"\n\n" if rest else b""
             good, failure = self._scan(region, limit) if region else (b"", None)
             if failure is None:
@@ -232,7 +234,7 @@ class RawChatStream:
             return exc
         if not isinstance(doc, dict):
             return ValueError(f"a stream event is not a JSON object: {data[:80].decode('utf-8', 'replace')!r}")
-        if doc.get("object") == "error" or ("error" in doc and not doc.get("choices")):
+        if doc.get("object") == "error" or "error" in doc:  # as the translator: an error key is an error
             return self._map_error(doc.get("error", doc), data.decode("utf-8", "replace"), self._call.ctx)
         choices = doc.get("choices")
         for choice in choices if isinstance(choices, list) else ():
