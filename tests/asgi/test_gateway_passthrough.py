@@ -42,12 +42,9 @@ def raw(app: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost")
 
 
-def _route(api_base: str) -> dict[str, Any]:
-    return {
-        "models": {
-            "up": {"model": "openai/gpt-4o-mini", "api_base": api_base, "api_key_env": "UPSTREAM_KEY", "timeout": 5}
-        }
-    }
+def _route(api_base: str, timeout: float = 5) -> dict[str, Any]:
+    route = {"model": "openai/gpt-4o-mini", "api_base": api_base, "api_key_env": "UPSTREAM_KEY", "timeout": timeout}
+    return {"models": {"up": route}}
 
 
 def test_the_corpus_has_openai_streams() -> None:
@@ -74,15 +71,21 @@ async def test_a_recorded_openai_stream_comes_out_byte_for_byte(interaction: Int
 class Upstream:
     """An OpenAI-style SSE server on 127.0.0.1 sending ``pieces`` (one socket write each) with a 200."""
 
-    def __init__(self, *pieces: bytes, status: int = 200) -> None:
+    def __init__(self, *pieces: bytes, status: int = 200, stall: float = 0.0) -> None:
         self.pieces = pieces
+        self.stall = stall  # seconds of silence after the first piece
         self.status = status
         self.url = ""
         self._server: asyncio.AbstractServer | None = None
 
+    async def start(self) -> str:
+        if self._server is None:
+            self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+            self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}/v1"
+        return self.url
+
     async def __aenter__(self) -> Upstream:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}/v1"
+        await self.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -98,7 +101,8 @@ class Upstream:
         for piece in self.pieces:
             writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
             await writer.drain()
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(self.stall or 0.01)
+            self.stall = 0.0
         writer.write(b"0\r\n\r\n")
         await writer.drain()
         writer.close()
@@ -248,6 +252,14 @@ async def test_a_faulty_stream_ends_as_the_parsed_path_ends_it(pieces: tuple[byt
         return
     assert _error(passed) == _error(expected)
     assert passed.content.count(b"chatcmpl-1") == expected.content.count(b"chatcmpl-1")
+
+
+async def test_a_stream_that_stalls_past_the_route_timeout_ends_with_the_timeout_error() -> None:
+    upstream = Upstream(_event("a"), _event("b", "stop") + DONE, stall=3.0)
+    async with upstream, raw(make_app(_route(await upstream.start(), timeout=0.5))) as client:
+        response = await client.post("/v1/chat/completions", json={"model": "up", "messages": USER, "stream": True})
+    assert response.status_code == 200 and response.content.startswith(_event("a"))
+    assert "did not answer in time" in _error(response)["message"]
 
 
 # ---------------------------------------------------------------- the library's raw stream
