@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -15,7 +16,7 @@ from .._read_hook import BEFORE_READ
 from .errors import HTTPError
 from .types import Send
 
-__all__ = ["EventStream", "frame"]
+__all__ = ["EventStream", "as_is", "frame"]
 
 _log = logging.getLogger("modelmux.asgi")
 
@@ -31,6 +32,11 @@ def frame(item: BaseModel) -> bytes:
     return b"data: " + item.__pydantic_serializer__.to_json(item, exclude_none=True) + b"\n\n"
 
 
+def as_is(item: bytes) -> bytes:
+    """Items that are whole SSE events already (a same-dialect upstream's own bytes, ``asgi.passthrough``)."""
+    return item
+
+
 class EventStream:
     """A 200 ``text/event-stream`` of ``first`` then the rest of ``items``; ``close`` runs however it ends
     (finished, failed, or cancelled because the client left).
@@ -39,18 +45,22 @@ class EventStream:
     before every read), events go out one write per network read of the upstream: what one read brought is kept
     until the upstream is about to be read again, or the stream ends. Otherwise (an injected transport, the mock's
     timed chunks) every event is written as it comes, with whatever ``items.drain()`` already holds.
+
+    ``encode`` makes an item's bytes: :func:`frame` for chunks, :func:`as_is` for items that are events already.
     """
 
     def __init__(
         self,
-        first: BaseModel | None,
-        items: AsyncIterator[BaseModel],
+        first: Any,
+        items: AsyncIterator[Any],
         *,
         close: Callable[[], Awaitable[None]],
         on_error: Callable[[Exception], HTTPError],
         headers: tuple[tuple[bytes, bytes], ...] = (),
         batched: bool = False,
+        encode: Callable[[Any], bytes] = frame,
     ) -> None:
+        self._encode = encode
         self._batched = batched
         self._first = first
         self._headers = [*_HEADERS, *headers]
@@ -62,14 +72,14 @@ class EventStream:
         try:
             await send({"type": "http.response.start", "status": 200, "headers": self._headers})
             if self._first is not None:
-                await send({"type": "http.response.body", "body": frame(self._first), "more_body": True})
+                await send({"type": "http.response.body", "body": self._encode(self._first), "more_body": True})
             tail = await self._pump(_Batch(send, self._batched))
         finally:
             await self._close()
         await send({"type": "http.response.body", "body": tail, "more_body": False})
 
     async def _pump(self, batch: _Batch) -> bytes:
-        items = self._items
+        items, encode = self._items, self._encode
         drain = getattr(items, "drain", None)  # chunks already translated: forward them in the same write
         token = BEFORE_READ.set(batch.flush if batch.batched else None)  # None: nor an outer relay's callback
         try:
@@ -82,10 +92,10 @@ class EventStream:
                     error = self._on_error(exc)
                     return batch.take(b"data: " + error.body() + b"\n\n")
                 batch.check()
-                batch.parts.append(frame(item))
+                batch.parts.append(encode(item))
                 if not batch.batched:
                     if drain is not None:
-                        batch.parts.extend(map(frame, drain()))
+                        batch.parts.extend(map(encode, drain()))
                     await batch.flush()
                     batch.check()
         finally:

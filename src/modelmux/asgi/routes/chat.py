@@ -13,9 +13,10 @@ from ..config_cache import cache_option
 from ..errors import HTTPError
 from ..failures import internal_error
 from ..limits.budget_meter import metered
+from ..passthrough import open_passthrough, passes_through
 from ..request import Request
 from ..responses import Response, model_response
-from ..sse import EventStream
+from ..sse import EventStream, as_is, frame
 from ..upstreams import Upstreams
 from ..validate import json_body, required_str, sized
 from .check_chat import check_chat
@@ -55,14 +56,18 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
     if extra:
         options["extra_body"] = extra
     options.update(cache_option(upstreams.cache, route, request.key, request.headers, body.get("cache")))
+    raw = stream and passes_through(route, upstreams, options)  # the upstream's own event bytes, not re-made
     try:
         if not stream:
             answer = await upstreams.acompletion(route, body["messages"], **params, **options)
             return model_response(answer, upstreams.headers(route, answer))
-        result = await upstreams.acompletion(route, body["messages"], stream=True, **params, **options)
+        if raw:
+            result = await open_passthrough(route, body["messages"], params, options)  # counted when closed
+        else:
+            result = await upstreams.acompletion(route, body["messages"], stream=True, **params, **options)
+            result = metered(result, route.model, body["messages"])  # a key with a spend budget: counted at the end
     except APIError as exc:
         raise upstreams.error(exc, route) from None
-    result = metered(result, route.model, body["messages"])  # a key with a spend budget: counted at the end
     # The first chunk is awaited before the 200 goes out, so a failure up to then keeps its own status.
     try:
         first = await result.__anext__()
@@ -82,7 +87,13 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
     # read at a time.
     batched = route.provider != "mock" and "transport" not in options and clips(None)
     return EventStream(
-        first, result, close=result.aclose, on_error=on_error, headers=upstreams.headers(route, result), batched=batched
+        first,
+        result,
+        close=result.aclose,
+        on_error=on_error,
+        headers=upstreams.headers(route, result),
+        batched=batched,
+        encode=as_is if raw else frame,
     )
 
 
