@@ -72,6 +72,9 @@ class Admission:
     reason: str = ""  # why not: "cooldown", "probe", "rpm", "tpm"
 
 
+_ADMITTED = Admission(True)  # immutable: one for every admission of this backend (its token is unused)
+
+
 class RouterState(Protocol):
     def snapshot(self, deployments: Sequence[Deployment], now: float) -> list[Stats]: ...
     def reserve(self, deployment: Deployment, now: float, tokens: int, policy: CircuitPolicy) -> Admission: ...
@@ -172,7 +175,7 @@ class MemoryState:
             slot.busy += 1
             slot.requests += 1
             slot.tokens += tokens
-        return Admission(True)
+        return _ADMITTED
 
     def settle(
         self, deployment: Deployment, token: str, now: float, outcome: Outcome, policy: CircuitPolicy, alpha: float
