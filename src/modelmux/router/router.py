@@ -175,7 +175,12 @@ class Router:
 
     @staticmethod
     def _stamp(result: Any, call: RouterCall) -> Any:
-        if not isinstance(result, (str, bytes)):
+        if isinstance(result, (str, bytes)):
+            return result
+        attrs = getattr(result, "__dict__", None)
+        if type(attrs) is dict and HIDDEN_PARAMS in attrs:  # the library stamped it: replace it where it lies
+            attrs[HIDDEN_PARAMS] = call.hidden_params()  # (what pydantic's __setattr__ does, minus its dispatch)
+        else:
             setattr(result, HIDDEN_PARAMS, call.hidden_params())
         return result
 
