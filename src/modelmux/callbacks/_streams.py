@@ -81,7 +81,14 @@ def _observed(
                 note(chunk)
                 yield chunk
                 for chunk in source:
-                    note(chunk)
+                    # Most chunks carry neither usage nor a finish reason: look before calling (per chunk).
+                    if chunk.usage is not None:
+                        note(chunk)
+                    else:
+                        for choice in chunk.choices:
+                            if choice.finish_reason is not None:
+                                note(chunk)
+                                break
                     yield chunk
             break
     except GeneratorExit:  # closed early: close() fires the hooks
