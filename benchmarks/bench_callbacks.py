@@ -1,4 +1,5 @@
-"""Per-call overhead of callbacks: ``completion()`` with no handler, with one no-op handler, and with the
+"""Per-call overhead of callbacks: ``completion()`` with no handler, with one no-op handler (and, streamed, the same
+handler saying ``rebuild_stream = True``, so the chunks are kept for ``event.response``), and with the
 OpenTelemetry handler (SDK with a no-op exporter), against an in-process OpenAI-format answer (no network, so the
 client's own work is all there is to measure: the worst case for a relative overhead).
 
@@ -70,6 +71,12 @@ class NoOp(Callback):
         pass
 
 
+class KeepsChunks(NoOp):
+    """The same no-op, saying it reads the rebuilt response (so a stream's chunks are kept until its end)."""
+
+    rebuild_stream = True
+
+
 def _call(stream: bool, callbacks: list[Any] | None) -> Callable[[], None]:
     kwargs: dict[str, Any] = {"api_key": "sk-bench", "transport": TRANSPORT}
     if callbacks is not None:
@@ -121,6 +128,8 @@ def main() -> None:
     otel = _otel()
     for stream in (False, True):
         variants = {"none": _call(stream, None), "one no-op": _call(stream, [NoOp()])}
+        if stream:
+            variants["no-op keeping chunks"] = _call(stream, [KeepsChunks()])
         if otel is not None:
             variants["opentelemetry"] = _call(stream, [otel])
         result = measure(variants, rounds, warmup)

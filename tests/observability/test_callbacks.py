@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from obs_fakes import KEY, MSG, Recorder, Upstream, error, registered
+from obs_fakes import KEY, MSG, Recorder, Upstream, error, registered, sse
 
 import modelmux
 from modelmux import callbacks
@@ -102,8 +102,6 @@ def test_a_stream_closed_early_ends_once_as_not_completed() -> None:
 
 
 def test_a_stream_failing_midway_is_a_failure() -> None:
-    from obs_fakes import sse
-
     rec = Recorder()
     broken = httpx.Response(200, content=sse("hel", finish=False), headers={"content-type": "text/event-stream"})
     up = Upstream(broken)
@@ -214,3 +212,31 @@ def test_the_same_handlers_are_planned_once_and_replanned_when_registrations_cha
     assert rec.hooks == other.hooks == ["start", "success"]
     assert combine(current_plan(), [rec]) is first  # the same handlers in a list: the same plan
     assert combine(current_plan(), [rec, other]).handlers == (rec, other)
+
+
+def test_kept_chunks_tell_usage_and_finish_reasons_before_the_response_is_rebuilt() -> None:
+    class Reads(Callback):
+        def on_stream_end(self, event: CallEvent) -> None:
+            # Read from the kept chunks first (no per-chunk bookkeeping while they are kept), then rebuilt.
+            self.before = (event.usage.total_tokens, event.finish_reasons, event.response_id, event.response_model)
+            self.after = (event.response.usage.total_tokens, [c.finish_reason for c in event.response.choices])
+
+    rec = Reads()
+    list(modelmux.completion(GPT, MSG, api_key=KEY, transport=Upstream().transport, stream=True, callbacks=[rec]))
+    assert rec.before == (1500, ["stop"], "chatcmpl-s", "gpt-4o-2024-08-06")
+    assert rec.after == (1500, ["stop"])
+
+
+def test_a_stream_failing_after_its_finish_reason_still_tells_what_it_saw() -> None:
+    class Broken(httpx.SyncByteStream):
+        def __iter__(self) -> Any:
+            yield sse("hel", usage=False)[: -len(b"data: [DONE]\n\n")]
+            raise httpx.ReadError("connection reset")
+
+    for handler in (Recorder(), type("Light", (Recorder,), {"rebuild_stream": False})()):
+        up = Upstream(httpx.Response(200, stream=Broken(), headers={"content-type": "text/event-stream"}))
+        stream = modelmux.completion(GPT, MSG, api_key=KEY, transport=up.transport, stream=True, callbacks=[handler])
+        with pytest.raises(modelmux.APIConnectionError):
+            list(stream)
+        assert handler.hooks == ["start", "failure"]
+        assert handler.last.finish_reasons == ["stop"] and handler.last.response_id == "chatcmpl-s"

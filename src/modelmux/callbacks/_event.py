@@ -91,6 +91,7 @@ class CallEvent:
         "_response",
         "_response_id",
         "_response_model",
+        "_seen",
         "_state",
         "_usage",
         "attempts",
@@ -123,6 +124,7 @@ class CallEvent:
         self.first_chunk_time: float | None = None
         self._response: Any = None
         self._chunks: list[Any] | None = None  # a stream's chunks, rebuilt into ``response`` on first access
+        self._seen: list[Any] | None = None  # kept chunks whose usage and finish reasons are not read yet
         self.error: BaseException | None = None
         self.attempts: list[Attempt] = []
         self.hidden_params: dict[str, Any] = {}
@@ -158,6 +160,12 @@ class CallEvent:
     def keep_chunks(self, chunks: list[Any]) -> None:
         """The chunks a stream passed on, to rebuild ``response`` from if a handler asks for it."""
         self._chunks = chunks
+        self.saw_chunks(chunks)
+
+    def saw_chunks(self, chunks: list[Any]) -> None:
+        """Chunks (kept anyway for the rebuilt response) whose usage and finish reasons are read when first
+        asked for, instead of chunk by chunk (:meth:`note_chunk`) while the stream runs."""
+        self._seen = chunks
 
     @property
     def state(self) -> dict[Any, Any]:
@@ -210,22 +218,30 @@ class CallEvent:
     @property
     def usage(self) -> Any:
         """The result's ``Usage`` (a stream's last reported one), or None."""
+        if self._seen is not None:
+            self._read_seen()
         usage = getattr(self._response, "usage", None)
         return usage if usage is not None else self._usage
 
     @property
     def response_id(self) -> str | None:
+        if self._seen is not None:
+            self._read_seen()
         value = getattr(self._response, "id", None)
         return value if isinstance(value, str) else self._response_id
 
     @property
     def response_model(self) -> str | None:
+        if self._seen is not None:
+            self._read_seen()
         value = getattr(self._response, "model", None)
         return value if isinstance(value, str) else self._response_model
 
     @property
     def finish_reasons(self) -> list[str]:
         """Each choice's finish reason, in choice order."""
+        if self._seen is not None:
+            self._read_seen()
         choices = getattr(self._response, "choices", None)
         if isinstance(choices, list):
             return [c.finish_reason for c in choices if getattr(c, "finish_reason", None)]
@@ -245,9 +261,23 @@ class CallEvent:
         """Record what a stream chunk (a ``ChatCompletionChunk``) tells: first-chunk time, id, model, usage, finish
         reasons. Per chunk, so plain attribute reads only."""
         if self.first_chunk_time is None:
-            self.first_chunk_time = self.now()
-            self._response_id = chunk.id
-            self._response_model = chunk.model
+            self.first_chunk(chunk)
+        self.note_chunk(chunk)
+
+    def first_chunk(self, chunk: Any) -> None:
+        """The first chunk of a stream came: its time, the response id and model."""
+        self.first_chunk_time = self.now()
+        self._response_id = chunk.id
+        self._response_model = chunk.model
+
+    def _read_seen(self) -> None:
+        seen, self._seen = self._seen, None
+        note = self.note_chunk
+        for chunk in seen or ():
+            note(chunk)
+
+    def note_chunk(self, chunk: Any) -> None:
+        """Record a chunk's usage and finish reasons (a later one wins)."""
         usage = chunk.usage
         if usage is not None:
             self._usage = usage

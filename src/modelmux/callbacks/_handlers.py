@@ -7,6 +7,7 @@ once when the call ends (success, failure or stream end). Any hook may be ``asyn
 
 from __future__ import annotations
 
+import dis
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ class Callback:
 
     #: Whether ``on_stream_end`` needs ``event.response`` rebuilt from every chunk (the chunks are kept until the
     #: end). Set False when only timing, usage, finish reasons and cost are read: nothing is kept per chunk then.
+    #: Left unset, it is inferred from the hooks' code (see :func:`may_read_response`): chunks are kept unless
+    #: every hook only reads attributes of the event other than ``response`` and never passes the event on.
     rebuild_stream: ClassVar[bool] = True
 
     def on_start(self, event: CallEvent) -> Any:
@@ -84,6 +87,47 @@ def _hooks(handler: Any) -> dict[str, Hook]:
     )
 
 
+def _rebuilds(handler: Any, hooks: dict[str, Hook]) -> bool:
+    """Whether ``handler`` may read a stream's rebuilt response: its own ``rebuild_stream`` when it (or a class of
+    its own) sets one, else what its hooks' code says."""
+    own = "rebuild_stream" in getattr(handler, "__dict__", ()) or any(
+        "rebuild_stream" in vars(cls) for cls in type(handler).__mro__ if cls is not Callback
+    )
+    if own:
+        return bool(getattr(handler, "rebuild_stream", True))
+    return any(may_read_response(fn) for fn, _ in hooks.values())
+
+
+def may_read_response(hook: Callable[..., Any]) -> bool:
+    """False only when ``hook``'s code certainly never reads ``event.response``: each use of its event parameter
+    is an attribute read (``event.usage``, ``event.cost()``…) of another name. Anything else (the event passed to a
+    function, stored, captured by a nested function, ``getattr(event, ...)``, code that cannot be read) is a maybe.
+    A plain function handler counts as a maybe too (LiteLLM-style functions read the response)."""
+    code = getattr(getattr(hook, "__func__", None), "__code__", None)
+    if code is None or code.co_argcount != 2:  # a bound method (self, event) of a class
+        return True
+    event = code.co_varnames[1]
+    if event in code.co_cellvars:
+        return True
+    instructions = list(dis.get_instructions(code))
+    for i, ins in enumerate(instructions):
+        arg = ins.argval
+        if arg != event and not (isinstance(arg, tuple) and event in arg):
+            continue
+        if ins.opname not in _LOADS or i + 1 == len(instructions):
+            return True
+        after = instructions[i + 1]
+        if after.opname not in _ATTRIBUTE_READS or not isinstance(after.argval, str) or after.argval in _RESPONSE:
+            return True
+    return False
+
+
+_LOADS = frozenset({"LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_BORROW"})  # 3.12+ and 3.14 spellings
+_ATTRIBUTE_READS = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
+#: Attribute names that reach the rebuilt response (or everything).
+_RESPONSE = frozenset({"response", "_response", "_chunks", "__dict__", "__getattribute__", "__class__"})
+
+
 def plan_of(handlers: Iterable[Any]) -> Plan:
     listed = tuple(handlers)
     by: dict[str, list[Hook]] = {hook: [] for hook in HOOKS}
@@ -92,7 +136,7 @@ def plan_of(handlers: Iterable[Any]) -> Plan:
         hooks = _hooks(handler)
         for name, hook in hooks.items():
             by[name].append(hook)
-        if "on_stream_end" in hooks and getattr(handler, "rebuild_stream", True):
+        if "on_stream_end" in hooks and _rebuilds(handler, hooks):
             rebuild = True
     return Plan(
         listed,

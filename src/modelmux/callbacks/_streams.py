@@ -1,14 +1,15 @@
 """Streams that tell an :class:`~modelmux.callbacks._observer.Observer` what passes through them.
 
 They are the core's own stream classes (so ``isinstance`` checks, ``drain()`` batching in the gateway, and
-``_hidden_params`` keep working), delegating to the stream they wrap: each chunk is noted (first-chunk time,
-usage, finish reasons; kept for the rebuilt response only when a handler wants it), and the end, a failure or an
-early close fires the hooks once.
+``_hidden_params`` keep working), delegating to the stream they wrap: each chunk is noted (first-chunk time;
+kept for the rebuilt response when a handler wants it, and then its usage and finish reasons are read from the kept
+list only if asked, else noted as it passes), and the end, a failure or an early close fires the hooks once.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Generator, Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 from .._streaming import AsyncChatStream, ChatStream
 from ..types import ChatCompletionChunk
@@ -33,31 +34,71 @@ class ObservedChatStream(ChatStream):
         self._inner = inner
         self._observer = observer
         self._chunks: list[ChatCompletionChunk] | None = [] if observer.plan.rebuild_stream else None
-        # Bound once: __next__ runs per chunk.
-        self._next = inner.__next__
-        self._saw = observer.event.saw_chunk
-        self._keep = self._chunks.append if self._chunks is not None else None
+        self._observed = _observed(_source(inner), observer, self._chunks)
+        self._next = self._observed.__next__
         _keep_hidden(self, inner)
 
     def __next__(self) -> ChatCompletionChunk:
-        try:
-            chunk = self._next()
-        except StopIteration:
-            self._observer.stream_ended(self._chunks, True)
-            raise
-        except BaseException as exc:
-            self._observer.failed(exc)
-            raise
-        self._saw(chunk)
-        if self._keep is not None:
-            self._keep(chunk)
-        return chunk
+        return self._next()
 
     def close(self) -> None:
         try:
+            self._observed.close()
             self._inner.close()
         finally:
             self._observer.stream_ended(self._chunks, False)  # nothing when the stream had ended already
+
+
+def _source(inner: ChatStream) -> Iterator[ChatCompletionChunk]:
+    """What yields ``inner``'s chunks: the core stream's own iterator when its ``__next__`` is the core's (one
+    Python frame less per chunk), else the stream itself."""
+    if type(inner).__next__ is ChatStream.__next__:
+        source = getattr(inner, "_iter", None)
+        if source is not None:
+            return cast("Iterator[ChatCompletionChunk]", source)
+    return inner
+
+
+def _observed(
+    source: Iterator[ChatCompletionChunk], observer: Observer, chunks: list[ChatCompletionChunk] | None
+) -> Generator[ChatCompletionChunk, None, None]:
+    """``source``'s chunks, noted for the hooks. When they are kept (for the rebuilt response) keeping is all that
+    is done per chunk: their usage and finish reasons are read from the kept list if a handler asks; otherwise each
+    chunk's are noted as it passes."""
+    event = observer.event
+    try:
+        for chunk in source:  # the first chunk only: its time
+            event.first_chunk(chunk)
+            if chunks is not None:
+                keep = chunks.append
+                keep(chunk)
+                yield chunk
+                for chunk in source:
+                    keep(chunk)
+                    yield chunk
+            else:
+                note = event.note_chunk
+                note(chunk)
+                yield chunk
+                for chunk in source:
+                    # Most chunks carry neither usage nor a finish reason: look before calling (per chunk).
+                    if chunk.usage is not None:
+                        note(chunk)
+                    else:
+                        for choice in chunk.choices:
+                            if choice.finish_reason is not None:
+                                note(chunk)
+                                break
+                    yield chunk
+            break
+    except GeneratorExit:  # closed early: close() fires the hooks
+        raise
+    except BaseException as exc:
+        if chunks:
+            event.saw_chunks(chunks)
+        observer.failed(exc)
+        raise
+    observer.stream_ended(chunks, True)
 
 
 class ObservedAsyncChatStream(AsyncChatStream):
@@ -69,8 +110,9 @@ class ObservedAsyncChatStream(AsyncChatStream):
         self._observer = observer
         self._chunks: list[ChatCompletionChunk] | None = [] if observer.plan.rebuild_stream else None
         self._next = inner.__anext__
-        self._saw = observer.event.saw_chunk
-        self._keep = self._chunks.append if self._chunks is not None else None
+        self._event = observer.event
+        # Per chunk: keep it (usage and finish reasons are read from the kept list if asked), or note them.
+        self._keep = self._chunks.append if self._chunks is not None else observer.event.note_chunk
         _keep_hidden(self, inner)
 
     async def __anext__(self) -> ChatCompletionChunk:
@@ -80,22 +122,33 @@ class ObservedAsyncChatStream(AsyncChatStream):
             await self._observer.astream_ended(self._chunks, True)
             raise
         except Exception as exc:
+            self._saw_kept()
             await self._observer.afailed(exc)
             raise
         except BaseException as exc:  # cancelled: hooks run, never awaited
+            self._saw_kept()
             await self._observer.afailed(exc, wait_async=False)
             raise
-        self._saw(chunk)
-        if self._keep is not None:
-            self._keep(chunk)
+        if self._event.first_chunk_time is None:
+            self._event.first_chunk(chunk)
+        self._keep(chunk)
         return chunk
+
+    def _saw_kept(self) -> None:
+        if self._chunks:
+            self._event.saw_chunks(self._chunks)
 
     def drain(self) -> list[ChatCompletionChunk]:
         chunks = self._inner.drain()
-        for chunk in chunks:
-            self._saw(chunk)
-        if self._keep is not None:
-            self._chunks.extend(chunks)  # type: ignore[union-attr]
+        if not chunks:
+            return chunks
+        if self._event.first_chunk_time is None:
+            self._event.first_chunk(chunks[0])
+        if self._chunks is not None:
+            self._chunks.extend(chunks)
+        else:
+            for chunk in chunks:
+                self._keep(chunk)
         return chunks
 
     async def aclose(self) -> None:

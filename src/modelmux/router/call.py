@@ -11,7 +11,7 @@ with the error (counted against the deployment) and is never replayed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -69,34 +69,49 @@ class RouterCall:
     def __init__(self, router: Router, op: Operation, group: str, args: dict[str, Any], options: dict[str, Any]):
         self.router, self.op, self.args = router, op, args
         self.stream = bool(op.streams and args.get("stream"))
+        self.group = group
         pacer = current_pacer()
         self.pacer, self.clock = pacer, pacer.clock
-        self.started = self.clock()
         # The router's settings were checked once; a call's own ones are checked here (the common case is fast).
         num_retries = check_num_retries(options.pop("num_retries")) if "num_retries" in options else router.num_retries
+        self._plan: GroupFallbacks | None = None  # made at the first failure (most calls never need it)
         if options and not options.keys().isdisjoint(_FALLBACK_OPTIONS):
             overrides = {name: options.pop(name) for name in _FALLBACK_OPTIONS if name in options}
-            self.plan = for_call(group, router.fallback_maps, overrides, router.groups, router.max_fallbacks)
-        else:
-            general, window, policy = router.fallback_lists[group]
-            self.plan = GroupFallbacks(group, general, window, policy, max_fallbacks=router.max_fallbacks)
+            self._plan = for_call(group, router.fallback_maps, overrides, router.groups, router.max_fallbacks)
         if "timeout" in options:
             self.given_timeout = options.pop("timeout")
             self.total = _http.limits_of(_http.timeout_of(self.given_timeout), None, None).total
         else:
             self.given_timeout, self.total = router.timeout, router.total
-        total = self.total
         self.options = options
         self.failed: set[str] = set()
-        self.seen: list[tuple[Deployment, Stats]] = []
+        # The last look at the group (for ``_another_ready``), kept as the two sequences: zipped only on failure.
+        self._seen: tuple[Sequence[Deployment], Sequence[Stats]] = ((), ())
         self.deployment: Deployment | None = None
         self.failures: list[dict[str, Any]] = []
         self.estimates: dict[str, int] = {}
         self.windows: dict[str, ContextWindowExceededError | None] = {}
         # The loop's backoff becomes a _GroupBackoff at the first failure (most calls never need one).
         self.loop: RetryLoop[str] = RetryLoop(
-            group, num_retries, total, self.plan.switch, backoff=_PLAIN, pacer=pacer, may_retry=self._may_retry
+            group, num_retries, self.total, self._switch, backoff=_PLAIN, pacer=pacer, may_retry=self._may_retry
         )
+        self.started = self.loop.started
+
+    @property
+    def plan(self) -> GroupFallbacks:
+        """The call's fallback groups (the router's lists for its group, or the call's own)."""
+        if self._plan is None:
+            router = self.router
+            general, window, policy = router.fallback_lists[self.group]
+            self._plan = GroupFallbacks(self.group, general, window, policy, max_fallbacks=router.max_fallbacks)
+        return self._plan
+
+    def _switch(self, err: APIError) -> str | None:
+        return self.plan.switch(err)
+
+    @property
+    def seen(self) -> list[tuple[Deployment, Stats]]:
+        return list(zip(*self._seen, strict=True))
 
     # ---------------------------------------------------------------- shared steps
 
@@ -116,17 +131,20 @@ class RouterCall:
         return cooldown is not None and cooldown > 0
 
     def _another_ready(self) -> bool:
-        return any(d.id not in self.failed and not s.blocked(d, 0) for d, s in self.seen)
+        return any(d.id not in self.failed and not s.blocked(d, 0) for d, s in zip(*self._seen, strict=True))
 
     def _tokens(self, group: str) -> int:
+        if group not in self.router.token_limited:
+            return 0
         if group not in self.estimates:
-            limited = any(d.tpm is not None for d in self.router.groups[group])
-            self.estimates[group] = estimate_tokens(self.args) if limited else 0
+            self.estimates[group] = estimate_tokens(self.args)
         return self.estimates[group]
 
     def _check_window(self, deployment: Deployment) -> None:
         """Raise the context-window error ``deployment`` would answer with, without sending, when its catalogued
         window is certainly too small for the messages and a context-window fallback group is left to go to."""
+        if self._plan is None and not self.router.fallback_lists[self.group][1]:
+            return  # the usual case: no context-window fallbacks to go to
         plan = self.plan
         if not plan.context_window or "messages" not in self.args or plan.used >= plan.max_fallbacks:
             return
@@ -140,16 +158,19 @@ class RouterCall:
         if overflow is not None:
             raise overflow
 
-    def _call_options(self, deployment: Deployment, remaining: float | None) -> dict[str, Any]:
-        options = {**self.router.default_options, **deployment.params, **self.options}
+    def _call_options(self, deployment: Deployment) -> dict[str, Any]:
+        """The deployment's keyword arguments (``model`` included; merged once by the router) under the call's."""
+        base = self.router.call_kwargs[deployment.id]
+        return {**base, **self.options} if self.options else base
+
+    def _timeout(self, deployment: Deployment, remaining: float | None) -> Any:
+        """The ``timeout=`` of an attempt with ``remaining`` seconds left before the overall deadline."""
         given = self.given_timeout
         if deployment.timeout is not None:  # a deployment's own cap on one attempt, within the overall deadline
             given = deployment.timeout if remaining is None else min(deployment.timeout, remaining)
         elif remaining is not None and self.total is not None and self.total - remaining < _AT_ONCE:
-            options["timeout"] = given  # the first attempt, sent at once: its own deadline is the call's
-            return options
-        options["timeout"] = attempt_timeout(given, remaining)
-        return options
+            return given  # the first attempt, sent at once: its own deadline is the call's
+        return attempt_timeout(given, remaining)
 
     def _outcome_of_failure(self, deployment: Deployment, err: APIError, started: float) -> Outcome:
         if self.loop.backoff is _PLAIN:
@@ -214,9 +235,8 @@ class RouterCall:
             "failures": list(self.failures),
         }
 
-    def _success(self, deployment: Deployment, result: Any, started: float) -> Outcome:
+    def _success(self, deployment: Deployment, result: Any, latency: float) -> Outcome:
         self.deployment = deployment
-        latency = self.clock() - started
         if self.stream:
             return Outcome(ok=True, latency=latency, release=False)
         return Outcome(ok=True, latency=latency, tokens=_usage_tokens(result) - self._tokens(deployment.group))
@@ -232,7 +252,7 @@ class RouterCall:
         while True:
             now = self.clock()
             stats = router.state.snapshot(deployments, now)
-            self.seen = list(zip(deployments, stats, strict=True))
+            self._seen = (deployments, stats)
             tokens = self._tokens(group)
             for d in rank(deployments, stats, router.strategy, self.pacer.random, tokens, self.failed, ordered):
                 admission = router.state.reserve(d, now, tokens, router.policy)
@@ -251,7 +271,9 @@ class RouterCall:
         started = self.clock()
         try:
             self._check_window(deployment)
-            result = self.op.sync(model=deployment.model, **self.args, **self._call_options(deployment, remaining))
+            result = self.op.sync(
+                **self.args, **self._call_options(deployment), timeout=self._timeout(deployment, remaining)
+            )
             if self.stream:
                 result = first_chunk(result)
         except APIError as err:
@@ -262,7 +284,8 @@ class RouterCall:
         except BaseException:
             state.release(deployment, token)
             raise
-        state.settle(deployment, token, self.clock(), self._success(deployment, result, started), policy, alpha)
+        now = self.clock()
+        state.settle(deployment, token, now, self._success(deployment, result, now - started), policy, alpha)
         if self.stream:
             return RoutedStream(result, self._ender(deployment, token))
         return result
@@ -278,7 +301,7 @@ class RouterCall:
         while True:
             now = self.clock()
             stats = await router.state.asnapshot(deployments, now)
-            self.seen = list(zip(deployments, stats, strict=True))
+            self._seen = (deployments, stats)
             tokens = self._tokens(group)
             for d in rank(deployments, stats, router.strategy, self.pacer.random, tokens, self.failed, ordered):
                 admission = await router.state.areserve(d, now, tokens, router.policy)
@@ -298,7 +321,7 @@ class RouterCall:
         try:
             self._check_window(deployment)
             result = await self.op.async_(
-                model=deployment.model, **self.args, **self._call_options(deployment, remaining)
+                **self.args, **self._call_options(deployment), timeout=self._timeout(deployment, remaining)
             )
             if self.stream:
                 result = await afirst_chunk(result)
@@ -309,7 +332,8 @@ class RouterCall:
         except BaseException:
             await state.arelease(deployment, token)
             raise
-        await state.asettle(deployment, token, self.clock(), self._success(deployment, result, started), policy, alpha)
+        now = self.clock()
+        await state.asettle(deployment, token, now, self._success(deployment, result, now - started), policy, alpha)
         if self.stream:
             return AsyncRoutedStream(result, self._aender(deployment, token))
         return result

@@ -130,6 +130,20 @@ class Router:
         if default_options is not None and default_litellm_params is not None:
             raise BadRequestError("give default_options or default_litellm_params, not both", param="default_options")
         self.default_options: dict[str, Any] = dict(default_options or default_litellm_params or {})
+        #: Per deployment id, the keyword arguments of its calls (``model``, the router's defaults under the
+        #: deployment's own), merged once here: a call adds only its own options and the attempt's ``timeout``
+        #: (always set per attempt, so a default one is left out).
+        self.call_kwargs: dict[str, dict[str, Any]] = {
+            d.id: {
+                **{k: v for k, v in self.default_options.items() if k != "timeout"},
+                **d.params,
+                "model": d.model,
+            }
+            for ds in self.groups.values()
+            for d in ds
+        }
+        #: Groups where some deployment has a ``tpm`` limit (the only ones whose calls estimate their tokens).
+        self.token_limited = frozenset(g for g, ds in self.groups.items() if any(d.tpm is not None for d in ds))
 
     # ---------------------------------------------------------------- introspection
 
@@ -161,7 +175,12 @@ class Router:
 
     @staticmethod
     def _stamp(result: Any, call: RouterCall) -> Any:
-        if not isinstance(result, (str, bytes)):
+        if isinstance(result, (str, bytes)):
+            return result
+        attrs = getattr(result, "__dict__", None)
+        if type(attrs) is dict and HIDDEN_PARAMS in attrs:  # the library stamped it: replace it where it lies
+            attrs[HIDDEN_PARAMS] = call.hidden_params()  # (what pydantic's __setattr__ does, minus its dispatch)
+        else:
             setattr(result, HIDDEN_PARAMS, call.hidden_params())
         return result
 

@@ -72,6 +72,9 @@ class Admission:
     reason: str = ""  # why not: "cooldown", "probe", "rpm", "tpm"
 
 
+_ADMITTED = Admission(True)  # immutable: one for every admission of this backend (its token is unused)
+
+
 class RouterState(Protocol):
     def snapshot(self, deployments: Sequence[Deployment], now: float) -> list[Stats]: ...
     def reserve(self, deployment: Deployment, now: float, tokens: int, policy: CircuitPolicy) -> Admission: ...
@@ -138,10 +141,14 @@ class MemoryState:
 
     def snapshot(self, deployments: Sequence[Deployment], now: float) -> list[Stats]:
         out: list[Stats] = []
+        minute = int(now // 60.0)
+        minute_left = 60.0 - now % 60.0
+        slots = self._slots
         with self._lock:
             for deployment in deployments:
-                slot = self._slot(deployment)
-                slot.roll(now)
+                slot = slots.get(deployment.id) or self._slot(deployment)
+                if slot.minute != minute:  # ``roll`` without the circuit window, inline (per deployment per call)
+                    slot.minute, slot.requests, slot.tokens = minute, 0, 0
                 left = slot.cooldown_until - now
                 out.append(
                     Stats(  # positional: the order of Stats' fields
@@ -152,7 +159,7 @@ class MemoryState:
                         slot.probe_until > now,
                         slot.requests,
                         slot.tokens,
-                        60.0 - now % 60.0,
+                        minute_left,
                     )
                 )
         return out
@@ -172,7 +179,7 @@ class MemoryState:
             slot.busy += 1
             slot.requests += 1
             slot.tokens += tokens
-        return Admission(True)
+        return _ADMITTED
 
     def settle(
         self, deployment: Deployment, token: str, now: float, outcome: Outcome, policy: CircuitPolicy, alpha: float
@@ -185,7 +192,8 @@ class MemoryState:
             if outcome.ok and outcome.latency is not None:
                 old = slot.latency
                 slot.latency = outcome.latency if old is None else old + alpha * (outcome.latency - old)
-            slot.tokens = max(0, slot.tokens + outcome.tokens)
+            if outcome.tokens:
+                slot.tokens = max(0, slot.tokens + outcome.tokens)
             if outcome.ok:
                 slot.total += 1
                 if slot.half_open:  # the probe answered: close the circuit

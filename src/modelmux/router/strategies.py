@@ -34,6 +34,15 @@ def _shuffled(candidates: Candidates, rand: Random) -> list[tuple[Deployment, St
     return out
 
 
+def _shuffled_deployments(out: list[Deployment], rand: Random) -> list[Deployment]:
+    """:func:`_shuffled` of bare deployments, in place (the same draws, so the same order)."""
+    n = len(out)
+    for i in range(n - 1):
+        j = i + int(rand() * (n - i)) % (n - i)
+        out[i], out[j] = out[j], out[i]
+    return out
+
+
 class WeightedShuffle:
     """``simple-shuffle``: a random order, each deployment drawn in proportion to its ``weight`` (else its ``rpm``,
     else its ``tpm``, else 1; LiteLLM's order)."""
@@ -52,9 +61,14 @@ class WeightedShuffle:
     def rank(self, candidates: Candidates, rand: Random) -> list[Deployment]:
         if len(candidates) == 1:
             return [candidates[0][0]]
-        pool = [(d, self.weight(d)) for d, _ in candidates]
-        if all(w == pool[0][1] for _, w in pool):  # equal weights (none given): a plain shuffle
-            return [d for d, _ in _shuffled(candidates, rand)]
+        weight = self.weight
+        pool = [(d, weight(d)) for d, _ in candidates]
+        first = pool[0][1]
+        for _, w in pool:
+            if w != first:
+                break
+        else:  # equal weights (none given): a plain shuffle
+            return _shuffled_deployments([d for d, _ in candidates], rand)
         out: list[Deployment] = []
         while pool:
             total = sum(w for _, w in pool)
