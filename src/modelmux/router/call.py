@@ -11,7 +11,7 @@ with the error (counted against the deployment) and is never replayed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +55,7 @@ class _GroupBackoff(Backoff):
 
 
 _PLAIN = Backoff()
+_NONE_FAILED: frozenset[str] = frozenset()
 
 
 def _usage_tokens(result: Any) -> int:
@@ -84,18 +85,46 @@ class RouterCall:
         else:
             self.given_timeout, self.total = router.timeout, router.total
         self.options = options
-        self.failed: set[str] = set()
+        self.num_retries = num_retries
+        #: The deployments this call failed on: a shared empty set until the first failure.
+        self.failed: Set[str] = _NONE_FAILED
         # The last look at the group (for ``_another_ready``), kept as the two sequences: zipped only on failure.
         self._seen: tuple[Sequence[Deployment], Sequence[Stats]] = ((), ())
         self.deployment: Deployment | None = None
         self.failures: list[dict[str, Any]] = []
         self.estimates: dict[str, int] = {}
         self.windows: dict[str, ContextWindowExceededError | None] = {}
-        # The loop's backoff becomes a _GroupBackoff at the first failure (most calls never need one).
-        self.loop: RetryLoop[str] = RetryLoop(
-            group, num_retries, self.total, self._switch, backoff=_PLAIN, pacer=pacer, may_retry=self._may_retry
-        )
-        self.started = self.loop.started
+        # The fast path: the first attempt is made directly (``run``/``arun``); the RetryLoop is built only when
+        # something fails, counting that attempt as its first, with the call's own start and deadline.
+        self._loop: RetryLoop[str] | None = None
+        self._first = 0  # attempts made before the loop existed (the fast path's one)
+        self.started = self.clock()
+
+    @property
+    def loop(self) -> RetryLoop[str]:
+        """The call's retry loop, built at the first failure (most calls never need one); its backoff becomes a
+        ``_GroupBackoff`` there too."""
+        loop = self._loop
+        if loop is None:
+            loop = RetryLoop(
+                self.group,
+                self.num_retries,
+                self.total,
+                self._switch,
+                backoff=_PLAIN,
+                pacer=self.pacer,
+                may_retry=self._may_retry,
+                attempts=self._first,
+            )
+            loop.started = self.started  # the call's start, not the first failure's
+            loop.deadline = None if self.total is None else self.started + self.total
+            self._loop = loop
+        return loop
+
+    def _first_remaining(self) -> float | None:
+        """What ``RetryLoop.begin`` gives the first attempt: the seconds left before the overall deadline."""
+        self._first = 1
+        return None if self.total is None else max(0.0, self.started + self.total - self.clock())
 
     @property
     def plan(self) -> GroupFallbacks:
@@ -175,7 +204,7 @@ class RouterCall:
     def _outcome_of_failure(self, deployment: Deployment, err: APIError, started: float) -> Outcome:
         if self.loop.backoff is _PLAIN:
             self.loop.backoff = _GroupBackoff(ready=self._another_ready, cools=self._cools)
-        self.failed.add(deployment.id)
+        self.failed = self.failed | {deployment.id}  # a new set: the shared empty one is never changed
         self.failures.append(
             {
                 "model": deployment.model,
@@ -227,7 +256,7 @@ class RouterCall:
     def hidden_params(self) -> dict[str, Any]:
         d = self.deployment
         return {
-            "attempts": self.loop.attempts,
+            "attempts": self._first if self._loop is None else self._loop.attempts,
             "model": d.model if d else None,
             "model_id": d.id if d else None,
             "model_group": d.group if d else None,
@@ -244,7 +273,18 @@ class RouterCall:
     # ---------------------------------------------------------------- sync
 
     def run(self) -> Any:
-        return run(self.loop, self.attempt)
+        """The first attempt directly; after a failure, the retry loop as ``_retry.run`` drives it (the failed
+        attempt already counted as its first)."""
+        try:
+            return self.attempt(self.group, self._first_remaining())
+        except APIError as err:
+            loop = self.loop
+            delay = loop.after_failure(err)
+            if delay is None:
+                raise
+        if delay > 0:
+            loop.pacer.sleep(delay)
+        return run(loop, self.attempt)
 
     def _pick(self, group: str) -> tuple[Deployment, str]:
         router, deployments = self.router, self.router.groups[group]
@@ -293,7 +333,17 @@ class RouterCall:
     # ---------------------------------------------------------------- async
 
     async def arun(self) -> Any:
-        return await arun(self.loop, self.aattempt)
+        """The async twin of :meth:`run`."""
+        try:
+            return await self.aattempt(self.group, self._first_remaining())
+        except APIError as err:
+            loop = self.loop
+            delay = loop.after_failure(err)
+            if delay is None:
+                raise
+        if delay > 0:
+            await loop.pacer.asleep(delay)
+        return await arun(loop, self.aattempt)
 
     async def _apick(self, group: str) -> tuple[Deployment, str]:
         router, deployments = self.router, self.router.groups[group]
