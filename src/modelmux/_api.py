@@ -13,14 +13,13 @@ from typing_extensions import Unpack
 from . import _call, _http
 from ._attempts import attempt_options, one_attempt, plan_attempts, stamp_one
 from ._call import Call
-from ._checks import check_range, check_strings, check_tools
+from ._checks import check_chat_params, normalize_messages
 from ._options import COMMON_OPTIONS, RELIABILITY_OPTIONS, ACompletionOptions, CompletionOptions, FallbackEntry
 from ._registry import resolve
-from ._response_format import convert_response_format
 from ._retry import arun, current_pacer, run, stamp
 from ._streaming import AsyncChatStream, ChatStream
 from .callbacks._observer import Observer, observe
-from .errors import APIError, BadRequestError
+from .errors import APIError
 from .providers._base import OPENAI_PARAMS, HttpRequest, StreamDecoder
 from .types import ChatCompletion
 
@@ -32,7 +31,6 @@ _KNOWN = OPENAI_PARAMS | COMMON_OPTIONS | RELIABILITY_OPTIONS | {"mock_response"
 if TYPE_CHECKING:  # retries and fallbacks load with the first call that asks for them
     from ._fallbacks import Target
 
-_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 
 #: Above this many messages, content parts and tools, acompletion() checks and translates the request in a worker
 #: thread: a maximal request (10 MB of small messages) takes tens of milliseconds of CPU, which would otherwise hold
@@ -50,45 +48,6 @@ def _item_count(messages: Any, options: Mapping[str, Any]) -> int:
         if isinstance(content, list):
             count += len(content)
     return count
-
-
-def _normalize_messages(messages: Any) -> list[dict[str, Any]]:
-    if not isinstance(messages, (list, tuple)) or not messages:
-        raise BadRequestError("messages must be a non-empty list of message objects", param="messages")
-    out: list[dict[str, Any]] = []
-    for i, m in enumerate(messages):
-        if isinstance(m, pydantic.BaseModel):
-            m = m.model_dump(exclude_none=True)
-        if not isinstance(m, Mapping):
-            raise BadRequestError(
-                f"messages[{i}] must be an object with a 'role', not {type(m).__name__}", param="messages"
-            )
-        role = m.get("role")
-        if role not in _ROLES:
-            raise BadRequestError(
-                f"messages[{i}].role must be one of {', '.join(sorted(_ROLES))}; got {role!r}", param="messages"
-            )
-        out.append(m if isinstance(m, dict) else dict(m))
-    return out
-
-
-def _validate(params: dict[str, Any], stream: bool) -> None:
-    check_range(params, "temperature", 0, 2)
-    check_range(params, "top_p", 0, 1)
-    check_range(params, "n", 1, 128)
-    check_range(params, "max_tokens", 1, None)
-    check_range(params, "max_completion_tokens", 1, None)
-    check_range(params, "presence_penalty", -2, 2)
-    check_range(params, "frequency_penalty", -2, 2)
-    if "stream_options" in params and not stream:
-        raise BadRequestError("stream_options is only allowed when stream is true", param="stream_options")
-    if "tools" in params:
-        params["tools"] = check_tools(params["tools"])
-    if "response_format" in params:
-        params["response_format"] = convert_response_format(params["response_format"])
-    if isinstance(params.get("stop"), tuple):
-        params["stop"] = list(params["stop"])
-    check_strings(params, "stop")
 
 
 def _prepare_and_build(
@@ -111,12 +70,12 @@ def _prepare(model: str, messages: Any, stream: bool, options: dict[str, Any]) -
     resolved = resolve(model)
     local = mock_response is not None or mock_tool_calls is not None
 
-    params: dict[str, Any] = {"messages": _normalize_messages(messages)}
+    params: dict[str, Any] = {"messages": normalize_messages(messages)}
     for key in [k for k in options if k in OPENAI_PARAMS]:
         value = options.pop(key)
         if value is not None:
             params[key] = value
-    _validate(params, stream)
+    check_chat_params(params, stream)
 
     call = _call.open_call(
         resolved,

@@ -6,9 +6,20 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
+import pydantic
+
+from ._response_format import convert_response_format
 from .errors import BadRequestError
 
-__all__ = ["check_choice", "check_range", "check_strings", "check_text", "check_tools"]
+__all__ = [
+    "check_chat_params",
+    "check_choice",
+    "check_range",
+    "check_strings",
+    "check_text",
+    "check_tools",
+    "normalize_messages",
+]
 
 
 def check_range(params: dict[str, Any], name: str, lo: float, hi: float | None, *, integer: bool = False) -> None:
@@ -79,3 +90,47 @@ def check_tools(tools: Any) -> list[Any]:
             if kind == "function" and parameters is not None and not isinstance(parameters, Mapping):
                 raise BadRequestError(f"tools[{i}].function.parameters must be a JSON schema object", param="tools")
     return tools
+
+
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+
+
+def normalize_messages(messages: Any) -> list[dict[str, Any]]:
+    """Chat ``messages`` as a list of dicts (pydantic messages dumped), each with a known role: or a 400."""
+    if not isinstance(messages, (list, tuple)) or not messages:
+        raise BadRequestError("messages must be a non-empty list of message objects", param="messages")
+    out: list[dict[str, Any]] = []
+    for i, m in enumerate(messages):
+        if isinstance(m, pydantic.BaseModel):
+            m = m.model_dump(exclude_none=True)
+        if not isinstance(m, Mapping):
+            raise BadRequestError(
+                f"messages[{i}] must be an object with a 'role', not {type(m).__name__}", param="messages"
+            )
+        role = m.get("role")
+        if role not in _ROLES:
+            raise BadRequestError(
+                f"messages[{i}].role must be one of {', '.join(sorted(_ROLES))}; got {role!r}", param="messages"
+            )
+        out.append(m if isinstance(m, dict) else dict(m))
+    return out
+
+
+def check_chat_params(params: dict[str, Any], stream: bool) -> None:
+    """Chat's own parameter checks and normalisations (ranges, tools, response_format, stop), in place."""
+    check_range(params, "temperature", 0, 2)
+    check_range(params, "top_p", 0, 1)
+    check_range(params, "n", 1, 128)
+    check_range(params, "max_tokens", 1, None)
+    check_range(params, "max_completion_tokens", 1, None)
+    check_range(params, "presence_penalty", -2, 2)
+    check_range(params, "frequency_penalty", -2, 2)
+    if "stream_options" in params and not stream:
+        raise BadRequestError("stream_options is only allowed when stream is true", param="stream_options")
+    if "tools" in params:
+        params["tools"] = check_tools(params["tools"])
+    if "response_format" in params:
+        params["response_format"] = convert_response_format(params["response_format"])
+    if isinstance(params.get("stop"), tuple):
+        params["stop"] = list(params["stop"])
+    check_strings(params, "stop")

@@ -9,48 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from modelmux._retry import Pacer, pacing
+from fake_clock import FakeClock, fake_clock
 
 __all__ = ["HANG", "FakeClock", "Sent", "Upstream", "error", "fake_clock", "openai_sse"]
 
 HANG = "hang"
 MSG = [{"role": "user", "content": "hi"}]
-
-
-@dataclass
-class FakeClock:
-    """Time advances only when the loop sleeps; ``rand`` is the jitter draw (1.0: the whole window)."""
-
-    now: float = 1000.0
-    rand: float = 1.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    async def asleep(self, seconds: float) -> None:
-        self.sleep(seconds)
-
-    def pacer(self) -> Pacer:
-        return Pacer(clock=self.clock, sleep=self.sleep, asleep=self.asleep, random=lambda: self.rand)
-
-
-@contextmanager
-def fake_clock(**kwargs: Any) -> Iterator[FakeClock]:
-    clock = FakeClock(**kwargs)
-    with pacing(clock.pacer()):
-        yield clock
 
 
 @dataclass

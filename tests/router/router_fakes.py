@@ -12,11 +12,11 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from modelmux._retry import Pacer, pacing
+from fake_clock import FakeClock
+from fake_clock import fake_clock as shared_fake_clock
 
 MSG = [{"role": "user", "content": "hi"}]
 
@@ -147,30 +147,9 @@ def deployment(group: str, up: FakeUpstream, **extra: Any) -> dict[str, Any]:
     return {"model_name": group, "litellm_params": params, "model_info": {"id": up.name}}
 
 
-@dataclass
-class FakeClock:
-    """Time moves only when someone sleeps (or the test moves it); ``rand`` is every random draw."""
-
-    now: float = 1000.0
-    rand: float = 0.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    async def asleep(self, seconds: float) -> None:
-        self.sleep(seconds)
-
-    def pacer(self) -> Pacer:
-        return Pacer(clock=self.clock, sleep=self.sleep, asleep=self.asleep, random=lambda: self.rand)
-
-
 @contextmanager
 def fake_clock(**kwargs: Any) -> Iterator[FakeClock]:
-    clock = FakeClock(**kwargs)
-    with pacing(clock.pacer()):
+    """The shared fake clock with no jitter by default (``rand=0.0``): the router's random draws pick the first."""
+    kwargs.setdefault("rand", 0.0)
+    with shared_fake_clock(**kwargs) as clock:
         yield clock

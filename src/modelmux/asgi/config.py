@@ -50,7 +50,8 @@ from ..errors import ModelmuxError
 from ..providers.mock_options import ROUTE_OPTIONS, mock_route_options
 from .config_cache import CacheSettings, RouteCache, parse_cache, route_cache
 from .config_metrics import MetricsSettings, parse_metrics
-from .config_values import ConfigError, from_env, only, opt_str, positive, strings, table
+from .config_server import ServerSettings, parse_server
+from .config_values import ConfigError, from_env, only, opt_str, table
 from .limits.budget_config import BUDGET_KEYS, Budgets, parse_budgets
 from .route_options import OPTION_TABLES as _OPTION_TABLES
 from .route_options import route_options
@@ -89,23 +90,6 @@ DEFAULT_LIMITS = Limits()
 
 #: A model's default ``timeout``: the whole upstream call, first byte to last chunk (OpenAI's SDK waits as long).
 DEFAULT_TIMEOUT = 600.0
-
-
-@dataclass(frozen=True, slots=True)
-class ServerSettings:
-    """How long and how much a connection may take, which ``Host`` names are served, and which browser origins
-    may call (CORS). ``allowed_hosts`` ``None``: any host with keys, only loopback names without."""
-
-    header_timeout: float = 10.0
-    body_timeout: float = 60.0
-    send_timeout: float = 60.0
-    keep_alive_timeout: float = 5.0
-    max_connections: int = 1000
-    max_header_bytes: int = 64 * 1024
-    max_headers: int = 100
-    allowed_hosts: tuple[str, ...] | None = None
-    cors_origins: tuple[str, ...] = ()  # "*" allows every origin
-    cors_max_age: int = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +135,7 @@ class GatewayConfig:
     redis_url: str | None = field(default=None, repr=False)
     redis_prefix: str = "modelmux"
     secrets: tuple[str, ...] = field(default=(), repr=False)  # scrubbed from every error message
-    server: ServerSettings = ServerSettings()
+    server: ServerSettings = field(default_factory=ServerSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)  # [metrics]: GET /metrics
     cache: CacheSettings | None = None  # the [cache] table (``config_cache``)
     budgets: Budgets = field(default_factory=Budgets)  # spend per key (``limits.budget_config``)
@@ -274,35 +258,11 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
         cache=parse_cache(table(data, "cache", "the config"), redis_url, env, secrets),
         budgets=parse_budgets(limits_table, keys_table),
         secrets=tuple(s for s in secrets if s),
-        server=_server(table(data, "server", "the config"), table(data, "cors", "the config")),
+        server=parse_server(table(data, "server", "the config"), table(data, "cors", "the config")),
         metrics=metrics,
         groups=groups,
         router=router,
     )
-
-
-def _server(t: Mapping[str, Any], cors: Mapping[str, Any]) -> ServerSettings:
-    numbers = ("header_timeout", "body_timeout", "send_timeout", "keep_alive_timeout")
-    counts = ("max_connections", "max_header_bytes", "max_headers")
-    only(t, {*numbers, *counts, "allowed_hosts"}, "[server]")
-    only(cors, {"allow_origins", "max_age"}, "[cors]")
-    values: dict[str, Any] = {}
-    for name in numbers:
-        if name in t:
-            values[name] = positive(t[name], f"[server] {name}", float)
-    for name in counts:
-        if name in t:
-            values[name] = positive(t[name], f"[server] {name}", int)
-    if "allowed_hosts" in t:
-        values["allowed_hosts"] = tuple(h.lower() for h in strings(t, "allowed_hosts", "[server]"))
-    origins = strings(cors, "allow_origins", "[cors]")
-    for origin in origins:
-        if origin != "*" and (origin != origin.strip().rstrip("/") or "://" not in origin):
-            raise ConfigError(f'[cors] allow_origins: {origin!r} is not an origin like "https://app.example.com"')
-    values["cors_origins"] = tuple(o.lower() for o in origins)
-    if "max_age" in cors:
-        values["cors_max_age"] = positive(cors["max_age"], "[cors] max_age", int)
-    return ServerSettings(**values)
 
 
 def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: list[str]) -> ModelRoute:
