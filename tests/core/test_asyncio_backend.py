@@ -1,5 +1,7 @@
-"""The pooled async transports' network backend (plain asyncio): TLS verification, timeouts, connection errors,
-pool limits, idle connections the server closed, and an HTTP proxy from the environment — on 127.0.0.1 only."""
+"""The httpx fallback of the pooled async transports (``MODELMUX_HTTP_CLIENT=httpx``, or no httptools): httpcore on
+the plain-asyncio network backend. TLS verification, timeouts, connection errors, pool limits, idle connections
+the server closed, and an HTTP proxy from the environment — on 127.0.0.1 only. (modelmux's own client, the
+default when httptools is importable, is tested in tests/transport/.)"""
 
 from __future__ import annotations
 
@@ -35,6 +37,12 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _httpx_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The calls through modelmux below use the httpx fallback this file is about."""
+    monkeypatch.setenv("MODELMUX_HTTP_CLIENT", "httpx")
 
 
 async def _read_request(reader: asyncio.StreamReader) -> bytes:

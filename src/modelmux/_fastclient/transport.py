@@ -1,0 +1,135 @@
+"""``FastTransport``: an ``httpx.AsyncBaseTransport`` on asyncio and httptools, for the pooled async calls.
+
+Per request: a keep-alive connection from the pool (or a new one: TCP, TLS, a proxy tunnel), the head and body
+written, the response head awaited, an ``httpx.Response`` whose stream yields one buffer per network read. The
+request's ``timeout`` extension (connect / read / write / pool) bounds each step, clipped to the call's deadline
+(``modelmux._deadline.DEADLINE``). A request whose reused connection turns out closed by the server before any
+byte of an answer (the server dropped it while idle) is sent once more on a new connection, when its body is
+bytes that can be sent again. Errors are httpx's (``ConnectError``, ``ReadTimeout``, ``RemoteProtocolError``...),
+so callers map them as they map httpx's own transport.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+
+from .._deadline import _clip
+from .body import Body
+from .connect import default_ssl_context, open_connection
+from .connection import Connection
+from .pool import Pool
+from .proxy import Proxy, environment_proxies, handled, proxy_for
+from .request import build_head, replayable_body, write_request
+
+__all__ = ["FastTransport"]
+
+_DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+_RETRYABLE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+class FastTransport(httpx.AsyncBaseTransport):
+    """HTTP/1.1 with keep-alive pooling, TLS and ``http://`` proxies from the environment (``trust_env``)."""
+
+    def __init__(
+        self,
+        *,
+        limits: httpx.Limits = _DEFAULT_LIMITS,
+        ssl_context: ssl.SSLContext | None = None,
+        trust_env: bool = True,
+    ) -> None:
+        self._pool = Pool(limits.max_connections, limits.max_keepalive_connections, limits.keepalive_expiry)
+        self._ssl = ssl_context
+        self._proxies = environment_proxies() if trust_env else {}
+        if not handled(self._proxies):
+            raise ValueError("the environment names a proxy other than http://; use httpx's client for it")
+        self._routes: dict[tuple[str, str, int], Proxy | None] = {}
+
+    @property
+    def pool(self) -> Pool:
+        return self._pool
+
+    def _route(self, key: tuple[str, str, int]) -> Proxy | None:
+        try:
+            return self._routes[key]
+        except KeyError:
+            proxy = self._routes[key] = proxy_for(self._proxies, *key) if self._proxies else None
+            return proxy
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            self._ssl = default_ssl_context()  # here, not at import: SSL_CERT_FILE is read when first needed
+        return self._ssl
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        scheme = url.scheme
+        if scheme == "https":
+            tls: ssl.SSLContext | None = self._tls()
+            port = url.port or 443
+        elif scheme == "http":
+            tls = None
+            port = url.port or 80
+        else:
+            raise httpx.UnsupportedProtocol(f"the URL scheme {scheme!r} is not supported (http or https)")
+        host = url.host
+        key = (scheme, host, port)
+        proxy = self._route(key)
+        timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
+        if proxy is not None and tls is None:  # absolute-form through the proxy
+            raw_host = b"[%b]" % url.raw_host if b":" in url.raw_host else url.raw_host
+            authority = raw_host if url.port is None else b"%b:%d" % (raw_host, port)
+            target = b"http://%b%b" % (authority, url.raw_path)
+            extra = None if proxy.authorization is None else [(b"Proxy-Authorization", proxy.authorization)]
+            head = build_head(request, target, extra)
+        else:
+            head = build_head(request, url.raw_path)
+        body = replayable_body(request)
+        pool = self._pool
+
+        async def connect() -> Connection:
+            timeout = _clip(timeouts.get("connect"), httpx.ConnectTimeout)
+            return await open_connection(key, host, port, tls, proxy, timeout, pool.forget_idle)
+
+        def pool_timeout() -> float | None:
+            return _clip(timeouts.get("pool"), httpx.PoolTimeout)
+
+        def write_timeout() -> float | None:
+            return _clip(timeouts.get("write"), httpx.WriteTimeout)
+
+        retried = False
+        while True:
+            conn, reused = await pool.acquire(key, connect, pool_timeout, fresh=retried)
+            try:
+                conn.start(request.method == "HEAD")
+                await write_request(conn, request, head, body, write_timeout)
+                await _response_head(conn, timeouts.get("read"))
+            except _RETRYABLE:
+                pool.discard(conn)
+                if reused and not retried and not conn.received and body is not None:
+                    retried = True  # the server closed the idle connection as we reused it: once more, anew
+                    continue
+                raise
+            except BaseException:  # a timeout, a cancellation (the caller went away): the connection closes
+                pool.discard(conn)
+                raise
+            return httpx.Response(
+                conn.status,
+                headers=conn.headers,
+                stream=Body(conn, pool, timeouts.get("read")),
+                extensions={"http_version": conn.http_version, "reason_phrase": conn.reason},
+            )
+
+    async def aclose(self) -> None:
+        """Close the idle connections; ones in use close when their responses end."""
+        self._pool.close()
+
+
+async def _response_head(conn: Connection, read_timeout: float | None) -> None:
+    while not conn.headers_done:
+        if conn.failure is not None:
+            raise conn.failure
+        if conn.closed:
+            raise httpx.ReadError("connection closed")
+        await conn.wait(_clip(read_timeout, httpx.ReadTimeout))
