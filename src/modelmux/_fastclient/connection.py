@@ -70,7 +70,8 @@ class Connection(asyncio.Protocol):
         self.ready: deque[bytes] = deque()
         self._parts: list[bytes] = []
         self._buffered = 0
-        self._head_bytes = 0
+        self._head_bytes = 0  # bytes fed while the head was incomplete
+        self._head_size = 0  # bytes of the reason phrase and header lines parsed
         self._head_request = head_request
         self._until_close = False
 
@@ -168,10 +169,15 @@ class Connection(asyncio.Protocol):
 
     def on_status(self, status: bytes) -> None:
         self.reason += status
+        self._head_size += len(status)
+        if self._head_size > MAX_HEAD_BYTES:
+            raise _Bounds
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        # A whole head can arrive in one read: its size is also counted here, not only across reads.
         headers = self.headers
-        if len(headers) >= MAX_HEADERS:
+        self._head_size += len(name) + len(value) + 4
+        if len(headers) >= MAX_HEADERS or self._head_size > MAX_HEAD_BYTES:
             raise _Bounds
         headers.append((name, value))
 
@@ -181,6 +187,7 @@ class Connection(asyncio.Protocol):
         if 100 <= status < 200:  # an interim answer (100 Continue, 103 Early Hints): the real one follows
             self.headers = []
             self.reason = b""
+            self._head_size = 0
             return
         self.status = status
         self.http_version = b"HTTP/1.0" if parser.get_http_version() == "1.0" else b"HTTP/1.1"
