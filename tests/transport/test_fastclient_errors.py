@@ -120,14 +120,13 @@ async def test_the_read_hook_is_awaited_before_each_network_read_of_the_body() -
     async def hook() -> None:
         log.append("hook")
 
-    async with serving(paced) as port, client() as http:
-        async with http.stream("GET", f"http://127.0.0.1:{port}/") as reply:
-            token = BEFORE_READ.set(hook)
-            try:
-                async for part in reply.aiter_raw():
-                    log.append(part.decode())
-            finally:
-                BEFORE_READ.reset(token)
+    async with serving(paced) as port, client() as http, http.stream("GET", f"http://127.0.0.1:{port}/") as reply:
+        token = BEFORE_READ.set(hook)
+        try:
+            async for part in reply.aiter_raw():
+                log.append(part.decode())
+        finally:
+            BEFORE_READ.reset(token)
     assert log == ["hook", "one", "hook", "two", "hook", "three", "hook"]
 
 

@@ -107,7 +107,7 @@ async def test_a_reused_connection_closed_before_any_answer_byte_is_retried_once
 
     async def answers_then_drops(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         seen.connections += 1
-        head, body = await read_request(reader)
+        _head, body = await read_request(reader)
         seen.bodies.append(body)
         writer.write(answer(b"ok"))
         await writer.drain()
