@@ -124,9 +124,9 @@ class Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._ended(exc)
-        drain = self._drain
+        drain, self._drain = self._drain, None
         if drain is not None and not drain.done():
-            drain.set_exception(httpx.WriteError("connection lost"))
+            drain.set_result(None)  # a writer waiting goes on: its next write, or the read after, sees the loss
 
     def pause_writing(self) -> None:
         if self._drain is None:
