@@ -19,10 +19,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from fake_upstream import start_in_subprocess  # noqa: E402
+from fake_upstream import start_in_subprocess
 
-import modelmux  # noqa: E402
-from modelmux import _http  # noqa: E402
+import modelmux
+from modelmux import _http
 
 MSGS = [{"role": "user", "content": "hi"}]
 
@@ -64,7 +64,7 @@ async def main() -> None:
                 for client in ("httpx", "fast") if i % 2 == 0 else ("fast", "httpx"):
                     results[client].append(await _round(client, work, base, calls, args.concurrency))
             old, new = statistics.median(results["httpx"]), statistics.median(results["fast"])
-            ratios = sorted(o / n for o, n in zip(results["httpx"], results["fast"]))
+            ratios = sorted(o / n for o, n in zip(results["httpx"], results["fast"], strict=True))
             print(
                 f"{name:20s} concurrency {args.concurrency}: httpcore {old:8.0f} us/call  fastclient {new:8.0f} us/call"
                 f"  old/new {old / new:.2f}x (per round {ratios[0]:.2f}-{ratios[-1]:.2f})"

@@ -214,3 +214,22 @@ async def test_a_slow_reader_pauses_the_socket_past_the_high_water_mark(monkeypa
             received = sum([len(p) async for p in reply.aiter_raw()])
         assert received == total and done.is_set()
         assert pool_of(http) == (1, 1)
+
+
+async def test_what_h11_accepted_is_accepted_bare_lf_trailing_space_and_chunked_over_length() -> None:
+    replies = [
+        b"HTTP/1.1 200 OK\ncontent-length: 2\nx-a: v  \n\nok",
+        b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+    ]
+
+    async def lenient(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for reply in replies:
+            await read_request(reader)
+            writer.write(reply)
+            await writer.drain()
+        await reader.read()
+
+    async with serving(lenient) as port, client() as http:
+        first = await http.get(f"http://127.0.0.1:{port}/")
+        assert first.content == b"ok" and first.headers["x-a"] == "v"
+        assert (await http.get(f"http://127.0.0.1:{port}/")).content == b"ok"

@@ -41,6 +41,14 @@ def _expire(waiter: asyncio.Future[None], error: type[Exception]) -> None:
         waiter.set_exception(error("timed out"))
 
 
+def _parser(callbacks: Any) -> httptools.HttpResponseParser:
+    """llhttp is strict by default; accept what h11 (httpx's parser) accepts from a server: bare LF line ends,
+    and Transfer-Encoding with Content-Length, where chunked framing wins (RFC 9112 §6.3)."""
+    parser = httptools.HttpResponseParser(callbacks)
+    parser.set_dangerous_leniencies(lenient_optional_cr_before_lf=True, lenient_chunked_length=True)
+    return parser
+
+
 class Connection(asyncio.Protocol):
     """Bytes in, one parsed response at a time out; the pool decides who uses it and when it closes."""
 
@@ -52,7 +60,7 @@ class Connection(asyncio.Protocol):
         self.closed = False  # EOF, connection lost or closed by us: nothing more will arrive
         self.reusable = True  # keep-alive so far, nothing unexpected seen
         self._on_idle_close = on_idle_close
-        self._parser = httptools.HttpResponseParser(self)
+        self._parser = _parser(self)
         self._waiter: asyncio.Future[None] | None = None
         self._drain: asyncio.Future[None] | None = None
         self._paused = False
@@ -179,7 +187,7 @@ class Connection(asyncio.Protocol):
         self._head_size += len(name) + len(value) + 4
         if len(headers) >= MAX_HEADERS or self._head_size > MAX_HEAD_BYTES:
             raise _Bounds
-        headers.append((name, value))
+        headers.append((name, value.rstrip(b" \t")))  # no trailing whitespace, as h11 (RFC 9110 §5.5)
 
     def on_headers_complete(self) -> None:
         parser = self._parser
@@ -264,7 +272,7 @@ class Connection(asyncio.Protocol):
 
     def reset_parser(self) -> None:
         """A fresh parser (after a proxy's CONNECT answer, the tunnel carries a new exchange)."""
-        self._parser = httptools.HttpResponseParser(self)
+        self._parser = _parser(self)
         self.active = False
         self._begin(False)
 
