@@ -233,3 +233,17 @@ async def test_what_h11_accepted_is_accepted_bare_lf_trailing_space_and_chunked_
         first = await http.get(f"http://127.0.0.1:{port}/")
         assert first.content == b"ok" and first.headers["x-a"] == "v"
         assert (await http.get(f"http://127.0.0.1:{port}/")).content == b"ok"
+
+
+async def test_a_head_request_reads_no_body_and_does_not_keep_the_connection() -> None:
+    async def heads(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head, _ = await read_request(reader)
+        assert head.startswith(b"HEAD / HTTP/1.1\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n")  # the length a GET would get
+        await writer.drain()
+        await reader.read()
+
+    async with serving(heads) as port, client() as http:
+        reply = await http.head(f"http://127.0.0.1:{port}/")
+        assert reply.status_code == 200 and reply.content == b"" and reply.headers["content-length"] == "1000"
+        assert pool_of(http) == (0, 0)

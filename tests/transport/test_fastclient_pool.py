@@ -224,6 +224,12 @@ async def test_it_is_the_default_pooled_async_transport_one_pool_per_origin(monk
             assert reply.choices[0].message.content == "pong"
         pooled = _http._async_pooled(base)
         assert isinstance(pooled, FastTransport) and _http.clips(None)
+        limits = _http._LIMITS
+        assert (pooled.pool._max, pooled.pool._max_idle, pooled.pool._expiry) == (
+            limits.max_connections,
+            limits.max_keepalive_connections,
+            limits.keepalive_expiry,
+        )
     assert seen.connections == 1
 
 

@@ -51,9 +51,17 @@ def completion_server(seen: Seen) -> object:
     return keep_answering(seen, lambda h, b: answer(json.dumps(COMPLETION).encode()))
 
 
-async def test_tls_is_verified_and_kept_alive(ca: trustme.CA) -> None:
+async def test_tls_is_verified_kept_alive_and_asks_for_http_1_1(ca: trustme.CA) -> None:
     seen = Seen()
-    async with serving(keep_answering(seen), server_tls(ca, "127.0.0.1")) as port:
+    alpn: list[str | None] = []
+
+    async def recording(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        alpn.append(writer.get_extra_info("ssl_object").selected_alpn_protocol())
+        await keep_answering(seen)(reader, writer)
+
+    tls = server_tls(ca, "127.0.0.1")
+    tls.set_alpn_protocols(["h2", "http/1.1"])
+    async with serving(recording, tls) as port:
         trusting = ssl.create_default_context()
         ca.configure_trust(trusting)
         async with httpx.AsyncClient(transport=FastTransport(ssl_context=trusting, trust_env=False)) as http:
@@ -64,7 +72,7 @@ async def test_tls_is_verified_and_kept_alive(ca: trustme.CA) -> None:
             with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
                 await http.get(f"https://127.0.0.1:{port}/")
             assert pool_of(http) == (0, 0)
-    assert seen.connections == 1
+    assert seen.connections == 1 and alpn == ["http/1.1"]
 
 
 async def test_a_certificate_for_another_name_is_refused(ca: trustme.CA) -> None:

@@ -40,6 +40,8 @@ class FastTransport(httpx.AsyncBaseTransport):
         trust_env: bool = True,
     ) -> None:
         self._pool = Pool(limits.max_connections, limits.max_keepalive_connections, limits.keepalive_expiry)
+        if ssl_context is not None:
+            ssl_context.set_alpn_protocols(["http/1.1"])  # as httpcore does to the context it is given
         self._ssl = ssl_context
         self._proxies = environment_proxies() if trust_env else {}
         if not handled(self._proxies):
