@@ -6,6 +6,10 @@ Used by ``bench_gateway_wrk.py`` to compare upstream HTTP clients side by side u
     python benchmarks/bench_gateway_launch.py --config gw.toml --port 8000 --client aiohttp     # httpx-aiohttp
     python benchmarks/bench_gateway_launch.py --config gw.toml --port 8000 --shards 1           # one httpcore pool
     python benchmarks/bench_gateway_launch.py --config gw.toml --port 8000 --anyio              # httpcore on anyio
+    python benchmarks/bench_gateway_launch.py --config gw.toml --port 8000 --httpx              # httpcore, asyncio
+
+The library's default async client is its own (``_fastclient``); ``--httpx``, ``--anyio`` and ``--shards`` use the
+httpx/httpcore pool (``MODELMUX_HTTP_CLIENT=httpx``) instead.
 """
 
 from __future__ import annotations
@@ -33,7 +37,12 @@ def main() -> None:
     parser.add_argument("--client", default="httpcore", choices=("httpcore", "aiohttp"))
     parser.add_argument("--anyio", action="store_true", help="httpcore's anyio backend, not modelmux's asyncio one")
     parser.add_argument("--shards", type=int, default=None, help="httpcore pools per origin (the library's default: 8)")
+    parser.add_argument("--httpx", action="store_true", help="httpx/httpcore on modelmux's asyncio backend")
     args = parser.parse_args()
+    if args.httpx or args.anyio or args.shards is not None:
+        import os
+
+        os.environ["MODELMUX_HTTP_CLIENT"] = "httpx"
 
     import uvicorn
 

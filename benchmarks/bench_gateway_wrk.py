@@ -178,9 +178,11 @@ def _variant_args(variant: str) -> list[str]:
         return ["--client", "aiohttp"]
     if variant == "anyio":
         return ["--anyio"]
+    if variant == "httpx":
+        return ["--httpx"]
     if variant.startswith("shards="):
         return ["--shards", variant.split("=", 1)[1]]
-    raise SystemExit(f"unknown variant {variant!r} (aiohttp, anyio, shards=N)")
+    raise SystemExit(f"unknown variant {variant!r} (aiohttp, anyio, httpx, shards=N)")
 
 
 @dataclass
@@ -309,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenarios", default="chat,stream", help="chat,stream (both)")
     parser.add_argument("--workers", default="1", help="modelmux serve --workers counts, one contender each (1)")
     parser.add_argument("--litellm-python", default=None, help="python of a venv with litellm 1.110.2's proxy")
-    parser.add_argument("--variants", default="", help="gateway client variants: aiohttp, anyio, shards=N (none)")
+    parser.add_argument("--variants", default="", help="client variants: aiohttp, anyio, httpx, shards=N (none)")
     parser.add_argument("--aiohttp-path", default=None, help="a directory with httpx-aiohttp (pip install --target)")
     parser.add_argument("--baseline-src", default=None, help="another modelmux src/ to serve as 'gateway (baseline)'")
     parser.add_argument("--contenders", default=None, help="only these (comma-separated names)")

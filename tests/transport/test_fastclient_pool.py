@@ -246,3 +246,25 @@ async def test_a_socks_proxy_in_the_environment_falls_back_to_httpx(monkeypatch:
     assert not _http._fast_client()
     with pytest.raises(ValueError, match="http://"):
         FastTransport()
+
+
+async def test_a_streamed_body_is_not_sent_twice_when_the_reused_connection_drops() -> None:
+    seen = Seen()
+
+    async def answers_then_drops(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.connections += 1
+        await read_request(reader)
+        writer.write(answer(b"ok"))
+        await writer.drain()
+        await read_request(reader)  # the second request: read, then dropped unanswered
+        writer.close()
+
+    async def parts() -> Any:
+        yield b"streamed"
+
+    async with serving(answers_then_drops) as port, client() as http:
+        assert (await http.post(f"http://127.0.0.1:{port}/", content=b"one")).content == b"ok"
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.post(f"http://127.0.0.1:{port}/", content=parts())
+        assert pool_of(http) == (0, 0)
+    assert seen.connections == 1
