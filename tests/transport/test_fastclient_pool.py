@@ -268,3 +268,23 @@ async def test_a_streamed_body_is_not_sent_twice_when_the_reused_connection_drop
             await http.post(f"http://127.0.0.1:{port}/", content=parts())
         assert pool_of(http) == (0, 0)
     assert seen.connections == 1
+
+
+async def test_an_idle_connection_that_receives_unasked_bytes_is_not_reused() -> None:
+    seen = Seen()
+
+    async def chatty(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.connections += 1
+        while True:
+            await read_request(reader)
+            writer.write(answer(b"ok"))
+            await writer.drain()
+            await asyncio.sleep(0.02)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nstale")  # an answer nobody asked for
+
+    async with serving(chatty) as port, client() as http:
+        for _ in range(2):
+            assert (await http.get(f"http://127.0.0.1:{port}/")).content == b"ok"
+            await asyncio.sleep(0.1)
+        assert pool_of(http) == (0, 0)  # each connection was closed when the stale answer arrived
+    assert seen.connections == 2

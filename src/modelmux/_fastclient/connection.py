@@ -94,8 +94,10 @@ class Connection(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        if not self.active:  # bytes nobody asked for on an idle connection: never reuse it
+        if not self.active:  # bytes nobody asked for on an idle connection: it leaves the pool, closed
             self.reusable = False
+            if not self.closed and self._on_idle_close is not None:
+                self._on_idle_close(self)
             self.close()
             return
         self.received = True

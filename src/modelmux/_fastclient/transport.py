@@ -75,7 +75,7 @@ class FastTransport(httpx.AsyncBaseTransport):
             port = url.port or 80
         else:
             raise httpx.UnsupportedProtocol(f"the URL scheme {scheme!r} is not supported (http or https)")
-        host = url.host
+        host = url.raw_host.decode("ascii")  # an international name in its IDNA form, for DNS and SNI
         key = (scheme, host, port)
         proxy = self._route(key)
         timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
