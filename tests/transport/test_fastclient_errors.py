@@ -19,11 +19,6 @@ pytestmark = pytest.mark.anyio
 SECRET = "sk-proj-SECRETsecretSECRET0123456789"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     await read_request(reader)
     await asyncio.sleep(30)

@@ -18,11 +18,6 @@ from modelmux._fastclient import FastTransport
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_keep_alive_reuses_one_connection_and_sends_every_header_as_httpx_has_it() -> None:
     seen = Seen()
     async with serving(keep_answering(seen)) as port, client() as http:

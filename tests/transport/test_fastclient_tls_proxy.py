@@ -31,11 +31,6 @@ COMPLETION = {
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def ca() -> trustme.CA:
     return trustme.CA()
 
