@@ -242,3 +242,21 @@ async def test_a_head_request_reads_no_body_and_does_not_keep_the_connection() -
         reply = await http.head(f"http://127.0.0.1:{port}/")
         assert reply.status_code == 200 and reply.content == b"" and reply.headers["content-length"] == "1000"
         assert pool_of(http) == (0, 0)
+
+
+async def test_an_answer_sent_before_the_whole_upload_was_read_is_returned() -> None:
+    async def refuses(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")  # the head only: the body is never read
+        writer.write(answer(b"too large", status=b"413 Payload Too Large"))
+        await writer.drain()
+        writer.transport.abort()
+
+    async def upload() -> AsyncIterator[bytes]:
+        for _ in range(400):
+            yield b"u" * 65536
+            await asyncio.sleep(0)
+
+    async with serving(refuses) as port, client() as http:
+        reply = await http.post(f"http://127.0.0.1:{port}/", content=upload())
+        assert reply.status_code == 413 and reply.content == b"too large"
+        assert pool_of(http) == (0, 0)

@@ -139,7 +139,7 @@ class Pool:
     def release(self, conn: Connection) -> None:
         """A request is done with ``conn``: keep it for reuse if it may be, else close it."""
         conn.active = False
-        if self.closed or not conn.reusable or conn.closed or self._loop is None:
+        if self.closed or not conn.reusable or conn.closed or conn.transport.is_closing() or self._loop is None:
             self.discard(conn, inactive=True)
             return
         now = self._loop.time()

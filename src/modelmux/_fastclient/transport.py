@@ -105,7 +105,14 @@ class FastTransport(httpx.AsyncBaseTransport):
             conn, reused = await pool.acquire(key, connect, pool_timeout, fresh=retried)
             try:
                 conn.start(request.method == "HEAD")
-                await write_request(conn, request, head, body, write_timeout)
+                try:
+                    await write_request(conn, request, head, body, write_timeout)
+                except httpx.WriteError:
+                    if not (conn.closed or conn.transport.is_closing()):
+                        raise
+                    conn.reusable = False
+                    # The server closed before taking the whole body, perhaps after a well-formed answer (413...):
+                    # read it, as httpcore does; without one, reading fails as the connection ended.
                 await _response_head(conn, timeouts.get("read"))
             except _RETRYABLE:
                 pool.discard(conn)
