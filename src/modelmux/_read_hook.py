@@ -12,5 +12,6 @@ from contextvars import ContextVar
 
 __all__ = ["BEFORE_READ"]
 
-#: Awaited by ``_deadline_backend``'s async streams before every read (a context variable: per task).
+#: Awaited before every network read of a body by ``_fastclient.body`` and ``_deadline_backend``'s async streams
+#: (a context variable: per task).
 BEFORE_READ: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar("modelmux_before_read", default=None)
