@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+import zstandard
 from fastclient_helpers import Seen, answer, client, keep_answering, pool_of, read_request, serving
 
 from modelmux._fastclient import connection
@@ -100,7 +101,7 @@ async def test_http_1_0_and_connection_close_answers_are_not_kept() -> None:
 
 @pytest.mark.parametrize(
     ("encoding", "compress"),
-    [("gzip", gzip.compress), ("deflate", zlib.compress)],
+    [("gzip", gzip.compress), ("deflate", zlib.compress), ("zstd", zstandard.ZstdCompressor().compress)],
 )
 async def test_content_encoding_is_decoded_by_httpx(encoding: str, compress: object) -> None:
     text = b'{"message": "' + b"pong " * 500 + b'"}'
