@@ -283,3 +283,16 @@ async def test_an_idle_connection_that_receives_unasked_bytes_is_not_reused() ->
             await asyncio.sleep(0.1)
         assert pool_of(http) == (0, 0)  # each connection was closed when the stale answer arrived
     assert seen.connections == 2
+
+
+async def test_at_the_limit_an_idle_connection_to_another_origin_makes_room_and_aclose_closes_idle_ones() -> None:
+    first, second = Seen(), Seen()
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=30)
+    async with serving(keep_answering(first)) as port_a, serving(keep_answering(second)) as port_b:
+        http = client(limits=limits)
+        assert (await http.get(f"http://127.0.0.1:{port_a}/")).content == b"ok"
+        assert (await http.get(f"http://127.0.0.1:{port_b}/", timeout=httpx.Timeout(5, pool=0.2))).content == b"ok"
+        assert pool_of(http) == (1, 1)
+        await http.aclose()
+        assert pool_of(http) == (0, 0)
+    assert first.connections == second.connections == 1
