@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from .._raw_stream import RawChatStream
+from ..callbacks._event import CallEvent
 from ..callbacks._observer import Observer
 from ..types import Usage
 from .limits.budget_meter import Meter
@@ -58,7 +60,7 @@ class PassedStream:
             raise
         if self._first:
             self._first = False
-            observer.event.first_chunk_time = observer.event.now()
+            _first_chunk(observer.event, block)
         return block
 
     async def aclose(self) -> None:
@@ -79,7 +81,7 @@ class PassedStream:
                 event._usage = Usage.model_validate(stream.usage)
             except ValidationError:  # the parsed path would have failed on it; no tokens to count
                 event._usage = None
-        if stream.model is not None:
+        if stream.model is not None:  # the usage event's (the parsed path: the last chunk's that had usage)
             event._response_model = stream.model
         if stream.finish_reasons:
             event._finish = dict(stream.finish_reasons)
@@ -94,3 +96,19 @@ class PassedStream:
             return
         messages = [dict(m) for m in self._messages] if isinstance(self._messages, list) else None
         self._meter.add(None, self._model, messages=messages, completion="".join(stream.texts or ()))
+
+
+def _first_chunk(event: CallEvent, block: bytes) -> None:
+    """The first block came: its time, and the first event's id and model (as ``CallEvent.first_chunk`` reads
+    them from the first parsed chunk); one small parse per stream."""
+    event.first_chunk_time = event.now()
+    head = block.split(b"\n\n", 1)[0]
+    data = head[6:] if head[:6] == b"data: " else b""
+    try:
+        doc = from_json(data) if data[:1] == b"{" else None
+    except ValueError:
+        return
+    if isinstance(doc, dict):
+        chunk_id, model = doc.get("id"), doc.get("model")
+        event._response_id = chunk_id if isinstance(chunk_id, str) else None
+        event._response_model = model if isinstance(model, str) else None
