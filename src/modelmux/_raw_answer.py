@@ -122,7 +122,7 @@ class RawAnswer:
     ``usage``, ``model``, ``id``, ``choices`` (index and finish reason only) and ``service_tier`` are read from the
     JSON as a ``ChatCompletion``'s would be (for callbacks that read no more, and for the cost)."""
 
-    __slots__ = ("_usage", "body", "doc")
+    __slots__ = ("_hidden_params", "_usage", "body", "doc")
 
     def __init__(self, body: bytes, doc: dict[str, Any]) -> None:
         self.body = body

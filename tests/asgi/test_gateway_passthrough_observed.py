@@ -163,6 +163,8 @@ class Finishes(Callback):
                 event.time_to_first_chunk is not None,
                 type(event.error).__name__ if event.error else None,
                 event.completed,
+                event.hidden_params.get("attempts"),
+                len(event.attempts),
             )
         )
 

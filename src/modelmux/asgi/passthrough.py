@@ -16,10 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .._attempts import stamp_one
 from .._options import RELIABILITY_OPTIONS
 from .._raw_answer import RawAnswer, araw_chat_completion
 from .._raw_stream import aopen_raw_chat_stream
 from .._registry import get_provider
+from .._retry import current_pacer
 from ..callbacks._handlers import current_plan
 from ..callbacks._observer import Observer, observe
 from ..providers.openai.errors import error_from_event
@@ -87,9 +89,11 @@ async def open_passthrough(route: ModelRoute, messages: Any, params: dict[str, A
 
         await afire(observer.plan.start, observer.event)
     try:
+        started = current_pacer().clock()
         stream = await aopen_raw_chat_stream(
             route.model, messages, error_from_event, collect_text=meter is not None, **params, **options
         )
+        stamp_one(stream, route.model, started)  # ``_hidden_params``, as acompletion's stream has
     except Exception as exc:
         if observer is not None:
             await observer.afailed(exc)
@@ -100,6 +104,8 @@ async def open_passthrough(route: ModelRoute, messages: Any, params: dict[str, A
         raise
     if meter is None and observer is None:
         return stream
+    if observer is not None:
+        observer.event.hidden_params = stream._hidden_params  # type: ignore[attr-defined]
     return PassedStream(stream, meter, observer, route.model, messages)
 
 
@@ -110,13 +116,13 @@ async def complete_passthrough(
     ``acompletion`` parses it; observed by the route's callbacks. Raises ``APIError`` as ``acompletion``."""
     options = _one_attempt(options)
     observer: Observer | None = _observer(route, messages, params, options, False)
-    if observer is None:
-        return await araw_chat_completion(route.model, messages, **params, **options)
 
     async def call() -> RawAnswer | ChatCompletion:
-        return await araw_chat_completion(route.model, messages, **params, **options)
+        started = current_pacer().clock()
+        answer = await araw_chat_completion(route.model, messages, **params, **options)
+        return stamp_one(answer, route.model, started)  # ``_hidden_params``, as acompletion's answer has
 
-    return await observer.arun(call)
+    return await call() if observer is None else await observer.arun(call)
 
 
 def answer_response(answer: RawAnswer | Any, headers: tuple[tuple[bytes, bytes], ...] = ()) -> Response:

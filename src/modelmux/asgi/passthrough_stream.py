@@ -36,6 +36,7 @@ class PassedStream:
         self._counted = False
         self._first = True
         self.response = stream.response
+        self._hidden_params = getattr(stream, "_hidden_params", None)
 
     def __aiter__(self) -> PassedStream:
         return self
