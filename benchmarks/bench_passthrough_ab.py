@@ -10,7 +10,8 @@ by round (which goes first alternates):
 - **pass-through**: as shipped.
 
 Scenarios: ``chat`` (no metrics), ``chat+metrics`` and ``stream+metrics`` (``[metrics] enabled``: before, metrics
-turned the pass-through off). CPU is ``time.process_time`` over each round's requests; medians over rounds.
+turned the pass-through off). CPU is ``time.process_time`` over each round's requests; medians over rounds, and
+the median (with quartiles) of each round's pass-through/parsed ratio.
 
     python benchmarks/bench_passthrough_ab.py            # ~1 min
     python benchmarks/bench_passthrough_ab.py --quick
@@ -139,10 +140,19 @@ async def main_async(rounds: int, n: int) -> dict[str, dict[str, float]]:
             for passthrough in (r % 2 == 0, r % 2 != 0):
                 samples[passthrough].append(await round_cpu(app, body, passthrough, count))
         parsed, passed = statistics.median(samples[False]), statistics.median(samples[True])
-        results[name] = {"parsed_us": parsed, "passthrough_us": passed, "change": passed / parsed - 1}
+        # Each round's pair (run back to back) as a ratio: the machine's load drifts less within a pair.
+        changes = sorted(b / a - 1 for a, b in zip(samples[False], samples[True], strict=True))
+        quartiles = statistics.quantiles(changes, n=4) if len(changes) > 1 else [changes[0]] * 3
+        results[name] = {
+            "parsed_us": parsed,
+            "passthrough_us": passed,
+            "change_median_of_pairs": quartiles[1],
+            "change_iqr": [quartiles[0], quartiles[2]],
+        }
         print(
             f"{name:15} parsed {parsed:8,.0f} µs/req   pass-through {passed:8,.0f} µs/req   "
-            f"change {passed / parsed - 1:+.0%}   ({rounds} rounds x {count})",
+            f"change (median of pairs) {quartiles[1]:+.0%} [IQR {quartiles[0]:+.0%} .. {quartiles[2]:+.0%}]"
+            f"   ({rounds} rounds x {count})",
             flush=True,
         )
     switch(True)
