@@ -52,7 +52,8 @@ def _relays(provider: str) -> frozenset[str]:
 
 
 def _raw_observable(handlers: Iterable[Any]) -> bool:
-    """Whether every handler declares it never reads ``event.response`` (nor the chunks)."""
+    """Whether every handler declares it never reads ``event.response`` (nor the chunks): ``Callback.reads_response``
+    False (a plain function, or an object without the attribute, may read it)."""
     return all(getattr(handler, "reads_response", True) is False for handler in handlers)
 
 
@@ -66,7 +67,9 @@ def passes_through(route: ModelRoute, upstreams: Upstreams, options: Mapping[str
     return _raw_observable(options.get("callbacks") or ()) and (plan is None or _raw_observable(plan.handlers))
 
 
-def _observer(route: ModelRoute, messages: Any, params: dict[str, Any], options: dict[str, Any], stream: bool) -> Any:
+def _observer(
+    route: ModelRoute, messages: Any, params: dict[str, Any], options: dict[str, Any], stream: bool
+) -> Observer | None:
     """The call's :class:`Observer` (``callbacks`` taken out of ``options``), None without handlers."""
     given = {**params, **options}
     observer = observe("completion", route.model, given, messages=messages, stream=stream)
@@ -83,7 +86,7 @@ async def open_passthrough(route: ModelRoute, messages: Any, params: dict[str, A
     Raises ``APIError`` as ``acompletion``."""
     meter = METER.get()
     options = _one_attempt(options)
-    observer: Observer | None = _observer(route, messages, params, options, True)
+    observer = _observer(route, messages, params, options, True)
     if observer is not None and observer.plan.start:
         from ..callbacks._run import afire
 
@@ -115,7 +118,7 @@ async def complete_passthrough(
     """The upstream's answer as its own bytes (:class:`RawAnswer`) when they need no rewriting, else parsed as
     ``acompletion`` parses it; observed by the route's callbacks. Raises ``APIError`` as ``acompletion``."""
     options = _one_attempt(options)
-    observer: Observer | None = _observer(route, messages, params, options, False)
+    observer = _observer(route, messages, params, options, False)
 
     async def call() -> RawAnswer | ChatCompletion:
         started = current_pacer().clock()
