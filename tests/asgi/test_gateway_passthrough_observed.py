@@ -286,3 +286,54 @@ def test_a_model_group_keeps_the_parsed_path() -> None:
     options = app.upstreams.options(route)
     assert not passes_through(route, app.upstreams, options, stream=False)
     assert not passes_through(route, app.upstreams, options, stream=True)
+
+
+# ---------------------------------------------------------------- recorded OpenAI streams with metrics on
+
+
+def _recorded_streams() -> list[Any]:
+    from conformance.cassette import chat_interactions, iter_cassettes
+
+    return [
+        i
+        for path in iter_cassettes(provider_classes={"openai-chat"})
+        for i in chat_interactions(path)
+        if i.status == 200 and i.is_stream
+    ]
+
+
+@pytest.mark.parametrize("interaction", _recorded_streams(), ids=lambda i: f"{i.cassette.stem}#{i.index}")
+async def test_a_recorded_stream_passes_through_with_metrics_on_and_counts_as_parsed(interaction: Any) -> None:
+    from conformance.replay import ReplayServer
+
+    recorded = interaction.decoded_body().replace(b"\r\n", b"\n")
+    sent = interaction.request_json if isinstance(interaction.request_json, dict) else {}
+    body: dict[str, Any] = {"model": "up", "messages": USER, "stream": True}
+    if "stream_options" in sent:
+        body["stream_options"] = sent["stream_options"]
+    figures, contents = [], []
+    for callbacks in ((), (Reads(),)):
+        with ReplayServer(interaction, max_piece=48, seed=7) as upstream:
+            route = {"model": "openai/gpt-4o-mini", "api_base": upstream.url + "/v1", "api_key_env": "UPSTREAM_KEY"}
+            config = parse_config({"models": {"up": route}, "metrics": {"enabled": True}}, environ=ENV)
+            app = create_app(config, limiter=MemoryLimiter(), callbacks=callbacks)
+            transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
+                response = await http.post("/v1/chat/completions", json=body)
+                assert response.status_code == 200
+                contents.append(response.content)
+                text = (await http.get("/metrics")).text
+        figures.append(
+            {
+                line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines()
+                if line and not line.startswith("#") and "_bucket{" not in line and "_sum{" not in line
+            }
+        )
+    assert contents[0] == recorded.rstrip(b"\n") + b"\n\n"  # OpenAI's bytes, metrics on
+    assert contents[1] != contents[0]
+    assert figures[0] == figures[1]
+    assert any(
+        k.startswith("modelmux_gateway_tokens_total{") and v > 0 for k, v in figures[0].items()
+    )  # all sent usage
+    assert figures[0]['modelmux_gateway_time_to_first_token_seconds_count{model="up"}'] == 1

@@ -13,6 +13,7 @@ callbacks and the cache keep the parsed path. A key with a spend budget is charg
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -36,19 +37,15 @@ __all__ = ["answer_response", "complete_passthrough", "open_passthrough", "passe
 
 #: Options that need the parsed answer or more than one attempt (``callbacks`` are looked at one by one).
 _NEEDS_MODELS = frozenset({"cache", "mock_response", "mock_tool_calls", *RELIABILITY_OPTIONS})
-#: A provider's declared shapes, by provider name (``openai_relay``; looked up once per name).
-_RELAYS: dict[str, frozenset[str]] = {}
 
 
+@functools.lru_cache(maxsize=256)
 def _relays(provider: str) -> frozenset[str]:
-    shapes = _RELAYS.get(provider)
-    if shapes is None:
-        try:
-            shapes = frozenset(getattr(get_provider(provider), "openai_relay", ()))
-        except (KeyError, ImportError, AttributeError):
-            shapes = frozenset()
-        _RELAYS[provider] = shapes
-    return shapes
+    """The shapes the provider named ``provider`` declares (``openai_relay``), looked up once per name."""
+    try:
+        return frozenset(getattr(get_provider(provider), "openai_relay", ()))
+    except (KeyError, ImportError, AttributeError):
+        return frozenset()
 
 
 def _raw_observable(handlers: Iterable[Any]) -> bool:
