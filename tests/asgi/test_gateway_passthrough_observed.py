@@ -128,7 +128,7 @@ async def test_metrics_from_the_pass_through_equal_those_of_the_parsed_path() ->
     parsed, parsed_answers, _ = await _scrape((Reads(),))
     assert passed_answers[0] == ANSWER  # passed through, metrics on
     assert passed_answers[2].startswith(STREAM[: -len(b"data: [DONE]\n\n")])
-    assert parsed_answers[0] != ANSWER and b'"finish_reason":null' not in parsed_answers[2]  # re-made
+    assert parsed_answers[0] != ANSWER and b'"finish_reason": null' not in parsed_answers[2]  # re-made
     assert _counts(passed) == _counts(parsed)
     assert passed['modelmux_gateway_tokens_total{model="ok",type="prompt"}'] == 3000
     assert passed['modelmux_gateway_tokens_total{model="ok",type="completion"}'] == 1500
@@ -273,9 +273,12 @@ async def test_a_process_wide_callback_is_told_about_every_call_so_it_keeps_the_
         assert not passes_through(app.upstreams.config.models["ok"], app.upstreams, {}, stream=False)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as http:
             response = await http.post("/v1/chat/completions", json={"model": "ok", "messages": USER})
+            streamed = await http.post("/v1/chat/completions", json={"model": "ok", "messages": USER, "stream": True})
     finally:
         unregister(handler)
-    assert response.status_code == 200 and response.content != ANSWER and Reads.ends == before + 1
+    assert response.status_code == 200 and response.content != ANSWER
+    assert streamed.status_code == 200 and b'"finish_reason": null' not in streamed.content  # re-made chunks
+    assert Reads.ends == before + 2  # told about both calls (a passed-through stream would skip it)
 
 
 def test_a_model_group_keeps_the_parsed_path() -> None:
