@@ -340,3 +340,16 @@ async def test_a_recorded_stream_passes_through_with_metrics_on_and_counts_as_pa
         k.startswith("modelmux_gateway_tokens_total{") and v > 0 for k, v in figures[0].items()
     )  # all sent usage
     assert figures[0]['modelmux_gateway_time_to_first_token_seconds_count{model="up"}'] == 1
+
+
+def test_an_openai_dialect_provider_declares_streams_only_with_openais_own_profile() -> None:
+    from dataclasses import replace
+
+    from modelmux.providers.ollama.openai_route import OPENAI_ROUTE
+    from modelmux.providers.openai import OpenAIProvider
+    from modelmux.providers.openai.profile import OPENAI
+
+    assert OpenAIProvider().openai_relay == {"answer", "stream"}
+    assert OPENAI_ROUTE.openai_relay == {"answer"}  # a vendor's profile: its streams are normalised
+    assert OpenAIProvider("x", profile=replace(OPENAI, citations=True)).openai_relay == frozenset()
+    assert OpenAIProvider("x", profile=replace(OPENAI, reasoning_field="think_tags")).openai_relay == frozenset()

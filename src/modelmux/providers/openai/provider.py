@@ -165,6 +165,8 @@ class OpenAIProvider(BaseProvider):
         self.profile = profile
         if profile.citations or profile.reasoning_field == "think_tags":  # the answer's text is rewritten
             self.openai_relay = frozenset()  # type: ignore[misc]
+        elif profile != OPENAI:  # another server's stream quirks are normalised chunk by chunk: parse its streams
+            self.openai_relay = self.openai_relay - {"stream"}  # type: ignore[misc]
         #: What a bare-host ``api_base`` is completed with (``/v1``; Databricks ``/serving-endpoints``).
         self.host_path = host_path
 
