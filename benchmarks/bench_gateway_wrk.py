@@ -3,7 +3,9 @@
 - **const app**: a constant-answer ASGI app under the same uvicorn (``bench_gateway_const_app.py``), the floor of
   any app's cost;
 - **direct**: the fake upstream itself (``fake_upstream.py``), the floor of latency;
-- **modelmux gateway**: ``modelmux serve`` routing to the fake upstream (``--workers``: one contender per count);
+- **modelmux gateway**: ``modelmux serve`` routing to the fake upstream (``--workers``: one contender per count;
+  with ``--redis``, a local redis-server holds the rate-limit and concurrency state the workers share, as
+  ``[limits] redis_url`` does in production, with limits far above what the run can reach);
 - **litellm proxy**: with ``--litellm-python PATH`` (a venv's python with litellm 1.110.2 and its proxy deps);
 - upstream-client variants of the gateway (``--variants aiohttp,shards=1``, served by ``bench_gateway_launch.py``
   with ``modelmux serve``'s uvicorn options), and the gateway from another source tree (``--baseline-src DIR``),
@@ -14,6 +16,7 @@ order. Server CPU per request is the CPU the server's processes used (``/proc/<p
 requests wrk completed: it is much less sensitive to other load on the machine than req/s and latency are.
 
     python benchmarks/bench_gateway_wrk.py --quick
+    python benchmarks/bench_gateway_wrk.py --quick --workers 1,2 --redis   # limits shared through Redis
     python benchmarks/bench_gateway_wrk.py --repeats 3 --json wrk.json --litellm-python /tmp/litellm-venv/bin/python
 
 wrk is installed with ``apt-get install -y wrk`` when missing (as root). See benchmarks/README.md ("Gateway, wrk").
@@ -27,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -47,6 +51,7 @@ from bench_gateway import (
     GATEWAY,
     HOST,
     LITELLM,
+    PUBLIC_MODEL,
     START_TIMEOUT_S,
     STREAM,
     Target,
@@ -173,6 +178,99 @@ def start_variant(
     return target, proc
 
 
+def _redis_pings(port: int) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def ensure_redis() -> str:
+    """redis-server's path, installed with apt-get when missing (as ``.ci/run`` does)."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    print("redis-server not found: apt-get install -y redis-server", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update"], check=False, capture_output=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "redis-server"], check=True, capture_output=True, env=env)
+    found = shutil.which("redis-server")
+    if not found:
+        raise SystemExit("redis-server is still not on PATH after apt-get install")
+    return found
+
+
+def start_redis(tmp: str) -> tuple[str, subprocess.Popen[bytes]]:
+    """A throwaway redis-server on a free loopback port (no persistence); its ``redis://`` URL."""
+    binary = ensure_redis()
+    for _ in range(5):  # another process may take the free port before redis-server binds it
+        port = free_port()
+        cmd = [binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no", "--dir", tmp]
+        cmd += ["--logfile", os.path.join(tmp, "redis.log")]
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and proc.poll() is None:
+            if _redis_pings(port):
+                return f"redis://{HOST}:{port}/0", proc
+            time.sleep(0.02)
+        stop(proc)
+    raise RuntimeError("redis-server did not answer PING")
+
+
+def redis_commands(redis_url: str) -> int:
+    """``total_commands_processed`` of the redis-server at ``redis_url`` (shows the limits went through it)."""
+    port = int(redis_url.rsplit(":", 1)[1].split("/", 1)[0])
+    with socket.create_connection((HOST, port), timeout=2) as sock:
+        sock.sendall(b"INFO stats\r\n")
+        data = b""
+        while b"total_commands_processed:" not in data or not data.endswith(b"\r\n"):
+            more = sock.recv(65536)
+            if not more:
+                break
+            data += more
+    found = re.search(rb"total_commands_processed:(\d+)", data)
+    return int(found.group(1)) if found else -1
+
+
+def redis_gateway_config(upstream: str, redis_url: str) -> str:
+    """``bench_gateway.gateway_config`` with the limits' state in Redis (every worker counts in the same keys)."""
+    text = gateway_config(upstream)
+    assert "[limits]\n" in text
+    return text.replace("[limits]\n", f'[limits]\nredis_url = "{redis_url}"\nredis_prefix = "bench"\n', 1)
+
+
+def start_gateway_redis(
+    upstream: str, tmp: str, workers: int, redis_url: str
+) -> tuple[Target, subprocess.Popen[bytes]]:
+    """``modelmux serve --workers N`` with :func:`redis_gateway_config`."""
+    config = os.path.join(tmp, f"gateway-redis-{workers}.toml")
+    with open(config, "w") as fh:
+        fh.write(redis_gateway_config(upstream, redis_url))
+    port = free_port()
+    log_path = os.path.join(tmp, f"gateway-redis-{workers}.log")
+    cmd = [sys.executable, "-m", "modelmux.cli", "serve", "--config", config, "--host", HOST, "--port", str(port)]
+    cmd += ["--workers", str(workers), "--log-level", "warning"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=_server_env())
+    base = f"http://{HOST}:{port}"
+    try:
+        wait_until_ready(base + "/health", proc, log_path, START_TIMEOUT_S)
+    except BaseException as exc:
+        stop(proc)
+        raise RuntimeError(f"modelmux serve (redis): {exc}") from None
+    target = Target(
+        name=GATEWAY,
+        url=base + "/v1/chat/completions",
+        model=PUBLIC_MODEL,
+        headers={"authorization": f"Bearer {CLIENT_KEY}", "content-type": "application/json"},
+        pids=process_tree(proc.pid),
+        server=f"modelmux serve --workers {workers}, limits in Redis ({redis_url})",
+    )
+    return target, proc
+
+
 def _variant_args(variant: str) -> list[str]:
     if variant == "aiohttp":
         return ["--client", "aiohttp"]
@@ -287,6 +385,23 @@ def aims(cells: list[Cell], gateway: str) -> list[str]:
     return out
 
 
+def added_p50(cells: list[Cell], gateways: list[str]) -> list[str]:
+    """Each gateway's p50 over calling the upstream directly, per scenario and connection count."""
+    by = {(c.contender, c.scenario, c.connections): c for c in cells}
+    out = []
+    for name in gateways:
+        for scenario in sorted({c.scenario for c in cells}):
+            for conns in sorted({c.connections for c in cells}):
+                gw, direct = by.get((name, scenario, conns)), by.get((DIRECT, scenario, conns))
+                if gw and direct:
+                    gw_p50, direct_p50 = gw.median("p50_ms"), direct.median("p50_ms")
+                    out.append(
+                        f"added p50 over direct: {name}, {scenario} @{conns}: {gw_p50 - direct_p50:+.2f} ms"
+                        f" ({_fmt(gw_p50, '.2f')} vs {_fmt(direct_p50, '.2f')} ms)"
+                    )
+    return out
+
+
 @contextlib.contextmanager
 def servers() -> Iterator[list[subprocess.Popen[bytes]]]:
     procs: list[subprocess.Popen[bytes]] = []
@@ -315,6 +430,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--aiohttp-path", default=None, help="a directory with httpx-aiohttp (pip install --target)")
     parser.add_argument("--baseline-src", default=None, help="another modelmux src/ to serve as 'gateway (baseline)'")
     parser.add_argument("--contenders", default=None, help="only these (comma-separated names)")
+    parser.add_argument(
+        "--redis", action="store_true", help="the gateway contenders keep their limits in a local redis-server"
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
@@ -334,10 +452,18 @@ def main(argv: list[str] | None = None) -> int:
         procs.append(proc)
         targets.append(const)
         gateway_names = []
+        redis_url = None
+        if args.redis:
+            redis_url, proc = start_redis(tmp)
+            procs.append(proc)
         for count in workers:
-            gw, proc = start_gateway(upstream, tmp, count)
+            if redis_url is None:
+                gw, proc = start_gateway(upstream, tmp, count)
+            else:
+                gw, proc = start_gateway_redis(upstream, tmp, count, redis_url)
             procs.append(proc)
             name = GATEWAY if count == 1 else f"{GATEWAY} ({count} workers)"
+            name = f"{name[:-1]}, redis)" if redis_url and count > 1 else f"{name} (redis)" if redis_url else name
             gateway_names.append(name)
             targets.append(replace(gw, name=name))
         for variant in filter(None, args.variants.split(",")):
@@ -392,6 +518,8 @@ def main(argv: list[str] | None = None) -> int:
                             f"  err {run.errors}  load {_load()}",
                             flush=True,
                         )
+        if redis_url is not None:
+            print(f"redis-server: {redis_commands(redis_url):,} commands processed (the workers' shared limits)")
     order = {DIRECT: 0, CONST: 1, LITELLM: 9}
     ordered = sorted(cells.values(), key=lambda c: (c.scenario, c.connections, order.get(c.contender, 5), c.contender))
     print()
@@ -399,6 +527,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     report = [line for name in gateway_names for line in aims(ordered, name)]
     for line in report:
+        print(line)
+    print()
+    for line in added_p50(ordered, gateway_names):
         print(line)
     if args.json:
         data = {

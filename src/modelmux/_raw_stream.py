@@ -5,8 +5,8 @@ model), nothing needs the chunks as models: each event is scanned, not parsed. T
 translator would act on — ``data: [DONE]``, a ``finish_reason`` that is not null, an in-band error
 (``{"error": ...}``, vLLM's ``"object": "error"``, ``event: error``), the ``usage`` — and enforces
 ``max_event_bytes``; the end is checked as ``OpenAIStreamTranslator.finish`` does (no finish_reason and no
-``[DONE]``: cut short). Only the events that carry an error or usage are parsed (and, when asked, every event's
-text, for a spend estimate without usage). A 200 that is HTML or one JSON document is handled as
+``[DONE]``: cut short). Only the events that carry an error, a finish_reason or usage are parsed (and, when
+asked, every event's text, for a spend estimate without usage). A 200 that is HTML or one JSON document is handled as
 ``_streaming`` does. Errors are raised as the parsed stream raises them, after the bytes before them.
 """
 
@@ -40,7 +40,8 @@ class RawChatStream:
     """The upstream's SSE bytes, as blocks of whole events (``bytes``), each block what one read completed.
 
     After the stream: :attr:`usage` (the last usage object seen, a dict), :attr:`model` (the model named by the
-    usage event), :attr:`texts` (delta contents, only when ``collect_text``)."""
+    usage event), :attr:`finish_reasons` (by choice index, as sent), :attr:`texts` (delta contents, only when
+    ``collect_text``)."""
 
     def __init__(
         self,
@@ -54,6 +55,7 @@ class RawChatStream:
         self.usage: dict[str, Any] | None = None
         self.model: str | None = None
         self.texts: list[str] | None = [] if collect_text else None
+        self.finish_reasons: dict[int, str] = {}
         self._call = call
         self._map_error = map_error
         self._finished = False
@@ -173,11 +175,9 @@ class RawChatStream:
             blocks.pop()  # after the last blank line
             if all(block[:7] == b"data: {" and block[-1:] == b"}" for block in blocks):
                 self._any = True
-                if _FINISHED.search(region) is not None:
-                    self._finished = True
-                if _USAGE.search(region) is not None:
-                    for block in blocks:
-                        if _USAGE.search(block) is not None:
+                if _FINISHED.search(region) is not None or _USAGE.search(region) is not None:
+                    for block in blocks:  # the few events that end a choice or carry the usage are read
+                        if _FINISHED.search(block) is not None or _USAGE.search(block) is not None:
                             failure = self._read(block[6:])
                             if failure is not None:
                                 return b"", failure
@@ -240,8 +240,11 @@ class RawChatStream:
         for choice in choices if isinstance(choices, list) else ():
             if not isinstance(choice, dict):
                 continue
-            if choice.get("finish_reason") is not None:
+            reason = choice.get("finish_reason")
+            if reason is not None:
                 self._finished = True
+                index = choice.get("index")
+                self.finish_reasons[index if type(index) is int else 0] = str(reason)
             delta = choice.get("delta")
             if self.texts is not None and isinstance(delta, dict) and isinstance(delta.get("content"), str):
                 self.texts.append(delta["content"])

@@ -321,3 +321,11 @@ async def test_the_raw_stream_collects_text_when_asked() -> None:
     )
     out = b"".join([block async for block in stream])
     assert out == _event("Hel") + _event("lo", "stop") and stream.texts == ["Hel", "lo"]
+
+
+async def test_the_raw_stream_records_each_choices_finish_reason() -> None:
+    second = _event("b", "length").replace(b'"index":0', b'"index":1')
+    body = _event("a") + _event("", "stop") + second + DONE
+    blocks, stream, failure = await _raw_blocks(body)
+    assert failure is None and b"".join(blocks) == body[: -len(DONE)]
+    assert stream.finish_reasons == {0: "stop", 1: "length"}

@@ -52,6 +52,9 @@ class MetricsCallback(Callback):
     """Counts one model route's upstream calls: tokens, cost, time to first token, attempts, upstream errors."""
 
     rebuild_stream = False  # usage and timing are enough: no chunk is kept
+    #: Never reads ``event.response`` (usage, cost, timings, attempts and errors only): a passed-through answer or
+    #: stream (``asgi.passthrough``) can be told to it from its raw usage and timings.
+    reads_response = False
 
     def __init__(self, metrics: GatewayMetrics, model: str) -> None:
         self._metrics = metrics

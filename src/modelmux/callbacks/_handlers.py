@@ -34,6 +34,10 @@ class Callback:
     #: Left unset, it is inferred from the hooks' code (see :func:`may_read_response`): chunks are kept unless
     #: every hook only reads attributes of the event other than ``response`` and never passes the event on.
     rebuild_stream: ClassVar[bool] = True
+    #: Whether a hook may read ``event.response`` (or the chunks). Say False when only usage, cost, finish reasons,
+    #: timings, attempts and errors are read: a relay that forwards an upstream's bytes untouched (the gateway's
+    #: same-dialect pass-through) may then tell this handler about the call instead of parsing the answer for it.
+    reads_response: ClassVar[bool] = True
 
     def on_start(self, event: CallEvent) -> Any:
         """The call is starting."""

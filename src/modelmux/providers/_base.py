@@ -251,6 +251,10 @@ class BaseProvider:
     #: The provider's documented native body fields that may be passed as keyword arguments (e.g. ``top_k``);
     #: they arrive in ``ctx.extra_body``. Any other unknown keyword is an error (``extra_body=`` takes anything).
     native_params: ClassVar[frozenset[str]] = frozenset()
+    #: The OpenAI chat shapes whose upstream bytes a relay speaking OpenAI's format (the gateway) may forward as
+    #: they came, because this provider's translation leaves them as they are: ``"answer"`` (a non-streamed
+    #: ``chat.completion``, still checked body by body: ``modelmux._raw_answer``), ``"stream"`` (the SSE chunks).
+    openai_relay: ClassVar[frozenset[str]] = frozenset()
 
     # Optional, for providers whose auth is more than a static header (signing, refreshed tokens):
     #   def authorize_request(self, request: HttpRequest, ctx: CallContext) -> HttpRequest

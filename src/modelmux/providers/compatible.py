@@ -120,6 +120,9 @@ class CompatibleProvider(OpenAIProvider):
     """An OpenAI-compatible vendor: the OpenAI provider set up from its :class:`Vendor` row."""
 
     native_params: ClassVar[frozenset[str]] = frozenset()
+    #: Answers only, each checked (``modelmux._raw_answer``): vendors' streams are rewritten by the translator
+    #: (``reasoning`` spellings, Groq's ``x_groq`` usage, tool-call indexes, finish reasons), so they are parsed.
+    openai_relay: ClassVar[frozenset[str]] = frozenset({"answer"})
 
     def __init__(self, name: str, row: Vendor) -> None:
         super().__init__(

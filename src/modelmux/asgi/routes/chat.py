@@ -13,9 +13,9 @@ from ..config_cache import cache_option
 from ..errors import HTTPError
 from ..failures import internal_error
 from ..limits.budget_meter import metered
-from ..passthrough import open_passthrough, passes_through
+from ..passthrough import answer_response, complete_passthrough, open_passthrough, passes_through
 from ..request import Request
-from ..responses import Response, model_response
+from ..responses import Response
 from ..sse import EventStream, as_is, frame
 from ..upstreams import Upstreams
 from ..validate import json_body, required_str, sized
@@ -56,11 +56,14 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
     if extra:
         options["extra_body"] = extra
     options.update(cache_option(upstreams.cache, route, request.key, request.headers, body.get("cache")))
-    raw = stream and passes_through(route, upstreams, options)  # the upstream's own event bytes, not re-made
+    raw = passes_through(route, upstreams, options, stream=stream)  # the upstream's own bytes, not re-made
     try:
         if not stream:
-            answer = await upstreams.acompletion(route, body["messages"], **params, **options)
-            return model_response(answer, upstreams.headers(route, answer))
+            if raw:
+                answer = await complete_passthrough(route, body["messages"], params, options)
+            else:
+                answer = await upstreams.acompletion(route, body["messages"], **params, **options)
+            return answer_response(answer, upstreams.headers(route, answer))
         if raw:
             result = await open_passthrough(route, body["messages"], params, options)  # counted when closed
         else:

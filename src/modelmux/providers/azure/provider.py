@@ -33,6 +33,8 @@ class AzureProvider(OpenAIProvider):
     call_options: ClassVar[frozenset[str]] = frozenset(
         {"api_version", "azure_ad_token", "azure_ad_token_provider", "azure_credential", "base_model"}
     )
+    #: Answers only, each checked (``modelmux._raw_answer``); streams go through ``AzureStreamTranslator``.
+    openai_relay: ClassVar[frozenset[str]] = frozenset({"answer"})
     #: Azure has no moderation endpoint; None makes the core refuse the operation before anything is sent.
     build_moderation_request = None  # type: ignore[assignment]
 

@@ -61,6 +61,8 @@ class MistralProvider(OpenAIProvider):
     """``POST {api_base}/chat/completions`` (and ``/embeddings``) at ``https://api.mistral.ai/v1``."""
 
     supported_params: ClassVar[frozenset[str]] = OPENAI_PARAMS - _NOT_MISTRAL
+    #: Answers only, each checked (``modelmux._raw_answer``: list ``content`` is parsed); streams are rewritten.
+    openai_relay: ClassVar[frozenset[str]] = frozenset({"answer"})
     #: Mistral body fields without an OpenAI name, accepted as keywords (mistralai SDK ``ChatCompletionRequest``).
     native_params: ClassVar[frozenset[str]] = frozenset(
         {

@@ -96,6 +96,9 @@ class OpenAIProvider(BaseProvider):
     :class:`Profile` (its quirks)."""
 
     supported_params: ClassVar[frozenset[str]] = OPENAI_PARAMS
+    #: OpenAI's own answers and streams need no rewriting (the recorded traffic in ``cassettes/`` relays byte for
+    #: byte); a profile that rewrites text (``think_tags``, ``citations``) clears it (see ``__init__``).
+    openai_relay: ClassVar[frozenset[str]] = frozenset({"answer", "stream"})
     #: Body fields beyond ``OPENAI_PARAMS`` accepted as keywords: OpenAI's own newer or per-endpoint fields
     #: (https://platform.openai.com/docs/api-reference: chat ``prompt_cache_retention``; images ``background``,
     #: ``moderation``, ``output_format``…; transcriptions ``chunking_strategy``, ``include``), and the common
@@ -160,6 +163,10 @@ class OpenAIProvider(BaseProvider):
             field: MaxTokensField = "max_completion_tokens" if max_tokens_as_max_completion_tokens else "max_tokens"
             profile = OPENAI if field == OPENAI.max_tokens_field else replace(OPENAI, max_tokens_field=field)
         self.profile = profile
+        if profile.citations or profile.reasoning_field == "think_tags":  # the answer's text is rewritten
+            self.openai_relay = frozenset()  # type: ignore[misc]
+        elif profile != OPENAI:  # another server's stream quirks are normalised chunk by chunk: parse its streams
+            self.openai_relay = self.openai_relay - {"stream"}  # type: ignore[misc]
         #: What a bare-host ``api_base`` is completed with (``/v1``; Databricks ``/serving-endpoints``).
         self.host_path = host_path
 
