@@ -145,7 +145,7 @@ class BedrockStreamTranslator:
             if block is None:
                 block = self._blocks[index] = _Block("text")
             text = delta["text"] or ""
-            return [self._chunks.delta({"content": text})] if text and block.kind == "text" else []
+            return [self._chunks.text("content", text)] if text and block.kind == "text" else []
         if "reasoningContent" in delta:
             if block is None:
                 block = self._blocks[index] = _Block("reasoning")
@@ -177,13 +177,13 @@ class BedrockStreamTranslator:
         if not text:
             return []
         block.parts.append(text)
-        return [self._chunks.delta({"reasoning_content": text})]
+        return [self._chunks.text("reasoning_content", text)]
 
     def _arguments(self, block: _Block, fragment: str) -> list[ChatCompletionChunk]:
         if not fragment:
             return []
         block.emitted = True
         if block.kind == "json":
-            return [self._chunks.delta({"content": fragment})]
+            return [self._chunks.text("content", fragment)]
         call = {"index": block.tool_index, "function": {"arguments": fragment}}
         return [self._chunks.delta({"tool_calls": [call]})]
