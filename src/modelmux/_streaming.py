@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from types import TracebackType
@@ -12,6 +13,7 @@ import httpx
 import pydantic
 from pydantic_core import from_json
 
+from ._bounds import timed_out
 from ._chunk_builder import stream_chunk_builder
 from ._deadline import DEADLINE
 from ._http import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES, Limits, awithin, check_deadline
@@ -36,7 +38,7 @@ class _Pipeline:
     stream and raise: the mapped error for ``{"error": ...}``, else :class:`UpstreamError`. A stream that
     ends without a single event is an :class:`UpstreamError` too, never an empty success."""
 
-    __slots__ = ("_decoder", "_events", "_json", "_limits", "_map_error", "_mode", "_translator", "feed")
+    __slots__ = ("_decoder", "_json", "_limits", "_map_error", "_mode", "_translator", "events", "feed", "seen")
 
     def __init__(
         self,
@@ -52,41 +54,42 @@ class _Pipeline:
         self._json = bytearray()
         self._limits = limits
         self._map_error = map_error
-        self._events = False  # any event decoded yet
+        #: Any event decoded yet (set by the loops, which see each read's events).
+        self.seen = False
         #: The translator's ``feed`` (the per-event call: bound once, not looked up per event).
         self.feed = translator.feed
+        #: The events one network read completed: the decoder's own ``feed`` once the mode is known (the per-read
+        #: call, no frame of ours around it), until then the first bytes are looked at.
+        self.events: Callable[[bytes], list[tuple[str, str]]] = self._decoder.feed if decoder else self._sniff
 
-    def events(self, raw: bytes) -> list[tuple[str, str]]:
-        """The events one network read completed."""
-        events = self._decode(raw)
-        if events:
-            self._events = True
-        return events
-
-    def _decode(self, raw: bytes) -> list[tuple[str, str]]:
-        if self._mode == "sse":
-            return self._decoder.feed(raw)
-        if self._mode == "json":
-            self._json += raw
-            if len(self._json) > self._limits.max_response_bytes:
-                raise UpstreamError(
-                    f"the provider's JSON answer is larger than max_response_bytes ({self._limits.max_response_bytes})"
-                )
-            return []
+    def _sniff(self, raw: bytes) -> list[tuple[str, str]]:
         head = raw.lstrip()
         if not head:
             return []
         first = head[:1]
         if first == b"<":
             raise UpstreamError("the provider answered a stream request with HTML (a proxy or error page?)")
-        self._mode = "json" if first in (b"[", b"{") else "sse"
-        return self._decode(head)
+        if first in (b"[", b"{"):
+            self._mode = "json"
+            self.events = self._collect
+        else:
+            self._mode = "sse"
+            self.events = self._decoder.feed
+        return self.events(head)
+
+    def _collect(self, raw: bytes) -> list[tuple[str, str]]:
+        self._json += raw
+        if len(self._json) > self._limits.max_response_bytes:
+            raise UpstreamError(
+                f"the provider's JSON answer is larger than max_response_bytes ({self._limits.max_response_bytes})"
+            )
+        return []
 
     def end_events(self) -> list[tuple[str, str]]:
         """The events left when the bytes end."""
         if self._mode != "json":
             events = self._decoder.flush() if self._mode else []
-            if not events and not self._events:
+            if not events and not self.seen:
                 raise UpstreamError("the provider's stream ended without a single event")
             return events
         doc = from_json(self._json)
@@ -137,6 +140,22 @@ def _wrap(exc: BaseException, scrub: Callable[[APIError], APIError]) -> APIError
 _NO_LIMITS = Limits(None, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_EVENT_BYTES)
 
 
+def _reads(response: httpx.Response) -> Iterator[bytes]:
+    """The body's network reads: ``iter_raw()`` when there is no ``Content-Encoding`` to undo (then it is what
+    ``iter_bytes()`` yields, one generator and two pass-through decoders fewer per read), else ``iter_bytes()``
+    (which also serves a body already read)."""
+    if response.is_stream_consumed or "content-encoding" in response.headers:
+        return response.iter_bytes()
+    return response.iter_raw()
+
+
+def _areads(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The async twin of :func:`_reads`."""
+    if response.is_stream_consumed or "content-encoding" in response.headers:
+        return response.aiter_bytes()
+    return response.aiter_raw()
+
+
 def _is_html(response: httpx.Response) -> bool:
     content_type: str = response.headers.get("content-type", "")
     return content_type.lower().startswith("text/html")
@@ -174,7 +193,7 @@ class ChatStream:
         try:
             if _is_html(response):
                 raise UpstreamError("the provider answered a stream request with HTML (a proxy or error page?)")
-            reads = response.iter_bytes()
+            reads = _reads(response)
             while True:
                 token = DEADLINE.set(deadline)  # each blocking socket read stops at the call's deadline
                 try:
@@ -183,9 +202,13 @@ class ChatStream:
                     DEADLINE.reset(token)
                 if raw is None:
                     break
-                for event, data in pipeline.events(raw):
-                    yield from feed(event, data)  # each chunk handed over as soon as it is made
-                check_deadline(deadline)
+                events = pipeline.events(raw)
+                if events:
+                    pipeline.seen = True
+                    for event, data in events:
+                        yield from feed(event, data)  # each chunk handed over as soon as it is made
+                if deadline is not None and time.monotonic() > deadline:  # check_deadline, inline: once per read
+                    raise timed_out()
             for event, data in pipeline.end_events():
                 yield from feed(event, data)
             yield from pipeline.finish()
@@ -248,7 +271,7 @@ class AsyncChatStream:
         try:
             if _is_html(response):
                 raise UpstreamError("the provider answered a stream request with HTML (a proxy or error page?)")
-            reads = response.aiter_bytes()
+            reads = _areads(response)
             while True:
                 try:
                     if clipped or deadline is None:
@@ -262,7 +285,11 @@ class AsyncChatStream:
                 except StopAsyncIteration:
                     break
                 check_deadline(deadline)
-                batch, failure = pipeline.batch(pipeline.events(raw))
+                events = pipeline.events(raw)
+                if not events:
+                    continue
+                pipeline.seen = True
+                batch, failure = pipeline.batch(events)
                 if batch:
                     yield batch
                 if failure is not None:

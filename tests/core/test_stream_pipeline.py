@@ -4,7 +4,9 @@ stream request that are not a stream are errors; events and documents are bounde
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -61,10 +63,12 @@ def async_transport(pieces: list[bytes], headers: dict[str, str] | None = None) 
     return httpx.MockTransport(handle)
 
 
-def collect(pieces: list[bytes], **kwargs: Any) -> tuple[list[str], BaseException | None]:
+def collect(
+    pieces: list[bytes], headers: dict[str, str] | None = None, **kwargs: Any
+) -> tuple[list[str], BaseException | None]:
     texts: list[str] = []
     stream = modelmux.completion(
-        "openai/gpt-4o", MSG, api_key="k", transport=sync_transport(pieces), stream=True, **kwargs
+        "openai/gpt-4o", MSG, api_key="k", transport=sync_transport(pieces, headers), stream=True, **kwargs
     )
     try:
         for chunk in stream:
@@ -74,11 +78,13 @@ def collect(pieces: list[bytes], **kwargs: Any) -> tuple[list[str], BaseExceptio
     return texts, None
 
 
-def acollect(pieces: list[bytes], **kwargs: Any) -> tuple[list[str], BaseException | None]:
+def acollect(
+    pieces: list[bytes], headers: dict[str, str] | None = None, **kwargs: Any
+) -> tuple[list[str], BaseException | None]:
     async def go() -> tuple[list[str], BaseException | None]:
         texts: list[str] = []
         stream = await modelmux.acompletion(
-            "openai/gpt-4o", MSG, api_key="k", transport=async_transport(pieces), stream=True, **kwargs
+            "openai/gpt-4o", MSG, api_key="k", transport=async_transport(pieces, headers), stream=True, **kwargs
         )
         try:
             async for chunk in stream:
@@ -110,6 +116,18 @@ def test_chunks_before_a_malformed_event_arrive_first_async(cuts: list[int]) -> 
 def test_whole_stream_in_one_read_with_an_error_event(runner: Any) -> None:
     texts, err = runner([BEFORE_ERROR])
     assert texts == ["one ", "two "] and isinstance(err, modelmux.ServiceUnavailableError)
+
+
+@pytest.mark.parametrize("runner", [collect, acollect])
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "identity"])
+def test_a_compressed_stream_is_decompressed_before_decoding(runner: Any, encoding: str) -> None:
+    """The loops read the raw body when nothing is to be undone; a Content-Encoding still is, in any split."""
+    body = sse(delta("one "), delta("two ", "stop"), b"[DONE]")
+    packed = {"gzip": gzip.compress, "deflate": zlib.compress, "identity": bytes}[encoding](body)
+    headers = {"content-type": "text/event-stream", "content-encoding": encoding}
+    for pieces in ([packed], split(packed, [3, 10, len(packed) // 2])):
+        texts, err = runner(pieces, headers)
+        assert err is None and texts == ["one ", "two "]
 
 
 @pytest.mark.parametrize("runner", [collect, acollect])
