@@ -67,7 +67,14 @@ class BedrockStreamTranslator:
 
     def feed(self, event: str, data: str) -> list[ChatCompletionChunk]:
         if event == "contentBlockDelta":
-            return self._delta(from_json(data))
+            payload = from_json(data)
+            delta = payload.get("delta") if type(payload) is dict else None
+            if type(delta) is dict and "text" in delta:  # most events: a text fragment (what _delta does, inlined)
+                block = self._blocks.get(payload.get("contentBlockIndex", -1))
+                text = delta["text"]
+                if type(text) is str and block is not None and block.kind == "text":
+                    return [self._chunks.text("content", text)] if text else []
+            return self._delta(payload)
         if event == "contentBlockStart":
             return self._start(from_json(data))
         if event == "contentBlockStop":
