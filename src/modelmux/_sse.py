@@ -49,6 +49,15 @@ class SSEDecoder:
         buf = self._buf
         if not buf:
             if chunk[-2:] == b"\n\n":  # whole events only (a server that flushes per event): nothing to keep
+                lines = chunk.count(b"\n")
+                if lines < 4 and len(chunk) <= self._max:  # one event of one or two lines: its fast path, inline
+                    text = chunk.decode("utf-8", "replace")
+                    if lines == 2 and text[:6] == "data: ":
+                        return [("", text[6:-2])]
+                    if lines == 3 and text[:7] == "event: ":
+                        name, found, data = text[7:-2].partition("\ndata: ")
+                        if found:
+                            return [(name.strip(), data)]
                 events = self._blocks(chunk)
                 if self._error is not None and not events:  # an event over the limit, and nothing before it
                     raise self._error

@@ -95,3 +95,5 @@ def test_events_equal_a_line_by_line_reading(blocks: list[str], gap: str, closed
     pieces = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)], strict=True)]
     assert decode([raw]) == reference(text)
     assert decode(pieces) == reference(text)
+    one_per_read = [(block + "\n\n").encode() for block in blocks]  # a server that flushes each event
+    assert decode(one_per_read) == reference("\n\n".join(blocks) + "\n\n")

@@ -43,6 +43,10 @@ _INT_FORMATS = {2: ">b", 3: ">h", 4: ">i", 5: ">q", 8: ">q"}
 _HEADER_CACHE = 32
 
 
+_unpack = struct.unpack_from
+_crc32 = zlib.crc32
+
+
 class EventStreamError(ValueError):
     """The bytes are not a valid AWS event stream."""
 
@@ -103,6 +107,20 @@ class EventStreamDecoder:
         self._headers: dict[bytes, tuple[dict[str, Any], str | None]] = {}
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
+        if not self._buffer and type(chunk) is bytes and len(chunk) >= _MIN_MESSAGE:  # one whole message per read
+            total, headers_len, prelude_crc = _unpack(">III", chunk, 0)
+            if (
+                total == len(chunk)
+                and headers_len <= MAX_HEADERS_LENGTH
+                and _MIN_MESSAGE + headers_len <= total <= _MIN_MESSAGE + headers_len + MAX_PAYLOAD_LENGTH
+                and _crc32(chunk[:8]) == prelude_crc
+                and _crc32(chunk[8:-4], prelude_crc) == _unpack(">I", chunk, total - 4)[0]
+            ):
+                entry = self._headers.get(chunk[_PRELUDE : _PRELUDE + headers_len])
+                if entry is not None and entry[1] is not None:
+                    return [(entry[1], chunk[_PRELUDE + headers_len : -4].decode("utf-8"))]
+        # Anything else (several messages, a part of one, a header block not seen yet, a failure with its own
+        # message) takes the full scan.
         return self._scan(chunk, text=True)
 
     def flush(self) -> list[tuple[str, str]]:

@@ -49,7 +49,7 @@ class _Block:
     emitted: bool = False
     parts: list[str] = field(default_factory=list)
     signature: str = ""
-    redacted: str = ""
+    redacted: list[str] = field(default_factory=list)  # fragments, joined once (never += per event)
 
 
 class BedrockStreamTranslator:
@@ -168,7 +168,7 @@ class BedrockStreamTranslator:
         if block.kind in ("tool", "json") and not block.emitted:
             return self._arguments(block, "{}")
         if block.kind == "reasoning":
-            native = thinking_block("".join(block.parts), block.signature or None, block.redacted or None)
+            native = thinking_block("".join(block.parts), block.signature or None, "".join(block.redacted) or None)
             if native is not None:
                 return [self._chunks.delta({"thinking_blocks": [native]})]
         return []
@@ -179,7 +179,7 @@ class BedrockStreamTranslator:
         if delta.get("signature"):
             block.signature = delta["signature"]
         if delta.get("redactedContent"):
-            block.redacted += delta["redactedContent"]
+            block.redacted.append(delta["redactedContent"])
         text = delta.get("text") or ""
         if not text:
             return []
