@@ -13,14 +13,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from ..types import (
-    ChatCompletion,
-    ChatCompletionChunk,
-    EmbeddingResponse,
-    chunk_stamp,
-    construct_field_chunk,
-    construct_text_chunk,
-)
+from ..types import ChatCompletion, ChatCompletionChunk, EmbeddingResponse, construct_text_chunk
+from ._field_chunks import chunk_stamp, construct_field_chunk
 
 
 def make_usage(
