@@ -70,14 +70,15 @@ def _hmac(key: bytes, message: str) -> bytes:
     return hmac.digest(key, message.encode("utf-8"), "sha256")  # the one-shot C path: no HMAC object per step
 
 
-#: Derived signing keys by (secret, day, region, service): the four HMAC steps run once a day per scope, as
-#: AWS suggests (the key is valid for that day only). Bounded; never logged or shown.
-_KEYS: dict[tuple[str, str, str, str], bytes] = {}
+#: Derived signing keys by (SHA-256 of the secret, day, region, service): the four HMAC steps run once a day per
+#: scope, as AWS suggests (the key is valid for that day only). The secret itself is not kept; bounded; never
+#: logged or shown.
+_KEYS: dict[tuple[bytes, str, str, str], bytes] = {}
 _MAX_KEYS = 32
 
 
 def _signing_key(secret: str, day: str, region: str, service: str) -> bytes:
-    scope = (secret, day, region, service)
+    scope = (hashlib.sha256(secret.encode()).digest(), day, region, service)
     derived = _KEYS.get(scope)
     if derived is None:
         derived = _hmac(_hmac(_hmac(_hmac(f"AWS4{secret}".encode(), day), region), service), "aws4_request")
