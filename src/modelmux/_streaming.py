@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -111,17 +111,6 @@ class _Pipeline:
                 pass
         what = "an error" if error is not None else "one JSON document (not a stream)"
         return UpstreamError(f"the provider answered a stream request with {what}")
-
-    def batch(self, events: list[tuple[str, str]]) -> tuple[list[ChatCompletionChunk], BaseException | None]:
-        """Translate ``events`` in order; on a failure, the chunks before it and the failure."""
-        out: list[ChatCompletionChunk] = []
-        feed = self.feed
-        try:
-            for event, data in events:
-                out += feed(event, data)
-        except (APIError, *_GARBAGE) as exc:
-            return out, exc
-        return out, None
 
 
 def _wrap(exc: BaseException, scrub: Callable[[APIError], APIError]) -> APIError:
@@ -240,8 +229,10 @@ class ChatStream:
 class AsyncChatStream:
     """The async twin of :class:`ChatStream`; ``await stream.aclose()`` or ``async with`` to stop early.
 
-    Chunks are translated a network read at a time; :meth:`drain` hands over the ones already translated
-    without waiting, so a relay (the gateway) can forward them in one write."""
+    Each network read is decoded into events at once; an event is translated when its chunks are asked for, so
+    the chunks of a read do not all live at the same time (a read may hold a thousand events). :meth:`drain`
+    translates and hands over the rest of the read without waiting, so a relay (the gateway) can forward them
+    in one write. A failing event is raised once the chunks of the events before it were handed over."""
 
     def __init__(
         self,
@@ -257,15 +248,23 @@ class AsyncChatStream:
         clipped: bool = False,
     ) -> None:
         self.response = response
-        self._pending: deque[ChatCompletionChunk] = deque()
+        self._pending: deque[ChatCompletionChunk] = deque()  # translated, not handed over yet
+        self._queued: deque[tuple[str, str]] = deque()  # decoded events of the current read, not translated yet
+        self._failure: APIError | None = None  # a translation failure, raised once ``_pending`` is empty
+        self._scrub = scrub
+        self._pipeline: _Pipeline | None = None
+        self._iter: AsyncGenerator[Any, None]
         if chunks is not None:
             self._iter = _one_by_one(chunks)
         else:
-            self._iter = self._run(_Pipeline(translator, decoder, limits, map_error), scrub, deadline, clipped)
+            self._pipeline = _Pipeline(translator, decoder, limits, map_error)
+            self._iter = self._run(self._pipeline, scrub, deadline, clipped)
 
     async def _run(
         self, pipeline: _Pipeline, scrub: Callable[[APIError], APIError], deadline: float | None, clipped: bool
-    ) -> AsyncIterator[list[ChatCompletionChunk]]:
+    ) -> AsyncGenerator[list[tuple[str, str]] | None, None]:
+        """Each read's events, then the events left at the end, then ``None``: the translator's ``finish()`` is due
+        (called by the stream once every event before it was translated). Closes the response when it ends."""
         response = self.response
         assert response is not None
         try:
@@ -286,31 +285,35 @@ class AsyncChatStream:
                     break
                 check_deadline(deadline)
                 events = pipeline.events(raw)
-                if not events:
-                    continue
-                pipeline.seen = True
-                batch, failure = pipeline.batch(events)
-                if batch:
-                    yield batch
-                if failure is not None:
-                    raise failure
-            batch, failure = pipeline.batch(pipeline.end_events())
-            if failure is None:
-                try:
-                    batch += pipeline.finish()
-                except (APIError, *_GARBAGE) as exc:
-                    failure = exc
-            if batch:
-                yield batch
-            if failure is not None:
-                raise failure
+                if events:
+                    pipeline.seen = True
+                    yield events
+            events = pipeline.end_events()
+            if events:
+                yield events
+            yield None
         except (APIError, httpx.TransportError, *_GARBAGE) as exc:
             raise _wrap(exc, scrub) from None
         finally:
             await response.aclose()
 
+    def _translate(self, everything: bool) -> None:
+        """Translate queued events until some chunks are pending (or, with ``everything``, all of them); a failure
+        is kept for later, after the chunks made before it."""
+        assert self._pipeline is not None
+        queued, pending, feed = self._queued, self._pending, self._pipeline.feed
+        try:
+            while queued and (everything or not pending):
+                event, data = queued.popleft()
+                pending.extend(feed(event, data))
+        except (APIError, *_GARBAGE) as exc:
+            queued.clear()
+            self._failure = _wrap(exc, self._scrub)
+
     def drain(self) -> list[ChatCompletionChunk]:
-        """The chunks already received and translated, without waiting for more."""
+        """The chunks of what was already received, translated now, without waiting for more."""
+        if self._queued:
+            self._translate(everything=True)
         out = list(self._pending)
         self._pending.clear()
         return out
@@ -321,7 +324,24 @@ class AsyncChatStream:
     async def __anext__(self) -> ChatCompletionChunk:
         pending = self._pending
         while not pending:
-            pending.extend(await self._iter.__anext__())
+            if self._queued:
+                self._translate(everything=False)
+                continue
+            failure = self._failure
+            if failure is not None:
+                self._failure = None
+                await self._iter.aclose()  # the response is closed before the failure is raised
+                raise failure
+            item = await self._iter.__anext__()
+            if self._pipeline is None:  # chunks given: one at a time
+                pending.extend(item)
+            elif item is not None:
+                self._queued.extend(item)
+            else:
+                try:
+                    pending.extend(self._pipeline.finish())
+                except (APIError, *_GARBAGE) as exc:
+                    self._failure = _wrap(exc, self._scrub)
         return pending.popleft()
 
     async def aclose(self) -> None:
@@ -340,6 +360,8 @@ class AsyncChatStream:
         await self.aclose()
 
 
-async def _one_by_one(chunks: AsyncIterator[ChatCompletionChunk]) -> AsyncIterator[list[ChatCompletionChunk]]:
+async def _one_by_one(
+    chunks: AsyncIterator[ChatCompletionChunk],
+) -> AsyncGenerator[list[ChatCompletionChunk], None]:
     async for chunk in chunks:
         yield [chunk]
