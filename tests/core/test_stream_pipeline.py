@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 import modelmux
 from modelmux._sse import SSEDecoder
+from modelmux._streaming import AsyncChatStream
+from modelmux.providers._shapes import ChunkFactory
 
 MSG = [{"role": "user", "content": "x"}]
 
@@ -269,3 +271,61 @@ def test_an_oversized_event_fails_while_arriving_not_at_its_end() -> None:
     with pytest.raises(modelmux.UpstreamError):
         for _ in range(100):
             decoder.feed(b"data: " + b"z" * 100)
+
+
+class _CountingTranslator:
+    """Feeds counted; ``bad`` fails as a garbage event does."""
+
+    def __init__(self) -> None:
+        self.fed = 0
+        self.factory = ChunkFactory("c", "m", 1)
+
+    def feed(self, event: str, data: str) -> list[Any]:
+        self.fed += 1
+        if data == "bad":
+            raise ValueError("garbage")
+        return [self.factory.text("content", data)]
+
+    def finish(self) -> list[Any]:
+        return []
+
+
+def _one_read_stream(payloads: list[str]) -> tuple[AsyncChatStream, _CountingTranslator, httpx.Response]:
+    body = b"".join(f"data: {p}\n\n".encode() for p in payloads)
+
+    async def content() -> AsyncIterator[bytes]:
+        yield body
+
+    response = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=content())
+    translator = _CountingTranslator()
+    return AsyncChatStream(response, translator, lambda e: e), translator, response
+
+
+def test_async_events_of_a_read_are_translated_as_their_chunks_are_asked_for() -> None:
+    async def go() -> None:
+        stream, translator, _ = _one_read_stream([f"w{i}" for i in range(100)])
+        first = await stream.__anext__()
+        assert first.choices[0].delta.content == "w0" and translator.fed == 1  # not the whole read at once
+        rest = stream.drain()  # the rest of the read, translated now, for one write
+        assert [c.choices[0].delta.content for c in rest] == [f"w{i}" for i in range(1, 100)]
+        assert translator.fed == 100 and stream.drain() == []
+        assert [c async for c in stream] == []
+
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize("drain", [False, True])
+def test_async_failing_event_is_raised_after_the_chunks_before_it_and_the_response_closed(drain: bool) -> None:
+    async def go() -> None:
+        stream, translator, response = _one_read_stream(["a", "b", "bad", "never"])
+        texts = [(await stream.__anext__()).choices[0].delta.content]
+        if drain:
+            texts += [c.choices[0].delta.content for c in stream.drain()]
+        with pytest.raises(modelmux.UpstreamError):
+            while True:
+                texts.append((await stream.__anext__()).choices[0].delta.content)
+        assert texts == ["a", "b"] and translator.fed == 3 and response.is_closed
+        with pytest.raises(StopAsyncIteration):
+            await stream.__anext__()
+
+    asyncio.run(go())
