@@ -49,6 +49,15 @@ class SSEDecoder:
         buf = self._buf
         if not buf:
             if chunk[-2:] == b"\n\n":  # whole events only (a server that flushes per event): nothing to keep
+                lines = chunk.count(b"\n")
+                if lines < 4 and len(chunk) <= self._max:  # one event of one or two lines: its fast path, inline
+                    text = chunk.decode("utf-8", "replace")
+                    if lines == 2 and text[:6] == "data: ":
+                        return [("", text[6:-2])]
+                    if lines == 3 and text[:7] == "event: ":
+                        name, found, data = text[7:-2].partition("\ndata: ")
+                        if found:
+                            return [(name.strip(), data)]
                 events = self._blocks(chunk)
                 if self._error is not None and not events:  # an event over the limit, and nothing before it
                     raise self._error
@@ -91,8 +100,13 @@ class SSEDecoder:
             return self._bounded_blocks(raw)
         # Decoded once for all its events: UTF-8 never has "\n" inside a character, so this equals decoding
         # block by block, with one call and one copy fewer per event.
+        text = raw.decode("utf-8", "replace")
+        if text[:7] == "event: ":
+            named = _named_events(text)
+            if named is not None:
+                return named
         events: list[tuple[str, str]] = []
-        for block in raw.decode("utf-8", "replace").split("\n\n"):
+        for block in text.split("\n\n"):
             if not block:  # the end of the region (it ends in a blank line), or blank lines between events
                 continue
             if block[:6] == "data: " and "\n" not in block:  # fast path: one data line
@@ -124,6 +138,30 @@ class SSEDecoder:
 
 def _too_big(limit: int) -> UpstreamError:
     return UpstreamError(f"the provider sent a stream event larger than max_event_bytes ({limit} bytes)")
+
+
+def _named_events(text: str) -> list[tuple[str, str]] | None:
+    """The events of a region made only of ``event: name`` + one ``data: ...`` line blocks (Anthropic's, Cohere's
+    shape), split in one pass; ``None`` when any block is shaped otherwise (then each is read on its own).
+
+    Exact by counting: with ``n`` blocks separated by blank lines (and maybe one ending the region), the region
+    has ``n + 2(n - 1)`` newlines (+ 2) when every block has exactly one newline, the one before its ``data:``.
+    """
+    parts = text[7:].split("\n\nevent: ")
+    newlines = 3 * len(parts) - 2
+    last = parts[-1]
+    if last[-2:] == "\n\n":
+        parts[-1] = last[:-2]
+        newlines += 2
+    if text.count("\n") != newlines:
+        return None
+    events: list[tuple[str, str]] = []
+    for part in parts:
+        name, found, data = part.partition("\ndata: ")
+        if not found:
+            return None
+        events.append((name.strip(), data))
+    return events
 
 
 def _block(block: str) -> tuple[str, str] | None:

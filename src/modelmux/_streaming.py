@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -12,6 +13,7 @@ import httpx
 import pydantic
 from pydantic_core import from_json
 
+from ._bounds import timed_out
 from ._chunk_builder import stream_chunk_builder
 from ._deadline import DEADLINE
 from ._http import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES, Limits, awithin, check_deadline
@@ -36,7 +38,7 @@ class _Pipeline:
     stream and raise: the mapped error for ``{"error": ...}``, else :class:`UpstreamError`. A stream that
     ends without a single event is an :class:`UpstreamError` too, never an empty success."""
 
-    __slots__ = ("_decoder", "_events", "_json", "_limits", "_map_error", "_mode", "_translator", "feed")
+    __slots__ = ("_decoder", "_json", "_limits", "_map_error", "_mode", "_translator", "events", "feed", "seen")
 
     def __init__(
         self,
@@ -52,41 +54,42 @@ class _Pipeline:
         self._json = bytearray()
         self._limits = limits
         self._map_error = map_error
-        self._events = False  # any event decoded yet
+        #: Any event decoded yet (set by the loops, which see each read's events).
+        self.seen = False
         #: The translator's ``feed`` (the per-event call: bound once, not looked up per event).
         self.feed = translator.feed
+        #: The events one network read completed: the decoder's own ``feed`` once the mode is known (the per-read
+        #: call, no frame of ours around it), until then the first bytes are looked at.
+        self.events: Callable[[bytes], list[tuple[str, str]]] = self._decoder.feed if decoder else self._sniff
 
-    def events(self, raw: bytes) -> list[tuple[str, str]]:
-        """The events one network read completed."""
-        events = self._decode(raw)
-        if events:
-            self._events = True
-        return events
-
-    def _decode(self, raw: bytes) -> list[tuple[str, str]]:
-        if self._mode == "sse":
-            return self._decoder.feed(raw)
-        if self._mode == "json":
-            self._json += raw
-            if len(self._json) > self._limits.max_response_bytes:
-                raise UpstreamError(
-                    f"the provider's JSON answer is larger than max_response_bytes ({self._limits.max_response_bytes})"
-                )
-            return []
+    def _sniff(self, raw: bytes) -> list[tuple[str, str]]:
         head = raw.lstrip()
         if not head:
             return []
         first = head[:1]
         if first == b"<":
             raise UpstreamError("the provider answered a stream request with HTML (a proxy or error page?)")
-        self._mode = "json" if first in (b"[", b"{") else "sse"
-        return self._decode(head)
+        if first in (b"[", b"{"):
+            self._mode = "json"
+            self.events = self._collect
+        else:
+            self._mode = "sse"
+            self.events = self._decoder.feed
+        return self.events(head)
+
+    def _collect(self, raw: bytes) -> list[tuple[str, str]]:
+        self._json += raw
+        if len(self._json) > self._limits.max_response_bytes:
+            raise UpstreamError(
+                f"the provider's JSON answer is larger than max_response_bytes ({self._limits.max_response_bytes})"
+            )
+        return []
 
     def end_events(self) -> list[tuple[str, str]]:
         """The events left when the bytes end."""
         if self._mode != "json":
             events = self._decoder.flush() if self._mode else []
-            if not events and not self._events:
+            if not events and not self.seen:
                 raise UpstreamError("the provider's stream ended without a single event")
             return events
         doc = from_json(self._json)
@@ -109,17 +112,6 @@ class _Pipeline:
         what = "an error" if error is not None else "one JSON document (not a stream)"
         return UpstreamError(f"the provider answered a stream request with {what}")
 
-    def batch(self, events: list[tuple[str, str]]) -> tuple[list[ChatCompletionChunk], BaseException | None]:
-        """Translate ``events`` in order; on a failure, the chunks before it and the failure."""
-        out: list[ChatCompletionChunk] = []
-        feed = self.feed
-        try:
-            for event, data in events:
-                out += feed(event, data)
-        except (APIError, *_GARBAGE) as exc:
-            return out, exc
-        return out, None
-
 
 def _wrap(exc: BaseException, scrub: Callable[[APIError], APIError]) -> APIError:
     if isinstance(exc, APIError):
@@ -135,6 +127,22 @@ def _wrap(exc: BaseException, scrub: Callable[[APIError], APIError]) -> APIError
 
 
 _NO_LIMITS = Limits(None, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_EVENT_BYTES)
+
+
+def _reads(response: httpx.Response) -> Iterator[bytes]:
+    """The body's network reads: ``iter_raw()`` when there is no ``Content-Encoding`` to undo (then it is what
+    ``iter_bytes()`` yields, one generator and two pass-through decoders fewer per read), else ``iter_bytes()``
+    (which also serves a body already read)."""
+    if response.is_stream_consumed or "content-encoding" in response.headers:
+        return response.iter_bytes()
+    return response.iter_raw()
+
+
+def _areads(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The async twin of :func:`_reads`."""
+    if response.is_stream_consumed or "content-encoding" in response.headers:
+        return response.aiter_bytes()
+    return response.aiter_raw()
 
 
 def _is_html(response: httpx.Response) -> bool:
@@ -174,7 +182,7 @@ class ChatStream:
         try:
             if _is_html(response):
                 raise UpstreamError("the provider answered a stream request with HTML (a proxy or error page?)")
-            reads = response.iter_bytes()
+            reads = _reads(response)
             while True:
                 token = DEADLINE.set(deadline)  # each blocking socket read stops at the call's deadline
                 try:
@@ -183,9 +191,13 @@ class ChatStream:
                     DEADLINE.reset(token)
                 if raw is None:
                     break
-                for event, data in pipeline.events(raw):
-                    yield from feed(event, data)  # each chunk handed over as soon as it is made
-                check_deadline(deadline)
+                events = pipeline.events(raw)
+                if events:
+                    pipeline.seen = True
+                    for event, data in events:
+                        yield from feed(event, data)  # each chunk handed over as soon as it is made
+                if deadline is not None and time.monotonic() > deadline:  # check_deadline, inline: once per read
+                    raise timed_out()
             for event, data in pipeline.end_events():
                 yield from feed(event, data)
             yield from pipeline.finish()
@@ -217,8 +229,10 @@ class ChatStream:
 class AsyncChatStream:
     """The async twin of :class:`ChatStream`; ``await stream.aclose()`` or ``async with`` to stop early.
 
-    Chunks are translated a network read at a time; :meth:`drain` hands over the ones already translated
-    without waiting, so a relay (the gateway) can forward them in one write."""
+    Each network read is decoded into events at once; an event is translated when its chunks are asked for, so
+    the chunks of a read do not all live at the same time (a read may hold a thousand events). :meth:`drain`
+    translates and hands over the rest of the read without waiting, so a relay (the gateway) can forward them
+    in one write. A failing event is raised once the chunks of the events before it were handed over."""
 
     def __init__(
         self,
@@ -234,21 +248,29 @@ class AsyncChatStream:
         clipped: bool = False,
     ) -> None:
         self.response = response
-        self._pending: deque[ChatCompletionChunk] = deque()
+        self._pending: deque[ChatCompletionChunk] = deque()  # translated, not handed over yet
+        self._queued: deque[tuple[str, str]] = deque()  # decoded events of the current read, not translated yet
+        self._failure: APIError | None = None  # a translation failure, raised once ``_pending`` is empty
+        self._scrub = scrub
+        self._pipeline: _Pipeline | None = None
+        self._iter: AsyncGenerator[Any, None]
         if chunks is not None:
             self._iter = _one_by_one(chunks)
         else:
-            self._iter = self._run(_Pipeline(translator, decoder, limits, map_error), scrub, deadline, clipped)
+            self._pipeline = _Pipeline(translator, decoder, limits, map_error)
+            self._iter = self._run(self._pipeline, scrub, deadline, clipped)
 
     async def _run(
         self, pipeline: _Pipeline, scrub: Callable[[APIError], APIError], deadline: float | None, clipped: bool
-    ) -> AsyncIterator[list[ChatCompletionChunk]]:
+    ) -> AsyncGenerator[list[tuple[str, str]] | None, None]:
+        """Each read's events, then the events left at the end, then ``None``: the translator's ``finish()`` is due
+        (called by the stream once every event before it was translated). Closes the response when it ends."""
         response = self.response
         assert response is not None
         try:
             if _is_html(response):
                 raise UpstreamError("the provider answered a stream request with HTML (a proxy or error page?)")
-            reads = response.aiter_bytes()
+            reads = _areads(response)
             while True:
                 try:
                     if clipped or deadline is None:
@@ -262,28 +284,36 @@ class AsyncChatStream:
                 except StopAsyncIteration:
                     break
                 check_deadline(deadline)
-                batch, failure = pipeline.batch(pipeline.events(raw))
-                if batch:
-                    yield batch
-                if failure is not None:
-                    raise failure
-            batch, failure = pipeline.batch(pipeline.end_events())
-            if failure is None:
-                try:
-                    batch += pipeline.finish()
-                except (APIError, *_GARBAGE) as exc:
-                    failure = exc
-            if batch:
-                yield batch
-            if failure is not None:
-                raise failure
+                events = pipeline.events(raw)
+                if events:
+                    pipeline.seen = True
+                    yield events
+            events = pipeline.end_events()
+            if events:
+                yield events
+            yield None
         except (APIError, httpx.TransportError, *_GARBAGE) as exc:
             raise _wrap(exc, scrub) from None
         finally:
             await response.aclose()
 
+    def _translate(self, everything: bool) -> None:
+        """Translate queued events until some chunks are pending (or, with ``everything``, all of them); a failure
+        is kept for later, after the chunks made before it."""
+        assert self._pipeline is not None
+        queued, pending, feed = self._queued, self._pending, self._pipeline.feed
+        try:
+            while queued and (everything or not pending):
+                event, data = queued.popleft()
+                pending.extend(feed(event, data))
+        except (APIError, *_GARBAGE) as exc:
+            queued.clear()
+            self._failure = _wrap(exc, self._scrub)
+
     def drain(self) -> list[ChatCompletionChunk]:
-        """The chunks already received and translated, without waiting for more."""
+        """The chunks of what was already received, translated now, without waiting for more."""
+        if self._queued:
+            self._translate(everything=True)
         out = list(self._pending)
         self._pending.clear()
         return out
@@ -294,7 +324,24 @@ class AsyncChatStream:
     async def __anext__(self) -> ChatCompletionChunk:
         pending = self._pending
         while not pending:
-            pending.extend(await self._iter.__anext__())
+            if self._queued:
+                self._translate(everything=False)
+                continue
+            failure = self._failure
+            if failure is not None:
+                self._failure = None
+                await self._iter.aclose()  # the response is closed before the failure is raised
+                raise failure
+            item = await self._iter.__anext__()
+            if self._pipeline is None:  # chunks given: one at a time
+                pending.extend(item)
+            elif item is not None:
+                self._queued.extend(item)
+            else:
+                try:
+                    pending.extend(self._pipeline.finish())
+                except (APIError, *_GARBAGE) as exc:
+                    self._failure = _wrap(exc, self._scrub)
         return pending.popleft()
 
     async def aclose(self) -> None:
@@ -313,6 +360,8 @@ class AsyncChatStream:
         await self.aclose()
 
 
-async def _one_by_one(chunks: AsyncIterator[ChatCompletionChunk]) -> AsyncIterator[list[ChatCompletionChunk]]:
+async def _one_by_one(
+    chunks: AsyncIterator[ChatCompletionChunk],
+) -> AsyncGenerator[list[ChatCompletionChunk], None]:
     async for chunk in chunks:
         yield [chunk]

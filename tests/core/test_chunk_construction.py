@@ -105,3 +105,44 @@ def test_a_stamp_changed_later_is_checked_again() -> None:
         factory.delta({"content": "x"})
     factory.model = "llama3.1"
     same(factory.delta({"content": "x"}), validated(factory, {"content": "x"}))
+
+
+@pytest.mark.parametrize("field", ["content", "reasoning_content", "refusal"])
+@pytest.mark.parametrize("text", ["", " word", "é\n"])
+def test_one_field_text_chunk_equals_the_validated_one(field: str, text: str) -> None:
+    factory = ChunkFactory("msg_1", "claude-x", 1_700_000_000)
+    built, expected = factory.text(field, text), validated(factory, {field: text})
+    same(built, expected)
+    same(built.choices[0], expected.choices[0])
+    same(built.choices[0].delta, expected.choices[0].delta)
+    assert built.model_dump_json() == expected.model_dump_json()
+    assert built.model_dump(exclude_unset=True) == expected.model_dump(exclude_unset=True)
+
+
+def test_one_field_text_chunks_do_not_share_mutable_state() -> None:
+    factory = ChunkFactory("msg_1", "m", 1)
+    a, b = factory.text("content", "a"), factory.text("content", "b")
+    a.choices[0].delta.refusal = "changed"
+    a.choices[0].finish_reason = "stop"
+    a.model = "other"
+    a.extra_field = 1  # type: ignore[attr-defined]  # an extra (the models allow them)
+    assert b.choices[0].delta.__pydantic_fields_set__ == {"content"}
+    assert b.choices[0].__pydantic_fields_set__ == {"index", "delta", "finish_reason", "logprobs"}
+    assert b.__pydantic_fields_set__ == {"id", "object", "created", "model", "choices"}
+    assert b.model == "m" and b.__pydantic_extra__ == {} and b.choices[0].finish_reason is None
+    assert factory.text("content", "c").model == "m"
+
+
+def test_one_field_text_chunk_validates_what_it_cannot_vouch_for() -> None:
+    factory = ChunkFactory("msg_1", "m", 1)
+    with pytest.raises(ValidationError):
+        factory.text("content", 5)  # type: ignore[arg-type]
+    same(
+        factory.text("thinking_blocks", [{"type": "thinking"}]),
+        validated(factory, {"thinking_blocks": [{"type": "thinking"}]}),
+    )  # type: ignore[arg-type]
+    factory.model = 5  # type: ignore[assignment]
+    with pytest.raises(ValidationError):
+        factory.text("content", "x")
+    factory.model = "late"  # a translator learning the model from the answer: the stamp follows
+    same(factory.text("content", "x"), validated(factory, {"content": "x"}))

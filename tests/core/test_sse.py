@@ -47,3 +47,53 @@ def test_unterminated_last_event_is_flushed() -> None:
 
 def test_event_without_data_is_not_dispatched_and_name_resets() -> None:
     assert decode([b"event: x\n\ndata: y\n\n"]) == [("", "y")]
+
+
+def reference(text: str) -> list[tuple[str, str]]:
+    """Line by line, as the WHATWG rules read (the decoder's block-at-a-time fast paths must agree)."""
+    events: list[tuple[str, str]] = []
+    name, data = "", []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if line == "":
+            if data:
+                events.append((name, "\n".join(data)))
+            name, data = "", []
+        elif line.startswith("data:"):
+            data.append(line[6:] if line[5:6] == " " else line[5:])
+        elif line == "data":
+            data.append("")
+        elif line.startswith("event:"):
+            name = line[6:].strip()
+    if data:
+        events.append((name, "\n".join(data)))
+    return events
+
+
+_LINE = st.sampled_from(
+    ["event: a", "event: b ", "event:c", 'data: {"x": 1}', "data:y", "data", "data: ", ": note", "id: 1", "", "data: é"]
+)
+# Mostly the shapes the fast paths take (one data line; event + one data line), sometimes anything.
+_BLOCK = st.one_of(
+    st.builds(lambda d: f"data: {d}", st.text(alphabet='ab{}: é"', max_size=6)),
+    st.builds(
+        lambda n, d: f"event: {n}\ndata: {d}", st.sampled_from(["a", "b", " c "]), st.text(alphabet="ab: é", max_size=6)
+    ),
+    st.lists(_LINE, min_size=1, max_size=4).map("\n".join),
+)
+
+
+@given(
+    st.lists(_BLOCK, min_size=1, max_size=12),
+    st.sampled_from(["\n\n", "\n\n\n", "\n"]),
+    st.booleans(),
+    st.lists(st.integers(min_value=0, max_value=400), max_size=4),
+)
+def test_events_equal_a_line_by_line_reading(blocks: list[str], gap: str, closed: bool, cuts: list[int]) -> None:
+    text = gap.join(blocks) + ("\n\n" if closed else "")
+    raw = text.encode()
+    points = sorted({c for c in cuts if c < len(raw)})
+    pieces = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)], strict=True)]
+    assert decode([raw]) == reference(text)
+    assert decode(pieces) == reference(text)
+    one_per_read = [(block + "\n\n").encode() for block in blocks]  # a server that flushes each event
+    assert decode(one_per_read) == reference("\n\n".join(blocks) + "\n\n")

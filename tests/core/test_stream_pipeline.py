@@ -4,7 +4,9 @@ stream request that are not a stream are errors; events and documents are bounde
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -15,6 +17,8 @@ from hypothesis import strategies as st
 
 import modelmux
 from modelmux._sse import SSEDecoder
+from modelmux._streaming import AsyncChatStream
+from modelmux.providers._shapes import ChunkFactory
 
 MSG = [{"role": "user", "content": "x"}]
 
@@ -61,10 +65,12 @@ def async_transport(pieces: list[bytes], headers: dict[str, str] | None = None) 
     return httpx.MockTransport(handle)
 
 
-def collect(pieces: list[bytes], **kwargs: Any) -> tuple[list[str], BaseException | None]:
+def collect(
+    pieces: list[bytes], headers: dict[str, str] | None = None, **kwargs: Any
+) -> tuple[list[str], BaseException | None]:
     texts: list[str] = []
     stream = modelmux.completion(
-        "openai/gpt-4o", MSG, api_key="k", transport=sync_transport(pieces), stream=True, **kwargs
+        "openai/gpt-4o", MSG, api_key="k", transport=sync_transport(pieces, headers), stream=True, **kwargs
     )
     try:
         for chunk in stream:
@@ -74,11 +80,13 @@ def collect(pieces: list[bytes], **kwargs: Any) -> tuple[list[str], BaseExceptio
     return texts, None
 
 
-def acollect(pieces: list[bytes], **kwargs: Any) -> tuple[list[str], BaseException | None]:
+def acollect(
+    pieces: list[bytes], headers: dict[str, str] | None = None, **kwargs: Any
+) -> tuple[list[str], BaseException | None]:
     async def go() -> tuple[list[str], BaseException | None]:
         texts: list[str] = []
         stream = await modelmux.acompletion(
-            "openai/gpt-4o", MSG, api_key="k", transport=async_transport(pieces), stream=True, **kwargs
+            "openai/gpt-4o", MSG, api_key="k", transport=async_transport(pieces, headers), stream=True, **kwargs
         )
         try:
             async for chunk in stream:
@@ -110,6 +118,18 @@ def test_chunks_before_a_malformed_event_arrive_first_async(cuts: list[int]) -> 
 def test_whole_stream_in_one_read_with_an_error_event(runner: Any) -> None:
     texts, err = runner([BEFORE_ERROR])
     assert texts == ["one ", "two "] and isinstance(err, modelmux.ServiceUnavailableError)
+
+
+@pytest.mark.parametrize("runner", [collect, acollect])
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "identity"])
+def test_a_compressed_stream_is_decompressed_before_decoding(runner: Any, encoding: str) -> None:
+    """The loops read the raw body when nothing is to be undone; a Content-Encoding still is, in any split."""
+    body = sse(delta("one "), delta("two ", "stop"), b"[DONE]")
+    packed = {"gzip": gzip.compress, "deflate": zlib.compress, "identity": bytes}[encoding](body)
+    headers = {"content-type": "text/event-stream", "content-encoding": encoding}
+    for pieces in ([packed], split(packed, [3, 10, len(packed) // 2])):
+        texts, err = runner(pieces, headers)
+        assert err is None and texts == ["one ", "two "]
 
 
 @pytest.mark.parametrize("runner", [collect, acollect])
@@ -251,3 +271,61 @@ def test_an_oversized_event_fails_while_arriving_not_at_its_end() -> None:
     with pytest.raises(modelmux.UpstreamError):
         for _ in range(100):
             decoder.feed(b"data: " + b"z" * 100)
+
+
+class _CountingTranslator:
+    """Feeds counted; ``bad`` fails as a garbage event does."""
+
+    def __init__(self) -> None:
+        self.fed = 0
+        self.factory = ChunkFactory("c", "m", 1)
+
+    def feed(self, event: str, data: str) -> list[Any]:
+        self.fed += 1
+        if data == "bad":
+            raise ValueError("garbage")
+        return [self.factory.text("content", data)]
+
+    def finish(self) -> list[Any]:
+        return []
+
+
+def _one_read_stream(payloads: list[str]) -> tuple[AsyncChatStream, _CountingTranslator, httpx.Response]:
+    body = b"".join(f"data: {p}\n\n".encode() for p in payloads)
+
+    async def content() -> AsyncIterator[bytes]:
+        yield body
+
+    response = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=content())
+    translator = _CountingTranslator()
+    return AsyncChatStream(response, translator, lambda e: e), translator, response
+
+
+def test_async_events_of_a_read_are_translated_as_their_chunks_are_asked_for() -> None:
+    async def go() -> None:
+        stream, translator, _ = _one_read_stream([f"w{i}" for i in range(100)])
+        first = await stream.__anext__()
+        assert first.choices[0].delta.content == "w0" and translator.fed == 1  # not the whole read at once
+        rest = stream.drain()  # the rest of the read, translated now, for one write
+        assert [c.choices[0].delta.content for c in rest] == [f"w{i}" for i in range(1, 100)]
+        assert translator.fed == 100 and stream.drain() == []
+        assert [c async for c in stream] == []
+
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize("drain", [False, True])
+def test_async_failing_event_is_raised_after_the_chunks_before_it_and_the_response_closed(drain: bool) -> None:
+    async def go() -> None:
+        stream, translator, response = _one_read_stream(["a", "b", "bad", "never"])
+        texts = [(await stream.__anext__()).choices[0].delta.content]
+        if drain:
+            texts += [c.choices[0].delta.content for c in stream.drain()]
+        with pytest.raises(modelmux.UpstreamError):
+            while True:
+                texts.append((await stream.__anext__()).choices[0].delta.content)
+        assert texts == ["a", "b"] and translator.fed == 3 and response.is_closed
+        with pytest.raises(StopAsyncIteration):
+            await stream.__anext__()
+
+    asyncio.run(go())

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..types import ChatCompletion, ChatCompletionChunk, EmbeddingResponse, construct_text_chunk
+from ._field_chunks import chunk_stamp, construct_field_chunk
 
 
 def make_usage(
@@ -83,6 +84,8 @@ def make_completion(
 
 #: Delta fields a translator fills with text: a delta of only these, all exact ``str``, is built without validation.
 _TEXT_FIELDS = frozenset({"role", "content", "refusal", "reasoning_content"})
+#: The fields ``ChunkFactory.text`` builds directly.
+_ONE_TEXT_FIELDS = frozenset({"content", "refusal", "reasoning_content"})
 #: ``ChoiceDelta.role``'s literal values.
 _ROLES = frozenset({"assistant", "system", "user", "tool", "developer"})
 _STR_OR_NONE = (str, type(None))
@@ -98,8 +101,9 @@ class ChunkFactory:
     as before, so a malformed value still fails there.
     """
 
-    __slots__ = ("_trusted", "created", "id", "model")
+    __slots__ = ("_stamp", "_trusted", "created", "id", "model")
     _trusted: bool  # the stamp has the exact types the chunk model declares (kept so by __setattr__)
+    _stamp: dict[str, Any] | None  # then the chunks' top-level fields, made once (``construct_field_chunk``)
 
     def __init__(self, id: str, model: str, created: int | None = None) -> None:
         self.id = id
@@ -108,9 +112,19 @@ class ChunkFactory:
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
-        if name != "_trusted":  # the stamp changed (a translator may learn the model late): check it again
+        if name[0] != "_":  # the stamp changed (a translator may learn the model late): check it again
             stamp = (getattr(self, "id", None), getattr(self, "model", None), getattr(self, "created", None))
-            object.__setattr__(self, "_trusted", tuple(map(type, stamp)) == (str, str, int))
+            trusted = tuple(map(type, stamp)) == (str, str, int)
+            object.__setattr__(self, "_trusted", trusted)
+            object.__setattr__(self, "_stamp", chunk_stamp(self.id, self.created, self.model) if trusted else None)
+
+    def text(self, field: str, text: str) -> ChatCompletionChunk:
+        """``delta({field: text})`` for ``field`` ``content``, ``reasoning_content`` or ``refusal``: the chunk most of
+        a stream is made of, built from the stamp made once (a value of another type is validated, as ever)."""
+        stamp = self._stamp
+        if stamp is not None and type(text) is str and field in _ONE_TEXT_FIELDS:
+            return construct_field_chunk(stamp, field, text)
+        return self.delta({field: text})
 
     def delta(
         self,

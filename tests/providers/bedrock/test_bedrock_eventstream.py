@@ -174,3 +174,34 @@ def test_decoder_and_translator_give_the_same_chunks_however_the_bytes_are_split
 
     bounds = [0, *cuts, len(body)]
     assert run([body[a:b] for a, b in itertools.pairwise(bounds)]) == run([body])
+
+
+def frames(body: bytes) -> list[bytes]:
+    out, pos = [], 0
+    while pos < len(body):
+        (total,) = struct.unpack_from(">I", body, pos)
+        out.append(body[pos : pos + total])
+        pos += total
+    return out
+
+
+@pytest.mark.parametrize("body", RECORDED)
+def test_one_message_per_read_gives_the_pairs_of_the_whole_body(body: bytes) -> None:
+    decoder = EventStreamDecoder()
+    pairs = [pair for frame in frames(body) for pair in decoder.feed(frame)]  # the one-message-per-read path
+    assert pairs == EventStreamDecoder().feed(body)
+    assert len(pairs) == len(frames(body))
+
+
+@pytest.mark.parametrize(
+    ("damage", "error"),
+    [(-6, "message CRC"), (3, "prelude CRC"), (-2, "message CRC")],  # a payload byte, the length, the CRC itself
+)
+def test_a_damaged_message_after_good_ones_is_refused_when_read_alone(damage: int, error: str) -> None:
+    good = encode_event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "a"}})
+    decoder = EventStreamDecoder()
+    assert decoder.feed(good) == decoder.feed(good)  # the header block is known now
+    bad = bytearray(good)
+    bad[damage] ^= 0x01
+    with pytest.raises(EventStreamError, match=error):
+        decoder.feed(bytes(bad))

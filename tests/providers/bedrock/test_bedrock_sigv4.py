@@ -131,3 +131,14 @@ def test_an_old_date_header_is_replaced() -> None:
         signed["Authorization"]
         == botocore_sign("POST", url, {"content-type": "application/json"}, b"{}", key, NOW)["Authorization"]
     )
+
+
+def test_cached_signing_keys_follow_a_rotated_secret_and_do_not_keep_it() -> None:
+    from modelmux.providers.bedrock import sigv4
+
+    url = "https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse"
+    headers = {"content-type": "application/json"}
+    for secret in ("first-secret-value", "rotated-secret-value", "first-secret-value"):
+        key = SigningKey("AKID", secret, "us-east-1")  # same access key, day and scope: only the secret differs
+        assert_same("POST", url, headers, b"{}", key)
+    assert sigv4._KEYS and not any("secret-value" in repr(scope) for scope in sigv4._KEYS)

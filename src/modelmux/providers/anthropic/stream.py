@@ -216,7 +216,7 @@ class AnthropicStreamTranslator:
                 return []
             block.parts.append(text)
             self._length += len(text)
-            return [self._factory().delta({"content": text})]
+            return [self._factory().text("content", text)]
         if kind == "input_json_delta":
             return self._json(block, delta.get("partial_json") or "")
         if kind == "citations_delta" and block.kind == "text":
@@ -250,7 +250,7 @@ class AnthropicStreamTranslator:
 
     def _content(self, text: str) -> list[ChatCompletionChunk]:
         self._length += len(text)
-        return [self._factory().delta({"content": text})]
+        return [self._factory().text("content", text)]
 
     def _json(self, block: _Block, fragment: str) -> list[ChatCompletionChunk]:
         if not fragment:
@@ -268,7 +268,7 @@ class AnthropicStreamTranslator:
         if not text:
             return []
         block.parts.append(text)
-        return [self._factory().delta({"reasoning_content": text})]
+        return [self._factory().text("reasoning_content", text)]
 
 
 def _object(value: Any) -> dict[str, Any]:

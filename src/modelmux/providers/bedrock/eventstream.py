@@ -43,6 +43,10 @@ _INT_FORMATS = {2: ">b", 3: ">h", 4: ">i", 5: ">q", 8: ">q"}
 _HEADER_CACHE = 32
 
 
+_unpack = struct.unpack_from
+_crc32 = zlib.crc32
+
+
 class EventStreamError(ValueError):
     """The bytes are not a valid AWS event stream."""
 
@@ -103,10 +107,21 @@ class EventStreamDecoder:
         self._headers: dict[bytes, tuple[dict[str, Any], str | None]] = {}
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
-        out: list[tuple[str, str]] = []
-        for (headers, name), payload in self._scan(chunk, text=True):
-            out.append((name, payload) if name is not None else _error_event(headers))
-        return out
+        if not self._buffer and type(chunk) is bytes and len(chunk) >= _MIN_MESSAGE:  # one whole message per read
+            total, headers_len, prelude_crc = _unpack(">III", chunk, 0)
+            if (
+                total == len(chunk)
+                and headers_len <= MAX_HEADERS_LENGTH
+                and _MIN_MESSAGE + headers_len <= total <= _MIN_MESSAGE + headers_len + MAX_PAYLOAD_LENGTH
+                and _crc32(chunk[:8]) == prelude_crc
+                and _crc32(chunk[8:-4], prelude_crc) == _unpack(">I", chunk, total - 4)[0]
+            ):
+                entry = self._headers.get(chunk[_PRELUDE : _PRELUDE + headers_len])
+                if entry is not None and entry[1] is not None:
+                    return [(entry[1], chunk[_PRELUDE + headers_len : -4].decode("utf-8"))]
+        # Anything else (several messages, a part of one, a header block not seen yet, a failure with its own
+        # message) takes the full scan.
+        return self._scan(chunk, text=True)
 
     def flush(self) -> list[tuple[str, str]]:
         if self._buffer:
@@ -117,13 +132,16 @@ class EventStreamDecoder:
 
     def feed_messages(self, chunk: bytes) -> list[Message]:
         """The raw ``(headers, payload bytes)`` of every message completed by ``chunk``."""
-        return [(headers, payload) for (headers, _), payload in self._scan(chunk, text=False)]
+        return self._scan(chunk, text=False)
 
-    def _scan(self, chunk: bytes, *, text: bool) -> list[tuple[tuple[dict[str, Any], str | None], Any]]:
-        """The messages ``chunk`` completes: (decoded headers and event name, payload as text or bytes).
+    def _scan(self, chunk: bytes, *, text: bool) -> list[Any]:
+        """The messages ``chunk`` completes: with ``text``, the ``(event, payload text)`` pairs :meth:`feed`
+        returns, else the ``(headers, payload bytes)`` of :meth:`feed_messages`.
 
         Works on one ``bytes`` object: the read itself when nothing was pending (the usual case: servers write
         whole messages), else the pending bytes and the read joined once. Only the incomplete tail is kept.
+        Each message's prelude is checked (CRC, bounds) before anything waits for the rest of it; the message CRC
+        continues the prelude's (``zlib.crc32`` takes a running value), so no byte is hashed twice.
         """
         buffer = self._buffer
         if buffer:
@@ -136,18 +154,24 @@ class EventStreamDecoder:
             buffer.clear()
         else:
             data = chunk if type(chunk) is bytes else bytes(chunk)
-        out: list[tuple[tuple[dict[str, Any], str | None], Any]] = []
+        out: list[Any] = []
         pos = 0
         size = len(data)
         cache = self._headers
         unpack = struct.unpack_from
         crc32 = zlib.crc32
         while size - pos >= _PRELUDE:
-            total, headers_len = _prelude(data, pos)
+            total, headers_len, prelude_crc = unpack(">III", data, pos)
+            if crc32(data[pos : pos + 8]) != prelude_crc:
+                raise EventStreamError("event-stream prelude CRC mismatch")
+            if headers_len > MAX_HEADERS_LENGTH or total < _MIN_MESSAGE + headers_len:
+                raise EventStreamError(f"bad event-stream lengths (total {total}, headers {headers_len})")
+            if total - _MIN_MESSAGE - headers_len > MAX_PAYLOAD_LENGTH:
+                raise EventStreamError(f"event-stream payload too large ({total} bytes)")
             end = pos + total
             if size < end:
                 break
-            if crc32(data[pos : end - 4]) != unpack(">I", data, end - 4)[0]:
+            if crc32(data[pos + 8 : end - 4], prelude_crc) != unpack(">I", data, end - 4)[0]:
                 raise EventStreamError("event-stream message CRC mismatch")
             start = pos + _PRELUDE + headers_len
             raw_headers = data[pos + _PRELUDE : start]
@@ -157,8 +181,13 @@ class EventStreamDecoder:
                 entry = (headers, _event_name(headers))
                 if len(cache) < _HEADER_CACHE:
                     cache[raw_headers] = entry
-            payload = data[start : end - 4]
-            out.append((entry, payload.decode("utf-8") if text else payload))
+            headers, name = entry
+            if not text:
+                out.append((headers, data[start : end - 4]))
+            elif name is not None:
+                out.append((name, data[start : end - 4].decode("utf-8")))
+            else:
+                out.append(_error_event(headers))
             pos = end
         if pos < size:
             buffer += data[pos:]  # an incomplete message: kept until the rest comes

@@ -25,6 +25,7 @@ moonshot(ai), nvidia, google
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..anthropic.profile import ModelProfile as ClaudeProfile
 from ..anthropic.profile import profile_for as claude_profile_for
@@ -60,6 +61,7 @@ def base_model_id(model: str) -> str:
     return rest if sep and head in _GEO_PREFIXES and "." in rest else name
 
 
+@lru_cache(maxsize=256)  # a pure function of the id (frozen results), asked on every call
 def profile_for(model: str) -> BedrockProfile:
     base = base_model_id(model)
     family = base.split(".", 1)[0] if "." in base else ""

@@ -14,6 +14,7 @@ Embeddings go through InvokeModel (``…/model/{modelId}/invoke``, :mod:`.embedd
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, ClassVar
 from urllib.parse import quote, unquote
 
@@ -38,6 +39,7 @@ SIGNING_SERVICE = "bedrock"
 EVENT_STREAM = "application/vnd.amazon.eventstream"
 
 
+@lru_cache(maxsize=256)  # a pure function, on every call: the quoting is not free
 def model_path(model: str, action: str) -> str:
     """``/model/{id}/{action}`` with the id as one percent-encoded segment (an already-encoded id is kept)."""
     return f"/model/{quote(unquote(native_model_id(model)), safe='')}/{action}"

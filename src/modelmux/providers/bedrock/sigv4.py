@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 __all__ = ["UNSIGNED_HEADERS", "SigningKey", "canonical_request", "sign_headers"]
@@ -65,7 +67,25 @@ class SigningKey:
 
 
 def _hmac(key: bytes, message: str) -> bytes:
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
+    return hmac.digest(key, message.encode("utf-8"), "sha256")  # the one-shot C path: no HMAC object per step
+
+
+#: Derived signing keys by (SHA-256 of the secret, day, region, service): the four HMAC steps run once a day per
+#: scope, as AWS suggests (the key is valid for that day only). The secret itself is not kept; bounded; never
+#: logged or shown.
+_KEYS: dict[tuple[bytes, str, str, str], bytes] = {}
+_MAX_KEYS = 32
+
+
+def _signing_key(secret: str, day: str, region: str, service: str) -> bytes:
+    scope = (hashlib.sha256(secret.encode()).digest(), day, region, service)
+    derived = _KEYS.get(scope)
+    if derived is None:
+        derived = _hmac(_hmac(_hmac(_hmac(f"AWS4{secret}".encode(), day), region), service), "aws4_request")
+        if len(_KEYS) >= _MAX_KEYS:
+            _KEYS.clear()
+        _KEYS[scope] = derived
+    return derived
 
 
 def _host(url: str) -> str:
@@ -101,32 +121,32 @@ def _canonical_query(query: str) -> str:
     return "&".join(f"{k}={v}" for k, v in sorted((k, v) for k, _, v in pairs))
 
 
-def _headers_to_sign(headers: Mapping[str, str], url: str) -> dict[str, list[str]]:
+@lru_cache(maxsize=256)
+def _url_parts(url: str) -> tuple[str, str, str]:
+    """``(canonical URI, canonical query, host)`` of a URL: the same few URLs are signed call after call."""
+    parts = urlsplit(url)
+    return quote(_remove_dot_segments(parts.path), safe="/~"), _canonical_query(parts.query), _host(url)
+
+
+def _headers_to_sign(headers: Mapping[str, str], host: str) -> dict[str, list[str]]:
     signed: dict[str, list[str]] = {}
     for name, value in headers.items():
         lname = name.lower()
         if lname not in UNSIGNED_HEADERS:
             signed.setdefault(lname, []).append(value)
     if "host" not in signed:
-        signed["host"] = [_host(url)]
+        signed["host"] = [host]
     return signed
 
 
 def canonical_request(method: str, url: str, headers: Mapping[str, str], body: bytes) -> tuple[str, str]:
     """``(canonical request, signed header names)`` — exposed for tests and debugging."""
-    parts = urlsplit(url)
-    signed = _headers_to_sign(headers, url)
+    path, query, host = _url_parts(url)
+    signed = _headers_to_sign(headers, host)
     names = sorted(signed)
     canonical_headers = "".join(f"{n}:{','.join(' '.join(v.split()) for v in signed[n])}\n" for n in names)
     signed_names = ";".join(names)
-    lines = [
-        method.upper(),
-        quote(_remove_dot_segments(parts.path), safe="/~"),
-        _canonical_query(parts.query),
-        canonical_headers,
-        signed_names,
-        hashlib.sha256(body).hexdigest(),
-    ]
+    lines = [method.upper(), path, query, canonical_headers, signed_names, hashlib.sha256(body).hexdigest()]
     return "\n".join(lines), signed_names
 
 
@@ -139,8 +159,10 @@ def sign_headers(
         headers: the request's headers as they will be sent (without ``Authorization``).
         now: the signing time (UTC); the current time when ``None``.
     """
-    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    stamp = moment.strftime("%Y%m%dT%H%M%SZ")
+    if now is None:
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    else:
+        stamp = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     day = stamp[:8]
     added = {"X-Amz-Date": stamp}
     if key.session_token:
@@ -149,11 +171,9 @@ def sign_headers(
     to_sign.update(added)
     request, signed_names = canonical_request(method, url, to_sign, body)
     scope = f"{day}/{key.region}/{key.service}/aws4_request"
-    string_to_sign = "\n".join(["AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(request.encode("utf-8")).hexdigest()])
-    signing_key = _hmac(
-        _hmac(_hmac(_hmac(f"AWS4{key.secret_key}".encode(), day), key.region), key.service), "aws4_request"
-    )
-    signature = hmac.new(signing_key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    string_to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{hashlib.sha256(request.encode('utf-8')).hexdigest()}"
+    signing_key = _signing_key(key.secret_key, day, key.region, key.service)
+    signature = hmac.digest(signing_key, string_to_sign.encode("utf-8"), "sha256").hex()
     added["Authorization"] = (
         f"AWS4-HMAC-SHA256 Credential={key.access_key}/{scope}, SignedHeaders={signed_names}, Signature={signature}"
     )

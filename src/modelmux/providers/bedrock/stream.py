@@ -49,7 +49,7 @@ class _Block:
     emitted: bool = False
     parts: list[str] = field(default_factory=list)
     signature: str = ""
-    redacted: str = ""
+    redacted: list[str] = field(default_factory=list)  # fragments, joined once (never += per event)
 
 
 class BedrockStreamTranslator:
@@ -67,7 +67,14 @@ class BedrockStreamTranslator:
 
     def feed(self, event: str, data: str) -> list[ChatCompletionChunk]:
         if event == "contentBlockDelta":
-            return self._delta(from_json(data))
+            payload = from_json(data)
+            delta = payload.get("delta") if type(payload) is dict else None
+            if type(delta) is dict and "text" in delta:  # most events: a text fragment (what _delta does, inlined)
+                block = self._blocks.get(payload.get("contentBlockIndex", -1))
+                text = delta["text"]
+                if type(text) is str and block is not None and block.kind == "text":
+                    return [self._chunks.text("content", text)] if text else []
+            return self._delta(payload)
         if event == "contentBlockStart":
             return self._start(from_json(data))
         if event == "contentBlockStop":
@@ -145,7 +152,7 @@ class BedrockStreamTranslator:
             if block is None:
                 block = self._blocks[index] = _Block("text")
             text = delta["text"] or ""
-            return [self._chunks.delta({"content": text})] if text and block.kind == "text" else []
+            return [self._chunks.text("content", text)] if text and block.kind == "text" else []
         if "reasoningContent" in delta:
             if block is None:
                 block = self._blocks[index] = _Block("reasoning")
@@ -161,7 +168,7 @@ class BedrockStreamTranslator:
         if block.kind in ("tool", "json") and not block.emitted:
             return self._arguments(block, "{}")
         if block.kind == "reasoning":
-            native = thinking_block("".join(block.parts), block.signature or None, block.redacted or None)
+            native = thinking_block("".join(block.parts), block.signature or None, "".join(block.redacted) or None)
             if native is not None:
                 return [self._chunks.delta({"thinking_blocks": [native]})]
         return []
@@ -172,18 +179,18 @@ class BedrockStreamTranslator:
         if delta.get("signature"):
             block.signature = delta["signature"]
         if delta.get("redactedContent"):
-            block.redacted += delta["redactedContent"]
+            block.redacted.append(delta["redactedContent"])
         text = delta.get("text") or ""
         if not text:
             return []
         block.parts.append(text)
-        return [self._chunks.delta({"reasoning_content": text})]
+        return [self._chunks.text("reasoning_content", text)]
 
     def _arguments(self, block: _Block, fragment: str) -> list[ChatCompletionChunk]:
         if not fragment:
             return []
         block.emitted = True
         if block.kind == "json":
-            return [self._chunks.delta({"content": fragment})]
+            return [self._chunks.text("content", fragment)]
         call = {"index": block.tool_index, "function": {"arguments": fragment}}
         return [self._chunks.delta({"tool_calls": [call]})]

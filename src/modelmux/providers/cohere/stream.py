@@ -72,9 +72,10 @@ class CohereStreamTranslator:
     # ------------------------------------------------------------------ events
 
     def feed(self, event: str, data: str) -> list[ChatCompletionChunk]:
-        stripped = data.strip()
-        if not stripped or stripped == "[DONE]":
-            return []
+        if data[:1] != "{":  # not the usual object: blank (a keep-alive) or the closing [DONE]
+            stripped = data.strip()
+            if not stripped or stripped == "[DONE]":
+                return []
         payload = from_json(data)
         if not isinstance(payload, dict):
             raise ValueError("a Cohere stream event must be a JSON object")
@@ -83,6 +84,13 @@ class CohereStreamTranslator:
             raise error_from_payload(payload, 500, {}, self._ctx)
         if self._factory is None:
             self._factory = ChunkFactory(str(payload.get("id") or f"chatcmpl-{uuid.uuid4().hex}"), self._ctx.model)
+        if kind == "content-delta" and self._role_sent:  # most events: a text fragment, _content_delta inlined
+            content = _message(payload).get("content")
+            if type(content) is dict and "thinking" not in content:
+                text = content.get("text")
+                if type(text) is str and text and self._blocks.get(int(payload.get("index") or 0)) == "text":
+                    self._text_len += len(text)
+                    return [self._factory.text("content", text)]
         handler = _HANDLERS.get(kind)
         if handler is None:  # content-end, tool-call-end, citation-end, debug…: nothing to say
             return []

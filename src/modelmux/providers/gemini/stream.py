@@ -85,7 +85,11 @@ class GeminiStreamTranslator:
         if type(parts) is list and len(parts) == 1 and type(parts[0]) is dict and len(parts[0]) == 1:
             text = parts[0].get("text")  # most events: one plain text part (what read_parts makes of it, cheaper)
             if type(text) is str:
-                return [self._chunk({"content": text})] if text else []
+                if not text:
+                    return []
+                if self._role_sent:
+                    return [self._factory.text("content", text)]
+                return [self._chunk({"content": text})]
         content = read_parts(parts, self._response_id, self._calls)
         delta: dict[str, Any] = {}
         if content.text:

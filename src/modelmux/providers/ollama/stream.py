@@ -75,6 +75,12 @@ class OllamaStreamTranslator:
         return self._native(raw)
 
     def _native(self, raw: dict[str, Any]) -> list[ChatCompletionChunk]:
+        if self._started and not raw.get("done"):  # most lines: a text fragment (what follows makes of it, cheaper)
+            message = raw.get("message")
+            if type(message) is dict and not message.get("tool_calls") and not message.get("thinking"):
+                text = message.get("content")
+                if type(text) is str:
+                    return [self._chunks.text("content", text)] if text else []
         text, thinking, calls = answer_parts(raw)
         delta: dict[str, Any] = {}
         if not self._started:
