@@ -20,6 +20,7 @@ from .call import RouterCall
 from .circuit import CircuitPolicy
 from .deployments import Deployment, parse_model_list
 from .fallbacks import FallbackMap, parse_fallbacks
+from .fast import FastGroup, fast_groups
 from .operations import OPERATIONS
 from .state import MemoryState, RouterState
 from .strategies import Strategy, make_strategy
@@ -144,6 +145,11 @@ class Router:
         }
         #: Groups where some deployment has a ``tpm`` limit (the only ones whose calls estimate their tokens).
         self.token_limited = frozenset(g for g, ds in self.groups.items() if any(d.tpm is not None for d in ds))
+        #: The groups a call may pick from directly while the state is calm (see ``modelmux.router.fast``); the
+        #: state and strategy are fixed at construction.
+        self.fast_groups: dict[str, FastGroup] = fast_groups(self.groups, self.strategy, self.state)
+        #: The state when it is a plain ``MemoryState`` (its successes are recorded without an ``Outcome``).
+        self.fast_state: MemoryState | None = self.state if type(self.state) is MemoryState else None
 
     # ---------------------------------------------------------------- introspection
 
