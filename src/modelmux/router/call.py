@@ -81,7 +81,9 @@ class RouterCall(CallState):
         self.deployment = deployment
         router = self.router
         now = self.clock()
-        tokens = 0 if self.stream else _usage_tokens(result) - self._tokens(deployment.group)
+        tokens = 0 if self.stream else _usage_tokens(result)
+        if tokens and deployment.group in router.token_limited:
+            tokens -= self._tokens(deployment.group)  # the estimate reserved before sending
         fast = router.fast_state
         if fast is not None:
             fast.succeed(deployment, now, now - started, tokens, not self.stream, router.policy, router.alpha)
@@ -144,10 +146,7 @@ class RouterCall(CallState):
             started = self.clock()
         state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
         try:
-            self._check_window(deployment)
-            result = self.op.sync(
-                **self.args, **self._call_options(deployment), timeout=self._timeout(deployment, remaining)
-            )
+            result = self.op.sync(**self._attempt_kwargs(deployment, remaining))
             if self.stream:
                 result = first_chunk(result)
         except APIError as err:
@@ -205,10 +204,7 @@ class RouterCall(CallState):
             started = self.clock()
         state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
         try:
-            self._check_window(deployment)
-            result = await self.op.async_(
-                **self.args, **self._call_options(deployment), timeout=self._timeout(deployment, remaining)
-            )
+            result = await self.op.async_(**self._attempt_kwargs(deployment, remaining))
             if self.stream:
                 result = await afirst_chunk(result)
         except APIError as err:

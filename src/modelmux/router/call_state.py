@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import _http
-from .._retry import Backoff, RetryLoop, attempt_timeout, check_num_retries, current_pacer, retryable
+from .._retry import HIDDEN_PARAMS, Backoff, RetryLoop, attempt_timeout, check_num_retries, current_pacer, retryable
 from ..errors import APIError, ContextWindowExceededError
 from .circuit import DEPLOYMENT_FAULTS, Outcome, classify
 from .deployments import Deployment
@@ -183,8 +183,6 @@ class CallState:
     def _check_window(self, deployment: Deployment) -> None:
         """Raise the context-window error ``deployment`` would answer with, without sending, when its catalogued
         window is certainly too small for the messages and a context-window fallback group is left to go to."""
-        if self._plan is None and not self.router.fallback_lists[self.group][1]:
-            return  # the usual case: no context-window fallbacks to go to
         plan = self.plan
         if not plan.context_window or "messages" not in self.args or plan.used >= plan.max_fallbacks:
             return
@@ -200,10 +198,21 @@ class CallState:
         if overflow is not None:
             raise overflow
 
-    def _call_options(self, deployment: Deployment) -> dict[str, Any]:
-        """The deployment's keyword arguments (``model`` included; merged once by the router) under the call's."""
-        base = self.router.call_kwargs[deployment.id]
-        return {**base, **self.options} if self.options else base
+    def _attempt_kwargs(self, deployment: Deployment, remaining: float | None) -> dict[str, Any]:
+        """The keyword arguments of an attempt on ``deployment``: the call's arguments, the deployment's (``model``
+        included; merged once by the router) under the call's options, and the attempt's ``timeout=``. Raises a
+        predicted context-window overflow instead (:meth:`_check_window`)."""
+        if self._plan is not None or self.router.fallback_lists[self.group][1]:
+            self._check_window(deployment)
+        total = self.total
+        if deployment.timeout is None and (remaining is None or (total is not None and total - remaining < _AT_ONCE)):
+            timeout = self.given_timeout  # no deadline, or sent at once: the call's own ``timeout=``
+        else:
+            timeout = self._timeout(deployment, remaining)
+        options = self.options
+        if options:
+            return {**self.args, **self.router.call_kwargs[deployment.id], **options, "timeout": timeout}
+        return {**self.args, **self.router.call_kwargs[deployment.id], "timeout": timeout}
 
     def _timeout(self, deployment: Deployment, remaining: float | None) -> Any:
         """The ``timeout=`` of an attempt with ``remaining`` seconds left before the overall deadline."""
@@ -258,3 +267,14 @@ class CallState:
             "elapsed_s": self.clock() - self.started,
             "failures": [] if self.failures is None else list(self.failures),
         }
+
+    def stamp(self, result: Any) -> Any:
+        """``result`` with :meth:`hidden_params` as its ``_hidden_params`` (a ``str``/``bytes`` answer as it is)."""
+        if isinstance(result, (str, bytes)):
+            return result
+        attrs = getattr(result, "__dict__", None)
+        if type(attrs) is dict and HIDDEN_PARAMS in attrs:  # the library stamped it: replace it where it lies
+            attrs[HIDDEN_PARAMS] = self.hidden_params()  # (what pydantic's __setattr__ does, minus its dispatch)
+        else:
+            setattr(result, HIDDEN_PARAMS, self.hidden_params())
+        return result

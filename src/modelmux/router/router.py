@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .._retry import HIDDEN_PARAMS
 from ..errors import BadRequestError
 from .call import RouterCall
 from .circuit import CircuitPolicy
@@ -179,68 +178,57 @@ class Router:
     def _call(self, operation: str, model: Any, args: dict[str, Any], options: dict[str, Any]) -> RouterCall:
         return RouterCall(self, OPERATIONS[operation], self._group(model), args, options)
 
-    @staticmethod
-    def _stamp(result: Any, call: RouterCall) -> Any:
-        if isinstance(result, (str, bytes)):
-            return result
-        attrs = getattr(result, "__dict__", None)
-        if type(attrs) is dict and HIDDEN_PARAMS in attrs:  # the library stamped it: replace it where it lies
-            attrs[HIDDEN_PARAMS] = call.hidden_params()  # (what pydantic's __setattr__ does, minus its dispatch)
-        else:
-            setattr(result, HIDDEN_PARAMS, call.hidden_params())
-        return result
-
     def completion(self, model: str, messages: Any, *, stream: bool = False, **options: Any) -> Any:
         """``modelmux.completion`` on a deployment of group ``model``; same keyword arguments, plus per call
         ``num_retries``, ``timeout`` (overall), ``fallbacks``… The result's ``_hidden_params`` say ``attempts``,
         ``model``/``model_id``/``model_group`` (the deployment that answered, never its key), ``elapsed_s`` and
         ``failures``."""
         call = self._call("completion", model, {"messages": messages, "stream": stream}, options)
-        return self._stamp(call.run(), call)
+        return call.stamp(call.run())
 
     async def acompletion(self, model: str, messages: Any, *, stream: bool = False, **options: Any) -> Any:
         call = self._call("completion", model, {"messages": messages, "stream": stream}, options)
-        return self._stamp(await call.arun(), call)
+        return call.stamp(await call.arun())
 
     def embedding(self, model: str, input: Any, **options: Any) -> Any:
         call = self._call("embedding", model, {"input": input}, options)
-        return self._stamp(call.run(), call)
+        return call.stamp(call.run())
 
     async def aembedding(self, model: str, input: Any, **options: Any) -> Any:
         call = self._call("embedding", model, {"input": input}, options)
-        return self._stamp(await call.arun(), call)
+        return call.stamp(await call.arun())
 
     def image_generation(self, model: str, prompt: str, **options: Any) -> Any:
         call = self._call("image_generation", model, {"prompt": prompt}, options)
-        return self._stamp(call.run(), call)
+        return call.stamp(call.run())
 
     async def aimage_generation(self, model: str, prompt: str, **options: Any) -> Any:
         call = self._call("image_generation", model, {"prompt": prompt}, options)
-        return self._stamp(await call.arun(), call)
+        return call.stamp(await call.arun())
 
     def transcription(self, model: str, file: Any, **options: Any) -> Any:
         call = self._call("transcription", model, {"file": _read(file)}, options)
-        return self._stamp(call.run(), call)
+        return call.stamp(call.run())
 
     async def atranscription(self, model: str, file: Any, **options: Any) -> Any:
         call = self._call("transcription", model, {"file": _read(file)}, options)
-        return self._stamp(await call.arun(), call)
+        return call.stamp(await call.arun())
 
     def moderation(self, model: str, input: Any, **options: Any) -> Any:
         call = self._call("moderation", model, {"input": input}, options)
-        return self._stamp(call.run(), call)
+        return call.stamp(call.run())
 
     async def amoderation(self, model: str, input: Any, **options: Any) -> Any:
         call = self._call("moderation", model, {"input": input}, options)
-        return self._stamp(await call.arun(), call)
+        return call.stamp(await call.arun())
 
     def rerank(self, model: str, query: str, documents: Any, **options: Any) -> Any:
         call = self._call("rerank", model, {"query": query, "documents": documents}, options)
-        return self._stamp(call.run(), call)
+        return call.stamp(call.run())
 
     async def arerank(self, model: str, query: str, documents: Any, **options: Any) -> Any:
         call = self._call("rerank", model, {"query": query, "documents": documents}, options)
-        return self._stamp(await call.arun(), call)
+        return call.stamp(await call.arun())
 
     async def aclose(self) -> None:
         """Close the state backend's connections (Redis)."""
