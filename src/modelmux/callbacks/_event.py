@@ -1,8 +1,10 @@
 """What a callback is told about one call: :class:`CallEvent` (and its :class:`Attempt` records).
 
 One event object follows a call from start to end; the expensive parts (the scrubbed keyword arguments, the
-response rebuilt from a stream, the cost) are computed on first access, so a handler that reads only the timing
-costs the call nothing more.
+response rebuilt from a stream, the cost, the attempt record of a call made once) are computed on first access, so
+a handler that reads only the timing costs the call nothing more. Its attributes are slots, and those still at
+their default are not even set: made with the event are only the call's name, model, messages, options and start
+time (:data:`_DEFAULTS` has the others, filled in when first read).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["REDACTED", "Attempt", "CallEvent", "scrub_kwargs", "secret_values"]
 
@@ -80,6 +82,7 @@ class CallEvent:
     """
 
     __slots__ = (
+        "_attempts",
         "_call_id",
         "_chunks",
         "_cost",
@@ -94,7 +97,6 @@ class CallEvent:
         "_seen",
         "_state",
         "_usage",
-        "attempts",
         "completed",
         "end_time",
         "error",
@@ -107,34 +109,77 @@ class CallEvent:
         "stream",
     )
 
+    operation: str
+    model: str
+    stream: bool
+    messages: Any
+    start_time: float
+    end_time: float | None
+    first_chunk_time: float | None
+    error: BaseException | None
+    hidden_params: dict[str, Any]
+    completed: bool
+    _options: dict[str, Any]
+    _perf0: float
+    _attempts: list[Attempt] | None  # None: none recorded (a call made once: its record is made on access)
+    _call_id: str | None
+    _kwargs: dict[str, Any] | None
+    _provider: str | None
+    _response: Any
+    _chunks: list[Any] | None  # a stream's chunks, rebuilt into ``response`` on first access
+    _seen: list[Any] | None  # kept chunks whose usage and finish reasons are not read yet
+    _cost: float | bool | None  # False: not computed yet
+    _usage: Any
+    _finish: dict[int, str] | None
+    _response_id: str | None
+    _response_model: str | None
+    _state: dict[Any, Any] | None
+
     def __init__(
         self, operation: str, model: str, options: Mapping[str, Any], *, messages: Any = None, stream: bool = False
     ) -> None:
-        self._call_id: str | None = None
         self.operation = operation
         self.model = model
         self.stream = stream
         self.messages = messages
         self._options = dict(options)  # a copy: the call pops its options as it goes
-        self._kwargs: dict[str, Any] | None = None
-        self._provider: str | None = None
         self.start_time = time.time()
         self._perf0 = time.perf_counter()
-        self.end_time: float | None = None
-        self.first_chunk_time: float | None = None
-        self._response: Any = None
-        self._chunks: list[Any] | None = None  # a stream's chunks, rebuilt into ``response`` on first access
-        self._seen: list[Any] | None = None  # kept chunks whose usage and finish reasons are not read yet
-        self.error: BaseException | None = None
-        self.attempts: list[Attempt] = []
-        self.hidden_params: dict[str, Any] = {}
-        self.completed = True
-        self._cost: float | bool | None = False  # False: not computed yet
-        self._usage: Any = None
-        self._finish: dict[int, str] | None = None
-        self._response_id: str | None = None
-        self._response_model: str | None = None
-        self._state: dict[Any, Any] | None = None
+        self._attempts = None  # read at every end
+
+    if not TYPE_CHECKING:  # hidden from type checkers: every attribute is declared above
+
+        def __getattr__(self, name: str) -> Any:
+            """An attribute not set yet (a slot left empty): its default, set on first read."""
+            try:
+                value = _DEFAULTS[name]
+            except KeyError:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}") from None
+            if type(value) is dict:
+                value = {}  # mutable: one per event
+            object.__setattr__(self, name, value)
+            return value
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        """One :class:`Attempt` per try (retries, fallbacks)."""
+        attempts = self._attempts
+        if attempts is None:
+            attempts = self._attempts = []
+            if self.end_time is not None:  # ended with none recorded: the one try made (none for a cache hit)
+                self.add_single_attempt()
+        return attempts
+
+    def add_single_attempt(self) -> None:
+        """Record the call's one try (on the model that answered, else the one asked for), unless it was answered
+        without a request (a cache hit: ``hidden_params["attempts"] == 0``)."""
+        hidden = self.hidden_params
+        if hidden.get("attempts") == 0:
+            return
+        answered = hidden.get("model")
+        record = Attempt(answered if isinstance(answered, str) else self.model, self.start_time)
+        record.end_time, record.error = self.end_time, self.error
+        self.attempts.append(record)
 
     @property
     def call_id(self) -> str:
@@ -290,6 +335,28 @@ class CallEvent:
     def __repr__(self) -> str:
         state = "running" if self.end_time is None else ("failed" if self.error is not None else "ended")
         return f"<CallEvent {self.operation} {self.model!r} {state} id={self.call_id}>"
+
+
+#: The attributes a new event does not set, and their values until set (a dict stands for a new empty one).
+_DEFAULTS: dict[str, Any] = {
+    "_call_id": None,
+    "_kwargs": None,
+    "_provider": None,
+    "end_time": None,
+    "first_chunk_time": None,
+    "_response": None,
+    "_chunks": None,
+    "_seen": None,
+    "error": None,
+    "hidden_params": {},
+    "completed": True,
+    "_cost": False,
+    "_usage": None,
+    "_finish": None,
+    "_response_id": None,
+    "_response_model": None,
+    "_state": None,
+}
 
 
 def _cost_of(event: CallEvent) -> float | None:

@@ -75,7 +75,7 @@ class Observer:
         self._take_hidden(result)
         if isinstance(result, ChatStream):
             return ObservedChatStream(result, self)  # type: ignore[return-value]
-        self.event.response = result
+        self.event._response = result
         self._end()
         fire(self.plan.success, self.event)
         return result
@@ -124,7 +124,7 @@ class Observer:
         self._take_hidden(result)
         if isinstance(result, AsyncChatStream):
             return ObservedAsyncChatStream(result, self)  # type: ignore[return-value]
-        self.event.response = result
+        self.event._response = result
         self._end()
         await afire(self.plan.success, self.event)
         return result
@@ -172,12 +172,13 @@ class Observer:
         event.completed = completed
         if chunks:
             event.keep_chunks(chunks)
-        if not event.attempts and event.hidden_params.get("attempts") != 0:  # 0: a cache hit sent no request
-            answered = event.hidden_params.get("model")
-            event.attempts.append(Attempt(answered if isinstance(answered, str) else event.model, event.start_time))
-        if not event.attempts:
+        attempts = event._attempts
+        if attempts is None:  # none recorded (no retry loop): the one try's record is made if read
             return True
-        last = event.attempts[-1]
+        if not attempts:  # read before the end, none recorded: the one try, now
+            event.add_single_attempt()
+            return True
+        last = attempts[-1]
         if last.end_time is None:
             last.end_time = end
             if exc is not None and last.error is None:
