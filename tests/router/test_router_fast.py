@@ -244,3 +244,26 @@ def test_a_redis_state_is_never_picked_from_directly(redis_url: str, prefix: str
             close = getattr(router.state, "close", None)
             if close is not None:
                 close()
+
+
+@pytest.mark.parametrize(
+    ("usage", "counted"), [({"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12}, 12), (None, 0)]
+)
+def test_a_tpm_group_counts_the_real_usage_instead_of_the_estimate(usage: Any, counted: int) -> None:
+    """The estimate reserved before sending is replaced by the answer's usage (refunded when it has none)."""
+    import httpx
+
+    answer = {
+        "id": "1",
+        "object": "chat.completion",
+        "model": "gpt-4o",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
+    }
+    if usage is not None:
+        answer["usage"] = usage
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=answer))
+    params = {"model": "openai/gpt-4o", "api_key": "sk-x", "transport": transport, "tpm": 100_000}
+    with fake_clock() as clock:
+        router = modelmux.Router([{"model_name": "g", "litellm_params": params}])
+        router.completion("g", [{"role": "user", "content": "x" * 400}], max_tokens=50)  # estimate: 100 + 50
+        assert router.state.snapshot(router.deployments("g"), clock.now)[0].tokens == counted

@@ -81,9 +81,11 @@ class RouterCall(CallState):
         self.deployment = deployment
         router = self.router
         now = self.clock()
-        tokens = 0 if self.stream else _usage_tokens(result)
-        if tokens and deployment.group in router.token_limited:
-            tokens -= self._tokens(deployment.group)  # the estimate reserved before sending
+        tokens = 0  # a stream's usage is not known here
+        if not self.stream:
+            tokens = _usage_tokens(result)
+            if deployment.group in router.token_limited:
+                tokens -= self._tokens(deployment.group)  # the estimate reserved before sending
         fast = router.fast_state
         if fast is not None:
             fast.succeed(deployment, now, now - started, tokens, not self.stream, router.policy, router.alpha)
