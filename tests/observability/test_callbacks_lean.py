@@ -1,6 +1,7 @@
 """What a call's callbacks cost is only what its handlers may read: a stream notes nothing per chunk when no hook
-can reach the chunks' usage or finish reasons, an event's attributes are filled in when first read, and the record
-of a call made once is made when ``event.attempts`` is read — all without changing what a handler sees."""
+can reach the chunks' usage or finish reasons, an event sets only what its call has of its own (the rest is read
+from its class), and the record of a call made once is made when ``event.attempts`` is read — all without changing
+what a handler sees."""
 
 from __future__ import annotations
 
@@ -123,7 +124,7 @@ class _AsyncUpstream(httpx.AsyncBaseTransport):
 # ------------------------------------------------------------------ the event
 
 
-def test_an_event_fills_in_its_defaults_when_read_and_refuses_unknown_names() -> None:
+def test_an_event_reads_its_defaults_from_its_class_and_refuses_unknown_names() -> None:
     event = CallEvent("completion", "openai/gpt-4o", {"api_key": KEY})
     assert (event.end_time, event.error, event.first_chunk_time, event.duration) == (None, None, None, None)
     assert event.completed is True and event.response is None and event.usage is None and event.finish_reasons == []

@@ -2,9 +2,8 @@
 
 One event object follows a call from start to end; the expensive parts (the scrubbed keyword arguments, the
 response rebuilt from a stream, the cost, the attempt record of a call made once) are computed on first access, so
-a handler that reads only the timing costs the call nothing more. Its attributes are slots, and those still at
-their default are not even set: made with the event are only the call's name, model, messages, options and start
-time (:data:`_DEFAULTS` has the others, filled in when first read).
+a handler that reads only the timing costs the call nothing more. Only what a call has of its own is set on a new
+event (its name, model, messages, options, start time); every other attribute is read from the class until set.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 __all__ = ["REDACTED", "Attempt", "CallEvent", "scrub_kwargs", "secret_values"]
 
@@ -81,59 +80,25 @@ class CallEvent:
         completed: False for a stream the caller closed before its end.
     """
 
-    __slots__ = (
-        "_attempts",
-        "_call_id",
-        "_chunks",
-        "_cost",
-        "_finish",
-        "_kwargs",
-        "_options",
-        "_perf0",
-        "_provider",
-        "_response",
-        "_response_id",
-        "_response_model",
-        "_seen",
-        "_state",
-        "_usage",
-        "completed",
-        "end_time",
-        "error",
-        "first_chunk_time",
-        "hidden_params",
-        "messages",
-        "model",
-        "operation",
-        "start_time",
-        "stream",
-    )
-
-    operation: str
-    model: str
-    stream: bool
-    messages: Any
-    start_time: float
-    end_time: float | None
-    first_chunk_time: float | None
-    error: BaseException | None
-    hidden_params: dict[str, Any]
-    completed: bool
-    _options: dict[str, Any]
-    _perf0: float
-    _attempts: list[Attempt] | None  # None: none recorded (a call made once: its record is made on access)
-    _call_id: str | None
-    _kwargs: dict[str, Any] | None
-    _provider: str | None
-    _response: Any
-    _chunks: list[Any] | None  # a stream's chunks, rebuilt into ``response`` on first access
-    _seen: list[Any] | None  # kept chunks whose usage and finish reasons are not read yet
-    _cost: float | bool | None  # False: not computed yet
-    _usage: Any
-    _finish: dict[int, str] | None
-    _response_id: str | None
-    _response_model: str | None
-    _state: dict[Any, Any] | None
+    # Not slots: an attribute still at its default is read from the class (no per-event work to make it, and no
+    # fallback to run when a handler reads it); only what each call has of its own is set on the event.
+    end_time: float | None = None
+    first_chunk_time: float | None = None
+    error: BaseException | None = None
+    completed: bool = True
+    _attempts: list[Attempt] | None = None  # None: none recorded (a call made once: its record is made on access)
+    _call_id: str | None = None
+    _kwargs: dict[str, Any] | None = None
+    _provider: str | None = None
+    _response: Any = None
+    _chunks: list[Any] | None = None  # a stream's chunks, rebuilt into ``response`` on first access
+    _seen: list[Any] | None = None  # kept chunks whose usage and finish reasons are not read yet
+    _cost: float | bool | None = False  # False: not computed yet
+    _usage: Any = None
+    _finish: dict[int, str] | None = None
+    _response_id: str | None = None
+    _response_model: str | None = None
+    _state: dict[Any, Any] | None = None
 
     def __init__(
         self, operation: str, model: str, options: Mapping[str, Any], *, messages: Any = None, stream: bool = False
@@ -145,20 +110,7 @@ class CallEvent:
         self._options = dict(options)  # a copy: the call pops its options as it goes
         self.start_time = time.time()
         self._perf0 = time.perf_counter()
-        self._attempts = None  # read at every end
-
-    if not TYPE_CHECKING:  # hidden from type checkers: every attribute is declared above
-
-        def __getattr__(self, name: str) -> Any:
-            """An attribute not set yet (a slot left empty): its default, set on first read."""
-            try:
-                value = _DEFAULTS[name]
-            except KeyError:
-                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}") from None
-            if type(value) is dict:
-                value = {}  # mutable: one per event
-            object.__setattr__(self, name, value)
-            return value
+        self.hidden_params: dict[str, Any] = {}
 
     @property
     def attempts(self) -> list[Attempt]:
@@ -335,28 +287,6 @@ class CallEvent:
     def __repr__(self) -> str:
         state = "running" if self.end_time is None else ("failed" if self.error is not None else "ended")
         return f"<CallEvent {self.operation} {self.model!r} {state} id={self.call_id}>"
-
-
-#: The attributes a new event does not set, and their values until set (a dict stands for a new empty one).
-_DEFAULTS: dict[str, Any] = {
-    "_call_id": None,
-    "_kwargs": None,
-    "_provider": None,
-    "end_time": None,
-    "first_chunk_time": None,
-    "_response": None,
-    "_chunks": None,
-    "_seen": None,
-    "error": None,
-    "hidden_params": {},
-    "completed": True,
-    "_cost": False,
-    "_usage": None,
-    "_finish": None,
-    "_response_id": None,
-    "_response_model": None,
-    "_state": None,
-}
 
 
 def _cost_of(event: CallEvent) -> float | None:
