@@ -11,6 +11,10 @@ do no I/O and just call the sync ones):
   :mod:`.circuit` applied to the counts);
 * ``release(deployment, token)``: free the slot of a stream that ended.
 
+:class:`MemoryState` has two more, for the router's direct pick (``modelmux.router.fast``): ``take`` (``reserve``
+of a deployment without limits while no deployment is cooling down or half-open, which ``calm`` tells from two
+counters) and ``succeed`` (``settle`` of a success, without an ``Outcome``).
+
 ``now`` is the router's clock (the retry pacer's, so tests can fake it); a shared backend (Redis) uses its server's
 clock instead, since processes' monotonic clocks differ. Every duration a backend returns is relative (seconds
 left), never a time on some clock.
