@@ -145,6 +145,8 @@ def test_the_one_attempt_of_a_call_is_recorded_when_read() -> None:
     assert isinstance(attempt, Attempt) and attempt.model == "openai/gpt-4o" and attempt.error is None
     assert attempt.start_time == event.start_time and attempt.end_time == event.end_time
     assert event.attempts is event.attempts
+    event.attempts = []  # still assignable, as when it was a plain attribute
+    assert event.attempts == []
 
 
 def test_a_failed_call_s_attempt_carries_its_error_and_one_read_at_start_is_completed_at_the_end() -> None:

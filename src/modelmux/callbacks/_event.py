@@ -122,6 +122,10 @@ class CallEvent:
                 self.add_single_attempt()
         return attempts
 
+    @attempts.setter
+    def attempts(self, value: list[Attempt]) -> None:
+        self._attempts = value
+
     def add_single_attempt(self) -> None:
         """Record the call's one try (on the model that answered, else the one asked for), unless it was answered
         without a request (a cache hit: ``hidden_params["attempts"] == 0``)."""
