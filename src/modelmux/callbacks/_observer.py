@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from .._streaming import AsyncChatStream, ChatStream
+from . import _handlers
 from ._event import Attempt, CallEvent
-from ._handlers import Plan, combine, current_plan
+from ._handlers import Plan, combine
 from ._run import afire, fire
 from ._streams import ObservedAsyncChatStream, ObservedChatStream
 
@@ -39,7 +40,7 @@ def observe(
     is there, else None. ``params`` (an operation's validated request fields) join ``options`` in
     ``event.kwargs``."""
     given = options.pop(OPTION, None)
-    plan = current_plan()
+    plan = _handlers._plan  # ``current_plan()``, read inline: every call of the library passes here
     if given is not None:
         plan = combine(plan, given)
     if plan is None or not plan.handlers:
@@ -72,7 +73,9 @@ class Observer:
         return self.succeeded(result)
 
     def succeeded(self, result: R) -> R:
-        self._take_hidden(result)
+        hidden = getattr(result, "_hidden_params", None)
+        if isinstance(hidden, dict):
+            self.event.hidden_params = hidden
         if isinstance(result, ChatStream):
             return ObservedChatStream(result, self)  # type: ignore[return-value]
         self.event._response = result
@@ -121,7 +124,9 @@ class Observer:
         return await self.asucceeded(result)
 
     async def asucceeded(self, result: R) -> R:
-        self._take_hidden(result)
+        hidden = getattr(result, "_hidden_params", None)
+        if isinstance(hidden, dict):
+            self.event.hidden_params = hidden
         if isinstance(result, AsyncChatStream):
             return ObservedAsyncChatStream(result, self)  # type: ignore[return-value]
         self.event._response = result
@@ -153,11 +158,6 @@ class Observer:
         return timed_attempt
 
     # ------------------------------------------------------------------ shared
-
-    def _take_hidden(self, result: Any) -> None:
-        hidden = getattr(result, "_hidden_params", None)
-        if isinstance(hidden, dict):
-            self.event.hidden_params = hidden
 
     def _end(
         self, exc: BaseException | None = None, *, chunks: list[Any] | None = None, completed: bool = True
