@@ -4,10 +4,13 @@ OpenTelemetry handler (SDK with a no-op exporter), against an in-process OpenAI-
 client's own work is all there is to measure: the worst case for a relative overhead).
 
 Interleaved rounds (each round calls every variant once, rotating which goes first), warm-up not recorded; median
-and minimum per call. Streams (200 chunks) and non-streamed answers.
+and minimum per call, and the paired overhead: the median of each round's difference to the round's call without a
+handler (drift and noisy neighbours hit both alike). Streams (200 chunks) and non-streamed answers. ``--clock cpu``
+times each call by this thread's CPU time instead of the wall clock.
 
-    python benchmarks/bench_callbacks.py            # full run
-    python benchmarks/bench_callbacks.py --quick    # smoke run
+    python benchmarks/bench_callbacks.py              # full run
+    python benchmarks/bench_callbacks.py --quick      # smoke run
+    PYTHONPATH=/other/checkout/src python benchmarks/bench_callbacks.py   # time another source tree
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
+if not os.environ.get("PYTHONPATH"):  # this checkout's source, unless told otherwise
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
 import httpx
 
@@ -106,24 +110,41 @@ def _otel() -> Any:
     return OpenTelemetry(tracer_provider=TracerProvider(), meter_provider=MeterProvider())
 
 
-def measure(variants: dict[str, Callable[[], None]], rounds: int, warmup: int) -> dict[str, tuple[float, float]]:
-    """Median and minimum microseconds per call (the minimum is the steadier figure on a busy machine)."""
+CLOCK = time.perf_counter
+
+
+def measure(variants: dict[str, Callable[[], None]], rounds: int, warmup: int) -> dict[str, tuple[float, float, float]]:
+    """Median and minimum microseconds per call (the minimum is the steadier figure on a busy machine), and the
+    median per-round difference to the first variant (the paired overhead)."""
     names = list(variants)
     times: dict[str, list[float]] = {n: [] for n in names}
+    clock = CLOCK
     for r in range(warmup + rounds):
         order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
-            start = time.perf_counter()
+            start = clock()
             variants[name]()
             if r >= warmup:
-                times[name].append(time.perf_counter() - start)
-    return {n: (statistics.median(t) * 1e6, min(t) * 1e6) for n, t in times.items()}
+                times[name].append(clock() - start)
+    base = times[names[0]]
+    return {
+        n: (
+            statistics.median(t) * 1e6,
+            min(t) * 1e6,
+            statistics.median([x - b for x, b in zip(t, base, strict=True)]) * 1e6,
+        )
+        for n, t in times.items()
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     args = parser.parse_args()
+    global CLOCK
+    CLOCK = time.perf_counter if args.clock == "wall" else time.thread_time
+    print(f"python {sys.version.split()[0]}, {modelmux.__file__}, {args.clock} clock")
     rounds, warmup = (200, 20) if args.quick else (2000, 200)
     otel = _otel()
     for stream in (False, True):
@@ -133,14 +154,14 @@ def main() -> None:
         if otel is not None:
             variants["opentelemetry"] = _call(stream, [otel])
         result = measure(variants, rounds, warmup)
-        base_median, base_min = result["none"]
+        base_median, base_min, _ = result["none"]
         label = "stream (200 chunks)" if stream else "non-streamed"
-        shown = [
+        shown = [f"none median {base_median:.1f} us, min {base_min:.1f} us"] + [
             f"{n} {med:.1f} us ({(med / base_median - 1) * 100:+.1f}%), min {low:.1f} us"
-            f" ({(low / base_min - 1) * 100:+.1f}%)"
-            for n, (med, low) in result.items()
+            f" ({(low / base_min - 1) * 100:+.1f}%), paired {diff:+.1f} us ({diff / base_median * 100:+.1f}%)"
+            for n, (med, low, diff) in list(result.items())[1:]
         ]
-        print(f"{label}: median " + "; ".join(shown))
+        print(f"{label}: " + "; ".join(shown))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,11 @@ time instead (the work the router adds, whatever the scheduler does), and ``--up
 
     python benchmarks/bench_router.py                              # loopback, wall clock, 2,000 rounds per mode
     python benchmarks/bench_router.py --clock cpu --upstream mock  # the CPU the router adds, in isolation
+    python benchmarks/bench_router.py --alone                      # the router's own work, warm, no call at all
+
+``--alone`` replaces the deployment call by a stub that returns a prepared answer and times the router alone in
+tight loops (the minimum of 5 loops of 20,000 calls, minus the same loops calling the stub directly): the router's
+own work with warm caches, a lower bound for what it adds between real calls.
 """
 
 from __future__ import annotations
@@ -92,15 +97,64 @@ async def _apair(
     return a, b
 
 
+def _alone(loops: int = 5, calls: int = 20_000) -> None:
+    """The router's own work: ``Router.completion`` over a stub operation, minus the stub called directly."""
+    from modelmux.router import operations
+    from modelmux.types import ChatCompletion
+
+    answer = ChatCompletion.model_validate_json(_ANSWER)
+
+    def stub(**kwargs: Any) -> Any:
+        return answer
+
+    async def astub(**kwargs: Any) -> Any:
+        return answer
+
+    operations.OPERATIONS["completion"] = operations.Operation("completion", stub, astub, streams=True)
+    call = {"model": "openai/gpt-4o-mini", "api_base": "http://127.0.0.1:9/v1", "api_key": "sk-bench"}
+    router = modelmux.Router([{"model_name": "g", "litellm_params": call}] * 2)
+
+    def best(fn: Callable[[], Any]) -> float:
+        times = []
+        for _ in range(loops):
+            t0 = CLOCK()
+            for _ in range(calls):
+                fn()
+            times.append((CLOCK() - t0) / calls)
+        return min(times)
+
+    async def abest(fn: Callable[[], Awaitable[Any]]) -> float:
+        times = []
+        for _ in range(loops):
+            t0 = CLOCK()
+            for _ in range(calls):
+                await fn()
+            times.append((CLOCK() - t0) / calls)
+        return min(times)
+
+    sync = best(lambda: router.completion("g", MESSAGES)) - best(lambda: stub(messages=MESSAGES, **call))
+    routed = asyncio.run(abest(lambda: router.acompletion("g", MESSAGES)))
+    direct = asyncio.run(abest(lambda: astub(messages=MESSAGES, **call)))
+    print(
+        f"router alone (stub operation, min of {loops} x {calls:,}): sync {sync * 1e6:.2f} us, "
+        f"async {(routed - direct) * 1e6:.2f} us"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     parser.add_argument("--upstream", choices=("loopback", "mock"), default="loopback")
+    parser.add_argument("--alone", action="store_true", help="time the router's own work only (see above)")
     args = parser.parse_args()
     global CLOCK
     CLOCK = time.perf_counter if args.clock == "wall" else time.thread_time
+    print(f"modelmux from {os.path.dirname(modelmux.__file__)}")
+    if args.alone:
+        _alone()
+        return
     url, proc = start_in_subprocess()
     try:
         call: dict[str, Any] = {"model": "openai/gpt-4o-mini", "api_base": url + "/v1", "api_key": "sk-bench"}

@@ -1,8 +1,9 @@
 """What a callback is told about one call: :class:`CallEvent` (and its :class:`Attempt` records).
 
 One event object follows a call from start to end; the expensive parts (the scrubbed keyword arguments, the
-response rebuilt from a stream, the cost) are computed on first access, so a handler that reads only the timing
-costs the call nothing more.
+response rebuilt from a stream, the cost, the attempt record of a call made once) are computed on first access, so
+a handler that reads only the timing costs the call nothing more. Only what a call has of its own is set on a new
+event (its name, model, messages, options, start time); every other attribute is read from the class until set.
 """
 
 from __future__ import annotations
@@ -79,62 +80,62 @@ class CallEvent:
         completed: False for a stream the caller closed before its end.
     """
 
-    __slots__ = (
-        "_call_id",
-        "_chunks",
-        "_cost",
-        "_finish",
-        "_kwargs",
-        "_options",
-        "_perf0",
-        "_provider",
-        "_response",
-        "_response_id",
-        "_response_model",
-        "_seen",
-        "_state",
-        "_usage",
-        "attempts",
-        "completed",
-        "end_time",
-        "error",
-        "first_chunk_time",
-        "hidden_params",
-        "messages",
-        "model",
-        "operation",
-        "start_time",
-        "stream",
-    )
+    # Not slots: an attribute still at its default is read from the class (no per-event work to make it, and no
+    # fallback to run when a handler reads it); only what each call has of its own is set on the event.
+    end_time: float | None = None
+    first_chunk_time: float | None = None
+    error: BaseException | None = None
+    completed: bool = True
+    _attempts: list[Attempt] | None = None  # None: none recorded (a call made once: its record is made on access)
+    _call_id: str | None = None
+    _kwargs: dict[str, Any] | None = None
+    _provider: str | None = None
+    _response: Any = None
+    _chunks: list[Any] | None = None  # a stream's chunks, rebuilt into ``response`` on first access
+    _seen: list[Any] | None = None  # kept chunks whose usage and finish reasons are not read yet
+    _cost: float | bool | None = False  # False: not computed yet
+    _usage: Any = None
+    _finish: dict[int, str] | None = None
+    _response_id: str | None = None
+    _response_model: str | None = None
+    _state: dict[Any, Any] | None = None
 
     def __init__(
         self, operation: str, model: str, options: Mapping[str, Any], *, messages: Any = None, stream: bool = False
     ) -> None:
-        self._call_id: str | None = None
         self.operation = operation
         self.model = model
         self.stream = stream
         self.messages = messages
         self._options = dict(options)  # a copy: the call pops its options as it goes
-        self._kwargs: dict[str, Any] | None = None
-        self._provider: str | None = None
         self.start_time = time.time()
         self._perf0 = time.perf_counter()
-        self.end_time: float | None = None
-        self.first_chunk_time: float | None = None
-        self._response: Any = None
-        self._chunks: list[Any] | None = None  # a stream's chunks, rebuilt into ``response`` on first access
-        self._seen: list[Any] | None = None  # kept chunks whose usage and finish reasons are not read yet
-        self.error: BaseException | None = None
-        self.attempts: list[Attempt] = []
         self.hidden_params: dict[str, Any] = {}
-        self.completed = True
-        self._cost: float | bool | None = False  # False: not computed yet
-        self._usage: Any = None
-        self._finish: dict[int, str] | None = None
-        self._response_id: str | None = None
-        self._response_model: str | None = None
-        self._state: dict[Any, Any] | None = None
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        """One :class:`Attempt` per try (retries, fallbacks)."""
+        attempts = self._attempts
+        if attempts is None:
+            attempts = self._attempts = []
+            if self.end_time is not None:  # ended with none recorded: the one try made (none for a cache hit)
+                self.add_single_attempt()
+        return attempts
+
+    @attempts.setter
+    def attempts(self, value: list[Attempt]) -> None:
+        self._attempts = value
+
+    def add_single_attempt(self) -> None:
+        """Record the call's one try (on the model that answered, else the one asked for), unless it was answered
+        without a request (a cache hit: ``hidden_params["attempts"] == 0``)."""
+        hidden = self.hidden_params
+        if hidden.get("attempts") == 0:
+            return
+        answered = hidden.get("model")
+        record = Attempt(answered if isinstance(answered, str) else self.model, self.start_time)
+        record.end_time, record.error = self.end_time, self.error
+        self.attempts.append(record)
 
     @property
     def call_id(self) -> str:

@@ -57,14 +57,18 @@ Hook = tuple[Callable[[CallEvent], Any], str]  # the bound method, and "Handler.
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """The hooks of one call, by moment."""
+    """The hooks of one call, by moment; and what a stream must note per chunk for them."""
 
     handlers: tuple[Any, ...]
     start: tuple[Hook, ...]
     success: tuple[Hook, ...]
     failure: tuple[Hook, ...]
     stream_end: tuple[Hook, ...]
+    #: Keep a stream's chunks (``event.response`` is rebuilt from them if read).
     rebuild_stream: bool
+    #: Note each chunk's usage and finish reasons as it passes (when they are not kept): some hook may read
+    #: ``usage``, ``finish_reasons``, ``cost``, ``response_id`` or ``response_model``. False: nothing per chunk.
+    note_chunks: bool = True
 
 
 def _name(handler: Any) -> str:
@@ -107,6 +111,11 @@ def may_read_response(hook: Callable[..., Any]) -> bool:
     is an attribute read (``event.usage``, ``event.cost()``…) of another name. Anything else (the event passed to a
     function, stored, captured by a nested function, ``getattr(event, ...)``, code that cannot be read) is a maybe.
     A plain function handler counts as a maybe too (LiteLLM-style functions read the response)."""
+    return may_read(hook, _RESPONSE)
+
+
+def may_read(hook: Callable[..., Any], attributes: frozenset[str]) -> bool:
+    """:func:`may_read_response` for any of ``attributes`` of the event."""
     code = getattr(getattr(hook, "__func__", None), "__code__", None)
     if code is None or code.co_argcount != 2:  # a bound method (self, event) of a class
         return True
@@ -121,7 +130,7 @@ def may_read_response(hook: Callable[..., Any]) -> bool:
         if ins.opname not in _LOADS or i + 1 == len(instructions):
             return True
         after = instructions[i + 1]
-        if after.opname not in _ATTRIBUTE_READS or not isinstance(after.argval, str) or after.argval in _RESPONSE:
+        if after.opname not in _ATTRIBUTE_READS or not isinstance(after.argval, str) or after.argval in attributes:
             return True
     return False
 
@@ -130,18 +139,39 @@ _LOADS = frozenset({"LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_BORROW"})  # 3.12
 _ATTRIBUTE_READS = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
 #: Attribute names that reach the rebuilt response (or everything).
 _RESPONSE = frozenset({"response", "_response", "_chunks", "__dict__", "__getattribute__", "__class__"})
+#: Attribute names that reach what a stream's chunks tell (noted per chunk when the chunks are not kept).
+_CHUNK_FACTS = _RESPONSE | frozenset(
+    {
+        "usage",
+        "_usage",
+        "finish_reasons",
+        "_finish",
+        "cost",
+        "_cost",
+        "response_id",
+        "_response_id",
+        "response_model",
+        "_response_model",
+        "_seen",
+        "_read_seen",
+        "__getattr__",
+    }
+)
 
 
 def plan_of(handlers: Iterable[Any]) -> Plan:
     listed = tuple(handlers)
     by: dict[str, list[Hook]] = {hook: [] for hook in HOOKS}
-    rebuild = False
+    rebuild = notes = False
     for handler in listed:
         hooks = _hooks(handler)
         for name, hook in hooks.items():
             by[name].append(hook)
         if "on_stream_end" in hooks and _rebuilds(handler, hooks):
             rebuild = True
+        # Any hook (one may keep the event for another to read later), conservatively, as for the response.
+        if any(may_read(fn, _CHUNK_FACTS) for fn, _ in hooks.values()):
+            notes = True
     return Plan(
         listed,
         tuple(by["on_start"]),
@@ -149,6 +179,7 @@ def plan_of(handlers: Iterable[Any]) -> Plan:
         tuple(by["on_failure"]),
         tuple(by["on_stream_end"]),
         rebuild,
+        notes,
     )
 
 
@@ -163,11 +194,11 @@ def combine(base: Plan | None, given: Any) -> Plan:
     """The process-wide plan plus the handlers given to one call (``callbacks=[...]``)."""
     if type(given) is not tuple and type(given) is not list:
         return _combine(base, given)  # checked and refused there (a string, a number…), or an unusual iterable
-    handlers = tuple(given)
-    key = (id(base), *map(id, handlers))
+    key = (id(base), *map(id, given))
     hit = _combined.get(key)
     if hit is not None:  # the cached objects are alive (held here), so equal ids are the same objects
         return hit[2]
+    handlers = tuple(given)
     plan = _combine(base, handlers)
     if len(_combined) >= _MAX_COMBINED:
         _combined.clear()

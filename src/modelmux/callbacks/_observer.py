@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from .._streaming import AsyncChatStream, ChatStream
+from . import _handlers
 from ._event import Attempt, CallEvent
-from ._handlers import Plan, combine, current_plan
+from ._handlers import Plan, combine
 from ._run import afire, fire
 from ._streams import ObservedAsyncChatStream, ObservedChatStream
 
@@ -39,7 +40,7 @@ def observe(
     is there, else None. ``params`` (an operation's validated request fields) join ``options`` in
     ``event.kwargs``."""
     given = options.pop(OPTION, None)
-    plan = current_plan()
+    plan = _handlers._plan  # ``current_plan()``, read inline: every call of the library passes here
     if given is not None:
         plan = combine(plan, given)
     if plan is None or not plan.handlers:
@@ -72,10 +73,12 @@ class Observer:
         return self.succeeded(result)
 
     def succeeded(self, result: R) -> R:
-        self._take_hidden(result)
+        hidden = getattr(result, "_hidden_params", None)
+        if isinstance(hidden, dict):
+            self.event.hidden_params = hidden
         if isinstance(result, ChatStream):
             return ObservedChatStream(result, self)  # type: ignore[return-value]
-        self.event.response = result
+        self.event._response = result
         self._end()
         fire(self.plan.success, self.event)
         return result
@@ -121,10 +124,12 @@ class Observer:
         return await self.asucceeded(result)
 
     async def asucceeded(self, result: R) -> R:
-        self._take_hidden(result)
+        hidden = getattr(result, "_hidden_params", None)
+        if isinstance(hidden, dict):
+            self.event.hidden_params = hidden
         if isinstance(result, AsyncChatStream):
             return ObservedAsyncChatStream(result, self)  # type: ignore[return-value]
-        self.event.response = result
+        self.event._response = result
         self._end()
         await afire(self.plan.success, self.event)
         return result
@@ -154,11 +159,6 @@ class Observer:
 
     # ------------------------------------------------------------------ shared
 
-    def _take_hidden(self, result: Any) -> None:
-        hidden = getattr(result, "_hidden_params", None)
-        if isinstance(hidden, dict):
-            self.event.hidden_params = hidden
-
     def _end(
         self, exc: BaseException | None = None, *, chunks: list[Any] | None = None, completed: bool = True
     ) -> bool:
@@ -172,12 +172,13 @@ class Observer:
         event.completed = completed
         if chunks:
             event.keep_chunks(chunks)
-        if not event.attempts and event.hidden_params.get("attempts") != 0:  # 0: a cache hit sent no request
-            answered = event.hidden_params.get("model")
-            event.attempts.append(Attempt(answered if isinstance(answered, str) else event.model, event.start_time))
-        if not event.attempts:
+        attempts = event._attempts
+        if attempts is None:  # none recorded (no retry loop): the one try's record is made if read
             return True
-        last = event.attempts[-1]
+        if not attempts:  # read before the end, none recorded: the one try, now
+            event.add_single_attempt()
+            return True
+        last = attempts[-1]
         if last.end_time is None:
             last.end_time = end
             if exc is not None and last.error is None:

@@ -1,9 +1,11 @@
 """Streams that tell an :class:`~modelmux.callbacks._observer.Observer` what passes through them.
 
 They are the core's own stream classes (so ``isinstance`` checks, ``drain()`` batching in the gateway, and
-``_hidden_params`` keep working), delegating to the stream they wrap: each chunk is noted (first-chunk time;
-kept for the rebuilt response when a handler wants it, and then its usage and finish reasons are read from the kept
-list only if asked, else noted as it passes), and the end, a failure or an early close fires the hooks once.
+``_hidden_params`` keep working), delegating to the stream they wrap: the first chunk's time is noted; each chunk
+is kept for the rebuilt response when a handler wants it (and then its usage and finish reasons are read from the
+kept list only if asked), else its usage and finish reasons are noted as it passes when some hook may read them
+(``Plan.note_chunks``), else nothing is done per chunk; the end, a failure or an early close fires the hooks once.
+A ``for`` loop over a sync stream runs the observing generator itself (``__iter__``): no extra frame per chunk.
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ class ObservedChatStream(ChatStream):
         self._inner = inner
         self._observer = observer
         self._chunks: list[ChatCompletionChunk] | None = [] if observer.plan.rebuild_stream else None
-        self._observed = _observed(_source(inner), observer, self._chunks)
+        self._observed = _observed(_source(inner), observer, self._chunks, observer.plan.note_chunks)
         self._next = self._observed.__next__
         _keep_hidden(self, inner)
+
+    def __iter__(self) -> Iterator[ChatCompletionChunk]:
+        return self._observed  # the same chunks as ``next(self)``, without a Python call per chunk
 
     def __next__(self) -> ChatCompletionChunk:
         return self._next()
@@ -60,11 +65,15 @@ def _source(inner: ChatStream) -> Iterator[ChatCompletionChunk]:
 
 
 def _observed(
-    source: Iterator[ChatCompletionChunk], observer: Observer, chunks: list[ChatCompletionChunk] | None
+    source: Iterator[ChatCompletionChunk],
+    observer: Observer,
+    chunks: list[ChatCompletionChunk] | None,
+    notes: bool = True,
 ) -> Generator[ChatCompletionChunk, None, None]:
     """``source``'s chunks, noted for the hooks. When they are kept (for the rebuilt response) keeping is all that
     is done per chunk: their usage and finish reasons are read from the kept list if a handler asks; otherwise each
-    chunk's are noted as it passes."""
+    chunk's are noted as it passes, if ``notes`` (some hook may read them), else the chunks are passed on as they
+    are."""
     event = observer.event
     try:
         for chunk in source:  # the first chunk only: its time
@@ -76,6 +85,9 @@ def _observed(
                 for chunk in source:
                     keep(chunk)
                     yield chunk
+            elif not notes:
+                yield chunk
+                yield from source
             else:
                 note = event.note_chunk
                 note(chunk)
@@ -111,8 +123,10 @@ class ObservedAsyncChatStream(AsyncChatStream):
         self._chunks: list[ChatCompletionChunk] | None = [] if observer.plan.rebuild_stream else None
         self._next = inner.__anext__
         self._event = observer.event
-        # Per chunk: keep it (usage and finish reasons are read from the kept list if asked), or note them.
-        self._keep = self._chunks.append if self._chunks is not None else observer.event.note_chunk
+        # Per chunk: keep it (usage and finish reasons are read from the kept list if asked), else note them if
+        # some hook may read them, else nothing.
+        self._keep = self._chunks.append if self._chunks is not None else None
+        self._notes = observer.plan.note_chunks
         _keep_hidden(self, inner)
 
     async def __anext__(self) -> ChatCompletionChunk:
@@ -131,7 +145,17 @@ class ObservedAsyncChatStream(AsyncChatStream):
             raise
         if self._event.first_chunk_time is None:
             self._event.first_chunk(chunk)
-        self._keep(chunk)
+        keep = self._keep
+        if keep is not None:
+            keep(chunk)
+        elif self._notes:
+            if chunk.usage is not None:  # most chunks carry neither usage nor a finish reason: look first
+                self._event.note_chunk(chunk)
+            else:
+                for choice in chunk.choices:
+                    if choice.finish_reason is not None:
+                        self._event.note_chunk(chunk)
+                        break
         return chunk
 
     def _saw_kept(self) -> None:
@@ -146,9 +170,9 @@ class ObservedAsyncChatStream(AsyncChatStream):
             self._event.first_chunk(chunks[0])
         if self._chunks is not None:
             self._chunks.extend(chunks)
-        else:
+        elif self._notes:
             for chunk in chunks:
-                self._keep(chunk)
+                self._event.note_chunk(chunk)
         return chunks
 
     async def aclose(self) -> None:

@@ -1,61 +1,30 @@
 """One router call: the retry loop over model groups, each attempt a single call to one deployment.
 
 The loop is ``_retry.RetryLoop`` (the only one in the stack: deployments are called without ``num_retries``), its
-target a model group and its ``switch`` the group fallbacks. Each attempt picks a free deployment of the group,
-reserves its slot, calls it once with the time left before the overall deadline, and records the outcome (latency,
-usage, the circuit counts). A retry goes at once to another free deployment when there is one; otherwise it waits
-as the retry policy says (the provider's ``Retry-After``, else capped exponential backoff with jitter). Streams are
-read up to their first chunk inside the attempt: a failure before it fails over, a failure after it ends the stream
-with the error (counted against the deployment) and is never replayed.
+target a model group and its ``switch`` the group fallbacks. Each attempt picks a free deployment of the group
+(directly while nothing is cooling down: :mod:`.fast`), reserves its slot, calls it once with the time left before
+the overall deadline, and records the outcome (latency, usage, the circuit counts). A retry goes at once to another
+free deployment when there is one; otherwise it waits as the retry policy says (the provider's ``Retry-After``,
+else capped exponential backoff with jitter). Streams are read up to their first chunk inside the attempt: a
+failure before it fails over, a failure after it ends the stream with the error (counted against the deployment)
+and is never replayed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence, Set
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from .. import _http
-from .._retry import Backoff, RetryLoop, arun, attempt_timeout, check_num_retries, current_pacer, retryable, run
+from .._retry import arun, run
 from .._stream_first import afirst_chunk, first_chunk
-from ..errors import APIError, ContextWindowExceededError
-from .circuit import DEPLOYMENT_FAULTS, Outcome, classify
+from ..errors import APIError
+from .call_state import CallState
+from .circuit import Outcome, classify
 from .deployments import Deployment
-from .fallbacks import GroupFallbacks, for_call
-from .operations import Operation, estimate_tokens
-from .pick import NoDeploymentAvailableError, rank, unavailable
-from .state import Stats
+from .pick import rank, unavailable
 from .streams import AsyncRoutedStream, RoutedStream
 
-if TYPE_CHECKING:
-    from .router import Router
-
 __all__ = ["RouterCall"]
-
-#: An attempt sent this soon (seconds) after the call started keeps the caller's ``timeout=`` as it is (the same
-#: deadline, give or take the router's own microseconds), sparing the per-phase clipping.
-_AT_ONCE = 0.001
-
-_FALLBACK_OPTIONS = frozenset(
-    {"fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "disable_fallbacks"}
-)
-
-
-@dataclass(frozen=True, slots=True)
-class _GroupBackoff(Backoff):
-    """No wait when another free deployment of the group is left to try, or after a 429 (its deployment cools
-    down instead: the next pick finds another one, waits for it with ``wait_for_cooldown``, or raises
-    ``NoDeploymentAvailableError`` with the earliest ``retry_after``); the usual backoff otherwise."""
-
-    ready: Callable[[], bool] = lambda: False
-    cools: Callable[[BaseException], bool] = lambda err: False
-
-    def delay(self, n: int, err: BaseException, rand: Callable[[], float]) -> float:
-        return 0.0 if self.ready() or self.cools(err) else Backoff.delay(self, n, err, rand)
-
-
-_PLAIN = Backoff()
-_NONE_FAILED: frozenset[str] = frozenset()
 
 
 def _usage_tokens(result: Any) -> int:
@@ -64,171 +33,10 @@ def _usage_tokens(result: Any) -> int:
     return total if isinstance(total, int) else 0
 
 
-class RouterCall:
-    """The state of one call: which deployments failed, the last look at the group, how the answer was obtained."""
+class RouterCall(CallState):
+    """One call's attempts: the direct pick or the full one, the deployment called, the outcome recorded."""
 
-    def __init__(self, router: Router, op: Operation, group: str, args: dict[str, Any], options: dict[str, Any]):
-        self.router, self.op, self.args = router, op, args
-        self.stream = bool(op.streams and args.get("stream"))
-        self.group = group
-        pacer = current_pacer()
-        self.pacer, self.clock = pacer, pacer.clock
-        # The router's settings were checked once; a call's own ones are checked here (the common case is fast).
-        num_retries = check_num_retries(options.pop("num_retries")) if "num_retries" in options else router.num_retries
-        self._plan: GroupFallbacks | None = None  # made at the first failure (most calls never need it)
-        if options and not options.keys().isdisjoint(_FALLBACK_OPTIONS):
-            overrides = {name: options.pop(name) for name in _FALLBACK_OPTIONS if name in options}
-            self._plan = for_call(group, router.fallback_maps, overrides, router.groups, router.max_fallbacks)
-        if "timeout" in options:
-            self.given_timeout = options.pop("timeout")
-            self.total = _http.limits_of(_http.timeout_of(self.given_timeout), None, None).total
-        else:
-            self.given_timeout, self.total = router.timeout, router.total
-        self.options = options
-        self.num_retries = num_retries
-        #: The deployments this call failed on: a shared empty set until the first failure.
-        self.failed: Set[str] = _NONE_FAILED
-        # The last look at the group (for ``_another_ready``), kept as the two sequences: zipped only on failure.
-        self._seen: tuple[Sequence[Deployment], Sequence[Stats]] = ((), ())
-        self.deployment: Deployment | None = None
-        self.failures: list[dict[str, Any]] = []
-        self.estimates: dict[str, int] = {}
-        self.windows: dict[str, ContextWindowExceededError | None] = {}
-        # The fast path: the first attempt is made directly (``run``/``arun``); the RetryLoop is built only when
-        # something fails, counting that attempt as its first, with the call's own start and deadline.
-        self._loop: RetryLoop[str] | None = None
-        self._first = 0  # attempts made before the loop existed (the fast path's one)
-        self.started = self.clock()
-
-    @property
-    def loop(self) -> RetryLoop[str]:
-        """The call's retry loop, built at the first failure (most calls never need one); its backoff becomes a
-        ``_GroupBackoff`` there too."""
-        loop = self._loop
-        if loop is None:
-            loop = RetryLoop(
-                self.group,
-                self.num_retries,
-                self.total,
-                self._switch,
-                backoff=_PLAIN,
-                pacer=self.pacer,
-                may_retry=self._may_retry,
-                attempts=self._first,
-            )
-            loop.started = self.started  # the call's start, not the first failure's
-            loop.deadline = None if self.total is None else self.started + self.total
-            self._loop = loop
-        return loop
-
-    def _first_remaining(self) -> float | None:
-        """What ``RetryLoop.begin`` gives the first attempt: the seconds left before the overall deadline."""
-        self._first = 1
-        return None if self.total is None else max(0.0, self.started + self.total - self.clock())
-
-    @property
-    def plan(self) -> GroupFallbacks:
-        """The call's fallback groups (the router's lists for its group, or the call's own)."""
-        if self._plan is None:
-            router = self.router
-            general, window, policy = router.fallback_lists[self.group]
-            self._plan = GroupFallbacks(self.group, general, window, policy, max_fallbacks=router.max_fallbacks)
-        return self._plan
-
-    def _switch(self, err: APIError) -> str | None:
-        return self.plan.switch(err)
-
-    @property
-    def seen(self) -> list[tuple[Deployment, Stats]]:
-        return list(zip(*self._seen, strict=True))
-
-    # ---------------------------------------------------------------- shared steps
-
-    def _may_retry(self, err: BaseException) -> bool:
-        """Transient failures; and a deployment's own fault (its key: 401/403, its model name: 404) while another
-        deployment of the group is left, since that one has its own key and name."""
-        if isinstance(err, NoDeploymentAvailableError):
-            return False
-        if retryable(err):
-            return True
-        return isinstance(err, APIError) and err.status_code in DEPLOYMENT_FAULTS and self._another_ready()
-
-    def _cools(self, err: BaseException) -> bool:
-        if not isinstance(err, APIError):
-            return False
-        cooldown = classify(err, self.router.policy).cooldown
-        return cooldown is not None and cooldown > 0
-
-    def _another_ready(self) -> bool:
-        return any(d.id not in self.failed and not s.blocked(d, 0) for d, s in zip(*self._seen, strict=True))
-
-    def _tokens(self, group: str) -> int:
-        if group not in self.router.token_limited:
-            return 0
-        if group not in self.estimates:
-            self.estimates[group] = estimate_tokens(self.args)
-        return self.estimates[group]
-
-    def _check_window(self, deployment: Deployment) -> None:
-        """Raise the context-window error ``deployment`` would answer with, without sending, when its catalogued
-        window is certainly too small for the messages and a context-window fallback group is left to go to."""
-        if self._plan is None and not self.router.fallback_lists[self.group][1]:
-            return  # the usual case: no context-window fallbacks to go to
-        plan = self.plan
-        if not plan.context_window or "messages" not in self.args or plan.used >= plan.max_fallbacks:
-            return
-        if all(group in plan.tried for group in plan.context_window):
-            return
-        if deployment.model not in self.windows:  # counting costs CPU: once per model and call
-            from .._fallbacks import predict_overflow
-
-            self.windows[deployment.model] = predict_overflow(deployment.model, self.args["messages"])
-        overflow = self.windows[deployment.model]
-        if overflow is not None:
-            raise overflow
-
-    def _call_options(self, deployment: Deployment) -> dict[str, Any]:
-        """The deployment's keyword arguments (``model`` included; merged once by the router) under the call's."""
-        base = self.router.call_kwargs[deployment.id]
-        return {**base, **self.options} if self.options else base
-
-    def _timeout(self, deployment: Deployment, remaining: float | None) -> Any:
-        """The ``timeout=`` of an attempt with ``remaining`` seconds left before the overall deadline."""
-        given = self.given_timeout
-        if deployment.timeout is not None:  # a deployment's own cap on one attempt, within the overall deadline
-            given = deployment.timeout if remaining is None else min(deployment.timeout, remaining)
-        elif remaining is not None and self.total is not None and self.total - remaining < _AT_ONCE:
-            return given  # the first attempt, sent at once: its own deadline is the call's
-        return attempt_timeout(given, remaining)
-
-    def _outcome_of_failure(self, deployment: Deployment, err: APIError, started: float) -> Outcome:
-        if self.loop.backoff is _PLAIN:
-            self.loop.backoff = _GroupBackoff(ready=self._another_ready, cools=self._cools)
-        self.failed = self.failed | {deployment.id}  # a new set: the shared empty one is never changed
-        self.failures.append(
-            {
-                "model": deployment.model,
-                "model_id": deployment.id,
-                "model_group": deployment.group,
-                "error": type(err).__name__,
-                "status": err.status_code,
-            }
-        )
-        return classify(err, self.router.policy, self.clock() - started)
-
-    def _no_deployment(self, err: NoDeploymentAvailableError, group: str) -> None:
-        if self.loop.backoff is _PLAIN:
-            self.loop.backoff = _GroupBackoff(ready=self._another_ready, cools=self._cools)
-        self.loop.attempts -= 1  # nothing was sent: attempts count requests
-        self.failures.append({"model_group": group, "error": type(err).__name__, "status": err.status_code})
-
-    def _wait_for(self, err: NoDeploymentAvailableError) -> float | None:
-        """Seconds to wait for a deployment to be free (``wait_for_cooldown``), or None: raise ``err``."""
-        if not self.router.wait_for_cooldown or err.retry_after is None:
-            return None
-        remaining = self.loop.remaining()
-        wait = max(err.retry_after, 0.001)
-        return wait if remaining is None or wait < remaining else None
+    __slots__ = ()
 
     def _ender(self, deployment: Deployment, token: str) -> Callable[[APIError | None], None]:
         """What a handed-over stream does when it ends: free its slot, or record its failure (which frees it)."""
@@ -253,22 +61,49 @@ class RouterCall:
 
         return end
 
-    def hidden_params(self) -> dict[str, Any]:
-        d = self.deployment
-        return {
-            "attempts": self._first if self._loop is None else self._loop.attempts,
-            "model": d.model if d else None,
-            "model_id": d.id if d else None,
-            "model_group": d.group if d else None,
-            "elapsed_s": self.clock() - self.started,
-            "failures": list(self.failures),
-        }
+    def _pick_directly(self, group: str, now: float) -> Deployment | None:
+        """The direct pick (see :mod:`.fast`): a deployment drawn by weight with its slot taken, when the call has
+        failed nowhere yet and the state is calm; None: take the full path."""
+        if self.failed:
+            return None
+        router = self.router
+        fast, state = router.fast_groups.get(group), router.fast_state
+        if fast is None or state is None or not state.calm(now):
+            return None
+        deployment = fast.draw(self.pacer.random)
+        if not state.take(deployment, now):
+            return None  # a cooldown began meanwhile
+        self._seen = (router.groups[group], None)
+        return deployment
 
-    def _success(self, deployment: Deployment, result: Any, latency: float) -> Outcome:
+    def _succeeded(self, deployment: Deployment, token: str, result: Any, started: float) -> None:
+        """Record the success (memory state: without an ``Outcome``)."""
         self.deployment = deployment
-        if self.stream:
-            return Outcome(ok=True, latency=latency, release=False)
-        return Outcome(ok=True, latency=latency, tokens=_usage_tokens(result) - self._tokens(deployment.group))
+        router = self.router
+        now = self.clock()
+        tokens = 0  # a stream's usage is not known here
+        if not self.stream:
+            tokens = _usage_tokens(result)
+            if deployment.group in router.token_limited:
+                tokens -= self._tokens(deployment.group)  # the estimate reserved before sending
+        fast = router.fast_state
+        if fast is not None:
+            fast.succeed(deployment, now, now - started, tokens, not self.stream, router.policy, router.alpha)
+        else:
+            outcome = Outcome(ok=True, latency=now - started, tokens=tokens, release=not self.stream)
+            router.state.settle(deployment, token, now, outcome, router.policy, router.alpha)
+
+    async def _asucceeded(self, deployment: Deployment, token: str, result: Any, started: float) -> None:
+        """The async twin of :meth:`_succeeded` (memory state's is not awaited: it does no I/O)."""
+        router = self.router
+        if router.fast_state is not None:
+            self._succeeded(deployment, token, result, started)
+            return
+        self.deployment = deployment
+        now = self.clock()
+        tokens = 0 if self.stream else _usage_tokens(result) - self._tokens(deployment.group)
+        outcome = Outcome(ok=True, latency=now - started, tokens=tokens, release=not self.stream)
+        await router.state.asettle(deployment, token, now, outcome, router.policy, router.alpha)
 
     # ---------------------------------------------------------------- sync
 
@@ -306,14 +141,14 @@ class RouterCall:
             self.pacer.sleep(wait)
 
     def attempt(self, group: str, remaining: float | None) -> Any:
-        deployment, token = self._pick(group)
+        started, token = self.clock(), ""
+        deployment = self._pick_directly(group, started)
+        if deployment is None:
+            deployment, token = self._pick(group)
+            started = self.clock()
         state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
-        started = self.clock()
         try:
-            self._check_window(deployment)
-            result = self.op.sync(
-                **self.args, **self._call_options(deployment), timeout=self._timeout(deployment, remaining)
-            )
+            result = self.op.sync(**self._attempt_kwargs(deployment, remaining))
             if self.stream:
                 result = first_chunk(result)
         except APIError as err:
@@ -324,8 +159,7 @@ class RouterCall:
         except BaseException:
             state.release(deployment, token)
             raise
-        now = self.clock()
-        state.settle(deployment, token, now, self._success(deployment, result, now - started), policy, alpha)
+        self._succeeded(deployment, token, result, started)
         if self.stream:
             return RoutedStream(result, self._ender(deployment, token))
         return result
@@ -365,14 +199,14 @@ class RouterCall:
             await self.pacer.asleep(wait)
 
     async def aattempt(self, group: str, remaining: float | None) -> Any:
-        deployment, token = await self._apick(group)
+        started, token = self.clock(), ""
+        deployment = self._pick_directly(group, started)
+        if deployment is None:
+            deployment, token = await self._apick(group)
+            started = self.clock()
         state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
-        started = self.clock()
         try:
-            self._check_window(deployment)
-            result = await self.op.async_(
-                **self.args, **self._call_options(deployment), timeout=self._timeout(deployment, remaining)
-            )
+            result = await self.op.async_(**self._attempt_kwargs(deployment, remaining))
             if self.stream:
                 result = await afirst_chunk(result)
         except APIError as err:
@@ -382,8 +216,7 @@ class RouterCall:
         except BaseException:
             await state.arelease(deployment, token)
             raise
-        now = self.clock()
-        await state.asettle(deployment, token, now, self._success(deployment, result, now - started), policy, alpha)
+        await self._asucceeded(deployment, token, result, started)
         if self.stream:
             return AsyncRoutedStream(result, self._aender(deployment, token))
         return result

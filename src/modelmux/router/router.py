@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .._retry import HIDDEN_PARAMS
 from ..errors import BadRequestError
 from .call import RouterCall
 from .circuit import CircuitPolicy
 from .deployments import Deployment, parse_model_list
 from .fallbacks import FallbackMap, parse_fallbacks
+from .fast import FastGroup, fast_groups
 from .operations import OPERATIONS
 from .state import MemoryState, RouterState
 from .strategies import Strategy, make_strategy
@@ -144,6 +144,11 @@ class Router:
         }
         #: Groups where some deployment has a ``tpm`` limit (the only ones whose calls estimate their tokens).
         self.token_limited = frozenset(g for g, ds in self.groups.items() if any(d.tpm is not None for d in ds))
+        #: The groups a call may pick from directly while the state is calm (see ``modelmux.router.fast``); the
+        #: state and strategy are fixed at construction.
+        self.fast_groups: dict[str, FastGroup] = fast_groups(self.groups, self.strategy, self.state)
+        #: The state when it is a plain ``MemoryState`` (its successes are recorded without an ``Outcome``).
+        self.fast_state: MemoryState | None = self.state if type(self.state) is MemoryState else None
 
     # ---------------------------------------------------------------- introspection
 
@@ -173,68 +178,57 @@ class Router:
     def _call(self, operation: str, model: Any, args: dict[str, Any], options: dict[str, Any]) -> RouterCall:
         return RouterCall(self, OPERATIONS[operation], self._group(model), args, options)
 
-    @staticmethod
-    def _stamp(result: Any, call: RouterCall) -> Any:
-        if isinstance(result, (str, bytes)):
-            return result
-        attrs = getattr(result, "__dict__", None)
-        if type(attrs) is dict and HIDDEN_PARAMS in attrs:  # the library stamped it: replace it where it lies
-            attrs[HIDDEN_PARAMS] = call.hidden_params()  # (what pydantic's __setattr__ does, minus its dispatch)
-        else:
-            setattr(result, HIDDEN_PARAMS, call.hidden_params())
-        return result
-
     def completion(self, model: str, messages: Any, *, stream: bool = False, **options: Any) -> Any:
         """``modelmux.completion`` on a deployment of group ``model``; same keyword arguments, plus per call
         ``num_retries``, ``timeout`` (overall), ``fallbacks``… The result's ``_hidden_params`` say ``attempts``,
         ``model``/``model_id``/``model_group`` (the deployment that answered, never its key), ``elapsed_s`` and
         ``failures``."""
         call = self._call("completion", model, {"messages": messages, "stream": stream}, options)
-        return self._stamp(call.run(), call)
+        return call.stamp(call.run())
 
     async def acompletion(self, model: str, messages: Any, *, stream: bool = False, **options: Any) -> Any:
         call = self._call("completion", model, {"messages": messages, "stream": stream}, options)
-        return self._stamp(await call.arun(), call)
+        return call.stamp(await call.arun())
 
     def embedding(self, model: str, input: Any, **options: Any) -> Any:
         call = self._call("embedding", model, {"input": input}, options)
-        return self._stamp(call.run(), call)
+        return call.stamp(call.run())
 
     async def aembedding(self, model: str, input: Any, **options: Any) -> Any:
         call = self._call("embedding", model, {"input": input}, options)
-        return self._stamp(await call.arun(), call)
+        return call.stamp(await call.arun())
 
     def image_generation(self, model: str, prompt: str, **options: Any) -> Any:
         call = self._call("image_generation", model, {"prompt": prompt}, options)
-        return self._stamp(call.run(), call)
+        return call.stamp(call.run())
 
     async def aimage_generation(self, model: str, prompt: str, **options: Any) -> Any:
         call = self._call("image_generation", model, {"prompt": prompt}, options)
-        return self._stamp(await call.arun(), call)
+        return call.stamp(await call.arun())
 
     def transcription(self, model: str, file: Any, **options: Any) -> Any:
         call = self._call("transcription", model, {"file": _read(file)}, options)
-        return self._stamp(call.run(), call)
+        return call.stamp(call.run())
 
     async def atranscription(self, model: str, file: Any, **options: Any) -> Any:
         call = self._call("transcription", model, {"file": _read(file)}, options)
-        return self._stamp(await call.arun(), call)
+        return call.stamp(await call.arun())
 
     def moderation(self, model: str, input: Any, **options: Any) -> Any:
         call = self._call("moderation", model, {"input": input}, options)
-        return self._stamp(call.run(), call)
+        return call.stamp(call.run())
 
     async def amoderation(self, model: str, input: Any, **options: Any) -> Any:
         call = self._call("moderation", model, {"input": input}, options)
-        return self._stamp(await call.arun(), call)
+        return call.stamp(await call.arun())
 
     def rerank(self, model: str, query: str, documents: Any, **options: Any) -> Any:
         call = self._call("rerank", model, {"query": query, "documents": documents}, options)
-        return self._stamp(call.run(), call)
+        return call.stamp(call.run())
 
     async def arerank(self, model: str, query: str, documents: Any, **options: Any) -> Any:
         call = self._call("rerank", model, {"query": query, "documents": documents}, options)
-        return self._stamp(await call.arun(), call)
+        return call.stamp(await call.arun())
 
     async def aclose(self) -> None:
         """Close the state backend's connections (Redis)."""

@@ -11,6 +11,10 @@ do no I/O and just call the sync ones):
   :mod:`.circuit` applied to the counts);
 * ``release(deployment, token)``: free the slot of a stream that ended.
 
+:class:`MemoryState` has two more, for the router's direct pick (``modelmux.router.fast``): ``take`` (``reserve``
+of a deployment without limits while no deployment is cooling down or half-open, which ``calm`` tells from two
+counters) and ``succeed`` (``settle`` of a success, without an ``Outcome``).
+
 ``now`` is the router's clock (the retry pacer's, so tests can fake it); a shared backend (Redis) uses its server's
 clock instead, since processes' monotonic clocks differ. Every duration a backend returns is relative (seconds
 left), never a time on some clock.
@@ -132,6 +136,58 @@ class MemoryState:
     def __init__(self) -> None:
         self._slots: dict[str, _Slot] = {}
         self._lock = threading.Lock()
+        # What the direct pick (:meth:`take`) reads: while no slot is half-open and no cooldown ends after ``now``,
+        # every deployment of this state is free but for its own ``rpm``/``tpm``.
+        self._half_open = 0  # slots half-open (every cooldown makes its slot half-open)
+        self._cool_until = -math.inf  # the latest end of any cooldown set (they only extend)
+
+    def calm(self, now: float) -> bool:
+        """No deployment of this state cooling down or half-open at ``now`` (read without the lock: a hint)."""
+        return not self._half_open and now >= self._cool_until
+
+    def take(self, deployment: Deployment, now: float) -> bool:
+        """:meth:`reserve` of a deployment without ``rpm``/``tpm`` while the state is :meth:`calm` (checked again
+        under the lock): its in-flight slot taken, its request counted. False: not calm, nothing taken."""
+        with self._lock:
+            if self._half_open or now < self._cool_until:
+                return False
+            slot = self._slots.get(deployment.id) or self._slot(deployment)
+            minute = int(now // 60.0)
+            if slot.minute != minute:
+                slot.minute, slot.requests, slot.tokens = minute, 0, 0
+            slot.busy += 1
+            slot.requests += 1
+        return True
+
+    def succeed(
+        self,
+        deployment: Deployment,
+        now: float,
+        latency: float | None,
+        tokens: int,
+        release: bool,
+        policy: CircuitPolicy,
+        alpha: float,
+    ) -> None:
+        """:meth:`settle` of a success (``Outcome(ok=True, ...)``), without making the outcome."""
+        with self._lock:
+            slot = self._slots.get(deployment.id) or self._slot(deployment)
+            minute = int(now // 60.0)  # ``roll``, inline
+            if minute != slot.minute:
+                slot.minute, slot.requests, slot.tokens = minute, 0, 0
+            if now - slot.window_start >= policy.window:
+                slot.window_start, slot.fails, slot.total = now, 0, 0
+            if release and slot.busy > 0:
+                slot.busy -= 1
+            if latency is not None:
+                old = slot.latency
+                slot.latency = latency if old is None else old + alpha * (latency - old)
+            if tokens:
+                slot.tokens = max(0, slot.tokens + tokens)
+            slot.total += 1
+            if slot.half_open:  # the probe answered: close the circuit
+                slot.half_open, slot.probe_until, slot.fails, slot.total = False, -math.inf, 0, 0
+                self._half_open -= 1
 
     def _slot(self, deployment: Deployment) -> _Slot:
         slot = self._slots.get(deployment.id)
@@ -184,21 +240,16 @@ class MemoryState:
     def settle(
         self, deployment: Deployment, token: str, now: float, outcome: Outcome, policy: CircuitPolicy, alpha: float
     ) -> None:
+        if outcome.ok:
+            self.succeed(deployment, now, outcome.latency, outcome.tokens, outcome.release, policy, alpha)
+            return
         with self._lock:
             slot = self._slot(deployment)
             slot.roll(now, policy)
             if outcome.release and slot.busy > 0:
                 slot.busy -= 1
-            if outcome.ok and outcome.latency is not None:
-                old = slot.latency
-                slot.latency = outcome.latency if old is None else old + alpha * (outcome.latency - old)
             if outcome.tokens:
                 slot.tokens = max(0, slot.tokens + outcome.tokens)
-            if outcome.ok:
-                slot.total += 1
-                if slot.half_open:  # the probe answered: close the circuit
-                    slot.half_open, slot.probe_until, slot.fails, slot.total = False, -math.inf, 0, 0
-                return
             if not outcome.failure:
                 slot.probe_until = -math.inf  # the request was at fault: the next call probes instead
                 return
@@ -210,6 +261,9 @@ class MemoryState:
             if seconds:
                 # Only ever extends: an earlier, longer cooldown stays.
                 slot.cooldown_until = max(slot.cooldown_until, now + seconds)
+                self._cool_until = max(self._cool_until, slot.cooldown_until)
+                if not slot.half_open:
+                    self._half_open += 1
                 slot.half_open, slot.probe_until = True, -math.inf
                 slot.window_start, slot.fails, slot.total = now, 0, 0
 
