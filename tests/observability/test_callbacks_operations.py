@@ -93,3 +93,18 @@ def test_a_hit_costs_nothing_in_the_event() -> None:
         invoke("embedding", up, cache=cache, callbacks=[rec])
     hit: Any = rec.last
     assert hit.hidden_params["cache_hit"] is True and hit.cost in (0, 0.0, None)
+
+
+@ALL
+def test_otel_one_call_span_with_one_span_per_attempt(operation: str) -> None:
+    from opentelemetry.trace import SpanKind, StatusCode
+    from test_otel import Otel
+
+    otel = Otel()
+    with fake_clock():
+        invoke(operation, Scripted(error(500)), num_retries=1, callbacks=[otel.handler])
+    calls = [s for s in otel.finished() if s.kind == SpanKind.CLIENT]
+    attempts = sorted((s for s in otel.finished() if s.kind == SpanKind.INTERNAL), key=lambda s: s.start_time)
+    assert len(calls) == 1 and len(attempts) == 2
+    assert all(s.parent is not None and s.parent.span_id == calls[0].context.span_id for s in attempts)
+    assert [s.status.status_code for s in attempts] == [StatusCode.ERROR, StatusCode.UNSET]
