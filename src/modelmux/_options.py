@@ -169,6 +169,7 @@ class _ChatOptions(TypedDict, total=False):
     context_window_fallbacks: Sequence[FallbackEntry] | None
     content_policy_fallbacks: Sequence[FallbackEntry] | None
     disable_fallbacks: bool
+    first_chunk_timeout: float | None
     callbacks: Sequence[Any] | None
     cache: Cache | CacheUse | None
     mock_response: Any

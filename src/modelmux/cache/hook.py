@@ -29,7 +29,7 @@ R = TypeVar("R")
 
 def _digest(operation: str, prepare: Callable[[dict[str, Any]], Call], options: dict[str, Any], stream: bool) -> str:
     """The key of the call ``options`` describe (prepared on a copy: the call itself prepares its own)."""
-    keyed = {k: v for k, v in options.items() if k not in RELIABILITY_OPTIONS}
+    keyed = {k: v for k, v in options.items() if k not in RELIABILITY_OPTIONS and k != "first_chunk_timeout"}
     return call_key(operation, prepare(keyed), stream=stream)
 
 
