@@ -4,8 +4,6 @@ reported (``hidden_params["cache_hit"]``, no attempt)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from obs_fakes import Recorder, registered
 
@@ -87,12 +85,27 @@ def test_a_cache_hit_is_reported_to_callbacks(operation: str, use_async: bool) -
     assert again.model_dump() == first.model_dump()
 
 
-def test_a_hit_costs_nothing_in_the_event() -> None:
-    up, rec, cache = Scripted(), Recorder(), Cache()
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_hit_costs_nothing_in_the_event(stream: bool) -> None:
+    """The miss is priced from its usage; the hit, answered from the cache, costs 0 (as ``completion_cost``)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "cache"))
+    from cache_fakes import MSG, Upstream
+
+    import modelmux
+
+    up, cache, rec = Upstream(), Cache(), Recorder()
     for _ in range(2):
-        invoke("embedding", up, cache=cache, callbacks=[rec])
-    hit: Any = rec.last
-    assert hit.hidden_params["cache_hit"] is True and hit.cost in (0, 0.0, None)
+        reply = modelmux.completion(
+            "openai/gpt-4o", MSG, api_key="k", transport=up.transport, cache=cache, callbacks=[rec], stream=stream
+        )
+        if stream:
+            list(reply)
+    miss, hit = rec.calls[1][1], rec.calls[3][1]
+    assert miss.cost is not None and miss.cost > 0
+    assert hit.hidden_params["cache_hit"] is True and hit.cost == 0.0
 
 
 @ALL
