@@ -26,8 +26,6 @@ from .types import ChatCompletion
 __all__ = ["acompletion", "completion"]
 
 #: Names completion() knows itself, for did-you-mean suggestions on a misspelt keyword.
-#: Bounds a stream's first chunk (``_stream_first``); a non-streamed call ignores it.
-FIRST_CHUNK_TIMEOUT = "first_chunk_timeout"
 _KNOWN = OPENAI_PARAMS | COMMON_OPTIONS | RELIABILITY_OPTIONS | {"mock_response", "mock_tool_calls", "stream"}
 
 if TYPE_CHECKING:  # retries and fallbacks load with the first call that asks for them
@@ -233,7 +231,7 @@ def _attempts(
     model: str, messages: Any, stream: bool, options: dict[str, Any], observer: Observer | None
 ) -> ChatCompletion | ChatStream:
     """One attempt, or the retry loop."""
-    first = _first_chunk_timeout(options, stream)
+    first = _first_chunk_timeout(options, stream) if "first_chunk_timeout" in options else None
     if first is None and one_attempt(options):  # the common case: no retry loop to set up
         started = current_pacer().clock()
         return stamp_one(_complete_once(model, messages, stream, options), model, started)
@@ -254,14 +252,9 @@ def _attempts(
 
 
 def _first_chunk_timeout(options: dict[str, Any], stream: bool) -> float | None:
-    """``first_chunk_timeout`` taken out of ``options`` (checked; None for a non-streamed call, which ignores it)."""
-    value = options.pop(FIRST_CHUNK_TIMEOUT, None)
-    if value is None:
-        return None
-    from ._stream_first import check_first_chunk_timeout
+    from ._stream_first import pop_first_chunk_timeout  # loads with the first call that asks for it
 
-    seconds = check_first_chunk_timeout(value)
-    return seconds if stream else None
+    return pop_first_chunk_timeout(options, stream)
 
 
 def _complete_once(model: str, messages: Any, stream: bool, options: dict[str, Any]) -> ChatCompletion | ChatStream:
@@ -353,7 +346,7 @@ async def _aattempts(
     model: str, messages: Any, stream: bool, options: dict[str, Any], observer: Observer | None
 ) -> ChatCompletion | AsyncChatStream:
     """One attempt, or the retry loop."""
-    first = _first_chunk_timeout(options, stream)
+    first = _first_chunk_timeout(options, stream) if "first_chunk_timeout" in options else None
     if first is None and one_attempt(options):  # the common case: no retry loop to set up
         started = current_pacer().clock()
         return stamp_one(await _acomplete_once(model, messages, stream, options), model, started)

@@ -25,7 +25,14 @@ from ._streaming import AsyncChatStream, ChatStream
 from .errors import APIError, APITimeoutError, BadRequestError
 from .types import ChatCompletionChunk
 
-__all__ = ["afirst_chunk", "awithin_first_chunk", "check_first_chunk_timeout", "first_chunk", "first_chunk_scope"]
+__all__ = [
+    "afirst_chunk",
+    "awithin_first_chunk",
+    "check_first_chunk_timeout",
+    "first_chunk",
+    "first_chunk_scope",
+    "pop_first_chunk_timeout",
+]
 
 R = TypeVar("R")
 
@@ -39,6 +46,16 @@ def check_first_chunk_timeout(value: Any) -> float | None:
             f"first_chunk_timeout must be a positive number of seconds, got {value!r}", param="first_chunk_timeout"
         )
     return float(value)
+
+
+def pop_first_chunk_timeout(options: dict[str, Any], stream: bool) -> float | None:
+    """``first_chunk_timeout`` taken out of a chat call's ``options`` (checked; None for a non-streamed call,
+    which ignores it)."""
+    value = options.pop("first_chunk_timeout", None)
+    if value is None:
+        return None
+    seconds = check_first_chunk_timeout(value)
+    return seconds if stream else None
 
 
 def _missed(seconds: float) -> APITimeoutError:
