@@ -146,3 +146,16 @@ def test_redis_lookalike_async_store_is_used_by_async_calls(operation: str) -> N
     invoke(operation, up, cache=cache, use_async=True)
     invoke(operation, up, cache=cache, use_async=True)
     assert calls == ["aget", "aset", "aget"] and len(up.requests) == 1
+
+
+@CACHEABLE
+@BOTH
+def test_two_processes_share_operation_entries_through_a_real_redis(
+    operation: str, use_async: bool, redis_url: str, prefix: str
+) -> None:
+    """Two Cache objects on one server (as two processes would be): what one stored, the other answers with."""
+    up = Scripted()
+    first = invoke(operation, up, cache=Cache("redis", url=redis_url, namespace=prefix), use_async=use_async)
+    again = invoke(operation, up, cache=Cache("redis", url=redis_url, namespace=prefix), use_async=use_async)
+    assert len(up.requests) == 1 and again._hidden_params["cache_hit"] is True
+    assert again.model_dump() == first.model_dump()
