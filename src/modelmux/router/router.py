@@ -20,6 +20,7 @@ from .call import RouterCall
 from .circuit import CircuitPolicy
 from .deployments import Deployment, parse_model_list
 from .fallbacks import FallbackMap, parse_fallbacks
+from .observed import ObservedCall, observe_routed
 from .operations import OPERATIONS
 from .state import MemoryState, RouterState
 from .strategies import Strategy, make_strategy
@@ -171,7 +172,10 @@ class Router:
         return model
 
     def _call(self, operation: str, model: Any, args: dict[str, Any], options: dict[str, Any]) -> RouterCall:
-        return RouterCall(self, OPERATIONS[operation], self._group(model), args, options)
+        group = self._group(model)
+        observer = observe_routed(self, operation, group, args, options)  # None: no callbacks anywhere
+        call = RouterCall(self, OPERATIONS[operation], group, args, options)
+        return call if observer is None else ObservedCall(call, observer, self._stamp)  # type: ignore[return-value]
 
     @staticmethod
     def _stamp(result: Any, call: RouterCall) -> Any:

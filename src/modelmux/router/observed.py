@@ -1,0 +1,102 @@
+"""A routed call told to callbacks once: one event per router call (``on_start`` once, then one success, failure or
+stream end), its deployment attempts listed in ``event.attempts``, as for a plain ``completion()``.
+
+The router takes ``callbacks=`` (the call's, under the router's ``default_options`` ones) and the process-wide
+handlers itself, and calls its deployments with ``callbacks=OBSERVED``, so a failover is not one event per
+deployment. Without any handler anywhere nothing here runs beyond one dictionary pop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..callbacks._event import Attempt
+from ..callbacks._observer import OBSERVED, OPTION, Observer, observe
+
+if TYPE_CHECKING:
+    from .call import RouterCall
+    from .router import Router
+
+__all__ = ["ObservedCall", "observe_routed"]
+
+
+def observe_routed(
+    router: Router, operation: str, group: str, args: dict[str, Any], options: dict[str, Any]
+) -> Observer | None:
+    """The call's :class:`Observer` (its ``callbacks`` taken out of ``options`` and replaced by ``OBSERVED``), or
+    None when no handler is registered anywhere."""
+    given = options.pop(OPTION, None)
+    default = router.default_options.get(OPTION)
+    if default:
+        given = [*default, *(given or ())]
+    if given is not None:
+        options[OPTION] = given
+    shown = {k: v for k, v in args.items() if k not in ("messages", "stream")}
+    observer = observe(
+        operation, group, options, messages=args.get("messages"), stream=bool(args.get("stream")), params=shown
+    )
+    if observer is not None or default:
+        options[OPTION] = OBSERVED  # the deployments' calls (and the router's default callbacks) tell no one
+    return observer
+
+
+class ObservedCall:
+    """A :class:`RouterCall` run under its :class:`Observer` (``run``/``arun``/``hidden_params`` as the call's)."""
+
+    def __init__(self, inner: RouterCall, observer: Observer, stamp: Callable[[Any, Any], Any]) -> None:
+        self.inner, self.observer, self._stamp = inner, observer, stamp
+        event, attempt, aattempt = observer.event, inner.attempt, inner.aattempt
+
+        def record(group: str) -> Attempt:
+            entry = Attempt(group, event.now())
+            event.attempts.append(entry)
+            return entry
+
+        def ended(entry: Attempt, exc: BaseException | None) -> None:
+            entry.end_time, entry.error = event.now(), exc
+            failures, answered = inner.failures, inner.deployment
+            if exc is None and answered is not None:
+                entry.model = answered.model
+            elif exc is not None and failures and "model" in failures[-1]:
+                entry.model = failures[-1]["model"]
+
+        def timed(group: str, remaining: float | None) -> Any:
+            entry = record(group)
+            try:
+                result = attempt(group, remaining)
+            except BaseException as exc:
+                ended(entry, exc)
+                raise
+            ended(entry, None)
+            entry.end_time = None  # the attempt that answered ends with the call (or its stream)
+            return result
+
+        async def atimed(group: str, remaining: float | None) -> Any:
+            entry = record(group)
+            try:
+                result = await aattempt(group, remaining)
+            except BaseException as exc:
+                ended(entry, exc)
+                raise
+            ended(entry, None)
+            entry.end_time = None
+            return result
+
+        inner.attempt = timed  # type: ignore[method-assign]
+        inner.aattempt = atimed  # type: ignore[method-assign]
+
+    def hidden_params(self) -> dict[str, Any]:
+        return self.inner.hidden_params()
+
+    def run(self) -> Any:
+        inner = self.inner
+        return self.observer.run(lambda: self._stamp(inner.run(), inner))
+
+    async def arun(self) -> Any:
+        inner = self.inner
+
+        async def routed() -> Any:
+            return self._stamp(await inner.arun(), inner)
+
+        return await self.observer.arun(routed)
