@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..callbacks._event import Attempt
+from ..callbacks._handlers import current_plan
 from ..callbacks._observer import OBSERVED, OPTION, Observer, observe
 
 if TYPE_CHECKING:
@@ -30,7 +31,11 @@ def observe_routed(
     default = router.default_options.get(OPTION)
     if default:
         given = [*default, *(given or ())]
-    if given is not None:
+    if given is None:
+        plan = current_plan()
+        if plan is None or not plan.handlers:  # the usual case: no handler anywhere, nothing to build
+            return None
+    else:
         options[OPTION] = given
     shown = {k: v for k, v in args.items() if k not in ("messages", "stream")}
     observer = observe(
