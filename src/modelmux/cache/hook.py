@@ -22,7 +22,7 @@ from ._cache import CacheUse, as_cache_use
 from .entries import CHAT, CHUNKS, TEXT, TRANSCRIPTION, Entry, decode, encode, encode_chunks
 from .key import call_key
 
-__all__ = ["acached_chat", "acached_operation", "cached_chat", "cached_operation"]
+__all__ = ["acached_chat", "acached_operation", "athrough", "cached_chat", "cached_operation", "through"]
 
 R = TypeVar("R")
 
@@ -82,6 +82,11 @@ def _through(use: CacheUse, digest: str, kind: str, model: str, run: Callable[[]
         return _miss(_inherit(recorded, result), digest)
     store.set(name, encode(kind, result, use.cache.clock()), use.ttl)
     return _miss(result, digest)
+
+
+def through(use: CacheUse, digest: str, kind: str, model: str, run: Callable[[], Any], *, stream: bool = False) -> Any:
+    """``run()`` through ``use`` under the key ``digest`` (a layer with its own key, e.g. the router's groups)."""
+    return _through(use, digest, kind, model, run, stream=stream)
 
 
 def _inherit(wrapper: R, inner: Any) -> R:
@@ -173,6 +178,13 @@ async def _athrough(
         return _miss(_inherit(recorded, result), digest)
     await _set(use, name, encode(kind, result, use.cache.clock()))
     return _miss(result, digest)
+
+
+async def athrough(
+    use: CacheUse, digest: str, kind: str, model: str, run: Callable[[], Awaitable[Any]], *, stream: bool = False
+) -> Any:
+    """The async twin of :func:`through`."""
+    return await _athrough(use, digest, kind, model, run, stream=stream)
 
 
 async def _replay(chunks: list[ChatCompletionChunk]) -> AsyncIterator[ChatCompletionChunk]:

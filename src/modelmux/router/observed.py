@@ -49,8 +49,13 @@ def observe_routed(
 class ObservedCall:
     """A :class:`RouterCall` run under its :class:`Observer` (``run``/``arun``/``hidden_params`` as the call's)."""
 
-    def __init__(self, inner: RouterCall, observer: Observer, stamp: Callable[[Any, Any], Any]) -> None:
+    def __init__(
+        self, inner: RouterCall, observer: Observer, stamp: Callable[[Any, Any], Any], runner: Any = None
+    ) -> None:
+        """``runner`` (default ``inner``): what runs the call (a ``CachedCall`` around ``inner``); ``inner``'s
+        attempts are the ones timed."""
         self.inner, self.observer, self._stamp = inner, observer, stamp
+        self.runner = inner if runner is None else runner
         event, attempt, aattempt = observer.event, inner.attempt, inner.aattempt
 
         def record(group: str) -> Attempt:
@@ -92,16 +97,17 @@ class ObservedCall:
         inner.aattempt = atimed  # type: ignore[method-assign]
 
     def hidden_params(self) -> dict[str, Any]:
-        return self.inner.hidden_params()
+        hidden: dict[str, Any] = self.runner.hidden_params()
+        return hidden
 
     def run(self) -> Any:
-        inner = self.inner
-        return self.observer.run(lambda: self._stamp(inner.run(), inner))
+        runner = self.runner
+        return self.observer.run(lambda: self._stamp(runner.run(), runner))
 
     async def arun(self) -> Any:
-        inner = self.inner
+        runner = self.runner
 
         async def routed() -> Any:
-            return self._stamp(await inner.arun(), inner)
+            return self._stamp(await runner.arun(), runner)
 
         return await self.observer.arun(routed)

@@ -16,6 +16,7 @@ from typing import Any
 
 from .._retry import HIDDEN_PARAMS
 from ..errors import BadRequestError
+from .cached import cached_call
 from .call import RouterCall
 from .circuit import CircuitPolicy
 from .deployments import Deployment, parse_model_list
@@ -175,7 +176,13 @@ class Router:
         group = self._group(model)
         observer = observe_routed(self, operation, group, args, options)  # None: no callbacks anywhere
         call = RouterCall(self, OPERATIONS[operation], group, args, options)
-        return call if observer is None else ObservedCall(call, observer, self._stamp)  # type: ignore[return-value]
+        runner: Any = call
+        if "cache" in options or "cache" in self.default_options:  # per group, before a pick (``router.cached``)
+            default = self.default_options.get("cache")
+            runner = cached_call(call, operation, group, args, options, default, self._stamp) or call
+        if observer is not None:
+            runner = ObservedCall(call, observer, self._stamp, runner)
+        return runner  # type: ignore[no-any-return]
 
     @staticmethod
     def _stamp(result: Any, call: RouterCall) -> Any:
