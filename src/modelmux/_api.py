@@ -186,6 +186,10 @@ def completion(
             first on a context-window overflow / a content-policy refusal. Each model once, at most 5;
             ``disable_fallbacks=True`` turns them off. See ``modelmux._fallbacks``. With retries or fallbacks, a
             stream's first chunk is read before returning (a failure after it ends the stream, never replayed).
+        first_chunk_timeout: seconds from sending a stream request to its first chunk, per attempt (apart from the
+            whole-call ``timeout`` and the gap between reads, ``httpx.Timeout(read=...)``); missing it is an
+            ``APITimeoutError``, retried and failed over like a timeout before the first byte. Ignored unless
+            ``stream=True``.
         callbacks: handlers told about this call (success, failure, stream end), besides those registered with
             ``modelmux.callbacks.register``; see ``modelmux.callbacks``.
         cache: a :class:`modelmux.Cache` (or ``cache.options(no_cache=…, no_store=…, ttl=…)``): an identical
@@ -227,22 +231,30 @@ def _attempts(
     model: str, messages: Any, stream: bool, options: dict[str, Any], observer: Observer | None
 ) -> ChatCompletion | ChatStream:
     """One attempt, or the retry loop."""
-    if one_attempt(options):  # the common case: no retry loop to set up
+    first = _first_chunk_timeout(options, stream) if "first_chunk_timeout" in options else None
+    if first is None and one_attempt(options):  # the common case: no retry loop to set up
         started = current_pacer().clock()
         return stamp_one(_complete_once(model, messages, stream, options), model, started)
     loop, plan, given_timeout, eager = plan_attempts(model, stream, options)
 
     def attempt(target: Target, remaining: float | None) -> ChatCompletion | ChatStream:
-        opts = attempt_options(plan, target, remaining, given_timeout, messages)
-        result = _complete_once(target.model, messages, stream, opts)
-        if eager and isinstance(result, ChatStream):
-            from ._stream_first import first_chunk
+        from ._stream_first import first_chunk, first_chunk_scope
 
-            return first_chunk(result)
+        opts = attempt_options(plan, target, remaining, given_timeout, messages)
+        with first_chunk_scope(first):
+            result = _complete_once(target.model, messages, stream, opts)
+            if (eager or first is not None) and isinstance(result, ChatStream):
+                return first_chunk(result)
         return result
 
     answer = run(loop, attempt if observer is None else observer.timed(attempt))
     return stamp(answer, loop)
+
+
+def _first_chunk_timeout(options: dict[str, Any], stream: bool) -> float | None:
+    from ._stream_first import pop_first_chunk_timeout  # loads with the first call that asks for it
+
+    return pop_first_chunk_timeout(options, stream)
 
 
 def _complete_once(model: str, messages: Any, stream: bool, options: dict[str, Any]) -> ChatCompletion | ChatStream:
@@ -334,19 +346,24 @@ async def _aattempts(
     model: str, messages: Any, stream: bool, options: dict[str, Any], observer: Observer | None
 ) -> ChatCompletion | AsyncChatStream:
     """One attempt, or the retry loop."""
-    if one_attempt(options):  # the common case: no retry loop to set up
+    first = _first_chunk_timeout(options, stream) if "first_chunk_timeout" in options else None
+    if first is None and one_attempt(options):  # the common case: no retry loop to set up
         started = current_pacer().clock()
         return stamp_one(await _acomplete_once(model, messages, stream, options), model, started)
     loop, plan, given_timeout, eager = plan_attempts(model, stream, options)
 
     async def attempt(target: Target, remaining: float | None) -> ChatCompletion | AsyncChatStream:
-        opts = attempt_options(plan, target, remaining, given_timeout, messages)
-        result = await _acomplete_once(target.model, messages, stream, opts)
-        if eager and isinstance(result, AsyncChatStream):
-            from ._stream_first import afirst_chunk
+        from ._stream_first import afirst_chunk, awithin_first_chunk
 
-            return await afirst_chunk(result)
-        return result
+        opts = attempt_options(plan, target, remaining, given_timeout, messages)
+
+        async def send_and_read() -> ChatCompletion | AsyncChatStream:
+            result = await _acomplete_once(target.model, messages, stream, opts)
+            if (eager or first is not None) and isinstance(result, AsyncChatStream):
+                return await afirst_chunk(result)
+            return result
+
+        return await awithin_first_chunk(send_and_read(), first)
 
     answer = await arun(loop, attempt if observer is None else observer.atimed(attempt))
     return stamp(answer, loop)

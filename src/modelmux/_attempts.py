@@ -5,7 +5,8 @@ context-window predictions); every other operation goes through :func:`run_opera
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -13,11 +14,20 @@ import httpx
 from . import _http
 from ._options import RELIABILITY_OPTIONS
 from ._retry import HIDDEN_PARAMS, RetryLoop, arun, attempt_timeout, check_num_retries, current_pacer, run
+from .callbacks._observer import Observer, observe
 
 if TYPE_CHECKING:  # fallbacks load with the first call that asks for them
     from ._fallbacks import Fallbacks, Target
 
-__all__ = ["arun_operation", "attempt_options", "one_attempt", "plan_attempts", "run_operation", "stamp_one"]
+__all__ = [
+    "Cacheable",
+    "arun_operation",
+    "attempt_options",
+    "one_attempt",
+    "plan_attempts",
+    "run_operation",
+    "stamp_one",
+]
 
 R = TypeVar("R")
 
@@ -77,10 +87,60 @@ def _stamped(result: R, hidden: dict[str, Any]) -> R:
     return result
 
 
-def run_operation(model: str, options: dict[str, Any], once: Callable[[str, dict[str, Any]], R]) -> R:
-    """``once(model, options)`` (one attempt of any operation) under chat's retry loop, fallbacks and one
-    deadline: ``num_retries``, ``fallbacks``, ``timeout`` work for embeddings, images, transcriptions,
-    moderations and rerank exactly as for ``completion()``."""
+@dataclass(frozen=True, slots=True)
+class Cacheable:
+    """How an operation goes through ``cache=``: its entry ``kind`` (``cache.entries``) and ``prepare(model,
+    options)``, the call prepared as it would be sent (what the key is computed from)."""
+
+    kind: str
+    prepare: Callable[[str, dict[str, Any]], Any]
+
+
+def run_operation(
+    operation: str,
+    model: str,
+    options: dict[str, Any],
+    once: Callable[[str, dict[str, Any]], R],
+    *,
+    arguments: Mapping[str, Any] | None = None,
+    cacheable: Cacheable | None = None,
+) -> R:
+    """``once(model, options)`` (one attempt of any operation) as one call: its callbacks told once (the
+    attempts listed inside the event, as for chat), ``cache=`` looked up first when the operation is
+    ``cacheable`` (a hit is reported to the callbacks with ``hidden_params["cache_hit"]``), then chat's retry
+    loop, fallbacks and one deadline: ``num_retries``, ``fallbacks``, ``timeout`` work for embeddings, images,
+    transcriptions, moderations and rerank exactly as for ``completion()``. ``arguments`` are the operation's
+    own (``input``…), shown to callbacks in ``event.kwargs``."""
+    observer = observe(operation, model, options, params=arguments)  # None: no handler anywhere
+    if observer is None:
+        return _operation(operation, model, options, once, None, cacheable)
+    result: R = observer.run(_operation, operation, model, options, once, observer, cacheable)
+    return result
+
+
+def _operation(
+    operation: str,
+    model: str,
+    options: dict[str, Any],
+    once: Callable[[str, dict[str, Any]], R],
+    observer: Observer | None,
+    cacheable: Cacheable | None,
+) -> R:
+    cache = options.pop("cache", None) if cacheable is not None else None
+    if cacheable is not None and cache is not None:
+        from .cache.hook import cached_operation
+
+        result: R = cached_operation(
+            cache, operation, cacheable.kind, model, options, cacheable.prepare,
+            lambda: _attempts(model, options, once, observer),
+        )  # fmt: skip
+        return result
+    return _attempts(model, options, once, observer)
+
+
+def _attempts(
+    model: str, options: dict[str, Any], once: Callable[[str, dict[str, Any]], R], observer: Observer | None
+) -> R:
     if one_attempt(options):
         started = current_pacer().clock()
         result = once(model, options)
@@ -90,11 +150,51 @@ def run_operation(model: str, options: dict[str, Any], once: Callable[[str, dict
     def attempt(target: Target, remaining: float | None) -> R:
         return once(target.model, attempt_options(plan, target, remaining, given_timeout, None))
 
-    return _stamped(run(loop, attempt), loop.hidden_params())
+    return _stamped(run(loop, attempt if observer is None else observer.timed(attempt)), loop.hidden_params())
 
 
-async def arun_operation(model: str, options: dict[str, Any], once: Callable[[str, dict[str, Any]], Awaitable[R]]) -> R:
-    """The async twin of :func:`run_operation`: only the sleep differs."""
+async def arun_operation(
+    operation: str,
+    model: str,
+    options: dict[str, Any],
+    once: Callable[[str, dict[str, Any]], Awaitable[R]],
+    *,
+    arguments: Mapping[str, Any] | None = None,
+    cacheable: Cacheable | None = None,
+) -> R:
+    """The async twin of :func:`run_operation`: async hooks are awaited, the cache's Redis is async."""
+    observer = observe(operation, model, options, params=arguments)
+    if observer is None:
+        return await _aoperation(operation, model, options, once, None, cacheable)
+    return await observer.arun(_aoperation, operation, model, options, once, observer, cacheable)
+
+
+async def _aoperation(
+    operation: str,
+    model: str,
+    options: dict[str, Any],
+    once: Callable[[str, dict[str, Any]], Awaitable[R]],
+    observer: Observer | None,
+    cacheable: Cacheable | None,
+) -> R:
+    cache = options.pop("cache", None) if cacheable is not None else None
+    if cacheable is not None and cache is not None:
+        from .cache.hook import acached_operation
+
+        result: R = await acached_operation(
+            cache, operation, cacheable.kind, model, options, cacheable.prepare,
+            lambda: _aattempts(model, options, once, observer),
+        )  # fmt: skip
+        return result
+    return await _aattempts(model, options, once, observer)
+
+
+async def _aattempts(
+    model: str,
+    options: dict[str, Any],
+    once: Callable[[str, dict[str, Any]], Awaitable[R]],
+    observer: Observer | None,
+) -> R:
     if one_attempt(options):
         started = current_pacer().clock()
         result = await once(model, options)
@@ -104,7 +204,8 @@ async def arun_operation(model: str, options: dict[str, Any], once: Callable[[st
     async def attempt(target: Target, remaining: float | None) -> R:
         return await once(target.model, attempt_options(plan, target, remaining, given_timeout, None))
 
-    return _stamped(await arun(loop, attempt), loop.hidden_params())
+    answer = await arun(loop, attempt if observer is None else observer.atimed(attempt))
+    return _stamped(answer, loop.hidden_params())
 
 
 def _single(model: str, started: float) -> dict[str, Any]:

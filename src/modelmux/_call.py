@@ -20,10 +20,10 @@ import pydantic
 from pydantic_core import from_json
 
 from . import _http
+from ._credentials import credentials_in
 from ._logsafe import install_log_filter, secrets_scope
 from ._options import NOT_SENT, drop_litellm_only, sort_options
 from ._registry import Resolved, get_provider
-from .callbacks._observer import Observer, observe
 from .errors import APIConnectionError, APIError, AuthenticationError, BadRequestError, UpstreamError, redact
 from .providers._base import CallContext, HttpRequest, Operation, Provider
 
@@ -49,8 +49,6 @@ class Call:
     limits: _http.Limits
     #: ``time.monotonic()`` by which the whole upstream call must be over (set when the request is sent).
     deadline: float | None = None
-    #: The operation's callbacks (``execute``/``aexecute`` run under it); None when there are none.
-    observer: Observer | None = None
 
     def start_clock(self) -> float | None:
         """Start the total deadline (``timeout`` bounds connect, first byte, body and the whole stream)."""
@@ -163,11 +161,9 @@ def open_call(
     ``operation`` None is chat, which every provider speaks.
     ``provider_name`` overrides the resolved provider; an operation given ``mock_response`` answers through ``mock``.
     """
-    observer = None
-    if operation is not None:  # chat's callbacks wrap the whole call, retries included (``_api``)
-        observer = observe(operation.name, f"{resolved.provider_name}/{resolved.model}", options, params=params)
-    else:  # chat took its callbacks already; a raw call (the gateway's Anthropic passthrough) is not observed
-        options.pop("callbacks", None)
+    # Every operation's callbacks wrap its whole call, retries and cache included (``_api``, ``_attempts``);
+    # a raw call (the gateway's Anthropic passthrough) is not observed.
+    options.pop("callbacks", None)
     api_key = options.pop("api_key", None)
     api_base = options.pop("api_base", None)
     base_url = options.pop("base_url", None)
@@ -226,7 +222,8 @@ def open_call(
         info=resolved.info,
         options={k: v for k, v in call_options.items() if v is not None},
     )
-    return Call(provider, ctx, params, timeout, transport, local, limits, observer=observer)
+    ctx.secrets.extend(credentials_in(extra_headers, ctx.options))  # scrubbed from errors and logs like the key
+    return Call(provider, ctx, params, timeout, transport, local, limits)
 
 
 def _error(call: Call, response: httpx.Response) -> APIError:
@@ -343,13 +340,7 @@ def parse(call: Call, response: httpx.Response, parser: Callable[..., T], *args:
 
 
 def execute(call: Call, operation: Operation) -> Any:
-    """Run a non-chat operation synchronously (locally for the mock), under its callbacks if any."""
-    if call.observer is not None:
-        return call.observer.run(_execute, call, operation)
-    return _execute(call, operation)
-
-
-def _execute(call: Call, operation: Operation) -> Any:
+    """Run a non-chat operation synchronously (locally for the mock)."""
     provider: Any = call.provider
     if call.local:
         return getattr(provider, operation.answer)(call.params, call.ctx)
@@ -359,12 +350,6 @@ def _execute(call: Call, operation: Operation) -> Any:
 
 async def aexecute(call: Call, operation: Operation) -> Any:
     """Run a non-chat operation asynchronously: only the send differs from :func:`execute`."""
-    if call.observer is not None:
-        return await call.observer.arun(_aexecute, call, operation)
-    return await _aexecute(call, operation)
-
-
-async def _aexecute(call: Call, operation: Operation) -> Any:
     provider: Any = call.provider
     if call.local:
         return getattr(provider, operation.answer)(call.params, call.ctx)

@@ -16,11 +16,15 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["DEADLINE", "deadline_scope", "install"]
+__all__ = ["DEADLINE", "FIRST_CHUNK_DEADLINE", "deadline_scope", "install"]
 
 #: The deadline (``time.monotonic()``) of the call in progress; hot loops set and reset it inline.
 DEADLINE: ContextVar[float | None] = ContextVar("modelmux_deadline", default=None)
 _deadline = DEADLINE
+#: An earlier deadline while an attempt waits for its stream's first chunk (``first_chunk_timeout``,
+#: ``_stream_first``): socket operations stop at whichever comes first. Set around the send and the first read only.
+FIRST_CHUNK_DEADLINE: ContextVar[float | None] = ContextVar("modelmux_first_chunk_deadline", default=None)
+_first = FIRST_CHUNK_DEADLINE
 
 
 @contextmanager
@@ -38,6 +42,9 @@ def deadline_scope(deadline: float | None) -> Iterator[None]:
 
 def _clip(timeout: float | None, error: type[Exception]) -> float | None:
     deadline = _deadline.get()
+    first = _first.get()
+    if first is not None and (deadline is None or first < deadline):
+        deadline = first
     if deadline is None:
         return timeout
     remaining = deadline - time.monotonic()

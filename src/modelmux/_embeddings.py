@@ -8,7 +8,7 @@ from typing import Any, Literal
 import httpx
 
 from . import _call
-from ._attempts import arun_operation, run_operation
+from ._attempts import Cacheable, arun_operation, run_operation
 from ._checks import check_choice, check_range, check_text
 from ._registry import resolve
 from .errors import BadRequestError
@@ -39,6 +39,9 @@ MAX_EMBEDDING_TOKEN_IDS = 1_048_576
 #: Inputs x ``dimensions`` (when given): the size of the answer, which is parsed, re-encoded (base64) and, in the
 #: gateway, serialised locally. 2,048 x 3,072 is OpenAI's largest request (text-embedding-3-large, full batch).
 MAX_EMBEDDING_VALUES = 2_048 * 3_072
+
+#: This operation's entries in a ``modelmux.Cache`` (``cache.entries``).
+_cache_kind = "embedding"
 
 _INPUT_SHAPES = "a non-empty string, a list of non-empty strings, or token ids (a list of ints, or of int lists)"
 
@@ -150,19 +153,13 @@ def embedding(
         modelmux.errors.APIError: a subclass per failure; ``BadRequestError`` for a provider without embeddings.
     """
     options = _call.gather(locals(), "model", "input")
-    cache = options.pop("cache", None)
-    if cache is not None:  # modelmux.cache: a hit answers without an attempt
-        from .cache.hook import cached_embedding
-
-        result: EmbeddingResponse = cached_embedding(cache, model, input, options, _prepare, _embed)
-        return result
-    return _embed(model, input, options)
-
-
-def _embed(model: str, input: Any, options: dict[str, Any]) -> EmbeddingResponse:
-    """One attempt or the retry loop (``num_retries``, ``fallbacks``, ``timeout`` as for chat)."""
     result: EmbeddingResponse = run_operation(
-        model, options, lambda m, o: _call.execute(_prepare(m, input, o), EMBEDDING)
+        "embedding",
+        model,
+        options,
+        lambda m, o: _call.execute(_prepare(m, input, o), EMBEDDING),
+        arguments={"input": input},
+        cacheable=Cacheable(_cache_kind, lambda m, o: _prepare(m, input, o)),
     )
     return result
 
@@ -184,18 +181,16 @@ async def aembedding(
 ) -> EmbeddingResponse:
     """The async twin of :func:`embedding`. Same arguments."""
     options = _call.gather(locals(), "model", "input")
-    cache = options.pop("cache", None)
-    if cache is not None:  # modelmux.cache: a hit answers without an attempt
-        from .cache.hook import acached_embedding
 
-        result: EmbeddingResponse = await acached_embedding(cache, model, input, options, _prepare, _aembed)
-        return result
-    return await _aembed(model, input, options)
-
-
-async def _aembed(model: str, input: Any, options: dict[str, Any]) -> EmbeddingResponse:
     async def once(m: str, o: dict[str, Any]) -> EmbeddingResponse:
         result: EmbeddingResponse = await _call.aexecute(_prepare(m, input, o), EMBEDDING)
         return result
 
-    return await arun_operation(model, options, once)
+    return await arun_operation(
+        "embedding",
+        model,
+        options,
+        once,
+        arguments={"input": input},
+        cacheable=Cacheable(_cache_kind, lambda m, o: _prepare(m, input, o)),
+    )

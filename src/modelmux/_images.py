@@ -83,7 +83,11 @@ def image_generation(
     """
     options = _call.gather(locals(), "model", "prompt")
     result: ImagesResponse = run_operation(
-        model, options, lambda m, o: _call.execute(_prepare(m, prompt, o), IMAGE_GENERATION)
+        "image_generation",
+        model,
+        options,
+        lambda m, o: _call.execute(_prepare(m, prompt, o), IMAGE_GENERATION),
+        arguments={"prompt": prompt},
     )
     return result
 
@@ -113,4 +117,4 @@ async def aimage_generation(
         result: ImagesResponse = await _call.aexecute(_prepare(m, prompt, o), IMAGE_GENERATION)
         return result
 
-    return await arun_operation(model, options, once)
+    return await arun_operation("image_generation", model, options, once, arguments={"prompt": prompt})

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from . import _call
-from ._attempts import arun_operation, run_operation
+from ._attempts import Cacheable, arun_operation, run_operation
 from ._registry import resolve
 from .errors import BadRequestError
 from .providers._base import MODERATION
@@ -18,6 +18,9 @@ __all__ = ["DEFAULT_MODERATION_MODEL", "amoderation", "moderation"]
 
 #: What ``moderation(input)`` uses when no model is given (OpenAI's own default since 2024).
 DEFAULT_MODERATION_MODEL = "openai/omni-moderation-latest"
+
+#: This operation's entries in a ``modelmux.Cache`` (``cache.entries``).
+_cache_kind = "moderation"
 
 _SHAPES = (
     "a non-empty string, a list of non-empty strings, or a list of parts "
@@ -74,7 +77,8 @@ def moderation(
     Args:
         input: a string, a list of strings (one result each), or a list of text/image parts (one result).
         model: default ``"openai/omni-moderation-latest"``; ``"mock/any"`` answers offline.
-        **provider_options: also ``num_retries=`` and ``fallbacks=`` (as for ``completion()``).
+        **provider_options: also ``num_retries=`` and ``fallbacks=`` (as for ``completion()``), and ``cache=`` (a
+            :class:`modelmux.Cache`: an identical input to the same model answers from it).
 
     Raises:
         modelmux.errors.APIError: a subclass per failure; ``BadRequestError`` for a provider without moderation.
@@ -82,7 +86,12 @@ def moderation(
     options = _call.gather(locals(), "input", "model")
     name = DEFAULT_MODERATION_MODEL if model is None else model
     result: ModerationResponse = run_operation(
-        name, options, lambda m, o: _call.execute(_prepare(input, m, o), MODERATION)
+        "moderation",
+        name,
+        options,
+        lambda m, o: _call.execute(_prepare(input, m, o), MODERATION),
+        arguments={"input": input},
+        cacheable=Cacheable(_cache_kind, lambda m, o: _prepare(input, m, o)),
     )
     return result
 
@@ -106,4 +115,11 @@ async def amoderation(
         result: ModerationResponse = await _call.aexecute(_prepare(input, m, o), MODERATION)
         return result
 
-    return await arun_operation(DEFAULT_MODERATION_MODEL if model is None else model, options, once)
+    return await arun_operation(
+        "moderation",
+        DEFAULT_MODERATION_MODEL if model is None else model,
+        options,
+        once,
+        arguments={"input": input},
+        cacheable=Cacheable(_cache_kind, lambda m, o: _prepare(input, m, o)),
+    )

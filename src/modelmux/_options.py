@@ -14,7 +14,7 @@ At run time a keyword that is neither a parameter of the function nor a common o
    ``DroppedParamWarning``), since ignoring ``num_retries`` or ``fallbacks`` silently would promise
    resilience the call does not have. The same holds for these names inside ``extra_body``. The public
    functions take :data:`RELIABILITY_OPTIONS` (``num_retries``, ``fallbacks``…) themselves, and ``cache``
-   (:data:`CACHE_OPTIONS`) where they can cache (chat and embeddings);
+   (:data:`CACHE_OPTIONS`) where they can cache (chat, embeddings, moderation, rerank, transcription);
 4. anything else: :class:`~modelmux.errors.UnknownParameterError` (a ``TypeError`` and a
    ``BadRequestError``) naming it, with a did-you-mean suggestion.
 """
@@ -110,7 +110,7 @@ RELIABILITY_OPTIONS = frozenset(
     {"num_retries", "fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "disable_fallbacks"}
 )
 
-#: ``cache=`` (a ``modelmux.Cache``): taken by completion()/acompletion()/embedding()/aembedding() themselves
+#: ``cache=`` (a ``modelmux.Cache``): taken by chat, embeddings, moderation, rerank and transcription themselves
 #: (``modelmux.cache``); also one of :data:`LITELLM_ONLY`, so the other functions refuse it and it is never sent.
 CACHE_OPTIONS = frozenset({"cache"})
 
@@ -169,6 +169,7 @@ class _ChatOptions(TypedDict, total=False):
     context_window_fallbacks: Sequence[FallbackEntry] | None
     content_policy_fallbacks: Sequence[FallbackEntry] | None
     disable_fallbacks: bool
+    first_chunk_timeout: float | None
     callbacks: Sequence[Any] | None
     cache: Cache | CacheUse | None
     mock_response: Any

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from . import _call
-from ._attempts import arun_operation, run_operation
+from ._attempts import Cacheable, arun_operation, run_operation
 from ._registry import resolve
 from .errors import BadRequestError
 from .providers._base import Operation
@@ -24,6 +24,15 @@ RERANK = Operation("rerank", "rerank")
 MAX_RERANK_DOCUMENTS = 10_000
 
 RerankDocument = str | Mapping[str, Any]
+
+#: This operation's entries in a ``modelmux.Cache`` (``cache.entries``).
+_cache_kind = "rerank"
+
+
+def _arguments(query: Any, documents: Any, top_n: Any, max_tokens_per_doc: Any) -> dict[str, Any]:
+    """What callbacks see of the request in ``event.kwargs``."""
+    out = {"query": query, "documents": documents, "top_n": top_n, "max_tokens_per_doc": max_tokens_per_doc}
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def _check(query: Any, documents: Any, top_n: Any, max_tokens_per_doc: Any) -> dict[str, Any]:
@@ -82,7 +91,8 @@ def rerank(
         top_n: return only the ``top_n`` most relevant (default: all).
         return_documents: echo each result's document as ``{"text": ...}`` (LiteLLM's default, True).
         max_tokens_per_doc: truncate long documents to this many tokens (Cohere's default 4,096).
-        **provider_options: also ``num_retries=`` and ``fallbacks=`` (as for ``completion()``).
+        **provider_options: also ``num_retries=`` and ``fallbacks=`` (as for ``completion()``), and ``cache=`` (a
+            :class:`modelmux.Cache`: the same query and documents to the same model answer from it).
 
     Raises:
         modelmux.errors.APIError: a subclass per failure; ``BadRequestError`` for a provider without rerank.
@@ -95,7 +105,13 @@ def rerank(
         )
         return result
 
-    return run_operation(model, options, once)
+    def prepare(m: str, o: dict[str, Any]) -> _call.Call:
+        return _prepare(m, query, documents, top_n, return_documents, max_tokens_per_doc, o)
+
+    return run_operation(
+        "rerank", model, options, once, arguments=_arguments(query, documents, top_n, max_tokens_per_doc),
+        cacheable=Cacheable(_cache_kind, prepare),
+    )  # fmt: skip
 
 
 async def arerank(
@@ -122,4 +138,10 @@ async def arerank(
         result: RerankResponse = await _call.aexecute(call, RERANK)
         return result
 
-    return await arun_operation(model, options, once)
+    def prepare(m: str, o: dict[str, Any]) -> _call.Call:
+        return _prepare(m, query, documents, top_n, return_documents, max_tokens_per_doc, o)
+
+    return await arun_operation(
+        "rerank", model, options, once, arguments=_arguments(query, documents, top_n, max_tokens_per_doc),
+        cacheable=Cacheable(_cache_kind, prepare),
+    )  # fmt: skip

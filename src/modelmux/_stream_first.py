@@ -4,17 +4,92 @@ Retries and fallbacks may only happen while the caller has received nothing: the
 inside the attempt (so a failure before it is retried or falls back), then hands over a stream that yields that chunk
 and continues with the same upstream response. A failure after it ends the stream with the error: content the caller
 already received is never replayed.
+
+``first_chunk_timeout=`` bounds an attempt from sending the request to its stream's first chunk, apart from the
+call's total ``timeout`` and the per-read gap (``httpx.Timeout(read=...)``): :func:`first_chunk_scope` (sync: the
+pooled transports' socket operations stop at it) and :func:`awithin_first_chunk` (async: the attempt is cancelled at
+it). Missing it is an :class:`APITimeoutError`, so it is retried and falls back like any timeout before the first
+byte. (A sync *injected* transport has no sockets of ours: its first read is not cut short, as for the total
+deadline.)
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
+from ._deadline import FIRST_CHUNK_DEADLINE
 from ._streaming import AsyncChatStream, ChatStream
-from .errors import APIError
+from .errors import APIError, APITimeoutError, BadRequestError
 from .types import ChatCompletionChunk
 
-__all__ = ["afirst_chunk", "first_chunk"]
+__all__ = [
+    "afirst_chunk",
+    "awithin_first_chunk",
+    "check_first_chunk_timeout",
+    "first_chunk",
+    "first_chunk_scope",
+    "pop_first_chunk_timeout",
+]
+
+R = TypeVar("R")
+
+
+def check_first_chunk_timeout(value: Any) -> float | None:
+    """``first_chunk_timeout=``: None, or a positive number of seconds."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise BadRequestError(
+            f"first_chunk_timeout must be a positive number of seconds, got {value!r}", param="first_chunk_timeout"
+        )
+    return float(value)
+
+
+def pop_first_chunk_timeout(options: dict[str, Any], stream: bool) -> float | None:
+    """``first_chunk_timeout`` taken out of a chat call's ``options`` (checked; None for a non-streamed call,
+    which ignores it)."""
+    value = options.pop("first_chunk_timeout", None)
+    if value is None:
+        return None
+    seconds = check_first_chunk_timeout(value)
+    return seconds if stream else None
+
+
+def _missed(seconds: float) -> APITimeoutError:
+    return APITimeoutError(f"no first stream chunk within first_chunk_timeout ({seconds:g} s)")
+
+
+@contextmanager
+def first_chunk_scope(seconds: float | None) -> Iterator[None]:
+    """Inside the block (an attempt's send and first read), socket operations stop ``seconds`` from now."""
+    if seconds is None:
+        yield
+        return
+    deadline = time.monotonic() + seconds
+    token = FIRST_CHUNK_DEADLINE.set(deadline)
+    try:
+        yield
+    except APITimeoutError:
+        if time.monotonic() >= deadline:
+            raise _missed(seconds) from None
+        raise
+    finally:
+        FIRST_CHUNK_DEADLINE.reset(token)
+
+
+async def awithin_first_chunk(awaitable: Awaitable[R], seconds: float | None) -> R:
+    """``await awaitable`` (an attempt's send and first read), cancelled ``seconds`` from now."""
+    if seconds is None:
+        return await awaitable
+    import asyncio
+
+    try:
+        return await asyncio.wait_for(awaitable, seconds)
+    except (TimeoutError, asyncio.TimeoutError):
+        raise _missed(seconds) from None
 
 
 def _as_is(err: APIError) -> APIError:

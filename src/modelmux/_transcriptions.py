@@ -11,7 +11,7 @@ from typing import IO, Any, Literal, overload
 import httpx
 
 from . import _call
-from ._attempts import arun_operation, run_operation
+from ._attempts import Cacheable, arun_operation, run_operation
 from ._checks import check_choice, check_range, check_text
 from ._registry import resolve
 from .errors import BadRequestError
@@ -25,6 +25,9 @@ __all__ = ["FileInput", "atranscription", "transcription"]
 FileInput = bytes | IO[bytes] | os.PathLike[str] | tuple[str | None, Any] | tuple[str | None, Any, str]
 TextFormat = Literal["text", "srt", "vtt"]
 JsonFormat = Literal["json", "verbose_json", "diarized_json"]
+
+#: This operation's entries in a ``modelmux.Cache`` (``cache.entries``; a text answer is stored as ``text``).
+_cache_kind = "transcription"
 
 _FORMATS = ("json", "text", "srt", "verbose_json", "vtt", "diarized_json")
 _FILE_SHAPES = "bytes, a binary file object, a path, or (filename, bytes[, content_type])"
@@ -149,7 +152,9 @@ def transcription(
             :class:`TranscriptionResponse`; ``text``, ``srt`` and ``vtt`` return the text itself.
         timestamp_granularities: ``["word"]`` and/or ``["segment"]``, with ``verbose_json``.
         **provider_options: sent as form fields (e.g. ``include=["logprobs"]``, ``chunking_strategy="auto"``);
-            also ``num_retries=`` and ``fallbacks=`` (as for ``completion()``; the file is read once).
+            also ``num_retries=`` and ``fallbacks=`` (as for ``completion()``; the file is read once), and
+            ``cache=`` (a :class:`modelmux.Cache`: the same audio bytes, name and options to the same model answer
+            from it; the key holds the audio's SHA-256, not the audio).
 
     Raises:
         modelmux.errors.APIError: a subclass per failure; ``BadRequestError`` for a provider without transcription.
@@ -157,7 +162,12 @@ def transcription(
     options = _call.gather(locals(), "model", "file")
     upload = read_file(file)  # once: a retry sends the same bytes (a file object would read empty the second time)
     result: TranscriptionResponse | str = run_operation(
-        model, options, lambda m, o: _call.execute(_prepare(m, upload, o), TRANSCRIPTION)
+        "transcription",
+        model,
+        options,
+        lambda m, o: _call.execute(_prepare(m, upload, o), TRANSCRIPTION),
+        arguments={"file": upload},
+        cacheable=Cacheable(_cache_kind, lambda m, o: _prepare(m, upload, o)),
     )
     return result
 
@@ -193,4 +203,11 @@ async def atranscription(
         result: TranscriptionResponse | str = await _call.aexecute(_prepare(m, upload, o), TRANSCRIPTION)
         return result
 
-    return await arun_operation(model, options, once)
+    return await arun_operation(
+        "transcription",
+        model,
+        options,
+        once,
+        arguments={"file": upload},
+        cacheable=Cacheable(_cache_kind, lambda m, o: _prepare(m, upload, o)),
+    )

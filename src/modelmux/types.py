@@ -353,20 +353,32 @@ class EmbeddingResponse(_Model):
         return completion_cost(self)
 
 
+class _Costed:
+    """``response_cost`` for the results of the other operations (images, transcriptions, moderations, rerank)."""
+
+    @property
+    def response_cost(self) -> float | None:
+        """USD cost at the default prices (:func:`modelmux.completion_cost`): ``None`` when unknown (these
+        operations' prices are not in the bundled file yet), 0 for a cache hit; never part of the JSON."""
+        from .cost import completion_cost
+
+        return completion_cost(self)
+
+
 class Image(_Model):
     b64_json: str | None = None
     url: str | None = None
     revised_prompt: str | None = None
 
 
-class ImagesResponse(_Model):
+class ImagesResponse(_Costed, _Model):
     """Shaped as OpenAI's ``ImagesResponse``; ``usage``, ``size``, ``quality``… are kept when sent."""
 
     created: int
     data: list[Image] | None = None
 
 
-class TranscriptionResponse(_Model):
+class TranscriptionResponse(_Costed, _Model):
     """OpenAI's ``Transcription``; the ``verbose_json`` fields (``language``, ``duration``, ``segments``,
     ``words``) and ``usage`` are kept as sent, as extra fields."""
 
@@ -380,7 +392,7 @@ class Moderation(_Model):
     category_applied_input_types: dict[str, list[str]] | None = None
 
 
-class ModerationResponse(_Model):
+class ModerationResponse(_Costed, _Model):
     """Shaped as OpenAI's ``ModerationCreateResponse``."""
 
     id: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .types import _Model
+from .types import _Costed, _Model
 
 __all__ = ["RerankResponse", "RerankResult"]
 
@@ -20,7 +20,7 @@ class RerankResult(_Model):
     document: dict[str, Any] | None = None
 
 
-class RerankResponse(_Model):
+class RerankResponse(_Costed, _Model):
     """``results`` ordered by decreasing relevance (at most ``top_n``); ``meta`` as the provider sent it
     (Cohere: ``api_version``, ``billed_units.search_units``)."""
 

@@ -3,8 +3,6 @@ rerank: chat's one retry loop, against a scripted upstream (sync and async) and 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -13,73 +11,7 @@ from reliability_fakes import FakeClock, error, fake_clock
 
 import modelmux
 from modelmux.errors import APIError, InternalServerError
-
-#: The success answer of each operation's endpoint (the last path segment), in the provider's format.
-OK: dict[str, dict[str, Any]] = {
-    "embeddings": {"object": "list", "data": [{"object": "embedding", "index": 0, "embedding": [0.1]}], "model": "m"},
-    "generations": {"created": 1, "data": [{"url": "https://example.com/cat.png"}]},
-    "transcriptions": {"text": "hello"},
-    "moderations": {
-        "id": "modr-1",
-        "model": "omni-moderation-latest",
-        "results": [{"flagged": False, "categories": {}, "category_scores": {}}],
-    },
-    "rerank": {"id": "r1", "results": [{"index": 0, "relevance_score": 0.9}]},
-}
-
-
-class Scripted:
-    """Answers each request with the next scripted action (a response, or an exception to raise), then success."""
-
-    def __init__(self, *actions: Any) -> None:
-        self.actions = list(actions)
-        self.requests: list[httpx.Request] = []
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        request.read()
-        self.requests.append(request)
-        if self.actions:
-            action = self.actions.pop(0)
-            if isinstance(action, BaseException):
-                raise action
-            return action
-        return httpx.Response(200, json=OK[request.url.path.rsplit("/", 1)[-1]])
-
-    async def ahandle(self, request: httpx.Request) -> httpx.Response:
-        return self.handle(request)
-
-    def hosts(self) -> list[str]:
-        return [r.url.host for r in self.requests]
-
-
-Call = Callable[..., Any]
-
-OPERATIONS: dict[str, tuple[Call, Call, str, dict[str, Any]]] = {
-    "embedding": (modelmux.embedding, modelmux.aembedding, "openai/text-embedding-3-small", {"input": "hi"}),
-    "image_generation": (modelmux.image_generation, modelmux.aimage_generation, "openai/dall-e-3", {"prompt": "a cat"}),
-    "transcription": (
-        modelmux.transcription,
-        modelmux.atranscription,
-        "openai/whisper-1",
-        {"file": ("a.wav", b"RIFF....WAVE", "audio/wav")},
-    ),
-    "moderation": (modelmux.moderation, modelmux.amoderation, "openai/omni-moderation-latest", {"input": "hi"}),
-    "rerank": (modelmux.rerank, modelmux.arerank, "cohere/rerank-v3.5", {"query": "q", "documents": ["a", "b"]}),
-}
-
-
-def invoke(operation: str, up: Scripted, *, use_async: bool = False, **kwargs: Any) -> Any:
-    sync, async_, model, args = OPERATIONS[operation]
-    kwargs.setdefault("api_key", "k")
-    if operation == "moderation":
-        kwargs.setdefault("model", model)
-        positional: tuple[Any, ...] = ()
-    else:
-        positional = (kwargs.pop("model", model),)
-    if not use_async:
-        return sync(*positional, **args, transport=httpx.MockTransport(up.handle), **kwargs)
-    return asyncio.run(async_(*positional, **args, transport=httpx.MockTransport(up.ahandle), **kwargs))
-
+from operation_fakes import OPERATIONS, Scripted, invoke
 
 ALL = pytest.mark.parametrize("operation", list(OPERATIONS))
 BOTH = pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])

@@ -15,7 +15,8 @@
     model = "openai/gpt-4o"
     cache = true                   # or: cache = { ttl = 60 }
 
-Only models with ``cache`` set are cached (chat completions, streamed or not, and embeddings). A client skips the
+Only models with ``cache`` set are cached (chat completions, streamed or not, embeddings, moderations and
+transcriptions; never image generations, see ``modelmux.cache``). A client skips the
 lookup with ``Cache-Control: no-cache`` and the store with ``Cache-Control: no-store`` (or LiteLLM's body field
 ``"cache": {"no-cache": true, "no-store": true, "s-maxage": 60, "ttl": 60}``; a client's ``ttl`` can only shorten
 the model's). Entries are per client key unless ``shared = true``: a shared cache answers key B with what key A

@@ -20,8 +20,11 @@ class Cache:
     """Answers kept for identical requests, in this process (``type="memory"``) or in Redis (``type="redis"``).
 
     Pass it per call (``completion(..., cache=cache)``, ``embedding(..., cache=cache)``) or to the gateway's
-    config; nothing is global. Chat completions (streamed or not) and embeddings are cached; a hit comes back
-    with ``_hidden_params["cache_hit"] = True`` and costs nothing (``completion_cost`` gives 0).
+    config; nothing is global. Chat completions (streamed or not), embeddings, moderations, reranks and
+    transcriptions are cached; image generations are not (each call is expected to draw a new image, and OpenAI's
+    image URLs expire after an hour). A hit comes back with ``_hidden_params["cache_hit"] = True`` (a text
+    transcription, a plain ``str``, cannot carry it), is reported to callbacks with no attempt, and costs nothing
+    (``completion_cost`` gives 0).
 
     Args:
         type: ``"memory"`` (LiteLLM's ``"local"`` too) or ``"redis"`` (the ``modelmux[redis]`` extra).

@@ -1,7 +1,9 @@
 """What a cache entry holds: the answer's JSON under a one-line header (its kind and when it was stored).
 
 ``chat`` is a ``ChatCompletion``, ``chunks`` a stream's chunks as a JSON list (replayed one by one as
-``ChatCompletionChunk``), ``embedding`` an ``EmbeddingResponse``. Unknown fields the provider sent are kept.
+``ChatCompletionChunk``), ``embedding`` an ``EmbeddingResponse``, ``moderation`` a ``ModerationResponse``,
+``rerank`` a ``RerankResponse``, ``transcription`` a ``TranscriptionResponse`` and ``text`` a transcription asked
+as ``text``/``srt``/``vtt`` (a plain string, UTF-8). Unknown fields the provider sent are kept.
 """
 
 from __future__ import annotations
@@ -12,15 +14,38 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ..types import ChatCompletion, ChatCompletionChunk, EmbeddingResponse
+from ..types import ChatCompletion, ChatCompletionChunk, EmbeddingResponse, ModerationResponse, TranscriptionResponse
+from ..types_rerank import RerankResponse
 
-__all__ = ["CHAT", "CHUNKS", "EMBEDDING", "Entry", "decode", "encode", "encode_chunks"]
+__all__ = [
+    "CHAT",
+    "CHUNKS",
+    "EMBEDDING",
+    "MODERATION",
+    "RERANK",
+    "TEXT",
+    "TRANSCRIPTION",
+    "Entry",
+    "decode",
+    "encode",
+    "encode_chunks",
+]
 
 CHAT = "chat"
 CHUNKS = "chunks"
 EMBEDDING = "embedding"
+MODERATION = "moderation"
+RERANK = "rerank"
+TRANSCRIPTION = "transcription"
+TEXT = "text"
 
-_MODELS: dict[str, type[BaseModel]] = {CHAT: ChatCompletion, EMBEDDING: EmbeddingResponse}
+_MODELS: dict[str, type[BaseModel]] = {
+    CHAT: ChatCompletion,
+    EMBEDDING: EmbeddingResponse,
+    MODERATION: ModerationResponse,
+    RERANK: RerankResponse,
+    TRANSCRIPTION: TranscriptionResponse,
+}
 _CHUNK_LIST: TypeAdapter[list[ChatCompletionChunk]] = TypeAdapter(list[ChatCompletionChunk])
 
 
@@ -35,8 +60,11 @@ def _json(model: BaseModel) -> bytes:
     return model.__pydantic_serializer__.to_json(model)
 
 
-def encode(kind: str, model: BaseModel, stored_at: float) -> bytes:
-    return f"{kind} {stored_at!r}\n".encode() + _json(model)
+def encode(kind: str, value: BaseModel | str, stored_at: float) -> bytes:
+    """An entry of ``kind``; a plain string answer (a text transcription) is stored as ``text``."""
+    if isinstance(value, str):
+        return f"{TEXT} {stored_at!r}\n".encode() + value.encode("utf-8")
+    return f"{kind} {stored_at!r}\n".encode() + _json(value)
 
 
 def encode_chunks(chunks: Sequence[ChatCompletionChunk], stored_at: float) -> bytes:
@@ -51,6 +79,8 @@ def decode(raw: bytes) -> Entry | None:
         stored_at = float(stamp)
         if kind == CHUNKS:
             return Entry(kind, stored_at, _CHUNK_LIST.validate_json(body))
+        if kind == TEXT:
+            return Entry(kind, stored_at, body.decode("utf-8"))
         model = _MODELS.get(kind)
         if model is None:
             return None

@@ -8,6 +8,7 @@ caller closed early, is not stored. A hit is replayed with the streaming API's o
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -18,37 +19,41 @@ from .._streaming import AsyncChatStream, ChatStream
 from ..errors import APIError
 from ..types import ChatCompletionChunk
 from ._cache import CacheUse, as_cache_use
-from .entries import CHAT, CHUNKS, EMBEDDING, Entry, decode, encode, encode_chunks
+from .entries import CHAT, CHUNKS, TEXT, TRANSCRIPTION, Entry, decode, encode, encode_chunks
 from .key import call_key
 
-__all__ = ["acached_chat", "acached_embedding", "cached_chat", "cached_embedding"]
+__all__ = ["acached_chat", "acached_operation", "athrough", "cached_chat", "cached_operation", "through"]
 
 R = TypeVar("R")
 
 
 def _digest(operation: str, prepare: Callable[[dict[str, Any]], Call], options: dict[str, Any], stream: bool) -> str:
     """The key of the call ``options`` describe (prepared on a copy: the call itself prepares its own)."""
-    keyed = {k: v for k, v in options.items() if k not in RELIABILITY_OPTIONS}
+    keyed = {k: v for k, v in options.items() if k not in RELIABILITY_OPTIONS and k != "first_chunk_timeout"}
     return call_key(operation, prepare(keyed), stream=stream)
 
 
 def _entry(use: CacheUse, raw: bytes | None, kind: str) -> Entry | None:
     entry = decode(raw) if raw is not None else None
-    if entry is None or entry.kind != kind or not use.fresh(entry.stored_at):
+    if entry is None or not use.fresh(entry.stored_at):
+        return None
+    if entry.kind != kind and not (kind == TRANSCRIPTION and entry.kind == TEXT):
         return None
     return entry
 
 
 def _hit(value: R, model: str, digest: str) -> R:
     hidden = {"attempts": 0, "model": model, "elapsed_s": 0.0, "failures": [], "cache_hit": True, "cache_key": digest}
-    setattr(value, HIDDEN_PARAMS, hidden)
+    with contextlib.suppress(AttributeError, TypeError):  # a plain ``str`` (a text transcription) cannot carry it
+        setattr(value, HIDDEN_PARAMS, hidden)
     return value
 
 
 def _miss(value: R, digest: str) -> R:
     hidden = dict(getattr(value, HIDDEN_PARAMS, None) or {})
     hidden.update(cache_hit=False, cache_key=digest)
-    setattr(value, HIDDEN_PARAMS, hidden)
+    with contextlib.suppress(AttributeError, TypeError):
+        setattr(value, HIDDEN_PARAMS, hidden)
     return value
 
 
@@ -77,6 +82,11 @@ def _through(use: CacheUse, digest: str, kind: str, model: str, run: Callable[[]
         return _miss(_inherit(recorded, result), digest)
     store.set(name, encode(kind, result, use.cache.clock()), use.ttl)
     return _miss(result, digest)
+
+
+def through(use: CacheUse, digest: str, kind: str, model: str, run: Callable[[], Any], *, stream: bool = False) -> Any:
+    """``run()`` through ``use`` under the key ``digest`` (a layer with its own key, e.g. the router's groups)."""
+    return _through(use, digest, kind, model, run, stream=stream)
 
 
 def _inherit(wrapper: R, inner: Any) -> R:
@@ -113,20 +123,22 @@ def cached_chat(
     return _through(use, digest, CHAT, model, lambda: run(model, messages, stream, options), stream=stream)
 
 
-def cached_embedding(
+def cached_operation(
     cache: Any,
+    operation: str,
+    kind: str,
     model: str,
-    input: Any,
     options: dict[str, Any],
-    prepare: Callable[[str, Any, dict[str, Any]], Call],
-    run: Callable[[str, Any, dict[str, Any]], Any],
+    prepare: Callable[[str, dict[str, Any]], Call],
+    run: Callable[[], Any],
 ) -> Any:
-    """``run(model, input, options)`` through ``cache`` (what ``embedding(cache=)`` was given)."""
+    """``run()`` through ``cache`` (what ``embedding(cache=)``, ``moderation(cache=)``… was given), the key made
+    from ``prepare(model, options)``: the call as it would be sent (``key.call_key``)."""
     use = as_cache_use(cache)
     if use is None:
-        return run(model, input, options)
-    digest = _digest("embedding", lambda o: prepare(model, input, o), options, False)
-    return _through(use, digest, EMBEDDING, model, lambda: run(model, input, options))
+        return run()
+    digest = _digest(operation, lambda o: prepare(model, o), options, False)
+    return _through(use, digest, kind, model, run)
 
 
 # ---------------------------------------------------------------- async
@@ -166,6 +178,13 @@ async def _athrough(
         return _miss(_inherit(recorded, result), digest)
     await _set(use, name, encode(kind, result, use.cache.clock()))
     return _miss(result, digest)
+
+
+async def athrough(
+    use: CacheUse, digest: str, kind: str, model: str, run: Callable[[], Awaitable[Any]], *, stream: bool = False
+) -> Any:
+    """The async twin of :func:`through`."""
+    return await _athrough(use, digest, kind, model, run, stream=stream)
 
 
 async def _replay(chunks: list[ChatCompletionChunk]) -> AsyncIterator[ChatCompletionChunk]:
@@ -211,17 +230,18 @@ async def acached_chat(
     return await _athrough(use, digest, CHAT, model, lambda: run(model, messages, stream, options), stream=stream)
 
 
-async def acached_embedding(
+async def acached_operation(
     cache: Any,
+    operation: str,
+    kind: str,
     model: str,
-    input: Any,
     options: dict[str, Any],
-    prepare: Callable[[str, Any, dict[str, Any]], Call],
-    run: Callable[[str, Any, dict[str, Any]], Awaitable[Any]],
+    prepare: Callable[[str, dict[str, Any]], Call],
+    run: Callable[[], Awaitable[Any]],
 ) -> Any:
-    """The async twin of :func:`cached_embedding`."""
+    """The async twin of :func:`cached_operation`."""
     use = as_cache_use(cache)
     if use is None:
-        return await run(model, input, options)
-    digest = _digest("embedding", lambda o: prepare(model, input, o), options, False)
-    return await _athrough(use, digest, EMBEDDING, model, lambda: run(model, input, options))
+        return await run()
+    digest = _digest(operation, lambda o: prepare(model, o), options, False)
+    return await _athrough(use, digest, kind, model, run)

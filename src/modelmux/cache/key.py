@@ -22,7 +22,7 @@ from pydantic import BaseModel
 if TYPE_CHECKING:
     from .._call import Call
 
-__all__ = ["call_key", "canonical", "digest"]
+__all__ = ["call_key", "canonical", "digest", "group_key"]
 
 #: Option and header names that carry credentials (``aws_secret_access_key``, ``api-key``, ``authorization``…):
 #: left out of the key, so every key of one account shares its entries.
@@ -75,5 +75,34 @@ def call_key(operation: str, call: Call, *, stream: bool = False) -> str:
             "extra_body": ctx.extra_body,
             "options": _plain(ctx.options),
             "headers": _plain({k.lower(): v for k, v in ctx.extra_headers.items()}),
+        }
+    )
+
+
+#: A routed call's options that do not change its answer (mechanics, credentials' carriers, observers).
+_NOT_KEYED = frozenset(
+    {
+        "timeout", "num_retries", "fallbacks", "context_window_fallbacks", "content_policy_fallbacks",
+        "disable_fallbacks", "first_chunk_timeout", "callbacks", "transport", "cache", "max_response_bytes",
+        "max_event_bytes", "extra_headers",
+    }
+)  # fmt: skip
+
+
+def group_key(operation: str, group: str, arguments: Mapping[str, Any], options: Mapping[str, Any]) -> str:
+    """The key of a call to a router's model group: the group stands for its deployments (interchangeable by
+    definition), so an answer from one deployment serves a call routed to another. Hashed: the operation, the group,
+    the call's arguments (messages, input…, a file's bytes as their SHA-256) and its options minus credentials and
+    call mechanics (:data:`_NOT_KEYED`); extra headers minus credential ones. Raises TypeError for an option that
+    has no canonical form (the call then goes uncached)."""
+    kept = {k: v for k, v in options.items() if k not in _NOT_KEYED and not _CREDENTIAL.search(str(k))}
+    headers = options.get("extra_headers") or {}
+    return digest(
+        {
+            "operation": operation,
+            "router_group": group,
+            "arguments": dict(arguments),
+            "options": kept,
+            "headers": _plain({str(k).lower(): v for k, v in headers.items()}),
         }
     )

@@ -251,7 +251,7 @@ class CallEvent:
     @property
     def cost(self) -> float | None:
         """USD cost (``modelmux.completion_cost``), None when the model or its price is unknown or nothing
-        was answered. Computed on first access."""
+        was answered; 0 for a cache hit. Computed on first access."""
         if self._cost is False:
             self._cost = _cost_of(self)
         return self._cost
@@ -297,6 +297,8 @@ def _cost_of(event: CallEvent) -> float | None:
     """The cost of what answered: its usage priced for the model the answer names (else the model that answered),
     on the provider that answered. Only ``model``, ``usage`` and ``service_tier`` are handed to the pricing, so a
     long answer is not copied to price it."""
+    if event.hidden_params.get("cache_hit") is True:  # answered from a modelmux.Cache: nothing was billed
+        return 0.0
     usage = event.usage
     if usage is None:
         return None

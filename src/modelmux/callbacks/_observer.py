@@ -18,13 +18,23 @@ from ._handlers import Plan, combine
 from ._run import afire, fire
 from ._streams import ObservedAsyncChatStream, ObservedChatStream
 
-__all__ = ["Observer", "observe"]
+__all__ = ["OBSERVED", "Observer", "observe"]
 
 R = TypeVar("R")
 T = TypeVar("T")
 
 #: The keyword argument every public function takes for per-call handlers.
 OPTION = "callbacks"
+
+
+class _Observed:
+    def __repr__(self) -> str:
+        return "<observed by the caller>"
+
+
+#: ``callbacks=OBSERVED``: a layer that makes its own calls (the router) observes the whole call itself; the inner
+#: calls tell no handler (else a routed call would be one event per deployment attempt).
+OBSERVED = _Observed()
 
 
 def observe(
@@ -40,6 +50,8 @@ def observe(
     is there, else None. ``params`` (an operation's validated request fields) join ``options`` in
     ``event.kwargs``."""
     given = options.pop(OPTION, None)
+    if given is OBSERVED:
+        return None
     plan = _handlers._plan  # ``current_plan()``, read inline: every call of the library passes here
     if given is not None:
         plan = combine(plan, given)

@@ -270,11 +270,16 @@ class CallState:
 
     def stamp(self, result: Any) -> Any:
         """``result`` with :meth:`hidden_params` as its ``_hidden_params`` (a ``str``/``bytes`` answer as it is)."""
-        if isinstance(result, (str, bytes)):
-            return result
-        attrs = getattr(result, "__dict__", None)
-        if type(attrs) is dict and HIDDEN_PARAMS in attrs:  # the library stamped it: replace it where it lies
-            attrs[HIDDEN_PARAMS] = self.hidden_params()  # (what pydantic's __setattr__ does, minus its dispatch)
-        else:
-            setattr(result, HIDDEN_PARAMS, self.hidden_params())
+        return stamp_hidden(result, self.hidden_params())
+
+
+def stamp_hidden(result: Any, hidden: dict[str, Any]) -> Any:
+    """``result`` with ``hidden`` as its ``_hidden_params`` (a ``str``/``bytes`` answer as it is)."""
+    if isinstance(result, (str, bytes)):
         return result
+    attrs = getattr(result, "__dict__", None)
+    if type(attrs) is dict and HIDDEN_PARAMS in attrs:  # the library stamped it: replace it where it lies
+        attrs[HIDDEN_PARAMS] = hidden  # (what pydantic's __setattr__ does, minus its dispatch)
+    else:
+        setattr(result, HIDDEN_PARAMS, hidden)
+    return result

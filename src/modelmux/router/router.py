@@ -15,11 +15,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..errors import BadRequestError
+from .cached import cached_call
 from .call import RouterCall
+from .call_state import stamp_hidden
 from .circuit import CircuitPolicy
 from .deployments import Deployment, parse_model_list
 from .fallbacks import FallbackMap, parse_fallbacks
 from .fast import FastGroup, fast_groups
+from .observed import ObservedCall, TimedRouterCall, observe_routed
 from .operations import OPERATIONS
 from .state import MemoryState, RouterState
 from .strategies import Strategy, make_strategy
@@ -176,7 +179,17 @@ class Router:
         return model
 
     def _call(self, operation: str, model: Any, args: dict[str, Any], options: dict[str, Any]) -> RouterCall:
-        return RouterCall(self, OPERATIONS[operation], self._group(model), args, options)
+        group = self._group(model)
+        observer = observe_routed(self, operation, group, args, options)  # None: no callbacks anywhere
+        make = RouterCall if observer is None else TimedRouterCall
+        call = make(self, OPERATIONS[operation], group, args, options)
+        runner: Any = call
+        if "cache" in options or "cache" in self.default_options:  # per group, before a pick (``router.cached``)
+            default = self.default_options.get("cache")
+            runner = cached_call(call, operation, group, args, options, default, _stamp) or call
+        if observer is not None:
+            runner = ObservedCall(call, observer, _stamp, runner)
+        return runner  # type: ignore[no-any-return]
 
     def completion(self, model: str, messages: Any, *, stream: bool = False, **options: Any) -> Any:
         """``modelmux.completion`` on a deployment of group ``model``; same keyword arguments, plus per call
@@ -255,3 +268,8 @@ def _state(url: str | None, host: str | None, port: int | None, password: str | 
     from .redis_state import RedisState
 
     return RedisState(url, prefix=prefix)
+
+
+def _stamp(result: Any, call: Any) -> Any:
+    """A wrapped call's result stamped with that call's ``_hidden_params``."""
+    return stamp_hidden(result, call.hidden_params())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import APIError
+from ..config_cache import cache_option
 from ..request import Request
 from ..responses import Response, model_response
 from ..upstreams import Upstreams
@@ -31,10 +32,11 @@ async def create_moderation(request: Request, upstreams: Upstreams) -> Response:
     body = await sized(request, json_body, request)
     # The platform defaults the model; a gateway serves only what it was configured with, so it is required.
     route = upstreams.route(request, required_str(body, "model"))
-    only_fields(body, {"model", "input"})
+    only_fields(body, {"model", "input", "cache"})  # "cache": LiteLLM's per-request cache controls
     await sized(request, _check_input, body.get("input"))
     try:
         options = upstreams.options(route)
+        options.update(cache_option(upstreams.cache, route, request.key, request.headers, body.get("cache")))
         result = await upstreams.amoderation(route, body["input"], **options)
     except APIError as exc:
         raise upstreams.error(exc, route) from None

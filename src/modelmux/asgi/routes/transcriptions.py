@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from ...errors import APIError
+from ..config_cache import cache_option
 from ..multipart import FormPart, MultipartError, boundary_of, parse_form
 from ..request import Request
 from ..responses import Response, model_response, text_response
@@ -99,6 +100,7 @@ async def create_transcription(request: Request, upstreams: Upstreams) -> Respon
         raise bad_request("The uploaded file is empty.", param="file")
     options = upstreams.options(route)
     options.update(_options(form))
+    options.update(cache_option(upstreams.cache, route, request.key, request.headers, None))  # Cache-Control only
     file = (upload.filename, upload.data, upload.content_type or "application/octet-stream")
     try:
         result = await upstreams.atranscription(route, file, **options)
