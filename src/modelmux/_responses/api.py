@@ -52,6 +52,13 @@ def _entry(response: dict[str, Any], p: Plan, native: bool) -> StoredResponse:
     return StoredResponse(response, p.items, previous=p.previous, owner=p.owner, native=native)
 
 
+def _may_continue(entry: StoredResponse | None, owner: str | None) -> bool:
+    """Whether ``owner`` may continue ``entry`` at OpenAI. An id the store does not hold goes to OpenAI as it is only
+    for the library (the caller's own key): a gateway key would reach whatever the gateway's upstream key can read
+    (another key's response the store has evicted, or one made with that key elsewhere)."""
+    return readable(entry, owner) if entry is not None else owner is None
+
+
 def _chat_stream_options(params: dict[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
     return {**params, **options, "stream_options": {"include_usage": True}}
 
@@ -145,7 +152,7 @@ async def _anative(
     history: list[dict[str, Any]] = []
     if p.previous:
         entry = await store.aget(p.previous)
-        if entry is not None and not readable(entry, p.owner):
+        if not _may_continue(entry, p.owner):
             raise ResponseNotFoundError(p.previous, param="previous_response_id")
         if entry is not None and not entry.native:
             _, history = await aconversation(store, p.previous, p.owner)
@@ -306,7 +313,7 @@ def _native(
     history: list[dict[str, Any]] = []
     if p.previous:
         entry = store.get(p.previous)
-        if entry is not None and not readable(entry, p.owner):
+        if not _may_continue(entry, p.owner):
             raise ResponseNotFoundError(p.previous, param="previous_response_id")
         if entry is not None and not entry.native:
             _, history = conversation(store, p.previous, p.owner)
