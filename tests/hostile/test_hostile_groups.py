@@ -1,0 +1,59 @@
+"""Hostile values in model groups (the gateway's ``[[models.X.deployments]]`` and ``modelmux.Router``'s
+``model_list``): each is a clear error when the config is read, never a silent misroute or a 500 at request time.
+Each test failed before its fix."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from gateway_helpers import ENV, keyed_config
+
+from modelmux import Router
+from modelmux.asgi import ConfigError, parse_config
+from modelmux.errors import BadRequestError
+
+HUGE = 10**400  # a TOML integer has no bound in tomllib; float() of it overflows
+
+
+def _group(deployments: list[dict[str, Any]], **settings: Any) -> dict[str, Any]:
+    data = keyed_config()
+    data["models"]["grp"] = {"deployments": deployments, **settings}
+    return data
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("weight", math.nan),  # was accepted: NaN sums made the last deployment always first
+        ("weight", math.inf),  # was accepted: inf - inf is NaN, the same misroute
+        ("weight", 1e308),  # two of them sum to inf
+        ("weight", HUGE),
+        ("rpm", HUGE),  # was a 500 at request time: float(rpm) overflowed in simple-shuffle
+        ("tpm", HUGE),
+        ("order", HUGE),
+        ("rpm", 0),  # a deployment that could never be called: every request a misleading upstream 429
+        ("tpm", 0),
+    ],
+)
+def test_a_hostile_deployment_number_is_a_config_error(key: str, value: Any) -> None:
+    data = _group([{"model": "mock/demo", key: value}, {"model": "mock/echo", key: value}])
+    with pytest.raises(ConfigError, match=key):
+        parse_config(data, environ=ENV)
+
+
+def test_a_group_falling_back_to_itself_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="itself"):  # was accepted: the same deployments tried again as a fallback
+        parse_config(_group([{"model": "mock/demo"}], fallbacks=["grp"]), environ=ENV)
+
+
+@pytest.mark.parametrize("key", ["rpm", "tpm", "weight", "order", "timeout"])
+@pytest.mark.parametrize("value", [math.nan, math.inf, HUGE], ids=["nan", "inf", "huge"])
+def test_a_router_deployment_number_that_is_not_finite_is_a_bad_request(key: str, value: Any) -> None:
+    model_list = [
+        {"model_name": "g", "litellm_params": {"model": "mock/demo", key: value}},
+        {"model_name": "g", "litellm_params": {"model": "mock/echo"}},
+    ]
+    with pytest.raises(BadRequestError, match=key):  # was a ValueError / OverflowError, or accepted (weight, timeout)
+        Router(model_list=model_list)
