@@ -8,10 +8,11 @@ import math
 from typing import Any
 
 import pytest
-from gateway_helpers import ENV, keyed_config
+from gateway_helpers import ALICE, ENV, keyed_config, raw
 
 from modelmux import Router
-from modelmux.asgi import ConfigError, parse_config
+from modelmux.asgi import ConfigError, create_app, parse_config
+from modelmux.asgi.limits import MemoryLimiter
 from modelmux.errors import BadRequestError
 
 HUGE = 10**400  # a TOML integer has no bound in tomllib; float() of it overflows
@@ -57,3 +58,30 @@ def test_a_router_deployment_number_that_is_not_finite_is_a_bad_request(key: str
     ]
     with pytest.raises(BadRequestError, match=key):  # was a ValueError / OverflowError, or accepted (weight, timeout)
         Router(model_list=model_list)
+
+
+# ---------------------------------------------------------------- /v1/messages on a group (translated)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [
+        ({"thinking": {"type": "enabled", "budget_tokens": 2048, "budget": 1}}, "thinking.budget"),
+        ({"tool_choice": {"type": "auto", "disable_parallel_tool_us": True}}, "tool_choice.disable_parallel_tool_us"),
+        ({"metadata": {"user_id": "u", "userid": "v"}}, "metadata.userid"),
+        ({"output_config": {"effort": "low", "efort": "high"}}, "output_config.efort"),
+        (
+            {"output_config": {"format": {"type": "json_schema", "schema": {"type": "object"}, "strict": True}}},
+            "output_config.format.strict",
+        ),
+    ],
+)
+@pytest.mark.parametrize("model", ["grp", "mock/demo"])
+async def test_a_misspelt_nested_messages_field_is_a_400(extra: dict[str, Any], param: str, model: str) -> None:
+    app = create_app(parse_config(_group([{"model": "mock/demo"}]), environ=ENV), limiter=MemoryLimiter())
+    body = {"model": model, "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}], **extra}
+    async with raw(app) as client:
+        answer = await client.post("/v1/messages", json=body, headers={"authorization": f"Bearer {ALICE}"})
+    assert answer.status_code == 400, answer.text  # was a 200 that silently ignored the field
+    assert param in answer.json()["error"]["message"]
