@@ -85,3 +85,8 @@ async def test_a_misspelt_nested_messages_field_is_a_400(extra: dict[str, Any], 
         answer = await client.post("/v1/messages", json=body, headers={"authorization": f"Bearer {ALICE}"})
     assert answer.status_code == 400, answer.text  # was a 200 that silently ignored the field
     assert param in answer.json()["error"]["message"]
+
+
+def test_a_cache_setting_on_a_deployment_is_a_config_error_not_silently_ignored() -> None:
+    with pytest.raises(ConfigError, match="cache"):  # was accepted, and nothing of the group was ever cached
+        parse_config(_group([{"model": "mock/demo", "cache": True}]), environ=ENV)

@@ -108,6 +108,8 @@ def _deployment(
     where = f"[[models.{group!r}.deployments]] #{i + 1}"
     if not isinstance(t, Mapping):
         raise ConfigError(f"{where}: a deployment must be a table")
+    if "cache" in t:  # the cache is keyed by a model's own route; a group's calls go through its router
+        raise ConfigError(f"{where}: cache cannot be set on a deployment (a group's answers are not cached)")
     ident = opt_str(t, "id", where) or f"{group}/{i}"
     weight = t.get("weight")
     if weight is not None and (
