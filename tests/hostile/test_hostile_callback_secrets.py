@@ -90,3 +90,24 @@ def test_a_url_without_credentials_is_shown_as_it_is() -> None:
         callbacks=[seen],
     )
     assert seen.kwargs[-1]["api_base"] == base
+
+
+@pytest.mark.parametrize("status", [401, 500])
+def test_an_error_that_echoes_the_url_shows_none_of_its_credentials(status: int) -> None:
+    def echo(request: httpx.Request) -> httpx.Response:  # a proxy's error page quoting the URL it was asked for
+        return httpx.Response(status, json={"error": {"message": f"cannot serve {request.url}"}})
+
+    password = "hunter2-proxy-password"  # not key-shaped: only knowing it can redact it
+    base = f"http://user:{password}@proxy.test/v1?api-key={password}"
+    with pytest.raises(modelmux.errors.APIError) as info:
+        modelmux.completion(
+            "openai/gpt-4o",
+            [{"role": "user", "content": "hi"}],
+            api_key="sk-x-0123456789",
+            api_base=base,
+            transport=httpx.MockTransport(echo),
+        )
+    err = info.value
+    shown = repr(err) + str(err) + json.dumps(err.body, default=repr) + repr(vars(err))
+    assert password not in shown  # was in the message as echoed
+    assert "proxy.test" in str(err)

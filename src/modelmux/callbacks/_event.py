@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._url_secrets import scrub_url, url_secrets
+
 __all__ = ["REDACTED", "Attempt", "CallEvent", "scrub_kwargs", "secret_values"]
 
 REDACTED = "[REDACTED]"
@@ -29,19 +31,6 @@ _HEADER_OPTIONS = frozenset({"extra_headers", "headers"})
 #: fields, and URLs (a proxy's ``user:password@``, a ``?key=`` query).
 _FALLBACK_OPTIONS = frozenset({"fallbacks", "context_window_fallbacks", "content_policy_fallbacks"})
 _URL_OPTIONS = frozenset({"api_base", "base_url"})
-_URL_SECRETS = re.compile(
-    r"(?<=://)(?P<user>[^/?#@]*)@"  # user:password@
-    r"|(?<=[?&])(?P<name>[^&=#]*(?:key|secret|token|credential|password|sig)[^&=#]*)=(?P<value>[^&#]*)",
-    re.IGNORECASE,
-)
-
-
-def _scrub_url(url: str) -> str:
-    return _URL_SECRETS.sub(lambda m: f"{m['name']}={REDACTED}" if m["name"] else f"{REDACTED}@", url)
-
-
-def _url_secrets(url: str) -> list[str]:
-    return [m["value"] if m["name"] else m["user"].partition(":")[2] or m["user"] for m in _URL_SECRETS.finditer(url)]
 
 
 def scrub_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -62,7 +51,7 @@ def scrub_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
         elif name in _FALLBACK_OPTIONS and isinstance(value, (list, tuple)):
             out[name] = [scrub_kwargs(v) if isinstance(v, Mapping) else v for v in value]
         elif name in _URL_OPTIONS and isinstance(value, str):
-            out[name] = _scrub_url(value)
+            out[name] = scrub_url(value, REDACTED)
         else:
             out[name] = value
     return out
@@ -357,7 +346,7 @@ def _secrets(options: Mapping[str, Any]) -> list[str]:
         elif name in _FALLBACK_OPTIONS and isinstance(value, (list, tuple)):
             out.extend(s for v in value if isinstance(v, Mapping) for s in _secrets(v))
         elif name in _URL_OPTIONS and isinstance(value, str):
-            out.extend(_url_secrets(value))
+            out.extend(url_secrets(value))
     return out
 
 
