@@ -182,3 +182,10 @@ def _sse(event: dict[str, Any]) -> bytes:
 def test_a_broken_native_stream_event_is_an_upstream_error(event: dict[str, Any]) -> None:
     with pytest.raises(UpstreamError):
         _native(_sse(event), stream=True)
+
+
+def test_a_native_event_type_that_would_forge_events_is_an_upstream_error() -> None:
+    forged = {"type": "x\ndata: {}\n\nevent: response.completed", "sequence_number": 0}
+    completed = {"type": "response.completed", "sequence_number": 1, "response": FINAL}
+    with pytest.raises(UpstreamError):  # was passed on: written as is, its line breaks forged events for the client
+        _native(f"data: {json.dumps(forged)}\n\n".encode() + _sse(completed), stream=True)

@@ -10,6 +10,7 @@ scrubbed of secrets like every other call's.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
@@ -76,8 +77,8 @@ def _open(model: str, options: Mapping[str, Any], body: Mapping[str, Any], strea
 
 def _event(data: str) -> dict[str, Any]:
     event = json.loads(data)
-    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-        raise ValueError("not a stream event")
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str) or not _TYPE.fullmatch(event["type"]):
+        raise ValueError("not a stream event")  # a type with a line break would forge events in the client's stream
     seq = event.get("sequence_number", 0)
     if not isinstance(seq, int) or isinstance(seq, bool):
         raise ValueError("a sequence_number that is not an integer")
@@ -214,6 +215,7 @@ async def _aevents(call: Call, response: httpx.Response) -> AsyncIterator[list[d
 
 #: The events that end a Responses stream (an ``error`` event ends it too); a stream without one was cut short,
 #: or was not a Responses stream at all (an HTML page, nothing): an error, never an empty success.
+_TYPE = re.compile(r"[A-Za-z0-9_.\-]{1,200}")
 _FINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
 _TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
 _UNFINISHED = (
