@@ -189,3 +189,32 @@ def test_a_native_event_type_that_would_forge_events_is_an_upstream_error() -> N
     completed = {"type": "response.completed", "sequence_number": 1, "response": FINAL}
     with pytest.raises(UpstreamError):  # was passed on: written as is, its line breaks forged events for the client
         _native(f"data: {json.dumps(forged)}\n\n".encode() + _sse(completed), stream=True)
+
+
+# ---------------------------------------------------------------- a long conversation does not stall the event loop
+
+
+async def test_a_long_conversation_is_read_and_translated_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from modelmux._responses import api, store
+
+    threads: dict[str, set[str]] = {"convert": set(), "decode": set(), "plan": set()}
+
+    def spy(name: str, real: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            threads[name].add(threading.current_thread().name)
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(api, "convert_request", spy("convert", api.convert_request))
+    monkeypatch.setattr(api, "plan", spy("plan", api.plan))
+    monkeypatch.setattr(store.StoredResponse, "from_json", spy("decode", store.StoredResponse.from_json))
+    memory = MemoryResponseStore()
+    items = [{"role": "user", "content": "x" * 100} for _ in range(3_000)]
+    first = await api.aresponses("mock/demo", items, response_store=memory)
+    await api.aresponses("mock/demo", items, previous_response_id=first.id, response_store=memory)
+    main = threading.main_thread().name
+    # were all on the event loop's thread: seconds of CPU for a conversation of tens of thousands of items
+    assert main not in threads["convert"] and main not in threads["plan"] and main not in threads["decode"]
