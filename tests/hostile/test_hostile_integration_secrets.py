@@ -64,3 +64,11 @@ def test_pydantic_ai_model_shows_no_url_credential(base: str) -> None:
     assert PASSWORD not in repr(model) and KEY not in repr(model)
     assert model.base_url is not None and PASSWORD not in model.base_url  # recorded by pydantic-ai's instrumentation
     assert "proxy.test" in model.base_url
+
+
+@pytest.mark.parametrize("credentials", [{"type": "service_account", "private_key": PASSWORD}, [PASSWORD]])
+def test_a_credential_option_that_is_not_a_string_is_hidden_too(credentials: Any) -> None:
+    model = ChatModelmux(model="vertex_ai/gemini-2.5-flash", vertex_credentials=credentials)
+    shown = [repr(model), model.model_dump_json(), dumps(model), model._identifying_params]
+    assert PASSWORD not in json.dumps(shown, default=repr)  # a service-account dict was shown whole
+    assert model._call_kwargs([], None, False, {})["vertex_credentials"] == credentials  # the call gets it as given
