@@ -54,7 +54,17 @@ async def test_a_misspelt_parameter_is_a_400_never_sent(typo: str, meant: str, m
 
 @pytest.mark.parametrize(
     "field",
-    ["top_k", "min_p", "repetition_penalty", "chat_template_kwargs", "guided_json", "safe_prompt", "provider"],
+    [
+        "top_k",
+        "min_p",
+        "repetition_penalty",
+        "chat_template_kwargs",
+        "guided_json",
+        "safe_prompt",
+        "provider",
+        "reasoning_format",  # Groq's: 0.875 like reasoning_effort
+        "search_options",
+    ],
 )
 async def test_vendor_fields_still_reach_the_provider(field: str) -> None:
     upstream = Recording()

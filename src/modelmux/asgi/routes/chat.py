@@ -59,7 +59,7 @@ def _not_a_typo(name: str, native: Collection[str]) -> None:
     ignored by many providers, the request answered as if it were not there. A field the provider declares is kept."""
     if name in native or not 3 <= len(name) <= 40:
         return
-    close = difflib.get_close_matches(name.lower().replace("-", "_"), OPENAI_PARAMS, n=1, cutoff=0.85)
+    close = difflib.get_close_matches(name.lower().replace("-", "_"), OPENAI_PARAMS, n=1, cutoff=0.9)
     if close:
         raise bad_request(
             f"Unrecognized request argument supplied: {name}; did you mean {close[0]!r}?",
