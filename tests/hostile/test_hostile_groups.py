@@ -8,7 +8,8 @@ import math
 from typing import Any
 
 import pytest
-from gateway_helpers import ALICE, ENV, keyed_config, raw
+from gateway_fakes import FakeUpstream
+from gateway_helpers import ALICE, BOB, ENV, keyed_config, raw
 
 from modelmux import Router
 from modelmux.asgi import ConfigError, create_app, parse_config
@@ -90,3 +91,37 @@ async def test_a_misspelt_nested_messages_field_is_a_400(extra: dict[str, Any], 
 def test_a_cache_setting_on_a_deployment_is_a_config_error_not_silently_ignored() -> None:
     with pytest.raises(ConfigError, match="cache"):  # was accepted, and nothing of the group was ever cached
         parse_config(_group([{"model": "mock/demo", "cache": True}]), environ=ENV)
+
+
+# ---------------------------------------------------------------- a key's model list holds through fallbacks
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("bob_models", "status"),
+    [(["grp"], 502), (["grp", "up/ok"], 200)],
+    ids=["fallback-not-allowed", "fallback-allowed"],
+)
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/messages", "/v1/responses"])
+async def test_a_group_falls_back_only_to_models_the_key_may_use(bob_models: list[str], status: int, path: str) -> None:
+    failing = {"model": "openai/fake-500", "api_key_env": "UPSTREAM_KEY", "api_base": "http://up.test/v1"}
+    data = _group([failing], fallbacks=["up/ok"], num_retries=0)
+    data["keys"]["bob"]["models"] = bob_models
+    app = create_app(parse_config(data, environ=ENV), transport=FakeUpstream(), limiter=MemoryLimiter())
+    messages = [{"role": "user", "content": "hi"}]
+    body: dict[str, Any] = {"model": "grp", "messages": messages}
+    if path == "/v1/messages":
+        body["max_tokens"] = 16
+    if path == "/v1/responses":
+        body = {"model": "grp", "input": "hi"}
+    async with raw(app) as client:
+        direct = await client.post(
+            "/v1/chat/completions",
+            json={"model": "up/ok", "messages": messages},
+            headers={"authorization": f"Bearer {BOB}"},
+        )
+        answer = await client.post(path, json=body, headers={"authorization": f"Bearer {BOB}"})
+        alice = await client.post(path, json=body, headers={"authorization": f"Bearer {ALICE}"})
+    assert direct.status_code == (200 if "up/ok" in bob_models else 403)
+    assert answer.status_code == status, answer.text  # was a 200: answered by up/ok, which bob may not use
+    assert alice.status_code == 200  # a key without a model list keeps every fallback

@@ -74,7 +74,7 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
     await sized(request, check_chat, body)
     stream = body.get("stream") is True
     params, extra = _split(body, getattr(get_provider(route.provider), "native_params", ()))
-    options = upstreams.options(route)
+    options = upstreams.options(route, request.key)
     if route.provider == "mock":
         options.update(mock_header_options(request.headers))  # x-mock-script: a client's script for this call
     if extra:

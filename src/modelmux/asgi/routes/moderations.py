@@ -34,7 +34,7 @@ async def create_moderation(request: Request, upstreams: Upstreams) -> Response:
     only_fields(body, {"model", "input"})
     await sized(request, _check_input, body.get("input"))
     try:
-        options = upstreams.options(route)
+        options = upstreams.options(route, request.key)
         result = await upstreams.amoderation(route, body["input"], **options)
     except APIError as exc:
         raise upstreams.error(exc, route) from None

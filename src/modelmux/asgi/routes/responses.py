@@ -47,7 +47,7 @@ def _checked(request: Request) -> dict[str, Any]:
 async def create_response(request: Request, upstreams: Upstreams) -> Response | AnthropicEventStream:
     body = await sized(request, _checked, request)
     route = upstreams.route(request, required_str(body, "model"))
-    options = upstreams.options(route)
+    options = upstreams.options(route, request.key)
     if route.provider == "mock":
         options.update(mock_header_options(request.headers))  # x-mock-script: a client's script for this call
     native = route.provider in NATIVE_PROVIDERS and not upstreams.is_group(route)
