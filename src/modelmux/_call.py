@@ -24,6 +24,7 @@ from ._credentials import credentials_in
 from ._logsafe import install_log_filter, secrets_scope
 from ._options import NOT_SENT, drop_litellm_only, sort_options
 from ._registry import Resolved, get_provider
+from ._url_secrets import url_secrets
 from .errors import APIConnectionError, APIError, AuthenticationError, BadRequestError, UpstreamError, redact
 from .providers._base import CallContext, HttpRequest, Operation, Provider
 
@@ -223,6 +224,8 @@ def open_call(
         options={k: v for k, v in call_options.items() if v is not None},
     )
     ctx.secrets.extend(credentials_in(extra_headers, ctx.options))  # scrubbed from errors and logs like the key
+    if "@" in ctx.api_base or "?" in ctx.api_base:  # a password or key in the URL is redacted from errors too
+        ctx.secrets.extend(url_secrets(ctx.api_base))
     return Call(provider, ctx, params, timeout, transport, local, limits)
 
 

@@ -136,3 +136,21 @@ async def test_non_finite_numbers_in_a_body_are_a_400(literal: str) -> None:
     async with raw(_cache_app(FakeUpstream())) as client:
         answer = await client.post("/v1/chat/completions", content=text, headers=AUTH)
     assert answer.status_code == 400 and answer.json()["error"]["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        (
+            {"input": [{"type": "reasoning", "summary": [{"type": "summary_text", "text": ""}] * 30_000}]},
+            "input",
+        ),  # was translated and stored whole: summary parts were not counted
+        ({"input": "hi", "include": ["reasoning.encrypted_content"] * 1_000}, "include"),  # was accepted
+    ],
+    ids=["summary-parts", "include"],
+)
+async def test_responses_sizes_a_client_controls_are_bounded(body: dict[str, Any], param: str) -> None:
+    async with raw(make_app()) as client:
+        answer = await client.post("/v1/responses", json={"model": "mock/demo", **body}, headers=AUTH)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["param"] == param and answer.json()["error"]["code"] == "request_too_complex"

@@ -9,11 +9,13 @@ Either way the response is stored unless ``store=False``.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, overload
 
-from .._api import acompletion, completion
+from .._api import OFFLOAD_ITEMS, acompletion, completion
 from .._streaming import AsyncChatStream, ChatStream
 from ..types import ChatCompletionChunk
 from .convert_output import convert_completion, skeleton
@@ -50,6 +52,19 @@ def default_response_store() -> MemoryResponseStore:
 
 def _entry(response: dict[str, Any], p: Plan, native: bool) -> StoredResponse:
     return StoredResponse(response, p.items, previous=p.previous, owner=p.owner, native=native)
+
+
+def _large(given: Any, more: int = 0) -> bool:
+    """Whether ``more`` items and those of the ``input`` are enough to translate off the event loop (as
+    ``acompletion`` does for a large request)."""
+    return more + (len(given) if isinstance(given, list) else 0) > OFFLOAD_ITEMS
+
+
+def _may_continue(entry: StoredResponse | None, owner: str | None) -> bool:
+    """Whether ``owner`` may continue ``entry`` at OpenAI. An id the store does not hold goes to OpenAI as it is only
+    for the library (the caller's own key): a gateway key would reach whatever the gateway's upstream key can read
+    (another key's response the store has evicted, or one made with that key elsewhere)."""
+    return readable(entry, owner) if entry is not None else owner is None
 
 
 def _chat_stream_options(params: dict[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,7 +106,10 @@ async def arespond(
         APIError: the provider failed.
     """
     check_types(body)
-    p = plan(model, body, options, public=public or model, owner=owner)
+    if _large(body.get("input")):  # its items are copied and numbered: off the event loop for a long input
+        p = await asyncio.to_thread(plan, model, body, options, public=public or model, owner=owner)
+    else:
+        p = plan(model, body, options, public=public or model, owner=owner)
     if complete is not None:
         p = dataclasses.replace(p, native=False)
     else:
@@ -101,7 +119,11 @@ async def arespond(
     history: list[dict[str, Any]] = []
     if p.previous:
         _, history = await aconversation(store, p.previous, owner)
-    translated = convert_request(body, history, provider=p.provider, model=p.public, drop=p.drop)
+    convert = functools.partial(convert_request, body, history, provider=p.provider, model=p.public, drop=p.drop)
+    if _large(body.get("input"), len(history)):
+        translated = await asyncio.to_thread(convert)  # a long conversation: translated off the event loop
+    else:
+        translated = convert()
     base = skeleton(body, model=p.public)
     if not p.stream:
         result = await complete(model, translated.messages, **{**translated.params, **options})
@@ -145,7 +167,7 @@ async def _anative(
     history: list[dict[str, Any]] = []
     if p.previous:
         entry = await store.aget(p.previous)
-        if entry is not None and not readable(entry, p.owner):
+        if not _may_continue(entry, p.owner):
             raise ResponseNotFoundError(p.previous, param="previous_response_id")
         if entry is not None and not entry.native:
             _, history = await aconversation(store, p.previous, p.owner)
@@ -306,7 +328,7 @@ def _native(
     history: list[dict[str, Any]] = []
     if p.previous:
         entry = store.get(p.previous)
-        if entry is not None and not readable(entry, p.owner):
+        if not _may_continue(entry, p.owner):
             raise ResponseNotFoundError(p.previous, param="previous_response_id")
         if entry is not None and not entry.native:
             _, history = conversation(store, p.previous, p.owner)

@@ -91,6 +91,14 @@ _TOOL_INCLUDES = frozenset(
         "message.input_image.image_url",
     }
 )
+#: The keys of the object fields a translated call reads, with the JSON types of their values (OpenAI refuses any
+#: other key as an unknown parameter; silently ignoring a misspelt one would change the answer unnoticed).
+_NESTED: dict[str, dict[str, tuple[type, ...]]] = {
+    "text": {"format": (dict,), "verbosity": (str,)},
+    "text.format": {"type": (str,), "name": (str,), "schema": (dict,), "strict": (bool,), "description": (str,)},
+    "reasoning": {"effort": (str,), "summary": (str,), "generate_summary": (str,)},
+    "stream_options": {"include_obfuscation": (bool,)},
+}
 _HISTORY_TYPES = frozenset({"message", "function_call", "function_call_output", "reasoning"})
 _MAX_METADATA = 16  # OpenAI: up to 16 pairs, keys up to 64 characters, values up to 512
 
@@ -131,6 +139,28 @@ def check_types(body: Mapping[str, Any]) -> None:
         )
     ):
         raise bad_item("'metadata' takes up to 16 string pairs (keys up to 64, values up to 512 chars).", "metadata")
+
+
+def _check_nested(body: Mapping[str, Any]) -> None:
+    text = body.get("text")
+    objects = [(name, body.get(name)) for name in ("text", "reasoning", "stream_options")]
+    if isinstance(text, Mapping):
+        objects.append(("text.format", text.get("format")))
+    for at, value in objects:
+        if not isinstance(value, Mapping):
+            continue
+        known = _NESTED[at]
+        for key, item in value.items():
+            kinds = known.get(key)
+            if kinds is None:
+                raise UnknownParameterError(
+                    f"Unknown parameter: '{at}.{str(key)[:100]}'.",
+                    param=f"{at}.{str(key)[:100]}",
+                    code="unknown_parameter",
+                    status_code=400,
+                )
+            if item is not None and (not isinstance(item, kinds) or (isinstance(item, bool) and bool not in kinds)):
+                raise bad_item(f"Invalid type for '{at}.{key}': got {_name(item)}.", f"{at}.{key}")
 
 
 def _unsupported_fields(body: Mapping[str, Any], model: str, drop: bool) -> None:
@@ -186,6 +216,7 @@ def convert_request(
     """
     if body.get("input") is None:
         raise bad_item("Missing required parameter: 'input'.", "input")
+    _check_nested(body)
     _unsupported_fields(body, model, drop)
     messages: list[dict[str, Any]] = []
     if body.get("instructions"):

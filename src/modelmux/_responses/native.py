@@ -10,6 +10,7 @@ scrubbed of secrets like every other call's.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
@@ -24,6 +25,7 @@ from .._retry import RetryLoop, arun, attempt_timeout, check_num_retries, run
 from .._sse import SSEDecoder
 from ..errors import UnsupportedParamsError, UpstreamError
 from ..providers.openai.provider import json_request
+from .types import ResponseObject
 
 __all__ = ["NATIVE_PROVIDERS", "anative", "for_openai", "native"]
 
@@ -43,16 +45,28 @@ def for_openai(history: list[dict[str, Any]], given: Any) -> list[Any]:
         items.append({k: v for k, v in item.items() if k not in _HISTORY_DROP})
     if isinstance(given, str):
         items.append({"role": "user", "content": given})
-    else:
+    elif given is not None:  # OpenAI takes a continuation without new input
         items.extend(given)
     return items
 
 
 def _parse(content: bytes) -> dict[str, Any]:
-    data = json.loads(content)
+    data: dict[str, Any] = json.loads(content)
+    _check_response(data)
+    return data
+
+
+def _check_response(data: Any) -> None:
+    """A ``ValueError`` unless ``data`` is a whole Response object (a status, a list of output items, the types
+    :class:`ResponseObject` reads): anything less would be an empty success, or fail later in the caller's hands."""
     if not isinstance(data, dict) or data.get("object") != "response" or not isinstance(data.get("id"), str):
         raise ValueError("not a response object")
-    return data
+    output = data.get("output")
+    if not isinstance(data.get("status"), str) or not isinstance(output, list):
+        raise ValueError("a response without a status or output")
+    if not all(isinstance(item, dict) for item in output):
+        raise ValueError("an output item that is not an object")
+    ResponseObject.model_validate(data)  # its ValidationError is a ValueError
 
 
 def _open(model: str, options: Mapping[str, Any], body: Mapping[str, Any], stream: bool) -> tuple[Call, Any]:
@@ -63,8 +77,15 @@ def _open(model: str, options: Mapping[str, Any], body: Mapping[str, Any], strea
 
 def _event(data: str) -> dict[str, Any]:
     event = json.loads(data)
-    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-        raise ValueError("not a stream event")
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str) or not _TYPE.fullmatch(event["type"]):
+        raise ValueError("not a stream event")  # a type with a line break would forge events in the client's stream
+    seq = event.get("sequence_number", 0)
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        raise ValueError("a sequence_number that is not an integer")
+    if event["type"] in _FINAL:  # the response kept, stored and returned as the stream's result
+        _check_response(event.get("response"))
+    elif "response" in event and not isinstance(event["response"], dict):
+        raise ValueError("a response that is not an object")
     return event
 
 
@@ -194,6 +215,8 @@ async def _aevents(call: Call, response: httpx.Response) -> AsyncIterator[list[d
 
 #: The events that end a Responses stream (an ``error`` event ends it too); a stream without one was cut short,
 #: or was not a Responses stream at all (an HTML page, nothing): an error, never an empty success.
+_TYPE = re.compile(r"[A-Za-z0-9_.\-]{1,200}")
+_FINAL = frozenset({"response.completed", "response.incomplete", "response.failed"})
 _TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
 _UNFINISHED = (
     "the stream from openai ended before the response finished (no response.completed, .incomplete or .failed)"

@@ -9,6 +9,7 @@ only its own items: linear in the conversation, not quadratic.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -42,6 +43,9 @@ MAX_ITEMS = 100_000
 #: up to 16 MiB each) is refused once this much was read, before the rest is loaded.
 MAX_CONVERSATION_BYTES = 64 << 20
 
+#: A stored entry from this size on is parsed in a worker thread by the async reads.
+OFFLOAD_BYTES = 256 * 1024
+
 _FIELDS = ("response", "input_items", "previous", "owner", "native", "extra")
 
 
@@ -67,6 +71,14 @@ class StoredResponse:
     def from_json(cls, data: bytes | str) -> StoredResponse:
         raw = json.loads(data)
         return cls(**{k: raw[k] for k in _FIELDS if k in raw}, size=len(data))
+
+
+async def adecode(data: bytes | str) -> StoredResponse:
+    """``StoredResponse.from_json(data)``, in a worker thread when it is large: a conversation is read entry by
+    entry, so the event loop waits for one entry's parse at most, never for the whole chain's."""
+    if len(data) < OFFLOAD_BYTES:
+        return StoredResponse.from_json(data)
+    return await asyncio.to_thread(StoredResponse.from_json, data)
 
 
 class ResponseStore(Protocol):
@@ -116,6 +128,10 @@ class MemoryResponseStore:
         return self._bytes
 
     def get(self, response_id: str) -> StoredResponse | None:
+        data = self._data(response_id)
+        return None if data is None else StoredResponse.from_json(data)
+
+    def _data(self, response_id: str) -> bytes | None:
         with self._lock:
             found = self._entries.get(response_id)
             if found is None:
@@ -123,7 +139,7 @@ class MemoryResponseStore:
             if found[0] <= self._clock():
                 self._remove(response_id)
                 return None
-        return StoredResponse.from_json(found[1])
+        return found[1]
 
     def put(self, entry: StoredResponse) -> None:
         data = entry.to_json()
@@ -141,7 +157,8 @@ class MemoryResponseStore:
             return self._remove(response_id)
 
     async def aget(self, response_id: str) -> StoredResponse | None:
-        return self.get(response_id)
+        data = self._data(response_id)
+        return None if data is None else await adecode(data)
 
     async def aput(self, entry: StoredResponse) -> None:
         self.put(entry)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from .store import StoredResponse
+from .store import StoredResponse, adecode
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -58,7 +58,7 @@ class RedisResponseStore:
 
     async def aget(self, response_id: str) -> StoredResponse | None:
         data = await self._client.get(self._key(response_id))
-        return None if data is None else StoredResponse.from_json(data)
+        return None if data is None else await adecode(data)
 
     async def aput(self, entry: StoredResponse) -> None:
         data = entry.to_json()

@@ -75,10 +75,14 @@ class RouterSettings:
     wait_for_cooldown: bool = False
 
 
-def _count(t: Mapping[str, Any], name: str, where: str, default: int | None = None) -> int | None:
+#: The largest number a setting takes: the router turns rpm and tpm into float weights, which sum.
+_MAX = 10**15
+
+
+def _count(t: Mapping[str, Any], name: str, where: str, default: int | None = None, least: int = 0) -> int | None:
     value = t.get(name, default)
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-        raise ConfigError(f"{where}: {name} must be a non-negative integer")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not least <= value <= _MAX):
+        raise ConfigError(f"{where}: {name} must be an integer from {least} to {_MAX}")
     return value
 
 
@@ -104,10 +108,14 @@ def _deployment(
     where = f"[[models.{group!r}.deployments]] #{i + 1}"
     if not isinstance(t, Mapping):
         raise ConfigError(f"{where}: a deployment must be a table")
+    if "cache" in t:  # the cache is keyed by a model's own route; a group's calls go through its router
+        raise ConfigError(f"{where}: cache cannot be set on a deployment (a group's answers are not cached)")
     ident = opt_str(t, "id", where) or f"{group}/{i}"
     weight = t.get("weight")
-    if weight is not None and (isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0):
-        raise ConfigError(f"{where}: weight must be a non-negative number")
+    if weight is not None and (
+        isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= _MAX
+    ):  # NaN and infinities too: they make the weighted draw always pick the last deployment
+        raise ConfigError(f"{where}: weight must be a number from 0 to {_MAX}")
     route = parse_route(
         f"{group}.deployments[{i}]", {k: v for k, v in t.items() if k not in _ROUTING_KEYS}, env, secrets
     )
@@ -115,8 +123,8 @@ def _deployment(
         route=route,
         id=ident,
         weight=None if weight is None else float(weight),
-        rpm=_count(t, "rpm", where),
-        tpm=_count(t, "tpm", where),
+        rpm=_count(t, "rpm", where, least=1),  # 0 would never send: every request a 429
+        tpm=_count(t, "tpm", where, least=1),
         order=_count(t, "order", where),
     )
 
@@ -174,4 +182,6 @@ def parse_groups(
             for target in names:
                 if target not in models:
                     raise ConfigError(f"[models.{group.name!r}] {key}: {target!r} is not in [models]")
+                if target == group.name:
+                    raise ConfigError(f"[models.{group.name!r}] {key}: a group cannot fall back to itself")
     return groups, routes, (_router(router_table) if groups else None)

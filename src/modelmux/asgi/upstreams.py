@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import APIError
-from .config import GatewayConfig, ModelRoute
+from .config import ClientKey, GatewayConfig, ModelRoute
 from .config_cache import build_cache
 from .errors import HTTPError, from_api_error
 from .request import Request
@@ -129,9 +129,18 @@ class Upstreams:
     def is_group(self, route: ModelRoute) -> bool:
         return route.name in self.config.groups
 
-    def options(self, route: ModelRoute) -> dict[str, Any]:
-        """Keyword arguments for the library call (a fresh dict: callers may add to it)."""
-        return dict(self._options[route.name])
+    def options(self, route: ModelRoute, key: ClientKey | None = None) -> dict[str, Any]:
+        """Keyword arguments for the library call (a fresh dict: callers may add to it). A group called with a
+        ``key`` limited to some models falls back only to models that key may use itself (its model list is an
+        access rule: a fallback must not answer it from a model it was refused)."""
+        options = dict(self._options[route.name])
+        group = self.config.groups.get(route.name)
+        if group is not None and key is not None and key.models is not None:
+            for name, targets in group.fallbacks.items():
+                allowed = [t for t in targets if key.may_use(t)]
+                if len(allowed) < len(targets):
+                    options[name] = allowed  # the router's per-call list replaces the group's
+        return options
 
     def error(self, exc: APIError, route: ModelRoute) -> HTTPError:
         return from_api_error(exc, model=route.name, secrets=self.config.secrets)

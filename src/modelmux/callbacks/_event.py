@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._url_secrets import scrub_url, url_secrets
+
 __all__ = ["REDACTED", "Attempt", "CallEvent", "scrub_kwargs", "secret_values"]
 
 REDACTED = "[REDACTED]"
@@ -26,11 +28,15 @@ _SECRET_NAME = re.compile(r"key|secret|token|credential|password", re.IGNORECASE
 #: nothing, one shown is a leaked credential.
 _SECRET_HEADER = re.compile(r"auth|key|token|secret|cookie|signature|password|credential", re.IGNORECASE)
 _HEADER_OPTIONS = frozenset({"extra_headers", "headers"})
+#: Options that may hold credentials one level down: fallback entries (``{"model", "api_key", …}``), native body
+#: fields, and URLs (a proxy's ``user:password@``, a ``?key=`` query).
+_FALLBACK_OPTIONS = frozenset({"fallbacks", "context_window_fallbacks", "content_policy_fallbacks"})
+_URL_OPTIONS = frozenset({"api_base", "base_url"})
 
 
 def scrub_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
     """The call's keyword arguments as a callback sees them: None values left out, credentials replaced by
-    :data:`REDACTED` (by name, and in ``extra_headers``)."""
+    :data:`REDACTED` (by name, in ``extra_headers``, ``extra_body``, fallback entries and URLs)."""
     out: dict[str, Any] = {}
     for name, value in options.items():
         if value is None:
@@ -39,6 +45,14 @@ def scrub_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = REDACTED
         elif name in _HEADER_OPTIONS and isinstance(value, Mapping):
             out[name] = {k: REDACTED if _SECRET_HEADER.search(str(k)) else v for k, v in value.items()}
+        elif name == "extra_body" and isinstance(value, Mapping):
+            out[name] = {
+                k: REDACTED if _SECRET_NAME.search(str(k)) and k not in _NOT_SECRET else v for k, v in value.items()
+            }
+        elif name in _FALLBACK_OPTIONS and isinstance(value, (list, tuple)):
+            out[name] = [scrub_kwargs(v) if isinstance(v, Mapping) else v for v in value]
+        elif name in _URL_OPTIONS and isinstance(value, str):
+            out[name] = scrub_url(value, REDACTED)
         else:
             out[name] = value
     return out
@@ -320,13 +334,23 @@ def _cost_of(event: CallEvent) -> float | None:
 
 def secret_values(event: CallEvent) -> tuple[str, ...]:
     """The credential strings among the call's options (to redact them from a handler's logged traceback)."""
+    return tuple(_secrets(event._options))
+
+
+def _secrets(options: Mapping[str, Any]) -> list[str]:
     out: list[str] = []
-    for name, value in event._options.items():
+    for name, value in options.items():
         if isinstance(value, str) and _SECRET_NAME.search(name) and name not in _NOT_SECRET:
             out.append(value)
         elif name in _HEADER_OPTIONS and isinstance(value, Mapping):
             out.extend(v for k, v in value.items() if isinstance(v, str) and _SECRET_HEADER.search(str(k)))
-    return tuple(out)
+        elif name == "extra_body" and isinstance(value, Mapping):
+            out.extend(_secrets({k: v for k, v in value.items() if isinstance(k, str)}))
+        elif name in _FALLBACK_OPTIONS and isinstance(value, (list, tuple)):
+            out.extend(s for v in value if isinstance(v, Mapping) for s in _secrets(v))
+        elif name in _URL_OPTIONS and isinstance(value, str):
+            out.extend(url_secrets(value))
+    return out
 
 
 def _rebuild(chunks: list[Any]) -> Any:

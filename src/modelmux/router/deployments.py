@@ -115,7 +115,7 @@ def _number(where: str, name: str, value: Any, kind: type) -> Any:
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
-        or value < 0
+        or not 0 <= value <= 1e18  # NaN, infinities and integers float() cannot hold too
         or (kind is int and value != int(value))
     ):
         raise _error(f"{where}: {name} must be a non-negative {'integer' if kind is int else 'number'}")

@@ -79,6 +79,15 @@ _TAKEN = frozenset(
         "output_format",
     }
 )
+#: The keys of the object fields the translation reads (Anthropic refuses any other as an extra input; ignoring a
+#: misspelt one here would change the answer unnoticed). https://platform.claude.com/docs/en/api/messages
+_NESTED = {
+    "thinking": frozenset({"type", "budget_tokens"}),
+    "tool_choice": frozenset({"type", "name", "disable_parallel_tool_use"}),
+    "metadata": frozenset({"user_id"}),
+    "output_config": frozenset({"format", "effort"}),
+    "output_format": frozenset({"type", "schema"}),
+}
 _EFFORTS = ("low", "medium", "high")  # every reasoning dialect has these three
 _CHOICES = {"auto": "auto", "any": "required", "none": "none"}
 
@@ -106,6 +115,7 @@ def convert_request(body: Mapping[str, Any], target: Target) -> tuple[list[dict[
                 param=name[:100],
                 code="unknown_parameter",
             )
+    _check_nested(body)
     messages: list[dict[str, Any]] = []
     system = body.get("system")
     if system:
@@ -117,6 +127,18 @@ def convert_request(body: Mapping[str, Any], target: Target) -> tuple[list[dict[
         else:
             messages.append(_assistant(message["content"], at, target))
     return messages, _params(body, target)
+
+
+def _check_nested(body: Mapping[str, Any]) -> None:
+    objects = [(name, name, body.get(name)) for name in _NESTED]
+    config = body.get("output_config")
+    if isinstance(config, Mapping):  # its format has the shape of the older output_format
+        objects.append(("output_config.format", "output_format", config.get("format")))
+    for where, shape, value in objects:
+        for key in value if isinstance(value, Mapping) else ():
+            if key not in _NESTED[shape]:
+                at = f"{where}.{str(key)[:100]}"
+                raise bad_request(f"{at}: Extra inputs are not permitted.", param=at, code="unknown_parameter")
 
 
 def _user(content: Any, at: str, cache: bool) -> list[dict[str, Any]]:

@@ -27,9 +27,10 @@ def _input(items: Any) -> None:
         if isinstance(content, list):
             check_count(len(content), MAX_PARTS_PER_MESSAGE, f"content parts in input[{i}]", f"input[{i}].content")
             parts += len(content)
-        output = item.get("output")
-        if isinstance(output, list):
-            parts += len(output)
+        for name in ("output", "summary"):  # a tool's output parts, a reasoning item's summary parts
+            nested = item.get(name)
+            if isinstance(nested, list):
+                parts += len(nested)
         if item.get("type") == "function_call" and isinstance(item.get("arguments"), str):
             embedded_json(item["arguments"], f"input[{i}].arguments")
     check_count(parts, MAX_CONTENT_PARTS, "content parts in the input together", "input")
@@ -48,7 +49,14 @@ def _schemas(body: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
         yield "text.format.schema", fmt["schema"]
 
 
+#: ``include`` names a handful of values (https://platform.openai.com/docs/api-reference/responses/create).
+MAX_INCLUDE = 32
+
+
 def check_responses_request(body: Mapping[str, Any]) -> None:
     """400 (``request_too_complex`` or ``invalid_json``) for a request over the gateway's bounds."""
     _input(body.get("input"))
+    include = body.get("include")
+    if isinstance(include, list):
+        check_count(len(include), MAX_INCLUDE, "include values", "include")
     check_schemas(_schemas(body))

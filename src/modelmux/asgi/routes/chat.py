@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Collection
 from typing import Any
 
 from ..._http import clips
+from ..._registry import get_provider
 from ...errors import APIError
 from ...providers._base import OPENAI_PARAMS
 from ...providers.mock_options import mock_header_options
@@ -18,7 +21,7 @@ from ..request import Request
 from ..responses import Response
 from ..sse import EventStream, as_is, frame
 from ..upstreams import Upstreams
-from ..validate import json_body, required_str, sized
+from ..validate import bad_request, json_body, required_str, sized
 from .check_chat import check_chat
 
 __all__ = ["create_chat_completion"]
@@ -26,8 +29,9 @@ __all__ = ["create_chat_completion"]
 _OWN = frozenset({"model", "messages", "stream", "cache"})  # "cache": LiteLLM's per-request cache controls
 
 
-def _split(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """OpenAI parameters for ``acompletion``, and the rest for the provider's body as ``extra_body``.
+def _split(body: dict[str, Any], native: Collection[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """OpenAI parameters for ``acompletion``, and the rest for the provider's body as ``extra_body`` (``native``: the
+    provider's own body fields; a near miss of an OpenAI parameter that is not one of them is a 400).
 
     Nothing from the client ever becomes a keyword of its own (``api_base``, ``api_key``, ``transport``...), and
     ``mock_*`` testing hooks are not taken from it either.
@@ -40,8 +44,28 @@ def _split(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         if name in OPENAI_PARAMS:
             params[name] = value
         elif not name.startswith("mock_"):
+            if len(extra) < _CHECKED_NAMES:
+                _not_a_typo(name, native)
             extra[name] = value
     return params, extra
+
+
+#: Unknown fields checked for a near miss per request (a typo is among the first; the check costs a little each).
+_CHECKED_NAMES = 32
+
+
+def _not_a_typo(name: str, native: Collection[str]) -> None:
+    """400 for a near miss of an OpenAI parameter (``temprature``): passed on as a provider field it would be
+    ignored by many providers, the request answered as if it were not there. A field the provider declares is kept."""
+    if name in native or not 3 <= len(name) <= 40:
+        return
+    close = difflib.get_close_matches(name.lower().replace("-", "_"), OPENAI_PARAMS, n=1, cutoff=0.9)
+    if close:
+        raise bad_request(
+            f"Unrecognized request argument supplied: {name}; did you mean {close[0]!r}?",
+            param=name,
+            code="unknown_parameter",
+        )
 
 
 async def create_chat_completion(request: Request, upstreams: Upstreams) -> Response | EventStream:
@@ -49,8 +73,8 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
     route = upstreams.route(request, required_str(body, "model"))
     await sized(request, check_chat, body)
     stream = body.get("stream") is True
-    params, extra = _split(body)
-    options = upstreams.options(route)
+    params, extra = _split(body, getattr(get_provider(route.provider), "native_params", ()))
+    options = upstreams.options(route, request.key)
     if route.provider == "mock":
         options.update(mock_header_options(request.headers))  # x-mock-script: a client's script for this call
     if extra:

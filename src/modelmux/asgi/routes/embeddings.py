@@ -58,7 +58,7 @@ async def create_embedding(request: Request, upstreams: Upstreams) -> Response:
     dimensions = body.get("dimensions")
     if dimensions is not None and not 1 <= dimensions <= MAX_EMBEDDING_DIMENSIONS:
         raise bad_request(f"'dimensions' must be between 1 and {MAX_EMBEDDING_DIMENSIONS}.", param="dimensions")
-    options = upstreams.options(route)
+    options = upstreams.options(route, request.key)
     for name in ("encoding_format", "dimensions", "user"):
         if body.get(name) is not None:
             options[name] = body[name]

@@ -37,7 +37,7 @@ async def create_image(request: Request, upstreams: Upstreams) -> Response:
     fmt = body.get("response_format")
     if fmt is not None and fmt not in ("url", "b64_json"):
         raise bad_request("'response_format' must be 'url' or 'b64_json'.", param="response_format")
-    options = upstreams.options(route)
+    options = upstreams.options(route, request.key)
     for name in FIELDS:
         if body.get(name) is not None:
             options[name] = body[name]

@@ -70,7 +70,7 @@ async def create_message(request: Request, upstreams: Upstreams) -> Response | A
     if route.provider in NATIVE_PROVIDERS and not upstreams.is_group(route):
         return await _passthrough(request, body, route, upstreams)
     messages, params = await sized(request, convert_request, body, _target(route))
-    options = upstreams.options(route)
+    options = upstreams.options(route, request.key)
     extra = params.pop("extra_body", None)
     if extra:
         options["extra_body"] = extra
@@ -122,7 +122,7 @@ async def _passthrough(
     if watch is not None:  # /metrics labels the request with its model (no callback does it for a raw call)
         watch.model = route.name
     try:
-        response = await forward(route.model, upstreams.options(route), body, request.headers)
+        response = await forward(route.model, upstreams.options(route, request.key), body, request.headers)
     except APIError as exc:
         raise upstreams.error(exc, route) from None
     headers = request_id_header(response)
@@ -158,7 +158,9 @@ async def count_tokens(request: Request, upstreams: Upstreams) -> Response:
     route = upstreams.route(request, required_str(body, "model"))
     if route.provider in NATIVE_PROVIDERS and not upstreams.is_group(route):
         try:
-            response = await forward(route.model, upstreams.options(route), body, request.headers, count=True)
+            response = await forward(
+                route.model, upstreams.options(route, request.key), body, request.headers, count=True
+            )
         except APIError as exc:
             raise upstreams.error(exc, route) from None
         return Response(200, _native_json(response.content, None, route), JSON)

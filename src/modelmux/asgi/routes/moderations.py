@@ -35,7 +35,7 @@ async def create_moderation(request: Request, upstreams: Upstreams) -> Response:
     only_fields(body, {"model", "input", "cache"})  # "cache": LiteLLM's per-request cache controls
     await sized(request, _check_input, body.get("input"))
     try:
-        options = upstreams.options(route)
+        options = upstreams.options(route, request.key)
         options.update(cache_option(upstreams.cache, route, request.key, request.headers, body.get("cache")))
         result = await upstreams.amoderation(route, body["input"], **options)
     except APIError as exc:

@@ -8,17 +8,22 @@ with the key that created them: another key gets the same 404 as for an id that 
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from ..._responses.api import arespond
 from ..._responses.errors import ResponseNotFoundError
+from ..._responses.native import NATIVE_PROVIDERS
 from ..._responses.store import StoredResponse, readable
+from ..._responses.streams import AsyncResponseStream
 from ...errors import APIError
 from ...providers.mock_options import mock_header_options
 from ..anthropic_api.event_stream import AnthropicEventStream
 from ..config import ModelRoute
 from ..errors import HTTPError
 from ..failures import internal_error
+from ..limits.budget_meter import METER, Meter, charge, metered
 from ..request import Request
 from ..responses import Response, json_response
 from ..responses_api.check_request import check_responses_request
@@ -42,14 +47,19 @@ def _checked(request: Request) -> dict[str, Any]:
 async def create_response(request: Request, upstreams: Upstreams) -> Response | AnthropicEventStream:
     body = await sized(request, _checked, request)
     route = upstreams.route(request, required_str(body, "model"))
-    options = upstreams.options(route)
+    options = upstreams.options(route, request.key)
     if route.provider == "mock":
         options.update(mock_header_options(request.headers))  # x-mock-script: a client's script for this call
+    native = route.provider in NATIVE_PROVIDERS and not upstreams.is_group(route)
     complete = None
-    if upstreams.is_group(route):  # a model group: its router picks the deployment (translated, never native)
+    if not native:  # translated (a model group's router picks the deployment): counted as chat calls are
 
         async def complete(_model: str, messages: Any, **kwargs: Any) -> Any:
-            return await upstreams.acompletion(route, messages, **kwargs)
+            result = await upstreams.acompletion(route, messages, **kwargs)
+            if kwargs.get("stream"):
+                return metered(result, route.model, messages)  # a key with a spend budget: counted at the end
+            charge(result)
+            return result
 
     try:
         result = await arespond(
@@ -65,9 +75,50 @@ async def create_response(request: Request, upstreams: Upstreams) -> Response | 
         raise _not_found(body.get("previous_response_id") or "", exc.param) from None
     except APIError as exc:
         raise upstreams.error(exc, route) from None
+    meter = METER.get()
     if isinstance(result, dict):
+        if native and meter is not None:
+            meter.add(result, None if result.get("model") else route.model)
         return json_response(result)
+    if native and meter is not None:
+        result = _metered_native(result, meter, route.model, body)
     return event_stream(result, lambda exc: _stream_error(exc, route, upstreams))
+
+
+#: Native events whose ``delta`` is generated text (counted with the tokenizer when a stream ends without usage).
+_DELTAS = frozenset(
+    {"response.output_text.delta", "response.function_call_arguments.delta", "response.reasoning_summary_text.delta"}
+)
+
+
+def _metered_native(stream: AsyncResponseStream, meter: Meter, model: str, body: dict[str, Any]) -> AsyncResponseStream:
+    """OpenAI's native stream, counted when it is closed: from the final response's usage, else (cut short, the
+    client gone) the request's input and the text streamed so far, counted with the tokenizer."""
+    texts: list[str] = []
+    counted = False
+
+    async def batches() -> AsyncIterator[list[dict[str, Any]]]:
+        async for batch in stream.batches():
+            texts.extend(e["delta"] for e in batch if e.get("type") in _DELTAS and isinstance(e.get("delta"), str))
+            yield batch
+
+    async def close() -> None:
+        nonlocal counted
+        try:
+            await stream.aclose()
+        finally:
+            if not counted:
+                counted = True
+                final = outer.response
+                if final is not None and isinstance(final.get("usage"), dict):
+                    meter.add(final, None if final.get("model") else model)
+                else:
+                    given = body.get("input")
+                    prompt = given if isinstance(given, str) else json.dumps(given, ensure_ascii=False)
+                    meter.add(None, model, messages=[{"role": "user", "content": prompt}], completion="".join(texts))
+
+    outer = AsyncResponseStream(batches(), close=close)
+    return outer
 
 
 def _stream_error(exc: Exception, route: ModelRoute, upstreams: Upstreams) -> HTTPError:

@@ -98,7 +98,7 @@ async def create_transcription(request: Request, upstreams: Upstreams) -> Respon
     upload = files[0]
     if not upload.data:
         raise bad_request("The uploaded file is empty.", param="file")
-    options = upstreams.options(route)
+    options = upstreams.options(route, request.key)
     options.update(_options(form))
     options.update(cache_option(upstreams.cache, route, request.key, request.headers, None))  # Cache-Control only
     file = (upload.filename, upload.data, upload.content_type or "application/octet-stream")

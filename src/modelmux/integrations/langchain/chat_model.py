@@ -16,8 +16,9 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-from pydantic import AliasChoices, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from ..._url_secrets import url_secrets
 from ...types import ChatCompletionChunk, Usage
 from .convert_messages import convert_messages
 from .convert_tools import convert_tool_choice, convert_tools
@@ -80,7 +81,8 @@ class ChatModelmux(BaseChatModel):
     stream_usage: bool = True
     """Ask for usage at the end of streams (``stream_options.include_usage``)."""
     api_key: SecretStr | None = None
-    api_base: str | None = Field(default=None, validation_alias=AliasChoices("api_base", "base_url"))
+    api_base: str | SecretStr | None = Field(default=None, validation_alias=AliasChoices("api_base", "base_url"))
+    """A ``SecretStr`` when the URL carries a credential (``user:password@``, ``?api-key=``)."""
     extra_headers: dict[str, SecretStr] | None = None
     """Sent with every call; the values are kept secret (an ``Authorization`` header)."""
     extra_body: dict[str, Any] | None = None
@@ -109,6 +111,11 @@ class ChatModelmux(BaseChatModel):
             return values
         kept = {k: v for k, v in values.items() if k not in extra}
         return {**kept, "model_kwargs": hide_secret_options({**given, **extra})}
+
+    @field_validator("api_base", mode="after")
+    @classmethod
+    def _hide_url_secrets(cls, value: str | SecretStr | None) -> str | SecretStr | None:
+        return SecretStr(value) if isinstance(value, str) and url_secrets(value) else value
 
     @property
     def _llm_type(self) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from ..._url_secrets import url_secrets
 from ...types import EmbeddingResponse
 from .hide_secrets import hide_secret_options, reveal
 
@@ -26,10 +27,16 @@ class ModelmuxEmbeddings(BaseModel, Embeddings):
     chunk_size: int = Field(default=512, gt=0)
     timeout: float | None = Field(default=None, validation_alias=AliasChoices("timeout", "request_timeout"))
     api_key: SecretStr | None = None
-    api_base: str | None = Field(default=None, validation_alias=AliasChoices("api_base", "base_url"))
+    api_base: str | SecretStr | None = Field(default=None, validation_alias=AliasChoices("api_base", "base_url"))
+    """A ``SecretStr`` when the URL carries a credential (``user:password@``, ``?api-key=``)."""
     extra_headers: dict[str, SecretStr] | None = None
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     transport: Any = Field(default=None, exclude=True, repr=False)
+
+    @field_validator("api_base", mode="after")
+    @classmethod
+    def _hide_url_secrets(cls, value: str | SecretStr | None) -> str | SecretStr | None:
+        return SecretStr(value) if isinstance(value, str) and url_secrets(value) else value
 
     @field_validator("model_kwargs")
     @classmethod
@@ -40,7 +47,7 @@ class ModelmuxEmbeddings(BaseModel, Embeddings):
         params: dict[str, Any] = {
             "dimensions": self.dimensions,
             "timeout": self.timeout,
-            "api_base": self.api_base,
+            "api_base": self.api_base.get_secret_value() if isinstance(self.api_base, SecretStr) else self.api_base,
             "extra_headers": reveal(self.extra_headers) if self.extra_headers else None,
             "transport": self.transport,
             "api_key": self.api_key.get_secret_value() if self.api_key is not None else None,

@@ -19,6 +19,7 @@ from pydantic_ai.settings import ModelSettings
 from pydantic_ai.tools import RunContext, ToolDefinition
 from pydantic_ai.usage import RequestUsage
 
+from ..._url_secrets import scrub_url
 from .map_error import mapped_errors
 from .map_messages import map_messages
 from .map_response import map_response
@@ -113,7 +114,8 @@ class ModelmuxModel(Model):
 
     @property
     def base_url(self) -> str | None:
-        return self._api_base
+        """The endpoint without the credentials it may carry (pydantic-ai's instrumentation records it)."""
+        return None if self._api_base is None else scrub_url(self._api_base)
 
     def _provider_model_profile(self) -> ModelProfile:
         return PROFILE
@@ -256,6 +258,6 @@ class ModelmuxModel(Model):
                 model_request_parameters=params,
                 _model_name=self._model,
                 _provider_name=self.system,
-                _provider_url=self._api_base,
+                _provider_url=self.base_url,
                 _stream=stream,
             )
