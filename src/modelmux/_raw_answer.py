@@ -17,7 +17,7 @@ from typing import Any
 from pydantic_core import from_json
 
 from . import _call
-from ._api import OFFLOAD_ITEMS, _item_count, _prepare, _prepare_and_build
+from ._raw_stream import asend_raw
 from .providers.openai.map_finish_reason import OPENAI_FINISH_REASONS
 from .providers.openai.map_service_tier import OPENAI_SERVICE_TIERS
 from .types import ChatCompletion, Usage
@@ -162,18 +162,7 @@ async def araw_chat_completion(model: str, messages: Any, **options: Any) -> Raw
     Raises:
         APIError: as ``acompletion``'s.
     """
-    if _item_count(messages, options) > OFFLOAD_ITEMS:
-        import asyncio
-
-        call, native = await asyncio.to_thread(_prepare_and_build, model, messages, False, options)
-    else:
-        call = _prepare(model, messages, False, options)
-        native = None
-    if call.local:
-        raise ValueError(f"{model!r} answers locally: it has no upstream bytes to pass on")
-    if native is None:
-        native = _call.build(call, call.provider.build_chat_request)
-    response = await _call.asend(call, native)
+    call, response = await asend_raw(model, messages, False, options)
     body = response.content
     try:
         doc = from_json(body)

@@ -313,16 +313,29 @@ async def aopen_raw_chat_stream(
     Raises:
         APIError: as ``acompletion``'s: the request is invalid, or the upstream answered an error status.
     """
+    call, response = await asend_raw(model, messages, True, options)
+    return RawChatStream(response, call, map_error, collect_text=collect_text)
+
+
+async def asend_raw(
+    model: str, messages: Any, stream: bool, options: dict[str, Any]
+) -> tuple[_call.Call, httpx.Response]:
+    """Prepare, build (off the event loop for long conversations) and send one chat request whose upstream bytes the
+    caller passes on as they are: the pass-through's shared first step, for answers and streams alike.
+
+    Raises:
+        ValueError: the model answers locally (no upstream bytes).
+        APIError: as ``acompletion``'s.
+    """
     if _item_count(messages, options) > OFFLOAD_ITEMS:
         import asyncio
 
-        call, native = await asyncio.to_thread(_prepare_and_build, model, messages, True, options)
+        call, native = await asyncio.to_thread(_prepare_and_build, model, messages, stream, options)
     else:
-        call = _prepare(model, messages, True, options)
+        call = _prepare(model, messages, stream, options)
         native = None
     if call.local:
         raise ValueError(f"{model!r} answers locally: it has no upstream bytes to pass on")
     if native is None:
         native = _call.build(call, call.provider.build_chat_request)
-    response = await _call.asend(call, native, stream=True)
-    return RawChatStream(response, call, map_error, collect_text=collect_text)
+    return call, await _call.asend(call, native, stream=stream)
