@@ -35,11 +35,26 @@ UNPRICED = {
     "mistral.pixtral-large-2502-v1:0", "deepseek.r1-v1:0", "openai.gpt-oss-120b-1:0", "openai.gpt-oss-20b-1:0",
     "cohere.command-r-plus-v1:0", "amazon.titan-embed-text-v2:0", "amazon.titan-embed-text-v1",
     "cohere.embed-english-v3", "cohere.embed-multilingual-v3",
+    # Cohere: no stored copy of cohere.com/pricing (or a dated verbatim transcription of it) was found to check
+    # these against; third-party tables only (and since 2026 the page lists per-token rates as legacy).
+    "command-a-03-2025", "command-a-reasoning-08-2025", "command-a-vision-07-2025", "command-r7b-12-2024",
+    "command-r-plus-08-2024", "command-r-08-2024", "embed-v4.0", "embed-english-v3.0", "embed-multilingual-v3.0",
+    "embed-english-light-v3.0", "embed-multilingual-light-v3.0",
+    # Mistral: retired before the file's date (docs.mistral.ai model pages' retirement dates); their -latest
+    # aliases left with them, and Mistral answers a retired id from its replacement, which is priced.
+    "magistral-small-latest",  # Magistral Small 1.2, retired 2026-07-31
+    "devstral-medium-latest",  # Devstral 2 (devstral-2512), retired 2026-07-31
+    "devstral-small-latest",  # Devstral Small 2, retired 2026-03-31
+    "pixtral-large-latest",  # Pixtral Large 2411, retired 2026-05-31
+    "pixtral-12b",  # retired 2025-12-31; the API answers it as ministral-14b-latest
+    "open-mistral-nemo",  # Mistral NeMo 2407, retired 2026-07-31
 }  # fmt: skip
-#: Providers left out whole: self-hosted servers have no list price; Cohere and Mistral prices are not researched yet.
+#: Providers left out whole: the model runs on the caller's own server (or is modelmux's mock), which has no list
+#: price. Their cost stays unknown (``None``), never 0: a budget must not count a GPU bill as free; a caller who
+#: wants a figure gives one (``Prices.with_overrides``). Pinned by test_cost_local_providers.py.
 UNPRICED_PROVIDERS = {
-    "mock", "cohere", "mistral", "ollama", "hosted_vllm", "text-completion-openai", "llamacpp", "tgi", "lm_studio",
-    "llama_cpp", "llamacpp_chat", "sglang",
+    "mock", "ollama", "hosted_vllm", "text-completion-openai", "llamacpp", "tgi", "lm_studio", "llama_cpp",
+    "llamacpp_chat", "sglang",
 }  # fmt: skip
 
 

@@ -54,9 +54,15 @@ def _candidates(provider: str, model: str) -> list[str]:
     return keys
 
 
+#: Where an uncatalogued bare id is looked for: the model makers' own APIs (Mistral answers with ids the catalog
+#: has no row for: ``mistral-small-2603``, ``ministral-14b-latest``), then Bedrock's ``vendor.model`` ids.
+_FIRST_PARTY = ("openai", "anthropic", "gemini", "mistral", "cohere", "bedrock")
+
+
 def _any_provider(prices: Prices, model: str) -> ModelPrice | None:
-    """An uncatalogued bare id: the first-party provider's entry that knows it (OpenAI, Anthropic, Gemini)."""
-    for provider in ("openai", "anthropic", "gemini", "bedrock"):
+    """An uncatalogued bare id: the first-party provider's entry that knows it (OpenAI, Anthropic, Gemini,
+    Mistral, Cohere, Bedrock)."""
+    for provider in _FIRST_PARTY:
         for candidate in _candidates(provider, model):
             found = prices.get(candidate)
             if found is not None:

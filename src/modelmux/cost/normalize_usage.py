@@ -5,6 +5,7 @@ cache reads (``prompt_tokens_details.cached_tokens``) and cache writes (``cache_
 kept by the Anthropic, Bedrock and Vertex-Claude translations) included; ``completion_tokens`` counts
 reasoning tokens (``completion_tokens_details.reasoning_tokens``). Anthropic-native usage
 (``input_tokens`` *excludes* cache reads and writes) and Gemini-native ``usageMetadata`` are accepted too.
+A usage that says what was billed (Cohere's ``billed_units``, kept by its translation) is priced on that.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ def normalize_usage(usage: Any) -> TokenUsage:
         raise ValueError("usage is not an object")
     if "promptTokenCount" in doc or "candidatesTokenCount" in doc:
         return _from_gemini(doc)
+    billed = _from_billed_units(doc.get("billed_units"))
+    if billed is not None:
+        return billed
     if "prompt_tokens" not in doc and "input_tokens" in doc:
         return _from_anthropic(doc)
     return _from_openai(doc)
@@ -100,7 +104,8 @@ def _from_openai(doc: Mapping[str, Any]) -> TokenUsage:
     completion = _int(doc, "completion_tokens")
     pdet = doc.get("prompt_tokens_details") or {}
     cdet = doc.get("completion_tokens_details") or {}
-    cached = _int(pdet, "cached_tokens") or _int(doc, "cache_read_input_tokens")
+    # Mistral answered ``num_cached_tokens`` before it had ``prompt_tokens_details`` (same count, other name).
+    cached = _int(pdet, "cached_tokens") or _int(doc, "cache_read_input_tokens") or _int(doc, "num_cached_tokens")
     written = _int(doc, "cache_creation_input_tokens")
     five, hour = _split_writes(doc, written)
     audio_in, image_in = _int(pdet, "audio_tokens"), _int(pdet, "image_tokens")
@@ -162,3 +167,12 @@ def _from_gemini(doc: Mapping[str, Any]) -> TokenUsage:
         output=_int(doc, "candidatesTokenCount"),
         reasoning=_int(doc, "thoughtsTokenCount"),
     )
+
+
+def _from_billed_units(billed: Any) -> TokenUsage | None:
+    """Cohere's ``billed_units``: "the tokens that you're actually billed for", without the prompt template and
+    special tokens Cohere adds (https://docs.cohere.com/docs/how-does-cohere-pricing-work); its output count
+    includes the reasoning tokens, billed at the output rate."""
+    if not isinstance(billed, Mapping) or not {"input_tokens", "output_tokens"} & billed.keys():
+        return None
+    return TokenUsage(input=_int(billed, "input_tokens"), output=_int(billed, "output_tokens"))
