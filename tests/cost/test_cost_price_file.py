@@ -9,7 +9,7 @@ import pytest
 
 from modelmux._registry import PROVIDERS, catalog
 from modelmux.cost import bundled_prices
-from modelmux.cost.find_price import find_price
+from modelmux.cost.find_price import NO_LIST_PRICE, find_price
 
 
 def _doc() -> dict[str, Any]:
@@ -50,12 +50,8 @@ UNPRICED = {
     "open-mistral-nemo",  # Mistral NeMo 2407, retired 2026-07-31
 }  # fmt: skip
 #: Providers left out whole: the model runs on the caller's own server (or is modelmux's mock), which has no list
-#: price. Their cost stays unknown (``None``), never 0: a budget must not count a GPU bill as free; a caller who
-#: wants a figure gives one (``Prices.with_overrides``). Pinned by test_cost_local_providers.py.
-UNPRICED_PROVIDERS = {
-    "mock", "ollama", "hosted_vllm", "text-completion-openai", "llamacpp", "tgi", "lm_studio", "llama_cpp",
-    "llamacpp_chat", "sglang",
-}  # fmt: skip
+#: price; their answers cost ``None`` (see NO_LIST_PRICE, pinned by test_cost_local_providers.py).
+UNPRICED_PROVIDERS = NO_LIST_PRICE
 
 
 def test_the_file_has_an_updated_date_and_every_entry_a_source() -> None:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .find_price import find_price
+from .find_price import NO_LIST_PRICE, find_price, split_model
 from .normalize_usage import TokenUsage, normalize_usage
 from .prices import Prices, Rates, default_prices
 
@@ -188,11 +188,15 @@ def completion_cost(
     serving a first-party model, e.g. Azure's ``gpt-4o``, is priced as the first party otherwise).
     Without a response, ``model`` + ``prompt``/``messages`` + ``completion`` texts are counted with
     :func:`modelmux.token_counter` (an estimate for non-OpenAI tokenizers). A cache hit
-    (``_hidden_params["cache_hit"]``) costs 0.
+    (``_hidden_params["cache_hit"]``) costs 0; an answer from a self-hosted server or the mock
+    (``_hidden_params["model"]``, see ``NO_LIST_PRICE``) costs ``None`` unless ``model=``/``provider=`` say how
+    to price it.
     """
     hidden = getattr(completion_response, "_hidden_params", None)
     if isinstance(hidden, Mapping) and hidden.get("cache_hit") is True:
         return 0.0  # answered from a modelmux.Cache: no provider was paid
+    if model is None and not (provider or custom_llm_provider) and _served_without_list_price(hidden):
+        return None  # a self-hosted server (or the mock) answered: whatever model it names, it has no list price
     try:
         if completion_response is None:
             return _text_cost(model, prompt, completion, messages, provider or custom_llm_provider, prices)
@@ -213,6 +217,12 @@ def completion_cost(
         logger.debug("no cost for %r: %s", model, exc)
         return None
     return None if costs is None else costs[0] + costs[1]
+
+
+def _served_without_list_price(hidden: Any) -> bool:
+    """Whether ``_hidden_params["model"]`` (the ``provider/model`` that answered) names a provider without prices."""
+    served = hidden.get("model") if isinstance(hidden, Mapping) else None
+    return isinstance(served, str) and split_model(served)[0] in NO_LIST_PRICE
 
 
 def _as_dict(response: Any) -> Mapping[str, Any]:

@@ -13,7 +13,25 @@ import re
 
 from .prices import ModelPrice, Prices
 
-__all__ = ["find_price", "split_model"]
+__all__ = ["NO_LIST_PRICE", "find_price", "split_model"]
+
+#: Providers whose answers have no list price: the model runs on the caller's own server (Ollama, vLLM, llama.cpp,
+#: LM Studio, TGI, SGLang, any raw ``/completions`` server) or is modelmux's mock. Their cost is unknown (``None``),
+#: never 0 (a budget must not count a GPU bill as free) and never the price of a cloud model the server happens to
+#: be named after (vLLM's ``--served-model-name gpt-4o``); a caller who has a figure gives it as ``prices=``.
+NO_LIST_PRICE = frozenset(
+    {
+        "mock",
+        "ollama",
+        "hosted_vllm",
+        "llamacpp",
+        "llamacpp_chat",
+        "lm_studio",
+        "tgi",
+        "sglang",
+        "text-completion-openai",
+    }
+)
 
 #: Bedrock inference-profile prefixes
 #: (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html).
