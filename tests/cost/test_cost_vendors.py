@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import modelmux
 from modelmux import completion_cost, cost_per_token
 from modelmux._registry import get_provider
 from modelmux.cost import bundled_prices
@@ -24,6 +25,7 @@ _TESTS = Path(__file__).resolve().parents[1]
 if str(_TESTS) not in sys.path:
     sys.path.insert(0, str(_TESTS))
 from conformance.cassette import Interaction, iter_cassettes, load_cassette  # noqa: E402
+from conformance.replay import ReplayTransport  # noqa: E402
 
 
 def _reply(model: str, usage: dict[str, Any]) -> ChatCompletion:
@@ -182,3 +184,68 @@ def test_one_recorded_cohere_answer_by_hand() -> None:
     prices = bundled_prices().with_overrides({"cohere/command-a-03-2025": {"input": 2.5, "output": 10.0}})
     assert reply.usage is not None and reply.usage.prompt_tokens == 503
     assert completion_cost(reply, prices=prices) == pytest.approx((8 * 2.5 + 8 * 10.0) / 1e6)
+
+
+# -- recorded streams, end to end through modelmux.completion ----------------------------------------------
+
+
+def _streams(provider_class: str, host: str) -> list[Interaction]:
+    return [
+        it
+        for path in iter_cassettes(provider_classes={provider_class})
+        for it in load_cassette(path)
+        if it.is_stream and it.status < 300 and host in urlsplit(it.url).netloc
+    ]
+
+
+def _native_usage(it: Interaction) -> dict[str, Any]:
+    """The usage the provider itself sent last in the recorded stream (Mistral: a chunk's ``usage``; Cohere: the
+    ``message-end`` event's ``delta.usage``)."""
+    found: dict[str, Any] = {}
+    for line in it.text.splitlines():
+        if line.startswith("data:") and line[5:].strip().startswith("{"):
+            event = json.loads(line[5:])
+            usage = event.get("usage") or (event.get("delta") or {}).get("usage")
+            found = usage if isinstance(usage, dict) else found
+    assert found, it
+    return found
+
+
+def _replayed(provider: str, it: Interaction, api_base: str) -> list[Any]:
+    request = it.request_json or {}
+    return list(
+        modelmux.completion(
+            f"{provider}/{request['model']}",
+            request["messages"],
+            stream=True,
+            stream_options={"include_usage": True},
+            api_key="k",
+            api_base=api_base,
+            transport=ReplayTransport([it]),
+        )
+    )
+
+
+MISTRAL_STREAMS = _streams("mistral", "api.mistral.ai")
+COHERE_STREAMS = _streams("cohere-v2", "cohere")
+
+
+def test_there_are_recorded_streams() -> None:
+    assert len(MISTRAL_STREAMS) >= 3 and len(COHERE_STREAMS) >= 3
+
+
+@pytest.mark.parametrize("it", MISTRAL_STREAMS, ids=repr)
+def test_a_replayed_mistral_stream_costs_its_native_usage(it: Interaction) -> None:
+    chunks = _replayed("mistral", it, "https://api.mistral.ai/v1")
+    model = chunks[-1].model
+    assert completion_cost(chunks) == pytest.approx(_mistral_expected({"model": model, "usage": _native_usage(it)}))
+
+
+@pytest.mark.parametrize("it", COHERE_STREAMS, ids=repr)
+def test_a_replayed_cohere_stream_is_billed_on_billed_units(it: Interaction) -> None:
+    chunks = _replayed("cohere", it, "https://api.cohere.com")
+    assert completion_cost(chunks) is None
+    prices = bundled_prices().with_overrides({f"cohere/{chunks[-1].model}": {"input": 2.5, "output": 10.0}})
+    billed = _native_usage(it)["billed_units"]
+    expected = (billed["input_tokens"] * 2.5 + billed["output_tokens"] * 10.0) / 1e6
+    assert completion_cost(chunks, prices=prices) == pytest.approx(expected)
