@@ -60,7 +60,12 @@ def test_dated_snapshots_and_bedrock_profiles_resolve() -> None:
 def test_the_provider_decides_where_it_differs() -> None:
     reply = _reply("gpt-4o")
     assert reply.response_cost == pytest.approx(0.0125)  # a bare id is priced as its catalog provider
-    assert modelmux.completion_cost(reply, provider="azure") is None  # Azure's own price is not in the file
+    # Azure's own entry: Global Standard lists gpt-4o at OpenAI's $2.50 / $10 ...
+    assert modelmux.completion_cost(reply, provider="azure") == pytest.approx(0.0125)
+    # ... but no Azure cached-input rate is confirmed, so a cache hit makes the Azure cost unknown.
+    cached = _reply("gpt-4o", {**USAGE, "prompt_tokens_details": {"cached_tokens": 400}})
+    assert modelmux.completion_cost(cached) == pytest.approx((600 * 2.5 + 400 * 1.25 + 1000 * 10) / 1e6)
+    assert modelmux.completion_cost(cached, provider="azure") is None
 
 
 def test_overrides_merge_over_an_entry_and_add_new_ones() -> None:
