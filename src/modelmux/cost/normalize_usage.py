@@ -4,7 +4,8 @@ modelmux's providers all report OpenAI-shaped ``usage``: ``prompt_tokens`` count
 cache reads (``prompt_tokens_details.cached_tokens``) and cache writes (``cache_creation_input_tokens``,
 kept by the Anthropic, Bedrock and Vertex-Claude translations) included; ``completion_tokens`` counts
 reasoning tokens (``completion_tokens_details.reasoning_tokens``). Anthropic-native usage
-(``input_tokens`` *excludes* cache reads and writes) and Gemini-native ``usageMetadata`` are accepted too.
+(``input_tokens`` *excludes* cache reads and writes), Gemini-native ``usageMetadata`` and Bedrock Converse
+``usage`` (``inputTokens``, also without the cache) are accepted too.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class TokenUsage:
 
 
 def normalize_usage(usage: Any) -> TokenUsage:
-    """A :class:`TokenUsage` from a ``Usage`` model or a usage dict (OpenAI, Anthropic-native or Gemini-native).
+    """A :class:`TokenUsage` from a ``Usage`` model or a usage dict (OpenAI, Anthropic, Gemini or Bedrock native).
 
     Raises ``ValueError`` when the counts contradict each other (e.g. more cached tokens than prompt tokens).
     """
@@ -65,6 +66,8 @@ def normalize_usage(usage: Any) -> TokenUsage:
         return _from_gemini(doc)
     if "prompt_tokens" not in doc and "input_tokens" in doc:
         return _from_anthropic(doc)
+    if "prompt_tokens" not in doc and "inputTokens" in doc:
+        return _from_bedrock(doc)
     return _from_openai(doc)
 
 
@@ -161,4 +164,16 @@ def _from_gemini(doc: Mapping[str, Any]) -> TokenUsage:
         cache_read=cached,
         output=_int(doc, "candidatesTokenCount"),
         reasoning=_int(doc, "thoughtsTokenCount"),
+    )
+
+
+def _from_bedrock(doc: Mapping[str, Any]) -> TokenUsage:
+    """Bedrock Converse ``usage``: ``inputTokens`` excludes the tokens read from or written to the cache
+    (https://docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html); writes count at the 5-minute
+    rate, as the Bedrock translation reports them (``convert_usage``)."""
+    return TokenUsage(
+        input=_int(doc, "inputTokens"),
+        cache_read=_int(doc, "cacheReadInputTokens"),
+        cache_write_5m=_int(doc, "cacheWriteInputTokens"),
+        output=_int(doc, "outputTokens"),
     )
