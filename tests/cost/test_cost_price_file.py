@@ -27,8 +27,6 @@ UNPRICED = {
     "gemini-flash-latest", "gemini-flash-lite-latest",
     # Retired from the Gemini API (and its price page); 2.0-flash-exp was a free experimental model with no paid tier.
     "gemini-2.0-flash-exp", "gemini-1.5-pro", "gemini-1.5-flash", "text-embedding-004",
-    # Vertex: Gemini 2.0 is gone from the Vertex price page transcriptions found (retired); no dated Vertex figure.
-    "vertex/gemini-2.0-flash", "vertex/gemini-2.0-flash-lite",
     # Vertex embeddings: the legacy text embeddings are billed per 1,000 characters (no per-token price), and no
     # Vertex figure for gemini-embedding-001 was found.
     "vertex/gemini-embedding-001", "text-embedding-005", "text-multilingual-embedding-002",

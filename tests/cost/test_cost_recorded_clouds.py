@@ -1,8 +1,9 @@
 """Recorded Vertex AI and Bedrock answers, replayed through ``modelmux.completion``, cost what their native usage
 says at the cloud's published rates (typed here by hand, so a wrong entry in the price file shows).
 
-Vertex (global, standard): Gemini 2.5 Flash $0.30 in / $2.50 out (thoughts billed as output), Gemini 3 Flash
-Preview $0.50 / $3. Bedrock (us-east-1 on-demand, the ``us.`` profile priced as its source region): Llama 4
+Vertex (global, standard): Gemini 2.0 Flash $0.15 in / $0.60 out (the Gemini API's is $0.10 / $0.40: the Vertex
+entry must be the one used), Gemini 2.5 Flash $0.30 / $2.50 (thoughts billed as output), Gemini 3 Flash Preview
+$0.50 / $3. Bedrock (us-east-1 on-demand, the ``us.`` profile priced as its source region): Llama 4
 Maverick $0.24 / $0.97 per 1M tokens.
 """
 
@@ -27,7 +28,7 @@ from conformance.replay import ReplayTransport  # noqa: E402
 
 HI = [{"role": "user", "content": "hi"}]
 #: (input, output) USD per 1M tokens, from the Vertex AI and Bedrock price pages.
-VERTEX_RATES = {"gemini-2.5-flash": (0.3, 2.5), "gemini-3-flash-preview": (0.5, 3.0)}
+VERTEX_RATES = {"gemini-2.0-flash": (0.15, 0.6), "gemini-2.5-flash": (0.3, 2.5), "gemini-3-flash-preview": (0.5, 3.0)}
 BEDROCK_RATES = {"meta.llama4-maverick-17b-instruct-v1:0": (0.24, 0.97)}
 
 
