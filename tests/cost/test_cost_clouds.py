@@ -133,8 +133,27 @@ def test_bedrock_converse_native_usage_is_read_not_taken_for_zero() -> None:
     assert cost_per_token("bedrock/us.deepseek.r1-v1:0", usage=usage) == pytest.approx((500 * 1.35e-6, 4_000 * 5.4e-6))
     # inputTokens excludes the cache: 100 in x $1 + 1,000 reads x $0.10 + 200 writes x $1.25, 50 out x $5.
     cached = {"inputTokens": 100, "cacheReadInputTokens": 1_000, "cacheWriteInputTokens": 200, "outputTokens": 50}
-    claude = "bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0"
+    claude = "bedrock/global.anthropic.claude-haiku-4-5-20251001-v1:0"
     assert cost_per_token(claude, usage=cached) == pytest.approx((0.00045, 0.00025))
+    # Through the US geo profile every rate is 10% higher: $1.10, $0.11, $1.375 and $5.50.
+    geo = cost_per_token("bedrock/us.anthropic.claude-haiku-4-5-20251001-v1:0", usage=cached)
+    assert geo == pytest.approx((0.000495, 0.000275))
+
+
+@pytest.mark.parametrize("prefix", ["us", "eu", "apac", "jp", "au"])
+def test_bedrock_claude_4_5_geo_profiles_cost_ten_percent_more(prefix: str) -> None:
+    for model, base in (
+        ("anthropic.claude-sonnet-4-5-20250929-v1:0", 3 + 15),
+        ("anthropic.claude-opus-4-5-20251101-v1:0", 5 + 25),
+        ("anthropic.claude-haiku-4-5-20251001-v1:0", 1 + 5),
+    ):
+        assert sum(cost_per_token(f"bedrock/{model}", 100_000, 100_000) or ()) == pytest.approx(base / 10)
+        assert sum(cost_per_token(f"bedrock/global.{model}", 100_000, 100_000) or ()) == pytest.approx(base / 10)
+        geo = cost_per_token(f"bedrock/{prefix}.{model}", 100_000, 100_000)
+        assert sum(geo or ()) == pytest.approx(base / 10 * 1.1)
+    # Sonnet 4.5 above 200K prompt tokens: $6.60 / $24.75 through a geo profile.
+    long = cost_per_token(f"bedrock/{prefix}.anthropic.claude-sonnet-4-5-20250929-v1:0", 250_000, 1_000)
+    assert long == pytest.approx((250_000 * 6.6 / 1e6, 1_000 * 24.75 / 1e6))
 
 
 # ---------------------------------------------------------------- Azure: a deployment answering with its model

@@ -52,9 +52,12 @@ def test_response_cost_is_not_part_of_the_json() -> None:
 
 def test_dated_snapshots_and_bedrock_profiles_resolve() -> None:
     assert modelmux.completion_cost(_reply("gpt-4o-mini-2024-07-18")) == pytest.approx(0.00075)
-    for model in ("anthropic.claude-haiku-4-5-20251001-v1:0", "eu.anthropic.claude-haiku-4-5-20251001-v1:0"):
+    for model in ("anthropic.claude-haiku-4-5-20251001-v1:0", "global.anthropic.claude-haiku-4-5-20251001-v1:0"):
         assert modelmux.completion_cost(_reply(model), provider="bedrock") == pytest.approx(0.006)
     assert modelmux.completion_cost(_reply("bedrock/global.anthropic.claude-haiku-4-5-20251001-v1:0")) == 0.006
+    # A geo profile (us., eu., ...) of a Claude 4.5 model costs 10% more than the Global one.
+    for model in ("us.anthropic.claude-haiku-4-5-20251001-v1:0", "eu.anthropic.claude-haiku-4-5-20251001-v1:0"):
+        assert modelmux.completion_cost(_reply(model), provider="bedrock") == pytest.approx(0.0066)
 
 
 def test_the_provider_decides_where_it_differs() -> None:
