@@ -226,19 +226,38 @@ def test_an_azure_deployment_is_priced_by_the_model_it_answers_with() -> None:
 def test_an_azure_snapshot_without_an_azure_price_costs_none() -> None:
     reply, seen = _azure_call("gpt-4o-2024-05-13")  # an older snapshot Azure bills at another rate
     assert modelmux.completion_cost(reply, provider="azure") is None and seen.costs == [None]
-    reply, seen = _azure_call("gpt-4o-2024-11-20", cached=1_000)  # no Azure cached-input rate confirmed
-    assert modelmux.completion_cost(reply, provider="azure") is None and seen.costs == [None]
+
+
+def test_an_azure_answer_with_cached_tokens_and_in_batch() -> None:
+    reply, seen = _azure_call("gpt-4o-2024-11-20", cached=1_000)
+    expected = (200 * 2.5 + 1_000 * 1.25 + 300 * 10) / 1e6  # cached input at $1.25
+    assert modelmux.completion_cost(reply, provider="azure") == pytest.approx(expected) == pytest.approx(0.00475)
+    assert seen.costs == [pytest.approx(expected)]
+    batch = modelmux.completion_cost(reply, provider="azure", service_tier="batch")
+    assert batch == pytest.approx(expected / 2)  # Azure Global Batch: half the Global Standard meters
+
+
+def test_azure_embeddings_global_standard() -> None:
+    for model, rate in (
+        ("azure/text-embedding-3-small", 0.02),
+        ("azure/text-embedding-3-large", 0.13),
+        ("azure/text-embedding-ada-002", 0.1),
+    ):
+        assert cost_per_token(model, 1_000_000, 0) == pytest.approx((rate, 0.0)), model
 
 
 @pytest.mark.parametrize(
     ("model", "rates"),
     [
-        ("gpt-5-2025-08-07", (1.25, 10)),
-        ("gpt-4.1-2025-04-14", (2, 8)),
-        ("gpt-4o-mini-2024-07-18", (0.15, 0.6)),
-        ("o4-mini-2025-04-16", (1.1, 4.4)),
-        ("o3-mini-2025-01-31", (1.1, 4.4)),
+        ("gpt-5-2025-08-07", (1.25, 0.125, 10)),
+        ("gpt-4.1-2025-04-14", (2, 0.5, 8)),
+        ("gpt-4o-mini-2024-07-18", (0.15, 0.075, 0.6)),
+        ("o4-mini-2025-04-16", (1.1, 0.275, 4.4)),
+        ("o3-mini-2025-01-31", (1.1, 0.55, 4.4)),
     ],
 )
-def test_azure_global_standard_rates(model: str, rates: tuple[float, float]) -> None:
-    assert cost_per_token(model, 1_000_000, 1_000_000, provider="azure") == pytest.approx(rates)
+def test_azure_global_standard_rates(model: str, rates: tuple[float, float, float]) -> None:
+    rate_in, rate_cached, rate_out = rates
+    # 1M prompt tokens of which 400,000 cached, 1M completion tokens.
+    cost = cost_per_token(model, 1_000_000, 1_000_000, cached_tokens=400_000, provider="azure")
+    assert cost == pytest.approx((0.6 * rate_in + 0.4 * rate_cached, rate_out))

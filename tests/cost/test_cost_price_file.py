@@ -20,7 +20,8 @@ def _doc() -> dict[str, Any]:
 #: own page (or in a dated transcription of it), a price unit modelmux cannot express, a retired, free-experimental
 #: or moving model. A price seen only on third-party aggregators does not count.
 UNPRICED = {
-    # OpenAI legacy / deprecated: no stored copy of platform.openai.com/docs/pricing listing them was found.
+    # OpenAI legacy / deprecated: no stored copy of platform.openai.com/docs/pricing listing them was found (a dated
+    # transcription of it notes o1-mini is no longer listed).
     "gpt-4", "o1-mini",
     # Moving aliases: the model behind them changes (and its price with it); the answer names the concrete model,
     # which is what gets priced.
@@ -33,8 +34,6 @@ UNPRICED = {
     # Claude on Vertex, older models: not on the Vertex price page as transcribed (2026-10-03; deprecated/retired),
     # and their regional pricing is not the Claude API's by Anthropic's statement (that covers 4.5 and later).
     "claude-opus-4@20250514", "claude-sonnet-4@20250514", "claude-3-7-sonnet@20250219", "claude-3-5-haiku@20241022",
-    # Azure embeddings: no Azure meter transcription for them was found.
-    "azure/text-embedding-3-small", "azure/text-embedding-3-large", "azure/text-embedding-ada-002",
     # Bedrock: no us-east-1 on-demand figure from AWS (page or Price List) was found; only EU-region meters or
     # third-party aggregators.
     "amazon.nova-premier-v1:0", "amazon.nova-2-lite-v1:0", "mistral.pixtral-large-2502-v1:0",

@@ -63,12 +63,19 @@ def test_dated_snapshots_and_bedrock_profiles_resolve() -> None:
 def test_the_provider_decides_where_it_differs() -> None:
     reply = _reply("gpt-4o")
     assert reply.response_cost == pytest.approx(0.0125)  # a bare id is priced as its catalog provider
-    # Azure's own entry: Global Standard lists gpt-4o at OpenAI's $2.50 / $10 ...
+    # Azure's own entry: Global Standard lists gpt-4o at OpenAI's $2.50 / $10 (cached $1.25) ...
     assert modelmux.completion_cost(reply, provider="azure") == pytest.approx(0.0125)
-    # ... but no Azure cached-input rate is confirmed, so a cache hit makes the Azure cost unknown.
     cached = _reply("gpt-4o", {**USAGE, "prompt_tokens_details": {"cached_tokens": 400}})
-    assert modelmux.completion_cost(cached) == pytest.approx((600 * 2.5 + 400 * 1.25 + 1000 * 10) / 1e6)
-    assert modelmux.completion_cost(cached, provider="azure") is None
+    expected = (600 * 2.5 + 400 * 1.25 + 1000 * 10) / 1e6
+    assert (
+        modelmux.completion_cost(cached)
+        == modelmux.completion_cost(cached, provider="azure")
+        == pytest.approx(expected)
+    )
+    # ... but OpenAI's flex tier is OpenAI's own: Azure publishes none, so an Azure flex answer costs None.
+    flex = _reply("o4-mini")
+    assert modelmux.completion_cost(flex, service_tier="flex") == pytest.approx((1.1 + 4.4) / 1000 / 2)
+    assert modelmux.completion_cost(flex, service_tier="flex", provider="azure") is None
 
 
 def test_overrides_merge_over_an_entry_and_add_new_ones() -> None:
