@@ -156,6 +156,35 @@ def test_bedrock_claude_4_5_geo_profiles_cost_ten_percent_more(prefix: str) -> N
     assert long == pytest.approx((250_000 * 6.6 / 1e6, 1_000 * 24.75 / 1e6))
 
 
+def test_bedrock_nova_2_lite_global_profile_is_cheaper_than_geo_and_in_region() -> None:
+    # Geo / in-region $0.33 / $2.75 (batch $0.1595 / $1.342, not an exact half); Global $0.30 / $2.50 (batch half).
+    for model in ("bedrock/amazon.nova-2-lite-v1:0", "bedrock/us.amazon.nova-2-lite-v1:0"):
+        assert cost_per_token(model, 1_000_000, 1_000_000) == pytest.approx((0.33, 2.75))
+        assert cost_per_token(model, 1_000_000, 1_000_000, service_tier="batch") == pytest.approx((0.1595, 1.342))
+    glob = "bedrock/global.amazon.nova-2-lite-v1:0"
+    assert cost_per_token(glob, 1_000_000, 1_000_000) == pytest.approx((0.3, 2.5))
+    assert cost_per_token(glob, 1_000_000, 1_000_000, service_tier="batch") == pytest.approx((0.15, 1.25))
+
+
+@pytest.mark.parametrize(
+    ("model", "rates", "batch"),
+    [
+        ("openai.gpt-oss-120b-1:0", (0.15, 0.6), None),
+        ("openai.gpt-oss-20b-1:0", (0.07, 0.3), None),
+        ("mistral.pixtral-large-2502-v1:0", (2, 6), None),
+        ("us.meta.llama3-3-70b-instruct-v1:0", (0.72, 0.72), (0.36, 0.36)),
+        ("us.meta.llama4-maverick-17b-instruct-v1:0", (0.24, 0.97), (0.12, 0.485)),
+        ("amazon.nova-premier-v1:0", (2.5, 12.5), (1.25, 6.25)),
+    ],
+)
+def test_bedrock_on_demand_and_batch_rates(
+    model: str, rates: tuple[float, float], batch: tuple[float, float] | None
+) -> None:
+    assert cost_per_token(f"bedrock/{model}", 1_000_000, 1_000_000) == pytest.approx(rates)
+    got = cost_per_token(f"bedrock/{model}", 1_000_000, 1_000_000, service_tier="batch")
+    assert got == (pytest.approx(batch) if batch else None)  # no batch price published: unknown
+
+
 # ---------------------------------------------------------------- Azure: a deployment answering with its model
 
 

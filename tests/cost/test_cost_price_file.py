@@ -31,14 +31,11 @@ UNPRICED = {
     # Vertex embeddings: the legacy text embeddings are billed per 1,000 characters (no per-token price), and no
     # Vertex figure for gemini-embedding-001 was found.
     "vertex/gemini-embedding-001", "text-embedding-005", "text-multilingual-embedding-002",
-    # Claude on Vertex, older models: not on the Vertex price page as transcribed (2026-10-03; deprecated/retired),
-    # and their regional pricing is not the Claude API's by Anthropic's statement (that covers 4.5 and later).
+    # Claude on Vertex, older models (deprecated or retired there): the dated Vertex transcriptions found leave them
+    # out, and Anthropic's "global endpoint = Claude API price" statement covers only Claude 4.5 and later.
     "claude-opus-4@20250514", "claude-sonnet-4@20250514", "claude-3-7-sonnet@20250219", "claude-3-5-haiku@20241022",
-    # Bedrock: no us-east-1 on-demand figure from AWS (page or Price List) was found; only EU-region meters or
-    # third-party aggregators.
-    "amazon.nova-premier-v1:0", "amazon.nova-2-lite-v1:0", "mistral.pixtral-large-2502-v1:0",
-    "openai.gpt-oss-120b-1:0", "openai.gpt-oss-20b-1:0", "cohere.command-r-plus-v1:0",
-    "amazon.titan-embed-text-v2:0", "amazon.titan-embed-text-v1",
+    # Bedrock: no US on-demand figure from AWS (pricing page, Price List, AWS's own price tables) was found.
+    "cohere.command-r-plus-v1:0", "amazon.titan-embed-text-v2:0", "amazon.titan-embed-text-v1",
     "cohere.embed-english-v3", "cohere.embed-multilingual-v3",
 }  # fmt: skip
 #: Providers left out whole: self-hosted servers have no list price; Cohere and Mistral prices are not researched yet.

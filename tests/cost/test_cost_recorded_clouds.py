@@ -20,7 +20,7 @@ _TESTS = Path(__file__).resolve().parents[1]
 for extra in (_TESTS, _TESTS / "providers" / "bedrock"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
-from bedrock_helpers import bedrock_interactions, is_stream  # noqa: E402
+from bedrock_helpers import bedrock_interactions, is_stream, native_answer  # noqa: E402
 from bedrock_helpers import model_of as bedrock_model  # noqa: E402
 
 from conformance.cassette import Interaction, iter_cassettes, load_cassette  # noqa: E402
@@ -29,7 +29,11 @@ from conformance.replay import ReplayTransport  # noqa: E402
 HI = [{"role": "user", "content": "hi"}]
 #: (input, output) USD per 1M tokens, from the Vertex AI and Bedrock price pages.
 VERTEX_RATES = {"gemini-2.0-flash": (0.15, 0.6), "gemini-2.5-flash": (0.3, 2.5), "gemini-3-flash-preview": (0.5, 3.0)}
-BEDROCK_RATES = {"meta.llama4-maverick-17b-instruct-v1:0": (0.24, 0.97)}
+BEDROCK_RATES = {
+    "meta.llama4-maverick-17b-instruct-v1:0": (0.24, 0.97),
+    "amazon.nova-2-lite-v1:0": (0.33, 2.75),  # the geo (us.) profile: the in-region price
+    "openai.gpt-oss-120b-1:0": (0.15, 0.6),
+}
 
 
 class _Costs(Callback):
@@ -37,6 +41,9 @@ class _Costs(Callback):
         self.costs: list[float | None] = []
 
     def on_success(self, event: CallEvent) -> None:
+        self.costs.append(event.cost)
+
+    def on_stream_end(self, event: CallEvent) -> None:
         self.costs.append(event.cost)
 
 
@@ -57,7 +64,7 @@ def _bedrock_answers() -> list[Interaction]:
     return [
         it
         for _, it in bedrock_interactions()
-        if it.status < 300 and not is_stream(it) and bedrock_model(it).removeprefix("us.") in BEDROCK_RATES
+        if it.status < 300 and bedrock_model(it).removeprefix("us.") in BEDROCK_RATES
     ]
 
 
@@ -67,7 +74,8 @@ BEDROCK = _bedrock_answers()
 
 def test_the_corpus_has_priced_cloud_answers() -> None:
     assert len(VERTEX) >= 5 and {_vertex_model(it) for it in VERTEX} == set(VERTEX_RATES)
-    assert BEDROCK and all(bedrock_model(it).startswith("us.") for it in BEDROCK)  # cross-region profiles
+    assert {bedrock_model(it).removeprefix("us.") for it in BEDROCK} == set(BEDROCK_RATES)
+    assert any(bedrock_model(it).startswith("us.") for it in BEDROCK) and any(is_stream(it) for it in BEDROCK)
 
 
 def _vertex_expected(meta: dict[str, Any], model: str) -> float:
@@ -99,22 +107,25 @@ def test_recorded_vertex_gemini_answer_costs_its_native_usage(it: Interaction) -
 
 
 @pytest.mark.parametrize("it", BEDROCK, ids=repr)
-def test_recorded_bedrock_answer_through_a_us_profile_costs_its_native_usage(it: Interaction) -> None:
-    model = bedrock_model(it)
+def test_recorded_bedrock_answer_costs_its_native_usage(it: Interaction) -> None:
+    model, stream = bedrock_model(it), is_stream(it)
     seen = _Costs()
-    reply = modelmux.completion(
+    result = modelmux.completion(
         f"bedrock/{model}",
         HI,
         api_key="bedrock-api-key-for-tests-0123456789",
         aws_region_name="us-east-1",
         transport=ReplayTransport(it),
         callbacks=[seen],
+        stream=stream,
+        stream_options={"include_usage": True} if stream else None,
     )
+    reply = modelmux.stream_chunk_builder(list(result)) if stream else result  # type: ignore[arg-type]
     assert isinstance(reply, modelmux.ChatCompletion)
-    usage = it.json()["usage"]
+    usage = native_answer(it)["usage"]
     rate_in, rate_out = BEDROCK_RATES[model.removeprefix("us.")]
     expected = (usage["inputTokens"] * rate_in + usage["outputTokens"] * rate_out) / 1e6
     assert expected > 0
-    assert modelmux.completion_cost(reply) == pytest.approx(expected)  # the answer names the profile id
+    assert modelmux.completion_cost(reply) == pytest.approx(expected)  # the answer names the model as called
     assert modelmux.completion_cost({"model": model, "usage": usage}, provider="bedrock") == pytest.approx(expected)
     assert seen.costs == [pytest.approx(expected)]
