@@ -16,23 +16,25 @@ def _doc() -> dict[str, Any]:
     return json.loads(resources.files("modelmux").joinpath("data/prices.json").read_text("utf-8"))  # type: ignore[no-any-return]
 
 
-#: Catalogued chat/embedding models left unpriced on purpose: no price confirmed on the provider's page
-#: (cloud prices that vary by region or deployment type, retired or free experimental models, moving aliases).
+#: Catalogued chat/embedding models left unpriced on purpose, each for its reason: no price found on the provider's
+#: own page (or in a dated transcription of it), a price unit modelmux cannot express, a retired, free-experimental
+#: or moving model. A price seen only on third-party aggregators does not count.
 UNPRICED = {
+    # OpenAI legacy / deprecated: no stored copy of platform.openai.com/docs/pricing listing them was found (a dated
+    # transcription of it notes o1-mini is no longer listed).
     "gpt-4", "o1-mini",
-    "gemini-flash-latest", "gemini-flash-lite-latest", "gemini-2.0-flash-exp", "gemini-1.5-pro", "gemini-1.5-flash",
-    "text-embedding-004",
-    "vertex/gemini-3-pro-preview", "vertex/gemini-3-flash-preview", "vertex/gemini-2.5-pro", "vertex/gemini-2.5-flash",
-    "vertex/gemini-2.5-flash-lite", "vertex/gemini-2.0-flash", "vertex/gemini-2.0-flash-lite",
+    # Moving aliases: the model behind them changes (and its price with it); the answer names the concrete model,
+    # which is what gets priced.
+    "gemini-flash-latest", "gemini-flash-lite-latest",
+    # Retired from the Gemini API (and its price page); 2.0-flash-exp was a free experimental model with no paid tier.
+    "gemini-2.0-flash-exp", "gemini-1.5-pro", "gemini-1.5-flash", "text-embedding-004",
+    # Vertex embeddings: the legacy text embeddings are billed per 1,000 characters (no per-token price), and no
+    # Vertex figure for gemini-embedding-001 was found.
     "vertex/gemini-embedding-001", "text-embedding-005", "text-multilingual-embedding-002",
-    "claude-opus-4-5@20251101", "claude-opus-4-1@20250805", "claude-opus-4@20250514", "claude-sonnet-4-5@20250929",
-    "claude-sonnet-4@20250514", "claude-haiku-4-5@20251001", "claude-3-7-sonnet@20250219", "claude-3-5-haiku@20241022",
-    "vertex/claude-opus-4-5", "vertex/claude-opus-4-1", "vertex/claude-sonnet-4-5", "vertex/claude-haiku-4-5",
-    "azure/gpt-5", "azure/gpt-4.1", "azure/gpt-4o", "azure/gpt-4o-mini", "azure/o4-mini", "azure/o3-mini",
-    "azure/text-embedding-3-small", "azure/text-embedding-3-large", "azure/text-embedding-ada-002",
-    "amazon.nova-premier-v1:0", "amazon.nova-2-lite-v1:0", "meta.llama3-3-70b-instruct-v1:0",
-    "meta.llama4-maverick-17b-instruct-v1:0", "meta.llama4-scout-17b-instruct-v1:0", "mistral.mistral-large-2407-v1:0",
-    "mistral.pixtral-large-2502-v1:0", "deepseek.r1-v1:0", "openai.gpt-oss-120b-1:0", "openai.gpt-oss-20b-1:0",
+    # Claude on Vertex, older models (deprecated or retired there): the dated Vertex transcriptions found leave them
+    # out, and Anthropic's "global endpoint = Claude API price" statement covers only Claude 4.5 and later.
+    "claude-opus-4@20250514", "claude-sonnet-4@20250514", "claude-3-7-sonnet@20250219", "claude-3-5-haiku@20241022",
+    # Bedrock: no US on-demand figure from AWS (pricing page, Price List, AWS's own price tables) was found.
     "cohere.command-r-plus-v1:0", "amazon.titan-embed-text-v2:0", "amazon.titan-embed-text-v1",
     "cohere.embed-english-v3", "cohere.embed-multilingual-v3",
     # Cohere: no stored copy of cohere.com/pricing (or a dated verbatim transcription of it) was found to check

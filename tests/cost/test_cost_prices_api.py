@@ -52,15 +52,30 @@ def test_response_cost_is_not_part_of_the_json() -> None:
 
 def test_dated_snapshots_and_bedrock_profiles_resolve() -> None:
     assert modelmux.completion_cost(_reply("gpt-4o-mini-2024-07-18")) == pytest.approx(0.00075)
-    for model in ("anthropic.claude-haiku-4-5-20251001-v1:0", "eu.anthropic.claude-haiku-4-5-20251001-v1:0"):
+    for model in ("anthropic.claude-haiku-4-5-20251001-v1:0", "global.anthropic.claude-haiku-4-5-20251001-v1:0"):
         assert modelmux.completion_cost(_reply(model), provider="bedrock") == pytest.approx(0.006)
     assert modelmux.completion_cost(_reply("bedrock/global.anthropic.claude-haiku-4-5-20251001-v1:0")) == 0.006
+    # A geo profile (us., eu., ...) of a Claude 4.5 model costs 10% more than the Global one.
+    for model in ("us.anthropic.claude-haiku-4-5-20251001-v1:0", "eu.anthropic.claude-haiku-4-5-20251001-v1:0"):
+        assert modelmux.completion_cost(_reply(model), provider="bedrock") == pytest.approx(0.0066)
 
 
 def test_the_provider_decides_where_it_differs() -> None:
     reply = _reply("gpt-4o")
     assert reply.response_cost == pytest.approx(0.0125)  # a bare id is priced as its catalog provider
-    assert modelmux.completion_cost(reply, provider="azure") is None  # Azure's own price is not in the file
+    # Azure's own entry: Global Standard lists gpt-4o at OpenAI's $2.50 / $10 (cached $1.25) ...
+    assert modelmux.completion_cost(reply, provider="azure") == pytest.approx(0.0125)
+    cached = _reply("gpt-4o", {**USAGE, "prompt_tokens_details": {"cached_tokens": 400}})
+    expected = (600 * 2.5 + 400 * 1.25 + 1000 * 10) / 1e6
+    assert (
+        modelmux.completion_cost(cached)
+        == modelmux.completion_cost(cached, provider="azure")
+        == pytest.approx(expected)
+    )
+    # ... but OpenAI's flex tier is OpenAI's own: Azure publishes none, so an Azure flex answer costs None.
+    flex = _reply("o4-mini")
+    assert modelmux.completion_cost(flex, service_tier="flex") == pytest.approx((1.1 + 4.4) / 1000 / 2)
+    assert modelmux.completion_cost(flex, service_tier="flex", provider="azure") is None
 
 
 def test_overrides_merge_over_an_entry_and_add_new_ones() -> None:

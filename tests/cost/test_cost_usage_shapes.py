@@ -69,8 +69,8 @@ def test_anthropic_cache_reads_and_5m_and_1h_writes_through_the_provider_transla
 
 def test_cache_writes_without_a_lifetime_split_are_5_minute_writes() -> None:
     native = {"inputTokens": 100, "cacheReadInputTokens": 0, "cacheWriteInputTokens": 4_000, "outputTokens": 50}
-    reply = _completion("us.anthropic.claude-haiku-4-5-20251001-v1:0", bedrock_usage(native))
-    # 100 * 1 + 4000 * 1.25 = 5100 → $0.0051; 50 * 5 → $0.00025
+    reply = _completion("global.anthropic.claude-haiku-4-5-20251001-v1:0", bedrock_usage(native))
+    # 100 * 1 + 4000 * 1.25 = 5100 → $0.0051; 50 * 5 → $0.00025 (the Global profile: no geo premium)
     assert modelmux.completion_cost(reply, provider="bedrock") == pytest.approx(0.00535)
 
 

@@ -131,7 +131,7 @@ def cost_per_token(
     Counts follow OpenAI's convention: ``prompt_tokens`` includes the cache reads (``cached_tokens``) and the
     cache writes (``cache_creation_tokens``, of which ``cache_creation_1h_tokens`` at the 1-hour rate), the
     audio and image prompt tokens; ``completion_tokens`` includes ``reasoning_tokens`` and audio output.
-    ``usage=`` (a ``Usage``, or an OpenAI, Anthropic or Gemini usage dict; LiteLLM's ``usage_object=`` too)
+    ``usage=`` (a ``Usage``, or an OpenAI, Anthropic, Gemini or Bedrock usage dict; LiteLLM's ``usage_object=`` too)
     replaces the counts.
     ``service_tier``: ``"batch"``, ``"flex"``, ``"priority"`` (``None``/``"default"``: standard). A per-request
     fee and server-side web searches count on the prompt side. ``None`` when the model or a needed price is

@@ -4,7 +4,11 @@ Price keys are ``provider/model``. A bare id goes through the model catalog (``g
 through the ids the price table knows under the first-party providers. Dated snapshots a provider answers
 with (``gpt-4o-mini-2024-07-18``, ``claude-sonnet-4-5-20250929``) are priced only where the file lists them
 as an entry's ``aliases`` (an older snapshot may cost more: ``gpt-4o-2024-05-13``). Bedrock's cross-region
-inference profiles (``us.``, ``eu.``, ``global.``…) map to the model they route to.
+inference profiles (``us.``, ``eu.``, ``global.``…) map to the model they route to unless the profile has an entry
+of its own (a geo profile priced above the model, as Claude 4.5's are), a Vertex AI id written with its
+publisher (``anthropic/claude-sonnet-4-5@20250929``) to the bare id. A cloud serving a first-party model (Azure's
+``gpt-4o-2024-11-20``, Claude on Vertex) has entries of its own, used when the provider is known (a callback's cost,
+``completion_cost(..., provider="azure")``); a bare id alone is priced at the first party.
 """
 
 from __future__ import annotations
@@ -69,6 +73,10 @@ def _candidates(provider: str, model: str) -> list[str]:
     keys = [f"{provider}/{model}"]
     if provider == "bedrock":
         keys.append(f"bedrock/{_BEDROCK_PROFILE.sub('', model)}")
+    elif provider == "vertex":
+        from ..providers.vertex.map_publisher import split_model as split_publisher
+
+        keys.append(f"vertex/{split_publisher(model)[1]}")
     return keys
 
 

@@ -4,8 +4,9 @@ modelmux's providers all report OpenAI-shaped ``usage``: ``prompt_tokens`` count
 cache reads (``prompt_tokens_details.cached_tokens``) and cache writes (``cache_creation_input_tokens``,
 kept by the Anthropic, Bedrock and Vertex-Claude translations) included; ``completion_tokens`` counts
 reasoning tokens (``completion_tokens_details.reasoning_tokens``). Anthropic-native usage
-(``input_tokens`` *excludes* cache reads and writes) and Gemini-native ``usageMetadata`` are accepted too.
-A usage that says what was billed (Cohere's ``billed_units``, kept by its translation) is priced on that.
+(``input_tokens`` *excludes* cache reads and writes), Gemini-native ``usageMetadata`` and Bedrock Converse
+``usage`` (``inputTokens``, also without the cache) are accepted too. A usage that says what was billed (Cohere's
+``billed_units``, kept by its translation) is priced on that.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class TokenUsage:
 
 
 def normalize_usage(usage: Any) -> TokenUsage:
-    """A :class:`TokenUsage` from a ``Usage`` model or a usage dict (OpenAI, Anthropic-native or Gemini-native).
+    """A :class:`TokenUsage` from a ``Usage`` model or a usage dict (OpenAI, Anthropic, Gemini or Bedrock native).
 
     Raises ``ValueError`` when the counts contradict each other (e.g. more cached tokens than prompt tokens).
     """
@@ -69,6 +70,8 @@ def normalize_usage(usage: Any) -> TokenUsage:
         return billed
     if "prompt_tokens" not in doc and "input_tokens" in doc:
         return _from_anthropic(doc)
+    if "prompt_tokens" not in doc and "inputTokens" in doc:
+        return _from_bedrock(doc)
     return _from_openai(doc)
 
 
@@ -176,3 +179,15 @@ def _from_billed_units(billed: Any) -> TokenUsage | None:
     if not isinstance(billed, Mapping) or not {"input_tokens", "output_tokens"} & billed.keys():
         return None
     return TokenUsage(input=_int(billed, "input_tokens"), output=_int(billed, "output_tokens"))
+
+
+def _from_bedrock(doc: Mapping[str, Any]) -> TokenUsage:
+    """Bedrock Converse ``usage``: ``inputTokens`` excludes the tokens read from or written to the cache
+    (https://docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html); writes count at the 5-minute
+    rate, as the Bedrock translation reports them (``convert_usage``)."""
+    return TokenUsage(
+        input=_int(doc, "inputTokens"),
+        cache_read=_int(doc, "cacheReadInputTokens"),
+        cache_write_5m=_int(doc, "cacheWriteInputTokens"),
+        output=_int(doc, "outputTokens"),
+    )
