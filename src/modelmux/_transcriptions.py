@@ -14,6 +14,7 @@ from . import _call
 from ._attempts import Cacheable, arun_operation, run_operation
 from ._checks import check_choice, check_range, check_text
 from ._registry import resolve
+from .cost.audio_length import audio_length
 from .cost.billing import stamp_billing
 from .errors import BadRequestError
 from .providers._base import TRANSCRIPTION
@@ -122,16 +123,17 @@ def _prepare(model: str, file: Any, options: dict[str, Any]) -> _call.Call:
 
 
 def _transcribe(model: str, upload: Any, options: dict[str, Any]) -> TranscriptionResponse | str:
-    """One attempt, its result stamped with the provider and model that answered (a text answer cannot be)."""
+    """One attempt, its result stamped with the provider and model that answered and the audio's length when
+    its header states it (a text answer cannot be stamped)."""
     call = _prepare(model, upload, options)
     result: TranscriptionResponse | str = _call.execute(call, TRANSCRIPTION)
-    return stamp_billing(result, call.ctx.provider, call.ctx.model)
+    return stamp_billing(result, call.ctx.provider, call.ctx.model, seconds=audio_length(upload[1]))
 
 
 async def _atranscribe(model: str, upload: Any, options: dict[str, Any]) -> TranscriptionResponse | str:
     call = _prepare(model, upload, options)
     result: TranscriptionResponse | str = await _call.aexecute(call, TRANSCRIPTION)
-    return stamp_billing(result, call.ctx.provider, call.ctx.model)
+    return stamp_billing(result, call.ctx.provider, call.ctx.model, seconds=audio_length(upload[1]))
 
 
 @overload

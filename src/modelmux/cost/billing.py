@@ -24,20 +24,24 @@ R = TypeVar("R")
 @dataclass(frozen=True, slots=True)
 class Billing:
     """The provider and model that answered, and the request's own billed settings (images: ``size``,
-    ``quality``, ``n``; ``None`` when the caller left them to the provider's default)."""
+    ``quality``, ``n``; ``None`` when the caller left them to the provider's default); a transcription's
+    ``seconds`` of audio when the upload's header states them (:mod:`.audio_length`)."""
 
     provider: str
     model: str
     size: str | None = None
     quality: str | None = None
     n: int | None = None
+    seconds: float | None = None
 
     @property
     def key(self) -> str:
         return f"{self.provider}/{self.model}"
 
 
-def stamp_billing(result: R, provider: str, model: str, params: Mapping[str, Any] | None = None) -> R:
+def stamp_billing(
+    result: R, provider: str, model: str, params: Mapping[str, Any] | None = None, *, seconds: float | None = None
+) -> R:
     """``result`` with a :class:`Billing` of the call (``params``: the request as sent); a plain ``str`` answer
     (a ``text`` transcription) cannot carry one and is returned as it is."""
     params = params or {}
@@ -48,6 +52,7 @@ def stamp_billing(result: R, provider: str, model: str, params: Mapping[str, Any
         size if isinstance(size, str) else None,
         quality if isinstance(quality, str) else None,
         n if type(n) is int else None,
+        seconds,
     )
     with contextlib.suppress(AttributeError, TypeError):
         setattr(result, BILLING, billing)

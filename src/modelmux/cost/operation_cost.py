@@ -6,7 +6,8 @@ Each kind is priced by what its provider bills (``None`` whenever that is not kn
   quality and size (stamped at call time, :mod:`.billing`; the entry's default cell when the caller set
   neither) times the images returned;
 * transcriptions: ``per_audio_minute`` times the seconds the answer reports (``usage.seconds``, or
-  ``verbose_json``'s ``duration``), or the answer's token ``usage`` for token-priced models;
+  ``verbose_json``'s ``duration``; else the length a WAV or FLAC upload's header states), or the answer's token
+  ``usage`` for token-priced models;
 * moderations: the entry's ``per_request`` fee (OpenAI's moderation endpoint is free: 0);
 * rerank: ``per_1k_search_units`` times the search units the provider billed (Cohere's
   ``meta.billed_units.search_units``: it counts chunks of long documents, so a document count is no substitute).
@@ -113,6 +114,8 @@ def _transcription_cost(call: _Call) -> float | None:
     per_minute = call.entry.units.per_audio_minute if call.entry.units is not None else None
     if per_minute is not None:
         seconds = audio_seconds(call.doc)
+        if seconds is None and call.billing is not None:
+            seconds = call.billing.seconds  # the upload's own header (WAV, FLAC), when the answer says nothing
         if seconds is None or not call.standard_tier:
             return None
         return seconds * per_minute / 60
