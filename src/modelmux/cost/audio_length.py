@@ -25,14 +25,16 @@ def audio_length(content: bytes) -> float | None:
 
 
 def _wav(content: bytes) -> float | None:
-    offset, byte_rate = 12, None
+    offset, byte_rate = 12, 0
     for _ in range(MAX_CHUNKS):
         if offset + 8 > len(content):
             return None
-        kind, size = content[offset : offset + 4], struct.unpack_from("<I", content, offset + 4)[0]
+        kind = content[offset : offset + 4]
+        size: int = struct.unpack_from("<I", content, offset + 4)[0]
         body = offset + 8
         if kind == b"fmt " and size >= 16 and body + 16 <= len(content):
-            fmt, channels, rate, byte_rate, align, bits = struct.unpack_from("<HHIIHH", content, body)
+            fmt, channels, rate, rate_bytes, align, bits = struct.unpack_from("<HHIIHH", content, body)
+            byte_rate = int(rate_bytes)
             if fmt not in _UNCOMPRESSED or not rate or byte_rate != rate * align or align != channels * bits // 8:
                 return None
         elif kind == b"data":
