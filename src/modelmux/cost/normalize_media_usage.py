@@ -45,10 +45,11 @@ def transcription_usage(usage: Mapping[str, Any]) -> TokenUsage | None:
     return TokenUsage(input=text_in, input_audio=audio_in, output=_count(usage, "output_tokens"))
 
 
-def audio_seconds(result: Mapping[str, Any]) -> float | None:
+def audio_seconds(result: Any) -> float | None:
     """The seconds of audio a transcription was billed for: ``usage.seconds`` of a duration-billed answer, else
     the ``duration`` a ``verbose_json`` answer gives; ``None`` when the answer says neither (``json`` format
-    answers of older servers: the audio's length is not known here, and is never guessed)."""
+    answers of older servers: the audio's length is not known here, and is never guessed). ``result``: a
+    mapping or a result model (both have ``get``)."""
     usage = result.get("usage")
     if isinstance(usage, Mapping) and usage.get("type") == "duration":
         return _seconds(usage.get("seconds"))

@@ -33,9 +33,10 @@ __all__ = ["operation_cost"]
 
 @dataclass(frozen=True, slots=True)
 class _Call:
-    """One result to price: its JSON, the model and provider it is priced for, and the request's settings."""
+    """One result to price (read by key, as LiteLLM's results allow: a long answer is not copied to price it),
+    the model and provider it is priced for, and the request's settings."""
 
-    doc: Mapping[str, Any]
+    doc: Any
     entry: ModelPrice
     model: str
     provider: str | None
@@ -73,15 +74,14 @@ def operation_cost(
     if pricer is None:
         raise TypeError(f"cannot price a {type(result).__name__}")
     billing = billing_of(result)
-    doc = result.model_dump()
-    name = model or (billing.key if billing is not None else None) or doc.get("model")
+    name = model or (billing.key if billing is not None else None) or result.get("model")
     if not isinstance(name, str) or not name:
         return None
     table = prices if prices is not None else default_prices()
     entry = find_price(table, name, provider)
     if entry is None:
         return None
-    call = _Call(doc, entry, name, provider, service_tier, table, billing, size, quality, n)
+    call = _Call(result, entry, name, provider, service_tier, table, billing, size, quality, n)
     return pricer(call)
 
 
