@@ -102,6 +102,22 @@ def test_a_retried_call_and_a_fallback_are_priced_for_what_answered() -> None:
     assert up.models == ["dall-e-2"] and fell_back.response_cost == pytest.approx(0.018)
 
 
+def test_callbacks_see_the_cost_of_each_operation() -> None:
+    seen: dict[str, float | None] = {}
+
+    class Costs(modelmux.callbacks.Callback):
+        def on_success(self, event: modelmux.callbacks.CallEvent) -> None:
+            seen[event.operation] = event.cost
+
+    up, handler = Upstream(), Costs()
+    call("image_generation", up, False, "openai/dall-e-2", "a cat", n=2, size="256x256", callbacks=[handler])
+    call("transcription", up, True, "openai/whisper-1", ("a.wav", b"RIFF....WAVE"), callbacks=[handler])
+    call("moderation", up, False, "hi", callbacks=[handler])
+    call("rerank", up, False, "cohere/rerank-v3.5", "q", ["a", "b"], callbacks=[handler])  # no bundled price
+    assert seen.pop("rerank", "missing") is None
+    assert seen == pytest.approx({"image_generation": 0.032, "transcription": 0.009, "moderation": 0.0})
+
+
 # ---------------------------------------------------------------- the gateway
 
 KEY = "sk-gw-images-0123456789abcdef"
