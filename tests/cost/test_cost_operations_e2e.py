@@ -102,6 +102,14 @@ def test_a_retried_call_and_a_fallback_are_priced_for_what_answered() -> None:
     assert up.models == ["dall-e-2"] and fell_back.response_cost == pytest.approx(0.018)
 
 
+def test_a_cache_miss_is_priced_and_a_hit_costs_nothing() -> None:
+    up, cache = Upstream(), modelmux.Cache()
+    first = call("transcription", up, False, "openai/whisper-1", ("a.wav", b"RIFF....WAVE"), cache=cache)
+    again = call("transcription", up, False, "openai/whisper-1", ("a.wav", b"RIFF....WAVE"), cache=cache)
+    assert first.response_cost == pytest.approx(0.009)
+    assert again._hidden_params["cache_hit"] is True and again.response_cost == 0.0
+
+
 def test_callbacks_see_the_cost_of_each_operation() -> None:
     seen: dict[str, float | None] = {}
 
