@@ -12,6 +12,7 @@ from . import _call
 from ._attempts import arun_operation, run_operation
 from ._checks import check_choice, check_range, check_text
 from ._registry import resolve
+from .cost.billing import stamp_billing
 from .errors import BadRequestError
 from .providers._base import IMAGE_GENERATION
 from .types import ImagesResponse
@@ -50,6 +51,20 @@ def _prepare(model: str, prompt: Any, options: dict[str, Any]) -> _call.Call:
     )
 
 
+def _generate(model: str, prompt: Any, options: dict[str, Any]) -> ImagesResponse:
+    """One attempt, its result stamped with what it is billed by (the answer names neither model, size nor
+    quality)."""
+    call = _prepare(model, prompt, options)
+    result: ImagesResponse = _call.execute(call, IMAGE_GENERATION)
+    return stamp_billing(result, call.ctx.provider, call.ctx.model, call.params)
+
+
+async def _agenerate(model: str, prompt: Any, options: dict[str, Any]) -> ImagesResponse:
+    call = _prepare(model, prompt, options)
+    result: ImagesResponse = await _call.aexecute(call, IMAGE_GENERATION)
+    return stamp_billing(result, call.ctx.provider, call.ctx.model, call.params)
+
+
 def image_generation(
     model: str,
     prompt: str,
@@ -86,7 +101,7 @@ def image_generation(
         "image_generation",
         model,
         options,
-        lambda m, o: _call.execute(_prepare(m, prompt, o), IMAGE_GENERATION),
+        lambda m, o: _generate(m, prompt, o),
         arguments={"prompt": prompt},
     )
     return result
@@ -114,7 +129,6 @@ async def aimage_generation(
     options = _call.gather(locals(), "model", "prompt")
 
     async def once(m: str, o: dict[str, Any]) -> ImagesResponse:
-        result: ImagesResponse = await _call.aexecute(_prepare(m, prompt, o), IMAGE_GENERATION)
-        return result
+        return await _agenerate(m, prompt, o)
 
     return await arun_operation("image_generation", model, options, once, arguments={"prompt": prompt})

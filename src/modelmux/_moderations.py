@@ -10,6 +10,7 @@ import httpx
 from . import _call
 from ._attempts import Cacheable, arun_operation, run_operation
 from ._registry import resolve
+from .cost.billing import stamp_billing
 from .errors import BadRequestError
 from .providers._base import MODERATION
 from .types import ModerationResponse
@@ -60,6 +61,19 @@ def _prepare(input: Any, model: str | None, options: dict[str, Any]) -> _call.Ca
     )
 
 
+def _moderate(input: Any, model: str, options: dict[str, Any]) -> ModerationResponse:
+    """One attempt, its result stamped with the provider and model that answered (for its price)."""
+    call = _prepare(input, model, options)
+    result: ModerationResponse = _call.execute(call, MODERATION)
+    return stamp_billing(result, call.ctx.provider, call.ctx.model)
+
+
+async def _amoderate(input: Any, model: str, options: dict[str, Any]) -> ModerationResponse:
+    call = _prepare(input, model, options)
+    result: ModerationResponse = await _call.aexecute(call, MODERATION)
+    return stamp_billing(result, call.ctx.provider, call.ctx.model)
+
+
 def moderation(
     input: str | list[str] | list[dict[str, Any]],
     *,
@@ -89,7 +103,7 @@ def moderation(
         "moderation",
         name,
         options,
-        lambda m, o: _call.execute(_prepare(input, m, o), MODERATION),
+        lambda m, o: _moderate(input, m, o),
         arguments={"input": input},
         cacheable=Cacheable(_cache_kind, lambda m, o: _prepare(input, m, o)),
     )
@@ -112,8 +126,7 @@ async def amoderation(
     options = _call.gather(locals(), "input", "model")
 
     async def once(m: str, o: dict[str, Any]) -> ModerationResponse:
-        result: ModerationResponse = await _call.aexecute(_prepare(input, m, o), MODERATION)
-        return result
+        return await _amoderate(input, m, o)
 
     return await arun_operation(
         "moderation",

@@ -11,6 +11,7 @@ import httpx
 from . import _call
 from ._attempts import Cacheable, arun_operation, run_operation
 from ._registry import resolve
+from .cost.billing import stamp_billing
 from .errors import BadRequestError
 from .providers._base import Operation
 from .types_rerank import RerankResponse
@@ -100,10 +101,9 @@ def rerank(
     options = _call.gather(locals(), "model", "query", "documents", "top_n", "return_documents", "max_tokens_per_doc")
 
     def once(m: str, o: dict[str, Any]) -> RerankResponse:
-        result: RerankResponse = _call.execute(
-            _prepare(m, query, documents, top_n, return_documents, max_tokens_per_doc, o), RERANK
-        )
-        return result
+        call = _prepare(m, query, documents, top_n, return_documents, max_tokens_per_doc, o)
+        result: RerankResponse = _call.execute(call, RERANK)
+        return stamp_billing(result, call.ctx.provider, call.ctx.model)  # the answer does not name its model
 
     def prepare(m: str, o: dict[str, Any]) -> _call.Call:
         return _prepare(m, query, documents, top_n, return_documents, max_tokens_per_doc, o)
@@ -136,7 +136,7 @@ async def arerank(
     async def once(m: str, o: dict[str, Any]) -> RerankResponse:
         call = _prepare(m, query, documents, top_n, return_documents, max_tokens_per_doc, o)
         result: RerankResponse = await _call.aexecute(call, RERANK)
-        return result
+        return stamp_billing(result, call.ctx.provider, call.ctx.model)
 
     def prepare(m: str, o: dict[str, Any]) -> _call.Call:
         return _prepare(m, query, documents, top_n, return_documents, max_tokens_per_doc, o)

@@ -14,6 +14,8 @@ from . import _call
 from ._attempts import Cacheable, arun_operation, run_operation
 from ._checks import check_choice, check_range, check_text
 from ._registry import resolve
+from .cost.audio_length import audio_length
+from .cost.billing import stamp_billing
 from .errors import BadRequestError
 from .providers._base import TRANSCRIPTION
 from .types import TranscriptionResponse
@@ -120,6 +122,20 @@ def _prepare(model: str, file: Any, options: dict[str, Any]) -> _call.Call:
     )
 
 
+def _transcribe(model: str, upload: Any, options: dict[str, Any]) -> TranscriptionResponse | str:
+    """One attempt, its result stamped with the provider and model that answered and the audio's length when
+    its header states it (a text answer cannot be stamped)."""
+    call = _prepare(model, upload, options)
+    result: TranscriptionResponse | str = _call.execute(call, TRANSCRIPTION)
+    return stamp_billing(result, call.ctx.provider, call.ctx.model, seconds=audio_length(upload[1]))
+
+
+async def _atranscribe(model: str, upload: Any, options: dict[str, Any]) -> TranscriptionResponse | str:
+    call = _prepare(model, upload, options)
+    result: TranscriptionResponse | str = await _call.aexecute(call, TRANSCRIPTION)
+    return stamp_billing(result, call.ctx.provider, call.ctx.model, seconds=audio_length(upload[1]))
+
+
 @overload
 def transcription(model: str, file: FileInput, *, response_format: TextFormat, **kwargs: Any) -> str: ...
 @overload
@@ -165,7 +181,7 @@ def transcription(
         "transcription",
         model,
         options,
-        lambda m, o: _call.execute(_prepare(m, upload, o), TRANSCRIPTION),
+        lambda m, o: _transcribe(m, upload, o),
         arguments={"file": upload},
         cacheable=Cacheable(_cache_kind, lambda m, o: _prepare(m, upload, o)),
     )
@@ -200,8 +216,7 @@ async def atranscription(
     upload = read_file(file)
 
     async def once(m: str, o: dict[str, Any]) -> TranscriptionResponse | str:
-        result: TranscriptionResponse | str = await _call.aexecute(_prepare(m, upload, o), TRANSCRIPTION)
-        return result
+        return await _atranscribe(m, upload, o)
 
     return await arun_operation(
         "transcription",

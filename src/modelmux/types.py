@@ -358,8 +358,11 @@ class _Costed:
 
     @property
     def response_cost(self) -> float | None:
-        """USD cost at the default prices (:func:`modelmux.completion_cost`): ``None`` when unknown (these
-        operations' prices are not in the bundled file yet), 0 for a cache hit; never part of the JSON."""
+        """USD cost at the default prices (:func:`modelmux.completion_cost`), from what the call stamped on the
+        result (the model that answered; an image request's size, quality and n) and what the answer reports
+        (images returned, token usage, audio seconds, billed search units). ``None`` when the model or its
+        price is unknown or the answer does not say what was billed (a ``json`` transcription without
+        ``usage``/``duration``, a rerank without billed search units); 0 for a cache hit. Never in the JSON."""
         from .cost import completion_cost
 
         return completion_cost(self)

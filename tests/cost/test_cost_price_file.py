@@ -94,3 +94,37 @@ def test_long_context_tiers_are_above_the_base_rates() -> None:
         if long is not None:
             assert long.rates.input is not None and entry.rates.input is not None
             assert long.rates.input > entry.rates.input, key
+
+
+#: Catalogued image/audio/moderation/rerank models left unpriced on purpose (see docs/readme/prices-ops.md):
+#: OpenAI's stored model pages for the gpt-4o transcribe models list one "Audio tokens" table (input $2.5/$1.25,
+#: output $10/$5 per 1M) where the earlier pricing page split text input/output from audio input ($6/$3): which
+#: rate bills audio input is not certain, and no page prices the diarize model; Azure's image and audio prices
+#: vary by region and deployment; Cohere's pricing page gives no pay-as-you-go rate for rerank (Model Vault only).
+UNPRICED_UNITS = {
+    "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-transcribe-diarize",
+    "azure/dall-e-3", "azure/gpt-image-1", "azure/whisper",
+    "rerank-v3.5", "rerank-english-v3.0", "rerank-multilingual-v3.0",
+}  # fmt: skip
+_UNIT_MODES = {"image_generation", "audio_transcription", "moderation", "rerank"}
+
+
+def _prices_its_kind(mode: str, entry: Any) -> bool:
+    """The entry carries a price for what its mode bills (not only some unrelated rate)."""
+    units, rates = entry.units, entry.rates
+    if mode == "image_generation":
+        return (units is not None and units.per_image is not None) or rates.output_image is not None
+    if mode == "audio_transcription":
+        return (units is not None and units.per_audio_minute is not None) or rates.input_audio is not None
+    if mode == "moderation":
+        return rates.per_request is not None
+    return units is not None and units.per_1k_search_units is not None
+
+
+@pytest.mark.parametrize("name", sorted(n for n, i in catalog().items() if i.mode in _UNIT_MODES))
+def test_every_catalogued_image_audio_moderation_and_rerank_model_is_priced_or_knowingly_left_out(name: str) -> None:
+    info = catalog()[name]
+    entry = find_price(bundled_prices(), info.model, info.provider)
+    priced = entry is not None and _prices_its_kind(info.mode, entry)
+    assert priced != (name in UNPRICED_UNITS), f"{name}: priced={priced}; update UNPRICED_UNITS or prices.json"
+    assert entry is None or priced, f"{name} has an entry without a price for {info.mode}"

@@ -22,6 +22,8 @@ __all__ = ["CURRENT", "MetricsCallback", "RequestWatch", "route_callbacks"]
 
 #: At most this much of an error answer's body is kept, to read its error type.
 _ERROR_BODY = 4096
+#: Operations whose results are priced without a token usage (per image, audio minute, request, search unit).
+_PRICED_PER_UNIT = frozenset({"image_generation", "transcription", "moderation", "rerank"})
 
 
 class RequestWatch:
@@ -92,6 +94,7 @@ class MetricsCallback(Callback):
                 metrics.tokens.inc((model, "prompt"), prompt)
             if completion:
                 metrics.tokens.inc((model, "completion"), completion)
+        if usage is not None or event.operation in _PRICED_PER_UNIT:
             cost = event.cost
             if cost:
                 metrics.cost.inc(self._label, cost)

@@ -313,6 +313,10 @@ def _cost_of(event: CallEvent) -> float | None:
     long answer is not copied to price it."""
     if event.hidden_params.get("cache_hit") is True:  # answered from a modelmux.Cache: nothing was billed
         return 0.0
+    from ..types import _Costed
+
+    if isinstance(event._response, _Costed):  # images, transcriptions…: priced by what the call stamped on them
+        return _unit_cost(event._response)
     usage = event.usage
     if usage is None:
         return None
@@ -328,6 +332,15 @@ def _cost_of(event: CallEvent) -> float | None:
         if isinstance(tier, str):
             doc["service_tier"] = tier
         return completion_cost(doc, provider=resolve(answered).provider_name)
+    except Exception:  # a price lookup never breaks a callback
+        return None
+
+
+def _unit_cost(response: Any) -> float | None:
+    try:
+        from ..cost import completion_cost
+
+        return completion_cost(response)
     except Exception:  # a price lookup never breaks a callback
         return None
 

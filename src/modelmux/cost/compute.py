@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..types import _Costed
 from .find_price import NO_LIST_PRICE, find_price, split_model
 from .normalize_usage import TokenUsage, normalize_usage
 from .prices import Prices, Rates, default_prices
@@ -179,6 +180,9 @@ def completion_cost(
     custom_llm_provider: str | None = None,
     service_tier: str | None = None,
     prices: Prices | None = None,
+    size: str | None = None,
+    quality: str | None = None,
+    n: int | None = None,
 ) -> float | None:
     """The USD cost of a result, or ``None`` when it cannot be priced.
 
@@ -191,6 +195,13 @@ def completion_cost(
     (``_hidden_params["cache_hit"]``) costs 0; an answer from a self-hosted server or the mock
     (``_hidden_params["model"]``, see ``NO_LIST_PRICE``) costs ``None`` unless ``model=``/``provider=`` say how
     to price it.
+
+    An ``ImagesResponse``, ``TranscriptionResponse``, ``ModerationResponse`` or ``RerankResponse`` (as the
+    operation functions return them: they stamp the model, and an image request's ``size``/``quality``/``n``,
+    on the result) is priced per image, audio minute, request or search unit, or by its token usage (see
+    :mod:`modelmux.cost.operation_cost`); ``size=``, ``quality=`` and ``n=`` override the stamped settings.
+    ``None`` when what is billed is not known: e.g. a ``json`` transcription from a server that reports
+    neither ``usage`` nor ``duration``, an image ``quality="auto"``, a rerank without billed search units.
     """
     hidden = getattr(completion_response, "_hidden_params", None)
     if isinstance(hidden, Mapping) and hidden.get("cache_hit") is True:
@@ -198,6 +209,13 @@ def completion_cost(
     if model is None and not (provider or custom_llm_provider) and _served_without_list_price(hidden):
         return None  # a self-hosted server (or the mock) answered: whatever model it names, it has no list price
     try:
+        if isinstance(completion_response, _Costed):
+            from .operation_cost import operation_cost
+
+            return operation_cost(
+                completion_response, model=model, provider=provider or custom_llm_provider,
+                service_tier=service_tier, prices=prices, size=size, quality=quality, n=n,
+            )  # fmt: skip
         if completion_response is None:
             return _text_cost(model, prompt, completion, messages, provider or custom_llm_provider, prices)
         doc = _as_dict(completion_response)

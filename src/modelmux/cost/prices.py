@@ -12,6 +12,8 @@ Rates are USD per million tokens, as the providers publish them. A model's entry
 ``long_context`` rates replace the base ones for the whole request once the prompt (cached tokens
 included) is above ``threshold``; a tier (``batch``, ``flex``, ``priority``) is either a ``multiplier``
 of the resolved rates or a full rate set of its own (which may carry its own ``long_context``).
+Images, audio minutes and rerank search units are priced per unit (``per_image``, ``per_audio_minute``,
+``per_1k_search_units``: see :mod:`modelmux.cost.unit_prices`).
 Nothing here reads a file or the network until asked: the bundled file is parsed on first use, and
 the process-wide default only changes through :func:`set_default_prices`.
 """
@@ -26,6 +28,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from typing import Any
+
+from .unit_prices import UNIT_KEYS, UnitPrices, parse_units
 
 __all__ = ["ModelPrice", "Prices", "Rates", "default_prices", "load_prices", "set_default_prices"]
 
@@ -101,6 +105,8 @@ class ModelPrice:
     source: str
     long_context: LongContext | None = None
     tiers: Mapping[str, Tier] = field(default_factory=dict)
+    #: Prices per image, audio minute or search unit (``unit_prices.py``); ``None``: tokens only.
+    units: UnitPrices | None = None
 
     def resolve(self, prompt_tokens: int, tier: str | None) -> Rates | None:
         """The rates for a request of ``prompt_tokens`` (cached included) in ``tier``; ``None``: no such tier."""
@@ -200,11 +206,12 @@ def parse_entry(key: str, entry: Any) -> ModelPrice:
         source=source,
         long_context=_long(key, entry.get("long_context")),
         tiers={name: _tier(f"{key}.tiers.{name}", t) for name, t in tiers_doc.items()},
+        units=parse_units(key, entry),
     )
 
 
 #: Keys besides the rates that each level of an entry may hold (anything else is a typo, refused at load).
-_ENTRY_KEYS = frozenset({"source", "aliases", "long_context", "tiers", "note"})
+_ENTRY_KEYS = frozenset({"source", "aliases", "long_context", "tiers", "note"}) | UNIT_KEYS
 _LONG_KEYS = frozenset({"threshold"})
 _TIER_KEYS = frozenset({"multiplier", "long_context", "source", "note"})
 
@@ -255,6 +262,7 @@ def _merge(base: ModelPrice | None, key: str, doc: Mapping[str, Any]) -> ModelPr
         source=new.source,
         long_context=new.long_context or base.long_context,
         tiers={**base.tiers, **new.tiers},
+        units=new.units or base.units,
     )
 
 
