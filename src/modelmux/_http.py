@@ -289,7 +289,9 @@ async def asend(
                 pooled = _async_pooled(str(request.url))
                 if isinstance(pooled, httpx.AsyncClient):
                     response = await awithin(pooled.send(request, stream=True), deadline)
-                else:  # a bare transport: modelmux's own client or httpx's
+                elif getattr(pooled, "clips_every_wait", False):  # modelmux's own client: no timer needed
+                    response = await pooled.handle_async_request(request)
+                else:  # httpx's bare transport
                     response = await awithin(pooled.handle_async_request(request), deadline)
             elif not isinstance(transport, httpx.AsyncBaseTransport):
                 raise TypeError(
