@@ -274,6 +274,7 @@ if HttpToolsProtocol is not None:
             cycle = self.cycle
             if cycle is not None and cycle.scope is self.scope:  # a request for the app (not an upgrade)
                 self.scope["extensions"] = {**self.scope.get("extensions", {}), HOOKS: RequestHooks(self, cycle)}
+                cycle.transport = _HeadHeld(self.transport, self.loop)
 
         def on_message_complete(self) -> None:
             self._in_body = False
@@ -281,6 +282,54 @@ if HttpToolsProtocol is not None:
 
 else:  # pragma: no cover
     GuardedHttpToolsProtocol = None  # type: ignore[assignment, misc]
+
+
+class _HeadHeld:
+    """A request cycle's view of the transport that holds the response head back until the body's first write in
+    the same turn of the loop, so that a whole answer goes out in one ``send`` (uvicorn writes the head and the
+    body apart: on loopback each write costs a system call and a wake-up of the reader). A head that no body
+    follows in that turn (a stream waiting for its first event) is written on the loop's next turn."""
+
+    __slots__ = ("_held", "_loop", "_started", "_transport")
+
+    #: A body larger than this is written after the head, not copied onto it.
+    JOIN_LIMIT = 64 * 1024
+
+    def __init__(self, transport: Any, loop: Any) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+        self._started = False
+
+    def write(self, data: bytes) -> None:
+        held = self._held
+        if held is not None:
+            self._held = None
+            if len(data) <= self.JOIN_LIMIT:
+                self._transport.write(held + data)
+                return
+            self._transport.write(held)
+        elif not self._started:  # the head (or a 100 Continue before it): hold it for the body
+            self._started = True
+            self._held = data
+            self._loop.call_soon(self._flush)
+            return
+        self._transport.write(data)
+
+    def _flush(self) -> None:
+        held, self._held = self._held, None
+        if held is not None and not self._transport.is_closing():
+            self._transport.write(held)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return bool(self._transport.is_closing())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 class RequestHooks:
