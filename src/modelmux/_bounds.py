@@ -132,9 +132,18 @@ def read_body(response: httpx.Response, deadline: float | None, limit: int) -> b
 
 async def aread_body(response: httpx.Response, deadline: float | None, limit: int, *, clipped: bool = False) -> bytes:
     """The async twin of :func:`read_body`; cut at the deadline (by a timer per read unless ``clipped``)."""
-    try:
-        if _declared_length(response.headers) > limit:
+    if _declared_length(response.headers) > limit:
+        await response.aclose()
+        raise _too_big(limit)
+    read_all = getattr(response.stream, "read_all", None)  # modelmux's own client: no per-read generator
+    if read_all is not None and "content-encoding" not in response.headers:
+        body: bytes = await read_all(limit)  # each wait clipped to the deadline by the client itself
+        response.is_stream_consumed = response.is_closed = True
+        if len(body) > limit:
             raise _too_big(limit)
+        response._content = body
+        return body
+    try:
         parts: list[bytes] = []
         size = 0
         chunks: AsyncIterator[bytes] = response.aiter_bytes()

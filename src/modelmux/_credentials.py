@@ -51,11 +51,30 @@ def _option_values(value: Any) -> Iterator[str]:
 
 def credentials_in(headers: Mapping[str, Any], options: Mapping[str, Any]) -> list[str]:
     """The credential values in ``headers`` (``extra_headers``) and ``options`` (a provider's call options)."""
+    if not headers and not options:
+        return []  # most calls: nothing to look at
     found: list[str] = []
     for name, value in headers.items():
-        if isinstance(value, str) and _SECRET_HEADER.search(str(name)):
+        if isinstance(value, str) and _secret(_SECRET_HEADER, name):
             found.extend(_values(value))
     for name, value in options.items():
-        if _SECRET_OPTION.search(str(name)):
+        if _secret(_SECRET_OPTION, name):
             found.extend(_option_values(value))
+    if not found:
+        return []
     return [v for v in dict.fromkeys(found) if len(v) >= MIN_LENGTH]
+
+
+#: Names already judged, per rule: calls repeat the same few header and option names.
+_judged: dict[tuple[re.Pattern[str], str], bool] = {}
+
+
+def _secret(rule: re.Pattern[str], name: Any) -> bool:
+    key = (rule, str(name))
+    try:
+        return _judged[key]
+    except KeyError:
+        verdict = rule.search(key[1]) is not None
+        if len(_judged) < 4096:  # names come from callers: bounded
+            _judged[key] = verdict
+        return verdict

@@ -109,14 +109,30 @@ def to_httpx_request(req: HttpRequest, timeout: httpx.Timeout) -> httpx.Request:
     _check_headers(req.headers)
     url = _parsed_url(req.url)
     if req.content is not None:  # bytes the provider serialised itself (e.g. to sign them)
-        request = httpx.Request(req.method, url, headers=req.headers, content=req.content)
+        request = _bytes_request(req.method, url, req.headers, req.content)
     elif req.files is None:
-        # pydantic-core's encoder: compact UTF-8 JSON, several times faster than the json module's.
-        content = None if req.json is None else to_json(req.json)
-        request = httpx.Request(req.method, url, headers=req.headers, content=content)
+        if req.json is None:
+            request = httpx.Request(req.method, url, headers=req.headers)
+        else:  # pydantic-core's encoder: compact UTF-8 JSON, several times faster than the json module's.
+            request = _bytes_request(req.method, url, req.headers, to_json(req.json))
     else:  # multipart/form-data: httpx picks the boundary and sets the content-type header
         request = httpx.Request(req.method, url, headers=req.headers, data=req.data, files=req.files)
     request.extensions = {"timeout": timeout.as_dict()}
+    return request
+
+
+def _bytes_request(method: str, url: httpx.URL, headers: Mapping[str, str], content: bytes) -> httpx.Request:
+    """``httpx.Request(method, url, headers=headers, content=content)``, the same headers in the same order (Host,
+    the given ones, Content-Length), built in one pass instead of httpx's several (about half the cost)."""
+    named = {name.lower() for name in headers}
+    raw: list[tuple[bytes, bytes]] = []
+    if "host" not in named and url.host:
+        raw.append((b"Host", url.netloc))
+    raw.extend((name.encode("ascii"), value.encode("ascii")) for name, value in headers.items())
+    if "content-length" not in named:
+        raw.append((b"Content-Length", b"%d" % len(content)))
+    request = httpx.Request(method, url, headers=httpx.Headers(raw), stream=httpx.ByteStream(content))
+    request.read()  # its content is known (a retry may send it again)
     return request
 
 
@@ -289,7 +305,9 @@ async def asend(
                 pooled = _async_pooled(str(request.url))
                 if isinstance(pooled, httpx.AsyncClient):
                     response = await awithin(pooled.send(request, stream=True), deadline)
-                else:  # a bare transport: modelmux's own client or httpx's
+                elif getattr(pooled, "clips_every_wait", False):  # modelmux's own client: no timer needed
+                    response = await pooled.handle_async_request(request)
+                else:  # httpx's bare transport
                     response = await awithin(pooled.handle_async_request(request), deadline)
             elif not isinstance(transport, httpx.AsyncBaseTransport):
                 raise TypeError(

@@ -12,6 +12,8 @@ The upstream model name picks the behaviour:
 - ``fake-midstream``: a stream that breaks after two chunks.
 - ``fake-timeout``: never answers (the route's timeout fires).
 - ``fake-slow``: streams one chunk, then holds the stream open until the client goes away (recorded).
+- ``fake-firehose`` (loopback only): streams 8 KiB content chunks as fast as it can be read, until the client goes
+  away (recorded) or 20 s pass.
 """
 
 from __future__ import annotations
@@ -218,6 +220,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if model == "fake-slow":
                     self._hold()
                     return
+                if model == "fake-firehose":
+                    self._firehose(model)
+                    return
             self._chunk(b"")
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
@@ -225,6 +230,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _chunk(self, data: bytes) -> None:
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
+
+    def _firehose(self, model: str) -> None:
+        event = chunk_event(model, {"content": "x" * 8192})
+        deadline = time.monotonic() + 20
+        try:
+            while time.monotonic() < deadline:
+                self._chunk(event)
+        except (BrokenPipeError, ConnectionResetError):
+            self.server.client_gone.set()
+        self.close_connection = True
 
     def _hold(self) -> None:
         """Keep the stream open, pinging, until a write fails because the client went away."""

@@ -24,6 +24,9 @@ USER = [{"role": "user", "content": "Say something"}]
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
 
 
+SEND_TIMEOUT = 1.0
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -34,9 +37,12 @@ def _config(upstream_base: str) -> str:
     fakes = "\n".join(
         f'[models."up/{b}"]\nmodel = "openai/fake-{b}"\napi_base = "{upstream_base}"\n'
         f'api_key_env = "UPSTREAM_KEY"\ntimeout = 1\n'
-        for b in ("ok", "429", "garbage", "midstream", "timeout", "slow")
+        for b in ("ok", "429", "garbage", "midstream", "timeout", "slow", "firehose")
     )
     return f"""
+[server]
+send_timeout = {SEND_TIMEOUT}
+
 [limits]
 rpm = "unlimited"
 max_concurrent = "unlimited"
@@ -269,6 +275,37 @@ def test_a_client_that_leaves_cancels_the_upstream_stream(client: openai.OpenAI,
     assert first.choices[0].delta.role == "assistant"
     stream.close()  # the client hangs up mid-stream
     assert upstream.client_gone.wait(10), "the gateway kept the upstream stream open"
+
+
+def test_a_client_that_stops_reading_is_dropped_and_the_upstream_closed(
+    server: Server, upstream: LoopbackUpstream
+) -> None:
+    upstream.client_gone.clear()
+    body = json.dumps({"model": "up/firehose", "messages": USER, "stream": True}).encode()
+    head = (
+        b"POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
+        b"authorization: Bearer %b\r\ncontent-length: %d\r\n\r\n" % (ALICE.encode(), len(body))
+    )
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connecting: a small window
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", server.port))
+        sock.sendall(head + body)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        started = time.monotonic()  # and from now on, never read: the gateway's writes stall
+        assert upstream.client_gone.wait(SEND_TIMEOUT + 10), "the gateway kept streaming to a client not reading"
+        assert time.monotonic() - started < SEND_TIMEOUT + 8
+    assert client_ok(server)
+
+
+def client_ok(server: Server) -> bool:
+    with httpx.Client(trust_env=False, timeout=10) as http:
+        reply = http.post(
+            f"{server.base_url}/chat/completions",
+            json={"model": "mock/demo", "messages": USER},
+            headers={"authorization": f"Bearer {ALICE}"},
+        )
+    return reply.status_code == 200
 
 
 # ---------------------------------------------------------------- hostile input over the wire

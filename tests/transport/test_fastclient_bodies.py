@@ -261,3 +261,27 @@ async def test_an_answer_sent_before_the_whole_upload_was_read_is_returned() -> 
         reply = await http.post(f"http://127.0.0.1:{port}/", content=upload())
         assert reply.status_code == 413 and reply.content == b"too large"
         assert pool_of(http) == (0, 0)
+
+
+async def test_read_all_takes_a_body_across_reads_and_stops_past_its_limit() -> None:
+    body = bytes(range(256)) * 400  # 102,400 bytes, sent in pieces
+
+    async def split(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await read_request(reader)
+            data = answer(body)
+            for i in range(0, len(data), 7000):
+                writer.write(data[i : i + 7000])
+                await writer.drain()
+                await asyncio.sleep(0)
+
+    async with serving(split) as port, client() as http:
+        transport = http._transport  # the bare transport: an AsyncClient wraps the stream
+        request = http.build_request("GET", f"http://127.0.0.1:{port}/")
+        reply = await transport.handle_async_request(request)
+        assert await reply.stream.read_all(len(body)) == body  # type: ignore[attr-defined]
+        assert pool_of(http) == (1, 1)  # read to its end: back to the pool
+        reply = await transport.handle_async_request(request)
+        cut = await reply.stream.read_all(50_000)  # type: ignore[attr-defined]
+        assert 50_000 < len(cut) < len(body) and body.startswith(cut)
+        assert pool_of(http) == (0, 0)  # the rest is not read: the connection is closed

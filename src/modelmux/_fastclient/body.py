@@ -62,6 +62,37 @@ class Body(httpx.AsyncByteStream):
             raise
         self._finish(reuse=True)
 
+    async def read_all(self, limit: int) -> bytes:
+        """The whole body without an async generator per read (most answers are in hand with their head); once
+        it is over ``limit`` bytes the reading stops and the connection closes: the caller refuses the answer."""
+        if self._done:
+            raise httpx.StreamConsumed()
+        conn = self._conn
+        ready = conn.ready
+        parts: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                while ready:
+                    part = conn.take()
+                    size += len(part)
+                    parts.append(part)
+                    if size > limit:
+                        self._finish(reuse=False)
+                        return b"".join(parts)
+                if conn.message_done:
+                    break
+                if conn.failure is not None:
+                    raise conn.failure
+                if conn.closed:
+                    raise httpx.ReadError("connection closed")
+                await conn.wait(_clip(self._read_timeout, httpx.ReadTimeout))
+        except BaseException:
+            self._finish(reuse=False)
+            raise
+        self._finish(reuse=True)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
     def _finish(self, *, reuse: bool) -> None:
         if self._done:
             return

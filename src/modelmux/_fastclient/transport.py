@@ -32,6 +32,9 @@ _RETRYABLE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 class FastTransport(httpx.AsyncBaseTransport):
     """HTTP/1.1 with keep-alive pooling, TLS and ``http://`` proxies from the environment (``trust_env``)."""
 
+    #: Every wait (pool, connect, write, read) stops at the call's deadline: callers need no timer of their own.
+    clips_every_wait = True
+
     def __init__(
         self,
         *,

@@ -31,6 +31,7 @@ from .metrics_callback import route_callbacks
 from .request import Request
 from .responses import Response, error_response
 from .routes import chat, embeddings, health, images, messages, models, moderations, responses, transcriptions
+from .server_hooks import HOOKS, ServerHooks
 from .types import Message, Receive, Scope, Send
 from .upstreams import Upstreams
 
@@ -138,7 +139,7 @@ class _Tracked:
 
     __slots__ = ("_send", "_timeout", "errors", "extra", "started")
 
-    def __init__(self, send: Send, timeout: float) -> None:
+    def __init__(self, send: Send, timeout: float | None) -> None:
         self._send = send
         self._timeout = timeout
         self.started = False
@@ -150,6 +151,9 @@ class _Tracked:
             self.started = True
             if self.extra:
                 message = {**message, "headers": [*message.get("headers", ()), *self.extra]}
+        if self._timeout is None:  # the server bounds stalled writes itself (RequestHooks)
+            await self._send(message)
+            return
         try:
             await within(self._timeout, self._send(message))
         except asyncio.TimeoutError:  # the server's write buffer stayed full: nobody reads the answer
@@ -224,9 +228,15 @@ class Gateway:
                 return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        tracked = _Tracked(send, self.config.server.send_timeout)
+        extensions = scope.get("extensions")
+        hooks: ServerHooks | None = extensions.get(HOOKS) if extensions else None
+        if hooks is not None:  # modelmux serve's own protocol: no timer per write
+            hooks.bound_writes(self.config.server.send_timeout)
+            tracked = _Tracked(send, None)
+        else:
+            tracked = _Tracked(send, self.config.server.send_timeout)
         try:
-            await self._serve(scope, receive, tracked)
+            await self._serve(scope, receive, tracked, hooks)
         except ClientGone:
             return
         except Exception as exc:
@@ -235,7 +245,7 @@ class Gateway:
                 with contextlib.suppress(ClientGone):  # nobody reads the answer either
                     await tracked.errors(error).send(tracked)
 
-    async def _serve(self, scope: Scope, receive: Receive, send: _Tracked) -> None:
+    async def _serve(self, scope: Scope, receive: Receive, send: _Tracked, hooks: ServerHooks | None) -> None:
         path = _route_path(scope)
         matched = _match(path)
         if matched is not None:  # every refusal from here on speaks the route's dialect
@@ -297,11 +307,10 @@ class Gateway:
             ticket = await self.budgets.enter(key.id)  # 429 when the key's spend budget is used up
             try:
                 length = _content_length(headers)
-                body = await read_body(
-                    receive, limit=limits.max_body_bytes, content_length=length, timeout=self.config.server.body_timeout
-                )
+                timeout = None if hooks is not None and hooks.body_received() else self.config.server.body_timeout
+                body = await read_body(receive, limit=limits.max_body_bytes, content_length=length, timeout=timeout)
                 request = Request(scope["method"], path, headers, key, body, param)
-                await until_disconnect(receive, self._respond(endpoint, request, send))
+                await until_disconnect(receive, self._respond(endpoint, request, send), hooks)
             finally:
                 await self.budgets.exit(ticket)  # the calls' real cost, a stream's once it ended
         finally:

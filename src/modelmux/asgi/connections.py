@@ -14,7 +14,11 @@ the accept queue. What it lacks, and this module adds to both parsers:
 - a connection cap: past ``max_connections`` the connection that has waited longest for a head (idle, or slow) is
   closed to make room; when every connection is busy with a request, the new one is answered 503 and closed.
 
-Request bodies and slow readers are bounded in the app (``body.py``, ``app.py``), under any server.
+Request bodies and slow readers are bounded in the app (``body.py``, ``app.py``), under any server. Under these
+protocols (httptools) the app is also handed :class:`RequestHooks` (``scope["extensions"]["modelmux.server"]``), which
+let it do the same without a timer or a task per request: the server says when the whole body is already in, bounds a
+stalled write (the transport's buffer stays full for ``send_timeout``: the connection is aborted) and tells the app
+the moment its client goes, so the app need not watch ``receive()`` from a task of its own.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -29,12 +34,14 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from .server_hooks import HOOKS
+
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 except ImportError:  # pragma: no cover - without the server extra's httptools
     HttpToolsProtocol = None  # type: ignore[assignment, misc]
 
-__all__ = ["ConnectionLimits", "GuardedH11Protocol", "protocol_class"]
+__all__ = ["ConnectionLimits", "GuardedH11Protocol", "RequestHooks", "protocol_class"]
 
 
 @dataclass(frozen=True)
@@ -67,8 +74,11 @@ class _Guard:
         self._limits = limits
         self._waiting_since: float | None = None  # when the current deadline began (None: a request is in hand)
         self._head_bytes = 0  # bytes of the current head so far
-        self._timer: Any = None
+        self._timer: Any = None  # the head/drain deadline; it lapses by itself when nothing waits any more
         self._refused = False
+        self._on_lost: Callable[[], None] | None = None  # the running request's "client gone" callback
+        self._send_timeout: float | None = None  # set by the app through RequestHooks.bound_writes
+        self._write_timer: Any = None
 
     # ---- what each parser tells
 
@@ -90,7 +100,29 @@ class _Guard:
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_timer()
+        self._cancel_write_timer()
         super().connection_lost(exc)  # type: ignore[misc]
+        on_lost, self._on_lost = self._on_lost, None
+        if on_lost is not None:
+            on_lost()
+
+    def pause_writing(self) -> None:
+        super().pause_writing()  # type: ignore[misc]
+        if self._send_timeout is not None and self._write_timer is None:
+            self._write_timer = self.loop.call_later(self._send_timeout, self._write_stalled)
+
+    def resume_writing(self) -> None:
+        self._cancel_write_timer()
+        super().resume_writing()  # type: ignore[misc]
+
+    def _write_stalled(self) -> None:
+        self._write_timer = None
+        self.transport.abort()  # nobody reads the answer: its buffered rest is dropped, the request's work cancelled
+
+    def _cancel_write_timer(self) -> None:
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
 
     def data_received(self, data: bytes) -> None:
         limit = self._limits.max_header_bytes
@@ -120,10 +152,17 @@ class _Guard:
     # ---- the deadline
 
     def _sync(self) -> None:
-        """Start or stop the deadline after the parser or the app moved on."""
-        if self.transport.is_closing() or not (self._awaiting_head() or self._draining()):
+        """Start or stop the deadline after the parser or the app moved on.
+
+        A stopped deadline keeps its timer, which finds nothing waiting when it fires and lapses: on a busy
+        keep-alive connection that is one timer per ``header_timeout``, not one per request.
+        """
+        if self.transport.is_closing():
             self._waiting_since = None
             self._cancel_timer()
+            return
+        if not (self._awaiting_head() or self._draining()):
+            self._waiting_since = None
             return
         if self._waiting_since is None:
             self._start_wait()
@@ -231,8 +270,11 @@ if HttpToolsProtocol is not None:
             self._in_head = False
             self._in_body = True
             self._waiting_since = None
-            self._cancel_timer()
             super().on_headers_complete()
+            cycle = self.cycle
+            if cycle is not None and cycle.scope is self.scope:  # a request for the app (not an upgrade)
+                self.scope["extensions"] = {**self.scope.get("extensions", {}), HOOKS: RequestHooks(self, cycle)}
+                cycle.transport = _HeadHeld(self.transport, self.loop)
 
         def on_message_complete(self) -> None:
             self._in_body = False
@@ -240,6 +282,81 @@ if HttpToolsProtocol is not None:
 
 else:  # pragma: no cover
     GuardedHttpToolsProtocol = None  # type: ignore[assignment, misc]
+
+
+class _HeadHeld:
+    """A request cycle's view of the transport that holds the response head back until the body's first write in
+    the same turn of the loop, so that a whole answer goes out in one ``send`` (uvicorn writes the head and the
+    body apart: on loopback each write costs a system call and a wake-up of the reader). A head that no body
+    follows in that turn (a stream waiting for its first event) is written on the loop's next turn."""
+
+    __slots__ = ("_held", "_loop", "_started", "_transport")
+
+    #: A body larger than this is written after the head, not copied onto it.
+    JOIN_LIMIT = 64 * 1024
+
+    def __init__(self, transport: Any, loop: Any) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+        self._started = False
+
+    def write(self, data: bytes) -> None:
+        held = self._held
+        if held is not None:
+            self._held = None
+            if len(data) <= self.JOIN_LIMIT:
+                self._transport.write(held + data)
+                return
+            self._transport.write(held)
+        elif not self._started:  # the head (or a 100 Continue before it): hold it for the body
+            self._started = True
+            self._held = data
+            self._loop.call_soon(self._flush)
+            return
+        self._transport.write(data)
+
+    def _flush(self) -> None:
+        held, self._held = self._held, None
+        if held is not None and not self._transport.is_closing():
+            self._transport.write(held)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return bool(self._transport.is_closing())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class RequestHooks:
+    """:class:`~modelmux.asgi.server_hooks.ServerHooks` for one request of these protocols."""
+
+    __slots__ = ("_cycle", "_protocol")
+
+    def __init__(self, protocol: _Guard, cycle: Any) -> None:
+        self._protocol = protocol
+        self._cycle = cycle
+
+    def body_received(self) -> bool:
+        """The whole request body is in: ``receive()`` answers at once, no deadline needed to read it."""
+        return not self._cycle.more_body
+
+    def bound_writes(self, seconds: float) -> None:
+        """Abort the connection once its answer's writes have stayed blocked (client not reading) ``seconds``."""
+        self._protocol._send_timeout = seconds
+
+    def on_client_gone(self, callback: Callable[[], None] | None) -> None:
+        """Call ``callback`` (once) if the connection is lost; ``None`` stops watching. One at a time: a connection
+        runs one request at a time."""
+        protocol = self._protocol
+        if callback is not None and (self._cycle.disconnected or protocol.transport.is_closing()):
+            callback()  # already gone
+            return
+        protocol._on_lost = callback
 
 
 def protocol_class(parser: str) -> type[asyncio.Protocol]:

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
+from .server_hooks import ServerHooks
 from .types import Receive
 
 __all__ = ["until_disconnect"]
@@ -31,27 +32,34 @@ class _Watch:
                 pass
         except Exception:  # the server's receive failed: nothing left to watch (and no unretrieved task error)
             return
+        self.gone()
+
+    def gone(self) -> None:
+        """The client left: cancel the work if it is still running."""
         if self.running:
             self.left = True
             self.target.cancel()
 
 
-async def until_disconnect(receive: Receive, work: Coroutine[Any, Any, None]) -> bool:
-    """Run ``work`` unless the client leaves first; True when it ran to the end (its errors propagate)."""
+async def until_disconnect(receive: Receive, work: Coroutine[Any, Any, None], hooks: ServerHooks | None = None) -> bool:
+    """Run ``work`` unless the client leaves first; True when it ran to the end (its errors propagate).
+
+    With ``hooks`` (``modelmux serve``'s own protocol) the server says when the client goes: no watcher task.
+    """
     task = asyncio.current_task()
     if task is None:  # pragma: no cover - not under asyncio's tasks: nothing to cancel
         await work
         return True
     watch = _Watch(task)
+    if hooks is not None:
+        return await _until_gone(hooks, watch, work)
     watcher = asyncio.get_running_loop().create_task(watch(receive))
     try:
         await work
     except asyncio.CancelledError:
         if not watch.left:
             raise
-        uncancel = getattr(task, "uncancel", None)  # Python 3.11+: the cancel was ours, not the server's
-        if uncancel is not None:
-            uncancel()
+        _uncancel(task)
         return False
     finally:
         watch.running = False
@@ -60,3 +68,24 @@ async def until_disconnect(receive: Receive, work: Coroutine[Any, Any, None]) ->
             # One turn of the loop lets the watcher unwind, so no task outlives the request.
             await asyncio.sleep(0)
     return True
+
+
+async def _until_gone(hooks: ServerHooks, watch: _Watch, work: Coroutine[Any, Any, None]) -> bool:
+    hooks.on_client_gone(watch.gone)
+    try:
+        await work
+    except asyncio.CancelledError:
+        if not watch.left:
+            raise
+        _uncancel(watch.target)
+        return False
+    finally:
+        watch.running = False
+        hooks.on_client_gone(None)
+    return True
+
+
+def _uncancel(task: asyncio.Task[Any]) -> None:
+    uncancel = getattr(task, "uncancel", None)  # Python 3.11+: the cancel was ours, not the server's
+    if uncancel is not None:
+        uncancel()
