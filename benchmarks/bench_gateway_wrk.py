@@ -28,7 +28,8 @@ in the same run, with the issue's added-p50 aim at 16 connections. A cell whose 
 of RATE is flagged: the server could not keep up and its latency is queueing again. wrk measures latency from the
 actual send; below saturation the coordinated-omission error of that is small.
 
-wrk is installed with ``apt-get install -y wrk`` when missing (as root). See benchmarks/README.md ("Gateway, wrk").
+wrk is installed with ``apt-get install -y wrk`` when missing (as root). See benchmarks/README.md ("Gateway with wrk",
+"Paced latency").
 """
 
 from __future__ import annotations
