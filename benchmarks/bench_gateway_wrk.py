@@ -18,8 +18,18 @@ requests wrk completed: it is much less sensitive to other load on the machine t
     python benchmarks/bench_gateway_wrk.py --quick
     python benchmarks/bench_gateway_wrk.py --quick --workers 1,2 --redis   # limits shared through Redis
     python benchmarks/bench_gateway_wrk.py --repeats 3 --json wrk.json --litellm-python /tmp/litellm-venv/bin/python
+    python benchmarks/bench_gateway_wrk.py --paced 400 --repeats 3 --seconds 10   # paced latency, 16 connections
 
-wrk is installed with ``apt-get install -y wrk`` when missing (as root). See benchmarks/README.md ("Gateway, wrk").
+Paced mode (``--paced RATE``; module ``bench_wrk_paced.py``): closed-loop wrk saturates the server, so its p50 is
+mostly queueing. Paced, wrk's ``delay()`` hook sends RATE requests per second in all (one jittered schedule the
+connections share, about RATE/connections each; ``--connections`` defaults to 16), and the script reports p50/p90/p99,
+the achieved rate and CPU per request per contender, and each gateway's (and LiteLLM's) **added** p50/p99 over direct
+in the same run, with the issue's added-p50 aim at 16 connections. A cell whose achieved rate is more than 5% short
+of RATE is flagged: the server could not keep up and its latency is queueing again. wrk measures latency from the
+actual send; below saturation the coordinated-omission error of that is small.
+
+wrk is installed with ``apt-get install -y wrk`` when missing (as root). See benchmarks/README.md ("Gateway with wrk",
+"Paced latency").
 """
 
 from __future__ import annotations
@@ -68,6 +78,7 @@ from bench_gateway import (
     stop,
     wait_until_ready,
 )
+from bench_wrk_paced import PACE_JITTER, added_report, paced_markdown, pacing_lua, shortfall_warnings
 from fake_upstream import start_in_subprocess
 
 CONST = "const app"
@@ -88,9 +99,9 @@ done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     "WRKJSON {{\\"requests\\":%d,\\"duration_us\\":%d,\\"connect\\":%d,\\"read\\":%d,\\"write\\":%d,"
-    .. "\\"status\\":%d,\\"timeout\\":%d,\\"p50_us\\":%d,\\"p99_us\\":%d,\\"mean_us\\":%f}}\\n",
+    .. "\\"status\\":%d,\\"timeout\\":%d,\\"p50_us\\":%d,\\"p90_us\\":%d,\\"p99_us\\":%d,\\"mean_us\\":%f}}\\n",
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(99), latency.mean))
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean))
 end
 """
 
@@ -111,12 +122,18 @@ def _lua_string(text: str) -> str:
     return json.dumps(text)  # a JSON string literal is a valid Lua string literal for ASCII text
 
 
-def write_script(tmp: str, target: Target, scenario: str) -> str:
-    path = os.path.join(tmp, f"wrk-{abs(hash((target.name, scenario)))}.lua")
+def wrk_lua(body: str, auth: str, paced: float | None = None) -> str:
+    """The wrk script: the request, the ``WRKJSON`` summary line and, with ``paced``, the pacing ``delay()``."""
+    text = _LUA.format(body=_lua_string(body), auth=_lua_string(auth))
+    return text + pacing_lua(paced) if paced else text
+
+
+def write_script(tmp: str, target: Target, scenario: str, paced: float | None = None) -> str:
+    path = os.path.join(tmp, f"wrk-{abs(hash((target.name, scenario, paced)))}.lua")
     body = request_body(target, scenario == STREAM).decode()
     auth = target.headers.get("authorization", "")
     with open(path, "w") as fh:
-        fh.write(_LUA.format(body=_lua_string(body), auth=_lua_string(auth)))
+        fh.write(wrk_lua(body, auth, paced))
     return path
 
 
@@ -289,6 +306,7 @@ class Run:
     seconds: float
     errors: int
     p50_ms: float
+    p90_ms: float
     p99_ms: float
     cpu_us_per_req: float
 
@@ -329,6 +347,7 @@ def run_wrk(wrk: str, target: Target, script: str, connections: int, seconds: fl
         seconds=data["duration_us"] / 1e6,
         errors=errors,
         p50_ms=data["p50_us"] / 1000 if requests else nan,
+        p90_ms=data["p90_us"] / 1000 if requests else nan,
         p99_ms=data["p99_us"] / 1000 if requests else nan,
         cpu_us_per_req=(after - before) / 1000 / requests if requests else nan,
     )
@@ -418,11 +437,21 @@ def _load() -> str:
     return "?"
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, with the defaults ``--quick`` and ``--paced`` change filled in where not given."""
     parser = argparse.ArgumentParser(description="gateway CPU per request and latency with wrk")
-    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per wrk run (5; quick: 2)")
-    parser.add_argument("--repeats", type=int, default=2, help="wrk runs per contender and cell (2; quick: 1)")
-    parser.add_argument("--connections", default="1,16,64", help="wrk connection counts (1,16,64)")
+    parser.add_argument("--seconds", type=float, default=None, help="seconds per wrk run (5; quick: 2)")
+    parser.add_argument("--repeats", type=int, default=None, help="wrk runs per contender and cell (2; quick: 1)")
+    parser.add_argument(
+        "--connections", default=None, help=f"wrk connection counts (1,16,64; paced: {AIM_CONNECTIONS})"
+    )
+    parser.add_argument(
+        "--paced",
+        type=float,
+        default=None,
+        metavar="RATE",
+        help="paced latency mode: RATE requests per second across all connections (wrk's delay() hook)",
+    )
     parser.add_argument("--scenarios", default="chat,stream", help="chat,stream (both)")
     parser.add_argument("--workers", default="1", help="modelmux serve --workers counts, one contender each (1)")
     parser.add_argument("--litellm-python", default=None, help="python of a venv with litellm 1.110.2's proxy")
@@ -433,11 +462,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--redis", action="store_true", help="the gateway contenders keep their limits in a local redis-server"
     )
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="2 s per run, 1 repeat (unless given)")
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
-    if args.quick:
-        args.seconds, args.repeats = 2.0, 1
+    if args.paced is not None and not args.paced > 0:
+        parser.error(f"--paced needs a rate above 0 requests per second, not {args.paced:g}")
+    if args.seconds is None:
+        args.seconds = 2.0 if args.quick else 5.0
+    if args.repeats is None:
+        args.repeats = 1 if args.quick else 2
+    if args.connections is None:
+        args.connections = str(AIM_CONNECTIONS) if args.paced else "1,16,64"
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     connections = [int(x) for x in args.connections.split(",")]
     scenarios = [{"chat": CHAT, "stream": STREAM}[s.strip()] for s in args.scenarios.split(",")]
     workers = [int(x) for x in args.workers.split(",")]
@@ -497,10 +537,11 @@ def main(argv: list[str] | None = None) -> int:
         for t in targets:
             print(f"{t.name}: {t.server}", flush=True)
         cells: dict[tuple[str, str, int], Cell] = {}
-        scripts = {(t.name, s): write_script(tmp, t, s) for t in targets for s in scenarios}
-        for t in targets:  # warm-up, unrecorded
+        warm = {(t.name, s): write_script(tmp, t, s) for t in targets for s in scenarios}
+        scripts = {(t.name, s): write_script(tmp, t, s, args.paced) for t in targets for s in scenarios}
+        for t in targets:  # warm-up, unrecorded (closed loop: as many requests as the second allows)
             for s in scenarios:
-                run_wrk(wrk, t, scripts[(t.name, s)], 4, 1.0)
+                run_wrk(wrk, t, warm[(t.name, s)], 4, 1.0)
         turn = 0
         for scenario in scenarios:
             for conns in connections:
@@ -511,9 +552,11 @@ def main(argv: list[str] | None = None) -> int:
                         run = run_wrk(wrk, t, scripts[(t.name, scenario)], conns, args.seconds)
                         cell = cells.setdefault((t.name, scenario, conns), Cell(t.name, scenario, conns))
                         cell.runs.append(run)
+                        paced = f" of {args.paced:,.0f}" if args.paced else ""
+                        p90 = f"  p90 {run.p90_ms:7.2f} ms" if args.paced else ""
                         print(
                             f"{scenario:12} c={conns:<3} {t.name:28} cpu/req {run.cpu_us_per_req:9,.0f} µs  "
-                            f"{run.requests / run.seconds:8,.0f} req/s  p50 {run.p50_ms:7.2f} ms"
+                            f"{run.requests / run.seconds:8,.0f}{paced} req/s  p50 {run.p50_ms:7.2f} ms{p90}"
                             f"  p99 {run.p99_ms:7.2f} ms"
                             f"  err {run.errors}  load {_load()}",
                             flush=True,
@@ -523,19 +566,34 @@ def main(argv: list[str] | None = None) -> int:
     order = {DIRECT: 0, CONST: 1, LITELLM: 9}
     ordered = sorted(cells.values(), key=lambda c: (c.scenario, c.connections, order.get(c.contender, 5), c.contender))
     print()
-    print(markdown(ordered))
-    print()
-    report = [line for name in gateway_names for line in aims(ordered, name)]
-    for line in report:
-        print(line)
-    print()
-    for line in added_p50(ordered, gateway_names):
-        print(line)
+    added: list[dict[str, object]] = []
+    warnings: list[str] = []
+    if args.paced:
+        print(paced_markdown(ordered, args.paced))
+        print()
+        warnings = shortfall_warnings(ordered, args.paced)
+        compared = [*gateway_names, *([LITELLM] if any(t.name == LITELLM for t in targets) else [])]
+        report, added = added_report(
+            ordered, compared, DIRECT, args.paced, AIM_CONNECTIONS, AIM_ADDED_P50_MS, frozenset(gateway_names)
+        )
+        for line in [*warnings, *report]:
+            print(line)
+    else:
+        print(markdown(ordered))
+        print()
+        report = [line for name in gateway_names for line in aims(ordered, name)]
+        for line in report:
+            print(line)
+        print()
+        for line in added_p50(ordered, gateway_names):
+            print(line)
     if args.json:
         data = {
             "versions": versions(("httpx", "httpcore", "uvicorn", "uvloop", "httptools", "pydantic")),
             "seconds": args.seconds,
             "repeats": args.repeats,
+            "paced": args.paced,
+            "pacing_jitter": PACE_JITTER if args.paced else None,
             "servers": {t.name: t.server for t in targets},
             "cells": [
                 {
@@ -547,6 +605,8 @@ def main(argv: list[str] | None = None) -> int:
                 for c in ordered
             ],
             "aims": report,
+            "added": added,
+            "warnings": warnings,
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         with open(args.json, "w") as fh:
