@@ -21,6 +21,7 @@ of ours (give it its own timeout, or use the async call).
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import contextmanager
@@ -93,6 +94,9 @@ async def awithin_first_chunk(awaitable: Awaitable[R], seconds: float | None) ->
     import asyncio
 
     try:
+        if sys.version_info >= (3, 11):  # no task of its own (wait_for makes one before 3.12)
+            async with asyncio.timeout(seconds):
+                return await awaitable
         return await asyncio.wait_for(awaitable, seconds)
     except (TimeoutError, asyncio.TimeoutError):
         raise _missed(seconds) from None

@@ -29,6 +29,7 @@ file (never the secrets themselves), or a client key as its SHA-256 digest. A ty
     model = "openai/gpt-4o"        # what modelmux.completion() is called with
     api_key_env = "OPENAI_API_KEY" # the variable holding the upstream key
     # api_base = "https://..."  timeout = 600 (the default; bounds the whole call)  drop_params = true  cache = true
+    # first_chunk_timeout = 20     # seconds from sending a streamed request to its first chunk (unset: no such bound)
 
     [keys.alice]                   # a client key's id: used for limits and logs, never the secret
     key_env = "ALICE_KEY"          # the variable holding the key, or: key_sha256 = "<hex digest>"
@@ -51,7 +52,7 @@ from ..providers.mock_options import ROUTE_OPTIONS, mock_route_options
 from .config_cache import CacheSettings, RouteCache, parse_cache, route_cache
 from .config_metrics import MetricsSettings, parse_metrics
 from .config_server import ServerSettings, parse_server
-from .config_values import ConfigError, from_env, only, opt_str, table
+from .config_values import ConfigError, first_chunk_timeout, from_env, only, opt_str, table
 from .limits.budget_config import BUDGET_KEYS, Budgets, parse_budgets
 from .route_options import OPTION_TABLES as _OPTION_TABLES
 from .route_options import route_options
@@ -102,6 +103,8 @@ class ModelRoute:
     api_base: str | None = None
     api_key: str | None = field(default=None, repr=False)
     timeout: float = DEFAULT_TIMEOUT
+    #: Seconds from sending a streamed request to its first chunk, per attempt (``completion(first_chunk_timeout=)``).
+    first_chunk_timeout: float | None = None
     drop_params: bool = False
     owned_by: str = ""
     transport: Any = field(default=None, repr=False, compare=False)  # an httpx.AsyncBaseTransport, tests and embedding
@@ -267,7 +270,8 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
 
 def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: list[str]) -> ModelRoute:
     where = f"[models.{name!r}]"
-    known = {"model", "api_base", "api_key_env", "timeout", "drop_params", "owned_by", "transport", "cache"}
+    known = {"model", "api_base", "api_key_env", "timeout", "first_chunk_timeout", "drop_params", "owned_by"}
+    known |= {"transport", "cache"}
     only(t, known | _OPTION_TABLES | ROUTE_OPTIONS, where)
     if not name or name != name.strip():
         raise ConfigError(f"{where}: a model name must be non-empty, without surrounding spaces")
@@ -313,6 +317,7 @@ def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: lis
         api_base=api_base,
         api_key=api_key,
         timeout=DEFAULT_TIMEOUT if timeout is None else float(timeout),
+        first_chunk_timeout=first_chunk_timeout(t, where),
         drop_params=drop_params,
         owned_by=opt_str(t, "owned_by", where) or provider_name,
         transport=t.get("transport"),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection
+from collections.abc import Awaitable, Collection
 from typing import Any
 
 from ..._http import clips
 from ..._registry import get_provider
+from ..._stream_first import awithin_first_chunk
 from ...errors import APIError
 from ...providers._base import OPENAI_PARAMS
 from ...providers.mock_options import mock_header_options
@@ -88,24 +89,16 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
             else:
                 answer = await upstreams.acompletion(route, body["messages"], **params, **options)
             return answer_response(answer, upstreams.headers(route, answer))
-        if raw:
-            result = await open_passthrough(route, body["messages"], params, options)  # counted when closed
+        # The first chunk is awaited before the 200 goes out, so a failure up to then keeps its own status.
+        first_timeout = route.first_chunk_timeout
+        if raw:  # one attempt: first_chunk_timeout bounds the opening and the first read together
+            opening = _start(open_passthrough(route, body["messages"], params, options))  # counted when closed
+            result, first = await (opening if first_timeout is None else awithin_first_chunk(opening, first_timeout))
         else:
-            result = await upstreams.acompletion(route, body["messages"], stream=True, **params, **options)
-            result = metered(result, route.model, body["messages"])  # a key with a spend budget: counted at the end
+            options.update(upstreams.stream_options(route))  # acompletion bounds (and retries) each attempt
+            result, first = await _start(_metered(upstreams, route, body["messages"], params, options))
     except APIError as exc:
         raise upstreams.error(exc, route) from None
-    # The first chunk is awaited before the 200 goes out, so a failure up to then keeps its own status.
-    try:
-        first = await result.__anext__()
-    except StopAsyncIteration:
-        first = None
-    except APIError as exc:
-        await result.aclose()
-        raise upstreams.error(exc, route) from None
-    except BaseException:
-        await result.aclose()
-        raise
 
     def on_error(exc: Exception) -> HTTPError:
         return _stream_error(exc, route, upstreams)
@@ -122,6 +115,23 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
         batched=batched,
         encode=as_is if raw else frame,
     )
+
+
+async def _metered(upstreams: Upstreams, route: ModelRoute, messages: Any, params: Any, options: Any) -> Any:
+    result = await upstreams.acompletion(route, messages, stream=True, **params, **options)
+    return metered(result, route.model, messages)  # a key with a spend budget: counted at the end
+
+
+async def _start(opening: Awaitable[Any]) -> tuple[Any, Any]:
+    """The opened stream and its first chunk (None: it is empty); the stream is closed if reading fails."""
+    result = await opening
+    try:
+        return result, await result.__anext__()
+    except StopAsyncIteration:
+        return result, None
+    except BaseException:
+        await result.aclose()
+        raise
 
 
 def _stream_error(exc: Exception, route: ModelRoute, upstreams: Upstreams) -> HTTPError:

@@ -80,6 +80,7 @@ async def create_message(request: Request, upstreams: Upstreams) -> Response | A
             charge(completion)  # a key with a spend budget
             answer = json_response(convert_message(completion, route.name))
             return Response(answer.status, answer.body, JSON, upstreams.headers(route, completion))
+        options.update(upstreams.stream_options(route))  # first_chunk_timeout
         result = await upstreams.acompletion(
             route, messages, stream=True, stream_options={"include_usage": True}, **params, **options
         )

@@ -55,6 +55,8 @@ async def create_response(request: Request, upstreams: Upstreams) -> Response | 
     if not native:  # translated (a model group's router picks the deployment): counted as chat calls are
 
         async def complete(_model: str, messages: Any, **kwargs: Any) -> Any:
+            if kwargs.get("stream"):
+                kwargs.update(upstreams.stream_options(route))  # first_chunk_timeout
             result = await upstreams.acompletion(route, messages, **kwargs)
             if kwargs.get("stream"):
                 return metered(result, route.model, messages)  # a key with a spend budget: counted at the end
