@@ -2,6 +2,9 @@
 
 One key per response, ``{prefix}:responses:{id}``, holding its JSON, set with the store's TTL so Redis drops old ones
 itself (bound the total with the server's ``maxmemory``); one response larger than ``max_entry_bytes`` is not kept.
+With ``max_entries_per_owner`` (the gateway sets it), each owner's ids are also kept in a sorted set by time,
+``{prefix}:responses:owner:{owner}``: a put beyond the owner's share deletes that owner's own oldest responses, in
+the same script (atomic across workers), so one key cannot fill the server's memory and make Redis evict the others'.
 Async only: the gateway and ``aresponses()`` use it.
 """
 
@@ -24,16 +27,45 @@ CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 2.0
 
 
+#: KEYS: the response's key, its owner's index. ARGV: the JSON, the TTL (ms), the owner's share, the id, the key
+#: prefix of responses. Stores the response, indexes it by the server's time, drops ids past the TTL from the index,
+#: and deletes the owner's oldest responses beyond its share.
+_PUT_OWNED = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+redis.call('ZADD', KEYS[2], now, ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
+if over > 0 then
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, over - 1)) do
+    redis.call('DEL', ARGV[5] .. id)
+  end
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
+end
+redis.call('PEXPIRE', KEYS[2], ttl)
+return over
+"""
+
+
 class RedisResponseStore:
     """Args:
     url: a ``redis://`` URL (the store owns and closes that client) or a ``redis.asyncio.Redis`` client.
     prefix: namespace of the keys.
     ttl: seconds a response is kept.
     max_entry_bytes: a larger response is not kept (with a warning).
+    max_entries_per_owner: responses one owner keeps at most, its own oldest deleted beyond (None: no bound).
     """
 
     def __init__(
-        self, url: str | Redis, *, prefix: str = "modelmux", ttl: float = 24 * 3600, max_entry_bytes: int = 16 << 20
+        self,
+        url: str | Redis,
+        *,
+        prefix: str = "modelmux",
+        ttl: float = 24 * 3600,
+        max_entry_bytes: int = 16 << 20,
+        max_entries_per_owner: int | None = None,
     ) -> None:
         try:
             import redis.asyncio
@@ -52,9 +84,18 @@ class RedisResponseStore:
         self._prefix = prefix
         self.ttl = ttl
         self.max_entry_bytes = max_entry_bytes
+        self.max_entries_per_owner = max_entries_per_owner
+        self._put_owned: Any = None  # the registered script, made on first use
 
     def _key(self, response_id: str) -> str:
         return f"{self._prefix}:responses:{response_id}"
+
+    def _index(self, owner: str | None) -> str:
+        return f"{self._prefix}:responses:owner:{'' if owner is None else owner}"
+
+    async def held_by(self, owner: str | None) -> int:
+        """Responses ``owner`` holds (by its index; 0 without ``max_entries_per_owner``)."""
+        return int(await self._client.zcard(self._index(owner)))
 
     async def aget(self, response_id: str) -> StoredResponse | None:
         data = await self._client.get(self._key(response_id))
@@ -65,10 +106,23 @@ class RedisResponseStore:
         if len(data) > self.max_entry_bytes:
             _log.warning("response %s not stored: %d bytes is over max_entry_bytes", entry.id, len(data))
             return
-        await self._client.set(self._key(entry.id), data, px=max(1, int(self.ttl * 1000)))
+        ttl_ms = max(1, int(self.ttl * 1000))
+        if self.max_entries_per_owner is None:
+            await self._client.set(self._key(entry.id), data, px=ttl_ms)
+            return
+        if self._put_owned is None:
+            self._put_owned = self._client.register_script(_PUT_OWNED)
+        keys = [self._key(entry.id), self._index(entry.owner)]
+        await self._put_owned(keys=keys, args=[data, ttl_ms, self.max_entries_per_owner, entry.id, self._key("")])
 
-    async def adelete(self, response_id: str) -> bool:
-        return bool(await self._client.delete(self._key(response_id)))
+    async def adelete(self, response_id: str, owner: str | None = None) -> bool:
+        if self.max_entries_per_owner is None:
+            return bool(await self._client.delete(self._key(response_id)))
+        async with self._client.pipeline(transaction=True) as pipe:  # its slot in the owner's share is free again
+            pipe.delete(self._key(response_id))
+            pipe.zrem(self._index(owner), response_id)
+            deleted, _ = await pipe.execute()
+        return bool(deleted)
 
     def get(self, response_id: str) -> StoredResponse | None:
         raise TypeError("RedisResponseStore is async only: use aresponses()")
@@ -76,7 +130,7 @@ class RedisResponseStore:
     def put(self, entry: StoredResponse) -> None:
         raise TypeError("RedisResponseStore is async only: use aresponses()")
 
-    def delete(self, response_id: str) -> bool:
+    def delete(self, response_id: str, owner: str | None = None) -> bool:
         raise TypeError("RedisResponseStore is async only: use aresponses()")
 
     async def aclose(self) -> None:

@@ -11,6 +11,7 @@ file (never the secrets themselves), or a client key as its SHA-256 digest. A ty
     max_body_bytes = 10_485_760    # request body
     # redis_url_env = "MODELMUX_REDIS_URL"   # share the limits between workers and replicas
     # max_spend_per_day = 5.0      # USD budgets: see limits/budget_config.py; the [cache] table: config_cache.py
+    max_stored_responses_per_key = 5000    # /v1/responses answers a key keeps (its own oldest go first)
 
     [server]                       # connections (these are the built-in values)
     header_timeout = 10            # seconds to send the request line and headers (idle connections too)
@@ -52,7 +53,7 @@ from ..providers.mock_options import ROUTE_OPTIONS, mock_route_options
 from .config_cache import CacheSettings, RouteCache, parse_cache, route_cache
 from .config_metrics import MetricsSettings, parse_metrics
 from .config_server import ServerSettings, parse_server
-from .config_values import ConfigError, first_chunk_timeout, from_env, only, opt_str, table
+from .config_values import ConfigError, first_chunk_timeout, from_env, only, opt_str, positive, table
 from .limits.budget_config import BUDGET_KEYS, Budgets, parse_budgets
 from .route_options import OPTION_TABLES as _OPTION_TABLES
 from .route_options import route_options
@@ -76,6 +77,7 @@ __all__ = [
 ]
 
 UNLIMITED = "unlimited"
+STORED_PER_KEY = "max_stored_responses_per_key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,8 @@ class GatewayConfig:
     budgets: Budgets = field(default_factory=Budgets)  # spend per key (``limits.budget_config``)
     groups: Mapping[str, ModelGroup] = field(default_factory=dict)  # see config_groups
     router: RouterSettings | None = None
+    #: Responses API answers one key keeps stored at most (``responses_api.store``).
+    stored_responses_per_key: int = 5000
 
     @property
     def auth_enabled(self) -> bool:
@@ -220,7 +224,8 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
     limits_table = table(data, "limits", "the config")
     only(
         limits_table,
-        {"rpm", "max_concurrent", "max_body_bytes", "redis_url", "redis_url_env", "redis_prefix", *BUDGET_KEYS},
+        {"rpm", "max_concurrent", "max_body_bytes", "redis_url", "redis_url_env", "redis_prefix", *BUDGET_KEYS}
+        | {STORED_PER_KEY},
         "[limits]",
     )
     limits = _limits(limits_table, DEFAULT_LIMITS, "[limits]")
@@ -265,6 +270,7 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
         metrics=metrics,
         groups=groups,
         router=router,
+        stored_responses_per_key=positive(limits_table.get(STORED_PER_KEY, 5000), f"[limits] {STORED_PER_KEY}", int),
     )
 
 

@@ -153,6 +153,6 @@ async def retrieve_response(request: Request, upstreams: Upstreams) -> Response:
 async def delete_response(request: Request, upstreams: Upstreams) -> Response:
     response_id = request.path_param
     await _entry(request, upstreams, response_id)
-    if not await upstreams.responses.adelete(response_id):
+    if not await upstreams.responses.adelete(response_id, owner=request.key.id):
         raise _not_found(response_id)
     return json_response({"id": response_id, "object": "response", "deleted": True})
