@@ -12,6 +12,7 @@ file (never the secrets themselves), or a client key as its SHA-256 digest. A ty
     # redis_url_env = "MODELMUX_REDIS_URL"   # share the limits between workers and replicas
     # max_spend_per_day = 5.0      # USD budgets: see limits/budget_config.py; the [cache] table: config_cache.py
     max_stored_responses_per_key = 5000    # /v1/responses answers a key keeps (its own oldest go first)
+    # allow_upstream_object_ids = true     # ids of objects in the upstream account (files…): upstream_ids.py
 
     [server]                       # connections (these are the built-in values)
     header_timeout = 10            # seconds to send the request line and headers (idle connections too)
@@ -57,6 +58,7 @@ from .config_values import ConfigError, first_chunk_timeout, from_env, only, opt
 from .limits.budget_config import BUDGET_KEYS, Budgets, parse_budgets
 from .route_options import OPTION_TABLES as _OPTION_TABLES
 from .route_options import route_options
+from .upstream_ids import OPT_IN
 
 if TYPE_CHECKING:
     from .config_groups import ModelGroup, RouterSettings
@@ -87,6 +89,7 @@ class Limits:
     rpm: int | None = 60
     max_concurrent: int | None = 10
     max_body_bytes: int = 10 * 1024 * 1024
+    allow_upstream_object_ids: bool = False  # file, vector store, conversation ids… of the upstream account
 
 
 DEFAULT_LIMITS = Limits()
@@ -225,7 +228,7 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
     only(
         limits_table,
         {"rpm", "max_concurrent", "max_body_bytes", "redis_url", "redis_url_env", "redis_prefix", *BUDGET_KEYS}
-        | {STORED_PER_KEY},
+        | {STORED_PER_KEY, OPT_IN},
         "[limits]",
     )
     limits = _limits(limits_table, DEFAULT_LIMITS, "[limits]")
@@ -342,7 +345,7 @@ def _key(
     secrets: list[str],
 ) -> ClientKey:
     where = f"[keys.{key_id}]"
-    only(t, {"key_env", "key_sha256", "models", "rpm", "max_concurrent", "max_body_bytes", *BUDGET_KEYS}, where)
+    only(t, {"key_env", "key_sha256", "models", "rpm", "max_concurrent", "max_body_bytes", OPT_IN, *BUDGET_KEYS}, where)
     key_env = opt_str(t, "key_env", where)
     hexdigest = opt_str(t, "key_sha256", where)
     if bool(key_env) == bool(hexdigest):
@@ -375,10 +378,14 @@ def _limits(t: Mapping[str, Any], defaults: Limits, where: str) -> Limits:
     body = t.get("max_body_bytes", defaults.max_body_bytes)
     if isinstance(body, bool) or not isinstance(body, int) or body < 1:
         raise ConfigError(f"{where}: max_body_bytes must be a positive integer")
+    ids = t.get(OPT_IN, defaults.allow_upstream_object_ids)
+    if not isinstance(ids, bool):
+        raise ConfigError(f"{where}: {OPT_IN} must be true or false")
     return Limits(
         rpm=_limit(t, "rpm", defaults.rpm, where),
         max_concurrent=_limit(t, "max_concurrent", defaults.max_concurrent, where),
         max_body_bytes=body,
+        allow_upstream_object_ids=ids,
     )
 
 

@@ -137,6 +137,11 @@ class Upstreams:
         model's or group's own; a group's deployments carry theirs in the router)."""
         return {} if route.first_chunk_timeout is None else {"first_chunk_timeout": route.first_chunk_timeout}
 
+    def allows_upstream_ids(self, request: Request) -> bool:
+        """Whether the request's key may name objects of the upstream account (``upstream_ids``): opted in, or no
+        client keys at all (one tenant)."""
+        return request.key.limits.allow_upstream_object_ids or not self.config.auth_enabled
+
     def is_group(self, route: ModelRoute) -> bool:
         return route.name in self.config.groups
 

@@ -72,7 +72,7 @@ def _not_a_typo(name: str, native: Collection[str]) -> None:
 async def create_chat_completion(request: Request, upstreams: Upstreams) -> Response | EventStream:
     body = await sized(request, json_body, request)
     route = upstreams.route(request, required_str(body, "model"))
-    await sized(request, check_chat, body)
+    await sized(request, check_chat, body, upstreams.allows_upstream_ids(request))
     stream = body.get("stream") is True
     params, extra = _split(body, getattr(get_provider(route.provider), "native_params", ()))
     options = upstreams.options(route, request.key)

@@ -30,6 +30,7 @@ from ..limits.budget_meter import charge, charged, metered, metered_events
 from ..metrics_callback import CURRENT
 from ..request import Request
 from ..responses import JSON, Response, json_response
+from ..upstream_ids import check_messages_ids
 from ..upstreams import Upstreams
 from ..validate import json_body, parse_json, required_str, sized
 
@@ -39,15 +40,19 @@ __all__ = ["count_tokens", "create_message"]
 NATIVE_PROVIDERS = frozenset({"anthropic"})
 
 
-def _checked(request: Request) -> dict[str, Any]:
+def _checked(request: Request, allow_ids: bool) -> dict[str, Any]:
     body = json_body(request)
     check_messages_request(body)
+    if not allow_ids:
+        check_messages_ids(body)
     return body
 
 
-def _checked_count(request: Request) -> dict[str, Any]:
+def _checked_count(request: Request, allow_ids: bool) -> dict[str, Any]:
     body = json_body(request)
     check_messages_request(body, count_only=True)
+    if not allow_ids:
+        check_messages_ids(body)
     return body
 
 
@@ -65,7 +70,7 @@ def _target(route: ModelRoute) -> Target:
 
 
 async def create_message(request: Request, upstreams: Upstreams) -> Response | AnthropicEventStream:
-    body = await sized(request, _checked, request)
+    body = await sized(request, _checked, request, upstreams.allows_upstream_ids(request))
     route = upstreams.route(request, required_str(body, "model"))
     if route.provider in NATIVE_PROVIDERS and not upstreams.is_group(route):
         return await _passthrough(request, body, route, upstreams)
@@ -155,7 +160,7 @@ def _native_json(content: bytes, kind: str | None, route: ModelRoute) -> bytes:
 async def count_tokens(request: Request, upstreams: Upstreams) -> Response:
     """``{"input_tokens": N}``: Anthropic's own count for an Anthropic route (one cheap call, exact); for any
     other an estimate with modelmux's tokenizer over the translated prompt and the tools' JSON."""
-    body = await sized(request, _checked_count, request)
+    body = await sized(request, _checked_count, request, upstreams.allows_upstream_ids(request))
     route = upstreams.route(request, required_str(body, "model"))
     if route.provider in NATIVE_PROVIDERS and not upstreams.is_group(route):
         try:

@@ -28,6 +28,7 @@ from ..request import Request
 from ..responses import Response, json_response
 from ..responses_api.check_request import check_responses_request
 from ..responses_api.event_stream import event_stream
+from ..upstream_ids import check_responses_ids
 from ..upstreams import Upstreams
 from ..validate import json_body, required_str, sized
 
@@ -38,14 +39,16 @@ def _not_found(response_id: str, param: str | None = None) -> HTTPError:
     return HTTPError(404, f"Response with id '{response_id[:100]}' not found.", param=param)
 
 
-def _checked(request: Request) -> dict[str, Any]:
+def _checked(request: Request, allow_ids: bool) -> dict[str, Any]:
     body = json_body(request)
     check_responses_request(body)
+    if not allow_ids:
+        check_responses_ids(body)
     return body
 
 
 async def create_response(request: Request, upstreams: Upstreams) -> Response | AnthropicEventStream:
-    body = await sized(request, _checked, request)
+    body = await sized(request, _checked, request, upstreams.allows_upstream_ids(request))
     route = upstreams.route(request, required_str(body, "model"))
     options = upstreams.options(route, request.key)
     if route.provider == "mock":
