@@ -142,6 +142,11 @@ class Upstreams:
         client keys at all (one tenant)."""
         return request.key.limits.allow_upstream_object_ids or not self.config.auth_enabled
 
+    def priced_models(self, route: ModelRoute) -> tuple[str, ...]:
+        """The models a call on ``route`` may be answered by (a group's deployments), for a budget's estimate."""
+        group = self.config.groups.get(route.name)
+        return (route.model,) if group is None else tuple(d.route.model for d in group.deployments)
+
     def is_group(self, route: ModelRoute) -> bool:
         return route.name in self.config.groups
 

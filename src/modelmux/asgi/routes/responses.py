@@ -23,6 +23,7 @@ from ..anthropic_api.event_stream import AnthropicEventStream
 from ..config import ModelRoute
 from ..errors import HTTPError
 from ..failures import internal_error
+from ..limits.budget_estimate import reserve_possible_cost
 from ..limits.budget_meter import METER, Meter, charge, metered
 from ..request import Request
 from ..responses import Response, json_response
@@ -50,6 +51,9 @@ def _checked(request: Request, allow_ids: bool) -> dict[str, Any]:
 async def create_response(request: Request, upstreams: Upstreams) -> Response | AnthropicEventStream:
     body = await sized(request, _checked, request, upstreams.allows_upstream_ids(request))
     route = upstreams.route(request, required_str(body, "model"))
+    prompt = (body.get("input"), body.get("instructions"), body.get("tools"))
+    output = body.get("max_output_tokens")
+    await reserve_possible_cost(request, upstreams.priced_models(route), prompt, output)  # budgets
     options = upstreams.options(route, request.key)
     if route.provider == "mock":
         options.update(mock_header_options(request.headers))  # x-mock-script: a client's script for this call
