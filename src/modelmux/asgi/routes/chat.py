@@ -17,7 +17,7 @@ from ..config_cache import cache_option
 from ..errors import HTTPError
 from ..failures import internal_error
 from ..limits.budget_estimate import reserve_possible_cost
-from ..limits.budget_meter import metered
+from ..limits.budget_meter import METER, metered
 from ..passthrough import answer_response, complete_passthrough, open_passthrough, passes_through
 from ..request import Request
 from ..responses import Response
@@ -82,9 +82,10 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
     if extra:
         options["extra_body"] = extra
     options.update(cache_option(upstreams.cache, route, request.key, request.headers, body.get("cache")))
-    output = body.get("max_completion_tokens") or body.get("max_tokens")
-    prompt = (body["messages"], body.get("tools"))
-    await reserve_possible_cost(request, upstreams.priced_models(route), prompt, output, body.get("n"))  # budgets
+    if METER.get() is not None:  # a key with a spend budget: what this request may cost is held while it runs
+        output = body.get("max_completion_tokens") or body.get("max_tokens")
+        prompt = (body["messages"], body.get("tools"))
+        await reserve_possible_cost(request, upstreams.priced_models(route), prompt, output, body.get("n"))
     raw = passes_through(route, upstreams, options, stream=stream)  # the upstream's own bytes, not re-made
     try:
         if not stream:

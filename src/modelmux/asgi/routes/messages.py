@@ -27,7 +27,7 @@ from ..config import ModelRoute
 from ..errors import HTTPError
 from ..failures import internal_error
 from ..limits.budget_estimate import reserve_possible_cost
-from ..limits.budget_meter import charge, charged, metered, metered_events
+from ..limits.budget_meter import METER, charge, charged, metered, metered_events
 from ..metrics_callback import CURRENT
 from ..request import Request
 from ..responses import JSON, Response, json_response
@@ -73,8 +73,9 @@ def _target(route: ModelRoute) -> Target:
 async def create_message(request: Request, upstreams: Upstreams) -> Response | AnthropicEventStream:
     body = await sized(request, _checked, request, upstreams.allows_upstream_ids(request))
     route = upstreams.route(request, required_str(body, "model"))
-    prompt = (body["messages"], body.get("system"), body.get("tools"))
-    await reserve_possible_cost(request, upstreams.priced_models(route), prompt, body.get("max_tokens"))  # budgets
+    if METER.get() is not None:  # a key with a spend budget: what this request may cost is held while it runs
+        prompt = (body["messages"], body.get("system"), body.get("tools"))
+        await reserve_possible_cost(request, upstreams.priced_models(route), prompt, body.get("max_tokens"))
     if route.provider in NATIVE_PROVIDERS and not upstreams.is_group(route):
         return await _passthrough(request, body, route, upstreams)
     messages, params = await sized(request, convert_request, body, _target(route))

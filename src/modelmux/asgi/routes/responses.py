@@ -51,9 +51,10 @@ def _checked(request: Request, allow_ids: bool) -> dict[str, Any]:
 async def create_response(request: Request, upstreams: Upstreams) -> Response | AnthropicEventStream:
     body = await sized(request, _checked, request, upstreams.allows_upstream_ids(request))
     route = upstreams.route(request, required_str(body, "model"))
-    prompt = (body.get("input"), body.get("instructions"), body.get("tools"))
-    output = body.get("max_output_tokens")
-    await reserve_possible_cost(request, upstreams.priced_models(route), prompt, output)  # budgets
+    if METER.get() is not None:  # a key with a spend budget: what this request may cost is held while it runs
+        prompt = (body.get("input"), body.get("instructions"), body.get("tools"))
+        output = body.get("max_output_tokens")
+        await reserve_possible_cost(request, upstreams.priced_models(route), prompt, output)
     options = upstreams.options(route, request.key)
     if route.provider == "mock":
         options.update(mock_header_options(request.headers))  # x-mock-script: a client's script for this call
