@@ -3,8 +3,9 @@
 One key per response, ``{prefix}:responses:{id}``, holding its JSON, set with the store's TTL so Redis drops old ones
 itself (bound the total with the server's ``maxmemory``); one response larger than ``max_entry_bytes`` is not kept.
 With ``max_entries_per_owner`` (the gateway sets it), each owner's ids are also kept in a sorted set by time,
-``{prefix}:responses:owner:{owner}``: a put beyond the owner's share deletes that owner's own oldest responses, in
-the same script (atomic across workers), so one key cannot fill the server's memory and make Redis evict the others'.
+``{prefix}:responses:owner:{owner}``: a put beyond the owner's share pops that owner's own oldest ids from it (one
+script: atomic across workers) and deletes their responses, so one key cannot fill the server's memory and make
+Redis evict the others'.
 Async only: the gateway and ``aresponses()`` use it.
 """
 
@@ -27,25 +28,23 @@ CONNECT_TIMEOUT = 2.0
 READ_TIMEOUT = 2.0
 
 
-#: KEYS: the response's key, its owner's index. ARGV: the JSON, the TTL (ms), the owner's share, the id, the key
-#: prefix of responses. Stores the response, indexes it by the server's time, drops ids past the TTL from the index,
-#: and deletes the owner's oldest responses beyond its share.
-_PUT_OWNED = """
+#: KEYS: the owner's index. ARGV: the TTL (ms), the owner's share, the id. Indexes the id by the server's time, drops
+#: ids past the TTL, and pops (returns) the owner's oldest ids beyond its share, whose responses the caller deletes.
+#: One key per script, and each response deleted by its own command: every key may live in its own cluster slot.
+_INDEX = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ttl = tonumber(ARGV[2])
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
-redis.call('ZADD', KEYS[2], now, ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
-local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
+local ttl = tonumber(ARGV[1])
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
+local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[2])
+local evicted = {}
 if over > 0 then
-  for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, over - 1)) do
-    redis.call('DEL', ARGV[5] .. id)
-  end
-  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
+  evicted = redis.call('ZRANGE', KEYS[1], 0, over - 1)
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, over - 1)
 end
-redis.call('PEXPIRE', KEYS[2], ttl)
-return over
+redis.call('PEXPIRE', KEYS[1], ttl)
+return evicted
 """
 
 
@@ -85,7 +84,7 @@ class RedisResponseStore:
         self.ttl = ttl
         self.max_entry_bytes = max_entry_bytes
         self.max_entries_per_owner = max_entries_per_owner
-        self._put_owned: Any = None  # the registered script, made on first use
+        self._index_script: Any = None  # registered on first use
 
     def _key(self, response_id: str) -> str:
         return f"{self._prefix}:responses:{response_id}"
@@ -107,18 +106,23 @@ class RedisResponseStore:
             _log.warning("response %s not stored: %d bytes is over max_entry_bytes", entry.id, len(data))
             return
         ttl_ms = max(1, int(self.ttl * 1000))
+        await self._client.set(self._key(entry.id), data, px=ttl_ms)
         if self.max_entries_per_owner is None:
-            await self._client.set(self._key(entry.id), data, px=ttl_ms)
             return
-        if self._put_owned is None:
-            self._put_owned = self._client.register_script(_PUT_OWNED)
-        keys = [self._key(entry.id), self._index(entry.owner)]
-        await self._put_owned(keys=keys, args=[data, ttl_ms, self.max_entries_per_owner, entry.id, self._key("")])
+        if self._index_script is None:
+            self._index_script = self._client.register_script(_INDEX)
+        args = [ttl_ms, self.max_entries_per_owner, entry.id]
+        evicted = await self._index_script(keys=[self._index(entry.owner)], args=args)
+        if evicted:  # the owner's own oldest, beyond its share (the index no longer counts them)
+            async with self._client.pipeline(transaction=False) as pipe:
+                for rid in evicted:
+                    pipe.delete(self._key(rid.decode() if isinstance(rid, bytes) else str(rid)))
+                await pipe.execute()
 
     async def adelete(self, response_id: str, owner: str | None = None) -> bool:
         if self.max_entries_per_owner is None:
             return bool(await self._client.delete(self._key(response_id)))
-        async with self._client.pipeline(transaction=True) as pipe:  # its slot in the owner's share is free again
+        async with self._client.pipeline(transaction=False) as pipe:  # its place in the owner's share is free again
             pipe.delete(self._key(response_id))
             pipe.zrem(self._index(owner), response_id)
             deleted, _ = await pipe.execute()
