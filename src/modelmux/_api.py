@@ -189,7 +189,8 @@ def completion(
         first_chunk_timeout: seconds from sending a stream request to its first chunk, per attempt (apart from the
             whole-call ``timeout`` and the gap between reads, ``httpx.Timeout(read=...)``); missing it is an
             ``APITimeoutError``, retried and failed over like a timeout before the first byte. Ignored unless
-            ``stream=True``.
+            ``stream=True``. (A sync call through an injected transport other than ``httpx.HTTPTransport`` cannot
+            be interrupted inside it: checked after each read; see ``modelmux._stream_first``.)
         callbacks: handlers told about this call (success, failure, stream end), besides those registered with
             ``modelmux.callbacks.register``; see ``modelmux.callbacks``.
         cache: a :class:`modelmux.Cache` (or ``cache.options(no_cache=…, no_store=…, ttl=…)``): an identical

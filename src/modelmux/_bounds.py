@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from ._deadline import FIRST_CHUNK_DEADLINE
 from ._sse import DEFAULT_MAX_EVENT_BYTES
 from .errors import APITimeoutError, BadRequestError, UpstreamError
 
@@ -26,6 +27,7 @@ __all__ = [
     "aread_body",
     "awithin",
     "check_deadline",
+    "check_first_chunk",
     "limits_of",
     "read_body",
     "timed_out",
@@ -74,6 +76,16 @@ def check_deadline(deadline: float | None) -> None:
     """Raise :class:`APITimeoutError` once the call's deadline has passed."""
     if deadline is not None and time.monotonic() > deadline:
         raise timed_out()
+
+
+def check_first_chunk() -> None:
+    """Raise :class:`APITimeoutError` once the attempt's ``first_chunk_timeout`` has passed (``_stream_first``).
+
+    For what no socket of ours bounds (an injected transport without a pool): checked after the send and after
+    each read until the first chunk, so a late first chunk is never handed over."""
+    first = FIRST_CHUNK_DEADLINE.get()
+    if first is not None and time.monotonic() >= first:
+        raise APITimeoutError("no first stream chunk within first_chunk_timeout")
 
 
 async def awithin(awaitable: Awaitable[T], deadline: float | None) -> T:

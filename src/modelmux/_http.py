@@ -1,8 +1,10 @@
 """Sending native requests: pooled default clients, injected transports, httpx errors → ours.
 
 Every call is bounded (``_bounds``: a total deadline, size limits). The pooled transports clip every socket
-operation to the time left before the deadline (``_deadline``); an injected async transport gets an asyncio
-timer per step instead, an injected sync one a check after every read (all a sync caller can do).
+operation to the time left before the deadline (``_deadline``), and so do the sockets of an injected sync
+``httpx.HTTPTransport`` (the same backend is put under its pool); an injected async transport gets an asyncio
+timer per step instead, any other injected sync one a check after the send and after every read (all a sync
+caller can do: a read that blocks inside the transport's own code is not cut short).
 
 One connection pool per endpoint origin is created on first use and reused by every later call (async
 pools additionally per event loop, since a connection cannot move between loops). Async pools are
@@ -32,6 +34,7 @@ from ._bounds import (
     aread_body,
     awithin,
     check_deadline,
+    check_first_chunk,
     limits_of,
     read_body,
 )
@@ -277,12 +280,19 @@ def send(
                     "use the async function (acompletion(), aembedding()…) for an async one"
                 )
             else:
+                install(transport)  # an injected httpx.HTTPTransport: its sockets stop at the deadlines too
                 response = transport.handle_request(request)
             response.request = request
             if not stream or response.status_code >= 400:  # an error's body is read to map it
                 read_body(response, deadline, max_bytes)
             else:
-                check_deadline(deadline)
+                try:
+                    check_deadline(deadline)
+                    if transport is not None:
+                        check_first_chunk()  # a transport without sockets of ours: a stalled send is not handed on
+                except APITimeoutError:
+                    response.close()
+                    raise
         return response
     except httpx.TimeoutException as exc:
         raise APITimeoutError(f"request timed out: {type(exc).__name__}") from None

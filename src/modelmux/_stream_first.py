@@ -6,15 +6,22 @@ and continues with the same upstream response. A failure after it ends the strea
 already received is never replayed.
 
 ``first_chunk_timeout=`` bounds an attempt from sending the request to its stream's first chunk, apart from the
-call's total ``timeout`` and the per-read gap (``httpx.Timeout(read=...)``): :func:`first_chunk_scope` (sync: the
-pooled transports' socket operations stop at it) and :func:`awithin_first_chunk` (async: the attempt is cancelled at
-it). Missing it is an :class:`APITimeoutError`, so it is retried and falls back like any timeout before the first
-byte. (A sync *injected* transport has no sockets of ours: its first read is not cut short, as for the total
-deadline.)
+call's total ``timeout`` and the per-read gap (``httpx.Timeout(read=...)``): :func:`first_chunk_scope` (sync) and
+:func:`awithin_first_chunk` (async: the attempt is cancelled at it, whatever the transport). Missing it is an
+:class:`APITimeoutError`, so it is retried and falls back like any timeout before the first byte.
+
+What bounds a sync attempt: the pooled transports' socket operations, and those of an injected
+``httpx.HTTPTransport`` (``_http.send`` puts the same deadline-aware backend under its pool), stop at it. Any other
+injected sync transport (``httpx.MockTransport``, a custom ``BaseTransport``) runs code of its own that Python cannot
+interrupt without a thread: the deadline is checked after its send returns and after each read until the first
+chunk, so a late first chunk is never handed over and a stream that stalls with keep-alives or partial bytes fails
+within one read of the deadline; a single read that blocks forever inside such a transport is bounded by nothing
+of ours (give it its own timeout, or use the async call).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import contextmanager
@@ -87,6 +94,9 @@ async def awithin_first_chunk(awaitable: Awaitable[R], seconds: float | None) ->
     import asyncio
 
     try:
+        if sys.version_info >= (3, 11):  # no task of its own (wait_for makes one before 3.12)
+            async with asyncio.timeout(seconds):
+                return await awaitable
         return await asyncio.wait_for(awaitable, seconds)
     except (TimeoutError, asyncio.TimeoutError):
         raise _missed(seconds) from None

@@ -13,9 +13,9 @@ import httpx
 import pydantic
 from pydantic_core import from_json
 
-from ._bounds import timed_out
+from ._bounds import check_first_chunk, timed_out
 from ._chunk_builder import stream_chunk_builder
-from ._deadline import DEADLINE
+from ._deadline import DEADLINE, FIRST_CHUNK_DEADLINE
 from ._http import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES, Limits, awithin, check_deadline
 from ._sse import SSEDecoder
 from .errors import APIConnectionError, APIError, APITimeoutError, UpstreamError
@@ -171,10 +171,10 @@ class ChatStream:
         if chunks is not None:
             self._iter = iter(chunks)
         else:
-            self._iter = self._run(_Pipeline(translator, decoder, limits, map_error), scrub, deadline)
+            self._iter = self._run(_Pipeline(translator, decoder, limits, map_error), scrub, deadline, clipped)
 
     def _run(
-        self, pipeline: _Pipeline, scrub: Callable[[APIError], APIError], deadline: float | None
+        self, pipeline: _Pipeline, scrub: Callable[[APIError], APIError], deadline: float | None, clipped: bool
     ) -> Iterator[ChatCompletionChunk]:
         response = self.response
         assert response is not None
@@ -191,6 +191,8 @@ class ChatStream:
                     DEADLINE.reset(token)
                 if raw is None:
                     break
+                if not clipped and FIRST_CHUNK_DEADLINE.get() is not None:  # no socket of ours stops at it
+                    check_first_chunk()
                 events = pipeline.events(raw)
                 if events:
                     pipeline.seen = True

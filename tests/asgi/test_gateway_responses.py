@@ -212,7 +212,6 @@ async def test_store_false(app: Gateway) -> None:
         ({"input": "x", "background": True}, "unsupported_parameter"),
         ({"input": "x", "tools": [{"type": "code_interpreter"}]}, "unsupported_tool"),
         ({"input": 5}, "invalid_value"),
-        ({"input": [{"type": "item_reference", "id": "x"}]}, "invalid_value"),
     ],
 )
 async def test_bad_requests_in_openais_shape(app: Gateway, body: dict[str, Any], code: str) -> None:

@@ -82,18 +82,24 @@ async def adecode(data: bytes | str) -> StoredResponse:
 
 
 class ResponseStore(Protocol):
-    """Async methods for the gateway and ``aresponses()``; the sync ones for ``responses()``."""
+    """Async methods for the gateway and ``aresponses()``; the sync ones for ``responses()``. ``owner`` on a delete:
+    who created the response, when the caller knows it (a store keeping a per-owner index uses it)."""
 
     async def aget(self, response_id: str) -> StoredResponse | None: ...
     async def aput(self, entry: StoredResponse) -> None: ...
-    async def adelete(self, response_id: str) -> bool: ...
+    async def adelete(self, response_id: str, owner: str | None = None) -> bool: ...
     def get(self, response_id: str) -> StoredResponse | None: ...
     def put(self, entry: StoredResponse) -> None: ...
-    def delete(self, response_id: str) -> bool: ...
+    def delete(self, response_id: str, owner: str | None = None) -> bool: ...
 
 
 class MemoryResponseStore:
     """Responses in this process, bounded by count, total bytes and age; the oldest go first.
+
+    Shared by several owners (the gateway's keys), no owner can push the others out: an owner over its own share
+    (``max_entries_per_owner`` / ``max_bytes_per_owner``) loses its own oldest responses first, and when the whole
+    store is full the owner holding the most (entries for the count bound, bytes for the size bound) gives way, so an
+    owner's responses are only evicted for another's while it holds at least as much as that other.
 
     Args:
         max_entries: responses kept at most.
@@ -101,6 +107,8 @@ class MemoryResponseStore:
             (with a warning), so one huge answer cannot flush the rest.
         ttl: seconds a response is kept.
         clock: seconds, monotonic (tests pass their own).
+        max_entries_per_owner: responses one owner keeps at most (None: only the store's bound).
+        max_bytes_per_owner: their JSON size together at most (None: only the store's bound).
     """
 
     def __init__(
@@ -110,13 +118,19 @@ class MemoryResponseStore:
         max_bytes: int = 256 * 1024 * 1024,
         ttl: float = 24 * 3600,
         clock: Callable[[], float] = time.monotonic,
+        max_entries_per_owner: int | None = None,
+        max_bytes_per_owner: int | None = None,
     ) -> None:
-        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[float, bytes, str | None]] = OrderedDict()
+        self._owners: dict[str | None, OrderedDict[str, int]] = {}  # owner → its ids, oldest first → bytes
+        self._owner_bytes: dict[str | None, int] = {}
         self._bytes = 0
         self._lock = threading.Lock()
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.ttl = ttl
+        self.max_entries_per_owner = max_entries if max_entries_per_owner is None else max_entries_per_owner
+        self.max_bytes_per_owner = max_bytes if max_bytes_per_owner is None else max_bytes_per_owner
         self._clock = clock
 
     def __len__(self) -> int:
@@ -126,6 +140,11 @@ class MemoryResponseStore:
     def size(self) -> int:
         """Bytes held."""
         return self._bytes
+
+    def held_by(self, owner: str | None) -> int:
+        """Responses ``owner`` holds."""
+        with self._lock:
+            return len(self._owners.get(owner) or ())
 
     def get(self, response_id: str) -> StoredResponse | None:
         data = self._data(response_id)
@@ -143,16 +162,21 @@ class MemoryResponseStore:
 
     def put(self, entry: StoredResponse) -> None:
         data = entry.to_json()
-        if len(data) > self.max_bytes // 10:
-            _log.warning("response %s not stored: %d bytes is over a tenth of the store", entry.id, len(data))
+        if len(data) > self.max_bytes // 10 or len(data) > self.max_bytes_per_owner:
+            _log.warning(
+                "response %s not stored: %d bytes is over a tenth of the store or its share", entry.id, len(data)
+            )
             return
+        owner = entry.owner
         with self._lock:
             self._remove(entry.id)
-            self._entries[entry.id] = (self._clock() + self.ttl, data)
+            self._entries[entry.id] = (self._clock() + self.ttl, data, owner)
+            self._owners.setdefault(owner, OrderedDict())[entry.id] = len(data)
+            self._owner_bytes[owner] = self._owner_bytes.get(owner, 0) + len(data)
             self._bytes += len(data)
-            self._evict()
+            self._evict(owner)
 
-    def delete(self, response_id: str) -> bool:
+    def delete(self, response_id: str, owner: str | None = None) -> bool:
         with self._lock:
             return self._remove(response_id)
 
@@ -163,22 +187,40 @@ class MemoryResponseStore:
     async def aput(self, entry: StoredResponse) -> None:
         self.put(entry)
 
-    async def adelete(self, response_id: str) -> bool:
+    async def adelete(self, response_id: str, owner: str | None = None) -> bool:
         return self.delete(response_id)
 
     def _remove(self, response_id: str) -> bool:
         found = self._entries.pop(response_id, None)
         if found is None:
             return False
-        self._bytes -= len(found[1])
+        size, owner = len(found[1]), found[2]
+        self._bytes -= size
+        own = self._owners[owner]
+        del own[response_id]
+        if own:
+            self._owner_bytes[owner] -= size
+        else:
+            del self._owners[owner], self._owner_bytes[owner]
         return True
 
-    def _evict(self) -> None:
-        now = self._clock()
-        entries = self._entries
-        while entries and (len(entries) > self.max_entries or self._bytes > self.max_bytes):
-            self._remove(next(iter(entries)))
+    def _evict(self, owner: str | None) -> None:
+        # The owner that just stored: over its own share, its own oldest go.
+        own = self._owners[owner]
+        while len(own) > self.max_entries_per_owner or self._owner_bytes[owner] > self.max_bytes_per_owner:
+            self._remove(next(iter(own)))
+            if not own:  # ``_remove`` dropped its emptied table
+                break
+        # The whole store over a bound: the owner holding the most gives its oldest (a scan of the owners, few).
+        owners, held = self._owners, self._owner_bytes
+        while len(self._entries) > self.max_entries:
+            largest = max(owners, key=lambda o: len(owners[o]))
+            self._remove(next(iter(owners[largest])))
+        while self._bytes > self.max_bytes:
+            largest = max(held, key=held.__getitem__)
+            self._remove(next(iter(owners[largest])))
         # Expired entries at the old end go too (insertion order is expiry order: one TTL for all).
+        entries, now = self._entries, self._clock()
         while entries:
             first = next(iter(entries))
             if entries[first][0] > now:

@@ -64,19 +64,20 @@ class Endpoint:
     auth: bool = True  # needs a client key, counts against its limits
     body: bool = False  # reads the request body, then runs cancellable by a disconnect
     errors: ErrorRenderer = error_response  # the dialect of its error answers (Anthropic's on /v1/messages)
+    estimates: bool = False  # reserves what the request may cost once its body is read (``limits.budget_estimate``)
 
 
 ROUTES: dict[str, dict[str, Endpoint]] = {
     "/health": {"GET": Endpoint(health.health, auth=False)},
     "/v1/models": {"GET": Endpoint(models.list_models)},
-    "/v1/chat/completions": {"POST": Endpoint(chat.create_chat_completion, body=True)},
+    "/v1/chat/completions": {"POST": Endpoint(chat.create_chat_completion, body=True, estimates=True)},
     "/v1/embeddings": {"POST": Endpoint(embeddings.create_embedding, body=True)},
     "/v1/images/generations": {"POST": Endpoint(images.create_image, body=True)},
     "/v1/audio/transcriptions": {"POST": Endpoint(transcriptions.create_transcription, body=True)},
     "/v1/moderations": {"POST": Endpoint(moderations.create_moderation, body=True)},
-    "/v1/messages": {"POST": Endpoint(messages.create_message, body=True, errors=anthropic_error)},
+    "/v1/messages": {"POST": Endpoint(messages.create_message, body=True, errors=anthropic_error, estimates=True)},
     "/v1/messages/count_tokens": {"POST": Endpoint(messages.count_tokens, body=True, errors=anthropic_error)},
-    "/v1/responses": {"POST": Endpoint(responses.create_response, body=True)},
+    "/v1/responses": {"POST": Endpoint(responses.create_response, body=True, estimates=True)},
 }
 #: Routes whose last segment is a parameter; model ids may contain "/" (``mock/demo``), so it takes the rest.
 PREFIX_ROUTES: tuple[tuple[str, dict[str, Endpoint]], ...] = (
@@ -304,7 +305,7 @@ class Gateway:
                 request = Request(scope["method"], path, headers, key, path_param=param)
                 await (await endpoint.handler(request, self.upstreams)).send(send)
                 return
-            ticket = await self.budgets.enter(key.id)  # 429 when the key's spend budget is used up
+            ticket = await self.budgets.enter(key.id, endpoint.estimates)  # 429 when the key's budget is used up
             try:
                 length = _content_length(headers)
                 timeout = None if hooks is not None and hooks.body_received() else self.config.server.body_timeout

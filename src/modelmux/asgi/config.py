@@ -11,6 +11,8 @@ file (never the secrets themselves), or a client key as its SHA-256 digest. A ty
     max_body_bytes = 10_485_760    # request body
     # redis_url_env = "MODELMUX_REDIS_URL"   # share the limits between workers and replicas
     # max_spend_per_day = 5.0      # USD budgets: see limits/budget_config.py; the [cache] table: config_cache.py
+    max_stored_responses_per_key = 5000    # /v1/responses answers a key keeps (its own oldest go first)
+    # allow_upstream_object_ids = true     # ids of objects in the upstream account (files…): upstream_ids.py
 
     [server]                       # connections (these are the built-in values)
     header_timeout = 10            # seconds to send the request line and headers (idle connections too)
@@ -29,6 +31,7 @@ file (never the secrets themselves), or a client key as its SHA-256 digest. A ty
     model = "openai/gpt-4o"        # what modelmux.completion() is called with
     api_key_env = "OPENAI_API_KEY" # the variable holding the upstream key
     # api_base = "https://..."  timeout = 600 (the default; bounds the whole call)  drop_params = true  cache = true
+    # first_chunk_timeout = 20     # seconds from sending a streamed request to its first chunk (unset: no such bound)
 
     [keys.alice]                   # a client key's id: used for limits and logs, never the secret
     key_env = "ALICE_KEY"          # the variable holding the key, or: key_sha256 = "<hex digest>"
@@ -51,10 +54,11 @@ from ..providers.mock_options import ROUTE_OPTIONS, mock_route_options
 from .config_cache import CacheSettings, RouteCache, parse_cache, route_cache
 from .config_metrics import MetricsSettings, parse_metrics
 from .config_server import ServerSettings, parse_server
-from .config_values import ConfigError, from_env, only, opt_str, table
+from .config_values import ConfigError, first_chunk_timeout, from_env, only, opt_str, positive, table
 from .limits.budget_config import BUDGET_KEYS, Budgets, parse_budgets
 from .route_options import OPTION_TABLES as _OPTION_TABLES
 from .route_options import route_options
+from .upstream_ids import OPT_IN
 
 if TYPE_CHECKING:
     from .config_groups import ModelGroup, RouterSettings
@@ -75,6 +79,7 @@ __all__ = [
 ]
 
 UNLIMITED = "unlimited"
+STORED_PER_KEY = "max_stored_responses_per_key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,7 @@ class Limits:
     rpm: int | None = 60
     max_concurrent: int | None = 10
     max_body_bytes: int = 10 * 1024 * 1024
+    allow_upstream_object_ids: bool = False  # file, vector store, conversation ids… of the upstream account
 
 
 DEFAULT_LIMITS = Limits()
@@ -102,6 +108,8 @@ class ModelRoute:
     api_base: str | None = None
     api_key: str | None = field(default=None, repr=False)
     timeout: float = DEFAULT_TIMEOUT
+    #: Seconds from sending a streamed request to its first chunk, per attempt (``completion(first_chunk_timeout=)``).
+    first_chunk_timeout: float | None = None
     drop_params: bool = False
     owned_by: str = ""
     transport: Any = field(default=None, repr=False, compare=False)  # an httpx.AsyncBaseTransport, tests and embedding
@@ -141,6 +149,8 @@ class GatewayConfig:
     budgets: Budgets = field(default_factory=Budgets)  # spend per key (``limits.budget_config``)
     groups: Mapping[str, ModelGroup] = field(default_factory=dict)  # see config_groups
     router: RouterSettings | None = None
+    #: Responses API answers one key keeps stored at most (``responses_api.store``).
+    stored_responses_per_key: int = 5000
 
     @property
     def auth_enabled(self) -> bool:
@@ -217,7 +227,8 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
     limits_table = table(data, "limits", "the config")
     only(
         limits_table,
-        {"rpm", "max_concurrent", "max_body_bytes", "redis_url", "redis_url_env", "redis_prefix", *BUDGET_KEYS},
+        {"rpm", "max_concurrent", "max_body_bytes", "redis_url", "redis_url_env", "redis_prefix", *BUDGET_KEYS}
+        | {STORED_PER_KEY, OPT_IN},
         "[limits]",
     )
     limits = _limits(limits_table, DEFAULT_LIMITS, "[limits]")
@@ -262,12 +273,14 @@ def parse_config(data: Mapping[str, Any], *, environ: Mapping[str, str] | None =
         metrics=metrics,
         groups=groups,
         router=router,
+        stored_responses_per_key=positive(limits_table.get(STORED_PER_KEY, 5000), f"[limits] {STORED_PER_KEY}", int),
     )
 
 
 def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: list[str]) -> ModelRoute:
     where = f"[models.{name!r}]"
-    known = {"model", "api_base", "api_key_env", "timeout", "drop_params", "owned_by", "transport", "cache"}
+    known = {"model", "api_base", "api_key_env", "timeout", "first_chunk_timeout", "drop_params", "owned_by"}
+    known |= {"transport", "cache"}
     only(t, known | _OPTION_TABLES | ROUTE_OPTIONS, where)
     if not name or name != name.strip():
         raise ConfigError(f"{where}: a model name must be non-empty, without surrounding spaces")
@@ -313,6 +326,7 @@ def _route(name: str, t: Mapping[str, Any], env: Mapping[str, str], secrets: lis
         api_base=api_base,
         api_key=api_key,
         timeout=DEFAULT_TIMEOUT if timeout is None else float(timeout),
+        first_chunk_timeout=first_chunk_timeout(t, where),
         drop_params=drop_params,
         owned_by=opt_str(t, "owned_by", where) or provider_name,
         transport=t.get("transport"),
@@ -331,7 +345,7 @@ def _key(
     secrets: list[str],
 ) -> ClientKey:
     where = f"[keys.{key_id}]"
-    only(t, {"key_env", "key_sha256", "models", "rpm", "max_concurrent", "max_body_bytes", *BUDGET_KEYS}, where)
+    only(t, {"key_env", "key_sha256", "models", "rpm", "max_concurrent", "max_body_bytes", OPT_IN, *BUDGET_KEYS}, where)
     key_env = opt_str(t, "key_env", where)
     hexdigest = opt_str(t, "key_sha256", where)
     if bool(key_env) == bool(hexdigest):
@@ -364,10 +378,14 @@ def _limits(t: Mapping[str, Any], defaults: Limits, where: str) -> Limits:
     body = t.get("max_body_bytes", defaults.max_body_bytes)
     if isinstance(body, bool) or not isinstance(body, int) or body < 1:
         raise ConfigError(f"{where}: max_body_bytes must be a positive integer")
+    ids = t.get(OPT_IN, defaults.allow_upstream_object_ids)
+    if not isinstance(ids, bool):
+        raise ConfigError(f"{where}: {OPT_IN} must be true or false")
     return Limits(
         rpm=_limit(t, "rpm", defaults.rpm, where),
         max_concurrent=_limit(t, "max_concurrent", defaults.max_concurrent, where),
         max_body_bytes=body,
+        allow_upstream_object_ids=ids,
     )
 
 

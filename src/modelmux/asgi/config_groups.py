@@ -13,6 +13,7 @@
     [models."gpt-4o"]                   # a group: a table with deployments instead of model
     num_retries = 2                     # retries in the group (each may go to another deployment)
     timeout = 120                       # seconds for the whole call: every attempt, wait and fallback
+    first_chunk_timeout = 20            # a streamed attempt without its first chunk by then fails over
     fallbacks = ["claude"]              # other public model names, in order, once each
     # context_window_fallbacks = [...]  content_policy_fallbacks = [...]  owned_by = "..."
 
@@ -22,7 +23,8 @@
     api_key_env = "AZURE_EAST_KEY"
     api_base = "https://east.example.com"
     weight = 2                          # and rpm / tpm (limits honoured before sending), order
-    # every key of a single model: api_base, timeout (one attempt), drop_params, provider option tables…
+    # every key of a single model: api_base, timeout (one attempt), first_chunk_timeout (with the group's, the
+    # smaller applies), drop_params, provider option tables…
 
     [[models."gpt-4o".deployments]]
     model = "openai/gpt-4o"
@@ -36,11 +38,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import DEFAULT_TIMEOUT, ModelRoute
-from .config_values import ConfigError, only, opt_str, positive, strings, table
+from .config_values import ConfigError, first_chunk_timeout, only, opt_str, positive, strings, table
 
 __all__ = ["GroupDeployment", "ModelGroup", "RouterSettings", "parse_groups"]
 
-_GROUP_KEYS = {"deployments", "num_retries", "timeout", "owned_by"}
+_GROUP_KEYS = {"deployments", "num_retries", "timeout", "first_chunk_timeout", "owned_by"}
 _FALLBACK_KEYS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks")
 _ROUTING_KEYS = ("id", "weight", "rpm", "tpm", "order")
 _STRATEGIES = ("simple-shuffle", "least-busy", "latency-based-routing", "usage-based-routing")
@@ -65,6 +67,7 @@ class ModelGroup:
     num_retries: int = 2
     timeout: float = DEFAULT_TIMEOUT
     fallbacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # fallbacks= / context_window_… lists
+    first_chunk_timeout: float | None = None  # per streamed attempt, given to every call of the group
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +148,7 @@ def _group(
     retries = _count(t, "num_retries", where, 2)
     assert retries is not None
     lists = {key: tuple(strings(t, key, where)) for key in _FALLBACK_KEYS if key in t}
-    return ModelGroup(name, deployments, retries, timeout, lists)
+    return ModelGroup(name, deployments, retries, timeout, lists, first_chunk_timeout(t, where))
 
 
 def _stand_in(group: ModelGroup, owned_by: str | None) -> ModelRoute:
@@ -156,6 +159,7 @@ def _stand_in(group: ModelGroup, owned_by: str | None) -> ModelRoute:
         model=first.model,
         provider=first.provider,
         timeout=group.timeout,
+        first_chunk_timeout=group.first_chunk_timeout,
         owned_by=owned_by or first.owned_by,
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import ModelmuxError
 
-__all__ = ["ConfigError", "from_env", "only", "opt_str", "positive", "strings", "table"]
+__all__ = ["ConfigError", "first_chunk_timeout", "from_env", "only", "opt_str", "positive", "strings", "table"]
 
 
 class ConfigError(ModelmuxError, ValueError):
@@ -19,6 +19,12 @@ def positive(value: Any, where: str, kind: type[float] | type[int]) -> Any:
     if isinstance(value, bool) or not ok or not 0 < value < 1e18:  # float(10**400) would overflow
         raise ConfigError(f"{where} must be a positive {'number' if kind is float else 'integer'}")
     return kind(value)
+
+
+def first_chunk_timeout(t: Mapping[str, Any], where: str) -> float | None:
+    """A model's, group's or deployment's ``first_chunk_timeout``: seconds (a positive finite number), or None."""
+    value = t.get("first_chunk_timeout")
+    return None if value is None else positive(value, f"{where} first_chunk_timeout", float)
 
 
 def strings(t: Mapping[str, Any], name: str, where: str) -> list[str]:

@@ -47,6 +47,11 @@ def _route_options(route: ModelRoute, transport: Any) -> dict[str, Any]:
     return options
 
 
+def _first_chunk(route: ModelRoute) -> dict[str, Any]:
+    """A router deployment's ``first_chunk_timeout`` (the router applies it to streamed calls only)."""
+    return {} if route.first_chunk_timeout is None else {"first_chunk_timeout": route.first_chunk_timeout}
+
+
 def _group_options(group: ModelGroup) -> dict[str, Any]:
     """A group's per-call router settings (each group keeps its own retries, deadline and fallbacks)."""
     options: dict[str, Any] = {"num_retries": group.num_retries, "timeout": group.timeout}
@@ -64,14 +69,15 @@ def _build_router(config: GatewayConfig, transport: Any) -> Router:
         for d in group.deployments:
             options = _route_options(d.route, transport)
             options["timeout"] = d.route.timeout  # a cap on one attempt, within the group's overall timeout
-            entry = {"group": group.name, "model": d.route.model, "id": d.id, **options}
+            entry = {"group": group.name, "model": d.route.model, "id": d.id, **options, **_first_chunk(d.route)}
             model_list.append(
                 {**entry, **{k: v for k in ("weight", "rpm", "tpm", "order") if (v := getattr(d, k)) is not None}}
             )
     targets = {t for g in config.groups.values() for names in g.fallbacks.values() for t in names}
     for name in sorted(targets - set(config.groups)):
         route = config.models[name]
-        model_list.append({"group": name, "model": route.model, "id": name, **_route_options(route, transport)})
+        options = _route_options(route, transport)
+        model_list.append({"group": name, "model": route.model, "id": name, **options, **_first_chunk(route)})
     settings = config.router
     assert settings is not None
     state = RedisState(config.redis_url, prefix=config.redis_prefix) if config.redis_url else None
@@ -125,6 +131,21 @@ class Upstreams:
                 403, f"This API key may not use the model {name!r}.", param="model", code="model_not_allowed"
             )
         return route
+
+    def stream_options(self, route: ModelRoute) -> dict[str, Any]:
+        """What a streamed chat call on ``route`` is given besides :meth:`options` (``first_chunk_timeout``: the
+        model's or group's own; a group's deployments carry theirs in the router)."""
+        return {} if route.first_chunk_timeout is None else {"first_chunk_timeout": route.first_chunk_timeout}
+
+    def allows_upstream_ids(self, request: Request) -> bool:
+        """Whether the request's key may name objects of the upstream account (``upstream_ids``): opted in, or no
+        client keys at all (one tenant)."""
+        return request.key.limits.allow_upstream_object_ids or not self.config.auth_enabled
+
+    def priced_models(self, route: ModelRoute) -> tuple[str, ...]:
+        """The models a call on ``route`` may be answered by (a group's deployments), for a budget's estimate."""
+        group = self.config.groups.get(route.name)
+        return (route.model,) if group is None else tuple(d.route.model for d in group.deployments)
 
     def is_group(self, route: ModelRoute) -> bool:
         return route.name in self.config.groups

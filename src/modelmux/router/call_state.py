@@ -210,9 +210,23 @@ class CallState:
         else:
             timeout = self._timeout(deployment, remaining)
         options = self.options
+        if deployment.first_chunk_timeout is not None and self.stream:
+            return self._with_first_chunk(deployment, timeout)
         if options:
             return {**self.args, **self.router.call_kwargs[deployment.id], **options, "timeout": timeout}
         return {**self.args, **self.router.call_kwargs[deployment.id], "timeout": timeout}
+
+    def _with_first_chunk(self, deployment: Deployment, timeout: Any) -> dict[str, Any]:
+        """A streamed attempt on a deployment with its own ``first_chunk_timeout``: the smaller of it and the
+        call's."""
+        from .._stream_first import check_first_chunk_timeout
+
+        kwargs = {**self.args, **self.router.call_kwargs[deployment.id], **self.options, "timeout": timeout}
+        first = deployment.first_chunk_timeout
+        assert first is not None
+        given = check_first_chunk_timeout(kwargs.get("first_chunk_timeout"))
+        kwargs["first_chunk_timeout"] = first if given is None else min(first, given)
+        return kwargs
 
     def _timeout(self, deployment: Deployment, remaining: float | None) -> Any:
         """The ``timeout=`` of an attempt with ``remaining`` seconds left before the overall deadline."""

@@ -11,7 +11,8 @@ modelmux's, flat::
 
     {"group": "gpt-4o", "model": "azure/gpt-4o-east", "id": "east", "weight": 2, "rpm": 600, "api_key": "..."}
 
-Besides the router's own keys (``rpm``, ``tpm``, ``weight``, ``order``, ``timeout``, ``id``), every key is a keyword
+Besides the router's own keys (``rpm``, ``tpm``, ``weight``, ``order``, ``timeout``, ``first_chunk_timeout`` (its
+streamed attempts only), ``id``), every key is a keyword
 argument of the call (credentials, endpoint, provider options). A key no modelmux function or the deployment's
 provider takes is an error at construction, with a did-you-mean; so is an unknown top-level key. A string value
 ``"os.environ/NAME"`` is read from the environment once, at construction (LiteLLM's syntax).
@@ -34,7 +35,7 @@ from ..providers._base import OPENAI_PARAMS
 __all__ = ["Deployment", "parse_model_list"]
 
 #: Keys about routing, not the call.
-_ROUTING_KEYS = frozenset({"rpm", "tpm", "weight", "order", "timeout"})
+_ROUTING_KEYS = frozenset({"rpm", "tpm", "weight", "order", "timeout", "first_chunk_timeout"})
 _LITELLM_TOP = frozenset({"model_name", "litellm_params", "model_info", "rpm", "tpm"})
 _ENV_PREFIX = "os.environ/"
 
@@ -52,6 +53,8 @@ class Deployment:
     weight: float | None = None
     order: int | None = None
     timeout: float | None = None
+    #: A cap on a streamed attempt's wait for its first chunk (with a call's own, the smaller one applies).
+    first_chunk_timeout: float | None = None
     info: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -177,6 +180,9 @@ def parse_model_list(
         timeout = _number(where, "timeout", routing.get("timeout"), float)
         if timeout == 0:
             raise _error(f"{where}: timeout must be positive")
+        first = _number(where, "first_chunk_timeout", routing.get("first_chunk_timeout"), float)
+        if first == 0:
+            raise _error(f"{where}: first_chunk_timeout must be positive")
         weight = _number(where, "weight", routing.get("weight"), float)
         members.append(
             Deployment(
@@ -189,6 +195,7 @@ def parse_model_list(
                 weight=weight,
                 order=_number(where, "order", routing.get("order"), int),
                 timeout=timeout,
+                first_chunk_timeout=first,
                 info=info,
             )
         )

@@ -124,7 +124,9 @@ async def post(app: Gateway, body: dict[str, Any], headers: dict[str, str] = AUT
 
 async def test_an_exhausted_budget_is_a_429_budget_exceeded() -> None:
     upstream = Priced()
-    app = gateway(budget_config(key={"max_spend_per_day": 3 * COST, "spend_reserve": 0}), upstream)
+    app = gateway(
+        budget_config(key={"max_spend_per_day": 3 * COST, "spend_reserve": 0, "reserve_max_cost": False}), upstream
+    )
     for _ in range(3):
         assert (await post(app, CHAT)).status_code == 200
     refused = await post(app, CHAT)
@@ -175,7 +177,9 @@ async def test_an_unknown_price_counts_zero_with_one_warning(caplog: pytest.LogC
 async def test_concurrent_requests_never_pass_the_budget_together() -> None:
     upstream = Priced()
     upstream.gate = asyncio.Event()
-    app = gateway(budget_config(key={"max_spend_per_day": 4 * COST, "spend_reserve": COST}), upstream)
+    app = gateway(
+        budget_config(key={"max_spend_per_day": 4 * COST, "spend_reserve": COST, "reserve_max_cost": False}), upstream
+    )
     tasks = [asyncio.ensure_future(post(app, CHAT)) for _ in range(10)]
     for _ in range(500):
         if upstream.arrived + sum(t.done() for t in tasks) == len(tasks):

@@ -101,7 +101,7 @@ class Replicas:
 
 
 async def test_two_replicas_share_a_budget_one_after_the_other(redis_url: str, prefix: str) -> None:
-    pair = Replicas(redis_url, prefix, {"max_spend_per_day": 3 * COST, "spend_reserve": 0})
+    pair = Replicas(redis_url, prefix, {"max_spend_per_day": 3 * COST, "spend_reserve": 0, "reserve_max_cost": False})
     try:
         statuses = [(await pair.post(pair.apps[i % 2])).status_code for i in range(5)]
         assert statuses == [200, 200, 200, 429, 429] and pair.upstream.calls == 3
@@ -112,7 +112,9 @@ async def test_two_replicas_share_a_budget_one_after_the_other(redis_url: str, p
 
 
 async def test_two_replicas_share_a_budget_under_a_burst(redis_url: str, prefix: str) -> None:
-    pair = Replicas(redis_url, prefix, {"max_spend_per_day": 4 * COST, "spend_reserve": COST})
+    pair = Replicas(
+        redis_url, prefix, {"max_spend_per_day": 4 * COST, "spend_reserve": COST, "reserve_max_cost": False}
+    )
     upstream = pair.upstream
     upstream.gate = asyncio.Event()
     try:

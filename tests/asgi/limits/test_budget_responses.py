@@ -48,7 +48,7 @@ class PricedResponses(Priced):
 
 
 def _app(upstream: httpx.AsyncBaseTransport) -> Gateway:
-    data = budget_config(key={"max_spend_per_day": 2.5 * COST, "spend_reserve": 0})
+    data = budget_config(key={"max_spend_per_day": 2.5 * COST, "spend_reserve": 0, "reserve_max_cost": False})
     data["models"]["grp"] = {"deployments": [{"model": "openai/gpt-4o", "api_key_env": "UPSTREAM_KEY"}]}
     config = parse_config(data, environ=ENV)
     return create_app(config, transport=upstream, limiter=MemoryLimiter(), budget_store=MemoryBudgets())

@@ -2,7 +2,8 @@
 
 ``reserve`` admits a request only while, for every limited period, ``spent + reserve <= limit`` (``spent`` counts
 the settled cost of finished calls and the reservations of calls in flight), and adds the reservation, in one atomic
-step; ``settle`` replaces the reservation with the call's real cost (for a stream, once it ended). A reservation
+step; ``extend`` adds to a reservation the same way, once the request's possible cost is known (``budget_estimate``);
+``settle`` replaces the reservation with the call's real cost (for a stream, once it ended). A reservation
 whose request never settles (a crashed worker) stays counted: budgets err on the side of spending less.
 
 Amounts are counted in whole nano-dollars (integers), so sums are exact and every replica agrees on them.
@@ -45,6 +46,8 @@ class Budget:
     per_day: float | None = None
     per_month: float | None = None
     reserve: float = 0.01
+    #: Raise the reservation to the request's possible cost once its body is read (``budget_estimate``).
+    reserve_max_cost: bool = True
 
     @property
     def limited(self) -> bool:
@@ -75,6 +78,11 @@ class BudgetDecision:
 
 class BudgetStore(Protocol):
     async def reserve(self, key_id: str, budget: Budget) -> BudgetDecision: ...
+
+    async def extend(self, hold: Hold, budget: Budget, amount: float) -> BudgetDecision:
+        """Add ``amount`` to what ``hold`` reserved, in the same atomic check as ``reserve`` (the hold with the
+        larger amount when allowed; nothing changes when not)."""
+        ...
 
     async def settle(self, hold: Hold, cost: float) -> None: ...
 
@@ -125,6 +133,25 @@ class MemoryBudgets:
         for period, name, spent in current:
             self._spent[(key_id, period)] = (name, spent + reserve)
         return BudgetDecision(True, Hold(key_id, tuple(name for _, name, _ in current), budget.reserve))
+
+    async def extend(self, hold: Hold, budget: Budget, amount: float) -> BudgetDecision:
+        now = self._now()
+        more = nano(amount)
+        current: list[tuple[str, str, int]] = []
+        limits = dict(budget.limits())
+        for name in hold.periods:
+            period = name.partition(":")[0]
+            held = self._spent.get((hold.key_id, period))
+            if held is None or held[0] != name:  # the period has ended since: nothing of it to bound
+                continue
+            if held[1] + more > nano(limits[period]):
+                return BudgetDecision(
+                    False, None, period, held[1] / NANO, limits[period], seconds_until_reset(period, now)
+                )
+            current.append((period, name, held[1]))
+        for period, name, spent in current:
+            self._spent[(hold.key_id, period)] = (name, spent + more)
+        return BudgetDecision(True, Hold(hold.key_id, hold.periods, hold.amount + amount))
 
     async def settle(self, hold: Hold, cost: float) -> None:
         for name in hold.periods:

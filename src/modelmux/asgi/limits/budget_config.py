@@ -5,7 +5,9 @@
     [limits]                       # defaults for every key (none by default)
     max_spend_per_day = 20.0       # USD per UTC day; "unlimited" lifts it
     max_spend_per_month = 300.0    # USD per UTC month
-    spend_reserve = 0.01           # USD held per request until its real cost is known (default 0.01)
+    spend_reserve = 0.01           # USD held per request when it arrives (default 0.01)
+    reserve_max_cost = true        # then, once its body is read, what it may cost at most (see budget_estimate.py):
+                                   # concurrent requests cannot overspend together; false: only spend_reserve is held
 
     [keys.alice]
     max_spend_per_day = 5.0
@@ -29,7 +31,7 @@ __all__ = ["BUDGET_KEYS", "Budgets", "parse_budgets"]
 #: The largest amount in USD a budget setting takes: counted in nano-dollars, 1e300 would overflow an integer.
 MAX_USD = 1e9
 
-BUDGET_KEYS = frozenset({"max_spend_per_day", "max_spend_per_month", "spend_reserve"})
+BUDGET_KEYS = frozenset({"max_spend_per_day", "max_spend_per_month", "spend_reserve", "reserve_max_cost"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +61,14 @@ def _usd(t: Mapping[str, Any], name: str, default: float | None, where: str) -> 
 
 def _budget(t: Mapping[str, Any], defaults: Budget, where: str) -> Budget:
     reserve = _usd(t, "spend_reserve", defaults.reserve, where)
+    most = t.get("reserve_max_cost", defaults.reserve_max_cost)
+    if not isinstance(most, bool):
+        raise ConfigError(f"{where}: reserve_max_cost must be true or false")
     return Budget(
         per_day=_usd(t, "max_spend_per_day", defaults.per_day, where),
         per_month=_usd(t, "max_spend_per_month", defaults.per_month, where),
         reserve=defaults.reserve if reserve is None else reserve,
+        reserve_max_cost=most,
     )
 
 

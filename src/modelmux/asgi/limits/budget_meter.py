@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -21,11 +21,14 @@ MAX_COST = 1e9
 class Meter:
     """USD spent by one request's calls. ``unknown`` is shared per gateway: models already warned about."""
 
-    __slots__ = ("_unknown", "total")
+    __slots__ = ("_unknown", "reserve", "total")
 
     def __init__(self, unknown: set[str]) -> None:
         self.total = 0.0
         self._unknown = unknown
+        #: Reserves what the request may cost at most (USD; None: unknown, the fixed reserve), ``budget_estimate``;
+        #: 429 when the budget cannot hold it. Set by the budget gate for the endpoints that estimate.
+        self.reserve: Callable[[float | None], Awaitable[None]] | None = None
 
     def add(self, result: Any, model: str | None = None, **text: Any) -> None:
         """Count ``result``'s cost (see ``modelmux.completion_cost``; ``text``: its prompt/completion texts)."""

@@ -45,6 +45,20 @@ end
 return {1}
 """
 
+# KEYS: the hold's counters. ARGV: the amount added, then per key its limit. Counters gone (their period ended
+# long ago) are left alone. Returns as _RESERVE.
+_EXTEND = """
+local amount = tonumber(ARGV[1])
+for i = 1, #KEYS do
+  local spent = redis.call('GET', KEYS[i])
+  if spent and tonumber(spent) + amount > tonumber(ARGV[i + 1]) then return {0, i, tonumber(spent)} end
+end
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], ARGV[1]) end
+end
+return {1}
+"""
+
 _SETTLE = """
 for i = 1, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], ARGV[1]) end
@@ -70,6 +84,7 @@ class RedisBudgets:
         self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self._reserve = self._client.register_script(_RESERVE)
         self._settle = self._client.register_script(_SETTLE)
+        self._extend = self._client.register_script(_EXTEND)
         self._prefix = prefix
         self._now = now
 
@@ -93,6 +108,21 @@ class RedisBudgets:
         period, limit = limits[int(reply[1]) - 1]
         spent = int(reply[2]) / NANO
         return BudgetDecision(False, None, period, spent, limit, seconds_until_reset(period, now))
+
+    async def extend(self, hold: Hold, budget: Budget, amount: float) -> BudgetDecision:
+        limits = dict(budget.limits())
+        named = [(name, name.partition(":")[0]) for name in hold.periods]
+        keys = [self._key(hold.key_id, name) for name, _ in named]
+        args: list[Any] = [nano(amount), *(nano(limits[period]) for _, period in named)]
+        try:
+            reply = await self._extend(keys=keys, args=args)
+        except self._errors as exc:
+            raise LimiterError(f"the Redis budget store failed: {type(exc).__name__}") from None
+        if int(reply[0]) == 1:
+            return BudgetDecision(True, Hold(hold.key_id, hold.periods, hold.amount + amount))
+        period = named[int(reply[1]) - 1][1]
+        spent = int(reply[2]) / NANO
+        return BudgetDecision(False, None, period, spent, limits[period], seconds_until_reset(period, self._now()))
 
     async def settle(self, hold: Hold, cost: float) -> None:
         keys = [self._key(hold.key_id, name) for name in hold.periods]

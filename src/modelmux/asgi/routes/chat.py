@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection
+from collections.abc import Awaitable, Collection
 from typing import Any
 
 from ..._http import clips
 from ..._registry import get_provider
+from ..._stream_first import awithin_first_chunk
 from ...errors import APIError
 from ...providers._base import OPENAI_PARAMS
 from ...providers.mock_options import mock_header_options
@@ -15,7 +16,8 @@ from ..config import ModelRoute
 from ..config_cache import cache_option
 from ..errors import HTTPError
 from ..failures import internal_error
-from ..limits.budget_meter import metered
+from ..limits.budget_estimate import reserve_possible_cost
+from ..limits.budget_meter import METER, metered
 from ..passthrough import answer_response, complete_passthrough, open_passthrough, passes_through
 from ..request import Request
 from ..responses import Response
@@ -71,7 +73,7 @@ def _not_a_typo(name: str, native: Collection[str]) -> None:
 async def create_chat_completion(request: Request, upstreams: Upstreams) -> Response | EventStream:
     body = await sized(request, json_body, request)
     route = upstreams.route(request, required_str(body, "model"))
-    await sized(request, check_chat, body)
+    await sized(request, check_chat, body, upstreams.allows_upstream_ids(request))
     stream = body.get("stream") is True
     params, extra = _split(body, getattr(get_provider(route.provider), "native_params", ()))
     options = upstreams.options(route, request.key)
@@ -80,6 +82,10 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
     if extra:
         options["extra_body"] = extra
     options.update(cache_option(upstreams.cache, route, request.key, request.headers, body.get("cache")))
+    if METER.get() is not None:  # a key with a spend budget: what this request may cost is held while it runs
+        output = body.get("max_completion_tokens") or body.get("max_tokens")
+        prompt = (body["messages"], body.get("tools"))
+        await reserve_possible_cost(request, upstreams.priced_models(route), prompt, output, body.get("n"))
     raw = passes_through(route, upstreams, options, stream=stream)  # the upstream's own bytes, not re-made
     try:
         if not stream:
@@ -88,24 +94,16 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
             else:
                 answer = await upstreams.acompletion(route, body["messages"], **params, **options)
             return answer_response(answer, upstreams.headers(route, answer))
-        if raw:
-            result = await open_passthrough(route, body["messages"], params, options)  # counted when closed
+        # The first chunk is awaited before the 200 goes out, so a failure up to then keeps its own status.
+        first_timeout = route.first_chunk_timeout
+        if raw:  # one attempt: first_chunk_timeout bounds the opening and the first read together
+            opening = _start(open_passthrough(route, body["messages"], params, options))  # counted when closed
+            result, first = await (opening if first_timeout is None else awithin_first_chunk(opening, first_timeout))
         else:
-            result = await upstreams.acompletion(route, body["messages"], stream=True, **params, **options)
-            result = metered(result, route.model, body["messages"])  # a key with a spend budget: counted at the end
+            options.update(upstreams.stream_options(route))  # acompletion bounds (and retries) each attempt
+            result, first = await _start(_metered(upstreams, route, body["messages"], params, options))
     except APIError as exc:
         raise upstreams.error(exc, route) from None
-    # The first chunk is awaited before the 200 goes out, so a failure up to then keeps its own status.
-    try:
-        first = await result.__anext__()
-    except StopAsyncIteration:
-        first = None
-    except APIError as exc:
-        await result.aclose()
-        raise upstreams.error(exc, route) from None
-    except BaseException:
-        await result.aclose()
-        raise
 
     def on_error(exc: Exception) -> HTTPError:
         return _stream_error(exc, route, upstreams)
@@ -122,6 +120,23 @@ async def create_chat_completion(request: Request, upstreams: Upstreams) -> Resp
         batched=batched,
         encode=as_is if raw else frame,
     )
+
+
+async def _metered(upstreams: Upstreams, route: ModelRoute, messages: Any, params: Any, options: Any) -> Any:
+    result = await upstreams.acompletion(route, messages, stream=True, **params, **options)
+    return metered(result, route.model, messages)  # a key with a spend budget: counted at the end
+
+
+async def _start(opening: Awaitable[Any]) -> tuple[Any, Any]:
+    """The opened stream and its first chunk (None: it is empty); the stream is closed if reading fails."""
+    result = await opening
+    try:
+        return result, await result.__anext__()
+    except StopAsyncIteration:
+        return result, None
+    except BaseException:
+        await result.aclose()
+        raise
 
 
 def _stream_error(exc: Exception, route: ModelRoute, upstreams: Upstreams) -> HTTPError:

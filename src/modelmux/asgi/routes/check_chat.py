@@ -20,6 +20,7 @@ from ..bounds import (
     MAX_TOOLS,
     check_count,
 )
+from ..upstream_ids import refused
 from ..validate import bad_request, check_fields, embedded_json, expect
 from .check_schema import check_schemas
 
@@ -76,7 +77,7 @@ def _strings(
         expect(value.get(name), ("string",), f"{where}.{name}")
 
 
-def _part(part: Any, at: str) -> None:
+def _part(part: Any, at: str, allow_ids: bool) -> None:
     """One content part: an object with a string ``type``; the fields of OpenAI's part types have their JSON types.
 
     Other types pass on to the provider, which takes its own (Anthropic ``document``...) or refuses them with a 400.
@@ -101,7 +102,10 @@ def _part(part: Any, at: str) -> None:
         )
     elif kind == "file":
         fields = ("file_data", "file_id", "filename")
-        _strings(_object(part.get("file"), f"{at}.file"), f"{at}.file", optional=fields)
+        file = _object(part.get("file"), f"{at}.file")
+        _strings(file, f"{at}.file", optional=fields)
+        if not allow_ids and file.get("file_id"):  # a file of the upstream account, any key's (``upstream_ids``)
+            raise refused(f"{at}.file.file_id")
 
 
 def _tool_call(call: Any, at: str) -> None:
@@ -117,7 +121,7 @@ def _tool_call(call: Any, at: str) -> None:
         embedded_json(fn["arguments"], f"{at}.function.arguments")
 
 
-def _message(m: Any, i: int) -> int:
+def _message(m: Any, i: int, allow_ids: bool) -> int:
     """Checks ``messages[i]``; returns how many content parts it has."""
     where = f"messages[{i}]"
     message = _object(m, where)
@@ -129,7 +133,7 @@ def _message(m: Any, i: int) -> int:
         parts = len(content)
         check_count(parts, MAX_PARTS_PER_MESSAGE, f"content parts in {where}", f"{where}.content")
         for j, part in enumerate(content):
-            _part(part, f"{where}.content[{j}]")
+            _part(part, f"{where}.content[{j}]", allow_ids)
     for name in ("name", "tool_call_id", "refusal", "reasoning_content"):
         expect(message.get(name), ("string",), f"{where}.{name}")
     if message.get("role") in ("tool", "function"):  # a result some providers parse when it looks like JSON
@@ -219,16 +223,17 @@ def _response_format(fmt: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
             yield "response_format.json_schema.schema", spec["schema"]
 
 
-def _messages(messages: list[Any]) -> None:
+def _messages(messages: list[Any], allow_ids: bool) -> None:
     check_count(len(messages), MAX_MESSAGES, "messages", "messages")
     parts = 0
     for i, m in enumerate(messages):
-        parts += _message(m, i)
+        parts += _message(m, i, allow_ids)
         check_count(parts, MAX_CONTENT_PARTS, "content parts in the messages together", "messages")
 
 
-def check_chat(body: Mapping[str, Any]) -> None:
-    """400 for the first field of ``body`` with a wrong JSON type or shape, or over a size limit (``bounds``)."""
+def check_chat(body: Mapping[str, Any], allow_upstream_ids: bool = True) -> None:
+    """400 for the first field of ``body`` with a wrong JSON type or shape, or over a size limit (``bounds``); 403 for
+    a file id of the upstream account unless ``allow_upstream_ids`` (``upstream_ids``)."""
     messages = body.get("messages")
     if messages is None:
         raise bad_request(
@@ -237,7 +242,7 @@ def check_chat(body: Mapping[str, Any]) -> None:
     expect(messages, ("array",), "messages")
     if not messages:
         raise bad_request("'messages' must contain at least one message.", param="messages")
-    _messages(messages)
+    _messages(messages, allow_upstream_ids)
     check_fields(body, FIELDS)
     tools = body.get("tools") or []
     functions = body.get("functions") or []

@@ -26,10 +26,12 @@ from ..anthropic_api.passthrough import forward, request_id_header, whole_events
 from ..config import ModelRoute
 from ..errors import HTTPError
 from ..failures import internal_error
-from ..limits.budget_meter import charge, charged, metered, metered_events
+from ..limits.budget_estimate import reserve_possible_cost
+from ..limits.budget_meter import METER, charge, charged, metered, metered_events
 from ..metrics_callback import CURRENT
 from ..request import Request
 from ..responses import JSON, Response, json_response
+from ..upstream_ids import check_messages_ids
 from ..upstreams import Upstreams
 from ..validate import json_body, parse_json, required_str, sized
 
@@ -39,15 +41,19 @@ __all__ = ["count_tokens", "create_message"]
 NATIVE_PROVIDERS = frozenset({"anthropic"})
 
 
-def _checked(request: Request) -> dict[str, Any]:
+def _checked(request: Request, allow_ids: bool) -> dict[str, Any]:
     body = json_body(request)
     check_messages_request(body)
+    if not allow_ids:
+        check_messages_ids(body)
     return body
 
 
-def _checked_count(request: Request) -> dict[str, Any]:
+def _checked_count(request: Request, allow_ids: bool) -> dict[str, Any]:
     body = json_body(request)
     check_messages_request(body, count_only=True)
+    if not allow_ids:
+        check_messages_ids(body)
     return body
 
 
@@ -65,8 +71,11 @@ def _target(route: ModelRoute) -> Target:
 
 
 async def create_message(request: Request, upstreams: Upstreams) -> Response | AnthropicEventStream:
-    body = await sized(request, _checked, request)
+    body = await sized(request, _checked, request, upstreams.allows_upstream_ids(request))
     route = upstreams.route(request, required_str(body, "model"))
+    if METER.get() is not None:  # a key with a spend budget: what this request may cost is held while it runs
+        prompt = (body["messages"], body.get("system"), body.get("tools"))
+        await reserve_possible_cost(request, upstreams.priced_models(route), prompt, body.get("max_tokens"))
     if route.provider in NATIVE_PROVIDERS and not upstreams.is_group(route):
         return await _passthrough(request, body, route, upstreams)
     messages, params = await sized(request, convert_request, body, _target(route))
@@ -80,6 +89,7 @@ async def create_message(request: Request, upstreams: Upstreams) -> Response | A
             charge(completion)  # a key with a spend budget
             answer = json_response(convert_message(completion, route.name))
             return Response(answer.status, answer.body, JSON, upstreams.headers(route, completion))
+        options.update(upstreams.stream_options(route))  # first_chunk_timeout
         result = await upstreams.acompletion(
             route, messages, stream=True, stream_options={"include_usage": True}, **params, **options
         )
@@ -154,7 +164,7 @@ def _native_json(content: bytes, kind: str | None, route: ModelRoute) -> bytes:
 async def count_tokens(request: Request, upstreams: Upstreams) -> Response:
     """``{"input_tokens": N}``: Anthropic's own count for an Anthropic route (one cheap call, exact); for any
     other an estimate with modelmux's tokenizer over the translated prompt and the tools' JSON."""
-    body = await sized(request, _checked_count, request)
+    body = await sized(request, _checked_count, request, upstreams.allows_upstream_ids(request))
     route = upstreams.route(request, required_str(body, "model"))
     if route.provider in NATIVE_PROVIDERS and not upstreams.is_group(route):
         try:

@@ -23,11 +23,13 @@ from ..anthropic_api.event_stream import AnthropicEventStream
 from ..config import ModelRoute
 from ..errors import HTTPError
 from ..failures import internal_error
+from ..limits.budget_estimate import reserve_possible_cost
 from ..limits.budget_meter import METER, Meter, charge, metered
 from ..request import Request
 from ..responses import Response, json_response
 from ..responses_api.check_request import check_responses_request
 from ..responses_api.event_stream import event_stream
+from ..upstream_ids import check_responses_ids
 from ..upstreams import Upstreams
 from ..validate import json_body, required_str, sized
 
@@ -38,15 +40,21 @@ def _not_found(response_id: str, param: str | None = None) -> HTTPError:
     return HTTPError(404, f"Response with id '{response_id[:100]}' not found.", param=param)
 
 
-def _checked(request: Request) -> dict[str, Any]:
+def _checked(request: Request, allow_ids: bool) -> dict[str, Any]:
     body = json_body(request)
     check_responses_request(body)
+    if not allow_ids:
+        check_responses_ids(body)
     return body
 
 
 async def create_response(request: Request, upstreams: Upstreams) -> Response | AnthropicEventStream:
-    body = await sized(request, _checked, request)
+    body = await sized(request, _checked, request, upstreams.allows_upstream_ids(request))
     route = upstreams.route(request, required_str(body, "model"))
+    if METER.get() is not None:  # a key with a spend budget: what this request may cost is held while it runs
+        prompt = (body.get("input"), body.get("instructions"), body.get("tools"))
+        output = body.get("max_output_tokens")
+        await reserve_possible_cost(request, upstreams.priced_models(route), prompt, output)
     options = upstreams.options(route, request.key)
     if route.provider == "mock":
         options.update(mock_header_options(request.headers))  # x-mock-script: a client's script for this call
@@ -55,6 +63,8 @@ async def create_response(request: Request, upstreams: Upstreams) -> Response | 
     if not native:  # translated (a model group's router picks the deployment): counted as chat calls are
 
         async def complete(_model: str, messages: Any, **kwargs: Any) -> Any:
+            if kwargs.get("stream"):
+                kwargs.update(upstreams.stream_options(route))  # first_chunk_timeout
             result = await upstreams.acompletion(route, messages, **kwargs)
             if kwargs.get("stream"):
                 return metered(result, route.model, messages)  # a key with a spend budget: counted at the end
@@ -151,6 +161,6 @@ async def retrieve_response(request: Request, upstreams: Upstreams) -> Response:
 async def delete_response(request: Request, upstreams: Upstreams) -> Response:
     response_id = request.path_param
     await _entry(request, upstreams, response_id)
-    if not await upstreams.responses.adelete(response_id):
+    if not await upstreams.responses.adelete(response_id, owner=request.key.id):
         raise _not_found(response_id)
     return json_response({"id": response_id, "object": "response", "deleted": True})
