@@ -49,7 +49,7 @@ def main() -> None:
     from modelmux import _http
     from modelmux.asgi import create_app
     from modelmux.asgi.config import load_config
-    from modelmux.asgi.serve import settle_heap, uvicorn_options
+    from modelmux.asgi.serve import uvicorn_options
 
     if args.anyio:
         from modelmux import _deadline_backend
@@ -59,7 +59,12 @@ def main() -> None:
         _http._ASYNC_SHARDS = args.shards
     config = load_config(args.config)
     app = create_app(config, transport=_transport(args.client))
-    settle_heap()  # as modelmux serve's app factory does
+    try:
+        from modelmux.asgi.serve import settle_heap  # as modelmux serve's app factory does (absent in older trees)
+    except ImportError:
+        pass
+    else:
+        settle_heap()
     uvicorn.run(
         app, host=args.host, port=args.port, log_level="warning", server_header=False, **uvicorn_options(config.server)
     )

@@ -76,3 +76,43 @@ async def test_close_writes_a_held_head_first_and_a_closed_transport_gets_nothin
     await asyncio.sleep(0)
     assert other.writes == []
     assert held.get_extra_info("peername") == ("127.0.0.1", 1)  # the rest is the transport's own
+
+
+class _Cycle:
+    more_body = True
+    disconnected = False
+
+
+class _Protocol:
+    _on_lost = None
+    _send_timeout = None
+
+    def __init__(self) -> None:
+        self.transport = _Recording()
+
+
+def test_request_hooks_leave_no_reference_cycle_and_see_their_request() -> None:
+    import gc
+    import weakref
+
+    from modelmux.asgi.connections import RequestHooks
+    from modelmux.asgi.server_hooks import HOOKS
+
+    gc.disable()  # what is freed must be freed by reference counting alone: no garbage for the collector per request
+    try:
+        protocol, cycle = _Protocol(), _Cycle()
+        hooks = RequestHooks(protocol, cycle)  # type: ignore[arg-type]
+        cycle.scope = {"extensions": {HOOKS: hooks}}  # type: ignore[attr-defined]  # as uvicorn's cycle holds it
+        assert not hooks.body_received()
+        cycle.more_body = False
+        assert hooks.body_received()
+        hooks.bound_writes(2.0)
+        assert protocol._send_timeout == 2.0
+        gone: list[bool] = []
+        hooks.on_client_gone(lambda: gone.append(True))
+        assert protocol._on_lost is not None and not gone
+        probe = weakref.ref(cycle)
+        del cycle, hooks
+        assert probe() is None
+    finally:
+        gc.enable()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -333,27 +334,38 @@ class _HeadHeld:
 
 
 class RequestHooks:
-    """:class:`~modelmux.asgi.server_hooks.ServerHooks` for one request of these protocols."""
+    """:class:`~modelmux.asgi.server_hooks.ServerHooks` for one request of these protocols.
+
+    It reaches its protocol and request cycle through weak references: the cycle's scope holds the hooks, and a
+    strong reference back would make every request a reference cycle, left for the garbage collector to find.
+    """
 
     __slots__ = ("_cycle", "_protocol")
 
     def __init__(self, protocol: _Guard, cycle: Any) -> None:
-        self._protocol = protocol
-        self._cycle = cycle
+        self._protocol = weakref.ref(protocol)
+        self._cycle = weakref.ref(cycle)
 
     def body_received(self) -> bool:
         """The whole request body is in: ``receive()`` answers at once, no deadline needed to read it."""
-        return not self._cycle.more_body
+        cycle = self._cycle()
+        return cycle is None or not cycle.more_body
 
     def bound_writes(self, seconds: float) -> None:
         """Abort the connection once its answer's writes have stayed blocked (client not reading) ``seconds``."""
-        self._protocol._send_timeout = seconds
+        protocol = self._protocol()
+        if protocol is not None:
+            protocol._send_timeout = seconds
 
     def on_client_gone(self, callback: Callable[[], None] | None) -> None:
         """Call ``callback`` (once) if the connection is lost; ``None`` stops watching. One at a time: a connection
         runs one request at a time."""
-        protocol = self._protocol
-        if callback is not None and (self._cycle.disconnected or protocol.transport.is_closing()):
+        protocol, cycle = self._protocol(), self._cycle()
+        if protocol is None or cycle is None:  # the connection is gone already
+            if callback is not None:
+                callback()
+            return
+        if callback is not None and (cycle.disconnected or protocol.transport.is_closing()):
             callback()  # already gone
             return
         protocol._on_lost = callback
