@@ -34,6 +34,7 @@ __all__ = ["RawChatStream", "aopen_raw_chat_stream"]
 _FINISHED = re.compile(rb'"finish_reason": ?"')
 _USAGE = re.compile(rb'"usage": ?\{')
 _DONE = b"[DONE]"
+_DONE_EVENT = b"data: [DONE]\n\n"
 
 
 class RawChatStream:
@@ -161,27 +162,33 @@ class RawChatStream:
     def _scan(self, region: bytes, limit: int) -> tuple[bytes, BaseException | None]:
         """``region`` (whole events, each ending in a blank line) checked: the bytes to forward up to the first bad
         event (``[DONE]`` left out: the relay ends every stream with its own), and that event's failure."""
+        # A read that ends the stream (the whole stream in one read, or its last events) ends in "data: [DONE]":
+        # the events before it take the fast path too.
+        ends = region.endswith(_DONE_EVENT) and (len(region) == len(_DONE_EVENT) or region[-16:-14] == b"\n\n")
+        body = region[: -len(_DONE_EVENT)] if ends else region
         if (
             self.texts is None
             and len(region) <= limit
-            and b'"error"' not in region
-            and b"[DONE]" not in region
-            and region.count(b"\n") == 2 * region.count(b"\n\n")  # one line per event
+            and b'"error"' not in body
+            and b"[DONE]" not in body
+            and body.count(b"\n") == 2 * body.count(b"\n\n")  # one line per event
             and not any(secret in region for secret in self._secrets)
         ):
             # The usual read: "data: {...}" events that are neither errors nor the end. Checked as a whole; an
             # event with a usage object is read.
-            blocks = region.split(b"\n\n")
+            blocks = body.split(b"\n\n")
             blocks.pop()  # after the last blank line
             if all(block[:7] == b"data: {" and block[-1:] == b"}" for block in blocks):
                 self._any = True
-                if _FINISHED.search(region) is not None or _USAGE.search(region) is not None:
+                if _FINISHED.search(body) is not None or _USAGE.search(body) is not None:
                     for block in blocks:  # the few events that end a choice or carry the usage are read
                         if _FINISHED.search(block) is not None or _USAGE.search(block) is not None:
                             failure = self._read(block[6:])
                             if failure is not None:
                                 return b"", failure
-                return region, None
+                if ends:
+                    self._done = True  # "[DONE]" is not forwarded: the relay ends every stream with its own
+                return body, None
         return self._scan_each(region, limit)
 
     def _scan_each(self, region: bytes, limit: int) -> tuple[bytes, BaseException | None]:

@@ -329,3 +329,35 @@ async def test_the_raw_stream_records_each_choices_finish_reason() -> None:
     blocks, stream, failure = await _raw_blocks(body)
     assert failure is None and b"".join(blocks) == body[: -len(DONE)]
     assert stream.finish_reasons == {0: "stop", 1: "length"}
+
+
+async def test_a_whole_stream_in_one_read_takes_the_fast_path_to_its_done(monkeypatch: pytest.MonkeyPatch) -> None:
+    from modelmux._raw_stream import RawChatStream
+
+    usage = {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}
+    events = [_event(str(i)) for i in range(50)] + [_event("", "stop"), _event("", usage=usage)]
+    body = b"".join(events) + DONE
+
+    async def one_read() -> AsyncIterator[bytes]:
+        yield body
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=one_read(), headers={"content-type": "text/event-stream"})
+
+    def slow(*args: Any) -> Any:
+        raise AssertionError("each event parsed: the read ending in [DONE] missed the fast path")
+
+    monkeypatch.setattr(RawChatStream, "_scan_each", slow)
+    stream = await aopen_raw_chat_stream(
+        "openai/gpt-4o-mini", USER, error_from_event, api_key="sk-x", transport=httpx.MockTransport(handle)
+    )
+    out = b"".join([block async for block in stream])
+    assert out == body[: -len(DONE)]  # [DONE] is the relay's to send
+    assert stream.usage == usage and stream.finish_reasons == {0: "stop"}
+
+
+async def test_done_inside_a_read_or_twice_still_goes_event_by_event() -> None:
+    body = _event("a") + DONE + _event("late", "stop") + DONE
+    blocks, _, failure = await _raw_blocks(body)
+    assert failure is None
+    assert b"".join(blocks) == _event("a") + _event("late", "stop")  # as before: events after [DONE] still checked
