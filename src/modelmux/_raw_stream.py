@@ -12,7 +12,6 @@ asked, every event's text, for a spend estimate without usage). A 200 that is HT
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
@@ -29,10 +28,6 @@ from .providers._base import CallContext
 
 __all__ = ["RawChatStream", "aopen_raw_chat_stream"]
 
-#: A choice's finish_reason with a value (JSON never has an unescaped quote inside a string, so this cannot
-#: match text inside content).
-_FINISHED = re.compile(rb'"finish_reason": ?"')
-_USAGE = re.compile(rb'"usage": ?\{')
 _DONE = b"[DONE]"
 _DONE_EVENT = b"data: [DONE]\n\n"
 
@@ -171,24 +166,19 @@ class RawChatStream:
             and len(region) <= limit
             and b'"error"' not in body
             and b"[DONE]" not in body
-            and body.count(b"\n") == 2 * body.count(b"\n\n")  # one line per event
             and not any(secret in region for secret in self._secrets)
+            and _plain_events(body)
         ):
-            # The usual read: "data: {...}" events that are neither errors nor the end. Checked as a whole; an
-            # event with a usage object is read.
-            blocks = body.split(b"\n\n")
-            blocks.pop()  # after the last blank line
-            if all(block[:7] == b"data: {" and block[-1:] == b"}" for block in blocks):
-                self._any = True
-                if _FINISHED.search(body) is not None or _USAGE.search(body) is not None:
-                    for block in blocks:  # the few events that end a choice or carry the usage are read
-                        if _FINISHED.search(block) is not None or _USAGE.search(block) is not None:
-                            failure = self._read(block[6:])
-                            if failure is not None:
-                                return b"", failure
-                if ends:
-                    self._done = True  # "[DONE]" is not forwarded: the relay ends every stream with its own
-                return body, None
+            # The usual read: one-line "data: {...}" events that are neither errors nor the end, checked as a whole
+            # at the speed of a byte search; the few events that end a choice or carry the usage are read.
+            self._any = True
+            for block in _marked_events(body):
+                failure = self._read(block[6:])
+                if failure is not None:
+                    return b"", failure
+            if ends:
+                self._done = True  # "[DONE]" is not forwarded: the relay ends every stream with its own
+            return body, None
         return self._scan_each(region, limit)
 
     def _scan_each(self, region: bytes, limit: int) -> tuple[bytes, BaseException | None]:
@@ -300,6 +290,36 @@ class RawChatStream:
                 pass
         what = "an error" if error is not None else "one JSON document (not a stream)"
         raise UpstreamError(f"the provider answered a stream request with {what}")
+
+
+def _plain_events(body: bytes) -> bool:
+    """``body`` (whole events) is only one-line ``data: {...}`` events, told by two byte counts, not event by event:
+    each boundary between events is ``}\n\ndata: {``, the last event ends with ``}\n\n``, and there is no other
+    line break anywhere."""
+    if not body:
+        return True
+    if body[:7] != b"data: {" or body[-3:] != b"}\n\n":
+        return False
+    return body.count(b"\n") == 2 * (body.count(b"}\n\ndata: {") + 1)
+
+
+#: What marks the few events the fast path reads (a choice's end, the usage), with and without a space. JSON
+#: never has an unescaped quote inside a string, so text inside content cannot look like them.
+_MARKS = (b'"finish_reason":"', b'"finish_reason": "', b'"usage":{', b'"usage": {')
+
+
+def _marked_events(body: bytes) -> list[bytes]:
+    """The events (without their blank line) of ``body`` that end a choice or carry the usage, once each, in order."""
+    starts: set[int] = set()
+    for mark in _MARKS:
+        at = body.find(mark)
+        while at >= 0:
+            before = body.rfind(b"\n\n", 0, at)
+            start = 0 if before < 0 else before + 2
+            starts.add(start)
+            end = body.find(b"\n\n", at)
+            at = body.find(mark, end) if end >= 0 else -1
+    return [body[start : body.find(b"\n\n", start)] for start in sorted(starts)]
 
 
 def _too_big(limit: int) -> UpstreamError:

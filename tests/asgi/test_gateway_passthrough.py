@@ -361,3 +361,23 @@ async def test_done_inside_a_read_or_twice_still_goes_event_by_event() -> None:
     blocks, _, failure = await _raw_blocks(body)
     assert failure is None
     assert b"".join(blocks) == _event("a") + _event("late", "stop")  # as before: events after [DONE] still checked
+
+
+@pytest.mark.parametrize(
+    ("body", "plain"),
+    [
+        (b"", True),
+        (b'data: {"a":1}\n\n', True),
+        (b'data: {"a":1}\n\ndata: {"b":2}\n\n', True),
+        (b'data: {"a":1}\n\n: keep-alive\n\n', False),  # a comment: checked event by event
+        (b'data: {"a":1}\n\n\ndata: {"b":2}\n\n', False),  # a stray line break
+        (b'data: {"a":1}\nid: 7\n\n', False),  # two lines in one event
+        (b"data: [1]\n\n", False),  # not an object
+        (b'event: x\ndata: {"a":1}\n\n', False),  # a named event
+        (b'data: {"a":1}\n\ndata: {"b":2} \n\n', False),  # does not end its object on its line
+    ],
+)
+def test_plain_events_are_told_by_counting(body: bytes, plain: bool) -> None:
+    from modelmux._raw_stream import _plain_events
+
+    assert _plain_events(body) is plain
