@@ -5,6 +5,7 @@ slot back, and a flood of idle connections does not lock real clients out. Every
 from __future__ import annotations
 
 import contextlib
+import json
 import select
 import socket
 import time
@@ -224,3 +225,25 @@ def test_a_slow_but_steady_upload_within_the_deadline_passes(server: Server) -> 
             sock.sendall(body[i : i + len(body) // 4 + 1])
         answer = _read_all(sock)
     assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+
+
+def test_pipelined_requests_are_answered_in_order(server: Server) -> None:
+    def request(text: str, stream: bool = False) -> bytes:
+        body = json.dumps(
+            {"model": "mock/echo", "messages": [{"role": "user", "content": text}], "stream": stream}
+        ).encode()
+        head = HEAD + b"authorization: Bearer " + ALICE.encode() + b"\r\ncontent-type: application/json\r\n"
+        return head + b"content-length: %d\r\n\r\n" % len(body) + body
+
+    with _connect(server) as sock:
+        sock.sendall(request("first") + request("second", stream=True) + request("third"))  # one write, three heads
+        answer = b""
+        deadline = time.monotonic() + 10
+        while answer.count(b"HTTP/1.1 200") < 3 or b"third" not in answer:
+            assert time.monotonic() < deadline, answer[-300:]
+            chunk = sock.recv(65536)
+            assert chunk, answer[-300:]
+            answer += chunk
+    assert answer.count(b"HTTP/1.1 200") == 3
+    assert answer.index(b"first") < answer.index(b"second") < answer.index(b"third")
+    assert b"data: [DONE]" in answer  # the streamed one, whole, between the two others
