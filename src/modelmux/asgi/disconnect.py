@@ -3,7 +3,9 @@
 The body has been read by then, so the only message left to receive is ``http.disconnect``: one watcher task waits
 for it and cancels the request's own task, in which the work runs (the upstream call and its stream close in their
 ``finally``), so a client that leaves stops the provider request promptly and leaves no task or connection behind.
-The work is not moved to a task of its own: one task per request, not two, and no ``asyncio.wait``.
+The work is not moved to a task of its own: one task per request, not two, and no ``asyncio.wait``. Under
+``modelmux serve``'s own protocol there is no watcher task either: the server calls back from ``connection_lost``
+(:class:`~modelmux.asgi.server_hooks.ServerHooks`).
 """
 
 from __future__ import annotations
