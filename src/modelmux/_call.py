@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 import pydantic
@@ -27,6 +27,9 @@ from ._registry import Resolved, get_provider
 from ._url_secrets import url_secrets
 from .errors import APIConnectionError, APIError, AuthenticationError, BadRequestError, UpstreamError, redact
 from .providers._base import CallContext, HttpRequest, Operation, Provider
+
+if TYPE_CHECKING:
+    from ._exchange import RawReply
 
 __all__ = ["Call", "aexecute", "asend", "execute", "open_call", "parse", "send"]
 
@@ -268,13 +271,38 @@ def send(call: Call, native: HttpRequest, *, stream: bool = False) -> httpx.Resp
 
 async def asend(call: Call, native: HttpRequest, *, stream: bool = False) -> httpx.Response:
     """The async twin of :func:`send`."""
+    return await _asend_authorized(call, await _aauthorize(call, native), stream)
+
+
+async def aexchange(call: Call, native: HttpRequest) -> httpx.Response | RawReply:
+    """:func:`asend` for a whole (non-streamed) answer: through modelmux's own pooled client its status, headers and
+    bytes without httpx's objects (:class:`~modelmux._exchange.RawReply`), else :func:`asend`'s response."""
+    native = await _aauthorize(call, native)
+    if call.transport is not None:
+        return await _asend_authorized(call, native, False)
+    from ._exchange import aexchange as exchange
+
+    try:
+        deadline = call.start_clock()
+        reply = await exchange(native, call.timeout, deadline, call.limits.max_response_bytes)
+    except APIError as exc:
+        raise call.scrub(_hint(call, exc)) from None
+    if reply is None:
+        return await _asend_authorized(call, native, False)
+    if reply.status_code >= 400:
+        raise _error(call, reply.as_response())
+    return reply
+
+
+async def _aauthorize(call: Call, native: HttpRequest) -> HttpRequest:
     aauthorize = getattr(call.provider, "aauthorize_request", None)
     if aauthorize is not None:
-        native = await aauthorize(native, call.ctx)
-    else:
-        authorize = getattr(call.provider, "authorize_request", None)
-        if authorize is not None:
-            native = authorize(native, call.ctx)
+        return cast(HttpRequest, await aauthorize(native, call.ctx))
+    authorize = getattr(call.provider, "authorize_request", None)
+    return native if authorize is None else cast(HttpRequest, authorize(native, call.ctx))
+
+
+async def _asend_authorized(call: Call, native: HttpRequest, stream: bool) -> httpx.Response:
     limits = call.limits
     try:
         request = _http.to_httpx_request(native, call.timeout)

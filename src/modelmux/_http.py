@@ -124,9 +124,9 @@ def to_httpx_request(req: HttpRequest, timeout: httpx.Timeout) -> httpx.Request:
     return request
 
 
-def _bytes_request(method: str, url: httpx.URL, headers: Mapping[str, str], content: bytes) -> httpx.Request:
-    """``httpx.Request(method, url, headers=headers, content=content)``, the same headers in the same order (Host,
-    the given ones, Content-Length), built in one pass instead of httpx's several (about half the cost)."""
+def raw_headers(url: httpx.URL, headers: Mapping[str, str], content: bytes) -> list[tuple[bytes, bytes]]:
+    """The headers ``httpx.Request(method, url, headers=headers, content=content)`` sends, in its order: Host, the
+    given ones, Content-Length (each unless given)."""
     named = {name.lower() for name in headers}
     raw: list[tuple[bytes, bytes]] = []
     if "host" not in named and url.host:
@@ -134,6 +134,13 @@ def _bytes_request(method: str, url: httpx.URL, headers: Mapping[str, str], cont
     raw.extend((name.encode("ascii"), value.encode("ascii")) for name, value in headers.items())
     if "content-length" not in named:
         raw.append((b"Content-Length", b"%d" % len(content)))
+    return raw
+
+
+def _bytes_request(method: str, url: httpx.URL, headers: Mapping[str, str], content: bytes) -> httpx.Request:
+    """``httpx.Request(method, url, headers=headers, content=content)``, the same headers in the same order,
+    built in one pass instead of httpx's several (about half the cost)."""
+    raw = raw_headers(url, headers, content)
     request = httpx.Request(method, url, headers=httpx.Headers(raw), stream=httpx.ByteStream(content))
     request.read()  # its content is known (a retry may send it again)
     return request
@@ -297,7 +304,7 @@ def send(
     except httpx.TimeoutException as exc:
         raise APITimeoutError(f"request timed out: {type(exc).__name__}") from None
     except httpx.TransportError as exc:
-        raise _unreachable(request, exc) from None
+        raise unreachable(request.url, exc) from None
 
 
 async def asend(
@@ -333,13 +340,13 @@ async def asend(
     except httpx.TimeoutException as exc:
         raise APITimeoutError(f"request timed out: {type(exc).__name__}") from None
     except httpx.TransportError as exc:
-        raise _unreachable(request, exc) from None
+        raise unreachable(request.url, exc) from None
 
 
-def _unreachable(request: httpx.Request, exc: httpx.TransportError) -> APIConnectionError:
+def unreachable(url: httpx.URL, exc: httpx.TransportError) -> APIConnectionError:
     # A network error's text (refused, reset…) helps; a protocol error's text may quote request headers.
     detail = f": {exc}" if isinstance(exc, httpx.NetworkError) else ""
-    return APIConnectionError(f"could not reach {request.url.host}: {type(exc).__name__}{detail}")
+    return APIConnectionError(f"could not reach {url.host}: {type(exc).__name__}{detail}")
 
 
 def close_clients() -> None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from pydantic_core import from_json
 
 from . import _call
-from ._raw_stream import asend_raw
+from ._raw_stream import aprepare_raw
 from .providers.openai.map_finish_reason import OPENAI_FINISH_REASONS
 from .providers.openai.map_service_tier import OPENAI_SERVICE_TIERS
 from .types import ChatCompletion, Usage
@@ -162,12 +163,14 @@ async def araw_chat_completion(model: str, messages: Any, **options: Any) -> Raw
     Raises:
         APIError: as ``acompletion``'s.
     """
-    call, response = await asend_raw(model, messages, False, options)
-    body = response.content
+    call, native = await aprepare_raw(model, messages, False, options)
+    reply = await _call.aexchange(call, native)
+    body = reply.content
     try:
         doc = from_json(body)
     except ValueError:
         doc = None
     if plain_answer(doc):
         return RawAnswer(body, doc)
+    response = reply if isinstance(reply, httpx.Response) else reply.as_response()
     return _call.parse(call, response, call.provider.parse_chat_response, call.ctx)

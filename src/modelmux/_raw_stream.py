@@ -24,7 +24,7 @@ from ._deadline import DEADLINE
 from ._http import awithin, check_deadline
 from ._streaming import _GARBAGE, _is_html, _wrap
 from .errors import APIError, UpstreamError
-from .providers._base import CallContext
+from .providers._base import CallContext, HttpRequest
 
 __all__ = ["RawChatStream", "aopen_raw_chat_stream"]
 
@@ -340,14 +340,15 @@ async def aopen_raw_chat_stream(
     Raises:
         APIError: as ``acompletion``'s: the request is invalid, or the upstream answered an error status.
     """
-    call, response = await asend_raw(model, messages, True, options)
+    call, native = await aprepare_raw(model, messages, True, options)
+    response = await _call.asend(call, native, stream=True)
     return RawChatStream(response, call, map_error, collect_text=collect_text)
 
 
-async def asend_raw(
+async def aprepare_raw(
     model: str, messages: Any, stream: bool, options: dict[str, Any]
-) -> tuple[_call.Call, httpx.Response]:
-    """Prepare, build (off the event loop for long conversations) and send one chat request whose upstream bytes the
+) -> tuple[_call.Call, HttpRequest]:
+    """Prepare and build (off the event loop for long conversations) one chat request whose upstream bytes the
     caller passes on as they are: the pass-through's shared first step, for answers and streams alike.
 
     Raises:
@@ -365,4 +366,4 @@ async def asend_raw(
         raise ValueError(f"{model!r} answers locally: it has no upstream bytes to pass on")
     if native is None:
         native = _call.build(call, call.provider.build_chat_request)
-    return call, await _call.asend(call, native, stream=stream)
+    return call, native

@@ -19,11 +19,13 @@ __all__ = ["build_head", "replayable_body", "write_request"]
 _JOIN_LIMIT = 64 * 1024
 
 
-def build_head(request: httpx.Request, target: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> bytes:
+def build_head(
+    method: str, raw_headers: list[tuple[bytes, bytes]], target: bytes, extra: list[tuple[bytes, bytes]] | None = None
+) -> bytes:
     """The request line and headers; ``httpx.LocalProtocolError`` (never quoting a value) for a CR, LF or NUL
     in any of them, which would let a value end its line and start another."""
-    headers = request.headers.raw if extra is None else [*request.headers.raw, *extra]
-    lines = [request.method.encode("ascii"), b" ", target, b" HTTP/1.1\r\n"]
+    headers = raw_headers if extra is None else [*raw_headers, *extra]
+    lines = [method.encode("ascii"), b" ", target, b" HTTP/1.1\r\n"]
     for name, value in headers:
         lines += (name, b": ", value, b"\r\n")
     lines.append(b"\r\n")
@@ -46,9 +48,14 @@ def _is_chunked(request: httpx.Request) -> bool:
 
 
 async def write_request(
-    conn: Connection, request: httpx.Request, head: bytes, body: bytes | None, timeout: Callable[[], float | None]
+    conn: Connection,
+    request: httpx.Request | None,
+    head: bytes,
+    body: bytes | None,
+    timeout: Callable[[], float | None],
 ) -> None:
-    """Write the head and body; ``timeout()`` gives the write timeout, asked only when the socket is full."""
+    """Write the head and body (``body`` bytes, else ``request``'s stream); ``timeout()`` gives the write timeout,
+    asked only when the socket is full."""
     if body is not None:
         if not body:
             conn.write(head)
@@ -59,6 +66,8 @@ async def write_request(
             conn.write(body)
         await conn.drained(timeout)
         return
+    if request is None:
+        raise httpx.LocalProtocolError("no request body to write")
     conn.write(head)
     chunked = _is_chunked(request)
     stream = request.stream

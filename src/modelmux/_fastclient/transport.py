@@ -68,7 +68,45 @@ class FastTransport(httpx.AsyncBaseTransport):
         return self._ssl
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
+        timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
+        conn = await self._exchange_head(
+            request.method, request.url, request.headers.raw, replayable_body(request), timeouts, request
+        )
+        return httpx.Response(
+            conn.status,
+            headers=conn.headers,
+            stream=Body(conn, self._pool, timeouts.get("read")),
+            extensions={"http_version": conn.http_version, "reason_phrase": conn.reason},
+        )
+
+    async def exchange(
+        self,
+        method: str,
+        url: httpx.URL,
+        raw_headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        timeouts: dict[str, float | None],
+        limit: int,
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """One request with a bytes body, its whole answer read: ``(status, raw headers, body)``, without the
+        ``httpx.Request``/``Response`` objects (what the gateway's pass-through of answers needs). Past ``limit``
+        bytes the reading stops (the body returned is longer than ``limit``: the caller refuses it). Errors as
+        :meth:`handle_async_request`'s."""
+        conn = await self._exchange_head(method, url, raw_headers, body, timeouts, None)
+        content = await Body(conn, self._pool, timeouts.get("read")).read_all(limit)
+        return conn.status, conn.headers, content
+
+    async def _exchange_head(
+        self,
+        method: str,
+        url: httpx.URL,
+        raw_headers: list[tuple[bytes, bytes]],
+        body: bytes | None,
+        timeouts: dict[str, float | None],
+        request: httpx.Request | None,
+    ) -> Connection:
+        """Send the request (``body`` bytes, else ``request``'s stream) on a pooled or new connection and wait for
+        the answer's head; the connection is the caller's (its body unread) from then on."""
         scheme = url.scheme
         if scheme == "https":
             tls: ssl.SSLContext | None = self._tls()
@@ -81,16 +119,14 @@ class FastTransport(httpx.AsyncBaseTransport):
         host = url.raw_host.decode("ascii")  # an international name in its IDNA form, for DNS and SNI
         key = (scheme, host, port)
         proxy = self._route(key)
-        timeouts: dict[str, float | None] = request.extensions.get("timeout") or {}
         if proxy is not None and tls is None:  # absolute-form through the proxy
             raw_host = b"[%b]" % url.raw_host if b":" in url.raw_host else url.raw_host
             authority = raw_host if url.port is None else b"%b:%d" % (raw_host, port)
             target = b"http://%b%b" % (authority, url.raw_path)
             extra = None if proxy.authorization is None else [(b"Proxy-Authorization", proxy.authorization)]
-            head = build_head(request, target, extra)
+            head = build_head(method, raw_headers, target, extra)
         else:
-            head = build_head(request, url.raw_path)
-        body = replayable_body(request)
+            head = build_head(method, raw_headers, url.raw_path)
         pool = self._pool
 
         async def connect() -> Connection:
@@ -107,7 +143,7 @@ class FastTransport(httpx.AsyncBaseTransport):
         while True:
             conn, reused = await pool.acquire(key, connect, pool_timeout, fresh=retried)
             try:
-                conn.start(request.method == "HEAD")
+                conn.start(method == "HEAD")
                 try:
                     await write_request(conn, request, head, body, write_timeout)
                 except httpx.WriteError:
@@ -126,12 +162,7 @@ class FastTransport(httpx.AsyncBaseTransport):
             except BaseException:  # a timeout, a cancellation (the caller went away): the connection closes
                 pool.discard(conn)
                 raise
-            return httpx.Response(
-                conn.status,
-                headers=conn.headers,
-                stream=Body(conn, pool, timeouts.get("read")),
-                extensions={"http_version": conn.http_version, "reason_phrase": conn.reason},
-            )
+            return conn
 
     async def aclose(self) -> None:
         """Close the idle connections; ones in use close when their responses end."""
