@@ -392,8 +392,9 @@ async def _acomplete_once(
         return result
     if native is None:
         native = _call.build(call, call.provider.build_chat_request)
-    response = await _call.asend(call, native, stream=stream)
-    if stream:
-        translator = call.provider.chat_stream_translator(call.ctx)
-        return AsyncChatStream(response, translator, call.scrub, **_stream_options(call, response))
-    return _call.parse(call, response, call.provider.parse_chat_response, call.ctx)
+    if not stream:
+        answer = await _call.aexchange(call, native)  # a whole answer: no httpx objects through the own client
+        return _call.parse(call, answer, call.provider.parse_chat_response, call.ctx)
+    response = await _call.asend(call, native, stream=True)
+    translator = call.provider.chat_stream_translator(call.ctx)
+    return AsyncChatStream(response, translator, call.scrub, **_stream_options(call, response))

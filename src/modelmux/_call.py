@@ -353,11 +353,12 @@ def _error_document(call: Call, response: httpx.Response) -> APIError | None:
         return None
 
 
-def parse(call: Call, response: httpx.Response, parser: Callable[..., T], *args: Any) -> T:
+def parse(call: Call, answer: httpx.Response | RawReply, parser: Callable[..., T], *args: Any) -> T:
     """``parser(body, *args)``; an answer it cannot read becomes :class:`UpstreamError` (the provider's fault)."""
     try:
-        return parser(response.content, *args)
+        return parser(answer.content, *args)
     except _GARBAGE as exc:
+        response = answer if isinstance(answer, httpx.Response) else answer.as_response()
         mapped = _error_document(call, response)
         if mapped is not None:
             raise call.scrub(mapped) from None
@@ -384,5 +385,5 @@ async def aexecute(call: Call, operation: Operation) -> Any:
     provider: Any = call.provider
     if call.local:
         return getattr(provider, operation.answer)(call.params, call.ctx)
-    response = await asend(call, build(call, getattr(provider, operation.build)))
-    return parse(call, response, getattr(provider, operation.parse), call.params, call.ctx)
+    answer = await aexchange(call, build(call, getattr(provider, operation.build)))
+    return parse(call, answer, getattr(provider, operation.parse), call.params, call.ctx)

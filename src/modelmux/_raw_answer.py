@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from pydantic_core import from_json
 
 from . import _call
@@ -172,5 +171,4 @@ async def araw_chat_completion(model: str, messages: Any, **options: Any) -> Raw
         doc = None
     if plain_answer(doc):
         return RawAnswer(body, doc)
-    response = reply if isinstance(reply, httpx.Response) else reply.as_response()
-    return _call.parse(call, response, call.provider.parse_chat_response, call.ctx)
+    return _call.parse(call, reply, call.provider.parse_chat_response, call.ctx)
