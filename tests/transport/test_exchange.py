@@ -122,3 +122,21 @@ async def test_an_error_status_is_mapped_as_the_httpx_path_maps_it() -> None:
                 api_base=f"http://127.0.0.1:{port}/v1",
             )
     assert caught.value.retry_after == 7
+
+
+async def test_with_httpx_as_the_pooled_client_whole_answers_go_through_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MODELMUX_HTTP_CLIENT", "httpx")
+    body = json.dumps(COMPLETION).encode()
+    async with serving(keep_answering(Seen(), lambda head, _: answer(body, b"content-type: application/json"))) as port:
+        url = f"http://127.0.0.1:{port}/v1"
+        assert await aexchange(_request(port), TIMEOUT, None, 1000) is None  # not the own client: the caller's httpx
+        reply = await modelmux.acompletion(
+            "openai/gpt-4o-mini", [{"role": "user", "content": "hi"}], api_key="k", api_base=url
+        )
+        raw = await araw_chat_completion(
+            "openai/gpt-4o-mini", [{"role": "user", "content": "hi"}], api_key="k", api_base=url
+        )
+    assert reply.choices[0].message.content == "hi"
+    assert isinstance(raw, RawAnswer) and raw.body == body
