@@ -14,9 +14,10 @@ import httpx
 from pydantic_core import to_json
 
 from ._bounds import _too_big as too_big
+from ._bounds import aread_body
 from ._deadline import deadline_scope
-from ._http import _async_pooled, _check_headers, _parsed_url, raw_headers, unreachable
-from .errors import APITimeoutError, UpstreamError
+from ._http import _async_pooled, _check_headers, _parsed_url, raw_headers, transport_error
+from .errors import UpstreamError
 from .providers._base import HttpRequest
 
 __all__ = ["RawReply", "aexchange"]
@@ -67,10 +68,8 @@ async def aexchange(
             status, raw, body = await exchange(
                 req.method, url, raw_headers(url, req.headers, content), content, timeout.as_dict(), max_bytes
             )
-    except httpx.TimeoutException as exc:
-        raise APITimeoutError(f"request timed out: {type(exc).__name__}") from None
     except httpx.TransportError as exc:
-        raise unreachable(url, exc) from None
+        raise transport_error(url, exc) from None
     if len(body) > max_bytes:
         raise too_big(max_bytes)
     encoding = next((value for name, value in raw if name.lower() == b"content-encoding"), b"identity")
@@ -81,16 +80,8 @@ async def aexchange(
 
 async def _decoded(status: int, raw: list[tuple[bytes, bytes]], body: bytes, max_bytes: int) -> bytes:
     """A content-encoded body (gzip, br, zstd…) decoded by httpx's decoders, bounded as it grows (a small
-    compressed answer may expand enormously)."""
-    response = httpx.Response(status, headers=raw, stream=httpx.ByteStream(body))
-    parts: list[bytes] = []
-    size = 0
+    compressed answer may expand enormously), as :func:`~modelmux._bounds.aread_body` bounds every answer."""
     try:
-        async for part in response.aiter_bytes():
-            size += len(part)
-            if size > max_bytes:
-                raise too_big(max_bytes)
-            parts.append(part)
+        return await aread_body(httpx.Response(status, headers=raw, stream=httpx.ByteStream(body)), None, max_bytes)
     except httpx.DecodingError:
         raise UpstreamError("the provider's answer could not be decoded (its content-encoding)") from None
-    return b"".join(parts)

@@ -301,10 +301,8 @@ def send(
                     response.close()
                     raise
         return response
-    except httpx.TimeoutException as exc:
-        raise APITimeoutError(f"request timed out: {type(exc).__name__}") from None
     except httpx.TransportError as exc:
-        raise unreachable(request.url, exc) from None
+        raise transport_error(request.url, exc) from None
 
 
 async def asend(
@@ -337,13 +335,14 @@ async def asend(
             if not stream or response.status_code >= 400:  # an error's body is read to map it
                 await aread_body(response, deadline, max_bytes, clipped=clips(transport))
         return response
-    except httpx.TimeoutException as exc:
-        raise APITimeoutError(f"request timed out: {type(exc).__name__}") from None
     except httpx.TransportError as exc:
-        raise unreachable(request.url, exc) from None
+        raise transport_error(request.url, exc) from None
 
 
-def unreachable(url: httpx.URL, exc: httpx.TransportError) -> APIConnectionError:
+def transport_error(url: httpx.URL, exc: httpx.TransportError) -> APITimeoutError | APIConnectionError:
+    """An httpx transport error as ours: a timeout (any phase), else the upstream could not be reached."""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"request timed out: {type(exc).__name__}")
     # A network error's text (refused, reset…) helps; a protocol error's text may quote request headers.
     detail = f": {exc}" if isinstance(exc, httpx.NetworkError) else ""
     return APIConnectionError(f"could not reach {url.host}: {type(exc).__name__}{detail}")

@@ -107,17 +107,8 @@ class Resolved:
 @functools.cache
 def get_provider(name: str) -> Provider:
     """The provider object registered under ``name`` (imported on first use)."""
-    target = PROVIDERS[name]
-    try:
-        return _loaded[target]
-    except KeyError:
-        module_name, _, attr = target.partition(":")
-        provider = _loaded[target] = cast(Provider, getattr(importlib.import_module(module_name), attr))
-        return provider
-
-
-#: Providers already imported, by their ``PROVIDERS`` target (a re-registered name points to a new target).
-_loaded: dict[str, Provider] = {}
+    module_name, _, attr = PROVIDERS[name].partition(":")
+    return cast(Provider, getattr(importlib.import_module(module_name), attr))
 
 
 @functools.lru_cache(maxsize=1)

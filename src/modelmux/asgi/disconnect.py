@@ -53,41 +53,26 @@ async def until_disconnect(receive: Receive, work: Coroutine[Any, Any, None], ho
         await work
         return True
     watch = _Watch(task)
+    watcher: asyncio.Task[None] | None = None
     if hooks is not None:
-        return await _until_gone(hooks, watch, work)
-    watcher = asyncio.get_running_loop().create_task(watch(receive))
+        hooks.on_client_gone(watch.gone)
+    else:
+        watcher = asyncio.get_running_loop().create_task(watch(receive))
     try:
         await work
     except asyncio.CancelledError:
         if not watch.left:
             raise
-        _uncancel(task)
+        uncancel = getattr(task, "uncancel", None)  # Python 3.11+: the cancel was ours, not the server's
+        if uncancel is not None:
+            uncancel()
         return False
     finally:
         watch.running = False
-        if not watcher.done():
+        if hooks is not None:
+            hooks.on_client_gone(None)
+        elif watcher is not None and not watcher.done():
             watcher.cancel()
             # One turn of the loop lets the watcher unwind, so no task outlives the request.
             await asyncio.sleep(0)
     return True
-
-
-async def _until_gone(hooks: ServerHooks, watch: _Watch, work: Coroutine[Any, Any, None]) -> bool:
-    hooks.on_client_gone(watch.gone)
-    try:
-        await work
-    except asyncio.CancelledError:
-        if not watch.left:
-            raise
-        _uncancel(watch.target)
-        return False
-    finally:
-        watch.running = False
-        hooks.on_client_gone(None)
-    return True
-
-
-def _uncancel(task: asyncio.Task[Any]) -> None:
-    uncancel = getattr(task, "uncancel", None)  # Python 3.11+: the cancel was ours, not the server's
-    if uncancel is not None:
-        uncancel()
