@@ -37,11 +37,12 @@ UNPRICED = {
     # Bedrock: no US on-demand figure from AWS (pricing page, Price List, AWS's own price tables) was found.
     "cohere.command-r-plus-v1:0", "amazon.titan-embed-text-v2:0", "amazon.titan-embed-text-v1",
     "cohere.embed-english-v3", "cohere.embed-multilingual-v3",
-    # Cohere: no stored copy of cohere.com/pricing (or a dated verbatim transcription of it) was found to check
-    # these against; third-party tables only (and since 2026 the page lists per-token rates as legacy).
-    "command-a-03-2025", "command-a-reasoning-08-2025", "command-a-vision-07-2025", "command-r7b-12-2024",
-    "command-r-plus-08-2024", "command-r-08-2024", "embed-v4.0", "embed-english-v3.0", "embed-multilingual-v3.0",
-    "embed-english-light-v3.0", "embed-multilingual-light-v3.0",
+    # Cohere: still served (docs.cohere.com/docs/models), but cohere.com/pricing (stored copies of 2026-08-29 and
+    # 2026-10-06) prices none of them pay-as-you-go: its cards are Command R, Command R7B, Embed 5 and Rerank 4, its
+    # legacy FAQ the older Command models; Embed 4's card ($0.12) was replaced by Embed 5's in September 2026.
+    "command-a-03-2025", "command-a-reasoning-08-2025", "command-a-vision-07-2025",
+    "embed-v4.0", "embed-english-v3.0", "embed-multilingual-v3.0", "embed-english-light-v3.0",
+    "embed-multilingual-light-v3.0",
     # Mistral: retired before the file's date (docs.mistral.ai model pages' retirement dates); their -latest
     # aliases left with them, and Mistral answers a retired id from its replacement, which is priced.
     "magistral-small-latest",  # Magistral Small 1.2, retired 2026-07-31
@@ -100,7 +101,8 @@ def test_long_context_tiers_are_above_the_base_rates() -> None:
 #: OpenAI's stored model pages for the gpt-4o transcribe models list one "Audio tokens" table (input $2.5/$1.25,
 #: output $10/$5 per 1M) where the earlier pricing page split text input/output from audio input ($6/$3): which
 #: rate bills audio input is not certain, and no page prices the diarize model; Azure's image and audio prices
-#: vary by region and deployment; Cohere's pricing page gives no pay-as-you-go rate for rerank (Model Vault only).
+#: vary by region and deployment; Cohere's pricing page gives no pay-as-you-go rate for Rerank 3 or 3.5 (its per-search
+#: cards are Rerank 4's, which modelmux does not catalogue; Rerank 3.5 appears only as a Model Vault hourly row).
 UNPRICED_UNITS = {
     "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-transcribe-diarize",
     "azure/dall-e-3", "azure/gpt-image-1", "azure/whisper",

@@ -1,9 +1,10 @@
 """Mistral's and Cohere's answers cost what their published rates and their own usage counts say.
 
 Mistral rates: the docs.mistral.ai model pages (USD per 1M tokens; cache reads at 10% of input, as the chat API
-reference says of ``prompt_cache_key``). Cohere has no bundled rates (no provider-page copy was found): its
-answers cost ``None`` unless the caller gives a price, and then they are billed on ``billed_units``
-(https://docs.cohere.com/docs/how-does-cohere-pricing-work), not on the larger ``tokens`` count.
+reference says of ``prompt_cache_key``). Cohere's answers are billed on ``billed_units``
+(https://docs.cohere.com/docs/how-does-cohere-pricing-work), not on the larger ``tokens`` count, at the rates
+cohere.com/pricing publishes (Command R, Command R7B, legacy Command R+ 08-2024); a model the page does not price
+(Command A) costs ``None`` unless the caller gives a price.
 """
 
 import json
@@ -168,13 +169,36 @@ def _cohere_reply(it: Interaction) -> ChatCompletion:
 
 
 @pytest.mark.parametrize("it", COHERE, ids=repr)
-def test_recorded_cohere_answer_is_unpriced_by_default_and_billed_on_billed_units(it: Interaction) -> None:
+def test_recorded_cohere_answer_is_billed_on_billed_units(it: Interaction) -> None:
     reply = _cohere_reply(it)
-    assert completion_cost(reply) is None  # no bundled Cohere price
-    prices = bundled_prices().with_overrides({f"cohere/{reply.model}": {"input": 2.5, "output": 10.0}})
     billed = it.json()["usage"]["billed_units"]
+    bundled = bundled_prices().get(f"cohere/{reply.model}")
+    if bundled is None:  # a model cohere.com/pricing does not price (Command A): unknown, never a guess
+        assert completion_cost(reply) is None
+    else:
+        rates = bundled.rates
+        assert rates.input is not None and rates.output is not None
+        own = (billed.get("input_tokens", 0) * rates.input + billed.get("output_tokens", 0) * rates.output) / 1e6
+        assert completion_cost(reply) == pytest.approx(own)
+    prices = bundled_prices().with_overrides({f"cohere/{reply.model}": {"input": 2.5, "output": 10.0}})
     expected = (billed.get("input_tokens", 0) * 2.5 + billed.get("output_tokens", 0) * 10.0) / 1e6
     assert completion_cost(reply, prices=prices) == pytest.approx(expected)
+
+
+def test_a_cohere_answer_by_hand_from_the_bundled_price() -> None:
+    # Command R7B at $0.0375 in / $0.15 out per 1M (cohere.com/pricing): billed 1,000 in + 200 out of 1,250 + 210
+    body = {
+        "id": "c1",
+        "finish_reason": "COMPLETE",
+        "message": {"role": "assistant", "content": [{"type": "text", "text": "hi"}]},
+        "usage": {
+            "billed_units": {"input_tokens": 1000, "output_tokens": 200},
+            "tokens": {"input_tokens": 1250, "output_tokens": 210},
+        },
+    }
+    ctx = CallContext("cohere", "command-r7b-12-2024", api_base="https://api.cohere.com")
+    reply = get_provider("cohere").parse_chat_response(json.dumps(body).encode(), ctx)
+    assert completion_cost(reply) == pytest.approx(1000 * 0.0375e-6 + 200 * 0.15e-6)
 
 
 def test_one_recorded_cohere_answer_by_hand() -> None:
