@@ -45,6 +45,8 @@ def test_two_dalle3_hd_portrait_images() -> None:
         ("openai/dall-e-2", {"size": "256x256", "n": 3}, 3, 3 * 0.016),
         ("openai/dall-e-2", {"size": "512x512"}, 1, 0.018),
         ("openai/dall-e-2", {}, 2, 2 * 0.02),
+        ("azure/dall-e-3", {"quality": "hd", "size": "1024x1792", "n": 2}, 2, 2 * 0.12),  # Azure: $12 per 100
+        ("azure/dall-e-3", {}, 1, 0.04),  # Azure: $4 per 100 standard 1024x1024
     ],
 )
 def test_images_are_priced_by_quality_size_and_count(
@@ -126,6 +128,8 @@ def test_whisper_90_seconds() -> None:
     assert by_usage.response_cost == pytest.approx(0.009)
     verbose = stamped(transcript(duration=90.0, language="english", segments=[]), "openai/whisper-1")
     assert verbose.response_cost == pytest.approx(0.009)
+    on_azure = stamped(transcript(usage={"type": "duration", "seconds": 600}), "azure/whisper")
+    assert on_azure.response_cost == pytest.approx(0.06)  # Azure: $0.36 per hour of audio
 
 
 def test_a_transcription_whose_length_is_unknown_is_none() -> None:
@@ -151,7 +155,10 @@ def test_token_priced_transcriptions() -> None:
     result = stamped(transcript(usage=usage), "openai/gpt-4o-transcribe")
     assert completion_cost(result, prices=prices) == pytest.approx((20 * 2.5 + 1000 * 6 + 200 * 10) / 1e6)
     assert completion_cost(stamped(transcript(duration=60.0), "openai/gpt-4o-transcribe"), prices=prices) is None
-    assert result.response_cost is None  # not in the bundled prices (see test_cost_price_file.UNPRICED_UNITS)
+    # the bundled rates are the pricing page's: text $2.50 in / $10 out, audio $6 in per 1M (mini: 1.25 / 5 / 3)
+    assert result.response_cost == pytest.approx((20 * 2.5 + 1000 * 6 + 200 * 10) / 1e6)
+    mini = stamped(transcript(usage=usage), "openai/gpt-4o-mini-transcribe")
+    assert mini.response_cost == pytest.approx((20 * 1.25 + 1000 * 3 + 200 * 5) / 1e6)
 
 
 # ---------------------------------------------------------------- moderation and rerank

@@ -20,23 +20,20 @@ def _doc() -> dict[str, Any]:
 #: own page (or in a dated transcription of it), a price unit modelmux cannot express, a retired, free-experimental
 #: or moving model. A price seen only on third-party aggregators does not count.
 UNPRICED = {
-    # OpenAI legacy / deprecated: no stored copy of platform.openai.com/docs/pricing listing them was found (a dated
-    # transcription of it notes o1-mini is no longer listed).
-    "gpt-4", "o1-mini",
     # Moving aliases: the model behind them changes (and its price with it); the answer names the concrete model,
     # which is what gets priced.
     "gemini-flash-latest", "gemini-flash-lite-latest",
     # Retired from the Gemini API (and its price page); 2.0-flash-exp was a free experimental model with no paid tier.
     "gemini-2.0-flash-exp", "gemini-1.5-pro", "gemini-1.5-flash", "text-embedding-004",
-    # Vertex embeddings: the legacy text embeddings are billed per 1,000 characters (no per-token price), and no
-    # Vertex figure for gemini-embedding-001 was found.
-    "vertex/gemini-embedding-001", "text-embedding-005", "text-multilingual-embedding-002",
-    # Claude on Vertex, older models (deprecated or retired there): the dated Vertex transcriptions found leave them
-    # out, and Anthropic's "global endpoint = Claude API price" statement covers only Claude 4.5 and later.
+    # Vertex embeddings: the legacy text embeddings are billed per 1,000 characters (no per-token price).
+    "text-embedding-005", "text-multilingual-embedding-002",
+    # Claude on Vertex, older models (Opus 4 and Sonnet 4 deprecated, 3.7 Sonnet and 3.5 Haiku shut down there): no
+    # copy of Vertex's page with their figures was found, and Anthropic's "global endpoint = Claude API price"
+    # statement covers only Claude 4.5 and later (older models "keep their existing pricing", unstated).
     "claude-opus-4@20250514", "claude-sonnet-4@20250514", "claude-3-7-sonnet@20250219", "claude-3-5-haiku@20241022",
-    # Bedrock: no US on-demand figure from AWS (pricing page, Price List, AWS's own price tables) was found.
-    "cohere.command-r-plus-v1:0", "amazon.titan-embed-text-v2:0", "amazon.titan-embed-text-v1",
-    "cohere.embed-english-v3", "cohere.embed-multilingual-v3",
+    # Bedrock: shut down there on 2026-08-19; the last months were billed at an extended-access price no copy of
+    # AWS's page shows (its standard $3/$15 would understate them).
+    "cohere.command-r-plus-v1:0",
     # Cohere: still served (docs.cohere.com/docs/models), but cohere.com/pricing (stored copies of 2026-08-29 and
     # 2026-10-06) prices none of them pay-as-you-go: its cards are Command R, Command R7B, Embed 5 and Rerank 4, its
     # legacy FAQ the older Command models; Embed 4's card ($0.12) was replaced by Embed 5's in September 2026.
@@ -97,15 +94,12 @@ def test_long_context_tiers_are_above_the_base_rates() -> None:
             assert long.rates.input > entry.rates.input, key
 
 
-#: Catalogued image/audio/moderation/rerank models left unpriced on purpose (see docs/readme/prices-ops.md):
-#: OpenAI's stored model pages for the gpt-4o transcribe models list one "Audio tokens" table (input $2.5/$1.25,
-#: output $10/$5 per 1M) where the earlier pricing page split text input/output from audio input ($6/$3): which
-#: rate bills audio input is not certain, and no page prices the diarize model; Azure's image and audio prices
-#: vary by region and deployment; Cohere's pricing page gives no pay-as-you-go rate for Rerank 3 or 3.5 (its per-search
-#: cards are Rerank 4's, which modelmux does not catalogue; Rerank 3.5 appears only as a Model Vault hourly row).
+#: Catalogued image/audio/moderation/rerank models left unpriced on purpose: Azure's gpt-image-1 (no copy of
+#: Azure's page prices it; retired there 2026-10-23); Cohere's pricing page gives no pay-as-you-go rate for
+#: Rerank 3 or 3.5 (its per-search cards are Rerank 4's, which modelmux does not catalogue; Rerank 3.5 appears only
+#: as a Model Vault hourly row).
 UNPRICED_UNITS = {
-    "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-transcribe-diarize",
-    "azure/dall-e-3", "azure/gpt-image-1", "azure/whisper",
+    "azure/gpt-image-1",
     "rerank-v3.5", "rerank-english-v3.0", "rerank-multilingual-v3.0",
 }  # fmt: skip
 _UNIT_MODES = {"image_generation", "audio_transcription", "moderation", "rerank"}

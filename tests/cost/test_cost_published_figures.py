@@ -1,0 +1,52 @@
+"""Entries added from dated copies of the providers' pricing pages cost what those pages say, by hand.
+
+Each case is a usage shape and the figure worked out from the page's USD-per-1M rates (notes in ``prices.json``
+name the copy each was checked against), so a typo in the file (a rate off by 10x, a field under the wrong key)
+fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from modelmux import cost_per_token
+
+
+@pytest.mark.parametrize(
+    ("model", "provider", "counts", "expected"),
+    [
+        # GPT-4: $30 in / $60 out (shut down 2026-10-23, kept at its last price)
+        ("gpt-4", None, {"prompt_tokens": 1000, "completion_tokens": 500}, (0.03, 0.03)),
+        ("gpt-4-0613", "openai", {"prompt_tokens": 1000, "completion_tokens": 0}, (0.03, 0.0)),
+        # o1-mini: $1.10 in, $0.55 cached, $4.40 out; 400 of the 1,000 prompt tokens were cache reads
+        (
+            "o1-mini",
+            None,
+            {"prompt_tokens": 1000, "cached_tokens": 400, "completion_tokens": 100},
+            ((600 * 1.1 + 400 * 0.55) / 1e6, 100 * 4.4 / 1e6),
+        ),
+        # Cohere Command R7B: $0.0375 / $0.15; Command R 08-2024: $0.15 / $0.60; legacy Command R+ 08-2024: $2.50 / $10
+        ("command-r7b-12-2024", None, {"prompt_tokens": 10_000, "completion_tokens": 1000}, (0.000375, 0.00015)),
+        ("command-r-08-2024", None, {"prompt_tokens": 10_000, "completion_tokens": 1000}, (0.0015, 0.0006)),
+        ("command-r-plus-08-2024", None, {"prompt_tokens": 10_000, "completion_tokens": 1000}, (0.025, 0.01)),
+        # Bedrock embeddings: Titan Text Embeddings V2 $0.02, V1 and Cohere Embed 3 $0.10 per 1M input tokens
+        ("amazon.titan-embed-text-v2:0", "bedrock", {"prompt_tokens": 1_000_000}, (0.02, 0.0)),
+        ("us.amazon.titan-embed-text-v2:0", "bedrock", {"prompt_tokens": 500_000}, (0.01, 0.0)),
+        ("amazon.titan-embed-text-v1", "bedrock", {"prompt_tokens": 1_000_000}, (0.1, 0.0)),
+        ("cohere.embed-multilingual-v3", "bedrock", {"prompt_tokens": 2_000_000}, (0.2, 0.0)),
+        # Vertex's Gemini Embedding: $0.15 per 1M input tokens online (the Gemini API's own entry is separate)
+        ("gemini-embedding-001", "vertex", {"prompt_tokens": 1_000_000}, (0.15, 0.0)),
+    ],
+)
+def test_published_figure(
+    model: str, provider: str | None, counts: dict[str, int], expected: tuple[float, float]
+) -> None:
+    got = cost_per_token(model, provider=provider, **counts)
+    assert got is not None, model
+    assert got == pytest.approx(expected, rel=1e-9, abs=1e-15)
+
+
+def test_vertex_gemini_embedding_batch_rate_is_its_own() -> None:
+    # batch on Vertex is $0.12 per 1M (0.8x online, not the 0.5x other batch tiers take)
+    got = cost_per_token("gemini-embedding-001", 1_000_000, provider="vertex", service_tier="batch")
+    assert got == pytest.approx((0.12, 0.0))
