@@ -35,21 +35,28 @@ def cost_for_usage(
     provider: str | None = None,
     service_tier: str | None = None,
     prices: Prices | None = None,
+    at: float | None = None,
 ) -> tuple[float, float] | None:
     """``(prompt cost, completion cost)`` in USD for normalised usage (what a callback or router holding a
-    :class:`TokenUsage` calls); ``None`` when the model or a needed price is unknown."""
+    :class:`TokenUsage` calls), at the prices of ``at`` (unix seconds; ``None``: now); ``None`` when the
+    model or a needed price is unknown."""
     try:
-        return _cost_for_usage(model, usage, provider, service_tier, prices)
+        return _cost_for_usage(model, usage, provider, service_tier, prices, at)
     except _NOT_PRICEABLE as exc:
         logger.debug("no cost for %r: %s", model, exc)
         return None
 
 
 def _cost_for_usage(
-    model: str, usage: TokenUsage, provider: str | None, service_tier: str | None, prices: Prices | None
+    model: str,
+    usage: TokenUsage,
+    provider: str | None,
+    service_tier: str | None,
+    prices: Prices | None,
+    at: float | None = None,
 ) -> tuple[float, float] | None:
     table = prices if prices is not None else default_prices()
-    entry = find_price(table, model, provider)
+    entry = find_price(table, model, provider, at)
     if entry is None:
         return None
     tier = None if service_tier in _STANDARD else service_tier
@@ -230,11 +237,21 @@ def completion_cost(
             provider=provider or custom_llm_provider,
             service_tier=tier if isinstance(tier, str) else None,
             prices=prices,
+            at=call_time(doc),
         )
     except _NOT_PRICEABLE as exc:
         logger.debug("no cost for %r: %s", model, exc)
         return None
     return None if costs is None else costs[0] + costs[1]
+
+
+def call_time(doc: Mapping[str, Any]) -> float | None:
+    """When a result was made (its ``created``, unix seconds), which dated price changes go by; ``None`` (now)
+    for a result without a plausible one."""
+    created = doc.get("created") if isinstance(doc, Mapping) else None
+    if isinstance(created, bool) or not isinstance(created, (int, float)):
+        return None
+    return float(created) if 1e9 <= created <= 1e11 else None
 
 
 def _served_without_list_price(hidden: Any) -> bool:

@@ -57,15 +57,17 @@ def split_model(model: str, provider: str | None = None) -> tuple[str | None, st
     return (info.provider, model) if info is not None else (None, model)
 
 
-def find_price(prices: Prices, model: str, provider: str | None = None) -> ModelPrice | None:
-    """The entry pricing ``model`` (served by ``provider`` when known), or ``None``."""
+def find_price(prices: Prices, model: str, provider: str | None = None, at: float | None = None) -> ModelPrice | None:
+    """The entry pricing ``model`` (served by ``provider`` when known) as it applies at ``at`` (unix seconds;
+    ``None``: now, see ``ModelPrice.at``), or ``None``."""
     name, bare = split_model(model, provider)
     if name is None:
-        return _any_provider(prices, bare)
+        found = _any_provider(prices, bare)
+        return None if found is None else found.at(at)
     for candidate in _candidates(name, bare):
         found = prices.get(candidate)
         if found is not None:
-            return found
+            return found.at(at)
     return None
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from ..types import ImagesResponse, ModerationResponse, TranscriptionResponse
 from ..types_rerank import RerankResponse
 from .billing import Billing, billing_of
-from .compute import _STANDARD, cost_for_usage
+from .compute import _STANDARD, call_time, cost_for_usage
 from .find_price import find_price
 from .normalize_media_usage import audio_seconds, image_usage, transcription_usage
 from .normalize_usage import TokenUsage
@@ -46,9 +46,12 @@ class _Call:
     size: str | None
     quality: str | None
     n: int | None
+    at: float | None = None
 
     def tokens(self, usage: TokenUsage) -> float | None:
-        costs = cost_for_usage(self.model, usage, provider=self.provider, service_tier=self.tier, prices=self.prices)
+        costs = cost_for_usage(
+            self.model, usage, provider=self.provider, service_tier=self.tier, prices=self.prices, at=self.at
+        )
         return None if costs is None else costs[0] + costs[1]
 
     @property
@@ -78,10 +81,11 @@ def operation_cost(
     if not isinstance(name, str) or not name:
         return None
     table = prices if prices is not None else default_prices()
-    entry = find_price(table, name, provider)
+    at = call_time({"created": result.get("created")})
+    entry = find_price(table, name, provider, at)
     if entry is None:
         return None
-    call = _Call(result, entry, name, provider, service_tier, table, billing, size, quality, n)
+    call = _Call(result, entry, name, provider, service_tier, table, billing, size, quality, n, at)
     return pricer(call)
 
 

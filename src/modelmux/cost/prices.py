@@ -12,6 +12,10 @@ Rates are USD per million tokens, as the providers publish them. A model's entry
 ``long_context`` rates replace the base ones for the whole request once the prompt (cached tokens
 included) is above ``threshold``; a tier (``batch``, ``flex``, ``priority``) is either a ``multiplier``
 of the resolved rates or a full rate set of its own (which may carry its own ``long_context``).
+A price the provider has announced will change on a date (a promotional rate that ends) is written as
+``"changes": {"2027-01-01": {"input": 1.5, "output": 9, …}}``: from 00:00 UTC that day, the fields given
+there replace the entry's own (rates one by one; a ``long_context``, a tier or a unit table whole), and a
+cost is priced at the time of its call (a response's ``created``; the present otherwise).
 Images, audio minutes and rerank search units are priced per unit (``per_image``, ``per_audio_minute``,
 ``per_1k_search_units``: see :mod:`modelmux.cost.unit_prices`).
 Nothing here reads a file or the network until asked: the bundled file is parsed on first use, and
@@ -20,10 +24,12 @@ the process-wide default only changes through :func:`set_default_prices`.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import math
 import os
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
@@ -107,6 +113,21 @@ class ModelPrice:
     tiers: Mapping[str, Tier] = field(default_factory=dict)
     #: Prices per image, audio minute or search unit (``unit_prices.py``); ``None``: tokens only.
     units: UnitPrices | None = None
+    #: ``(effective from, entry)`` in time order: the whole entry as it stands from that UTC instant (unix
+    #: seconds) on, each with the changes before it folded in (see :meth:`at`).
+    changes: tuple[tuple[float, ModelPrice], ...] = ()
+
+    def at(self, when: float | None = None) -> ModelPrice:
+        """The entry as it applies at ``when`` (unix seconds; ``None``: now)."""
+        if not self.changes:
+            return self
+        now = time.time() if when is None else when
+        current = self
+        for start, entry in self.changes:
+            if now < start:
+                break
+            current = entry
+        return current
 
     def resolve(self, prompt_tokens: int, tier: str | None) -> Rates | None:
         """The rates for a request of ``prompt_tokens`` (cached included) in ``tier``; ``None``: no such tier."""
@@ -201,17 +222,42 @@ def parse_entry(key: str, entry: Any) -> ModelPrice:
     tiers_doc = entry.get("tiers") or {}
     if not isinstance(tiers_doc, Mapping):
         raise ValueError(f"{key}: 'tiers' is an object")
-    return ModelPrice(
+    base = ModelPrice(
         rates=_rates(key, entry, _ENTRY_KEYS),
         source=source,
         long_context=_long(key, entry.get("long_context")),
         tiers={name: _tier(f"{key}.tiers.{name}", t) for name, t in tiers_doc.items()},
         units=parse_units(key, entry),
     )
+    return _with_changes(key, base, entry.get("changes"))
+
+
+def _with_changes(key: str, base: ModelPrice, doc: Any) -> ModelPrice:
+    """``base`` carrying its dated changes (``{"YYYY-MM-DD": {fields}}``), each folded over the one before."""
+    if doc is None:
+        return base
+    if not isinstance(doc, Mapping) or not doc:
+        raise ValueError(f"{key}.changes: an object of 'YYYY-MM-DD' dates, each with the fields that change then")
+    timeline: list[tuple[float, ModelPrice]] = []
+    current = base
+    for day in sorted(doc):
+        fields_ = doc[day]
+        where = f"{key}.changes.{day}"
+        try:
+            start = datetime.datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=datetime.timezone.utc).timestamp()
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}: a change is keyed by its date, YYYY-MM-DD (UTC)") from None
+        if not isinstance(fields_, Mapping) or not fields_:
+            raise ValueError(f"{where}: the fields that change, as an object")
+        if set(fields_) & {"source", "aliases", "changes"}:
+            raise ValueError(f"{where}: a change gives prices only (not source, aliases or changes)")
+        current = _merge(current, where, fields_)
+        timeline.append((start, replace(current, source=base.source)))
+    return replace(base, changes=tuple(timeline))
 
 
 #: Keys besides the rates that each level of an entry may hold (anything else is a typo, refused at load).
-_ENTRY_KEYS = frozenset({"source", "aliases", "long_context", "tiers", "note"}) | UNIT_KEYS
+_ENTRY_KEYS = frozenset({"source", "aliases", "long_context", "tiers", "note", "changes"}) | UNIT_KEYS
 _LONG_KEYS = frozenset({"threshold"})
 _TIER_KEYS = frozenset({"multiplier", "long_context", "source", "note"})
 
@@ -256,14 +302,17 @@ def _merge(base: ModelPrice | None, key: str, doc: Mapping[str, Any]) -> ModelPr
     if base is None:
         return parse_entry(key, {"source": "user override", **doc})
     new = parse_entry(key, {"source": base.source, **doc})
-    return replace(
+    merged = replace(
         base,
         rates=base.rates.updated(new.rates),
         source=new.source,
         long_context=new.long_context or base.long_context,
         tiers={**base.tiers, **new.tiers},
         units=new.units or base.units,
+        changes=(),
     )
+    # an override is the caller's price from now on: the bundled entry's dated changes would undo it
+    return _with_changes(key, merged, doc.get("changes"))
 
 
 def load_prices(path: str | os.PathLike[str] | Mapping[str, Any]) -> Prices:
