@@ -12,8 +12,8 @@ Rates are USD per million tokens, as the providers publish them. A model's entry
 ``long_context`` rates replace the base ones for the whole request once the prompt (cached tokens
 included) is above ``threshold``; a tier (``batch``, ``flex``, ``priority``) is either a ``multiplier``
 of the resolved rates or a full rate set of its own (which may carry its own ``long_context``).
-Images, audio minutes and rerank search units are priced per unit (``per_image``, ``per_audio_minute``,
-``per_1k_search_units``: see :mod:`modelmux.cost.unit_prices`).
+Images, audio minutes, rerank search units and billable characters are priced per unit (``per_image``,
+``per_audio_minute``, ``per_1k_search_units``, ``per_1k_characters``: see :mod:`modelmux.cost.unit_prices`).
 Nothing here reads a file or the network until asked: the bundled file is parsed on first use, and
 the process-wide default only changes through :func:`set_default_prices`.
 """
@@ -105,7 +105,7 @@ class ModelPrice:
     source: str
     long_context: LongContext | None = None
     tiers: Mapping[str, Tier] = field(default_factory=dict)
-    #: Prices per image, audio minute or search unit (``unit_prices.py``); ``None``: tokens only.
+    #: Prices per image, audio minute, search unit or character (``unit_prices.py``); ``None``: tokens only.
     units: UnitPrices | None = None
 
     def resolve(self, prompt_tokens: int, tier: str | None) -> Rates | None:
