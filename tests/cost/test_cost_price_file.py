@@ -25,8 +25,6 @@ UNPRICED = {
     "gemini-flash-latest", "gemini-flash-lite-latest",
     # Retired from the Gemini API (and its price page); 2.0-flash-exp was a free experimental model with no paid tier.
     "gemini-2.0-flash-exp", "gemini-1.5-pro", "gemini-1.5-flash", "text-embedding-004",
-    # Vertex embeddings: the legacy text embeddings are billed per 1,000 characters (no per-token price).
-    "text-embedding-005", "text-multilingual-embedding-002",
     # Claude on Vertex, older models (Opus 4 and Sonnet 4 deprecated, 3.7 Sonnet and 3.5 Haiku shut down there): no
     # copy of Vertex's page with their figures was found, and Anthropic's "global endpoint = Claude API price"
     # statement covers only Claude 4.5 and later (older models "keep their existing pricing", unstated).
@@ -80,8 +78,10 @@ def test_every_catalogued_model_is_priced_or_knowingly_left_out(name: str) -> No
     info = catalog()[name]
     if info.provider in UNPRICED_PROVIDERS:
         return
-    priced = find_price(bundled_prices(), info.model, info.provider) is not None
+    entry = find_price(bundled_prices(), info.model, info.provider)
+    priced = entry is not None
     assert priced != (name in UNPRICED), f"{name}: priced={priced}; update UNPRICED or prices.json"
+    assert entry is None or _prices_its_kind(info.mode, entry), f"{name} has an entry without a price for {info.mode}"
 
 
 def test_long_context_tiers_are_above_the_base_rates() -> None:
@@ -108,6 +108,10 @@ _UNIT_MODES = {"image_generation", "audio_transcription", "moderation", "rerank"
 def _prices_its_kind(mode: str, entry: Any) -> bool:
     """The entry carries a price for what its mode bills (not only some unrelated rate)."""
     units, rates = entry.units, entry.rates
+    if mode == "chat":
+        return rates.input is not None and rates.output is not None
+    if mode == "embedding":  # per input token, or per 1,000 billable characters (Vertex's legacy text embeddings)
+        return rates.input is not None or (units is not None and units.per_1k_characters is not None)
     if mode == "image_generation":
         return (units is not None and units.per_image is not None) or rates.output_image is not None
     if mode == "audio_transcription":

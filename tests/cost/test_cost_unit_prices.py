@@ -55,6 +55,12 @@ def test_audio_minutes_search_units_and_free_requests_parse() -> None:
     assert whisper.units.per_image is None and whisper.rates.input is None
 
 
+def test_characters_parse_and_price_nothing_per_token() -> None:
+    entry = _load({"per_1k_characters": 0.000025}, "vertex/text-embedding-005").get("vertex/text-embedding-005")
+    assert entry is not None and entry.units is not None and entry.units.per_1k_characters == 0.000025
+    assert entry.rates.input is None and entry.units.per_1k_search_units is None
+
+
 def test_an_override_adds_unit_prices_to_an_entry() -> None:
     base = _load({"input": 1})
     over = base.with_overrides(
@@ -86,6 +92,13 @@ def test_an_override_adds_unit_prices_to_an_entry() -> None:
         ({"per_audio_minute": "0.006"}, "non-negative"),
         ({"per_audio_minute": float("inf")}, "non-negative"),
         ({"per_1k_search_units": -2}, "non-negative"),
+        ({"per_1k_characters": -0.000025}, "per_1k_characters: a price is a non-negative"),
+        ({"per_1k_characters": "0.000025"}, "per_1k_characters: a price is a non-negative"),
+        ({"per_1k_characters": True}, "per_1k_characters: a price is a non-negative"),
+        ({"per_1k_characters": float("nan")}, "per_1k_characters: a price is a non-negative"),
+        ({"per_1k_characters": {"online": 0.000025}}, "per_1k_characters: a price is a non-negative"),
+        ({"per_1k_character": 0.000025}, "unknown price field"),
+        ({"tiers": {"batch": {"per_1k_characters": 0.00002}}}, "unknown price field"),  # no tiers of them
         ({"per_images": DALLE3}, "unknown price field"),  # a typo is refused, not ignored
         ({"per_audio_second": 0.0001}, "unknown price field"),
         ({"tiers": {"batch": {"per_audio_minute": 0.003}}}, "unknown price field"),  # units have no tiers

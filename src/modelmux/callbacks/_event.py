@@ -12,9 +12,12 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._url_secrets import scrub_url, url_secrets
+
+if TYPE_CHECKING:
+    from ..cost.character_cost import PerCharacter
 
 __all__ = ["REDACTED", "Attempt", "CallEvent", "scrub_kwargs", "secret_values"]
 
@@ -317,6 +320,9 @@ def _cost_of(event: CallEvent) -> float | None:
 
     if isinstance(event._response, _Costed):  # images, transcriptions…: priced by what the call stamped on them
         return _unit_cost(event._response)
+    billed = _character_price(event._response)
+    if billed is not None:  # a model billed per character (Vertex's legacy text embeddings): never by its tokens
+        return billed.cost()
     usage = event.usage
     if usage is None:
         return None
@@ -332,6 +338,16 @@ def _cost_of(event: CallEvent) -> float | None:
         if isinstance(tier, str):
             doc["service_tier"] = tier
         return completion_cost(doc, provider=resolve(answered).provider_name)
+    except Exception:  # a price lookup never breaks a callback
+        return None
+
+
+def _character_price(response: Any) -> PerCharacter | None:
+    """The per-character price of a result stamped with its provider's character count (``None``: not one)."""
+    try:
+        from ..cost.character_cost import character_price
+
+        return character_price(response)
     except Exception:  # a price lookup never breaks a callback
         return None
 

@@ -4,6 +4,8 @@ OpenAI's images answer names neither the model nor the size and quality billed; 
 answer does not name its model either. The operation functions (``image_generation``, ``transcription``,
 ``moderation``, ``rerank``) stamp a :class:`Billing` on the result they return, as a private attribute (never
 part of its JSON, like ``_hidden_params``), so ``response_cost`` and the gateway's cost accounting can price it.
+A provider whose native answer states a billed quantity the OpenAI shape has no field for stamps it the same way
+when it parses the answer (Vertex AI's ``:predict`` embeddings: ``metadata.billableCharacterCount``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ R = TypeVar("R")
 class Billing:
     """The provider and model that answered, and the request's own billed settings (images: ``size``,
     ``quality``, ``n``; ``None`` when the caller left them to the provider's default); a transcription's
-    ``seconds`` of audio when the upload's header states them (:mod:`.audio_length`)."""
+    ``seconds`` of audio when the upload's header states them (:mod:`.audio_length`); the billable input
+    ``characters`` the provider reported (priced by an entry's ``per_1k_characters``)."""
 
     provider: str
     model: str
@@ -33,6 +36,7 @@ class Billing:
     quality: str | None = None
     n: int | None = None
     seconds: float | None = None
+    characters: int | None = None
 
     @property
     def key(self) -> str:
@@ -40,7 +44,13 @@ class Billing:
 
 
 def stamp_billing(
-    result: R, provider: str, model: str, params: Mapping[str, Any] | None = None, *, seconds: float | None = None
+    result: R,
+    provider: str,
+    model: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    seconds: float | None = None,
+    characters: int | None = None,
 ) -> R:
     """``result`` with a :class:`Billing` of the call (``params``: the request as sent); a plain ``str`` answer
     (a ``text`` transcription) cannot carry one and is returned as it is."""
@@ -53,6 +63,7 @@ def stamp_billing(
         quality if isinstance(quality, str) else None,
         n if type(n) is int else None,
         seconds,
+        characters,
     )
     with contextlib.suppress(AttributeError, TypeError):
         setattr(result, BILLING, billing)

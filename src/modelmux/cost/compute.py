@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..types import _Costed
+from .character_cost import character_price
 from .find_price import NO_LIST_PRICE, find_price, split_model
 from .normalize_usage import TokenUsage, normalize_usage
 from .prices import Prices, Rates, default_prices
@@ -39,7 +40,8 @@ def cost_for_usage(
 ) -> tuple[float, float] | None:
     """``(prompt cost, completion cost)`` in USD for normalised usage (what a callback or router holding a
     :class:`TokenUsage` calls), at the prices of ``at`` (unix seconds; ``None``: now); ``None`` when the
-    model or a needed price is unknown."""
+    model or a needed price is unknown, or the model is priced per character (``per_1k_characters``: tokens
+    say nothing of what it costs)."""
     try:
         return _cost_for_usage(model, usage, provider, service_tier, prices, at)
     except _NOT_PRICEABLE as exc:
@@ -59,6 +61,8 @@ def _cost_for_usage(
     entry = find_price(table, model, provider, at)
     if entry is None:
         return None
+    if entry.units is not None and entry.units.per_1k_characters is not None:
+        return None  # billed per character (character_cost.py), on the provider's count: no token price applies
     tier = None if service_tier in _STANDARD else service_tier
     rates = entry.resolve(usage.prompt_tokens, tier)
     if rates is None:
@@ -209,6 +213,10 @@ def completion_cost(
     :mod:`modelmux.cost.operation_cost`); ``size=``, ``quality=`` and ``n=`` override the stamped settings.
     ``None`` when what is billed is not known: e.g. a ``json`` transcription from a server that reports
     neither ``usage`` nor ``duration``, an image ``quality="auto"``, a rerank without billed search units.
+
+    A model priced ``per_1k_characters`` (Vertex AI's legacy text embeddings) is priced on the billable characters
+    the provider reported, which its translation stamped on the result (:mod:`modelmux.cost.character_cost`);
+    ``None`` without that count (a response rebuilt from its JSON, or an answer that lacks it).
     """
     hidden = getattr(completion_response, "_hidden_params", None)
     if isinstance(hidden, Mapping) and hidden.get("cache_hit") is True:
@@ -223,6 +231,9 @@ def completion_cost(
                 completion_response, model=model, provider=provider or custom_llm_provider,
                 service_tier=service_tier, prices=prices, size=size, quality=quality, n=n,
             )  # fmt: skip
+        billed = character_price(completion_response, model, provider or custom_llm_provider, prices)
+        if billed is not None:  # no batch or other tier of per-character prices is published here
+            return billed.cost() if service_tier in _STANDARD else None
         if completion_response is None:
             return _text_cost(model, prompt, completion, messages, provider or custom_llm_provider, prices)
         doc = _as_dict(completion_response)

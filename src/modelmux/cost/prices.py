@@ -16,8 +16,8 @@ A price the provider has announced will change on a date (a promotional rate tha
 ``"changes": {"2027-01-01": {"input": 1.5, "output": 9, …}}``: from 00:00 UTC that day, the fields given
 there replace the entry's own (rates one by one; a ``long_context``, a tier or a unit table whole), and a
 cost is priced at the time of its call (a response's ``created``; the present otherwise).
-Images, audio minutes and rerank search units are priced per unit (``per_image``, ``per_audio_minute``,
-``per_1k_search_units``: see :mod:`modelmux.cost.unit_prices`).
+Images, audio minutes, rerank search units and billable characters are priced per unit (``per_image``,
+``per_audio_minute``, ``per_1k_search_units``, ``per_1k_characters``: see :mod:`modelmux.cost.unit_prices`).
 Nothing here reads a file or the network until asked: the bundled file is parsed on first use, and
 the process-wide default only changes through :func:`set_default_prices`.
 """
@@ -111,7 +111,7 @@ class ModelPrice:
     source: str
     long_context: LongContext | None = None
     tiers: Mapping[str, Tier] = field(default_factory=dict)
-    #: Prices per image, audio minute or search unit (``unit_prices.py``); ``None``: tokens only.
+    #: Prices per image, audio minute, search unit or character (``unit_prices.py``); ``None``: tokens only.
     units: UnitPrices | None = None
     #: ``(effective from, entry)`` in time order: the whole entry as it stands from that UTC instant (unix
     #: seconds) on, each with the changes before it folded in (see :meth:`at`).

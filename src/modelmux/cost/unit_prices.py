@@ -1,4 +1,4 @@
-"""Prices per unit other than tokens: images by quality and size, minutes of audio, rerank search units.
+"""Prices per unit other than tokens: images by quality and size, minutes of audio, rerank search units, characters.
 
 An entry of ``data/prices.json`` may carry, besides (or instead of) its token rates::
 
@@ -11,13 +11,16 @@ An entry of ``data/prices.json`` may carry, besides (or instead of) its token ra
         }
     },
     "openai/whisper-1": {"source": "https://…", "per_audio_minute": 0.006},
-    "cohere/rerank-v3.5": {"source": "https://…", "per_1k_search_units": 2.0}
+    "cohere/rerank-v3.5": {"source": "https://…", "per_1k_search_units": 2.0},
+    "vertex/text-embedding-005": {"source": "https://…", "per_1k_characters": 0.000025}
 
 ``per_image`` maps each quality the provider prices to a table of ``WIDTHxHEIGHT`` sizes (USD per image);
 its ``default`` names the ``quality/size`` cell a request that sets neither is billed at (the provider's
 own defaults). ``per_audio_minute`` is USD per minute of input audio, ``per_1k_search_units`` USD per
-thousand search units as the provider reports them. A free operation is ``"per_request": 0``. Anything
-malformed is refused when the file is loaded, as the token rates are.
+thousand search units as the provider reports them, ``per_1k_characters`` USD per thousand billable input
+characters as the provider counts them (Vertex AI's legacy text embeddings; an entry with it is not priced per
+token). A free operation is ``"per_request": 0``. Anything malformed is refused when the file is loaded, as the
+token rates are.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 __all__ = ["UNIT_KEYS", "ImagePrices", "UnitPrices", "parse_units"]
 
 #: The entry keys this module parses (each optional).
-UNIT_KEYS = frozenset({"per_image", "per_audio_minute", "per_1k_search_units"})
+UNIT_KEYS = frozenset({"per_image", "per_audio_minute", "per_1k_search_units", "per_1k_characters"})
 
 _SIZE = re.compile(r"[1-9]\d{0,4}x[1-9]\d{0,4}")
 _QUALITY = re.compile(r"[a-z][a-z0-9_-]{0,31}")
@@ -60,6 +63,8 @@ class UnitPrices:
     per_image: ImagePrices | None = None
     per_audio_minute: float | None = None
     per_1k_search_units: float | None = None
+    #: USD per 1,000 billable input characters (the provider's count, never one made here).
+    per_1k_characters: float | None = None
 
 
 def parse_units(where: str, entry: Mapping[str, Any]) -> UnitPrices | None:
@@ -70,6 +75,7 @@ def parse_units(where: str, entry: Mapping[str, Any]) -> UnitPrices | None:
         per_image=_images(f"{where}.per_image", entry.get("per_image")),
         per_audio_minute=_optional_number(f"{where}.per_audio_minute", entry.get("per_audio_minute")),
         per_1k_search_units=_optional_number(f"{where}.per_1k_search_units", entry.get("per_1k_search_units")),
+        per_1k_characters=_optional_number(f"{where}.per_1k_characters", entry.get("per_1k_characters")),
     )
 
 

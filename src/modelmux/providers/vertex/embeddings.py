@@ -2,8 +2,8 @@
 
 https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/text-embeddings-api: the body is
 ``{"instances": [{"content": text, "task_type"?, "title"?}], "parameters": {"outputDimensionality"?, "autoTruncate"?}}``
-and the answer ``{"predictions": [{"embeddings": {"values": [...], "statistics": {"token_count", "truncated"}}}]}``,
-in input order.
+and the answer ``{"predictions": [{"embeddings": {"values": [...], "statistics": {"token_count", "truncated"}}}],
+"metadata": {"billableCharacterCount": N}}``, predictions in input order.
 
 Decisions:
 
@@ -11,6 +11,11 @@ Decisions:
   join every instance; ``auto_truncate`` / ``autoTruncate`` goes to ``parameters``; other extras go to
   ``parameters`` as given.
 * ``usage.prompt_tokens`` is the sum of the per-instance ``statistics.token_count``.
+* ``metadata.billableCharacterCount`` (what Google bills the legacy text embedding models by, per 1,000
+  characters: https://cloud.google.com/vertex-ai/generative-ai/pricing) has no place in OpenAI's shape: it is
+  stamped on the result as its :class:`~modelmux.cost.billing.Billing` (private, never in the JSON) for the cost
+  functions. Absent or malformed (not a non-negative whole number): nothing is stamped, and a per-character
+  model's cost is unknown (never counted locally: which characters are billable is Google's rule).
 * Token-id inputs cannot be expressed (the API embeds text): ``BadRequestError``. ``user`` has no field:
   ``ctx.unsupported``. ``encoding_format="base64"`` is encoded here, as OpenAI does.
 * ``gemini-embedding-001`` takes one instance per request on Vertex; several inputs are sent as asked and
@@ -22,6 +27,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ...cost.billing import stamp_billing
 from ...errors import BadRequestError
 from ...types import EmbeddingResponse
 from .._base import CallContext
@@ -74,6 +80,19 @@ def parse_embedding_response(body: bytes, params: dict[str, Any], ctx: CallConte
     for item in predictions:
         count = (item["embeddings"].get("statistics") or {}).get("token_count")
         tokens += int(count) if isinstance(count, (int, float)) else 0
-    return make_embedding_response(
+    result = make_embedding_response(
         vectors, model=ctx.model, prompt_tokens=tokens, encoding_format=params.get("encoding_format")
     )
+    characters = _billable_characters(data)
+    return result if characters is None else stamp_billing(result, ctx.provider, ctx.model, characters=characters)
+
+
+def _billable_characters(data: Any) -> int | None:
+    """``metadata.billableCharacterCount``, or ``None`` when it is absent or not a non-negative whole number."""
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    count = metadata.get("billableCharacterCount") if isinstance(metadata, dict) else None
+    if isinstance(count, float) and count.is_integer():
+        count = int(count)  # a JSON number written as 12.0 is the same count
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        return None
+    return count
