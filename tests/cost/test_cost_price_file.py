@@ -33,9 +33,13 @@ UNPRICED = {
     # AWS's page shows (its standard $3/$15 would understate them).
     "cohere.command-r-plus-v1:0",
     # Cohere: still served (docs.cohere.com/docs/models), but cohere.com/pricing (stored copies of 2026-08-29 and
-    # 2026-10-06) prices none of them pay-as-you-go: its cards are Command R, Command R7B, Embed 5 and Rerank 4, its
-    # legacy FAQ the older Command models; Embed 4's card ($0.12) was replaced by Embed 5's in September 2026.
-    "command-a-03-2025", "command-a-reasoning-08-2025", "command-a-vision-07-2025",
+    # 2026-10-06) prices none of them: its cards are Command A+ and North Mini Code (free), Command R, Command R7B,
+    # Embed 5 and Rerank 4, its FAQ the older Command models and Aya Expanse; Embed 4's card ($0.12) was replaced by
+    # Embed 5's in September 2026. Command A Translate, North Small Translate ("free tier" in its docs page, no card),
+    # Aya Vision 32B (the FAQ's Aya rate names Aya Expanse only) and Tiny Aya have no figure on the page at all.
+    "command-a-03-2025", "command-a-reasoning-08-2025", "command-a-vision-07-2025", "command-a-translate-08-2025",
+    "north-small-translate-1-0", "c4ai-aya-vision-32b",
+    "tiny-aya-global", "tiny-aya-earth", "tiny-aya-fire", "tiny-aya-water",
     "embed-v4.0", "embed-english-v3.0", "embed-multilingual-v3.0", "embed-english-light-v3.0",
     "embed-multilingual-light-v3.0",
     # Mistral: retired before the file's date (docs.mistral.ai model pages' retirement dates); their -latest
@@ -96,7 +100,7 @@ def test_long_context_tiers_are_above_the_base_rates() -> None:
 
 #: Catalogued image/audio/moderation/rerank models left unpriced on purpose: Azure's gpt-image-1 (no copy of
 #: Azure's page prices it; retired there 2026-10-23); Cohere's pricing page gives no pay-as-you-go rate for
-#: Rerank 3 or 3.5 (its per-search cards are Rerank 4's, which modelmux does not catalogue; Rerank 3.5 appears only
+#: Rerank 3 or 3.5 (its per-search cards are Rerank 4 Fast's and Pro's, which are priced; Rerank 3.5 appears only
 #: as a Model Vault hourly row).
 UNPRICED_UNITS = {
     "azure/gpt-image-1",

@@ -1,8 +1,9 @@
 """OpenAI embeddings over Cohere's ``/v2/embed`` (https://docs.cohere.com/reference/embed).
 
 Request ``{"model", "texts": [...], "input_type", "embedding_types": ["float"]}``; ``dimensions`` →
-``output_dimension`` (embed-v4 models). The answer ``{"embeddings": {"float": [[...], ...]}, "meta":
-{"billed_units": {"input_tokens"}}}`` keeps the input order.
+``output_dimension``, sent as given: embed-v4.0 takes 256, 512, 1024 or 1536, Embed 5 (``embed-v5.0-pro``/``-fast``)
+also 768 and 2048, its default (docs.cohere.com/docs/models); the size is not checked here. The answer
+``{"embeddings": {"float": [[...], ...]}, "meta": {"billed_units": {"input_tokens"}}}`` keeps the input order.
 
 Decisions:
 
