@@ -23,8 +23,9 @@ UNPRICED = {
     # Moving aliases: the model behind them changes (and its price with it); the answer names the concrete model,
     # which is what gets priced.
     "gemini-flash-latest", "gemini-flash-lite-latest",
-    # Retired from the Gemini API (and its price page); 2.0-flash-exp was a free experimental model with no paid tier.
-    "gemini-2.0-flash-exp", "gemini-1.5-pro", "gemini-1.5-flash", "text-embedding-004",
+    # Shut down, never priced: the Gemini API's pricing page listed text-embedding-004's paid tier as "Not available"
+    # and never priced the experimental 2.0-flash-exp. (A retired model that had a price keeps its last one.)
+    "gemini-2.0-flash-exp", "text-embedding-004",
     # Claude on Vertex, older models (Opus 4 and Sonnet 4 deprecated, 3.7 Sonnet and 3.5 Haiku shut down there): no
     # copy of Vertex's page with their figures was found, and Anthropic's "global endpoint = Claude API price"
     # statement covers only Claude 4.5 and later (older models "keep their existing pricing", unstated).
@@ -42,14 +43,6 @@ UNPRICED = {
     "tiny-aya-global", "tiny-aya-earth", "tiny-aya-fire", "tiny-aya-water",
     "embed-v4.0", "embed-english-v3.0", "embed-multilingual-v3.0", "embed-english-light-v3.0",
     "embed-multilingual-light-v3.0",
-    # Mistral: retired before the file's date (docs.mistral.ai model pages' retirement dates); their -latest
-    # aliases left with them, and Mistral answers a retired id from its replacement, which is priced.
-    "magistral-small-latest",  # Magistral Small 1.2, retired 2026-07-31
-    "devstral-medium-latest",  # Devstral 2 (devstral-2512), retired 2026-07-31
-    "devstral-small-latest",  # Devstral Small 2, retired 2026-03-31
-    "pixtral-large-latest",  # Pixtral Large 2411, retired 2026-05-31
-    "pixtral-12b",  # retired 2025-12-31; the API answers it as ministral-14b-latest
-    "open-mistral-nemo",  # Mistral NeMo 2407, retired 2026-07-31
 }  # fmt: skip
 #: Providers left out whole: the model runs on the caller's own server (or is modelmux's mock), which has no list
 #: price; their answers cost ``None`` (see NO_LIST_PRICE, pinned by test_cost_local_providers.py).

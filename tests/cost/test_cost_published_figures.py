@@ -34,6 +34,15 @@ from modelmux import cost_per_token
         ("us.amazon.titan-embed-text-v2:0", "bedrock", {"prompt_tokens": 500_000}, (0.01, 0.0)),
         ("amazon.titan-embed-text-v1", "bedrock", {"prompt_tokens": 1_000_000}, (0.1, 0.0)),
         ("cohere.embed-multilingual-v3", "bedrock", {"prompt_tokens": 2_000_000}, (0.2, 0.0)),
+        # Retired models keep their last published price. Gemini 1.5 Pro: $1.25 / $5 up to 128k prompt tokens, then
+        # $2.50 / $10 for the whole request; Gemini 1.5 Flash: $0.075 / $0.30
+        ("gemini-1.5-pro", None, {"prompt_tokens": 128_000, "completion_tokens": 1000}, (0.16, 0.005)),
+        ("gemini-1.5-pro", None, {"prompt_tokens": 128_001, "completion_tokens": 1000}, (0.3200025, 0.01)),
+        ("gemini-1.5-flash", None, {"prompt_tokens": 100_000, "completion_tokens": 10_000}, (0.0075, 0.003)),
+        # Mistral: Pixtral Large $2 / $6, Devstral 2 $0.40 / $2, Mistral NeMo $0.15 / $0.15 (by their -latest names)
+        ("pixtral-large-latest", "mistral", {"prompt_tokens": 1000, "completion_tokens": 1000}, (0.002, 0.006)),
+        ("devstral-medium-latest", "mistral", {"prompt_tokens": 1000, "completion_tokens": 1000}, (0.0004, 0.002)),
+        ("open-mistral-nemo", None, {"prompt_tokens": 1000, "completion_tokens": 1000}, (0.00015, 0.00015)),
         # Vertex's Gemini Embedding: $0.15 per 1M input tokens online (the Gemini API's own entry is separate)
         ("gemini-embedding-001", "vertex", {"prompt_tokens": 1_000_000}, (0.15, 0.0)),
     ],
