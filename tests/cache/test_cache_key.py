@@ -64,6 +64,14 @@ def test_what_determines_the_answer_changes_the_key(change: dict[str, Any]) -> N
     assert key(**change) != key()
 
 
+def test_token_counts_are_keyed_and_tokens_are_not() -> None:
+    from modelmux.cache.key import group_key
+
+    base = group_key("rerank", "g", {"query": "q"}, {})
+    assert group_key("rerank", "g", {"query": "q"}, {"max_tokens_per_doc": 100}) != base
+    assert group_key("rerank", "g", {"query": "q"}, {"aws_session_token": "t", "azure_ad_token": "u"}) == base
+
+
 def test_tool_choice_changes_the_key() -> None:
     assert key(tools=TOOLS, tool_choice="none") != key(tools=TOOLS)
 

@@ -3,8 +3,8 @@
 Hashed: the operation, the provider and model after resolution (``"gpt-4o"`` and ``"openai/gpt-4o"`` are one model),
 the resolved ``api_base``, whether the answer is streamed, the validated request parameters (messages, tools,
 ``tool_choice``, ``response_format``, sampling parameters, ``stream_options``…), native body fields, and the
-provider's scalar call options and extra headers minus anything that names a credential. Never hashed: the API key,
-``timeout``, retries and fallbacks, the transport. The JSON is canonical (keys sorted at every depth, tuples as
+provider's scalar call options and extra headers minus anything that names a credential.
+Never hashed: the API key, ``timeout``, retries and fallbacks, the transport. The JSON is canonical (keys sorted at every depth, tuples as
 lists, integral floats as integers: ``temperature=1`` and ``1.0`` are one request), so dict order, the process and
 the Python version do not change the key.
 """
@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 
 __all__ = ["call_key", "canonical", "digest", "group_key"]
 
-#: Option and header names that carry credentials (``aws_secret_access_key``, ``api-key``, ``authorization``…):
-#: left out of the key, so every key of one account shares its entries.
-_CREDENTIAL = re.compile(r"key|secret|token|credential|password|auth|cookie|profile", re.IGNORECASE)
+#: Option and header names that carry credentials (``aws_secret_access_key``, ``api-key``, ``authorization``,
+#: ``aws_session_token``…): left out of the key, so every key of one account shares its entries. ``token`` but not
+#: ``tokens``: ``max_tokens``, ``max_completion_tokens``, rerank's ``max_tokens_per_doc`` are counts that change the
+#: answer.
+_CREDENTIAL = re.compile(r"key|secret|token(?!s)|credential|password|auth|cookie|profile", re.IGNORECASE)
 
 
 def canonical(value: Any) -> Any:
