@@ -64,6 +64,14 @@ def test_what_determines_the_answer_changes_the_key(change: dict[str, Any]) -> N
     assert key(**change) != key()
 
 
+def test_a_call_option_that_is_a_dict_changes_the_key() -> None:
+    # text-completion's chat_template_kwargs shape the prompt (e.g. Qwen3's enable_thinking): not a scalar, still keyed
+    model = "text-completion-openai/Qwen/Qwen3-8B"
+    thinking = key(model=model, chat_template_kwargs={"enable_thinking": True})
+    assert thinking != key(model=model, chat_template_kwargs={"enable_thinking": False})
+    assert thinking != key(model=model)
+
+
 def test_token_counts_are_keyed_and_tokens_are_not() -> None:
     from modelmux.cache.key import group_key
 

@@ -3,7 +3,7 @@
 Hashed: the operation, the provider and model after resolution (``"gpt-4o"`` and ``"openai/gpt-4o"`` are one model),
 the resolved ``api_base``, whether the answer is streamed, the validated request parameters (messages, tools,
 ``tool_choice``, ``response_format``, sampling parameters, ``stream_options``…), native body fields, and the
-provider's scalar call options and extra headers minus anything that names a credential.
+provider's call options (their data, not objects) and extra headers minus anything that names a credential.
 Never hashed: the API key, ``timeout``, retries and fallbacks, the transport. The JSON is canonical (keys sorted at every depth, tuples as
 lists, integral floats as integers: ``temperature=1`` and ``1.0`` are one request), so dict order, the process and
 the Python version do not change the key.
@@ -59,8 +59,17 @@ def digest(material: Mapping[str, Any]) -> str:
 
 
 def _plain(items: Mapping[str, Any]) -> dict[str, Any]:
-    """Scalar entries whose names do not name a credential."""
-    return {k: v for k, v in items.items() if isinstance(v, (str, int, float, bool)) and not _CREDENTIAL.search(str(k))}
+    """Entries whose names do not name a credential and whose values are data (a call option such as
+    ``chat_template_kwargs`` is a dict that shapes the prompt); objects (token providers, clients) are left out."""
+    kept: dict[str, Any] = {}
+    for k, v in items.items():
+        if _CREDENTIAL.search(str(k)):
+            continue
+        try:
+            kept[k] = canonical(v)
+        except TypeError:
+            continue
+    return kept
 
 
 def call_key(operation: str, call: Call, *, stream: bool = False) -> str:
