@@ -4,9 +4,9 @@ Hashed: the operation, the provider and model after resolution (``"gpt-4o"`` and
 the resolved ``api_base``, whether the answer is streamed, the validated request parameters (messages, tools,
 ``tool_choice``, ``response_format``, sampling parameters, ``stream_options``…), native body fields, and the
 provider's call options (their data, not objects) and extra headers minus anything that names a credential.
-Never hashed: the API key, ``timeout``, retries and fallbacks, the transport. The JSON is canonical (keys sorted at every depth, tuples as
-lists, integral floats as integers: ``temperature=1`` and ``1.0`` are one request), so dict order, the process and
-the Python version do not change the key.
+Never hashed: the API key, ``timeout``, retries and fallbacks, the transport. The JSON is canonical (keys sorted
+at every depth, tuples as lists, integral floats as integers: ``temperature=1`` and ``1.0`` are one request), so
+dict order, the process and the Python version do not change the key.
 """
 
 from __future__ import annotations
