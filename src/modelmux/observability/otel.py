@@ -6,7 +6,8 @@ only here, when you enable it.
 
 Spans: ``"{operation} {model}"`` (kind CLIENT) started when the call starts (a child of the span current then),
 ended when the call or its stream ends; each try (retries, fallbacks) is an INTERNAL child span with its own
-timing and ``error.type``. Metrics: ``gen_ai.client.operation.duration`` (s), ``gen_ai.client.token.usage``
+timing, its own ``gen_ai.provider.name`` and ``gen_ai.request.model`` (a fallback may go elsewhere) and
+``error.type``. Metrics: ``gen_ai.client.operation.duration`` (s), ``gen_ai.client.token.usage``
 (``{token}``, by ``gen_ai.token.type``), and ``gen_ai.client.operation.time_to_first_chunk`` (s) for streams.
 Message content (``gen_ai.input.messages`` / ``gen_ai.output.messages``) only with ``capture_content=True``.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 from ..callbacks import Callback, CallEvent
 from .genai_attributes import (
+    attempt_attributes,
     input_messages,
     output_messages,
     request_attributes,
@@ -132,11 +134,12 @@ class OpenTelemetry(Callback):
         for number, attempt in enumerate(event.attempts, 1):
             attrs: dict[str, Any] = {
                 "gen_ai.operation.name": operation,
-                "gen_ai.request.model": attempt.model,
+                **attempt_attributes(event, attempt.model),
+                "modelmux.attempt.model": attempt.model,  # as modelmux was given it (``provider/model``, a group)
                 "modelmux.attempt.number": number,
             }
             span = self._tracer.start_span(
-                f"{operation} {attempt.model}",
+                f"{operation} {attrs['gen_ai.request.model']}",
                 context=context,
                 kind=self._trace.SpanKind.INTERNAL,
                 attributes=attrs,
