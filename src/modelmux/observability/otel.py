@@ -117,6 +117,10 @@ class OpenTelemetry(Callback):
         span, request = started
         end_ns = int((event.end_time or event.now()) * _NS)
         result = response_attributes(event)
+        if request["gen_ai.provider.name"] == "unknown" and event.attempts:  # a router's group: who answered
+            provider = attempt_attributes(event, event.attempts[-1].model)["gen_ai.provider.name"]
+            request = {**request, "gen_ai.provider.name": provider}
+            result["gen_ai.provider.name"] = provider
         if self.capture_content and event.response is not None:
             output = output_messages(event.response)
             if output is not None:
