@@ -158,6 +158,20 @@ def test_a_stream_records_time_to_first_chunk_and_ends_its_span_at_the_end(otel:
     assert ttfc.count == 1
 
 
+def test_a_cache_hit_uses_no_tokens_in_the_metrics_and_is_marked_on_its_span(otel: Otel) -> None:
+    cache = modelmux.Cache()
+    for _ in range(2):
+        up = Upstream()
+        modelmux.completion(GPT, MSG, api_key=KEY, transport=up.transport, cache=cache, callbacks=[otel.handler])
+    miss, hit = sorted((s for s in otel.finished() if s.kind == SpanKind.CLIENT), key=lambda s: s.start_time)
+    assert "modelmux.cache_hit" not in miss.attributes and hit.attributes["modelmux.cache_hit"] is True
+    metrics = otel.metrics()
+    tokens = {p.attributes["gen_ai.token.type"]: p for p in metrics["gen_ai.client.token.usage"]}
+    assert tokens["input"].count == 1 and tokens["input"].sum == 1000  # the miss only
+    (duration,) = metrics["gen_ai.client.operation.duration"]
+    assert duration.count == 2  # both calls took their time
+
+
 def test_cache_and_reasoning_tokens() -> None:
     otel = Otel()
     usage = {

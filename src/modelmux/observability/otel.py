@@ -10,6 +10,7 @@ timing, its own ``gen_ai.provider.name`` and ``gen_ai.request.model`` (a fallbac
 ``error.type``. Metrics: ``gen_ai.client.operation.duration`` (s), ``gen_ai.client.token.usage``
 (``{token}``, by ``gen_ai.token.type``), and ``gen_ai.client.operation.time_to_first_chunk`` (s) for streams.
 Message content (``gen_ai.input.messages`` / ``gen_ai.output.messages``) only with ``capture_content=True``.
+A call answered from modelmux's cache has ``modelmux.cache_hit`` on its span and records no token usage.
 """
 
 from __future__ import annotations
@@ -126,6 +127,8 @@ class OpenTelemetry(Callback):
             if output is not None:
                 result["gen_ai.output.messages"] = output
         span.set_attributes(result)
+        if event.hidden_params.get("cache_hit") is True:
+            span.set_attribute("modelmux.cache_hit", True)
         if event.error is not None:
             span.set_status(self._trace.Status(self._trace.StatusCode.ERROR, type(event.error).__name__))
         self._attempt_spans(event, span, request)
@@ -168,6 +171,8 @@ class OpenTelemetry(Callback):
             self._duration.record(event.duration, attrs)
         if event.time_to_first_chunk is not None:
             self._first_chunk.record(event.time_to_first_chunk, attrs)
+        if event.hidden_params.get("cache_hit") is True:
+            return  # answered from modelmux's cache: no token was used (the span still tells the answer's usage)
         for kind, key in (("input", "gen_ai.usage.input_tokens"), ("output", "gen_ai.usage.output_tokens")):
             if key in result:
                 self._tokens.record(result[key], {**attrs, "gen_ai.token.type": kind})
