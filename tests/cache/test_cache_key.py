@@ -109,3 +109,24 @@ def test_canonical_form() -> None:
     assert canonical(b"\x00") == {"$sha256": "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"}
     with pytest.raises(TypeError):
         canonical(object())
+
+
+def test_values_the_request_can_send_can_be_keyed_too() -> None:
+    """A datetime or UUID in ``metadata`` or ``extra_body`` goes out as JSON without a cache: with one, the call must
+    not fail on its key (the key takes what is sent)."""
+    import datetime
+    import uuid
+
+    from cache_fakes import Upstream
+
+    import modelmux
+
+    when = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+    assert key(metadata={"at": when}) == key(metadata={"at": "2024-01-01T00:00:00Z"})
+    assert key(extra_body={"id": uuid.UUID(int=1)}) != key(extra_body={"id": uuid.UUID(int=2)})
+    up, cache = Upstream(), modelmux.Cache()
+    for _ in range(2):
+        answer = modelmux.completion(
+            "openai/gpt-4o", MSG, api_key="k", transport=up.transport, cache=cache, metadata={"at": when}
+        )
+    assert answer._hidden_params["cache_hit"] is True and len(up.sent) == 1

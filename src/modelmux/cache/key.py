@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 if TYPE_CHECKING:
     from .._call import Call
@@ -49,7 +50,11 @@ def canonical(value: Any) -> Any:
         return value
     if isinstance(value, type) and issubclass(value, BaseModel):
         return {"$schema": canonical(value.model_json_schema())}
-    raise TypeError(f"a {type(value).__name__} cannot be part of a cache key")
+    try:  # what the request's JSON makes of it (a datetime, a UUID, a Decimal, an Enum…): the same value is sent
+        plain = to_jsonable_python(value)
+    except PydanticSerializationError:
+        raise TypeError(f"a {type(value).__name__} cannot be part of a cache key") from None
+    return canonical(plain)
 
 
 def digest(material: Mapping[str, Any]) -> str:
