@@ -113,6 +113,23 @@ def test_requests_latency_tokens_cost_and_attempts() -> None:
     assert not any("errors_total{" in k for k in s)
 
 
+def test_cache_hits_count_as_requests_not_as_upstream_tokens_or_first_tokens() -> None:
+    data = config()
+    data["models"]["priced"]["cache"] = True
+    app = app_with(data, transport=Priced())
+    twice = (chat("priced"), chat("priced"), chat("priced", stream=True), chat("priced", stream=True))
+    responses = run(app, *twice, SCRAPE)
+    assert [r.status_code for r in responses] == [200] * 5
+    s = samples(responses[-1].text)
+    assert s['modelmux_gateway_requests_total{route="/v1/chat/completions",model="priced",status="200"}'] == 4
+    # Two upstream calls (one answer, one stream): their tokens, cost, first token and attempts; the hits none.
+    assert s['modelmux_gateway_tokens_total{model="priced",type="prompt"}'] == 2000
+    assert s['modelmux_gateway_tokens_total{model="priced",type="completion"}'] == 1000
+    assert s['modelmux_gateway_cost_usd_total{model="priced"}'] == pytest.approx(2 * 0.0075)
+    assert s['modelmux_gateway_time_to_first_token_seconds_count{model="priced"}'] == 1
+    assert s['modelmux_gateway_upstream_attempts_total{model="priced",outcome="ok"}'] == 2
+
+
 def test_histogram_buckets_are_cumulative() -> None:
     app = app_with(config())
     s = samples(run(app, chat("mock/demo"), chat("mock/demo"), SCRAPE)[-1].text)

@@ -64,6 +64,22 @@ def test_what_determines_the_answer_changes_the_key(change: dict[str, Any]) -> N
     assert key(**change) != key()
 
 
+def test_a_call_option_that_is_a_dict_changes_the_key() -> None:
+    # text-completion's chat_template_kwargs shape the prompt (e.g. Qwen3's enable_thinking): not a scalar, still keyed
+    model = "text-completion-openai/Qwen/Qwen3-8B"
+    thinking = key(model=model, chat_template_kwargs={"enable_thinking": True})
+    assert thinking != key(model=model, chat_template_kwargs={"enable_thinking": False})
+    assert thinking != key(model=model)
+
+
+def test_token_counts_are_keyed_and_tokens_are_not() -> None:
+    from modelmux.cache.key import group_key
+
+    base = group_key("rerank", "g", {"query": "q"}, {})
+    assert group_key("rerank", "g", {"query": "q"}, {"max_tokens_per_doc": 100}) != base
+    assert group_key("rerank", "g", {"query": "q"}, {"aws_session_token": "t", "azure_ad_token": "u"}) == base
+
+
 def test_tool_choice_changes_the_key() -> None:
     assert key(tools=TOOLS, tool_choice="none") != key(tools=TOOLS)
 
@@ -93,3 +109,24 @@ def test_canonical_form() -> None:
     assert canonical(b"\x00") == {"$sha256": "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"}
     with pytest.raises(TypeError):
         canonical(object())
+
+
+def test_values_the_request_can_send_can_be_keyed_too() -> None:
+    """A datetime or UUID in ``metadata`` or ``extra_body`` goes out as JSON without a cache: with one, the call must
+    not fail on its key (the key takes what is sent)."""
+    import datetime
+    import uuid
+
+    from cache_fakes import Upstream
+
+    import modelmux
+
+    when = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+    assert key(metadata={"at": when}) == key(metadata={"at": "2024-01-01T00:00:00Z"})
+    assert key(extra_body={"id": uuid.UUID(int=1)}) != key(extra_body={"id": uuid.UUID(int=2)})
+    up, cache = Upstream(), modelmux.Cache()
+    for _ in range(2):
+        answer = modelmux.completion(
+            "openai/gpt-4o", MSG, api_key="k", transport=up.transport, cache=cache, metadata={"at": when}
+        )
+    assert answer._hidden_params["cache_hit"] is True and len(up.sent) == 1

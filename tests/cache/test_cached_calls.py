@@ -10,6 +10,7 @@ from cache_fakes import MSG, Clock, Upstream
 
 import modelmux
 from modelmux import Cache
+from modelmux._streaming import ChatStream
 from modelmux.errors import BadRequestError, UpstreamError
 
 GPT = "openai/gpt-4o"
@@ -203,3 +204,30 @@ def test_a_huge_async_request_hits_too() -> None:
 
     asyncio.run(run())
     assert len(up.sent) == 1
+
+
+def test_a_stream_larger_than_the_cache_takes_is_not_kept_in_memory_while_it_runs() -> None:
+    import tracemalloc
+
+    from modelmux.cache._cache import as_cache_use
+    from modelmux.cache.hook import through
+
+    def chunks() -> Any:
+        for i in range(2_000):
+            yield modelmux.ChatCompletionChunk.model_validate(
+                {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                 "choices": [{"index": 0, "delta": {"content": f"{i:04d}" * 500}}]}
+            )  # fmt: skip
+
+    cache = Cache(max_bytes=64 * 1024)
+    use = as_cache_use(cache)
+    assert use is not None
+    stream = through(use, "d", "chat", "m", lambda: ChatStream(None, None, lambda e: e, chunks=chunks()), stream=True)
+    tracemalloc.start()
+    try:
+        total = sum(len(c.choices[0].delta.content or "") for c in stream)  # each chunk dropped once read
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert total == 4_000_000 and len(cache.store) == 0
+    assert peak < 1_000_000  # not the 4 MB of content (and more of chunk objects) the stream carried

@@ -121,3 +121,13 @@ def test_an_answer_over_max_entry_bytes_is_not_stored(redis_url: str, prefix: st
     chat(up, small)
     assert chat(up, small)._hidden_params["cache_hit"] is False and len(up.sent) == 2
     small.close()
+
+
+def test_host_port_and_a_password_with_url_characters_make_the_right_url() -> None:
+    from redis.connection import parse_url
+
+    cache = Cache("redis", host="127.0.0.1", port=6390, password="p@ss/w:rd#1%")
+    parsed = parse_url(cache.store._url)
+    assert (parsed["host"], parsed["port"], parsed["password"]) == ("127.0.0.1", 6390, "p@ss/w:rd#1%")
+    assert parse_url(Cache("redis", host="::1").store._url)["host"] == "::1"
+    assert "p@ss" not in repr(cache) + repr(cache.store)

@@ -69,6 +69,17 @@ def test_credentials_timeouts_and_retries_are_not_in_the_key() -> None:
         assert _sent(up) == 1
 
 
+def test_output_caps_and_sampling_are_in_the_group_key() -> None:
+    cache = Cache()
+    with upstreams("d1", "d2") as up, fake_clock():
+        router = _router(up)
+        for options in ({}, {"max_tokens": 5}, {"max_tokens": 500}, {"max_completion_tokens": 5}, {"seed": 1}):
+            router.completion("g", MSG, cache=cache, **options)
+        assert _sent(up) == 5  # five requests, five answers
+        router.completion("g", MSG, cache=cache, max_tokens=500)
+        assert _sent(up) == 5
+
+
 def test_a_failed_call_is_not_stored_and_a_hit_is_one_event_without_attempts() -> None:
     cache, rec = Cache(), Recorder()
     with upstreams("d1", "d2") as up, fake_clock():

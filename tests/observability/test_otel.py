@@ -94,11 +94,29 @@ def test_one_span_per_attempt_under_the_call_span(otel: Otel) -> None:
     assert len(attempts) == 3
     assert all(s.parent is not None and s.parent.span_id == call.context.span_id for s in attempts)
     assert all(s.context.trace_id == call.context.trace_id for s in attempts)
-    assert [s.attributes["gen_ai.request.model"] for s in attempts] == [GPT, GPT, "openai/gpt-4o-mini"]
+    assert [s.attributes["gen_ai.request.model"] for s in attempts] == ["gpt-4o", "gpt-4o", "gpt-4o-mini"]
+    assert [s.attributes["modelmux.attempt.model"] for s in attempts] == [GPT, GPT, "openai/gpt-4o-mini"]
+    assert {s.attributes["gen_ai.provider.name"] for s in attempts} == {"openai"}
     errors = [s.attributes.get("error.type") for s in attempts]
     assert errors == ["InternalServerError", "ServiceUnavailableError", None]
     assert [s.status.status_code for s in attempts] == [StatusCode.ERROR, StatusCode.ERROR, StatusCode.UNSET]
     assert call.start_time <= attempts[0].start_time and attempts[-1].end_time <= call.end_time
+
+
+def test_an_attempt_span_names_the_provider_and_model_it_went_to(otel: Otel) -> None:
+    from modelmux._retry import Pacer, pacing
+
+    groq = "groq/llama-3.1-8b-instant"  # an OpenAI-compatible provider: the fake upstream answers it too
+    with pacing(Pacer(sleep=lambda s: None)):
+        modelmux.completion(
+            GPT, MSG, api_key=KEY, transport=Upstream(error(500)).transport,
+            fallbacks=[{"model": groq, "api_key": KEY}], callbacks=[otel.handler],
+        )  # fmt: skip
+    first, second = sorted((s for s in otel.finished() if s.kind == SpanKind.INTERNAL), key=lambda s: s.start_time)
+    assert first.name == "chat gpt-4o" and first.attributes["gen_ai.provider.name"] == "openai"
+    assert second.name == "chat llama-3.1-8b-instant" and second.attributes["gen_ai.provider.name"] == "groq"
+    assert second.attributes["gen_ai.request.model"] == "llama-3.1-8b-instant"
+    assert second.attributes["modelmux.attempt.model"] == groq
 
 
 def test_a_failed_call_marks_the_span_and_the_duration_metric(otel: Otel) -> None:
@@ -138,6 +156,20 @@ def test_a_stream_records_time_to_first_chunk_and_ends_its_span_at_the_end(otel:
     assert a["gen_ai.response.finish_reasons"] == ("stop",) and a["gen_ai.response.time_to_first_chunk"] >= 0
     (ttfc,) = otel.metrics()["gen_ai.client.operation.time_to_first_chunk"]
     assert ttfc.count == 1
+
+
+def test_a_cache_hit_uses_no_tokens_in_the_metrics_and_is_marked_on_its_span(otel: Otel) -> None:
+    cache = modelmux.Cache()
+    for _ in range(2):
+        up = Upstream()
+        modelmux.completion(GPT, MSG, api_key=KEY, transport=up.transport, cache=cache, callbacks=[otel.handler])
+    miss, hit = sorted((s for s in otel.finished() if s.kind == SpanKind.CLIENT), key=lambda s: s.start_time)
+    assert "modelmux.cache_hit" not in miss.attributes and hit.attributes["modelmux.cache_hit"] is True
+    metrics = otel.metrics()
+    tokens = {p.attributes["gen_ai.token.type"]: p for p in metrics["gen_ai.client.token.usage"]}
+    assert tokens["input"].count == 1 and tokens["input"].sum == 1000  # the miss only
+    (duration,) = metrics["gen_ai.client.operation.duration"]
+    assert duration.count == 2  # both calls took their time
 
 
 def test_cache_and_reasoning_tokens() -> None:

@@ -102,6 +102,12 @@ def test_otel_one_call_span_per_routed_call() -> None:
     attempts = [s for s in otel.finished() if s.kind == SpanKind.INTERNAL]
     assert len(calls) == 1 and len(attempts) == 3
     assert all(s.parent is not None and s.parent.span_id == calls[0].context.span_id for s in attempts)
+    # The group names no provider: the call span takes the deployments' (required by the GenAI conventions).
+    assert calls[0].attributes["gen_ai.request.model"] == "g"
+    assert calls[0].attributes["gen_ai.provider.name"] == "openai"
+    assert {s.attributes["gen_ai.provider.name"] for s in attempts} == {"openai"}
+    (duration,) = otel.metrics()["gen_ai.client.operation.duration"]
+    assert duration.attributes["gen_ai.provider.name"] == "openai"
 
 
 def test_no_handler_anywhere_leaves_the_call_unobserved() -> None:

@@ -85,6 +85,8 @@ class MetricsCallback(Callback):
         self._attempts(event)
 
     def _ended(self, event: CallEvent) -> None:
+        if event.hidden_params.get("cache_hit") is True:
+            return  # answered from the gateway's cache: no upstream tokens, cost, first token or attempt
         metrics, model = self._metrics, self._model
         usage = event.usage
         if usage is not None:

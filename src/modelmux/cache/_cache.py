@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import quote
 
 from .memory import MemoryStore
 
@@ -64,8 +65,7 @@ class Cache:
             from .redis_store import RedisStore
 
             if url is None:
-                auth = f":{password}@" if password else ""
-                url = f"redis://{auth}{host or 'localhost'}:{port or 6379}/0"
+                url = _redis_url(host, port, password)
             self.store = RedisStore(url, max_entry_bytes=max_entry_bytes)
         else:
             raise ValueError(f"Cache type must be 'memory' or 'redis', not {type!r}")
@@ -108,6 +108,16 @@ class Cache:
         aclose = getattr(self.store, "aclose", None)
         if aclose is not None:
             await aclose()
+
+
+def _redis_url(host: str | None, port: int | None, password: str | None) -> str:
+    """LiteLLM's ``host``/``port``/``password`` as a URL: the password quoted (an ``@``, ``/`` or ``#`` in it must
+    not become part of the host), an IPv6 address in brackets."""
+    auth = f":{quote(password, safe='')}@" if password else ""
+    host = host or "localhost"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"redis://{auth}{host}:{port or 6379}/0"
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,10 @@ __all__ = [
     "TEXT",
     "TRANSCRIPTION",
     "Entry",
+    "chunk_json",
     "decode",
     "encode",
-    "encode_chunks",
+    "encode_chunk_json",
 ]
 
 CHAT = "chat"
@@ -67,8 +68,14 @@ def encode(kind: str, value: BaseModel | str, stored_at: float) -> bytes:
     return f"{kind} {stored_at!r}\n".encode() + _json(value)
 
 
-def encode_chunks(chunks: Sequence[ChatCompletionChunk], stored_at: float) -> bytes:
-    return f"{CHUNKS} {stored_at!r}\n".encode() + b"[" + b",".join(map(_json, chunks)) + b"]"
+def chunk_json(chunk: ChatCompletionChunk) -> bytes:
+    """One chunk as it is stored (a stream is recorded chunk by chunk: bytes, not the chunk objects)."""
+    return _json(chunk)
+
+
+def encode_chunk_json(parts: Sequence[bytes], stored_at: float) -> bytes:
+    """A stream's entry from its chunks' JSON (:func:`chunk_json`)."""
+    return f"{CHUNKS} {stored_at!r}\n".encode() + b"[" + b",".join(parts) + b"]"
 
 
 def decode(raw: bytes) -> Entry | None:

@@ -1,7 +1,8 @@
 """The cache around a call: look up (a hit answers at once), else call, then store.
 
-A streamed answer is stored after the stream ended successfully, as its chunks; a stream that failed, or that the
-caller closed early, is not stored. A hit is replayed with the streaming API's own types (``ChatStream`` /
+A streamed answer is stored after the stream ended successfully, as its chunks (recorded as their JSON as they pass,
+and no longer once larger than the store takes); a stream that failed, or that the caller closed early, is not
+stored. A hit is replayed with the streaming API's own types (``ChatStream`` /
 ``AsyncChatStream`` of ``ChatCompletionChunk``). The key is computed from the call prepared as it would be sent
 (``key.call_key``); retries, fallbacks and the deadline stay inside (a hit makes no attempt at all).
 """
@@ -9,6 +10,7 @@ caller closed early, is not stored. A hit is replayed with the streaming API's o
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -19,7 +21,7 @@ from .._streaming import AsyncChatStream, ChatStream
 from ..errors import APIError
 from ..types import ChatCompletionChunk
 from ._cache import CacheUse, as_cache_use
-from .entries import CHAT, CHUNKS, TEXT, TRANSCRIPTION, Entry, decode, encode, encode_chunks
+from .entries import CHAT, CHUNKS, TEXT, TRANSCRIPTION, Entry, chunk_json, decode, encode, encode_chunk_json
 from .key import call_key
 
 __all__ = ["acached_chat", "acached_operation", "athrough", "cached_chat", "cached_operation", "through"]
@@ -94,16 +96,42 @@ def _inherit(wrapper: R, inner: Any) -> R:
     return wrapper
 
 
+class _Recording:
+    """A stream's chunks as they will be stored (their JSON), given up once larger than the store takes: a long
+    stream is not kept whole in memory only to be refused at its end."""
+
+    __slots__ = ("left", "parts")
+
+    def __init__(self, use: CacheUse) -> None:
+        self.parts: list[bytes] | None = []
+        self.left: int = getattr(use.cache.store, "max_entry_bytes", sys.maxsize)
+
+    def add(self, chunk: ChatCompletionChunk) -> None:
+        parts = self.parts
+        if parts is not None:
+            part = chunk_json(chunk)
+            self.left -= len(part) + 1
+            if self.left < 0:
+                self.parts = None  # too large to be stored: nothing more is kept
+            else:
+                parts.append(part)
+
+    def entry(self, use: CacheUse) -> bytes | None:
+        return None if self.parts is None else encode_chunk_json(self.parts, use.cache.clock())
+
+
 def _record(stream: ChatStream, use: CacheUse, name: str) -> Iterator[ChatCompletionChunk]:
-    chunks: list[ChatCompletionChunk] = []
+    recording = _Recording(use)
     try:
         for chunk in stream:
-            chunks.append(chunk)
+            recording.add(chunk)
             yield chunk
     finally:
         stream.close()
     # Only reached when the stream ended by itself: an error or an early close skips the store.
-    use.cache.store.set(name, encode_chunks(chunks, use.cache.clock()), use.ttl)
+    entry = recording.entry(use)
+    if entry is not None:
+        use.cache.store.set(name, entry, use.ttl)
 
 
 def cached_chat(
@@ -193,14 +221,16 @@ async def _replay(chunks: list[ChatCompletionChunk]) -> AsyncIterator[ChatComple
 
 
 async def _arecord(stream: AsyncChatStream, use: CacheUse, name: str) -> AsyncIterator[ChatCompletionChunk]:
-    chunks: list[ChatCompletionChunk] = []
+    recording = _Recording(use)
     try:
         async for chunk in stream:
-            chunks.append(chunk)
+            recording.add(chunk)
             yield chunk
     finally:
         await stream.aclose()
-    await _set(use, name, encode_chunks(chunks, use.cache.clock()))
+    entry = recording.entry(use)
+    if entry is not None:
+        await _set(use, name, entry)
 
 
 async def acached_chat(

@@ -3,10 +3,10 @@
 Hashed: the operation, the provider and model after resolution (``"gpt-4o"`` and ``"openai/gpt-4o"`` are one model),
 the resolved ``api_base``, whether the answer is streamed, the validated request parameters (messages, tools,
 ``tool_choice``, ``response_format``, sampling parameters, ``stream_options``…), native body fields, and the
-provider's scalar call options and extra headers minus anything that names a credential. Never hashed: the API key,
-``timeout``, retries and fallbacks, the transport. The JSON is canonical (keys sorted at every depth, tuples as
-lists, integral floats as integers: ``temperature=1`` and ``1.0`` are one request), so dict order, the process and
-the Python version do not change the key.
+provider's call options (their data, not objects) and extra headers minus anything that names a credential.
+Never hashed: the API key, ``timeout``, retries and fallbacks, the transport. The JSON is canonical (keys sorted
+at every depth, tuples as lists, integral floats as integers: ``temperature=1`` and ``1.0`` are one request), so
+dict order, the process and the Python version do not change the key.
 """
 
 from __future__ import annotations
@@ -18,15 +18,18 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 if TYPE_CHECKING:
     from .._call import Call
 
 __all__ = ["call_key", "canonical", "digest", "group_key"]
 
-#: Option and header names that carry credentials (``aws_secret_access_key``, ``api-key``, ``authorization``…):
-#: left out of the key, so every key of one account shares its entries.
-_CREDENTIAL = re.compile(r"key|secret|token|credential|password|auth|cookie|profile", re.IGNORECASE)
+#: Option and header names that carry credentials (``aws_secret_access_key``, ``api-key``, ``authorization``,
+#: ``aws_session_token``…): left out of the key, so every key of one account shares its entries. ``token`` but not
+#: ``tokens``: ``max_tokens``, ``max_completion_tokens``, rerank's ``max_tokens_per_doc`` are counts that change the
+#: answer.
+_CREDENTIAL = re.compile(r"key|secret|token(?!s)|credential|password|auth|cookie|profile", re.IGNORECASE)
 
 
 def canonical(value: Any) -> Any:
@@ -47,7 +50,11 @@ def canonical(value: Any) -> Any:
         return value
     if isinstance(value, type) and issubclass(value, BaseModel):
         return {"$schema": canonical(value.model_json_schema())}
-    raise TypeError(f"a {type(value).__name__} cannot be part of a cache key")
+    try:  # what the request's JSON makes of it (a datetime, a UUID, a Decimal, an Enum…): the same value is sent
+        plain = to_jsonable_python(value)
+    except PydanticSerializationError:
+        raise TypeError(f"a {type(value).__name__} cannot be part of a cache key") from None
+    return canonical(plain)
 
 
 def digest(material: Mapping[str, Any]) -> str:
@@ -57,8 +64,17 @@ def digest(material: Mapping[str, Any]) -> str:
 
 
 def _plain(items: Mapping[str, Any]) -> dict[str, Any]:
-    """Scalar entries whose names do not name a credential."""
-    return {k: v for k, v in items.items() if isinstance(v, (str, int, float, bool)) and not _CREDENTIAL.search(str(k))}
+    """Entries whose names do not name a credential and whose values are data (a call option such as
+    ``chat_template_kwargs`` is a dict that shapes the prompt); objects (token providers, clients) are left out."""
+    kept: dict[str, Any] = {}
+    for k, v in items.items():
+        if _CREDENTIAL.search(str(k)):
+            continue
+        try:
+            kept[k] = canonical(v)
+        except TypeError:
+            continue
+    return kept
 
 
 def call_key(operation: str, call: Call, *, stream: bool = False) -> str:

@@ -25,6 +25,11 @@ class MemoryStore:
         self._lock = threading.Lock()
 
     @property
+    def max_entry_bytes(self) -> int:
+        """The largest value that can be stored (with its key)."""
+        return self.max_bytes
+
+    @property
     def size_bytes(self) -> int:
         return self._bytes
 

@@ -48,6 +48,11 @@ class RedisStore:
     def __repr__(self) -> str:
         return "RedisStore(<url hidden>)"
 
+    @property
+    def max_entry_bytes(self) -> int:
+        """The largest value that is stored."""
+        return self._max_entry_bytes
+
     def _options(self) -> dict[str, Any]:
         return {"socket_connect_timeout": CONNECT_TIMEOUT, "socket_timeout": READ_TIMEOUT}
 

@@ -4,12 +4,14 @@ They are the core's own stream classes (so ``isinstance`` checks, ``drain()`` ba
 ``_hidden_params`` keep working), delegating to the stream they wrap: the first chunk's time is noted; each chunk
 is kept for the rebuilt response when a handler wants it (and then its usage and finish reasons are read from the
 kept list only if asked), else its usage and finish reasons are noted as it passes when some hook may read them
-(``Plan.note_chunks``), else nothing is done per chunk; the end, a failure or an early close fires the hooks once.
+(``Plan.note_chunks``), else nothing is done per chunk; the end, a failure, an early close or the stream being
+dropped unfinished fires the hooks once.
 A ``for`` loop over a sync stream runs the observing generator itself (``__iter__``): no extra frame per chunk.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
@@ -41,6 +43,9 @@ class ObservedChatStream(ChatStream):
         _keep_hidden(self, inner)
 
     def __iter__(self) -> Iterator[ChatCompletionChunk]:
+        # A ``for`` loop may hold only the generator (``for c in completion(..., stream=True)``): from now on the
+        # generator tells the end, also when it is dropped unfinished.
+        self._handed_out = True
         return self._observed  # the same chunks as ``next(self)``, without a Python call per chunk
 
     def __next__(self) -> ChatCompletionChunk:
@@ -52,6 +57,20 @@ class ObservedChatStream(ChatStream):
             self._inner.close()
         finally:
             self._observer.stream_ended(self._chunks, False)  # nothing when the stream had ended already
+
+    def __del__(self) -> None:
+        if not getattr(self, "_handed_out", False):
+            _abandoned(self)
+
+
+def _abandoned(stream: ObservedChatStream | ObservedAsyncChatStream) -> None:
+    """A stream let go unfinished and unclosed (the caller broke out of its loop and dropped it): its end is told
+    now, as an early close, so no handler is left waiting (an OpenTelemetry span open forever). Nothing when it
+    ended already; an async hook runs on the callback thread (nothing can be awaited here)."""
+    observer = getattr(stream, "_observer", None)
+    if observer is not None:
+        with contextlib.suppress(Exception):
+            observer.stream_ended(stream._chunks, False)
 
 
 def _source(inner: ChatStream) -> Iterator[ChatCompletionChunk]:
@@ -103,7 +122,8 @@ def _observed(
                                 break
                     yield chunk
             break
-    except GeneratorExit:  # closed early: close() fires the hooks
+    except GeneratorExit:  # closed early, or dropped unfinished (then nothing else would tell the end)
+        observer.stream_ended(chunks, False)
         raise
     except BaseException as exc:
         if chunks:
@@ -180,3 +200,6 @@ class ObservedAsyncChatStream(AsyncChatStream):
             await self._inner.aclose()
         finally:
             await self._observer.astream_ended(self._chunks, False, wait_async=False)
+
+    def __del__(self) -> None:
+        _abandoned(self)

@@ -16,6 +16,7 @@ from ..callbacks import CallEvent
 from ..types import Usage
 
 __all__ = [
+    "attempt_attributes",
     "input_messages",
     "operation_name",
     "output_messages",
@@ -79,6 +80,19 @@ def _model_id(event: CallEvent) -> str:
         return resolve(event.model).model
     except Exception:  # an unresolvable model string failed the call already; name it as given
         return event.model
+
+
+def attempt_attributes(event: CallEvent, model: str) -> dict[str, Any]:
+    """An attempt's ``gen_ai.provider.name`` and ``gen_ai.request.model``: a fallback may go to another provider
+    and model than the call names. A name that is no model string (a router's group) keeps the call's provider."""
+    try:
+        from .._registry import resolve
+
+        resolved = resolve(model)
+        provider, model_id = _PROVIDERS.get(resolved.provider_name, resolved.provider_name), resolved.model
+    except Exception:
+        provider, model_id = provider_name(event), model
+    return {"gen_ai.provider.name": provider, "gen_ai.request.model": model_id}
 
 
 def request_attributes(event: CallEvent) -> dict[str, Any]:

@@ -6,9 +6,11 @@ only here, when you enable it.
 
 Spans: ``"{operation} {model}"`` (kind CLIENT) started when the call starts (a child of the span current then),
 ended when the call or its stream ends; each try (retries, fallbacks) is an INTERNAL child span with its own
-timing and ``error.type``. Metrics: ``gen_ai.client.operation.duration`` (s), ``gen_ai.client.token.usage``
+timing, its own ``gen_ai.provider.name`` and ``gen_ai.request.model`` (a fallback may go elsewhere) and
+``error.type``. Metrics: ``gen_ai.client.operation.duration`` (s), ``gen_ai.client.token.usage``
 (``{token}``, by ``gen_ai.token.type``), and ``gen_ai.client.operation.time_to_first_chunk`` (s) for streams.
 Message content (``gen_ai.input.messages`` / ``gen_ai.output.messages``) only with ``capture_content=True``.
+A call answered from modelmux's cache has ``modelmux.cache_hit`` on its span and records no token usage.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from ..callbacks import Callback, CallEvent
 from .genai_attributes import (
+    attempt_attributes,
     input_messages,
     output_messages,
     request_attributes,
@@ -115,11 +118,17 @@ class OpenTelemetry(Callback):
         span, request = started
         end_ns = int((event.end_time or event.now()) * _NS)
         result = response_attributes(event)
+        if request["gen_ai.provider.name"] == "unknown" and event.attempts:  # a router's group: who answered
+            provider = attempt_attributes(event, event.attempts[-1].model)["gen_ai.provider.name"]
+            request = {**request, "gen_ai.provider.name": provider}
+            result["gen_ai.provider.name"] = provider
         if self.capture_content and event.response is not None:
             output = output_messages(event.response)
             if output is not None:
                 result["gen_ai.output.messages"] = output
         span.set_attributes(result)
+        if event.hidden_params.get("cache_hit") is True:
+            span.set_attribute("modelmux.cache_hit", True)
         if event.error is not None:
             span.set_status(self._trace.Status(self._trace.StatusCode.ERROR, type(event.error).__name__))
         self._attempt_spans(event, span, request)
@@ -132,11 +141,12 @@ class OpenTelemetry(Callback):
         for number, attempt in enumerate(event.attempts, 1):
             attrs: dict[str, Any] = {
                 "gen_ai.operation.name": operation,
-                "gen_ai.request.model": attempt.model,
+                **attempt_attributes(event, attempt.model),
+                "modelmux.attempt.model": attempt.model,  # as modelmux was given it (``provider/model``, a group)
                 "modelmux.attempt.number": number,
             }
             span = self._tracer.start_span(
-                f"{operation} {attempt.model}",
+                f"{operation} {attrs['gen_ai.request.model']}",
                 context=context,
                 kind=self._trace.SpanKind.INTERNAL,
                 attributes=attrs,
@@ -161,6 +171,8 @@ class OpenTelemetry(Callback):
             self._duration.record(event.duration, attrs)
         if event.time_to_first_chunk is not None:
             self._first_chunk.record(event.time_to_first_chunk, attrs)
+        if event.hidden_params.get("cache_hit") is True:
+            return  # answered from modelmux's cache: no token was used (the span still tells the answer's usage)
         for kind, key in (("input", "gen_ai.usage.input_tokens"), ("output", "gen_ai.usage.output_tokens")):
             if key in result:
                 self._tokens.record(result[key], {**attrs, "gen_ai.token.type": kind})
