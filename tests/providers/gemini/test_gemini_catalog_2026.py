@@ -83,3 +83,21 @@ def test_completion_with_a_bare_new_id_reaches_generate_content_and_is_costed(mo
     assert reply.choices[0].message.content == "Pelly"
     # promotional rates through 2026-12-31: 11 * 0.75 + 2 * 3.75 per 1M
     assert reply.response_cost == pytest.approx((11 * 0.75 + 2 * 3.75) / 1e6)
+
+
+def test_latest_alias_is_costed_as_the_model_that_answered() -> None:
+    # As recorded in August 2026 (llm-gemini cassette): gemini-flash-latest answered with modelVersion
+    # gemini-3.6-flash, 11 prompt, 2 candidate and 291 thought tokens.
+    native = {
+        "candidates": [{"content": {"role": "model", "parts": [{"text": "Pelly"}]}, "finishReason": "STOP"}],
+        "usageMetadata": {"promptTokenCount": 11, "candidatesTokenCount": 2, "thoughtsTokenCount": 291},
+        "modelVersion": "gemini-3.6-flash",
+    }
+    reply = modelmux.completion(
+        "gemini-flash-latest",
+        [{"role": "user", "content": "Name a pelican"}],
+        api_key="k",
+        transport=httpx.MockTransport(lambda _: httpx.Response(200, json=native)),
+    )
+    assert reply.model == "gemini-3.6-flash"
+    assert reply.response_cost == pytest.approx((11 * 0.75 + 293 * 3.75) / 1e6)
