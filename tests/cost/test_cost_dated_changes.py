@@ -120,3 +120,16 @@ def test_an_override_is_the_price_from_then_on() -> None:
 def test_a_malformed_change_is_refused_at_load(changes: Any) -> None:
     with pytest.raises(ValueError):
         _prices(changes=changes)
+
+
+@pytest.mark.parametrize("model", ["gemini-3.8-flash", "gemini-3.7-flash", "gemini-3.6-flash"])
+def test_the_bundled_gemini_flash_promotion_ends_with_2026(model: str) -> None:
+    # Google's pricing page: "$0.75 through December 31, 2026. $1.50 starting January 1, 2027." (output 3.75 -> 7.50)
+    prices = modelmux.default_prices()
+    december = find_price(prices, model, "gemini", at=NEW_YEAR - 1)
+    january = find_price(prices, model, "gemini", at=NEW_YEAR)
+    assert december is not None and january is not None
+    assert (december.rates.input, december.rates.output, december.rates.cache_read) == (0.75, 3.75, 0.075)
+    assert (january.rates.input, january.rates.output, january.rates.cache_read) == (1.5, 7.5, 0.15)
+    reply = _reply(int(NEW_YEAR) + 3600).model_copy(update={"model": model})
+    assert modelmux.completion_cost(reply) == pytest.approx((1000 * 1.5 + 100 * 7.5) / 1e6)
