@@ -7,11 +7,14 @@ error), models/opus-5/overview (thinking on by default, ``disabled`` accepted at
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import httpx
 import pytest
 from anthropic_helpers import build, make_ctx
 
+import modelmux
 from modelmux.errors import DroppedParamWarning, UnsupportedParamsError
 from modelmux.providers.anthropic import provider
 from modelmux.providers.anthropic.profile import parse_family, profile_for
@@ -121,3 +124,22 @@ def test_forced_tool_choice_still_sent_where_accepted(model: str) -> None:
 @pytest.mark.parametrize("model", [*NO_FORCED_TOOLS, *FORCED_TOOLS_OK])
 def test_sampling_parameters_refused_on_every_5_generation_model(model: str) -> None:
     _refused("temperature", model, temperature=0.5)
+
+
+def test_inference_geo_is_a_native_keyword() -> None:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        usage = {"input_tokens": 10, "output_tokens": 2, "inference_geo": "us"}
+        answer = {
+            "id": "m",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-opus-5-5",
+            "stop_reason": "end_turn",
+        }
+        return httpx.Response(200, json={**answer, "content": [{"type": "text", "text": "ok"}], "usage": usage})
+
+    modelmux.completion("claude-opus-5-5", HI, api_key="k", transport=httpx.MockTransport(handle), inference_geo="us")
+    assert json.loads(seen[0].content)["inference_geo"] == "us"
