@@ -26,8 +26,8 @@ WEATHER = {
 }
 SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
 ALWAYS_THINKING = ["claude-opus-5-5", "claude-fable-5", "claude-fable-5-1", "claude-fable-5-2", "claude-mythos-5-1"]
-NO_FORCED_TOOLS = [*ALWAYS_THINKING, "claude-sonnet-5-5"]
-FORCED_TOOLS_OK = ["claude-opus-5", "claude-opus-4-8", "claude-sonnet-5", "claude-haiku-5-5", "claude-opus-4-7"]
+NO_FORCED_TOOLS = ["claude-opus-5-5", "claude-fable-5-1", "claude-fable-5-2", "claude-mythos-5-1", "claude-sonnet-5-5"]
+FORCED_TOOLS_OK = ["claude-fable-5", "claude-opus-5", "claude-opus-4-8", "claude-sonnet-5", "claude-haiku-5-5"]
 
 
 def _refused(param: str, model: str, **params: Any) -> None:
@@ -116,7 +116,7 @@ def test_json_schema_is_native_and_allowed(model: str) -> None:
 
 @pytest.mark.parametrize("model", FORCED_TOOLS_OK)
 def test_forced_tool_choice_still_sent_where_accepted(model: str) -> None:
-    assert profile_for(model).forced_tool_choice and not profile_for(model).thinking_always_on
+    assert profile_for(model).forced_tool_choice
     result = build({"messages": HI, "tools": [WEATHER], "tool_choice": "required"}, make_ctx(model))
     assert result["tool_choice"] == {"type": "any"}
 

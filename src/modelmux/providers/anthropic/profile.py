@@ -16,8 +16,8 @@ Fable (5, 5.1, 5.2),       thinking always on: ``thinking.type = "disabled"`` is
 Opus 5.5 and later         whats-new-opus-5-5: "thinking can't be disabled", "the first three also apply
                            on Claude Fable 5.1"; the Fable pages list thinking as "Adaptive (always on)")
 Fable 5.1+, Opus 5.5+,     forced tool use (``tool_choice`` ``any`` or ``tool``) returns a 400 (the same
-Sonnet 5.5+                page, "forced tool use is not supported"; models/sonnet-5-5/overview); with
-                           thinking always on, forced tool use is never possible on a Fable model either
+Sonnet 5.5+                page, "forced tool use is not supported"; models/sonnet-5-5/overview; a breaking
+                           change from Fable 5 in models/fable-5-1/overview, so Fable 5 still takes it)
 =========================  ==========================================================================
 
 Ids name the version after the family (``claude-sonnet-4-5-20250929``, ``claude-fable-5-1``) or before it
@@ -97,7 +97,9 @@ def profile_for(model: str) -> ModelProfile:
         )
     family = parse_family(model)
     always_on = family in _ALWAYS_THINKING or (family == "opus" and version >= (5, 5))
-    no_forced_tool = always_on or (family == "sonnet" and version >= (5, 5))
+    no_forced_tool = (family in _ALWAYS_THINKING and version >= (5, 1)) or (
+        family in {"opus", "sonnet"} and version >= (5, 5)
+    )
     return ModelProfile(
         native_json_schema=True,
         adaptive_thinking=True,
