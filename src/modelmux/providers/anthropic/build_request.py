@@ -9,6 +9,8 @@ the doc it comes from); a test keeps the table and ``supported_params`` in step.
 * ``temperature`` (Anthropic range 0 to 1; above 1 cannot be expressed), ``top_p``; both must be unset or
   temperature 1 / top_p ≥ 0.95 with extended thinking; Claude 4.1 to 4.6 refuse both together; Claude 4.7+
   refuses sampling parameters at all. Values that cannot be sent go through ``ctx.unsupported``.
+* A forced ``tool_choice`` ('required', a named function) and the forced JSON tool of a schema-less
+  ``response_format`` go through ``ctx.unsupported`` on models that reject forced tool use (see :mod:`.profile`).
 * ``stop`` → ``stop_sequences``; whitespace-only sequences are refused by Anthropic.
 * ``n``: only 1 (Anthropic returns one answer per request).
 * ``safety_identifier`` (or the older ``user``) → ``metadata.user_id``, the same abuse-tracing purpose.
@@ -81,11 +83,18 @@ def build_chat_body(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
 
     tools = convert_tools(params["tools"], profile, ctx) if params.get("tools") else []
     choice = convert_tool_choice(params.get("tool_choice"), params.get("parallel_tool_calls")) if tools else None
+    choice = _allowed_choice(choice, profile, ctx)
     output_config: dict[str, Any] = {}
     plan = convert_response_format(params.get("response_format"), profile.native_json_schema)
     if plan is not None and plan.output_format is not None:
         output_config["format"] = plan.output_format
-    if plan is not None and plan.tool is not None:
+    if plan is not None and plan.tool is not None and not profile.forced_tool_choice:
+        ctx.unsupported(
+            "response_format",
+            f"{ctx.model} rejects forced tool use, through which a JSON answer without a schema is enforced; "
+            "a json_schema response_format is sent natively",
+        )
+    elif plan is not None and plan.tool is not None:
         choice = json_tool_choice(choice, bool(tools))
         tools = [*tools, plan.tool]
     if tools:
@@ -117,6 +126,15 @@ def build_chat_body(params: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
         current = body.get(key)
         body[key] = {**current, **value} if isinstance(current, dict) and isinstance(value, dict) else value
     return body
+
+
+def _allowed_choice(choice: dict[str, Any] | None, profile: ModelProfile, ctx: CallContext) -> dict[str, Any] | None:
+    """``choice``, or auto (keeping ``disable_parallel_tool_use``) once a forced choice the model rejects was
+    dropped."""
+    if choice is None or choice["type"] not in _FORCED or profile.forced_tool_choice:
+        return choice
+    ctx.unsupported("tool_choice", f"{ctx.model} rejects forced tool use ('required' or a named function)")
+    return {"type": "auto", "disable_parallel_tool_use": True} if choice.get("disable_parallel_tool_use") else None
 
 
 def _max_tokens(params: dict[str, Any], ctx: CallContext) -> int:

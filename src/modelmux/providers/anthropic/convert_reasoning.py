@@ -21,8 +21,9 @@ budget + the requested answer length (capped at the model's output limit when th
 
 Claude 4.6 and later take ``thinking: {type: "adaptive", display: "summarized"}`` plus
 ``output_config.effort`` (minimal→low, low, medium, high, xhigh where the model offers it); ``none`` sends
-``thinking: {type: "disabled"}`` because thinking is on by default on some of them. ``display`` is set so
-that the thinking text comes back as ``reasoning_content``.
+``thinking: {type: "disabled"}`` because thinking is on by default on some of them, except where thinking
+is always on (Fable, Opus 5.5 and later: a 400), where ``none`` cannot be expressed. ``display`` is set so
+that the thinking text comes back as ``reasoning_content`` (the 5.5 models default to ``omitted``).
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ def convert_reasoning_effort(effort: Any, profile: ModelProfile, ctx: CallContex
         budget = BUDGET_TOKENS[effort]
         return ThinkingPlan({"type": "enabled", "budget_tokens": budget}, budget=budget)
     if effort == "none":
+        if profile.thinking_always_on:
+            ctx.unsupported("reasoning_effort", f"thinking is always on for {ctx.model}; 'none' cannot turn it off")
+            return None
         return ThinkingPlan({"type": "disabled"})
     level = _ADAPTIVE_EFFORT[effort]
     if level not in profile.effort_levels:

@@ -77,8 +77,12 @@ class AnthropicProvider(BaseProvider):
     )
 
     #: Messages API body fields with no OpenAI parameter, accepted as keywords
-    #: (https://platform.claude.com/docs/en/api/messages): merged into the body as given.
-    native_params = frozenset({"top_k", "thinking", "container", "mcp_servers", "context_management", "output_config"})
+    #: (https://platform.claude.com/docs/en/api/messages): merged into the body as given. ``inference_geo``
+    #: ("global" or "us", Claude Opus 4.6 and later; a 400 on older models) picks where inference runs
+    #: (https://platform.claude.com/docs/en/manage-claude/data-residency).
+    native_params = frozenset(
+        {"top_k", "thinking", "container", "mcp_servers", "context_management", "output_config", "inference_geo"}
+    )
 
     def build_chat_request(self, params: dict[str, Any], ctx: CallContext) -> HttpRequest:
         body = build_chat_body(params, ctx)
