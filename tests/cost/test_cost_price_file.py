@@ -43,6 +43,10 @@ UNPRICED = {
     "tiny-aya-global", "tiny-aya-earth", "tiny-aya-fire", "tiny-aya-water",
     "embed-v4.0", "embed-english-v3.0", "embed-multilingual-v3.0", "embed-english-light-v3.0",
     "embed-multilingual-light-v3.0",
+    # Mistral's Voxtral Small bills chat audio input per minute ($0.004/min beside $0.1/$0.3 per 1M text tokens,
+    # docs.mistral.ai/models/voxtral-small-25-07): chat costs are per token here, so a token-only entry would
+    # understate every call that sends audio.
+    "voxtral-small-latest",
 }  # fmt: skip
 #: Providers left out whole: the model runs on the caller's own server (or is modelmux's mock), which has no list
 #: price; their answers cost ``None`` (see NO_LIST_PRICE, pinned by test_cost_local_providers.py).

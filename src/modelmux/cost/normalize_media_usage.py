@@ -46,13 +46,16 @@ def transcription_usage(usage: Mapping[str, Any]) -> TokenUsage | None:
 
 
 def audio_seconds(result: Any) -> float | None:
-    """The seconds of audio a transcription was billed for: ``usage.seconds`` of a duration-billed answer, else
-    the ``duration`` a ``verbose_json`` answer gives; ``None`` when the answer says neither (``json`` format
-    answers of older servers: the audio's length is not known here, and is never guessed). ``result``: a
-    mapping or a result model (both have ``get``)."""
+    """The seconds of audio a transcription was billed for: ``usage.seconds`` of a duration-billed answer (Mistral:
+    ``usage.prompt_audio_seconds``), else the ``duration`` a ``verbose_json`` answer gives; ``None`` when the answer
+    says neither (``json`` format answers of older servers: the audio's length is not known here, and is never
+    guessed). ``result``: a mapping or a result model (both have ``get``)."""
     usage = result.get("usage")
     if isinstance(usage, Mapping) and usage.get("type") == "duration":
         return _seconds(usage.get("seconds"))
+    if isinstance(usage, Mapping) and usage.get("prompt_audio_seconds") is not None:
+        # Mistral's transcriptions: ``usage.prompt_audio_seconds`` (the ``mistralai`` SDK's ``UsageInfo``)
+        return _seconds(usage.get("prompt_audio_seconds"))
     return _seconds(result.get("duration"))
 
 

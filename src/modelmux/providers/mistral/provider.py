@@ -5,8 +5,8 @@ What the shared OpenAI-dialect code does from :data:`MISTRAL`'s flags: ``max_tok
 content chunks, tool-call ids mapped to nine letters and digits, ``developer`` sent as ``system``, and
 streamed tool calls that come whole and without ``index`` numbered by id (``ToolCallIndexes``).
 What is Mistral's own (here): the request schema (:mod:`.convert_request`: ``random_seed``, message fields,
-``json_schema``), its native fields as keywords (``safe_prompt``…), and 422 validation errors
-(:mod:`.errors`).
+``json_schema``), its native fields as keywords (``safe_prompt``…), 422 validation errors (:mod:`.errors`) and
+moderation answers without ``flagged`` (:mod:`.parse_moderation`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ...errors import APIError
+from ...types import ModerationResponse
 from .._base import OPENAI_PARAMS, CallContext, HttpRequest
 from ..openai import OpenAIProvider, Profile
 from .convert_request import convert_mistral_body
 from .errors import map_mistral_error
+from .parse_moderation import parse_mistral_moderation
 
 __all__ = ["MISTRAL", "MistralProvider", "provider"]
 
@@ -58,7 +60,8 @@ _NOT_MISTRAL = frozenset(
 
 
 class MistralProvider(OpenAIProvider):
-    """``POST {api_base}/chat/completions`` (and ``/embeddings``) at ``https://api.mistral.ai/v1``."""
+    """``POST {api_base}/chat/completions`` (and ``/embeddings``, ``/moderations``, ``/audio/transcriptions``) at
+    ``https://api.mistral.ai/v1``."""
 
     supported_params: ClassVar[frozenset[str]] = OPENAI_PARAMS - _NOT_MISTRAL
     #: Answers only, each checked (``modelmux._raw_answer``: list ``content`` is parsed); streams are rewritten.
@@ -102,6 +105,10 @@ class MistralProvider(OpenAIProvider):
             ctx.unsupported("user", "Mistral embeddings have no user field")
             del params["user"]
         return super().build_embedding_request(params, ctx)
+
+    def parse_moderation_response(self, body: bytes, params: dict[str, Any], ctx: CallContext) -> ModerationResponse:
+        """``/v1/moderations`` answers carry no ``flagged``: :mod:`.parse_moderation` fills it in."""
+        return parse_mistral_moderation(body)
 
     def map_error(self, status: int, headers: Mapping[str, str], body: bytes, ctx: CallContext) -> APIError:
         return map_mistral_error(status, headers, body, ctx)
