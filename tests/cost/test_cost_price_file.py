@@ -48,6 +48,10 @@ UNPRICED = {
     "pixtral-large-latest",  # Pixtral Large 2411, retired 2026-05-31
     "pixtral-12b",  # retired 2025-12-31; the API answers it as ministral-14b-latest
     "open-mistral-nemo",  # Mistral NeMo 2407, retired 2026-07-31
+    # OpenAI: no stored copy of these models' own pages (nor a dated transcription of the pricing page) was found;
+    # the models overview page gives only GPT-6.2 Astra's headline $8/$40, without its cached-input or long-context
+    # rates (every GPT-6 model bills above 272K input tokens at other rates), so a figure would be partly guessed.
+    "gpt-6-astra", "gpt-6.1-sol", "gpt-6.2-astra",
 }  # fmt: skip
 #: Providers left out whole: the model runs on the caller's own server (or is modelmux's mock), which has no list
 #: price; their answers cost ``None`` (see NO_LIST_PRICE, pinned by test_cost_local_providers.py).
@@ -97,9 +101,10 @@ def test_long_context_tiers_are_above_the_base_rates() -> None:
 #: Catalogued image/audio/moderation/rerank models left unpriced on purpose: Azure's gpt-image-1 (no copy of
 #: Azure's page prices it; retired there 2026-10-23); Cohere's pricing page gives no pay-as-you-go rate for
 #: Rerank 3 or 3.5 (its per-search cards are Rerank 4's, which modelmux does not catalogue; Rerank 3.5 appears only
-#: as a Model Vault hourly row).
+#: as a Model Vault hourly row); OpenAI's gpt-image-1.5 (shut down 2026-12-01, catalogued so recorded answers
+#: resolve) and gpt-image-2.6-flare: no stored copy of their model pages was found.
 UNPRICED_UNITS = {
-    "azure/gpt-image-1",
+    "azure/gpt-image-1", "gpt-image-1.5", "gpt-image-2.6-flare",
     "rerank-v3.5", "rerank-english-v3.0", "rerank-multilingual-v3.0",
 }  # fmt: skip
 _UNIT_MODES = {"image_generation", "audio_transcription", "moderation", "rerank"}
