@@ -54,15 +54,21 @@ from modelmux import cost_per_token
         ),
         # GPT-6 Luna at exactly 272,000 prompt tokens: still the short-context $0.10 / $0.50
         ("gpt-6-luna", None, {"prompt_tokens": 272_000, "completion_tokens": 1000}, (0.0272, 0.0005)),
-        # GPT-5.6 Sol (promotional page rate) $4 / $0.40 / $20; Terra $2 / $0.20 / $12
-        ("gpt-5.6-sol", None, {"prompt_tokens": 1000, "completion_tokens": 1000}, (0.004, 0.02)),
+        # GPT-5.6 Sol at list price $5 / $0.50 / $30 (the $4 / $20 promotion ended); Terra $2 / $0.20 / $12
+        ("gpt-5.6-sol", None, {"prompt_tokens": 1000, "completion_tokens": 1000}, (0.005, 0.03)),
+        (
+            "gpt-5.6-sol",
+            None,
+            {"prompt_tokens": 300_000, "cached_tokens": 200_000, "completion_tokens": 1000},
+            ((100_000 * 10 + 200_000 * 1) / 1e6, 1000 * 45 / 1e6),
+        ),
         ("gpt-5.6-terra", None, {"prompt_tokens": 1000, "cached_tokens": 1000, "completion_tokens": 0}, (0.0002, 0.0)),
-        # GPT-5.6 Luna above 272K: input 2x ($0.40), output 1.5x ($1.80); the page doubles no cache-read rate
+        # GPT-5.6 Luna above 272K: input and cache reads 2x ($0.40 / $0.04), output 1.5x ($1.80)
         (
             "gpt-5.6-luna",
             None,
             {"prompt_tokens": 400_000, "cached_tokens": 100_000, "completion_tokens": 1000},
-            ((300_000 * 0.4 + 100_000 * 0.02) / 1e6, 1000 * 1.8 / 1e6),
+            ((300_000 * 0.4 + 100_000 * 0.04) / 1e6, 1000 * 1.8 / 1e6),
         ),
     ],
 )
