@@ -52,6 +52,9 @@ UNPRICED = {
     # the models overview page gives only GPT-6.2 Astra's headline $8/$40, without its cached-input or long-context
     # rates (every GPT-6 model bills above 272K input tokens at other rates), so a figure would be partly guessed.
     "gpt-6-astra", "gpt-6.1-sol", "gpt-6.2-astra",
+    # OpenAI GPT-5.5 and GPT-5.4 (mini, nano): still listed (the GPT-5.6 pages compare against them), but only their
+    # input prices appear there; no copy of their own pages or of the pricing page was found.
+    "gpt-5.5", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano",
 }  # fmt: skip
 #: Providers left out whole: the model runs on the caller's own server (or is modelmux's mock), which has no list
 #: price; their answers cost ``None`` (see NO_LIST_PRICE, pinned by test_cost_local_providers.py).
