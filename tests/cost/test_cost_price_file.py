@@ -47,6 +47,13 @@ UNPRICED = {
     # docs.mistral.ai/models/voxtral-small-25-07): chat costs are per token here, so a token-only entry would
     # understate every call that sends audio.
     "voxtral-small-latest",
+    # OpenAI: no stored copy of these models' own pages (nor a dated transcription of the pricing page) was found;
+    # the models overview page gives only GPT-6.2 Astra's headline $8/$40, without its cached-input or long-context
+    # rates (every GPT-6 model bills above 272K input tokens at other rates), so a figure would be partly guessed.
+    "gpt-6-astra", "gpt-6.1-sol", "gpt-6.2-astra",
+    # OpenAI GPT-5.5 and GPT-5.4 (mini, nano): still listed (the GPT-5.6 pages compare against them), but only their
+    # input prices appear there; no copy of their own pages or of the pricing page was found.
+    "gpt-5.5", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano",
 }  # fmt: skip
 #: Providers left out whole: the model runs on the caller's own server (or is modelmux's mock), which has no list
 #: price; their answers cost ``None`` (see NO_LIST_PRICE, pinned by test_cost_local_providers.py).
@@ -98,9 +105,10 @@ def test_long_context_tiers_are_above_the_base_rates() -> None:
 #: Catalogued image/audio/moderation/rerank models left unpriced on purpose: Azure's gpt-image-1 (no copy of
 #: Azure's page prices it; retired there 2026-10-23); Cohere's pricing page gives no pay-as-you-go rate for
 #: Rerank 3 or 3.5 (its per-search cards are Rerank 4 Fast's and Pro's, which are priced; Rerank 3.5 appears only
-#: as a Model Vault hourly row).
+#: as a Model Vault hourly row); OpenAI's gpt-image-1.5 (shut down 2026-12-01, catalogued so recorded answers
+#: resolve) and gpt-image-2.6-flare: no stored copy of their model pages was found.
 UNPRICED_UNITS = {
-    "azure/gpt-image-1",
+    "azure/gpt-image-1", "gpt-image-1.5", "gpt-image-2.6-flare",
     "rerank-v3.5", "rerank-english-v3.0", "rerank-multilingual-v3.0",
 }  # fmt: skip
 _UNIT_MODES = {"image_generation", "audio_transcription", "moderation", "rerank"}

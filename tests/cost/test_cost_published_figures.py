@@ -45,6 +45,40 @@ from modelmux import cost_per_token
         ("open-mistral-nemo", None, {"prompt_tokens": 1000, "completion_tokens": 1000}, (0.00015, 0.00015)),
         # Vertex's Gemini Embedding: $0.15 per 1M input tokens online (the Gemini API's own entry is separate)
         ("gemini-embedding-001", "vertex", {"prompt_tokens": 1_000_000}, (0.15, 0.0)),
+        # OpenAI model pages (stored copies): GPT-6 Sol $2 / $0.20 cached / $10
+        ("gpt-6-sol", None, {"prompt_tokens": 1000, "completion_tokens": 500}, (0.002, 0.005)),
+        # GPT-6.1 Terra $1 / $0.05 / $5; 8,000 of the 10,000 prompt tokens were cache reads
+        (
+            "gpt-6.1-terra",
+            None,
+            {"prompt_tokens": 10_000, "cached_tokens": 8_000, "completion_tokens": 1000},
+            ((2_000 * 1 + 8_000 * 0.05) / 1e6, 1000 * 5 / 1e6),
+        ),
+        # GPT-6.2 Sol above 272K input tokens: the whole request at input/cache 2x ($4 / $0.20), output 1.5x ($15)
+        (
+            "gpt-6.2-sol",
+            "openai",
+            {"prompt_tokens": 300_000, "cached_tokens": 100_000, "completion_tokens": 2000},
+            ((200_000 * 4 + 100_000 * 0.2) / 1e6, 2000 * 15 / 1e6),
+        ),
+        # GPT-6 Luna at exactly 272,000 prompt tokens: still the short-context $0.10 / $0.50
+        ("gpt-6-luna", None, {"prompt_tokens": 272_000, "completion_tokens": 1000}, (0.0272, 0.0005)),
+        # GPT-5.6 Sol at list price $5 / $0.50 / $30 (the $4 / $20 promotion ended); Terra $2 / $0.20 / $12
+        ("gpt-5.6-sol", None, {"prompt_tokens": 1000, "completion_tokens": 1000}, (0.005, 0.03)),
+        (
+            "gpt-5.6-sol",
+            None,
+            {"prompt_tokens": 300_000, "cached_tokens": 200_000, "completion_tokens": 1000},
+            ((100_000 * 10 + 200_000 * 1) / 1e6, 1000 * 45 / 1e6),
+        ),
+        ("gpt-5.6-terra", None, {"prompt_tokens": 1000, "cached_tokens": 1000, "completion_tokens": 0}, (0.0002, 0.0)),
+        # GPT-5.6 Luna above 272K: input and cache reads 2x ($0.40 / $0.04), output 1.5x ($1.80)
+        (
+            "gpt-5.6-luna",
+            None,
+            {"prompt_tokens": 400_000, "cached_tokens": 100_000, "completion_tokens": 1000},
+            ((300_000 * 0.4 + 100_000 * 0.04) / 1e6, 1000 * 1.8 / 1e6),
+        ),
     ],
 )
 def test_published_figure(
@@ -59,3 +93,29 @@ def test_vertex_gemini_embedding_batch_rate_is_its_own() -> None:
     # batch on Vertex is $0.12 per 1M (0.8x online, not the 0.5x other batch tiers take)
     got = cost_per_token("gemini-embedding-001", 1_000_000, provider="vertex", service_tier="batch")
     assert got == pytest.approx((0.12, 0.0))
+
+
+@pytest.mark.parametrize(
+    ("model", "tier", "counts", "expected"),
+    [
+        # GPT-6 Luna: Batch and Flex half of $0.10 / $0.50, and half of the long-context $0.20 / $0.75 above 272K
+        ("gpt-6-luna", "batch", {"prompt_tokens": 100_000, "completion_tokens": 1_000_000}, (0.005, 0.25)),
+        ("gpt-6-luna", "flex", {"prompt_tokens": 100_000, "completion_tokens": 1_000_000}, (0.005, 0.25)),
+        ("gpt-6-luna", "batch", {"prompt_tokens": 1_000_000, "completion_tokens": 1_000_000}, (0.1, 0.375)),
+        # GPT-6.2 Sol Fast mode (priority): twice the long-context rates $4 / $15 above 272K
+        ("gpt-6.2-sol", "priority", {"prompt_tokens": 300_000, "completion_tokens": 1000}, (2.4, 0.03)),
+        # GPT-6 Sol Fast mode below the threshold: twice $2 / $10
+        ("gpt-6-sol", "priority", {"prompt_tokens": 1000, "completion_tokens": 1000}, (0.004, 0.02)),
+    ],
+)
+def test_openai_service_tier_figure(
+    model: str, tier: str, counts: dict[str, int], expected: tuple[float, float]
+) -> None:
+    got = cost_per_token(model, service_tier=tier, **counts)
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize(("model", "tier"), [("gpt-6.2-sol", "flex"), ("gpt-5.6-terra", "batch")])
+def test_openai_tier_the_page_does_not_price_is_unknown(model: str, tier: str) -> None:
+    # GPT-6.2 Sol's page names Batch and Fast only; the GPT-5.6 page copies show no tier at all
+    assert cost_per_token(model, 1000, 100, service_tier=tier) is None
