@@ -242,3 +242,14 @@ def test_no_fallback_once_the_deadline_has_passed() -> None:
                 fallbacks=["openai/b"],
             )
         assert clock.sleeps == [] and len(hosts) == 1  # neither a retry nor the fallback
+
+
+def test_a_retry_wait_that_would_pass_the_deadline_goes_to_the_fallback_at_once() -> None:
+    up = Upstream().script("gpt-4o", error(429, headers={"retry-after": "30"}))
+    with fake_clock() as clock:
+        answer = modelmux.completion(
+            GPT, MSG, api_key="k", transport=up.transport, num_retries=2, timeout=10, fallbacks=["openai/b"]
+        )
+    assert clock.sleeps == [] and up.models == ["gpt-4o", "b"]  # the 30 s wait cannot fit: the fallback answers
+    assert answer._hidden_params["model"] == "openai/b"  # type: ignore[attr-defined]
+    assert [s.timeout["read"] for s in up.sent] == [10.0, 10.0]
