@@ -11,7 +11,8 @@ LiteLLM's names (https://docs.litellm.ai/docs/completion/reliable_completions):
   given) ``fallbacks`` is used.
 * an entry is a model string or a dict ``{"model": ..., **overrides}`` (``api_key``, ``api_base``, ``extra_headers``,
   provider options such as ``aws_region_name``…), applied over the call's own keyword arguments.
-* each (model, api_base, api_key) is tried once per call (the primary included: no cycles), at most
+* each (model, api_base, api_key) is tried once per call (the primary included: no cycles; a model is the same under
+  each of its names, ``gpt-4o`` and ``openai/gpt-4o``), at most
   :data:`MAX_FALLBACKS` fallbacks per call; ``disable_fallbacks=True`` turns them off for one call.
 
 A context window overflow is predicted before sending when ``context_window_fallbacks`` has an untried model and
@@ -66,9 +67,15 @@ class Target:
     model: str
     overrides: Mapping[str, Any] = field(default_factory=dict, repr=False)  # may hold an api_key
 
-    def key(self, base: Mapping[str, Any]) -> tuple[str, Any, Any]:
+    def key(self, base: Mapping[str, Any]) -> tuple[str, str, Any, Any]:
+        """What makes two targets the same: the resolved provider and model (``gpt-4o`` is ``openai/gpt-4o``,
+        ``claude/x`` is ``anthropic/x``), the endpoint (without a trailing slash) and the key."""
         merged = {**base, **self.overrides}
-        return (self.model, merged.get("api_base") or merged.get("base_url"), merged.get("api_key"))
+        resolved = resolve(self.model)
+        endpoint = merged.get("api_base") or merged.get("base_url")
+        if isinstance(endpoint, str):
+            endpoint = endpoint.rstrip("/")
+        return (resolved.provider_name, resolved.model, endpoint, merged.get("api_key"))
 
     def __str__(self) -> str:
         return self.model

@@ -253,3 +253,28 @@ def test_a_retry_wait_that_would_pass_the_deadline_goes_to_the_fallback_at_once(
     assert clock.sleeps == [] and up.models == ["gpt-4o", "b"]  # the 30 s wait cannot fit: the fallback answers
     assert answer._hidden_params["model"] == "openai/b"  # type: ignore[attr-defined]
     assert [s.timeout["read"] for s in up.sent] == [10.0, 10.0]
+
+
+@pytest.mark.parametrize(
+    ("primary", "fallback"),
+    [("gpt-4o", "openai/gpt-4o"), ("openai/gpt-4o", "gpt-4o"), ("claude/claude-x", "anthropic/claude-x")],
+)
+def test_an_alias_of_a_model_already_tried_is_not_tried_again(primary: str, fallback: str) -> None:
+    up = Upstream().script("gpt-4o", error(500), error(500)).script("claude-x", error(500), error(500))
+    with fake_clock(), pytest.raises(InternalServerError):
+        modelmux.completion(primary, MSG, api_key="k", transport=up.transport, fallbacks=[fallback])
+    assert len(up.sent) == 1  # the same model under another name: the call has already failed there
+
+
+def test_a_fallback_to_the_same_endpoint_spelled_with_a_trailing_slash_is_not_tried_again() -> None:
+    up = Upstream().script("gpt-4o", error(500), error(500))
+    with fake_clock(), pytest.raises(InternalServerError):
+        modelmux.completion(
+            GPT,
+            MSG,
+            api_key="k",
+            api_base="https://x.example/v1",
+            transport=up.transport,
+            fallbacks=[{"model": "gpt-4o", "api_base": "https://x.example/v1/"}],
+        )
+    assert len(up.sent) == 1
