@@ -328,13 +328,21 @@ def _seconds(value: str) -> float | None:
         return None
 
 
+#: Headers that give the wait in milliseconds, the most precise first: Azure's ``x-ms-retry-after-ms``
+#: (https://learn.microsoft.com/azure/ai-services/openai/quotas-limits; also sent by OpenAI-compatible endpoints
+#: hosted on Azure) and OpenAI's ``retry-after-ms``.
+_MILLIS_HEADERS = ("x-ms-retry-after-ms", "retry-after-ms")
+
+
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait, from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date, RFC 9110 §10.2.3);
-    garbage, negative or non-finite values are ignored, and the wait is capped at :data:`MAX_RETRY_AFTER`."""
-    value = headers.get("retry-after-ms")
-    millis = _seconds(value) if value else None
-    if millis is not None and sane_retry_after(millis) is not None:
-        return sane_retry_after(millis / 1000.0)
+    """Seconds to wait, from ``x-ms-retry-after-ms``, ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP
+    date, RFC 9110 §10.2.3), the first usable one; garbage, negative or non-finite values are ignored, and the wait
+    is capped at :data:`MAX_RETRY_AFTER`."""
+    for name in _MILLIS_HEADERS:
+        value = headers.get(name)
+        millis = _seconds(value) if value else None
+        if millis is not None and sane_retry_after(millis) is not None:
+            return sane_retry_after(millis / 1000.0)
     value = headers.get("retry-after")
     if not value:
         return None

@@ -39,6 +39,7 @@ def test_no_retries_by_default_and_the_result_says_how_it_was_obtained() -> None
     [
         ({"retry-after": "2"}, 2.0),
         ({"retry-after-ms": "1500"}, 1.5),
+        ({"x-ms-retry-after-ms": "1500", "retry-after": "9"}, 1.5),  # an OpenAI-compatible endpoint on Azure
         ({"retry-after": "0"}, 0.0),
         ({"retry-after": "7200"}, 60.0),  # capped
         ({}, 0.5),  # no hint: the backoff (full window with the fake draw 1.0)
@@ -75,6 +76,22 @@ def test_azure_x_ms_retry_after_ms() -> None:
             num_retries=1,
         )
     assert clock.sleeps == [0.25] and len(up.sent) == 2
+
+
+@pytest.mark.parametrize("hint", ["nan", "-1000", "inf", "1e400", "soon"])
+def test_azure_garbage_x_ms_retry_after_ms_is_dropped_for_the_next_hint(hint: str) -> None:
+    up = Upstream().script("dep", error(429, headers={"x-ms-retry-after-ms": hint, "retry-after": "3"}))
+    with fake_clock() as clock:
+        modelmux.completion(
+            "azure/dep",
+            MSG,
+            api_key="k",
+            api_base="https://x.openai.azure.com",
+            api_version="2024-10-21",
+            transport=up.transport,
+            num_retries=1,
+        )
+    assert clock.sleeps == [3.0] and len(up.sent) == 2
 
 
 @pytest.mark.parametrize("status", [408, 409, 500, 502, 503, 504])
