@@ -377,3 +377,31 @@ def test_a_predicted_context_window_overflow_goes_to_the_bigger_group_without_se
         assert _text(answer) == "hello from big" and up["small"].count == 0
         assert answer._hidden_params["failures"][0]["error"] == "ContextWindowExceededError"
         assert router.completion("S", MSG)._hidden_params["model_group"] == "S"  # a small prompt stays
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_an_attempt_after_waiting_for_a_cooldown_gets_only_the_time_left(use_async: bool) -> None:
+    import httpx
+
+    sent: list[float | None] = []
+    answers = [(429, {"retry-after": "8"}), (200, {})]
+    ok = {"id": "1", "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}}]}
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        sent.append(request.extensions["timeout"]["read"])
+        code, headers = answers.pop(0)
+        return httpx.Response(code, json=ok if code == 200 else {"error": {"message": "slow down"}}, headers=headers)
+
+    async def areply(request: httpx.Request) -> httpx.Response:
+        return reply(request)
+
+    transport = httpx.MockTransport(areply if use_async else reply)
+    params = {"model": "openai/gpt-4o", "api_key": "sk-x", "transport": transport}
+    with fake_clock() as clock:
+        router = modelmux.Router([{"model_name": "g", "litellm_params": params}], wait_for_cooldown=True, timeout=10)
+        if use_async:
+            asyncio.run(router.acompletion("g", MSG))
+        else:
+            router.completion("g", MSG)
+    assert clock.sleeps == [pytest.approx(8.0)]
+    assert sent == [10.0, pytest.approx(2.0)]  # the 8 s wait came out of the one deadline

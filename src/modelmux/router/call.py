@@ -76,6 +76,12 @@ class RouterCall(CallState):
         self._seen = (router.groups[group], None)
         return deployment
 
+    def _left(self, remaining: float | None, now: float) -> float | None:
+        """The seconds left before the overall deadline at ``now`` (the pick may have waited for a cooldown)."""
+        if remaining is None or self.total is None:
+            return remaining
+        return max(0.0, self.started + self.total - now)
+
     def _succeeded(self, deployment: Deployment, token: str, result: Any, started: float) -> None:
         """Record the success (memory state: without an ``Outcome``)."""
         self.deployment = deployment
@@ -146,6 +152,7 @@ class RouterCall(CallState):
         if deployment is None:
             deployment, token = self._pick(group)
             started = self.clock()
+            remaining = self._left(remaining, started)
         state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
         try:
             result = self.op.sync(**self._attempt_kwargs(deployment, remaining))
@@ -204,6 +211,7 @@ class RouterCall(CallState):
         if deployment is None:
             deployment, token = await self._apick(group)
             started = self.clock()
+            remaining = self._left(remaining, started)
         state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
         try:
             result = await self.op.async_(**self._attempt_kwargs(deployment, remaining))
