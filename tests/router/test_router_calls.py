@@ -405,3 +405,53 @@ def test_an_attempt_after_waiting_for_a_cooldown_gets_only_the_time_left(use_asy
             router.completion("g", MSG)
     assert clock.sleeps == [pytest.approx(8.0)]
     assert sent == [10.0, pytest.approx(2.0)]  # the 8 s wait came out of the one deadline
+
+
+def _busy(router: modelmux.Router) -> list[int]:
+    return [s.in_flight for s in router.state.snapshot(router.deployments("g"), 0)]
+
+
+def test_a_stream_dropped_unfinished_frees_its_slot() -> None:
+    import gc
+
+    with upstreams("d1") as up, fake_clock():
+        router = modelmux.Router([deployment("g", up["d1"])], routing_strategy="least-busy")
+        stream = router.completion("g", MSG, stream=True)
+        next(stream)
+        assert _busy(router) == [1]
+        del stream  # iterated, never closed
+        gc.collect()
+        assert _busy(router) == [0]
+        unread = router.completion("g", MSG, stream=True)
+        del unread  # never iterated
+        gc.collect()
+        assert _busy(router) == [0]
+        for _chunk in router.completion("g", MSG, stream=True):
+            break  # the caller stops iterating; the stream is dropped with the loop
+        gc.collect()
+        assert _busy(router) == [0]
+
+
+def test_an_async_stream_dropped_unfinished_frees_its_slot() -> None:
+    import gc
+
+    async def main() -> None:
+        with upstreams("d1") as up, fake_clock():
+            router = modelmux.Router([deployment("g", up["d1"])], routing_strategy="least-busy")
+            stream = await router.acompletion("g", MSG, stream=True)
+            await stream.__anext__()
+            del stream
+            gc.collect()
+            await asyncio.sleep(0.01)
+            assert _busy(router) == [0]
+            unread = await router.acompletion("g", MSG, stream=True)
+            del unread
+            gc.collect()
+            assert _busy(router) == [0]
+            async for _chunk in await router.acompletion("g", MSG, stream=True):
+                break
+            gc.collect()
+            await asyncio.sleep(0.01)
+            assert _busy(router) == [0]
+
+    asyncio.run(main())

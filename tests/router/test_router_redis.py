@@ -149,3 +149,13 @@ def test_async_calls_share_state_through_redis(redis_url: str, prefix: str) -> N
             await other.aclose()
 
     asyncio.run(main())
+
+
+def test_release_later_frees_the_slot_by_the_next_snapshot(state: RouterState) -> None:
+    d = _dep()
+    admission = state.reserve(d, time.monotonic(), 0, POLICY)
+    assert admission.ok and state.snapshot([d], time.monotonic())[0].in_flight == 1
+    state.release_later(d, admission.token)  # what a stream dropped unfinished does, from the garbage collector
+    assert state.snapshot([d], time.monotonic())[0].in_flight == 0
+    state.release_later(d, admission.token)  # told again: nothing goes below zero
+    assert state.snapshot([d], time.monotonic())[0].in_flight == 0

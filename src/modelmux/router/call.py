@@ -50,6 +50,15 @@ class RouterCall(CallState):
 
         return end
 
+    def _abandoner(self, deployment: Deployment, token: str) -> Callable[[], None]:
+        """What a handed-over stream dropped unfinished does (from the garbage collector): free its slot without
+        a lock or I/O (``release_later``; a state without it is released at once)."""
+        state = self.router.state
+        later = getattr(state, "release_later", None)
+        if later is None:
+            return lambda: state.release(deployment, token)
+        return lambda: later(deployment, token)
+
     def _aender(self, deployment: Deployment, token: str) -> Callable[[APIError | None], Awaitable[None]]:
         state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
 
@@ -168,7 +177,7 @@ class RouterCall(CallState):
             raise
         self._succeeded(deployment, token, result, started)
         if self.stream:
-            return RoutedStream(result, self._ender(deployment, token))
+            return RoutedStream(result, self._ender(deployment, token), self._abandoner(deployment, token))
         return result
 
     # ---------------------------------------------------------------- async
@@ -226,5 +235,5 @@ class RouterCall(CallState):
             raise
         await self._asucceeded(deployment, token, result, started)
         if self.stream:
-            return AsyncRoutedStream(result, self._aender(deployment, token))
+            return AsyncRoutedStream(result, self._aender(deployment, token), self._abandoner(deployment, token))
         return result

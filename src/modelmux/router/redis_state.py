@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -165,6 +166,7 @@ class RedisState:
         self._async: Any = None
         self._scripts: dict[tuple[bool, str], Any] = {}
         self._down = False
+        self._abandoned: deque[tuple[Deployment, str]] = deque()  # ``release_later``: freed by the next snapshot
 
     def __repr__(self) -> str:
         return f"RedisState(prefix={self._prefix!r})"  # the URL may hold a password
@@ -270,6 +272,8 @@ class RedisState:
     # ---------------------------------------------------------------- sync
 
     def snapshot(self, deployments: Sequence[Deployment], now: float) -> list[Stats]:
+        while self._abandoned:
+            self.release(*self._abandoned.popleft())
         try:
             raw = self._script(False, _SNAPSHOT)(keys=self._snapshot_args(deployments))
         except self._errors as exc:
@@ -305,9 +309,16 @@ class RedisState:
         except self._errors as exc:
             self._failed(exc)
 
+    def release_later(self, deployment: Deployment, token: str) -> None:
+        """``release`` from the garbage collector: no I/O now, done by the next snapshot (the lease frees the slot
+        anyway if none comes)."""
+        self._abandoned.append((deployment, token))
+
     # ---------------------------------------------------------------- async
 
     async def asnapshot(self, deployments: Sequence[Deployment], now: float) -> list[Stats]:
+        while self._abandoned:
+            await self.arelease(*self._abandoned.popleft())
         try:
             raw = await self._script(True, _SNAPSHOT)(keys=self._snapshot_args(deployments))
         except self._errors as exc:

@@ -9,7 +9,10 @@ do no I/O and just call the sync ones):
   (not cooling down, no other half-open probe, under its ``rpm``/``tpm`` this minute, counting ``tokens``);
 * ``settle(deployment, token, now, outcome, policy, alpha)``: record how the attempt ended (the circuit rules of
   :mod:`.circuit` applied to the counts);
-* ``release(deployment, token)``: free the slot of a stream that ended.
+* ``release(deployment, token)``: free the slot of a stream that ended;
+* ``release_later(deployment, token)``: the same for a stream dropped unfinished, called from the garbage collector
+  (which may run while this thread holds the state's lock): no lock, no I/O; the slot is freed by the next
+  ``snapshot`` (the only reader of in-flight counts).
 
 :class:`MemoryState` has two more, for the router's direct pick (``modelmux.router.fast``): ``take`` (``reserve``
 of a deployment without limits while no deployment is cooling down or half-open, which ``calm`` tells from two
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -86,6 +90,7 @@ class RouterState(Protocol):
         self, deployment: Deployment, token: str, now: float, outcome: Outcome, policy: CircuitPolicy, alpha: float
     ) -> None: ...
     def release(self, deployment: Deployment, token: str) -> None: ...
+    def release_later(self, deployment: Deployment, token: str) -> None: ...
     async def asnapshot(self, deployments: Sequence[Deployment], now: float) -> list[Stats]: ...
     async def areserve(self, deployment: Deployment, now: float, tokens: int, policy: CircuitPolicy) -> Admission: ...
     async def asettle(
@@ -140,6 +145,7 @@ class MemoryState:
         # every deployment of this state is free but for its own ``rpm``/``tpm``.
         self._half_open = 0  # slots half-open (every cooldown makes its slot half-open)
         self._cool_until = -math.inf  # the latest end of any cooldown set (they only extend)
+        self._abandoned: deque[str] = deque()  # ids of slots to free (``release_later``), freed by ``snapshot``
 
     def calm(self, now: float) -> bool:
         """No deployment of this state cooling down or half-open at ``now`` (read without the lock: a hint)."""
@@ -201,6 +207,8 @@ class MemoryState:
         minute_left = 60.0 - now % 60.0
         slots = self._slots
         with self._lock:
+            if self._abandoned:
+                self._free_abandoned()
             for deployment in deployments:
                 slot = slots.get(deployment.id) or self._slot(deployment)
                 if slot.minute != minute:  # ``roll`` without the circuit window, inline (per deployment per call)
@@ -271,6 +279,17 @@ class MemoryState:
         with self._lock:
             slot = self._slot(deployment)
             if slot.busy > 0:
+                slot.busy -= 1
+
+    def release_later(self, deployment: Deployment, token: str) -> None:
+        self._abandoned.append(deployment.id)  # atomic: no lock (see the module docstring)
+
+    def _free_abandoned(self) -> None:
+        """Free the slots of ``release_later`` (the lock held)."""
+        abandoned = self._abandoned
+        while abandoned:
+            slot = self._slots.get(abandoned.popleft())
+            if slot is not None and slot.busy > 0:
                 slot.busy -= 1
 
     async def asnapshot(self, deployments: Sequence[Deployment], now: float) -> list[Stats]:
