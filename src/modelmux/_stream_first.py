@@ -52,7 +52,9 @@ def check_first_chunk_timeout(value: Any) -> float | None:
         raise BadRequestError(
             f"first_chunk_timeout must be a positive number of seconds, got {value!r}", param="first_chunk_timeout"
         )
-    return float(value)
+    from ._http import MAX_TIMEOUT  # a longer wait is no limit in practice, and overflows a socket's timeout
+
+    return MAX_TIMEOUT if value > MAX_TIMEOUT else float(value)
 
 
 def pop_first_chunk_timeout(options: dict[str, Any], stream: bool) -> float | None:
