@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._options import COMMON_OPTIONS
+from ._options import COMMON_OPTIONS, RELIABILITY_OPTIONS
 from ._registry import resolve
 from .errors import (
     APIError,
@@ -99,6 +99,13 @@ def _targets(value: Any, name: str) -> list[Target]:
         if "timeout" in out[-1].overrides:
             raise BadRequestError(
                 f"{name}[{i}] may not set 'timeout': one deadline (the call's timeout=) bounds every attempt",
+                param=name,
+            )
+        nested = sorted(RELIABILITY_OPTIONS & out[-1].overrides.keys())
+        if nested:
+            raise BadRequestError(
+                f"{name}[{i}] may not set {nested[0]!r}: one retry loop (the call's num_retries= and fallbacks=) "
+                "covers every model",
                 param=name,
             )
     for target in out:

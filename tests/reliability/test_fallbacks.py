@@ -154,6 +154,8 @@ def test_without_a_matching_list_special_errors_raise() -> None:
         ([42], r"fallbacks\[0\]"),
         ([{"api_key": "k"}], r"fallbacks\[0\]"),
         ([{"model": "openai/x", "timeout": 3}], "one deadline"),
+        ([{"model": "openai/x", "num_retries": 3}], "one retry loop"),  # not a loop nested in the call's
+        ([{"model": "openai/x", "fallbacks": ["openai/y"]}], "one retry loop"),
         (["nosuchprovider/x"], "nosuchprovider"),
     ],
 )
