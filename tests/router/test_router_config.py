@@ -81,8 +81,17 @@ def test_duplicate_ids_and_empty_lists_are_refused() -> None:
         parse_model_list([], {})
 
 
+@pytest.mark.parametrize("model_list", [None, 5, "g", {"group": "g", "model": "mock/a"}])
+def test_a_model_list_that_is_no_list_is_a_clear_error(model_list: object) -> None:
+    with pytest.raises(BadRequestError, match="model_list must be a list of deployments"):
+        modelmux.Router(model_list)  # type: ignore[arg-type]
+
+
 def test_router_settings_are_checked() -> None:
     good = [{"group": "g", "model": "mock/a"}]
+    for alpha in ("x", None, 0, 1.5, float("nan")):
+        with pytest.raises(BadRequestError, match="ewma_alpha"):
+            modelmux.Router(good, routing_strategy_args={"ewma_alpha": alpha})
     with pytest.raises(BadRequestError, match="unknown routing_strategy"):
         modelmux.Router(good, routing_strategy="cheapest")
     with pytest.raises(BadRequestError, match="not a model group"):

@@ -94,9 +94,10 @@ class Router:
     ) -> None:
         self.groups: dict[str, tuple[Deployment, ...]] = parse_model_list(model_list, environ)
         args = dict(routing_strategy_args or {})
-        self.alpha = float(args.get("ewma_alpha", EWMA_ALPHA))
-        if not 0 < self.alpha <= 1:
-            raise BadRequestError("routing_strategy_args: ewma_alpha must be in (0, 1]", param="ewma_alpha")
+        alpha = args.get("ewma_alpha", EWMA_ALPHA)
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha <= 1:
+            raise BadRequestError("routing_strategy_args: ewma_alpha must be a number in (0, 1]", param="ewma_alpha")
+        self.alpha = float(alpha)
         self.strategy = make_strategy(routing_strategy, args)
         #: Groups where some deployment has an ``order`` (the others skip that step).
         self.ordered = {g for g, ds in self.groups.items() if any(d.order is not None for d in ds)}
