@@ -107,6 +107,7 @@ class _Slot:
         "half_open",
         "latency",
         "minute",
+        "probe_token",
         "probe_until",
         "requests",
         "tokens",
@@ -120,6 +121,7 @@ class _Slot:
         self.cooldown_until = -math.inf
         self.half_open = False
         self.probe_until = -math.inf
+        self.probe_token = ""  # the token of the probe in flight: only its own end frees the probe's lease
         self.minute = -1
         self.requests = 0
         self.tokens = 0
@@ -145,7 +147,8 @@ class MemoryState:
         # every deployment of this state is free but for its own ``rpm``/``tpm``.
         self._half_open = 0  # slots half-open (every cooldown makes its slot half-open)
         self._cool_until = -math.inf  # the latest end of any cooldown set (they only extend)
-        self._abandoned: deque[str] = deque()  # ids of slots to free (``release_later``), freed by ``snapshot``
+        self._abandoned: deque[tuple[str, str]] = deque()  # (id, token) to free (``release_later``), by ``snapshot``
+        self._probes = 0  # probes admitted: each gets a token of its own
 
     def calm(self, now: float) -> bool:
         """No deployment of this state cooling down or half-open at ``now`` (read without the lock: a hint)."""
@@ -193,6 +196,7 @@ class MemoryState:
             slot.total += 1
             if slot.half_open:  # the probe answered: close the circuit
                 slot.half_open, slot.probe_until, slot.fails, slot.total = False, -math.inf, 0, 0
+                slot.probe_token = ""
                 self._half_open -= 1
 
     def _slot(self, deployment: Deployment) -> _Slot:
@@ -238,11 +242,14 @@ class MemoryState:
                 return Admission(False, reason="probe")
             if over_limits(deployment, slot.requests, slot.tokens, tokens):
                 return Admission(False, reason="rpm" if deployment.rpm and slot.requests >= deployment.rpm else "tpm")
-            if slot.half_open:
-                slot.probe_until = now + policy.probe_timeout
             slot.busy += 1
             slot.requests += 1
             slot.tokens += tokens
+            if slot.half_open:  # this call is the probe
+                self._probes += 1
+                slot.probe_until = now + policy.probe_timeout
+                slot.probe_token = f"probe-{self._probes}"
+                return Admission(True, token=slot.probe_token)
         return _ADMITTED
 
     def settle(
@@ -259,7 +266,8 @@ class MemoryState:
             if outcome.tokens:
                 slot.tokens = max(0, slot.tokens + outcome.tokens)
             if not outcome.failure:
-                slot.probe_until = -math.inf  # the request was at fault: the next call probes instead
+                if token and token == slot.probe_token:  # the probe's request was at fault: the next call probes
+                    slot.probe_until, slot.probe_token = -math.inf, ""
                 return
             slot.total += 1
             slot.fails += 1
@@ -272,25 +280,33 @@ class MemoryState:
                 self._cool_until = max(self._cool_until, slot.cooldown_until)
                 if not slot.half_open:
                     self._half_open += 1
-                slot.half_open, slot.probe_until = True, -math.inf
+                slot.half_open, slot.probe_until, slot.probe_token = True, -math.inf, ""
                 slot.window_start, slot.fails, slot.total = now, 0, 0
 
     def release(self, deployment: Deployment, token: str) -> None:
         with self._lock:
-            slot = self._slot(deployment)
-            if slot.busy > 0:
-                slot.busy -= 1
+            self._release(self._slot(deployment), token)
+
+    @staticmethod
+    def _release(slot: _Slot, token: str) -> None:
+        """Free an attempt's slot (the lock held); a probe ended without a verdict (cancelled) lets the next call
+        probe instead of blocking the deployment for ``probe_timeout``."""
+        if slot.busy > 0:
+            slot.busy -= 1
+        if token and token == slot.probe_token:
+            slot.probe_until, slot.probe_token = -math.inf, ""
 
     def release_later(self, deployment: Deployment, token: str) -> None:
-        self._abandoned.append(deployment.id)  # atomic: no lock (see the module docstring)
+        self._abandoned.append((deployment.id, token))  # atomic: no lock (see the module docstring)
 
     def _free_abandoned(self) -> None:
         """Free the slots of ``release_later`` (the lock held)."""
         abandoned = self._abandoned
         while abandoned:
-            slot = self._slots.get(abandoned.popleft())
-            if slot is not None and slot.busy > 0:
-                slot.busy -= 1
+            ident, token = abandoned.popleft()
+            slot = self._slots.get(ident)
+            if slot is not None:
+                self._release(slot, token)
 
     async def asnapshot(self, deployments: Sequence[Deployment], now: float) -> list[Stats]:
         return self.snapshot(deployments, now)
