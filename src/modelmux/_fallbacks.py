@@ -5,7 +5,8 @@ LiteLLM's names (https://docs.litellm.ai/docs/completion/reliable_completions):
 * ``fallbacks=[...]``: models tried in order once the current one failed (after its retries) with an error a
   different model may not have: rate limits, overload, server and connection errors, timeouts, 401/403/404 (another
   deployment has its own key and catalogue), a context window overflow or a content-policy refusal. A plain
-  400/413/422 (the request itself is wrong) never falls back: it would fail everywhere.
+  400/413/422 (the request itself is wrong) never falls back: it would fail everywhere (a 408 or 409 does, once
+  its retries are spent).
 * ``context_window_fallbacks=[...]``: used first on :class:`ContextWindowExceededError`;
   ``content_policy_fallbacks=[...]`` first on :class:`ContentPolicyViolationError`; when they run out (or are not
   given) ``fallbacks`` is used.
@@ -32,6 +33,7 @@ from typing import Any
 
 from ._options import COMMON_OPTIONS, RELIABILITY_OPTIONS
 from ._registry import resolve
+from ._retry import retryable
 from .errors import (
     APIError,
     AuthenticationError,
@@ -140,8 +142,8 @@ class Fallbacks:
             lists.append(self.context_window)
         elif isinstance(err, ContentPolicyViolationError):
             lists.append(self.content_policy)
-        elif isinstance(err, BadRequestError) and not isinstance(err, AuthenticationError):
-            return None  # the request itself is wrong: another model would refuse it too
+        elif isinstance(err, BadRequestError) and not isinstance(err, AuthenticationError) and not retryable(err):
+            return None  # the request itself is wrong (not a 408/409: retried, then fallen back): refused everywhere
         lists.append(self.general)
         for candidates in lists:
             for target in candidates:

@@ -280,3 +280,14 @@ def test_a_fallback_to_the_same_endpoint_spelled_with_a_trailing_slash_is_not_tr
             fallbacks=[{"model": "gpt-4o", "api_base": "https://x.example/v1/"}],
         )
     assert len(up.sent) == 1
+
+
+@pytest.mark.parametrize("status", [408, 409])
+def test_a_retried_4xx_falls_back_once_its_retries_are_spent(status: int) -> None:
+    up = Upstream().script("gpt-4o", error(status), error(status))
+    with fake_clock():
+        answer = modelmux.completion(
+            GPT, MSG, api_key="k", transport=up.transport, num_retries=1, fallbacks=["openai/b"]
+        )
+    assert up.models == ["gpt-4o", "gpt-4o", "b"]  # a request timeout is no fault of the request itself
+    assert answer._hidden_params["model"] == "openai/b"  # type: ignore[attr-defined]

@@ -455,3 +455,14 @@ def test_an_async_stream_dropped_unfinished_frees_its_slot() -> None:
             assert _busy(router) == [0]
 
     asyncio.run(main())
+
+
+def test_a_request_timeout_408_falls_back_to_the_next_group() -> None:
+    with upstreams("d1", "d2") as up, fake_clock():
+        up["d1"].then(status(408, kind="timeout"), status(408, kind="timeout"))
+        router = modelmux.Router(
+            [deployment("A", up["d1"]), deployment("B", up["d2"])], num_retries=1, fallbacks=[{"A": ["B"]}]
+        )
+        answer = router.completion("A", MSG)
+        assert _text(answer) == "hello from d2" and answer._hidden_params["model_group"] == "B"
+        assert (up["d1"].count, up["d2"].count) == (2, 1)
