@@ -466,3 +466,21 @@ def test_a_request_timeout_408_falls_back_to_the_next_group() -> None:
         answer = router.completion("A", MSG)
         assert _text(answer) == "hello from d2" and answer._hidden_params["model_group"] == "B"
         assert (up["d1"].count, up["d2"].count) == (2, 1)
+
+
+def test_a_deployment_s_own_timeout_keeps_the_call_s_idle_gap_and_connect_limits() -> None:
+    import httpx
+
+    sent: list[dict[str, float]] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        sent.append(request.extensions["timeout"])
+        return httpx.Response(200, json={"id": "1", "choices": [{"index": 0, "message": {"content": "hi"}}]})
+
+    params = {"model": "openai/gpt-4o", "api_key": "sk-x", "transport": httpx.MockTransport(reply), "timeout": 30}
+    router = modelmux.Router([{"model_name": "g", "litellm_params": params}])
+    with fake_clock():
+        router.completion("g", MSG, timeout=httpx.Timeout(20, connect=2, read=0.4))
+        assert sent == [{"connect": 2, "read": 0.4, "write": 20, "pool": 20}]  # the idle gap is not widened
+        router.completion("g", MSG, timeout=httpx.Timeout(60, read=0.4))
+        assert sent[-1] == {"connect": 30, "read": 0.4, "write": 30, "pool": 30}  # the deployment caps the rest

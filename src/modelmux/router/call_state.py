@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 from .. import _http
 from .._retry import HIDDEN_PARAMS, Backoff, RetryLoop, attempt_timeout, check_num_retries, current_pacer, retryable
 from ..errors import APIError, ContextWindowExceededError
@@ -232,7 +234,9 @@ class CallState:
         """The ``timeout=`` of an attempt with ``remaining`` seconds left before the overall deadline."""
         given = self.given_timeout
         if deployment.timeout is not None:  # a deployment's own cap on one attempt, within the overall deadline
-            given = deployment.timeout if remaining is None else min(deployment.timeout, remaining)
+            cap = deployment.timeout if remaining is None else min(deployment.timeout, remaining)
+            # The call's per-phase limits (the idle gap between stream reads, connect) stay, clipped to the cap.
+            return attempt_timeout(given, cap) if isinstance(given, httpx.Timeout) else cap
         elif remaining is not None and self.total is not None and self.total - remaining < _AT_ONCE:
             return given  # the first attempt, sent at once: its own deadline is the call's
         return attempt_timeout(given, remaining)
