@@ -39,6 +39,7 @@ from .errors import APIConnectionError, APIError, BadRequestError
 
 __all__ = [
     "HIDDEN_PARAMS",
+    "MAX_RETRIES",
     "Backoff",
     "Pacer",
     "RetryLoop",
@@ -132,11 +133,18 @@ def pacing(pacer: Pacer) -> Iterator[None]:
         _PACER.reset(token)
 
 
+#: The most retries a call may ask for: more is a mistake (the deadline ends a call long before), and without a
+#: deadline (``httpx.Timeout(None)``) it would retry for days.
+MAX_RETRIES = 100
+
+
 def check_num_retries(value: Any) -> int:
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise BadRequestError(f"num_retries must be a non-negative integer, got {value!r}", param="num_retries")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETRIES:
+        raise BadRequestError(
+            f"num_retries must be an integer from 0 to {MAX_RETRIES}, got {value!r}", param="num_retries"
+        )
     return value
 
 

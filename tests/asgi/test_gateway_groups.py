@@ -129,6 +129,7 @@ async def test_embeddings_of_a_group() -> None:
         (_group(_deployment("ok", wieght=2)), {}, "unknown setting(s) wieght"),
         (_group(_deployment("ok"), fallbacks=["nope"]), {}, "'nope' is not in [models]"),
         (_group(_deployment("ok", weight=-1)), {}, "weight"),
+        (_group(_deployment("ok"), num_retries=10**9), {}, "num_retries must be an integer from 0 to 100"),
         (_group(_deployment("ok")), {"router": {"routing_strategy": "cheapest"}}, "routing_strategy"),
         (_group(_deployment("ok")), {"router": {"cooldown": 3}}, "unknown setting(s) cooldown"),
     ],

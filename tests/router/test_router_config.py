@@ -165,3 +165,12 @@ def test_a_default_timeout_is_the_router_s_overall_deadline() -> None:
     router = modelmux.Router([{"model_name": "g", "litellm_params": params}], default_litellm_params={"timeout": 7})
     router.completion("g", [{"role": "user", "content": "hi"}])
     assert sent == [7.0] and router.total == 7.0  # not silently dropped for the 600 s default
+
+
+def test_an_absurd_num_retries_is_refused_by_the_router_and_per_call() -> None:
+    good = [{"group": "g", "model": "mock/a", "mock_response": "hi"}]
+    with pytest.raises(BadRequestError, match="num_retries"):
+        modelmux.Router(good, num_retries=10**9)
+    with pytest.raises(BadRequestError, match="num_retries"):
+        modelmux.Router(good).completion("g", [{"role": "user", "content": "hi"}], num_retries=10**9)
+    assert modelmux.Router(good, num_retries=100).num_retries == 100

@@ -145,8 +145,12 @@ def _group(
     if len(set(ids)) != len(ids):
         raise ConfigError(f"{where}: deployment ids must be unique")
     timeout = positive(t["timeout"], f"{where} timeout", float) if "timeout" in t else DEFAULT_TIMEOUT
+    from .._retry import MAX_RETRIES
+
     retries = _count(t, "num_retries", where, 2)
     assert retries is not None
+    if retries > MAX_RETRIES:  # refused by the router on every call: say so when the config is read
+        raise ConfigError(f"{where}: num_retries must be an integer from 0 to {MAX_RETRIES}")
     lists = {key: tuple(strings(t, key, where)) for key in _FALLBACK_KEYS if key in t}
     return ModelGroup(name, deployments, retries, timeout, lists, first_chunk_timeout(t, where))
 
