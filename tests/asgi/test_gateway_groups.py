@@ -140,6 +140,17 @@ def test_config_mistakes_are_named(group: dict[str, Any], more: dict[str, Any], 
     assert needle in str(caught.value)
 
 
+def test_deployment_ids_clashing_across_groups_or_with_a_fallback_model_are_config_errors() -> None:
+    data = _config(_group(_deployment("ok")))
+    data["models"]["other"] = _group(_deployment("ok"))
+    with pytest.raises(ConfigError, match=r"'ok'.*unique"):
+        parse_config(data, environ=ENV)
+    data = _config(_group({"model": "openai/fake-ok", "api_key_env": "UPSTREAM_KEY"}, fallbacks=["gpt/0"]))
+    data["models"]["gpt/0"] = {"model": "openai/fake-ok", "api_key_env": "UPSTREAM_KEY"}
+    with pytest.raises(ConfigError, match=r"'gpt/0'.*unique"):  # the default id of gpt's first deployment
+        parse_config(data, environ=ENV)
+
+
 def test_router_settings_without_groups_are_refused() -> None:
     data = {"models": {"m": {"model": "mock/demo"}}, "router": {"cooldown_time": 1}}
     with pytest.raises(ConfigError, match="no model is a group"):
