@@ -309,6 +309,15 @@ def error_class_for_status(status: int) -> type[APIStatusError]:
     return UpstreamError
 
 
+def error_for_status(status: int, message: str, headers: Mapping[str, str], **kwargs: Any) -> APIStatusError:
+    """The error of an HTTP error answer known only by its status (a body that is not the provider's error
+    format, e.g. a proxy's plain text): :func:`error_class_for_status`, and a rate limit keeps its ``Retry-After``."""
+    cls = error_class_for_status(status)
+    if cls is RateLimitError:
+        return RateLimitError(message, retry_after=parse_retry_after(headers), status_code=status, **kwargs)
+    return cls(message, status_code=status, **kwargs)
+
+
 #: The longest wait a provider's hint may ask for; longer ones are capped (a garbage or hostile hint must not park a
 #: client for days).
 MAX_RETRY_AFTER = 3600.0

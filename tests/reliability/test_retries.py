@@ -188,3 +188,16 @@ def test_a_connection_error_type_is_what_the_caller_sees_when_retries_run_out() 
     with fake_clock(), pytest.raises(APIConnectionError):
         modelmux.completion(GPT, MSG, api_key="k", transport=up.transport, num_retries=1)
     assert len(up.sent) == 2
+
+
+@pytest.mark.parametrize("model", ["anthropic/claude-x", "gemini/gemini-2.0-flash", "openai/gpt-4o"])
+def test_a_429_with_a_plain_text_body_still_honours_retry_after(model: str) -> None:
+    sent: list[str] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        return httpx.Response(429, text="Too Many Requests", headers={"retry-after": "2"})  # a proxy's answer
+
+    with fake_clock() as clock, pytest.raises(modelmux.RateLimitError) as caught:
+        modelmux.completion(model, MSG, api_key="k", transport=httpx.MockTransport(reply), num_retries=1)
+    assert caught.value.retry_after == 2.0 and clock.sleeps == [2.0] and len(sent) == 2
