@@ -484,3 +484,16 @@ def test_a_deployment_s_own_timeout_keeps_the_call_s_idle_gap_and_connect_limits
         assert sent == [{"connect": 2, "read": 0.4, "write": 20, "pool": 20}]  # the idle gap is not widened
         router.completion("g", MSG, timeout=httpx.Timeout(60, read=0.4))
         assert sent[-1] == {"connect": 30, "read": 0.4, "write": 30, "pool": 30}  # the deployment caps the rest
+
+
+def test_every_group_cooling_down_raises_the_earliest_retry_after_of_them_all() -> None:
+    with upstreams("d1", "d2") as up, fake_clock():
+        up["d1"].then(status(429, {"retry-after": "8"}))
+        up["d2"].then(status(429, {"retry-after": "30"}))
+        router = modelmux.Router([deployment("A", up["d1"]), deployment("B", up["d2"])], fallbacks=[{"A": ["B"]}])
+        with pytest.raises(RateLimitError):
+            router.completion("A", MSG)  # A's d1: 429 (8 s); B's d2: 429 (30 s)
+        with pytest.raises(NoDeploymentAvailableError) as caught:
+            router.completion("A", MSG)  # nothing free in A (8 s) nor in B (30 s)
+        assert caught.value.retry_after == pytest.approx(8.0)  # A, the called group, is free first
+        assert (up["d1"].count, up["d2"].count) == (1, 1)

@@ -55,6 +55,7 @@ class CallState:
     """The state of one call: which deployments failed, the last look at the group, how the answer was obtained."""
 
     __slots__ = (
+        "_earliest",
         "_estimates",
         "_first",
         "_loop",
@@ -106,6 +107,7 @@ class CallState:
         self.failures: list[dict[str, Any]] | None = None  # made at the first failure
         self._estimates: dict[str, int] | None = None  # per group with a ``tpm``, its token estimate
         self._windows: dict[str, ContextWindowExceededError | None] | None = None
+        self._earliest: float | None = None  # the earliest retry_after of the groups found with nothing free
         # The fast path: the first attempt is made directly (``run``/``arun``); the RetryLoop is built only when
         # something fails, counting that attempt as its first, with the call's own start and deadline.
         self._loop: RetryLoop[str] | None = None
@@ -260,6 +262,10 @@ class CallState:
         if self.loop.backoff is _PLAIN:
             self.loop.backoff = _GroupBackoff(ready=self._another_ready, cools=self._cools)
         self.loop.attempts -= 1  # nothing was sent: attempts count requests
+        if err.retry_after is not None:  # the call may be retried when the first of its groups is free again
+            if self._earliest is not None and self._earliest < err.retry_after:
+                err.retry_after = self._earliest
+            self._earliest = err.retry_after
         self._failures().append({"model_group": group, "error": type(err).__name__, "status": err.status_code})
 
     def _failures(self) -> list[dict[str, Any]]:
