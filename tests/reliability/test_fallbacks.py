@@ -187,6 +187,7 @@ def test_a_context_window_overflow_is_predicted_and_goes_straight_to_a_larger_mo
     assert up.models == ["gpt-4.1"]  # gpt-4 was never sent the prompt
     hidden = answer._hidden_params  # type: ignore[attr-defined]
     assert hidden["failures"] == [{"model": "openai/gpt-4", "error": "ContextWindowExceededError", "status": 400}]
+    assert hidden["attempts"] == 1  # attempts count requests sent: the predicted overflow sent none
 
 
 def test_no_prediction_without_a_fallback_left_or_under_the_window() -> None:

@@ -376,6 +376,7 @@ def test_a_predicted_context_window_overflow_goes_to_the_bigger_group_without_se
         answer = router.completion("S", huge)
         assert _text(answer) == "hello from big" and up["small"].count == 0
         assert answer._hidden_params["failures"][0]["error"] == "ContextWindowExceededError"
+        assert answer._hidden_params["attempts"] == 1  # requests sent: the predicted overflow sent none
         assert router.completion("S", MSG)._hidden_params["model_group"] == "S"  # a small prompt stays
 
 

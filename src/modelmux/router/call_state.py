@@ -200,6 +200,7 @@ class CallState:
             self._windows[deployment.model] = predict_overflow(deployment.model, self.args["messages"])
         overflow = self._windows[deployment.model]
         if overflow is not None:
+            self.loop.attempts -= 1  # nothing is sent: attempts count requests
             raise overflow
 
     def _attempt_kwargs(self, deployment: Deployment, remaining: float | None) -> dict[str, Any]:
