@@ -81,13 +81,22 @@ def _origin(url: str) -> str:
 
 
 #: The longest a timeout may be (a year): a socket refuses a longer wait (``settimeout`` overflows past ~9e9 s) and
-#: ``float()`` a huge integer, so a longer one (``inf`` too) is capped here: no limit in practice, and no crash.
+#: ``float()`` a huge integer, so a longer finite one is capped here (no limit in practice, and no crash). Infinity
+#: is refused like NaN: ``httpx.Timeout(None)`` says "unbounded".
 MAX_TIMEOUT = 365 * 86_400.0
 
 
 def _seconds(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0:
-        raise BadRequestError(f"timeout must be a non-negative number of seconds, got {value!r}", param="timeout")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value != value
+        or value < 0
+        or value == float("inf")
+    ):
+        raise BadRequestError(
+            f"timeout must be a finite non-negative number of seconds, got {value!r}", param="timeout"
+        )
     return MAX_TIMEOUT if value > MAX_TIMEOUT else float(value)
 
 
