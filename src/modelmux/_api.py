@@ -241,7 +241,7 @@ def _attempts(
     def attempt(target: Target, remaining: float | None) -> ChatCompletion | ChatStream:
         from ._stream_first import first_chunk, first_chunk_scope
 
-        opts = attempt_options(plan, target, remaining, given_timeout, messages)
+        opts = attempt_options(plan, target, remaining, given_timeout, messages, loop)
         with first_chunk_scope(first):
             result = _complete_once(target.model, messages, stream, opts)
             if (eager or first is not None) and isinstance(result, ChatStream):
@@ -356,7 +356,7 @@ async def _aattempts(
     async def attempt(target: Target, remaining: float | None) -> ChatCompletion | AsyncChatStream:
         from ._stream_first import afirst_chunk, awithin_first_chunk
 
-        opts = attempt_options(plan, target, remaining, given_timeout, messages)
+        opts = attempt_options(plan, target, remaining, given_timeout, messages, loop)
 
         async def send_and_read() -> ChatCompletion | AsyncChatStream:
             result = await _acomplete_once(target.model, messages, stream, opts)

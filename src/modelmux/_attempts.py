@@ -38,11 +38,14 @@ def attempt_options(
     remaining: float | None,
     given_timeout: float | httpx.Timeout | None,
     messages: Any,
+    loop: RetryLoop[Target] | None = None,
 ) -> dict[str, Any]:
     """The keyword arguments of one attempt on ``target``: its own over the call's, and the time left; a predicted
-    context-window overflow raises instead (nothing is sent)."""
+    context-window overflow raises instead (nothing is sent, so ``loop`` does not count it as an attempt)."""
     overflow = plan.predicted_overflow(target, messages) if plan.context_window else None
     if overflow is not None:
+        if loop is not None:
+            loop.attempts -= 1  # attempts count requests sent
         raise overflow
     options = plan.options_for(target)
     options["timeout"] = attempt_timeout(given_timeout, remaining)

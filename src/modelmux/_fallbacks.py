@@ -5,13 +5,15 @@ LiteLLM's names (https://docs.litellm.ai/docs/completion/reliable_completions):
 * ``fallbacks=[...]``: models tried in order once the current one failed (after its retries) with an error a
   different model may not have: rate limits, overload, server and connection errors, timeouts, 401/403/404 (another
   deployment has its own key and catalogue), a context window overflow or a content-policy refusal. A plain
-  400/413/422 (the request itself is wrong) never falls back: it would fail everywhere.
+  400/413/422 (the request itself is wrong) never falls back: it would fail everywhere (a 408 or 409 does, once
+  its retries are spent).
 * ``context_window_fallbacks=[...]``: used first on :class:`ContextWindowExceededError`;
   ``content_policy_fallbacks=[...]`` first on :class:`ContentPolicyViolationError`; when they run out (or are not
   given) ``fallbacks`` is used.
 * an entry is a model string or a dict ``{"model": ..., **overrides}`` (``api_key``, ``api_base``, ``extra_headers``,
   provider options such as ``aws_region_name``…), applied over the call's own keyword arguments.
-* each (model, api_base, api_key) is tried once per call (the primary included: no cycles), at most
+* each (model, api_base, api_key) is tried once per call (the primary included: no cycles; a model is the same under
+  each of its names, ``gpt-4o`` and ``openai/gpt-4o``), at most
   :data:`MAX_FALLBACKS` fallbacks per call; ``disable_fallbacks=True`` turns them off for one call.
 
 A context window overflow is predicted before sending when ``context_window_fallbacks`` has an untried model and
@@ -29,8 +31,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._options import COMMON_OPTIONS
+from ._options import COMMON_OPTIONS, RELIABILITY_OPTIONS
 from ._registry import resolve
+from ._retry import retryable
 from .errors import (
     APIError,
     AuthenticationError,
@@ -66,9 +69,15 @@ class Target:
     model: str
     overrides: Mapping[str, Any] = field(default_factory=dict, repr=False)  # may hold an api_key
 
-    def key(self, base: Mapping[str, Any]) -> tuple[str, Any, Any]:
+    def key(self, base: Mapping[str, Any]) -> tuple[str, str, Any, Any]:
+        """What makes two targets the same: the resolved provider and model (``gpt-4o`` is ``openai/gpt-4o``,
+        ``claude/x`` is ``anthropic/x``), the endpoint (without a trailing slash) and the key."""
         merged = {**base, **self.overrides}
-        return (self.model, merged.get("api_base") or merged.get("base_url"), merged.get("api_key"))
+        resolved = resolve(self.model)
+        endpoint = merged.get("api_base") or merged.get("base_url")
+        if isinstance(endpoint, str):
+            endpoint = endpoint.rstrip("/")
+        return (resolved.provider_name, resolved.model, endpoint, merged.get("api_key"))
 
     def __str__(self) -> str:
         return self.model
@@ -92,6 +101,13 @@ def _targets(value: Any, name: str) -> list[Target]:
         if "timeout" in out[-1].overrides:
             raise BadRequestError(
                 f"{name}[{i}] may not set 'timeout': one deadline (the call's timeout=) bounds every attempt",
+                param=name,
+            )
+        nested = sorted(RELIABILITY_OPTIONS & out[-1].overrides.keys())
+        if nested:
+            raise BadRequestError(
+                f"{name}[{i}] may not set {nested[0]!r}: one retry loop (the call's num_retries= and fallbacks=) "
+                "covers every model",
                 param=name,
             )
     for target in out:
@@ -126,8 +142,8 @@ class Fallbacks:
             lists.append(self.context_window)
         elif isinstance(err, ContentPolicyViolationError):
             lists.append(self.content_policy)
-        elif isinstance(err, BadRequestError) and not isinstance(err, AuthenticationError):
-            return None  # the request itself is wrong: another model would refuse it too
+        elif isinstance(err, BadRequestError) and not isinstance(err, AuthenticationError) and not retryable(err):
+            return None  # the request itself is wrong (not a 408/409: retried, then fallen back): refused everywhere
         lists.append(self.general)
         for candidates in lists:
             for target in candidates:

@@ -80,15 +80,38 @@ def _origin(url: str) -> str:
     return scheme + "://" + rest.split("/", 1)[0]
 
 
+#: The longest a timeout may be (a year): a socket refuses a longer wait (``settimeout`` overflows past ~9e9 s) and
+#: ``float()`` a huge integer, so a longer finite one is capped here (no limit in practice, and no crash). Infinity
+#: is refused like NaN: ``httpx.Timeout(None)`` says "unbounded".
+MAX_TIMEOUT = 365 * 86_400.0
+
+
+def _seconds(value: Any) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value != value
+        or value < 0
+        or value == float("inf")
+    ):
+        raise BadRequestError(
+            f"timeout must be a finite non-negative number of seconds, got {value!r}", param="timeout"
+        )
+    return MAX_TIMEOUT if value > MAX_TIMEOUT else float(value)
+
+
 def timeout_of(value: float | httpx.Timeout | None) -> httpx.Timeout:
-    """``timeout=`` → per-phase limits; a number also caps connecting at 10 s (never above the number)."""
+    """``timeout=`` → per-phase limits; a number also caps connecting at 10 s (never above the number). Every
+    limit is capped at :data:`MAX_TIMEOUT`."""
     if value is None:
         return DEFAULT_TIMEOUT
     if isinstance(value, httpx.Timeout):
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0:
-        raise BadRequestError(f"timeout must be a non-negative number of seconds, got {value!r}", param="timeout")
-    total = float(value)
+        phases = (value.connect, value.read, value.write, value.pool)
+        if all(p is None or (isinstance(p, (int, float)) and 0 <= p <= MAX_TIMEOUT) for p in phases):
+            return value
+        c, r, w, p = (None if p is None else _seconds(p) for p in phases)
+        return httpx.Timeout(connect=c, read=r, write=w, pool=p)
+    total = _seconds(value)
     return httpx.Timeout(total, connect=min(total, DEFAULT_TIMEOUT.connect or total))
 
 

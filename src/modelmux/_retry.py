@@ -16,7 +16,8 @@ https://docs.anthropic.com/en/api/errors):
   ``map_error``), capped at :attr:`Backoff.max_retry_after`; otherwise capped exponential backoff with full jitter
   (``random() * min(cap, base * 2**n)``, https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/);
 * one deadline (``timeout=``) bounds every attempt, wait and fallback together: an attempt gets the time left, and
-  a wait that would end past the deadline is not taken (the last error is raised at once).
+  a wait that would end past the deadline is not taken (the next fallback is tried at once, else the last error is
+  raised at once).
 
 The clock, the sleeps and the random source are a :class:`Pacer`, injectable with :func:`pacing` (tests use a fake
 clock whose ``sleep`` only advances time).
@@ -38,6 +39,7 @@ from .errors import APIConnectionError, APIError, BadRequestError
 
 __all__ = [
     "HIDDEN_PARAMS",
+    "MAX_RETRIES",
     "Backoff",
     "Pacer",
     "RetryLoop",
@@ -131,11 +133,18 @@ def pacing(pacer: Pacer) -> Iterator[None]:
         _PACER.reset(token)
 
 
+#: The most retries a call may ask for: more is a mistake (the deadline ends a call long before), and without a
+#: deadline (``httpx.Timeout(None)``) it would retry for days.
+MAX_RETRIES = 100
+
+
 def check_num_retries(value: Any) -> int:
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise BadRequestError(f"num_retries must be a non-negative integer, got {value!r}", param="num_retries")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETRIES:
+        raise BadRequestError(
+            f"num_retries must be an integer from 0 to {MAX_RETRIES}, got {value!r}", param="num_retries"
+        )
     return value
 
 
@@ -174,10 +183,11 @@ class RetryLoop(Generic[T]):
         now = self.pacer.clock()
         if self.may_retry(err) and self.retries_used < self.num_retries:
             delay = self.backoff.delay(self.retries_used, err, self.pacer.random)
-            if self.deadline is not None and now + delay >= self.deadline:
-                return None  # the wait alone would pass the deadline: the caller gets the real error now
-            self.retries_used += 1
-            return delay
+            if self.deadline is None or now + delay < self.deadline:
+                self.retries_used += 1
+                return delay
+            # The wait alone would pass the deadline: a fallback (tried without a wait) may still answer in time;
+            # without one the caller gets the real error now.
         following = self.switch(err)
         if following is None or (self.deadline is not None and now >= self.deadline):
             return None

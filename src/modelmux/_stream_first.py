@@ -48,11 +48,14 @@ def check_first_chunk_timeout(value: Any) -> float | None:
     """``first_chunk_timeout=``: None, or a positive number of seconds."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
         raise BadRequestError(
-            f"first_chunk_timeout must be a positive number of seconds, got {value!r}", param="first_chunk_timeout"
+            f"first_chunk_timeout must be a positive finite number of seconds, got {value!r}",
+            param="first_chunk_timeout",
         )
-    return float(value)
+    from ._http import MAX_TIMEOUT  # a longer wait is no limit in practice, and overflows a socket's timeout
+
+    return MAX_TIMEOUT if value > MAX_TIMEOUT else float(value)
 
 
 def pop_first_chunk_timeout(options: dict[str, Any], stream: bool) -> float | None:

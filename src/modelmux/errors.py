@@ -309,6 +309,15 @@ def error_class_for_status(status: int) -> type[APIStatusError]:
     return UpstreamError
 
 
+def error_for_status(status: int, message: str, headers: Mapping[str, str], **kwargs: Any) -> APIStatusError:
+    """The error of an HTTP error answer known only by its status (a body that is not the provider's error
+    format, e.g. a proxy's plain text): :func:`error_class_for_status`, and a rate limit keeps its ``Retry-After``."""
+    cls = error_class_for_status(status)
+    if cls is RateLimitError:
+        return RateLimitError(message, retry_after=parse_retry_after(headers), status_code=status, **kwargs)
+    return cls(message, status_code=status, **kwargs)
+
+
 #: The longest wait a provider's hint may ask for; longer ones are capped (a garbage or hostile hint must not park a
 #: client for days).
 MAX_RETRY_AFTER = 3600.0
@@ -328,13 +337,21 @@ def _seconds(value: str) -> float | None:
         return None
 
 
+#: Headers that give the wait in milliseconds, the most precise first: Azure's ``x-ms-retry-after-ms``
+#: (https://learn.microsoft.com/azure/ai-services/openai/quotas-limits; also sent by OpenAI-compatible endpoints
+#: hosted on Azure) and OpenAI's ``retry-after-ms``.
+_MILLIS_HEADERS = ("x-ms-retry-after-ms", "retry-after-ms")
+
+
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait, from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date, RFC 9110 §10.2.3);
-    garbage, negative or non-finite values are ignored, and the wait is capped at :data:`MAX_RETRY_AFTER`."""
-    value = headers.get("retry-after-ms")
-    millis = _seconds(value) if value else None
-    if millis is not None and sane_retry_after(millis) is not None:
-        return sane_retry_after(millis / 1000.0)
+    """Seconds to wait, from ``x-ms-retry-after-ms``, ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP
+    date, RFC 9110 §10.2.3), the first usable one; garbage, negative or non-finite values are ignored, and the wait
+    is capped at :data:`MAX_RETRY_AFTER`."""
+    for name in _MILLIS_HEADERS:
+        value = headers.get(name)
+        millis = _seconds(value) if value else None
+        if millis is not None and sane_retry_after(millis) is not None:
+            return sane_retry_after(millis / 1000.0)
     value = headers.get("retry-after")
     if not value:
         return None

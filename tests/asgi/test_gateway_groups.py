@@ -129,6 +129,7 @@ async def test_embeddings_of_a_group() -> None:
         (_group(_deployment("ok", wieght=2)), {}, "unknown setting(s) wieght"),
         (_group(_deployment("ok"), fallbacks=["nope"]), {}, "'nope' is not in [models]"),
         (_group(_deployment("ok", weight=-1)), {}, "weight"),
+        (_group(_deployment("ok"), num_retries=10**9), {}, "num_retries must be an integer from 0 to 100"),
         (_group(_deployment("ok")), {"router": {"routing_strategy": "cheapest"}}, "routing_strategy"),
         (_group(_deployment("ok")), {"router": {"cooldown": 3}}, "unknown setting(s) cooldown"),
     ],
@@ -137,6 +138,17 @@ def test_config_mistakes_are_named(group: dict[str, Any], more: dict[str, Any], 
     with pytest.raises(ConfigError) as caught:
         parse_config(_config(group, **more), environ=ENV)
     assert needle in str(caught.value)
+
+
+def test_deployment_ids_clashing_across_groups_or_with_a_fallback_model_are_config_errors() -> None:
+    data = _config(_group(_deployment("ok")))
+    data["models"]["other"] = _group(_deployment("ok"))
+    with pytest.raises(ConfigError, match=r"'ok'.*unique"):
+        parse_config(data, environ=ENV)
+    data = _config(_group({"model": "openai/fake-ok", "api_key_env": "UPSTREAM_KEY"}, fallbacks=["gpt/0"]))
+    data["models"]["gpt/0"] = {"model": "openai/fake-ok", "api_key_env": "UPSTREAM_KEY"}
+    with pytest.raises(ConfigError, match=r"'gpt/0'.*unique"):  # the default id of gpt's first deployment
+        parse_config(data, environ=ENV)
 
 
 def test_router_settings_without_groups_are_refused() -> None:

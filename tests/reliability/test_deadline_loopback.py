@@ -107,3 +107,37 @@ def test_loopback_hang_is_bounded_by_the_one_deadline() -> None:
             modelmux.completion(GPT, MSG, api_key="k", api_base=url, timeout=0.4, num_retries=3)
         elapsed = time.monotonic() - started
     assert 0.3 < elapsed < 2.0 and len(seen) == 1
+
+
+@pytest.mark.parametrize("timeout", [1e308, 10**400, 1e10], ids=["1e308", "10**400", "1e10"])
+@pytest.mark.parametrize("use_async", [False, True])
+def test_an_absurdly_long_timeout_is_no_limit_in_practice_not_a_crash(timeout: float, use_async: bool) -> None:
+    import httpx
+
+    with server([], threading.Event()) as (url, seen):
+        for options in ({"timeout": timeout}, {"timeout": httpx.Timeout(timeout)}, {"first_chunk_timeout": timeout}):
+            kwargs = {"api_key": "k", "api_base": url, "stream": True, "num_retries": 1, **options}
+            if use_async:
+
+                async def main(kwargs: dict[str, object]) -> list[object]:
+                    return [c async for c in await modelmux.acompletion(GPT, MSG, **kwargs)]
+
+                chunks = asyncio.run(main(kwargs))
+            else:
+                chunks = list(modelmux.completion(GPT, MSG, **kwargs))
+            assert chunks, options
+    assert len(seen) == 3
+
+
+def test_an_infinite_timeout_is_a_clear_error_before_anything_is_sent() -> None:
+    import httpx
+
+    up = Upstream()
+    for options in ({"timeout": float("inf")}, {"timeout": httpx.Timeout(float("inf"))}):
+        with pytest.raises(modelmux.BadRequestError, match="finite"):
+            modelmux.completion(GPT, MSG, api_key="k", transport=up.transport, **options)
+        with pytest.raises(modelmux.BadRequestError, match="finite"):
+            modelmux.Router([{"group": "g", "model": GPT, "api_key": "k"}], **options)
+    with pytest.raises(modelmux.BadRequestError, match="first_chunk_timeout"):
+        modelmux.completion(GPT, MSG, api_key="k", transport=up.transport, stream=True, first_chunk_timeout=1e999)
+    assert up.sent == []

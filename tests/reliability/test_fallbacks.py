@@ -154,6 +154,8 @@ def test_without_a_matching_list_special_errors_raise() -> None:
         ([42], r"fallbacks\[0\]"),
         ([{"api_key": "k"}], r"fallbacks\[0\]"),
         ([{"model": "openai/x", "timeout": 3}], "one deadline"),
+        ([{"model": "openai/x", "num_retries": 3}], "one retry loop"),  # not a loop nested in the call's
+        ([{"model": "openai/x", "fallbacks": ["openai/y"]}], "one retry loop"),
         (["nosuchprovider/x"], "nosuchprovider"),
     ],
 )
@@ -185,6 +187,7 @@ def test_a_context_window_overflow_is_predicted_and_goes_straight_to_a_larger_mo
     assert up.models == ["gpt-4.1"]  # gpt-4 was never sent the prompt
     hidden = answer._hidden_params  # type: ignore[attr-defined]
     assert hidden["failures"] == [{"model": "openai/gpt-4", "error": "ContextWindowExceededError", "status": 400}]
+    assert hidden["attempts"] == 1  # attempts count requests sent: the predicted overflow sent none
 
 
 def test_no_prediction_without_a_fallback_left_or_under_the_window() -> None:
@@ -242,3 +245,50 @@ def test_no_fallback_once_the_deadline_has_passed() -> None:
                 fallbacks=["openai/b"],
             )
         assert clock.sleeps == [] and len(hosts) == 1  # neither a retry nor the fallback
+
+
+def test_a_retry_wait_that_would_pass_the_deadline_goes_to_the_fallback_at_once() -> None:
+    up = Upstream().script("gpt-4o", error(429, headers={"retry-after": "30"}))
+    with fake_clock() as clock:
+        answer = modelmux.completion(
+            GPT, MSG, api_key="k", transport=up.transport, num_retries=2, timeout=10, fallbacks=["openai/b"]
+        )
+    assert clock.sleeps == [] and up.models == ["gpt-4o", "b"]  # the 30 s wait cannot fit: the fallback answers
+    assert answer._hidden_params["model"] == "openai/b"  # type: ignore[attr-defined]
+    assert [s.timeout["read"] for s in up.sent] == [10.0, 10.0]
+
+
+@pytest.mark.parametrize(
+    ("primary", "fallback"),
+    [("gpt-4o", "openai/gpt-4o"), ("openai/gpt-4o", "gpt-4o"), ("claude/claude-x", "anthropic/claude-x")],
+)
+def test_an_alias_of_a_model_already_tried_is_not_tried_again(primary: str, fallback: str) -> None:
+    up = Upstream().script("gpt-4o", error(500), error(500)).script("claude-x", error(500), error(500))
+    with fake_clock(), pytest.raises(InternalServerError):
+        modelmux.completion(primary, MSG, api_key="k", transport=up.transport, fallbacks=[fallback])
+    assert len(up.sent) == 1  # the same model under another name: the call has already failed there
+
+
+def test_a_fallback_to_the_same_endpoint_spelled_with_a_trailing_slash_is_not_tried_again() -> None:
+    up = Upstream().script("gpt-4o", error(500), error(500))
+    with fake_clock(), pytest.raises(InternalServerError):
+        modelmux.completion(
+            GPT,
+            MSG,
+            api_key="k",
+            api_base="https://x.example/v1",
+            transport=up.transport,
+            fallbacks=[{"model": "gpt-4o", "api_base": "https://x.example/v1/"}],
+        )
+    assert len(up.sent) == 1
+
+
+@pytest.mark.parametrize("status", [408, 409])
+def test_a_retried_4xx_falls_back_once_its_retries_are_spent(status: int) -> None:
+    up = Upstream().script("gpt-4o", error(status), error(status))
+    with fake_clock():
+        answer = modelmux.completion(
+            GPT, MSG, api_key="k", transport=up.transport, num_retries=1, fallbacks=["openai/b"]
+        )
+    assert up.models == ["gpt-4o", "gpt-4o", "b"]  # a request timeout is no fault of the request itself
+    assert answer._hidden_params["model"] == "openai/b"  # type: ignore[attr-defined]

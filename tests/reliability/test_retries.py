@@ -39,6 +39,7 @@ def test_no_retries_by_default_and_the_result_says_how_it_was_obtained() -> None
     [
         ({"retry-after": "2"}, 2.0),
         ({"retry-after-ms": "1500"}, 1.5),
+        ({"x-ms-retry-after-ms": "1500", "retry-after": "9"}, 1.5),  # an OpenAI-compatible endpoint on Azure
         ({"retry-after": "0"}, 0.0),
         ({"retry-after": "7200"}, 60.0),  # capped
         ({}, 0.5),  # no hint: the backoff (full window with the fake draw 1.0)
@@ -75,6 +76,22 @@ def test_azure_x_ms_retry_after_ms() -> None:
             num_retries=1,
         )
     assert clock.sleeps == [0.25] and len(up.sent) == 2
+
+
+@pytest.mark.parametrize("hint", ["nan", "-1000", "inf", "1e400", "soon"])
+def test_azure_garbage_x_ms_retry_after_ms_is_dropped_for_the_next_hint(hint: str) -> None:
+    up = Upstream().script("dep", error(429, headers={"x-ms-retry-after-ms": hint, "retry-after": "3"}))
+    with fake_clock() as clock:
+        modelmux.completion(
+            "azure/dep",
+            MSG,
+            api_key="k",
+            api_base="https://x.openai.azure.com",
+            api_version="2024-10-21",
+            transport=up.transport,
+            num_retries=1,
+        )
+    assert clock.sleeps == [3.0] and len(up.sent) == 2
 
 
 @pytest.mark.parametrize("status", [408, 409, 500, 502, 503, 504])
@@ -139,7 +156,7 @@ def test_a_timeout_object_is_clipped_per_attempt() -> None:
 
 
 def test_invalid_num_retries() -> None:
-    for value in (-1, 1.5, "2", True):
+    for value in (-1, 1.5, "2", True, 101, 10**9, float("inf")):  # an absurd count: a clear error, not a hang
         with pytest.raises(BadRequestError) as info:
             modelmux.completion(GPT, MSG, api_key="k", mock_response="x", num_retries=value)  # type: ignore[arg-type]
         assert info.value.param == "num_retries"
@@ -171,3 +188,16 @@ def test_a_connection_error_type_is_what_the_caller_sees_when_retries_run_out() 
     with fake_clock(), pytest.raises(APIConnectionError):
         modelmux.completion(GPT, MSG, api_key="k", transport=up.transport, num_retries=1)
     assert len(up.sent) == 2
+
+
+@pytest.mark.parametrize("model", ["anthropic/claude-x", "gemini/gemini-2.0-flash", "openai/gpt-4o"])
+def test_a_429_with_a_plain_text_body_still_honours_retry_after(model: str) -> None:
+    sent: list[str] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        return httpx.Response(429, text="Too Many Requests", headers={"retry-after": "2"})  # a proxy's answer
+
+    with fake_clock() as clock, pytest.raises(modelmux.RateLimitError) as caught:
+        modelmux.completion(model, MSG, api_key="k", transport=httpx.MockTransport(reply), num_retries=1)
+    assert caught.value.retry_after == 2.0 and clock.sleeps == [2.0] and len(sent) == 2

@@ -124,3 +124,11 @@ def test_the_default_pacer_is_real_time() -> None:
     import time
 
     assert Pacer().clock is time.monotonic
+
+
+def test_a_wait_past_the_deadline_switches_to_the_next_target_instead() -> None:
+    clock = FakeClock()
+    loop = _loop(clock, 3, 10.0, lambda err: "b")
+    loop.begin()
+    assert loop.after_failure(RateLimitError("x", retry_after=30)) == 0.0  # no wait: the fallback, now
+    assert loop.begin() == ("b", 10.0) and loop.retries_used == 0

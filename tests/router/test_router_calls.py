@@ -376,4 +376,125 @@ def test_a_predicted_context_window_overflow_goes_to_the_bigger_group_without_se
         answer = router.completion("S", huge)
         assert _text(answer) == "hello from big" and up["small"].count == 0
         assert answer._hidden_params["failures"][0]["error"] == "ContextWindowExceededError"
+        assert answer._hidden_params["attempts"] == 1  # requests sent: the predicted overflow sent none
         assert router.completion("S", MSG)._hidden_params["model_group"] == "S"  # a small prompt stays
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+def test_an_attempt_after_waiting_for_a_cooldown_gets_only_the_time_left(use_async: bool) -> None:
+    import httpx
+
+    sent: list[float | None] = []
+    answers = [(429, {"retry-after": "8"}), (200, {})]
+    ok = {"id": "1", "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}}]}
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        sent.append(request.extensions["timeout"]["read"])
+        code, headers = answers.pop(0)
+        return httpx.Response(code, json=ok if code == 200 else {"error": {"message": "slow down"}}, headers=headers)
+
+    async def areply(request: httpx.Request) -> httpx.Response:
+        return reply(request)
+
+    transport = httpx.MockTransport(areply if use_async else reply)
+    params = {"model": "openai/gpt-4o", "api_key": "sk-x", "transport": transport}
+    with fake_clock() as clock:
+        router = modelmux.Router([{"model_name": "g", "litellm_params": params}], wait_for_cooldown=True, timeout=10)
+        if use_async:
+            asyncio.run(router.acompletion("g", MSG))
+        else:
+            router.completion("g", MSG)
+    assert clock.sleeps == [pytest.approx(8.0)]
+    assert sent == [10.0, pytest.approx(2.0)]  # the 8 s wait came out of the one deadline
+
+
+def _busy(router: modelmux.Router) -> list[int]:
+    return [s.in_flight for s in router.state.snapshot(router.deployments("g"), 0)]
+
+
+def test_a_stream_dropped_unfinished_frees_its_slot() -> None:
+    import gc
+
+    with upstreams("d1") as up, fake_clock():
+        router = modelmux.Router([deployment("g", up["d1"])], routing_strategy="least-busy")
+        stream = router.completion("g", MSG, stream=True)
+        next(stream)
+        assert _busy(router) == [1]
+        del stream  # iterated, never closed
+        gc.collect()
+        assert _busy(router) == [0]
+        unread = router.completion("g", MSG, stream=True)
+        del unread  # never iterated
+        gc.collect()
+        assert _busy(router) == [0]
+        for _chunk in router.completion("g", MSG, stream=True):
+            break  # the caller stops iterating; the stream is dropped with the loop
+        gc.collect()
+        assert _busy(router) == [0]
+
+
+def test_an_async_stream_dropped_unfinished_frees_its_slot() -> None:
+    import gc
+
+    async def main() -> None:
+        with upstreams("d1") as up, fake_clock():
+            router = modelmux.Router([deployment("g", up["d1"])], routing_strategy="least-busy")
+            stream = await router.acompletion("g", MSG, stream=True)
+            await stream.__anext__()
+            del stream
+            gc.collect()
+            await asyncio.sleep(0.01)
+            assert _busy(router) == [0]
+            unread = await router.acompletion("g", MSG, stream=True)
+            del unread
+            gc.collect()
+            assert _busy(router) == [0]
+            async for _chunk in await router.acompletion("g", MSG, stream=True):
+                break
+            gc.collect()
+            await asyncio.sleep(0.01)
+            assert _busy(router) == [0]
+
+    asyncio.run(main())
+
+
+def test_a_request_timeout_408_falls_back_to_the_next_group() -> None:
+    with upstreams("d1", "d2") as up, fake_clock():
+        up["d1"].then(status(408, kind="timeout"), status(408, kind="timeout"))
+        router = modelmux.Router(
+            [deployment("A", up["d1"]), deployment("B", up["d2"])], num_retries=1, fallbacks=[{"A": ["B"]}]
+        )
+        answer = router.completion("A", MSG)
+        assert _text(answer) == "hello from d2" and answer._hidden_params["model_group"] == "B"
+        assert (up["d1"].count, up["d2"].count) == (2, 1)
+
+
+def test_a_deployment_s_own_timeout_keeps_the_call_s_idle_gap_and_connect_limits() -> None:
+    import httpx
+
+    sent: list[dict[str, float]] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        sent.append(request.extensions["timeout"])
+        return httpx.Response(200, json={"id": "1", "choices": [{"index": 0, "message": {"content": "hi"}}]})
+
+    params = {"model": "openai/gpt-4o", "api_key": "sk-x", "transport": httpx.MockTransport(reply), "timeout": 30}
+    router = modelmux.Router([{"model_name": "g", "litellm_params": params}])
+    with fake_clock():
+        router.completion("g", MSG, timeout=httpx.Timeout(20, connect=2, read=0.4))
+        assert sent == [{"connect": 2, "read": 0.4, "write": 20, "pool": 20}]  # the idle gap is not widened
+        router.completion("g", MSG, timeout=httpx.Timeout(60, read=0.4))
+        assert sent[-1] == {"connect": 30, "read": 0.4, "write": 30, "pool": 30}  # the deployment caps the rest
+
+
+def test_every_group_cooling_down_raises_the_earliest_retry_after_of_them_all() -> None:
+    with upstreams("d1", "d2") as up, fake_clock():
+        up["d1"].then(status(429, {"retry-after": "8"}))
+        up["d2"].then(status(429, {"retry-after": "30"}))
+        router = modelmux.Router([deployment("A", up["d1"]), deployment("B", up["d2"])], fallbacks=[{"A": ["B"]}])
+        with pytest.raises(RateLimitError):
+            router.completion("A", MSG)  # A's d1: 429 (8 s); B's d2: 429 (30 s)
+        with pytest.raises(NoDeploymentAvailableError) as caught:
+            router.completion("A", MSG)  # nothing free in A (8 s) nor in B (30 s)
+        assert caught.value.retry_after == pytest.approx(8.0)  # A, the called group, is free first
+        assert (up["d1"].count, up["d2"].count) == (1, 1)

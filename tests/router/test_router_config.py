@@ -81,8 +81,17 @@ def test_duplicate_ids_and_empty_lists_are_refused() -> None:
         parse_model_list([], {})
 
 
+@pytest.mark.parametrize("model_list", [None, 5, "g", {"group": "g", "model": "mock/a"}])
+def test_a_model_list_that_is_no_list_is_a_clear_error(model_list: object) -> None:
+    with pytest.raises(BadRequestError, match="model_list must be a list of deployments"):
+        modelmux.Router(model_list)  # type: ignore[arg-type]
+
+
 def test_router_settings_are_checked() -> None:
     good = [{"group": "g", "model": "mock/a"}]
+    for alpha in ("x", None, 0, 1.5, float("nan")):
+        with pytest.raises(BadRequestError, match="ewma_alpha"):
+            modelmux.Router(good, routing_strategy_args={"ewma_alpha": alpha})
     with pytest.raises(BadRequestError, match="unknown routing_strategy"):
         modelmux.Router(good, routing_strategy="cheapest")
     with pytest.raises(BadRequestError, match="not a model group"):
@@ -132,3 +141,36 @@ def test_group_fallbacks_never_cycle() -> None:
     capped = GroupFallbacks("A", general=("B", "C"), max_fallbacks=1)
     assert [capped.switch(err), capped.switch(err)] == ["B", None]
     assert GroupFallbacks("A", general=("B",)).switch(BadRequestError("wrong")) is None
+
+
+@pytest.mark.parametrize("name", ["num_retries", "fallbacks", "context_window_fallbacks", "disable_fallbacks"])
+def test_reliability_settings_in_default_options_are_refused_not_nested(name: str) -> None:
+    good = [{"group": "g", "model": "mock/a"}]
+    value = 3 if name == "num_retries" else (True if name == "disable_fallbacks" else ["mock/b"])
+    for spelling in ("default_options", "default_litellm_params"):
+        with pytest.raises(BadRequestError, match=f"{name}.*router setting"):
+            modelmux.Router(good, **{spelling: {name: value}})
+
+
+def test_a_default_timeout_is_the_router_s_overall_deadline() -> None:
+    import httpx
+
+    sent: list[float | None] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        sent.append(request.extensions["timeout"]["read"])
+        return httpx.Response(200, json={"id": "1", "choices": [{"index": 0, "message": {"content": "hi"}}]})
+
+    params = {"model": "openai/gpt-4o", "api_key": "sk-x", "transport": httpx.MockTransport(reply)}
+    router = modelmux.Router([{"model_name": "g", "litellm_params": params}], default_litellm_params={"timeout": 7})
+    router.completion("g", [{"role": "user", "content": "hi"}])
+    assert sent == [7.0] and router.total == 7.0  # not silently dropped for the 600 s default
+
+
+def test_an_absurd_num_retries_is_refused_by_the_router_and_per_call() -> None:
+    good = [{"group": "g", "model": "mock/a", "mock_response": "hi"}]
+    with pytest.raises(BadRequestError, match="num_retries"):
+        modelmux.Router(good, num_retries=10**9)
+    with pytest.raises(BadRequestError, match="num_retries"):
+        modelmux.Router(good).completion("g", [{"role": "user", "content": "hi"}], num_retries=10**9)
+    assert modelmux.Router(good, num_retries=100).num_retries == 100

@@ -149,3 +149,40 @@ def test_async_calls_share_state_through_redis(redis_url: str, prefix: str) -> N
             await other.aclose()
 
     asyncio.run(main())
+
+
+def test_release_later_frees_the_slot_by_the_next_snapshot(state: RouterState) -> None:
+    d = _dep()
+    admission = state.reserve(d, time.monotonic(), 0, POLICY)
+    assert admission.ok and state.snapshot([d], time.monotonic())[0].in_flight == 1
+    state.release_later(d, admission.token)  # what a stream dropped unfinished does, from the garbage collector
+    assert state.snapshot([d], time.monotonic())[0].in_flight == 0
+    state.release_later(d, admission.token)  # told again: nothing goes below zero
+    assert state.snapshot([d], time.monotonic())[0].in_flight == 0
+
+
+def _half_open(state: RouterState, d: Deployment) -> None:
+    state.settle(d, "", time.monotonic(), Outcome(ok=False, failure=True, cooldown=0.05), POLICY, 0.3)
+    time.sleep(0.1)
+    assert state.snapshot([d], time.monotonic())[0].half_open
+
+
+def test_a_probe_ended_without_an_answer_lets_the_next_call_probe(state: RouterState) -> None:
+    d = _dep()
+    _half_open(state, d)
+    probe = state.reserve(d, time.monotonic(), 0, POLICY)
+    assert probe.ok and state.reserve(d, time.monotonic(), 0, POLICY).reason == "probe"
+    state.release(d, probe.token)  # the probe was cancelled (the client went away): no verdict either way
+    assert state.reserve(d, time.monotonic(), 0, POLICY).ok  # not blocked for probe_timeout (5 s here)
+
+
+def test_only_the_probe_itself_frees_the_probe_lease(state: RouterState) -> None:
+    d = _dep()
+    early = state.reserve(d, time.monotonic(), 0, POLICY)  # in flight since before the cooldown
+    _half_open(state, d)
+    probe = state.reserve(d, time.monotonic(), 0, POLICY)
+    assert early.ok and probe.ok
+    state.settle(d, early.token, time.monotonic(), Outcome(ok=False, failure=False), POLICY, 0.3)  # its 400
+    assert state.reserve(d, time.monotonic(), 0, POLICY).reason == "probe"  # still exactly one probe
+    state.settle(d, probe.token, time.monotonic(), Outcome(ok=False, failure=False), POLICY, 0.3)  # the probe's 400
+    assert state.reserve(d, time.monotonic(), 0, POLICY).ok  # the next call probes instead

@@ -145,10 +145,31 @@ def _group(
     if len(set(ids)) != len(ids):
         raise ConfigError(f"{where}: deployment ids must be unique")
     timeout = positive(t["timeout"], f"{where} timeout", float) if "timeout" in t else DEFAULT_TIMEOUT
+    from .._retry import MAX_RETRIES
+
     retries = _count(t, "num_retries", where, 2)
     assert retries is not None
+    if retries > MAX_RETRIES:  # refused by the router on every call: say so when the config is read
+        raise ConfigError(f"{where}: num_retries must be an integer from 0 to {MAX_RETRIES}")
     lists = {key: tuple(strings(t, key, where)) for key in _FALLBACK_KEYS if key in t}
     return ModelGroup(name, deployments, retries, timeout, lists, first_chunk_timeout(t, where))
+
+
+def _check_ids(groups: Mapping[str, ModelGroup]) -> None:
+    """Deployment ids are unique across groups and the single models a group falls back to (those join the one
+    router as groups of one, with their name as id)."""
+    owner: dict[str, str] = {}
+    fallback_models = {t for g in groups.values() for names in g.fallbacks.values() for t in names} - set(groups)
+    for name in sorted(fallback_models):
+        owner[name] = f"the fallback model {name!r}"
+    for group in groups.values():
+        for d in group.deployments:
+            if d.id in owner:
+                raise ConfigError(
+                    f"[models.{group.name!r}] deployment id {d.id!r} is also {owner[d.id]}: ids must be unique "
+                    "across groups and the models groups fall back to"
+                )
+            owner[d.id] = f"a deployment of [models.{group.name!r}]"
 
 
 def _stand_in(group: ModelGroup, owned_by: str | None) -> ModelRoute:
@@ -188,4 +209,5 @@ def parse_groups(
                     raise ConfigError(f"[models.{group.name!r}] {key}: {target!r} is not in [models]")
                 if target == group.name:
                     raise ConfigError(f"[models.{group.name!r}] {key}: a group cannot fall back to itself")
+    _check_ids(groups)
     return groups, routes, (_router(router_table) if groups else None)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
-from ..errors import APIError, DroppedParamWarning, UnsupportedParamsError, error_class_for_status
+from ..errors import APIError, DroppedParamWarning, UnsupportedParamsError, error_for_status
 from ..types import ChatCompletion, ChatCompletionChunk
 
 logger = logging.getLogger("modelmux")
@@ -265,13 +265,8 @@ class BaseProvider:
     def map_error(self, status: int, headers: Mapping[str, str], body: bytes, ctx: CallContext) -> APIError:
         """Fallback: the status picks the class, the body's text is the message."""
         text = body.decode("utf-8", "replace").strip() or f"HTTP {status}"
-        cls = error_class_for_status(status)
-        return cls(
-            text[:2000],
-            provider=ctx.provider,
-            model=ctx.model,
-            status_code=status,
-            request_id=request_id_from(headers),
+        return error_for_status(
+            status, text[:2000], headers, provider=ctx.provider, model=ctx.model, request_id=request_id_from(headers)
         )
 
 

@@ -50,6 +50,15 @@ class RouterCall(CallState):
 
         return end
 
+    def _abandoner(self, deployment: Deployment, token: str) -> Callable[[], None]:
+        """What a handed-over stream dropped unfinished does (from the garbage collector): free its slot without
+        a lock or I/O (``release_later``; a state without it is released at once)."""
+        state = self.router.state
+        later = getattr(state, "release_later", None)
+        if later is None:
+            return lambda: state.release(deployment, token)
+        return lambda: later(deployment, token)
+
     def _aender(self, deployment: Deployment, token: str) -> Callable[[APIError | None], Awaitable[None]]:
         state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
 
@@ -75,6 +84,12 @@ class RouterCall(CallState):
             return None  # a cooldown began meanwhile
         self._seen = (router.groups[group], None)
         return deployment
+
+    def _left(self, remaining: float | None, now: float) -> float | None:
+        """The seconds left before the overall deadline at ``now`` (the pick may have waited for a cooldown)."""
+        if remaining is None or self.total is None:
+            return remaining
+        return max(0.0, self.started + self.total - now)
 
     def _succeeded(self, deployment: Deployment, token: str, result: Any, started: float) -> None:
         """Record the success (memory state: without an ``Outcome``)."""
@@ -146,6 +161,7 @@ class RouterCall(CallState):
         if deployment is None:
             deployment, token = self._pick(group)
             started = self.clock()
+            remaining = self._left(remaining, started)
         state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
         try:
             result = self.op.sync(**self._attempt_kwargs(deployment, remaining))
@@ -161,7 +177,7 @@ class RouterCall(CallState):
             raise
         self._succeeded(deployment, token, result, started)
         if self.stream:
-            return RoutedStream(result, self._ender(deployment, token))
+            return RoutedStream(result, self._ender(deployment, token), self._abandoner(deployment, token))
         return result
 
     # ---------------------------------------------------------------- async
@@ -204,6 +220,7 @@ class RouterCall(CallState):
         if deployment is None:
             deployment, token = await self._apick(group)
             started = self.clock()
+            remaining = self._left(remaining, started)
         state, policy, alpha = self.router.state, self.router.policy, self.router.alpha
         try:
             result = await self.op.async_(**self._attempt_kwargs(deployment, remaining))
@@ -218,5 +235,5 @@ class RouterCall(CallState):
             raise
         await self._asucceeded(deployment, token, result, started)
         if self.stream:
-            return AsyncRoutedStream(result, self._aender(deployment, token))
+            return AsyncRoutedStream(result, self._aender(deployment, token), self._abandoner(deployment, token))
         return result

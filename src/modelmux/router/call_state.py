@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 from .. import _http
 from .._retry import HIDDEN_PARAMS, Backoff, RetryLoop, attempt_timeout, check_num_retries, current_pacer, retryable
 from ..errors import APIError, ContextWindowExceededError
@@ -53,6 +55,7 @@ class CallState:
     """The state of one call: which deployments failed, the last look at the group, how the answer was obtained."""
 
     __slots__ = (
+        "_earliest",
         "_estimates",
         "_first",
         "_loop",
@@ -104,6 +107,7 @@ class CallState:
         self.failures: list[dict[str, Any]] | None = None  # made at the first failure
         self._estimates: dict[str, int] | None = None  # per group with a ``tpm``, its token estimate
         self._windows: dict[str, ContextWindowExceededError | None] | None = None
+        self._earliest: float | None = None  # the earliest retry_after of the groups found with nothing free
         # The fast path: the first attempt is made directly (``run``/``arun``); the RetryLoop is built only when
         # something fails, counting that attempt as its first, with the call's own start and deadline.
         self._loop: RetryLoop[str] | None = None
@@ -196,6 +200,7 @@ class CallState:
             self._windows[deployment.model] = predict_overflow(deployment.model, self.args["messages"])
         overflow = self._windows[deployment.model]
         if overflow is not None:
+            self.loop.attempts -= 1  # nothing is sent: attempts count requests
             raise overflow
 
     def _attempt_kwargs(self, deployment: Deployment, remaining: float | None) -> dict[str, Any]:
@@ -232,7 +237,9 @@ class CallState:
         """The ``timeout=`` of an attempt with ``remaining`` seconds left before the overall deadline."""
         given = self.given_timeout
         if deployment.timeout is not None:  # a deployment's own cap on one attempt, within the overall deadline
-            given = deployment.timeout if remaining is None else min(deployment.timeout, remaining)
+            cap = deployment.timeout if remaining is None else min(deployment.timeout, remaining)
+            # The call's per-phase limits (the idle gap between stream reads, connect) stay, clipped to the cap.
+            return attempt_timeout(given, cap) if isinstance(given, httpx.Timeout) else cap
         elif remaining is not None and self.total is not None and self.total - remaining < _AT_ONCE:
             return given  # the first attempt, sent at once: its own deadline is the call's
         return attempt_timeout(given, remaining)
@@ -256,6 +263,10 @@ class CallState:
         if self.loop.backoff is _PLAIN:
             self.loop.backoff = _GroupBackoff(ready=self._another_ready, cools=self._cools)
         self.loop.attempts -= 1  # nothing was sent: attempts count requests
+        if err.retry_after is not None:  # the call may be retried when the first of its groups is free again
+            if self._earliest is not None and self._earliest < err.retry_after:
+                err.retry_after = self._earliest
+            self._earliest = err.retry_after
         self._failures().append({"model_group": group, "error": type(err).__name__, "status": err.status_code})
 
     def _failures(self) -> list[dict[str, Any]]:

@@ -11,7 +11,9 @@ LiteLLM's names and rules (https://docs.litellm.ai/docs/routing, "Cooldowns"), m
 * a request the caller got wrong (400, 413, 422, context window, content policy) counts as neither;
 * a cooldown only ever extends: a shorter new one leaves the longer one in place;
 * when a cooldown ends the deployment is half-open: one call (the probe) goes through while others skip it; its
-  success closes the circuit (counts reset), its failure cools the deployment down again.
+  success closes the circuit (counts reset), its failure cools the deployment down again; a probe that ends without
+  a verdict (cancelled, or refused for the request's own fault) lets the next call probe, and only the probe's own
+  end does (another call's 400 does not let a second probe through).
 
 The state backends (:mod:`.state`, :mod:`.redis_state`) apply these rules atomically with the counts.
 """

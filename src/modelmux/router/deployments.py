@@ -157,7 +157,7 @@ def parse_model_list(
 ) -> dict[str, tuple[Deployment, ...]]:
     """Group name → its deployments, in the order given. Raises ``BadRequestError`` on any mistake."""
     env = os.environ if environ is None else environ
-    if isinstance(model_list, (str, bytes, Mapping)):
+    if isinstance(model_list, (str, bytes, Mapping)) or not isinstance(model_list, Iterable):
         raise _error("model_list must be a list of deployments")
     groups: dict[str, list[Deployment]] = {}
     seen: set[str] = set()

@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._retry import retryable
 from ..errors import (
     APIError,
     AuthenticationError,
@@ -82,8 +83,8 @@ class GroupFallbacks:
             lists.append(self.context_window)
         elif isinstance(err, ContentPolicyViolationError):
             lists.append(self.content_policy)
-        elif isinstance(err, BadRequestError) and not isinstance(err, AuthenticationError):
-            return None  # the request itself is wrong: another group would refuse it too
+        elif isinstance(err, BadRequestError) and not isinstance(err, AuthenticationError) and not retryable(err):
+            return None  # the request itself is wrong (not a 408/409: retried, then fallen back): refused everywhere
         lists.append(self.general)
         for candidates in lists:
             for group in candidates:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,7 +78,7 @@ end
 local rpm, tpm, n = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 if rpm >= 0 and req >= rpm then return 'rpm' end
 if tpm >= 0 and tok > 0 and tok + n > tpm then return 'tpm' end
-if half_open then redis.call('HSET', KEYS[1], 'probe', us(now + tonumber(ARGV[5]))) end
+if half_open then redis.call('HSET', KEYS[1], 'probe', us(now + tonumber(ARGV[5])), 'ptok', ARGV[1]) end
 redis.call('HINCRBY', KEYS[1], 'req', 1)
 redis.call('HINCRBY', KEYS[1], 'tok', n)
 redis.call('ZADD', KEYS[2], us(now + tonumber(ARGV[6])), ARGV[1])
@@ -87,6 +88,13 @@ return 'ok'
 """
 )
 
+# ARGV: token: its slot freed; a probe that ended without a verdict (cancelled) lets the next call probe
+_RELEASE = """
+redis.call('ZREM', KEYS[2], ARGV[1])
+if redis.call('HGET', KEYS[1], 'ptok') == ARGV[1] then redis.call('HSET', KEYS[1], 'probe', 0, 'ptok', '') end
+return 0
+"""
+
 # ARGV: token, release, ok, failure, latency ('' none), alpha, tokens delta, explicit cooldown (µs, -1 none),
 # policy cooldown (µs), allowed_fails (-1 none), failure threshold, min requests, window (µs)
 _SETTLE = (
@@ -94,7 +102,7 @@ _SETTLE = (
     + """
 local h = KEYS[1]
 if ARGV[2] == '1' then redis.call('ZREM', KEYS[2], ARGV[1]) end
-local v = redis.call('HMGET', h, 'lat', 'ho', 'ws', 'fails', 'total', 'cd', 'min')
+local v = redis.call('HMGET', h, 'lat', 'ho', 'ws', 'fails', 'total', 'cd', 'min', 'ptok')
 local delta = tonumber(ARGV[7])
 if tonumber(v[7] or '-1') ~= minute then
   redis.call('HSET', h, 'min', us(minute), 'req', 0, 'tok', math.max(delta, 0))
@@ -112,11 +120,11 @@ if ARGV[3] == '1' then
   end
   total = total + 1
   if half_open then
-    redis.call('HSET', h, 'ho', 0, 'probe', 0)
+    redis.call('HSET', h, 'ho', 0, 'probe', 0, 'ptok', '')
     fails, total = 0, 0
   end
 elseif ARGV[4] ~= '1' then
-  redis.call('HSET', h, 'probe', 0)
+  if v[8] == ARGV[1] then redis.call('HSET', h, 'probe', 0, 'ptok', '') end
 else
   fails, total = fails + 1, total + 1
   local seconds = tonumber(ARGV[8])
@@ -125,7 +133,7 @@ else
   if (half_open or trips) and tonumber(ARGV[9]) > seconds then seconds = tonumber(ARGV[9]) end
   if seconds > 0 then
     local ends = math.max(now + seconds, tonumber(v[6] or '0') or 0)
-    redis.call('HSET', h, 'cd', us(ends), 'ho', 1, 'probe', 0)
+    redis.call('HSET', h, 'cd', us(ends), 'ho', 1, 'probe', 0, 'ptok', '')
     ws, fails, total = now, 0, 0
   end
 end
@@ -165,6 +173,7 @@ class RedisState:
         self._async: Any = None
         self._scripts: dict[tuple[bool, str], Any] = {}
         self._down = False
+        self._abandoned: deque[tuple[Deployment, str]] = deque()  # ``release_later``: freed by the next snapshot
 
     def __repr__(self) -> str:
         return f"RedisState(prefix={self._prefix!r})"  # the URL may hold a password
@@ -270,6 +279,8 @@ class RedisState:
     # ---------------------------------------------------------------- sync
 
     def snapshot(self, deployments: Sequence[Deployment], now: float) -> list[Stats]:
+        while self._abandoned:
+            self.release(*self._abandoned.popleft())
         try:
             raw = self._script(False, _SNAPSHOT)(keys=self._snapshot_args(deployments))
         except self._errors as exc:
@@ -301,13 +312,20 @@ class RedisState:
 
     def release(self, deployment: Deployment, token: str) -> None:
         try:
-            self._client(False).zrem(self._keys(deployment)[1], token)
+            self._script(False, _RELEASE)(keys=self._keys(deployment), args=[token])
         except self._errors as exc:
             self._failed(exc)
+
+    def release_later(self, deployment: Deployment, token: str) -> None:
+        """``release`` from the garbage collector: no I/O now, done by the next snapshot (the lease frees the slot
+        anyway if none comes)."""
+        self._abandoned.append((deployment, token))
 
     # ---------------------------------------------------------------- async
 
     async def asnapshot(self, deployments: Sequence[Deployment], now: float) -> list[Stats]:
+        while self._abandoned:
+            await self.arelease(*self._abandoned.popleft())
         try:
             raw = await self._script(True, _SNAPSHOT)(keys=self._snapshot_args(deployments))
         except self._errors as exc:
@@ -339,7 +357,7 @@ class RedisState:
 
     async def arelease(self, deployment: Deployment, token: str) -> None:
         try:
-            await self._client(True).zrem(self._keys(deployment)[1], token)
+            await self._script(True, _RELEASE)(keys=self._keys(deployment), args=[token])
         except self._errors as exc:
             self._failed(exc)
 

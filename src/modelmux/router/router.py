@@ -59,7 +59,9 @@ class Router:
             between processes (``modelmux.router.RedisState``).
         default_options: keyword arguments given to every call (under the deployment's and the call's own);
             ``default_litellm_params`` is LiteLLM's name for it. The seam for later per-router options (a cache,
-            callbacks): whatever the library functions accept is passed through to each deployment call.
+            callbacks): whatever the library functions accept is passed through to each deployment call; its
+            ``timeout`` is the overall deadline when ``timeout=`` is not given; retries and fallbacks are refused
+            there (they are the router's own settings: deployments are called once each).
         environ: where ``"os.environ/NAME"`` values are read (default ``os.environ``), once.
     """
 
@@ -92,19 +94,21 @@ class Router:
     ) -> None:
         self.groups: dict[str, tuple[Deployment, ...]] = parse_model_list(model_list, environ)
         args = dict(routing_strategy_args or {})
-        self.alpha = float(args.get("ewma_alpha", EWMA_ALPHA))
-        if not 0 < self.alpha <= 1:
-            raise BadRequestError("routing_strategy_args: ewma_alpha must be in (0, 1]", param="ewma_alpha")
+        alpha = args.get("ewma_alpha", EWMA_ALPHA)
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha <= 1:
+            raise BadRequestError("routing_strategy_args: ewma_alpha must be a number in (0, 1]", param="ewma_alpha")
+        self.alpha = float(alpha)
         self.strategy = make_strategy(routing_strategy, args)
         #: Groups where some deployment has an ``order`` (the others skip that step).
         self.ordered = {g for g, ds in self.groups.items() if any(d.order is not None for d in ds)}
         from .._retry import check_num_retries
 
         self.num_retries = check_num_retries(num_retries)
-        self.timeout = timeout
+        self.default_options: dict[str, Any] = _defaults(default_options, default_litellm_params)
+        self.timeout = self.default_options.get("timeout") if timeout is None else timeout
         from .. import _http
 
-        self.total = _http.limits_of(_http.timeout_of(timeout), None, None).total  # the overall deadline, seconds
+        self.total = _http.limits_of(_http.timeout_of(self.timeout), None, None).total  # the overall deadline, seconds
         try:
             self.policy = CircuitPolicy(allowed_fails, float(cooldown_time), failure_threshold, failure_min_requests)
         except (TypeError, ValueError) as exc:
@@ -130,9 +134,6 @@ class Router:
         self.state: RouterState = (
             state if state is not None else _state(redis_url, redis_host, redis_port, redis_password, redis_prefix)
         )
-        if default_options is not None and default_litellm_params is not None:
-            raise BadRequestError("give default_options or default_litellm_params, not both", param="default_options")
-        self.default_options: dict[str, Any] = dict(default_options or default_litellm_params or {})
         #: Per deployment id, the keyword arguments of its calls (``model``, the router's defaults under the
         #: deployment's own), merged once here: a call adds only its own options and the attempt's ``timeout``
         #: (always set per attempt, so a default one is left out).
@@ -248,6 +249,23 @@ class Router:
         close = getattr(self.state, "aclose", None)
         if close is not None:
             await close()
+
+
+def _defaults(options: Mapping[str, Any] | None, litellm: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``default_options`` (or LiteLLM's ``default_litellm_params``): every call's keyword arguments. Retries and
+    fallbacks are the router's own (deployments are called once each: one retry loop), so they are refused there;
+    a ``timeout`` is the router's overall deadline when ``timeout=`` is not given."""
+    if options is not None and litellm is not None:
+        raise BadRequestError("give default_options or default_litellm_params, not both", param="default_options")
+    defaults = dict(options or litellm or {})
+    from .._options import RELIABILITY_OPTIONS
+
+    for name in sorted(RELIABILITY_OPTIONS & defaults.keys()):
+        raise BadRequestError(
+            f"default_options: {name!r} is a router setting (Router({name}=...)), not a call default",
+            param="default_options",
+        )
+    return defaults
 
 
 def _read(file: Any) -> Any:

@@ -9,7 +9,10 @@ do no I/O and just call the sync ones):
   (not cooling down, no other half-open probe, under its ``rpm``/``tpm`` this minute, counting ``tokens``);
 * ``settle(deployment, token, now, outcome, policy, alpha)``: record how the attempt ended (the circuit rules of
   :mod:`.circuit` applied to the counts);
-* ``release(deployment, token)``: free the slot of a stream that ended.
+* ``release(deployment, token)``: free the slot of a stream that ended;
+* ``release_later(deployment, token)``: the same for a stream dropped unfinished, called from the garbage collector
+  (which may run while this thread holds the state's lock): no lock, no I/O; the slot is freed by the next
+  ``snapshot`` (the only reader of in-flight counts).
 
 :class:`MemoryState` has two more, for the router's direct pick (``modelmux.router.fast``): ``take`` (``reserve``
 of a deployment without limits while no deployment is cooling down or half-open, which ``calm`` tells from two
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -86,6 +90,7 @@ class RouterState(Protocol):
         self, deployment: Deployment, token: str, now: float, outcome: Outcome, policy: CircuitPolicy, alpha: float
     ) -> None: ...
     def release(self, deployment: Deployment, token: str) -> None: ...
+    def release_later(self, deployment: Deployment, token: str) -> None: ...
     async def asnapshot(self, deployments: Sequence[Deployment], now: float) -> list[Stats]: ...
     async def areserve(self, deployment: Deployment, now: float, tokens: int, policy: CircuitPolicy) -> Admission: ...
     async def asettle(
@@ -102,6 +107,7 @@ class _Slot:
         "half_open",
         "latency",
         "minute",
+        "probe_token",
         "probe_until",
         "requests",
         "tokens",
@@ -115,6 +121,7 @@ class _Slot:
         self.cooldown_until = -math.inf
         self.half_open = False
         self.probe_until = -math.inf
+        self.probe_token = ""  # the token of the probe in flight: only its own end frees the probe's lease
         self.minute = -1
         self.requests = 0
         self.tokens = 0
@@ -140,6 +147,8 @@ class MemoryState:
         # every deployment of this state is free but for its own ``rpm``/``tpm``.
         self._half_open = 0  # slots half-open (every cooldown makes its slot half-open)
         self._cool_until = -math.inf  # the latest end of any cooldown set (they only extend)
+        self._abandoned: deque[tuple[str, str]] = deque()  # (id, token) to free (``release_later``), by ``snapshot``
+        self._probes = 0  # probes admitted: each gets a token of its own
 
     def calm(self, now: float) -> bool:
         """No deployment of this state cooling down or half-open at ``now`` (read without the lock: a hint)."""
@@ -187,6 +196,7 @@ class MemoryState:
             slot.total += 1
             if slot.half_open:  # the probe answered: close the circuit
                 slot.half_open, slot.probe_until, slot.fails, slot.total = False, -math.inf, 0, 0
+                slot.probe_token = ""
                 self._half_open -= 1
 
     def _slot(self, deployment: Deployment) -> _Slot:
@@ -201,6 +211,8 @@ class MemoryState:
         minute_left = 60.0 - now % 60.0
         slots = self._slots
         with self._lock:
+            if self._abandoned:
+                self._free_abandoned()
             for deployment in deployments:
                 slot = slots.get(deployment.id) or self._slot(deployment)
                 if slot.minute != minute:  # ``roll`` without the circuit window, inline (per deployment per call)
@@ -230,11 +242,14 @@ class MemoryState:
                 return Admission(False, reason="probe")
             if over_limits(deployment, slot.requests, slot.tokens, tokens):
                 return Admission(False, reason="rpm" if deployment.rpm and slot.requests >= deployment.rpm else "tpm")
-            if slot.half_open:
-                slot.probe_until = now + policy.probe_timeout
             slot.busy += 1
             slot.requests += 1
             slot.tokens += tokens
+            if slot.half_open:  # this call is the probe
+                self._probes += 1
+                slot.probe_until = now + policy.probe_timeout
+                slot.probe_token = f"probe-{self._probes}"
+                return Admission(True, token=slot.probe_token)
         return _ADMITTED
 
     def settle(
@@ -251,7 +266,8 @@ class MemoryState:
             if outcome.tokens:
                 slot.tokens = max(0, slot.tokens + outcome.tokens)
             if not outcome.failure:
-                slot.probe_until = -math.inf  # the request was at fault: the next call probes instead
+                if token and token == slot.probe_token:  # the probe's request was at fault: the next call probes
+                    slot.probe_until, slot.probe_token = -math.inf, ""
                 return
             slot.total += 1
             slot.fails += 1
@@ -264,14 +280,33 @@ class MemoryState:
                 self._cool_until = max(self._cool_until, slot.cooldown_until)
                 if not slot.half_open:
                     self._half_open += 1
-                slot.half_open, slot.probe_until = True, -math.inf
+                slot.half_open, slot.probe_until, slot.probe_token = True, -math.inf, ""
                 slot.window_start, slot.fails, slot.total = now, 0, 0
 
     def release(self, deployment: Deployment, token: str) -> None:
         with self._lock:
-            slot = self._slot(deployment)
-            if slot.busy > 0:
-                slot.busy -= 1
+            self._release(self._slot(deployment), token)
+
+    @staticmethod
+    def _release(slot: _Slot, token: str) -> None:
+        """Free an attempt's slot (the lock held); a probe ended without a verdict (cancelled) lets the next call
+        probe instead of blocking the deployment for ``probe_timeout``."""
+        if slot.busy > 0:
+            slot.busy -= 1
+        if token and token == slot.probe_token:
+            slot.probe_until, slot.probe_token = -math.inf, ""
+
+    def release_later(self, deployment: Deployment, token: str) -> None:
+        self._abandoned.append((deployment.id, token))  # atomic: no lock (see the module docstring)
+
+    def _free_abandoned(self) -> None:
+        """Free the slots of ``release_later`` (the lock held)."""
+        abandoned = self._abandoned
+        while abandoned:
+            ident, token = abandoned.popleft()
+            slot = self._slots.get(ident)
+            if slot is not None:
+                self._release(slot, token)
 
     async def asnapshot(self, deployments: Sequence[Deployment], now: float) -> list[Stats]:
         return self.snapshot(deployments, now)

@@ -23,7 +23,7 @@ from ...errors import (
     PermissionDeniedError,
     RateLimitError,
     ServiceUnavailableError,
-    error_class_for_status,
+    error_for_status,
 )
 from .._base import CallContext, request_id_from
 from .._typed_errors import ErrorTypeTable, classify_error, typed_error
@@ -65,12 +65,8 @@ def map_error(status: int, headers: Mapping[str, str], body: bytes, ctx: CallCon
         payload = None
     if not isinstance(payload, dict) or not isinstance(payload.get("error"), (dict, str)):
         text = body.decode("utf-8", "replace").strip() or f"HTTP {status}"
-        return error_class_for_status(status)(
-            text[:2000],
-            provider=PROVIDER,
-            model=ctx.model,
-            status_code=status,
-            request_id=request_id_from(headers),
+        return error_for_status(
+            status, text[:2000], headers, provider=PROVIDER, model=ctx.model, request_id=request_id_from(headers)
         )
     return map_error_payload(payload, ctx, status=status, headers=headers)
 

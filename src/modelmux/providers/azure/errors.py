@@ -23,13 +23,8 @@ _POLICY_CODES = frozenset({"ResponsibleAIPolicyViolation", "content_filter"})
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait: ``x-ms-retry-after-ms``, then ``retry-after-ms`` / ``retry-after``."""
-    value = headers.get("x-ms-retry-after-ms")
-    if value:
-        try:
-            return float(value) / 1000.0
-        except ValueError:
-            pass
+    """Seconds to wait: ``x-ms-retry-after-ms``, then ``retry-after-ms`` / ``retry-after`` (the first usable one:
+    a garbage, negative or non-finite hint is dropped, a huge one capped; ``errors.parse_retry_after``)."""
     return parse_retry_after(headers)
 
 

@@ -38,6 +38,7 @@ from ...errors import (
     RateLimitError,
     ServiceUnavailableError,
     error_class_for_status,
+    error_for_status,
     parse_retry_after,
     redact,
 )
@@ -77,13 +78,10 @@ def map_error(status: int, headers: Mapping[str, str], body: bytes, ctx: CallCon
     if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
         return error_from_payload(payload, status, headers, ctx)
     text = body.decode("utf-8", "replace").strip() or f"HTTP {status}"
-    return error_class_for_status(status)(
-        _clean(text[:2000], ctx),
-        provider=ctx.provider,
-        model=ctx.model,
-        status_code=status,
+    return error_for_status(
+        status, _clean(text[:2000], ctx), headers, provider=ctx.provider, model=ctx.model,
         request_id=request_id_from(headers),
-    )
+    )  # fmt: skip
 
 
 def error_from_payload(payload: dict[str, Any], status: int, headers: Mapping[str, str], ctx: CallContext) -> APIError:
