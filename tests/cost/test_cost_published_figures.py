@@ -119,3 +119,45 @@ def test_openai_service_tier_figure(
 def test_openai_tier_the_page_does_not_price_is_unknown(model: str, tier: str) -> None:
     # GPT-6.2 Sol's page names Batch and Fast only; the GPT-5.6 page copies show no tier at all
     assert cost_per_token(model, 1000, 100, service_tier=tier) is None
+
+
+def _claude_reply(model: str, usage: dict[str, object]) -> bytes:
+    import json
+
+    return json.dumps(
+        {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [{"type": "text", "text": "hi"}],
+            "stop_reason": "end_turn",
+            "usage": usage,
+        }
+    ).encode()
+
+
+@pytest.mark.parametrize(("geo", "scale"), [(None, 1.0), ("global", 1.0), ("us", 1.1)])
+def test_us_only_inference_costs_a_tenth_more_on_claude(geo: str | None, scale: float) -> None:
+    # Claude Opus 4.6: $5 in / $25 out / $0.50 cache read per 1M; inference_geo "us" is 1.1x every token price
+    from modelmux import completion_cost
+    from modelmux._registry import get_provider
+    from modelmux.providers._base import CallContext
+
+    usage: dict[str, object] = {"input_tokens": 1000, "output_tokens": 200, "cache_read_input_tokens": 4000}
+    if geo is not None:
+        usage["inference_geo"] = geo
+    ctx = CallContext("anthropic", "claude-opus-4-6", api_base="https://api.anthropic.com")
+    reply = get_provider("anthropic").parse_chat_response(_claude_reply("claude-opus-4-6", usage), ctx)
+    expected = (1000 * 5 + 200 * 25 + 4000 * 0.5) / 1e6 * scale
+    assert completion_cost(reply) == pytest.approx(expected)
+    assert completion_cost(reply.model_dump()) == pytest.approx(expected)  # the region travels in the usage JSON
+
+
+def test_a_region_a_model_has_no_price_for_is_unknown_and_older_claude_costs_the_same() -> None:
+    from modelmux import completion_cost
+
+    reply = {"model": "claude-opus-4-6", "usage": {"input_tokens": 10, "output_tokens": 1, "inference_geo": "eu"}}
+    assert completion_cost(reply) is None  # only "us" is priced: an "eu" figure would be a guess
+    older = {"model": "claude-haiku-4-5", "usage": {"input_tokens": 10, "output_tokens": 1, "inference_geo": "us"}}
+    assert completion_cost(older) == pytest.approx((10 * 1 + 1 * 5) / 1e6)  # no regional price: the standard one

@@ -90,6 +90,11 @@ def _cost_for_usage(
     )
     if prompt is None or completion is None:
         return None
+    if usage.geo not in (None, "global"):
+        scale = entry.geo.get(usage.geo) if entry.geo else 1.0  # a model without regional prices costs the same
+        if scale is None:
+            return None  # a region the entry does not price
+        prompt, completion = prompt * scale, completion * scale
     extras = 0.0
     if usage.web_search:
         if rates.web_search is None:

@@ -36,6 +36,9 @@ class TokenUsage:
     output_audio: int = 0
     output_image: int = 0
     web_search: int = 0
+    #: Where inference ran when the provider bills a region apart (Anthropic's ``inference_geo``: ``"us"``);
+    #: ``None`` or ``"global"``: the standard price.
+    geo: str | None = None
 
     @property
     def prompt_tokens(self) -> int:
@@ -98,6 +101,12 @@ def _split_writes(doc: Mapping[str, Any], total: int) -> tuple[int, int]:
     return total, 0
 
 
+def _geo(doc: Mapping[str, Any]) -> str | None:
+    """Anthropic's ``usage.inference_geo`` (https://platform.claude.com/docs/en/build-with-claude/data-residency)."""
+    geo = doc.get("inference_geo")
+    return geo if isinstance(geo, str) and geo else None
+
+
 def _web_searches(doc: Mapping[str, Any]) -> int:
     return _int(doc.get("server_tool_use"), "web_search_requests")
 
@@ -133,6 +142,7 @@ def _from_openai(doc: Mapping[str, Any]) -> TokenUsage:
         output_audio=audio_out,
         output_image=image_out,
         web_search=_web_searches(doc),
+        geo=_geo(doc),
     )
 
 
@@ -154,6 +164,7 @@ def _from_anthropic(doc: Mapping[str, Any]) -> TokenUsage:
         output=output - reasoning,
         reasoning=reasoning,
         web_search=_web_searches(doc),
+        geo=_geo(doc),
     )
 
 

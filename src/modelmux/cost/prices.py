@@ -16,6 +16,8 @@ A price the provider has announced will change on a date (a promotional rate tha
 ``"changes": {"2027-01-01": {"input": 1.5, "output": 9, …}}``: from 00:00 UTC that day, the fields given
 there replace the entry's own (rates one by one; a ``long_context``, a tier or a unit table whole), and a
 cost is priced at the time of its call (a response's ``created``; the present otherwise).
+``"geo": {"us": 1.1}`` multiplies every token price of a call whose usage says it ran in that region
+(Anthropic's ``usage.inference_geo``); ``"global"`` or no region is the standard price.
 Images, audio minutes, rerank search units and billable characters are priced per unit (``per_image``,
 ``per_audio_minute``, ``per_1k_search_units``, ``per_1k_characters``: see :mod:`modelmux.cost.unit_prices`).
 Nothing here reads a file or the network until asked: the bundled file is parsed on first use, and
@@ -116,6 +118,9 @@ class ModelPrice:
     #: ``(effective from, entry)`` in time order: the whole entry as it stands from that UTC instant (unix
     #: seconds) on, each with the changes before it folded in (see :meth:`at`).
     changes: tuple[tuple[float, ModelPrice], ...] = ()
+    #: Multipliers of every token price by where inference ran (``{"us": 1.1}``: Anthropic's US-only inference);
+    #: empty: the model is priced the same wherever it runs.
+    geo: Mapping[str, float] = field(default_factory=dict)
 
     def at(self, when: float | None = None) -> ModelPrice:
         """The entry as it applies at ``when`` (unix seconds; ``None``: now)."""
@@ -228,8 +233,17 @@ def parse_entry(key: str, entry: Any) -> ModelPrice:
         long_context=_long(key, entry.get("long_context")),
         tiers={name: _tier(f"{key}.tiers.{name}", t) for name, t in tiers_doc.items()},
         units=parse_units(key, entry),
+        geo=_geo(key, entry.get("geo")),
     )
     return _with_changes(key, base, entry.get("changes"))
+
+
+def _geo(where: str, doc: Any) -> dict[str, float]:
+    if doc is None:
+        return {}
+    if not isinstance(doc, Mapping) or not all(isinstance(k, str) and k for k in doc):
+        raise ValueError(f'{where}.geo: an object of region -> multiplier (e.g. {{"us": 1.1}})')
+    return {k: _number(f"{where}.geo.{k}", v) for k, v in doc.items()}
 
 
 def _with_changes(key: str, base: ModelPrice, doc: Any) -> ModelPrice:
@@ -257,7 +271,7 @@ def _with_changes(key: str, base: ModelPrice, doc: Any) -> ModelPrice:
 
 
 #: Keys besides the rates that each level of an entry may hold (anything else is a typo, refused at load).
-_ENTRY_KEYS = frozenset({"source", "aliases", "long_context", "tiers", "note", "changes"}) | UNIT_KEYS
+_ENTRY_KEYS = frozenset({"source", "aliases", "long_context", "tiers", "note", "changes", "geo"}) | UNIT_KEYS
 _LONG_KEYS = frozenset({"threshold"})
 _TIER_KEYS = frozenset({"multiplier", "long_context", "source", "note"})
 
@@ -309,6 +323,7 @@ def _merge(base: ModelPrice | None, key: str, doc: Mapping[str, Any]) -> ModelPr
         long_context=new.long_context or base.long_context,
         tiers={**base.tiers, **new.tiers},
         units=new.units or base.units,
+        geo=new.geo or base.geo,
         changes=(),
     )
     # an override is the caller's price from now on: the bundled entry's dated changes would undo it

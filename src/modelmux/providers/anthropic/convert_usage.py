@@ -32,6 +32,8 @@ def convert_usage(usage: Mapping[str, Any] | None) -> dict[str, Any] | None:
         extra["server_tool_use"] = dict(usage["server_tool_use"])
     if isinstance(usage.get("cache_creation"), Mapping):  # the 5-minute / 1-hour split, priced apart
         extra["cache_creation"] = dict(usage["cache_creation"])
+    if isinstance(usage.get("inference_geo"), str):  # where inference ran: "us" costs more (data residency)
+        extra["inference_geo"] = usage["inference_geo"]
     return make_usage(
         (usage.get("input_tokens") or 0) + created + read,
         usage.get("output_tokens") or 0,
