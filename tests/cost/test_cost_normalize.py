@@ -13,7 +13,7 @@ from modelmux.types import Usage
 
 
 def _total(usage: TokenUsage) -> int:
-    return sum(astuple(usage)) - usage.web_search
+    return sum(n for n in astuple(usage) if isinstance(n, int)) - usage.web_search  # counts only (not geo)
 
 
 ANTHROPIC = [
