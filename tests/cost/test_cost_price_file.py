@@ -54,6 +54,11 @@ UNPRICED = {
     # OpenAI GPT-5.5 and GPT-5.4 (mini, nano): still listed (the GPT-5.6 pages compare against them), but only their
     # input prices appear there; no copy of their own pages or of the pricing page was found.
     "gpt-5.5", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano",
+    # Azure OpenAI GPT-5.x: catalogued from Microsoft's model pages (MicrosoftDocs/azure-ai-docs, 2026-02 and 2026-04
+    # versions), but no copy or dated transcription of azure.microsoft.com's pricing page with their Global Standard
+    # rates was found (OpenAI's own rates are not Azure's page).
+    "azure/gpt-5.5", "azure/gpt-5.4", "azure/gpt-5.4-mini", "azure/gpt-5.4-nano", "azure/gpt-5.2", "azure/gpt-5.1",
+    "azure/gpt-5-mini", "azure/gpt-5-nano",
 }  # fmt: skip
 #: Providers left out whole: the model runs on the caller's own server (or is modelmux's mock), which has no list
 #: price; their answers cost ``None`` (see NO_LIST_PRICE, pinned by test_cost_local_providers.py).
