@@ -13,7 +13,8 @@ from modelmux.types import Usage
 
 
 def _total(usage: TokenUsage) -> int:
-    return sum(astuple(usage)) - usage.web_search
+    # Token buckets only: web searches are requests, and ``geo`` (the region) is not a count.
+    return sum(v for v in astuple(usage) if isinstance(v, int)) - usage.web_search
 
 
 ANTHROPIC = [
