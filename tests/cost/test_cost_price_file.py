@@ -54,6 +54,17 @@ UNPRICED = {
     # OpenAI GPT-5.5 and GPT-5.4 (mini, nano): still listed (the GPT-5.6 pages compare against them), but only their
     # input prices appear there; no copy of their own pages or of the pricing page was found.
     "gpt-5.5", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano",
+    # Azure OpenAI GPT-5.x and GPT-6.x: catalogued from Microsoft's model page (MicrosoftDocs/azure-ai-docs, version
+    # of 2026-09-21), but no copy or dated transcription of Azure's pricing page with their Global Standard rates was
+    # found (OpenAI's own rates are not Azure's page; GPT-5.6 and GPT-6 also bill long prompts at other rates there).
+    "azure/gpt-6.1-sol", "azure/gpt-6-astra", "azure/gpt-6-sol", "azure/gpt-6-luna",
+    "azure/gpt-5.6-sol", "azure/gpt-5.6-terra", "azure/gpt-5.6-luna",
+    "azure/gpt-5.5", "azure/gpt-5.4", "azure/gpt-5.4-mini", "azure/gpt-5.4-nano", "azure/gpt-5.2", "azure/gpt-5.1",
+    "azure/gpt-5-mini", "azure/gpt-5-nano",
+    # Vertex AI Gemini 3.8 / 3.7 Flash and 3.5 Flash-Lite: on Google's model-versions page (Agent Platform), but no
+    # copy or dated transcription of Vertex's pricing page with their rates was found; the Gemini API's promotional
+    # rates (until 2026-12-31) are not Vertex's page.
+    "vertex/gemini-3.8-flash", "vertex/gemini-3.7-flash", "vertex/gemini-3.5-flash-lite",
 }  # fmt: skip
 #: Providers left out whole: the model runs on the caller's own server (or is modelmux's mock), which has no list
 #: price; their answers cost ``None`` (see NO_LIST_PRICE, pinned by test_cost_local_providers.py).

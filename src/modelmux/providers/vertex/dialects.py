@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ...errors import APIError
 from .._base import BaseProvider, CallContext
+from .map_publisher import split_model
 
 __all__ = ["ANTHROPIC_VERTEX_VERSION", "DIALECTS", "Dialect", "map_vertex_error"]
 
@@ -54,8 +55,12 @@ class Dialect:
         return _anthropic() if self.publisher == "anthropic" else _gemini()
 
     def build_body(self, params: dict[str, Any], ctx: CallContext) -> tuple[dict[str, Any], dict[str, str]]:
-        """The native body, and the dialect's own headers that Vertex keeps (e.g. ``anthropic-beta``)."""
-        native = self.provider.build_chat_request(params, ctx)
+        """The native body, and the dialect's own headers that Vertex keeps (e.g. ``anthropic-beta``).
+
+        The dialect's provider sees the bare model id: its per-model rules (Gemini 3's ``thinkingLevel``, a
+        Claude model's profile) go by it, also when the caller wrote the publisher (``google/gemini-3.8-flash``).
+        """
+        native = self.provider.build_chat_request(params, replace(ctx, model=split_model(ctx.model)[1]))
         body: dict[str, Any] = dict(native.json)
         headers = {k: v for k, v in native.headers.items() if k.lower() not in _ANTHROPIC_ONLY_HEADERS}
         headers = {k: v for k, v in headers.items() if k.lower() != "x-goog-api-key"}
