@@ -92,7 +92,8 @@ def test_model_info_is_the_aws_model_card(model: str, context: int, output: int)
 
 def test_a_cross_region_profile_resolves_with_the_provider_prefix_only() -> None:
     transport = httpx.MockTransport(lambda r: httpx.Response(200, json=ANSWER))
-    with pytest.raises(BadRequestError):  # profiles are not catalogued: the provider prefix routes them
+    # Profiles are not catalogued: the provider prefix routes them, and the error says so.
+    with pytest.raises(BadRequestError, match=r"e\.g\. 'bedrock/us\.anthropic\.claude-opus-5'"):
         modelmux.completion("us.anthropic.claude-opus-5", HI, api_key="k", transport=transport)
     reply = modelmux.completion(
         "bedrock/us.anthropic.claude-opus-5",
