@@ -188,3 +188,10 @@ def test_effort_and_adaptive_thinking_for_the_new_ids() -> None:
         {"reasoning_effort": "none"}, "anthropic.claude-opus-5-5", drop_params=True
     )
     assert json.dumps(build({}, "anthropic.claude-opus-5-5"))  # a plain request needs nothing model-specific
+
+
+def test_mistral_large_3_is_catalogued_without_limits_the_aws_card_does_not_give() -> None:
+    info = modelmux.get_model_info("mistral.mistral-large-3-675b-instruct")
+    assert info["litellm_provider"] == "bedrock" and info["supports_vision"] and info["supports_function_calling"]
+    assert info["max_input_tokens"] is None and info["max_output_tokens"] is None
+    assert info["input_cost_per_token"] == pytest.approx(0.5e-6)
