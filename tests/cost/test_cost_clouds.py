@@ -172,6 +172,7 @@ def test_bedrock_nova_2_lite_global_profile_is_cheaper_than_geo_and_in_region() 
         ("openai.gpt-oss-120b-1:0", (0.15, 0.6), None),
         ("openai.gpt-oss-20b-1:0", (0.07, 0.3), None),
         ("mistral.pixtral-large-2502-v1:0", (2, 6), None),
+        ("mistral.mistral-large-3-675b-instruct", (0.5, 1.5), None),
         ("us.meta.llama3-3-70b-instruct-v1:0", (0.72, 0.72), (0.36, 0.36)),
         ("us.meta.llama4-maverick-17b-instruct-v1:0", (0.24, 0.97), (0.12, 0.485)),
         ("amazon.nova-premier-v1:0", (2.5, 12.5), (1.25, 6.25)),

@@ -8,6 +8,9 @@
   (:mod:`.convert_response_format`); ``outputConfig.textFormat`` for native structured output.
 * ``reasoning_effort`` → ``additionalModelRequestFields`` / ``outputConfig.effort`` (:mod:`.convert_reasoning`).
   With Claude thinking on, temperature must be 1 and top_p at least 0.95, and tool use cannot be forced.
+* What each Claude generation accepts is Anthropic's profile (:mod:`..anthropic.profile`, the same models):
+  no temperature/top_p from 4.7 on, not both together from 4.1 to 4.6, no forced tool use (``tool_choice``
+  required or named, or ``json_object`` enforced through a tool) on Opus 5.5+, Sonnet 5.5+ and Fable 5.1+.
 * ``ctx.extra_body``: a Converse request field (``guardrailConfig``, ``performanceConfig``,
   ``additionalModelRequestFields``, ``requestMetadata``, ``promptVariables``, ``serviceTier``…) is merged into
   the body (objects one level deep); any other key (``top_k``…) is a model parameter and goes into
@@ -22,6 +25,7 @@ from typing import Any
 
 from .._base import CallContext
 from .._stop_sequences import nonblank_stop_sequences
+from ..anthropic.profile import ModelProfile as ClaudeProfile
 from .convert_messages import convert_messages
 from .convert_reasoning import ReasoningPlan, convert_reasoning_effort, fit_max_tokens
 from .convert_response_format import convert_response_format
@@ -69,11 +73,21 @@ def build_converse_body(params: dict[str, Any], ctx: CallContext) -> dict[str, A
         else:  # the model cannot call tools it is not told about
             tools = []
     native_choice = convert_tool_choice(choice, params.get("parallel_tool_calls"), ctx) if tools else None
+    forcing_allowed = profile.claude is None or profile.claude.forced_tool_choice
+    if native_choice is not None and not forcing_allowed and ("any" in native_choice or "tool" in native_choice):
+        ctx.unsupported("tool_choice", f"{ctx.model} rejects forced tool use ('required' or a named function)")
+        native_choice = None
     output_config: dict[str, Any] = {}
     plan = convert_response_format(params.get("response_format"), profile.native_json_schema)
     if plan is not None and plan.text_format is not None:
         output_config["textFormat"] = plan.text_format
-    if plan is not None and plan.tool is not None:
+    if plan is not None and plan.tool is not None and not forcing_allowed:
+        ctx.unsupported(
+            "response_format",
+            f"{ctx.model} rejects forced tool use, through which a JSON answer without a schema is enforced; "
+            "a json_schema response_format is sent natively",
+        )
+    elif plan is not None and plan.tool is not None:
         native_choice = (
             native_choice
             if native_choice and "tool" in native_choice
@@ -95,7 +109,7 @@ def build_converse_body(params: dict[str, Any], ctx: CallContext) -> dict[str, A
         # Converse refuses tool blocks in the history without a toolConfig; declare the tools that were used.
         body["toolConfig"] = {"tools": _declared_from_history(messages)}
 
-    inference = _inference_config(params, reasoning, ctx)
+    inference = _inference_config(params, reasoning, profile.claude, ctx)
     body["inferenceConfig"] = inference
     extra_fields: dict[str, Any] = {}
     if reasoning is not None:
@@ -121,7 +135,9 @@ def _declared_from_history(messages: list[dict[str, Any]]) -> list[dict[str, Any
     return [{"toolSpec": {"name": n, "inputSchema": {"json": {"type": "object", "properties": {}}}}} for n in names]
 
 
-def _inference_config(params: dict[str, Any], reasoning: ReasoningPlan | None, ctx: CallContext) -> dict[str, Any]:
+def _inference_config(
+    params: dict[str, Any], reasoning: ReasoningPlan | None, claude: ClaudeProfile | None, ctx: CallContext
+) -> dict[str, Any]:
     config: dict[str, Any] = {}
     max_tokens = params.get("max_completion_tokens")
     if max_tokens is None:
@@ -133,9 +149,12 @@ def _inference_config(params: dict[str, Any], reasoning: ReasoningPlan | None, c
     if max_tokens is not None:
         config["maxTokens"] = max_tokens
     thinking = reasoning is not None and reasoning.claude_thinking
+    sampling = claude is None or claude.sampling_params
     temperature = params.get("temperature")
     if temperature is not None:
-        if temperature > 1:
+        if not sampling:
+            ctx.unsupported("temperature", f"{ctx.model} does not accept sampling parameters")
+        elif temperature > 1:
             ctx.unsupported("temperature", f"Bedrock's temperature range is 0 to 1, got {temperature}")
         elif thinking and temperature != 1:
             ctx.unsupported("temperature", "temperature must be 1 (or unset) when Claude's extended thinking is on")
@@ -143,8 +162,12 @@ def _inference_config(params: dict[str, Any], reasoning: ReasoningPlan | None, c
             config["temperature"] = temperature
     top_p = params.get("top_p")
     if top_p is not None:
-        if thinking and top_p < 0.95:
+        if not sampling:
+            ctx.unsupported("top_p", f"{ctx.model} does not accept sampling parameters")
+        elif thinking and top_p < 0.95:
             ctx.unsupported("top_p", "top_p must be between 0.95 and 1 when Claude's extended thinking is on")
+        elif "temperature" in config and claude is not None and claude.exclusive_temperature_top_p:
+            ctx.unsupported("top_p", f"{ctx.model} accepts temperature or top_p, not both")
         else:
             config["topP"] = top_p
     stop = nonblank_stop_sequences(params.get("stop"), ctx, bad_request, "Bedrock")

@@ -4,7 +4,9 @@ Ids come as plain model ids (``amazon.nova-micro-v1:0``), cross-region inference
 ``eu.…``, ``apac.…``, ``global.…``) or ARNs (``arn:aws:bedrock:…:foundation-model/<id>`` or
 ``…:inference-profile/<profile id>``); the family is the first dot-separated part of the id once the ARN
 and the geography prefix are stripped. An application-inference-profile ARN names no model: it gets the
-generic profile (no native structured output, no reasoning mapping).
+generic profile (no native structured output, no reasoning mapping). Claude ids from 4.6 on carry no date and
+no ``-v1:0`` suffix (``anthropic.claude-opus-5``, ``anthropic.claude-haiku-5-5``; Opus 4.6 is
+``anthropic.claude-opus-4-6-v1``): the Claude profile reads the version from the name either way.
 
 What differs by family (Bedrock user guide, "Supported models and model features" and
 https://docs.aws.amazon.com/bedrock/latest/userguide/structured-output.html):
