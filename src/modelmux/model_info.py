@@ -127,15 +127,19 @@ def supports_reasoning(model: str, custom_llm_provider: str | None = None) -> bo
 
 def get_supported_openai_params(model: str, custom_llm_provider: str | None = None) -> list[str] | None:
     """The OpenAI chat parameters the model's provider can express (sorted), or ``None`` for an unknown provider
-    (as LiteLLM). Per provider, not per model: a model may still refuse one (e.g. ``temperature`` on o-series).
-    ``stream`` is in every list: every chat provider streams."""
+    (as LiteLLM). Per model where the provider knows its models' rules (Claude 4.7 and later take no
+    ``temperature``/``top_p``, on Anthropic, Bedrock and Vertex alike), else per provider: a model may still refuse
+    one (e.g. ``temperature`` on o-series). ``stream`` is in every list: every chat provider streams."""
     from ._registry import get_provider
 
     try:
-        provider, _, _ = _lookup(model, custom_llm_provider)
+        provider, bare, _ = _lookup(model, custom_llm_provider)
     except NotFoundError:
         return None
-    return sorted(get_provider(provider).supported_params | {"stream"})
+    chosen = get_provider(provider)
+    for_model = getattr(chosen, "supported_params_for", None)
+    params = for_model(bare) if for_model is not None else chosen.supported_params
+    return sorted(params | {"stream"})
 
 
 class _ModelCost(Mapping[str, dict[str, Any]]):

@@ -47,6 +47,52 @@ def test_get_supported_openai_params_is_what_completion_accepts() -> None:
     litellm.completion(model="mock/demo", messages=[{"role": "user", "content": "hi"}], seed=1)
 
 
+@pytest.mark.parametrize(
+    "model",
+    [
+        "anthropic/claude-opus-4-7",
+        "anthropic/claude-haiku-5-5",
+        "bedrock/us.anthropic.claude-opus-5",
+        "vertex/claude-opus-4-7",
+        "anthropic/claude-sonnet-4-5",
+        "bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0",
+    ],
+)
+def test_claude_sampling_params_are_listed_exactly_where_the_call_takes_them(model: str) -> None:
+    # Claude 4.7 and later refuse temperature/top_p (Anthropic, Bedrock and Vertex alike): the per-model list says
+    # so, and a call sending one is refused before anything is sent, while the list's own parameters go through.
+    from modelmux.errors import UnsupportedParamsError
+
+    params = litellm.get_supported_openai_params(model)
+    assert params is not None and {"max_tokens", "tools", "stream"} <= set(params)
+    listed = "temperature" in params
+    assert listed == ("top_p" in params)
+    sent: list[object] = []
+
+    def refuse(request: object) -> object:
+        sent.append(request)
+        raise RuntimeError("stop here: the request was built and sent")
+
+    import httpx
+
+    call = {"model": model, "messages": [{"role": "user", "content": "hi"}], "temperature": 0.2}
+    call |= (
+        {"api_key": "sk-test", "transport": httpx.MockTransport(refuse), "vertex_project": "p"}
+        if "vertex" in model
+        else {"api_key": "sk-test", "transport": httpx.MockTransport(refuse)}
+    )
+    if "bedrock" in model:
+        call |= {"aws_access_key_id": "AKIA0000", "aws_secret_access_key": "s", "aws_region_name": "us-east-1"}
+    if listed:
+        with pytest.raises(Exception) as caught:  # accepted: it reached the (refusing) transport
+            litellm.completion(**call)
+        assert not isinstance(caught.value, UnsupportedParamsError) and sent
+    else:
+        with pytest.raises(UnsupportedParamsError):
+            litellm.completion(**call)
+        assert not sent
+
+
 def test_get_model_info_keys_and_prices() -> None:
     info = litellm.get_model_info("gpt-4o")
     assert info["litellm_provider"] == "openai" and info["mode"] == "chat"

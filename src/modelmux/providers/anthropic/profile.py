@@ -32,11 +32,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["ModelProfile", "parse_family", "parse_version", "profile_for"]
+__all__ = ["SAMPLING", "ModelProfile", "parse_family", "parse_version", "profile_for"]
 
 _NUMBER = re.compile(r"^\d{1,2}$")
 _FAMILIES = frozenset({"opus", "sonnet", "haiku", "fable", "mythos"})
 _ALWAYS_THINKING = frozenset({"fable", "mythos"})
+
+
+#: The OpenAI sampling parameters a model without ``sampling_params`` refuses.
+SAMPLING = frozenset({"temperature", "top_p"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,13 +23,14 @@ from pydantic_core import to_json
 from ...errors import APIError
 from ...types import ChatCompletion, EmbeddingResponse
 from .._base import BaseProvider, CallContext, HttpRequest
+from ..anthropic.profile import SAMPLING
 from .build_request import CONVERSE_FIELDS, build_converse_body
 from .credentials import AwsCredentials, CredentialResolver
 from .embeddings import build_embedding_body, parse_embedding_response
 from .errors import map_error
 from .eventstream import EventStreamDecoder
 from .parse_response import parse_chat_response
-from .profile import native_model_id
+from .profile import native_model_id, profile_for
 from .sigv4 import SigningKey, sign_headers
 from .stream import BedrockStreamTranslator
 
@@ -89,6 +90,13 @@ class BedrockProvider(BaseProvider):
             "stream_options",
         }
     )
+
+    def supported_params_for(self, model: str) -> frozenset[str]:
+        """:attr:`supported_params` less what ``model`` refuses (Claude 4.7 and later: the sampling parameters)."""
+        claude = profile_for(model).claude
+        if claude is not None and not claude.sampling_params:
+            return self.supported_params - SAMPLING
+        return self.supported_params
 
     def __init__(self) -> None:
         self.credentials = CredentialResolver()

@@ -93,6 +93,16 @@ class VertexProvider(BaseProvider):
         """Any dialect's; a parameter the model's own dialect lacks goes through ``ctx.unsupported`` in build."""
         return frozenset().union(*(d.provider.supported_params for d in DIALECTS.values()))
 
+    def supported_params_for(self, model: str) -> frozenset[str]:
+        """The parameters of ``model``'s own dialect (and what that model refuses there)."""
+        publisher, bare = split_model(model)
+        dialect = DIALECTS.get(publisher)
+        if dialect is None:
+            return self.supported_params
+        for_model = getattr(dialect.provider, "supported_params_for", None)
+        params: frozenset[str] = for_model(bare) if for_model is not None else dialect.provider.supported_params
+        return params
+
     def _url(self, ctx: CallContext, publisher: str, model: str, method: str) -> str:
         settings = vertex_settings.resolve(ctx.options, os.environ)
         if settings.project is None and not ctx.api_key:
