@@ -133,3 +133,13 @@ def test_the_bundled_gemini_flash_promotion_ends_with_2026(model: str) -> None:
     assert (january.rates.input, january.rates.output, january.rates.cache_read) == (1.5, 7.5, 0.15)
     reply = _reply(int(NEW_YEAR) + 3600).model_copy(update={"model": model})
     assert modelmux.completion_cost(reply) == pytest.approx((1000 * 1.5 + 100 * 7.5) / 1e6)
+
+
+def test_sonnet_5_5_cache_reads_were_cut_on_2026_10_07() -> None:
+    # Anthropic halved Claude Sonnet 5.5's cache-hit price from $0.20 to $0.10 per 1M on 2026-10-07
+    cut = datetime.datetime(2026, 10, 7, tzinfo=datetime.timezone.utc).timestamp()
+    before = find_price(modelmux.default_prices(), "claude-sonnet-5-5", "anthropic", at=cut - 1)
+    after = find_price(modelmux.default_prices(), "claude-sonnet-5-5", "anthropic", at=cut)
+    assert before is not None and after is not None
+    assert (before.rates.cache_read, after.rates.cache_read) == (0.2, 0.1)
+    assert before.rates.input == after.rates.input == 2
