@@ -143,3 +143,27 @@ def test_sonnet_5_5_cache_reads_were_cut_on_2026_10_07() -> None:
     assert before is not None and after is not None
     assert (before.rates.cache_read, after.rates.cache_read) == (0.2, 0.1)
     assert before.rates.input == after.rates.input == 2
+
+
+def _day(text: str) -> float:
+    return datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("model", "day", "rates"),
+    [
+        ("gpt-5.6-terra", "2026-07-29", (2.5, 0.25, 15)),  # launch price
+        ("gpt-5.6-terra", "2026-07-30", (2, 0.2, 12)),  # OpenAI's cut
+        ("gpt-5.6-luna", "2026-07-29", (1, 0.1, 6)),
+        ("gpt-5.6-luna", "2026-12-03", (0.2, 0.02, 1.2)),
+        ("gpt-5.6-sol", "2026-08-20", (5, 0.5, 30)),  # list
+        ("gpt-5.6-sol", "2026-11-30", (4, 0.4, 20)),  # the promotion (2026-08-21 to 2026-11-30)
+        ("gpt-5.6-sol", "2026-12-01", (5, 0.5, 30)),  # list again
+    ],
+)
+def test_gpt_5_6_prices_by_day(model: str, day: str, rates: tuple[float, float, float]) -> None:
+    entry = find_price(modelmux.default_prices(), model, "openai", at=_day(day) + 3600)
+    assert entry is not None
+    assert (entry.rates.input, entry.rates.cache_read, entry.rates.output) == rates
+    long = entry.long_context
+    assert long is not None and (long.rates.input, long.rates.output) == (rates[0] * 2, rates[2] * 1.5)
