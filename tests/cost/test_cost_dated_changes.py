@@ -167,3 +167,18 @@ def test_gpt_5_6_prices_by_day(model: str, day: str, rates: tuple[float, float, 
     assert (entry.rates.input, entry.rates.cache_read, entry.rates.output) == rates
     long = entry.long_context
     assert long is not None and (long.rates.input, long.rates.output) == (rates[0] * 2, rates[2] * 1.5)
+
+
+@pytest.mark.parametrize("geo", [[], {"": 1.1}, {"us": -1}, {"us": True}, {"us": "1.1"}, {"us": float("nan")}, 1.1])
+def test_a_malformed_regional_multiplier_is_refused_at_load(geo: Any) -> None:
+    with pytest.raises(ValueError):
+        _prices(geo=geo)
+
+
+def test_a_regional_multiplier_is_an_override_like_any_price() -> None:
+    prices = _prices(geo={"us": 1.1}).with_overrides({"gemini/promo-flash": {"geo": {"us": 1.2, "eu": 1.05}}})
+    entry = prices.get("gemini/promo-flash")
+    assert entry is not None and dict(entry.geo) == {"us": 1.2, "eu": 1.05}
+    reply = _reply(int(NEW_YEAR) - 60, completion=0).model_dump()
+    reply["usage"]["inference_geo"] = "eu"
+    assert modelmux.completion_cost(reply, prices=prices) == pytest.approx(1000 * 0.75 * 1.05 / 1e6)
