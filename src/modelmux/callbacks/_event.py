@@ -12,12 +12,9 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._url_secrets import scrub_url, url_secrets
-
-if TYPE_CHECKING:
-    from ..cost.character_cost import PerCharacter
 
 __all__ = ["REDACTED", "Attempt", "CallEvent", "scrub_kwargs", "secret_values"]
 
@@ -318,11 +315,16 @@ def _cost_of(event: CallEvent) -> float | None:
         return 0.0
     from ..types import _Costed
 
-    if isinstance(event._response, _Costed):  # images, transcriptions…: priced by what the call stamped on them
-        return _unit_cost(event._response)
-    billed = _character_price(event._response)
-    if billed is not None:  # a model billed per character (Vertex's legacy text embeddings): never by its tokens
-        return billed.cost()
+    response = event._response
+    if isinstance(response, _Costed) or _per_character(response):
+        # images, transcriptions…, and models billed per character (Vertex's legacy text embeddings): priced by
+        # what the call stamped on the result, never by its tokens
+        try:
+            from ..cost import completion_cost
+
+            return completion_cost(response)
+        except Exception:  # a price lookup never breaks a callback
+            return None
     usage = event.usage
     if usage is None:
         return None
@@ -342,23 +344,14 @@ def _cost_of(event: CallEvent) -> float | None:
         return None
 
 
-def _character_price(response: Any) -> PerCharacter | None:
-    """The per-character price of a result stamped with its provider's character count (``None``: not one)."""
+def _per_character(response: Any) -> bool:
+    """Whether ``response`` carries its provider's billable-character count and its model is priced on it."""
     try:
         from ..cost.character_cost import character_price
 
-        return character_price(response)
+        return character_price(response) is not None
     except Exception:  # a price lookup never breaks a callback
-        return None
-
-
-def _unit_cost(response: Any) -> float | None:
-    try:
-        from ..cost import completion_cost
-
-        return completion_cost(response)
-    except Exception:  # a price lookup never breaks a callback
-        return None
+        return False
 
 
 def secret_values(event: CallEvent) -> tuple[str, ...]:

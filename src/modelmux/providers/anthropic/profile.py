@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["SAMPLING", "ModelProfile", "parse_family", "parse_version", "profile_for"]
+__all__ = ["SAMPLING", "ModelProfile", "accepted_params", "parse_family", "parse_version", "profile_for"]
 
 _NUMBER = re.compile(r"^\d{1,2}$")
 _FAMILIES = frozenset({"opus", "sonnet", "haiku", "fable", "mythos"})
@@ -41,6 +41,11 @@ _ALWAYS_THINKING = frozenset({"fable", "mythos"})
 
 #: The OpenAI sampling parameters a model without ``sampling_params`` refuses.
 SAMPLING = frozenset({"temperature", "top_p"})
+
+
+def accepted_params(supported: frozenset[str], profile: ModelProfile) -> frozenset[str]:
+    """``supported`` (a provider's OpenAI parameters) less what a Claude model of ``profile`` refuses."""
+    return supported if profile.sampling_params else supported - SAMPLING
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from .._base import BaseProvider, CallContext, HttpRequest
 from .build_request import build_chat_body
 from .errors import map_error
 from .parse_response import parse_chat_response
-from .profile import SAMPLING, profile_for
+from .profile import accepted_params, profile_for
 from .stream import AnthropicStreamTranslator
 
 __all__ = ["ANTHROPIC_VERSION", "DEFAULT_API_BASE", "AnthropicProvider", "build_headers", "chat_url"]
@@ -79,7 +79,7 @@ class AnthropicProvider(BaseProvider):
 
     def supported_params_for(self, model: str) -> frozenset[str]:
         """:attr:`supported_params` less what ``model`` refuses (Claude 4.7 and later: the sampling parameters)."""
-        return self.supported_params if profile_for(model).sampling_params else self.supported_params - SAMPLING
+        return accepted_params(self.supported_params, profile_for(model))
 
     #: Messages API body fields with no OpenAI parameter, accepted as keywords
     #: (https://platform.claude.com/docs/en/api/messages): merged into the body as given. ``inference_geo``

@@ -23,7 +23,7 @@ from pydantic_core import to_json
 from ...errors import APIError
 from ...types import ChatCompletion, EmbeddingResponse
 from .._base import BaseProvider, CallContext, HttpRequest
-from ..anthropic.profile import SAMPLING
+from ..anthropic.profile import accepted_params
 from .build_request import CONVERSE_FIELDS, build_converse_body
 from .credentials import AwsCredentials, CredentialResolver
 from .embeddings import build_embedding_body, parse_embedding_response
@@ -94,9 +94,7 @@ class BedrockProvider(BaseProvider):
     def supported_params_for(self, model: str) -> frozenset[str]:
         """:attr:`supported_params` less what ``model`` refuses (Claude 4.7 and later: the sampling parameters)."""
         claude = profile_for(model).claude
-        if claude is not None and not claude.sampling_params:
-            return self.supported_params - SAMPLING
-        return self.supported_params
+        return self.supported_params if claude is None else accepted_params(self.supported_params, claude)
 
     def __init__(self) -> None:
         self.credentials = CredentialResolver()
